@@ -1,0 +1,284 @@
+"""The one table of message kinds. Everything about a record's layout is derived from it.
+
+Design contract:
+- a kind's code and its fields' meaning never change once released; add kinds, never edit them
+  (a changed layout changes :data:`SCHEMA_FINGERPRINT`, and journals written with the old one
+  refuse to open);
+- ids of strings (instrument symbols, reasons, tags) are interned by ``STRING`` records and
+  referred to by their u4 id; currencies are 1-4 ASCII characters packed into a u4;
+- prices and quantities are int64 raw values scaled by ``10**precision``; each record that holds
+  them also holds their precision, so it decodes without any other state.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from domain.schema import (
+    RECORD_DTYPE,
+    Field,
+    KindLayout,
+    KindSpec,
+    build_layouts,
+    fingerprint,
+)
+
+F = Field
+
+_INSTRUMENT = F("instrument_id", "<u4", "", "interned id of the instrument symbol SYMBOL.VENUE")
+_PRICE_PRECISION = F("price_precision", "u1", "", "decimal places of the prices in this record")
+_SIZE_PRECISION = F("size_precision", "u1", "", "decimal places of the sizes in this record")
+_ORDER_REF = (
+    F("client_order_id", "<u8", "", "client order id: strategy index << 40 | per-strategy count"),
+    _INSTRUMENT,
+    F("strategy_id", "<u4", "", "interned id of the strategy"),
+)
+_VENUE_ORDER_ID = F("venue_order_id", "<u8", "", "the venue's id for the order; 0 when unknown")
+_REASON = F("reason_id", "<u4", "", "interned id of the reason text")
+
+KIND_TABLE: tuple[KindSpec, ...] = (
+    # --- control -----------------------------------------------------------------------------
+    KindSpec("STRING", 1, (
+        F("string_id", "<u4", "", "the id being defined"),
+        F("part", "<u2", "", "index of this part, from 0"),
+        F("n_parts", "<u2", "", "number of parts; a string longer than 80 bytes spans records"),
+        F("text", "S80", "text", "UTF-8 bytes of this part, NUL-padded"),
+    ), "Interns a string: defines string_id for the rest of the log.", "control"),
+    KindSpec("RUN_STARTED", 2, (
+        F("run_id", "<u8", "", "derived from config hash and seed: reruns agree"),
+        F("parent_run_id", "<u8", "", "run this one continues or re-executes; 0 for none"),
+        F("schema_fingerprint", "<u8", "", "SCHEMA_FINGERPRINT of the writer"),
+        F("config_hash", "<u8", "", "hash of the canonical config JSON"),
+        F("seed", "<u8", "", "seed of every random generator of the run"),
+        F("manifest_id", "<u4", "", "interned id of the manifest JSON (STRING records after this)"),
+        F("version_major", "<u2", "", "ringbus version of the writer"),
+        F("version_minor", "<u2", "", ""),
+        F("version_patch", "<u2", "", ""),
+    ), "Opens a run; its manifest JSON follows as STRING records.", "control"),
+    KindSpec("RUN_ENDED", 3, (
+        F("run_id", "<u8", "", ""),
+        F("n_records", "<u8", "", "records in the run, this one included"),
+        F("state_hash", "<u8", "", "hash of the derived state at this record"),
+        F("reason", "u1", "enum:RunEndReason", ""),
+    ), "Closes a run cleanly.", "control"),
+    KindSpec("RUN_RECOVERED", 4, (
+        F("crashed_run_id", "<u8", "", "the run that ended without RUN_ENDED"),
+        F("last_seq", "<u8", "", "last seq the crashed run had journaled"),
+        F("snapshot_seq", "<u8", "", "seq of the snapshot recovery started from; 0 for none"),
+        F("state_hash", "<u8", "", "hash of the recovered state at last_seq"),
+    ), "Marks, in the log, that a crashed run was recovered.", "control"),
+    KindSpec("CHECKPOINT", 5, (
+        F("state_hash", "<u8", "", "hash of the derived state after the previous record"),
+        F("n_records", "<u8", "", "records since the run started"),
+    ), "A state hash that replay must reproduce.", "control"),
+    KindSpec("TIMER", 6, (
+        F("timer_id", "<u4", "", "interned timer name"),
+        F("owner_id", "<u4", "", "interned id of the component that set the timer"),
+        F("interval_ns", "<i8", "", "repeat interval; 0 for a one-shot alert"),
+        F("fire_count", "<u8", "", "how many times this timer has fired, this one included"),
+    ), "A timer fire; ts_event is the scheduled time.", "control"),
+    KindSpec("DISPATCH", 7, (
+        F("ref_seq", "<u8", "", "seq of the record delivered late"),
+        F("target_id", "<u4", "", "interned id of the component it is delivered to"),
+    ), "Delivers an earlier record to a component after a latency (simulated venues).", "control"),
+    KindSpec("INSTRUMENT", 8, (
+        _INSTRUMENT,
+        F("instrument_class", "u1", "enum:InstrumentClass", ""),
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("is_inverse", "u1", "", "1 for an inverse contract"),
+        F("tick_size", "<i8", "price:price_precision", "smallest price increment"),
+        F("lot_size", "<i8", "qty:size_precision", "smallest quantity increment"),
+        F("multiplier", "<i8", "qty:size_precision", "contract multiplier"),
+        F("base_currency", "<u4", "currency", "base currency; 0 when none"),
+        F("quote_currency", "<u4", "currency", ""),
+        F("settlement_currency", "<u4", "currency", ""),
+        F("maker_fee", "<f8", "", "fee rate for liquidity added, e.g. 0.0002; negative is a rebate"),
+        F("taker_fee", "<f8", "", "fee rate for liquidity taken"),
+        F("margin_init", "<f8", "", "initial margin rate"),
+        F("margin_maint", "<f8", "", "maintenance margin rate"),
+        F("expiration_ns", "<i8", "", "expiry of a future; 0 for none"),
+    ), "Defines an instrument.", "data"),
+    # --- market data -------------------------------------------------------------------------
+    KindSpec("QUOTE", 20, (
+        _INSTRUMENT,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("bid", "<i8", "price:price_precision", ""),
+        F("ask", "<i8", "price:price_precision", ""),
+        F("bid_size", "<i8", "qty:size_precision", ""),
+        F("ask_size", "<i8", "qty:size_precision", ""),
+    ), "Top of book.", "data"),
+    KindSpec("TRADE", 21, (
+        _INSTRUMENT,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("aggressor_side", "u1", "enum:AggressorSide", ""),
+        F("price", "<i8", "price:price_precision", ""),
+        F("size", "<i8", "qty:size_precision", ""),
+        F("trade_id", "<u8", "", "venue trade id"),
+    ), "A trade printed by the venue.", "data"),
+    KindSpec("BAR", 22, (
+        _INSTRUMENT,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("aggregation", "u1", "enum:BarAggregation", ""),
+        F("price_type", "u1", "enum:PriceType", ""),
+        F("step", "<u4", "", "bar step in units of the aggregation (e.g. 5 for 5-minute)"),
+        F("open", "<i8", "price:price_precision", ""),
+        F("high", "<i8", "price:price_precision", ""),
+        F("low", "<i8", "price:price_precision", ""),
+        F("close", "<i8", "price:price_precision", ""),
+        F("volume", "<i8", "qty:size_precision", ""),
+        F("ts_open", "<i8", "", "open time of the bar, ns; ts_event is its close"),
+    ), "An OHLCV bar.", "data"),
+    KindSpec("BOOK_DELTA", 23, (
+        _INSTRUMENT,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("action", "u1", "enum:BookAction", ""),
+        F("side", "u1", "enum:OrderSide", "NO_SIDE for CLEAR"),
+        F("level", "u1", "enum:BookLevel", "L2: by price; L3: by order id"),
+        F("venue_flags", "u1", "", "the venue's raw flags byte (Databento flags for DBN)"),
+        F("price", "<i8", "price:price_precision", ""),
+        F("size", "<i8", "qty:size_precision", "L2: new level size; L3: order size / amount"),
+        F("order_id", "<u8", "", "L3 order id; 0 for L2"),
+        F("venue_sequence", "<u8", "", "the venue's sequence number"),
+    ), "One change to an L2 or L3 book, or a trade / fill report from the order flow.", "data"),
+    # --- commands ----------------------------------------------------------------------------
+    KindSpec("SUBMIT_ORDER", 40, (
+        *_ORDER_REF,
+        F("position_id", "<u8", "", "position to apply fills to (hedging); 0 for default"),
+        F("order_list_id", "<u8", "", "0 unless part of SUBMIT_ORDER_LIST"),
+    ), "Asks the venue to take an initialized order.", "command"),
+    KindSpec("SUBMIT_ORDER_LIST", 41, (
+        F("order_list_id", "<u8", "", "id of the list; its orders were initialized just before"),
+        _INSTRUMENT,
+        F("strategy_id", "<u4", "", ""),
+        F("n_orders", "<u4", "", ""),
+    ), "Submits a list of contingent orders (e.g. a bracket).", "command"),
+    KindSpec("MODIFY_ORDER", 42, (
+        *_ORDER_REF,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("quantity", "<i8", "optional", "new quantity raw; NULL to keep"),
+        F("price", "<i8", "optional", "new limit price raw; NULL to keep"),
+        F("trigger_price", "<i8", "optional", "new trigger price raw; NULL to keep"),
+    ), "Asks to change an open order.", "command"),
+    KindSpec("CANCEL_ORDER", 43, _ORDER_REF, "Asks to cancel an open order.", "command"),
+    KindSpec("CANCEL_ALL_ORDERS", 44, (
+        _INSTRUMENT,
+        F("strategy_id", "<u4", "", ""),
+        F("side", "u1", "enum:OrderSide", "NO_SIDE for both"),
+    ), "Asks to cancel every open order of a strategy on an instrument.", "command"),
+    KindSpec("SET_TRADING_STATE", 45, (
+        F("state", "u1", "enum:TradingState", ""),
+    ), "Operator command: ACTIVE, REDUCING or HALTED.", "command"),
+    # --- order events ------------------------------------------------------------------------
+    KindSpec("ORDER_INITIALIZED", 60, (
+        *_ORDER_REF,
+        F("order_type", "u1", "enum:OrderType", ""),
+        F("side", "u1", "enum:OrderSide", ""),
+        F("time_in_force", "u1", "enum:TimeInForce", ""),
+        F("options", "u1", "flag:OrderOption", "POST_ONLY, REDUCE_ONLY"),
+        F("contingency", "u1", "enum:ContingencyType", ""),
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("quantity", "<i8", "qty:size_precision", ""),
+        F("price", "<i8", "optional", "limit price raw; NULL for none"),
+        F("trigger_price", "<i8", "optional", "stop trigger price raw; NULL for none"),
+        F("expire_time_ns", "<i8", "", "GTD expiry; 0 for none"),
+        F("order_list_id", "<u8", "", "0 unless in a list"),
+        F("linked_order_id", "<u8", "", "client order id of the contingent partner; 0 for none"),
+        F("parent_order_id", "<u8", "", "client order id of the OTO parent; 0 for none"),
+    ), "An order was created by a strategy.", "event"),
+    KindSpec("ORDER_DENIED", 61, (*_ORDER_REF, _REASON), "Risk refused the order.", "event"),
+    KindSpec("ORDER_SUBMITTED", 62, (
+        *_ORDER_REF,
+        F("account_id", "<u4", "", "interned account id"),
+    ), "The order was sent to the venue.", "event"),
+    KindSpec("ORDER_ACCEPTED", 63, (*_ORDER_REF, _VENUE_ORDER_ID), "The venue took the order.", "event"),
+    KindSpec("ORDER_REJECTED", 64, (*_ORDER_REF, _REASON), "The venue refused the order.", "event"),
+    KindSpec("ORDER_CANCELED", 65, (*_ORDER_REF, _VENUE_ORDER_ID), "The order was canceled.", "event"),
+    KindSpec("ORDER_EXPIRED", 66, (*_ORDER_REF, _VENUE_ORDER_ID), "The order expired.", "event"),
+    KindSpec("ORDER_TRIGGERED", 67, (*_ORDER_REF, _VENUE_ORDER_ID), "A stop order triggered.", "event"),
+    KindSpec("ORDER_PENDING_UPDATE", 68, (*_ORDER_REF, _VENUE_ORDER_ID), "A modify was sent.", "event"),
+    KindSpec("ORDER_PENDING_CANCEL", 69, (*_ORDER_REF, _VENUE_ORDER_ID), "A cancel was sent.", "event"),
+    KindSpec("ORDER_UPDATED", 70, (
+        *_ORDER_REF,
+        _VENUE_ORDER_ID,
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("quantity", "<i8", "qty:size_precision", "the order's quantity now"),
+        F("price", "<i8", "optional", "limit price raw now; NULL for none"),
+        F("trigger_price", "<i8", "optional", "trigger price raw now; NULL for none"),
+    ), "The venue changed the order.", "event"),
+    KindSpec("ORDER_MODIFY_REJECTED", 71, (*_ORDER_REF, _VENUE_ORDER_ID, _REASON), "A modify was refused.", "event"),
+    KindSpec("ORDER_CANCEL_REJECTED", 72, (*_ORDER_REF, _VENUE_ORDER_ID, _REASON), "A cancel was refused.", "event"),
+    KindSpec("ORDER_FILLED", 73, (
+        *_ORDER_REF,
+        _VENUE_ORDER_ID,
+        F("trade_id", "<u8", "", "venue trade id of this fill"),
+        F("position_id", "<u8", "", "position the fill applies to"),
+        F("side", "u1", "enum:OrderSide", ""),
+        F("liquidity_side", "u1", "enum:LiquiditySide", ""),
+        _PRICE_PRECISION,
+        _SIZE_PRECISION,
+        F("account_id", "<u4", "", "interned account id"),
+        F("last_qty", "<i8", "qty:size_precision", "quantity of this fill"),
+        F("last_px", "<i8", "price:price_precision", "price of this fill"),
+        F("commission", "<i8", "money:commission_currency", "commission of this fill"),
+        F("commission_currency", "<u4", "currency", ""),
+    ), "(Part of) the order was filled.", "event"),
+    # --- position and account events -----------------------------------------------------------
+    *(
+        KindSpec(name, code, (
+            F("position_id", "<u8", "", ""),
+            _INSTRUMENT,
+            F("strategy_id", "<u4", "", ""),
+            F("side", "u1", "enum:PositionSide", ""),
+            _SIZE_PRECISION,
+            F("currency", "<u4", "currency", "settlement currency of the PnL"),
+            F("signed_qty", "<i8", "", "raw quantity, positive long, negative short"),
+            F("avg_px_open", "<f8", "", "average open price"),
+            F("avg_px_close", "<f8", "", "average close price; 0 when nothing closed"),
+            F("realized_pnl", "<i8", "money:currency", "realized PnL, commissions included"),
+            F("opening_order_id", "<u8", "", "client order id of the order that opened it"),
+            F("last_trade_id", "<u8", "", "trade id of the fill that produced this event"),
+            F("ts_opened", "<i8", "", "ns"),
+        ), doc, "event")
+        for name, code, doc in (
+            ("POSITION_OPENED", 80, "A position opened."),
+            ("POSITION_CHANGED", 81, "A position's quantity changed."),
+            ("POSITION_CLOSED", 82, "A position went flat."),
+        )
+    ),
+    KindSpec("ACCOUNT_STATE", 90, (
+        F("account_id", "<u4", "", "interned account id"),
+        F("currency", "<u4", "currency", "one record per currency"),
+        F("account_type", "u1", "enum:AccountType", ""),
+        F("balance_total", "<i8", "money:currency", ""),
+        F("balance_locked", "<i8", "money:currency", "held by open orders or margin"),
+        F("balance_free", "<i8", "money:currency", "total - locked"),
+        F("margin_init", "<i8", "money:currency", "initial margin in use"),
+        F("margin_maint", "<i8", "money:currency", "maintenance margin in use"),
+    ), "An account's balance in one currency.", "event"),
+)
+
+LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)
+SCHEMA_FINGERPRINT: int = fingerprint(LAYOUTS)
+
+#: Kind codes by name: ``Kind.QUOTE == 20``.
+Kind = IntEnum("Kind", {layout.spec.name: code for code, layout in LAYOUTS.items()})
+Kind.__doc__ = "Message kind codes, derived from KIND_TABLE."
+
+KIND_DTYPES = {code: layout.dtype for code, layout in LAYOUTS.items()}
+
+__all__ = [
+    "KIND_DTYPES",
+    "KIND_TABLE",
+    "LAYOUTS",
+    "RECORD_DTYPE",
+    "SCHEMA_FINGERPRINT",
+    "Kind",
+]
