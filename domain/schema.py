@@ -51,9 +51,10 @@ class Field:
 
     ``role`` tells the domain layer how to present the raw value:
     ``""`` (plain int/float), ``"price:<precision field>"``, ``"qty:<precision field>"``,
+    ``"price?:<precision field>"`` / ``"qty?:<precision field>"`` (``NULL_I64`` means None),
     ``"money:<currency field>"``, ``"currency"`` (4 ASCII chars packed in a u4),
     ``"enum:<EnumName>"`` (an enum in :mod:`domain.enums`), ``"flag:<FlagName>"``,
-    ``"optional"`` (an int64 where ``NULL_I64`` means None), ``"text"`` (UTF-8 bytes).
+    ``"text"`` (UTF-8 bytes).
     """
 
     name: str
@@ -125,6 +126,8 @@ def layout_kind(spec: KindSpec) -> KindLayout:
         formats.append(dt.str)
         offsets.append(offset)
         offset += dt.itemsize
+    for field in spec.fields:
+        _check_role(spec, field, field_offsets)
     if offset > RECORD_SIZE:
         raise SchemaError(
             f"kind {spec.name}: record is {offset} bytes wide, the limit is {RECORD_SIZE}"
@@ -133,6 +136,24 @@ def layout_kind(spec: KindSpec) -> KindLayout:
         {"names": names, "formats": formats, "offsets": offsets, "itemsize": RECORD_SIZE}
     )
     return KindLayout(spec=spec, dtype=dtype, offsets=field_offsets)
+
+
+_ROLE_PREFIXES = ("price", "qty", "price?", "qty?", "money", "enum", "flag")
+_PLAIN_ROLES = ("", "currency", "text")
+
+
+def _check_role(spec: KindSpec, field: Field, field_offsets: dict[str, int]) -> None:
+    if field.role in _PLAIN_ROLES:
+        return
+    prefix, _, target = field.role.partition(":")
+    if prefix not in _ROLE_PREFIXES or not target:
+        raise SchemaError(f"kind {spec.name}: field {field.name!r} has unknown role {field.role!r}")
+    if prefix in ("enum", "flag"):
+        return
+    if target not in field_offsets:
+        raise SchemaError(
+            f"kind {spec.name}: field {field.name!r} refers to {target!r}, which the kind lacks"
+        )
 
 
 def build_layouts(specs: Iterable[KindSpec]) -> dict[int, KindLayout]:
