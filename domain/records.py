@@ -24,7 +24,8 @@ from domain import enums
 from domain.codec import RecordError, as_kind, empty, fields_of
 from domain.kinds import KIND_TABLE, Kind
 from domain.schema import NULL_I64, Field, KindSpec
-from domain.values import Currency, Money, Price, Quantity, pack_currency, unpack_currency
+from domain.currencies import Currency
+from domain.values import Money, Price, Quantity, pack_currency, unpack_currency
 
 HEADER_ATTRS = ("seq", "ts_event", "ts_init", "cause", "flags", "source")
 
@@ -112,7 +113,10 @@ def _make_class(spec: KindSpec) -> type:
     header = {name: attrs.field(default=0, kw_only=True) for name in HEADER_ATTRS}
     header["flags"] = attrs.field(default=enums.RecordFlag(0), kw_only=True,
                                   converter=enums.RecordFlag)
-    body = {c.attr: attrs.field() for c in codecs}
+    body = {
+        c.attr: attrs.field(converter=c.enum) if c.enum is not None else attrs.field()
+        for c in codecs
+    }
     cls = attrs.make_class(
         _class_name(spec.name), {**body, **header}, frozen=True, slots=True,
         bases=(RecordClass,),
