@@ -22,9 +22,9 @@ import numpy as np
 
 from domain import enums
 from domain.codec import RecordError, as_kind, empty, fields_of
+from domain.currencies import Currency
 from domain.kinds import KIND_TABLE, Kind
 from domain.schema import NULL_I64, Field, KindSpec
-from domain.currencies import Currency
 from domain.values import Money, Price, Quantity, pack_currency, unpack_currency
 
 HEADER_ATTRS = ("seq", "ts_event", "ts_init", "cause", "flags", "source")

@@ -70,7 +70,10 @@ def test_fingerprint_is_stable_and_changes_with_any_layout_change():
     assert fingerprint(build_layouts(retyped)) != SCHEMA_FINGERPRINT
 
 
-def _spec(name="X", code=1000, fields=(Field("a", "<i8"),)):
+_ONE_FIELD = (Field("a", "<i8"),)
+
+
+def _spec(name="X", code=1000, fields=_ONE_FIELD):
     return KindSpec(name, code, tuple(fields), "test", "data")
 
 
