@@ -254,18 +254,18 @@ class _FixedPoint:
         pair = self._aligned(other)
         if pair is None:
             return NotImplemented
-        raw = _checked(pair[0] - pair[1], self, "-", other)
+        raw = pair[0] - pair[1]
         if raw < 0 and type(self) is Quantity:
             raise InvalidValue(f"quantity {self} - {other} must not be negative")
-        return type(self)(raw, pair[2])
+        return type(self)(_checked(raw, self, "-", other), pair[2])
 
     def __mul__(self, factor: Any) -> Self:
         if type(factor) is not int:
             return NotImplemented
-        raw = _checked(self.raw * factor, self, "*", factor)
+        raw = self.raw * factor
         if raw < 0 and type(self) is Quantity:
             raise InvalidValue(f"quantity {self} * {factor} must not be negative")
-        return type(self)(raw, self.precision)
+        return type(self)(_checked(raw, self, "*", factor), self.precision)
 
     __rmul__ = __mul__
 
