@@ -24,9 +24,8 @@ from domain.kinds import RECORD_DTYPE
 from domain.strings import StringTable
 
 if TYPE_CHECKING:
-    from ringbus.outbox import Outbox
-
     from engines.scheduler import Scheduler
+    from ringbus.outbox import Outbox
 
 
 class EmitNotAllowed(RuntimeError):
