@@ -1,0 +1,103 @@
+"""The L2 hot path: a batch of BOOK_DELTA records applied to price levels in one numba call.
+
+Same protocol as :mod:`engines.book._l3_apply`: returns ``(status, index, n_crossed)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engines.book._levels import (
+    SIZE,
+    crossed,
+    find_level,
+    insert_level,
+    key_of,
+    remove_level,
+    side_index,
+)
+from engines.book._status import (
+    _ADD,
+    _BAD_ACTION,
+    _BAD_SIDE,
+    _BAD_SIZE,
+    _BOOK_DELTA,
+    _CANCEL,
+    _CANCEL_UNKNOWN_LEVEL,
+    _CLEAR,
+    _FILL,
+    _L2,
+    _LAST,
+    _MODIFY,
+    _TRADE,
+    _WRONG_LEVEL,
+    APPLIED,
+    GROW,
+    ISSUE,
+    OK,
+    log_issue,
+)
+
+
+@njit(cache=True)
+def _step(a: int, s_raw: int, price: int, size: int, lv: np.ndarray, n_lv: np.ndarray) -> int:
+    """Applies one L2 delta; returns 0, -1 for GROW, or an issue code (delta not applied)."""
+    if a in (_TRADE, _FILL):
+        return 0
+    if a == _CLEAR:
+        n_lv[0] = 0
+        n_lv[1] = 0
+        return 0
+    if a != _ADD and a != _MODIFY and a != _CANCEL:
+        return _BAD_ACTION
+    s = side_index(s_raw)
+    if s < 0:
+        return _BAD_SIDE
+    key = key_of(s, price)
+    pos = find_level(lv, n_lv[s], s, key)
+    if a == _CANCEL:
+        if pos < 0:
+            return _CANCEL_UNKNOWN_LEVEL
+        remove_level(lv, n_lv, s, pos)
+        return 0
+    if size < 0:
+        return _BAD_SIZE
+    if size == 0:
+        if pos >= 0:
+            remove_level(lv, n_lv, s, pos)
+        return 0
+    if pos < 0:
+        if n_lv[s] == lv.shape[2]:
+            return -1
+        pos = -pos - 1
+        insert_level(lv, n_lv, s, pos, key)
+    lv[s, SIZE, pos] = size
+    return 0
+
+
+@njit(cache=True)
+def apply_l2(kind: np.ndarray, flags: np.ndarray, instrument: np.ndarray, action: np.ndarray,
+             side: np.ndarray, level: np.ndarray, price: np.ndarray, size: np.ndarray,
+             oid: np.ndarray, seq: np.ndarray, instrument_id: int, start: int,
+             lv: np.ndarray, n_lv: np.ndarray, state: np.ndarray, counts: np.ndarray,
+             log: np.ndarray, fail_fast: bool, crossed_out: np.ndarray, n_crossed: int
+             ) -> tuple[int, int, int]:
+    """Applies records ``start..`` of this instrument's L2 BOOK_DELTAs; others are skipped."""
+    check = crossed_out.size > 0
+    for i in range(start, kind.size):
+        if kind[i] != _BOOK_DELTA or instrument[i] != instrument_id:
+            continue
+        code = _WRONG_LEVEL if level[i] != _L2 else _step(action[i], side[i], price[i], size[i],
+                                                          lv, n_lv)
+        if code == -1:
+            return GROW, i, n_crossed
+        if code > 0:
+            log_issue(counts, log, state, code, seq[i], oid[i], size[i])
+            if fail_fast:
+                return ISSUE, i, n_crossed
+        state[APPLIED] += 1
+        if check and (flags[i] & _LAST) and crossed(lv, n_lv):
+            crossed_out[n_crossed] = i
+            n_crossed += 1
+    return OK, kind.size, n_crossed
