@@ -1,0 +1,248 @@
+"""Accounts: balances per currency, funds locked by open orders, and margin.
+
+Design contract:
+- amounts are raw ints at each currency's precision, keyed by packed currency code; output
+  (:meth:`to_fields`) is in ascending code order, so it is deterministic;
+- ``free = total - locked`` always; a lock that would make ``free`` negative is refused with a
+  reason string (an expected outcome, not an exception), and changes nothing;
+- a fill is a fact and always applies, even when it takes a balance below zero;
+- :class:`CashAccount` books each fill's full cash flow (:meth:`Instrument.cash_flow_raw`) in the
+  settlement currency; the asset bought is represented by the position, not by a balance;
+  only buy orders lock funds (their notional plus the taker fee);
+- :class:`MarginAccount` books only realized PnL and commissions; open orders lock initial
+  margin and positions maintenance margin, both ``notional * rate / leverage``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain.currencies import Currency
+from domain.enums import AccountType, OrderSide
+from domain.instruments import Instrument
+from domain.values import Money
+
+
+class AccountError(ValueError):
+    """A structural error in an account call (unknown lock key, bad leverage)."""
+
+
+class _Account:
+    """Balances per currency and keyed locks; shared by cash and margin accounts."""
+
+    account_type = AccountType.CASH
+
+    def __init__(self, account_id: int, starting: Iterable[Money] = ()) -> None:
+        self.account_id = account_id
+        self._currencies: dict[int, Currency] = {}
+        self._total: dict[int, int] = {}
+        self._locked: dict[int, int] = {}
+        self._locks: dict[int, tuple[int, int]] = {}  # key -> (currency, raw)
+        self._margin_init: dict[int, int] = {}
+        self._margin_maint: dict[int, int] = {}
+        for money in starting:
+            self.deposit(money)
+
+    def _ccy(self, currency: Currency | int) -> int:
+        if isinstance(currency, Currency):
+            code = currency.packed
+            if code not in self._currencies:
+                self._currencies[code] = currency
+        else:
+            code = currency
+            if code not in self._currencies:
+                self._currencies[code] = Currency.from_packed(code)
+        return code
+
+    def deposit(self, money: Money) -> None:
+        """Adds ``money`` to the total balance (a negative amount withdraws)."""
+        c = self._ccy(money.currency)
+        self._total[c] = self._total.get(c, 0) + money.raw
+
+    def currencies(self) -> list[Currency]:
+        """Returns the account's currencies in ascending packed-code order."""
+        return [self._currencies[c] for c in sorted(self._currencies)]
+
+    def total_raw(self, currency: Currency | int) -> int:
+        return self._total.get(self._ccy(currency), 0)
+
+    def locked_raw(self, currency: Currency | int) -> int:
+        return self._locked.get(self._ccy(currency), 0)
+
+    def free_raw(self, currency: Currency | int) -> int:
+        c = self._ccy(currency)
+        return self._total.get(c, 0) - self._locked.get(c, 0)
+
+    def balance_total(self, currency: Currency) -> Money:
+        return Money(self.total_raw(currency), currency)
+
+    def balance_free(self, currency: Currency) -> Money:
+        return Money(self.free_raw(currency), currency)
+
+    def balance_locked(self, currency: Currency) -> Money:
+        return Money(self.locked_raw(currency), currency)
+
+    def _lock_raw(self, key: int, currency: Currency | int, raw: int) -> str | None:
+        if raw < 0:
+            raise AccountError(f"account {self.account_id}: lock amount must be >= 0, got {raw}")
+        c = self._ccy(currency)
+        old_c, old_raw = self._locks.get(key, (c, 0))
+        free = self._total.get(c, 0) - self._locked.get(c, 0) + (old_raw if old_c == c else 0)
+        if raw > free:
+            code = self._currencies[c].code
+            return f"insufficient {code}: need raw {raw}, free raw {free} (account {self.account_id})"
+        if key in self._locks:
+            self.unlock(key)
+        if raw:
+            self._locks[key] = (c, raw)
+            self._locked[c] = self._locked.get(c, 0) + raw
+        return None
+
+    def unlock(self, key: int) -> int:
+        """Releases the lock held under ``key`` (e.g. a client order id); returns its raw amount
+        (0 when there is none: closing an order that never locked funds is not an error)."""
+        entry = self._locks.pop(key, None)
+        if entry is None:
+            return 0
+        c, raw = entry
+        self._locked[c] -= raw
+        return raw
+
+    def lock_of(self, key: int) -> int:
+        """Returns the raw amount locked under ``key`` (0 for none)."""
+        return self._locks.get(key, (0, 0))[1]
+
+    def _charge(self, commission_raw: int, commission_currency: int, settle: int) -> None:
+        if commission_raw:
+            c = self._ccy(commission_currency or settle)
+            self._total[c] = self._total.get(c, 0) - commission_raw
+
+    def to_fields(self) -> list[dict[str, Any]]:
+        """Returns one ACCOUNT_STATE payload per currency, ascending by packed code."""
+        out = []
+        for c in sorted(self._currencies):
+            total, locked = self._total.get(c, 0), self._locked.get(c, 0)
+            out.append({
+                "account_id": self.account_id,
+                "currency": c,
+                "account_type": int(self.account_type),
+                "balance_total": total,
+                "balance_locked": locked,
+                "balance_free": total - locked,
+                "margin_init": self._margin_init.get(c, 0),
+                "margin_maint": self._margin_maint.get(c, 0),
+            })
+        return out
+
+
+class CashAccount(_Account):
+    """A cash account: fills move the full notional; buy orders lock their cost."""
+
+    account_type = AccountType.CASH
+
+    def order_lock_raw(self, instrument: Instrument, side: int, qty_raw: int, px_raw: int) -> int:
+        """Returns what an order must lock: a buy's notional plus taker fee; 0 for a sell."""
+        if side != OrderSide.BUY:
+            return 0
+        notional = instrument.notional_raw(qty_raw, px_raw)
+        return notional + max(0, round(notional * instrument.taker_fee))
+
+    def lock(
+        self, key: int, instrument: Instrument, side: int, qty_raw: int, px_raw: int
+    ) -> str | None:
+        """Locks the funds for an open order under ``key`` (replacing any earlier lock);
+        returns None, or the reason it was refused (insufficient free balance)."""
+        raw = self.order_lock_raw(instrument, side, qty_raw, px_raw)
+        return self._lock_raw(key, instrument.settlement_currency, raw)
+
+    def apply_fill(
+        self, instrument: Instrument, side: int, last_qty_raw: int, last_px_raw: int,
+        commission_raw: int = 0, commission_currency: int = 0,
+    ) -> int:
+        """Books a fill's cash flow and commission (``commission_currency`` packed; 0 means the
+        settlement currency); returns the cash flow before commission (raw)."""
+        settle = self._ccy(instrument.settlement_currency)
+        flow = instrument.cash_flow_raw(side, last_qty_raw, last_px_raw)
+        self._total[settle] = self._total.get(settle, 0) + flow
+        self._charge(commission_raw, commission_currency, settle)
+        return flow
+
+
+class MarginAccount(_Account):
+    """A margin account: fills move realized PnL and commissions; margin is locked."""
+
+    account_type = AccountType.MARGIN
+
+    def __init__(
+        self, account_id: int, starting: Iterable[Money] = (), default_leverage: float = 1.0
+    ) -> None:
+        super().__init__(account_id, starting)
+        self._check_leverage(default_leverage)
+        self.default_leverage = default_leverage
+        self._leverages: dict[object, float] = {}
+        self._position_margin: dict[object, tuple[int, int]] = {}  # instrument id -> (ccy, raw)
+
+    def _check_leverage(self, leverage: float) -> None:
+        if not leverage >= 1.0:
+            raise AccountError(f"account {self.account_id}: leverage must be >= 1, got {leverage}")
+
+    def set_leverage(self, instrument: Instrument, leverage: float) -> None:
+        """Sets the leverage used for ``instrument``'s margins (>= 1)."""
+        self._check_leverage(leverage)
+        self._leverages[instrument.id] = leverage
+
+    def leverage(self, instrument: Instrument) -> float:
+        return self._leverages.get(instrument.id, self.default_leverage)
+
+    def margin_init_raw(self, instrument: Instrument, qty_raw: int, px_raw: int) -> int:
+        """Returns the initial margin of an order: notional * margin_init / leverage."""
+        n = instrument.notional_raw(qty_raw, px_raw)
+        return round(n * instrument.margin_init / self.leverage(instrument))
+
+    def margin_maint_raw(self, instrument: Instrument, qty_raw: int, px_raw: int) -> int:
+        """Returns the maintenance margin of a position: notional * margin_maint / leverage."""
+        n = instrument.notional_raw(abs(qty_raw), px_raw)
+        return round(n * instrument.margin_maint / self.leverage(instrument))
+
+    def lock(
+        self, key: int, instrument: Instrument, side: int, qty_raw: int, px_raw: int
+    ) -> str | None:
+        """Locks the initial margin of an open order under ``key``; returns None or a reason."""
+        raw = self.margin_init_raw(instrument, qty_raw, px_raw)
+        c = self._ccy(instrument.settlement_currency)
+        reason = self._lock_raw(key, c, raw)
+        if reason is None and raw:
+            self._margin_init[c] = self._margin_init.get(c, 0) + raw
+        return reason
+
+    def unlock(self, key: int) -> int:
+        entry = self._locks.get(key)
+        raw = super().unlock(key)
+        if entry is not None:
+            c = entry[0]
+            self._margin_init[c] = self._margin_init.get(c, 0) - raw
+        return raw
+
+    def update_position_margin(
+        self, instrument: Instrument, signed_qty_raw: int, mark_px_raw: int
+    ) -> None:
+        """Sets the maintenance margin held for ``instrument``'s position at a mark price."""
+        c = self._ccy(instrument.settlement_currency)
+        old_c, old = self._position_margin.pop(instrument.id, (c, 0))
+        self._locked[old_c] = self._locked.get(old_c, 0) - old
+        self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
+        new = self.margin_maint_raw(instrument, signed_qty_raw, mark_px_raw) if signed_qty_raw else 0
+        if new:
+            self._position_margin[instrument.id] = (c, new)
+        self._locked[c] = self._locked.get(c, 0) + new
+        self._margin_maint[c] = self._margin_maint.get(c, 0) + new
+
+    def apply_fill(
+        self, instrument: Instrument, realized_pnl_raw: int, commission_raw: int = 0,
+        commission_currency: int = 0,
+    ) -> None:
+        """Books the gross PnL a fill realized (Position.fill_realized_raw) and its commission."""
+        settle = self._ccy(instrument.settlement_currency)
+        self._total[settle] = self._total.get(settle, 0) + realized_pnl_raw
+        self._charge(commission_raw, commission_currency, settle)

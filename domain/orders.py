@@ -1,0 +1,464 @@
+"""Orders: the mutable state an engine's cache folds from ORDER_* events, and order specs.
+
+Design contract:
+- an :class:`Order` is created from the fields of an ORDER_INITIALIZED record and changed only by
+  :meth:`Order.apply` (or the hot-path :meth:`Order.apply_fill`); every status change goes through
+  :func:`domain.order_fsm.next_status`, so an illegal event raises ``InvalidTransition``;
+- a fill that would take ``filled_qty`` past ``quantity`` raises :class:`OverfillError` and leaves
+  the order unchanged (an invariant violation: the kernel stops);
+- state is kept in raw ints at the order's precisions; a fill costs O(1) whatever the order's
+  history (the average price is a running ``sum(px * qty)``, not a list of fills);
+- :class:`OrderSpec` is what a strategy's order factory builds; it holds no ids and no state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from domain.enums import ContingencyType, OrderOption, OrderSide, OrderType, TimeInForce
+from domain.kinds import Kind
+from domain.order_fsm import (
+    CLOSED_STATUSES,
+    INFLIGHT_STATUSES,
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    OrderStatus,
+    next_status,
+)
+from domain.schema import NULL_I64
+from domain.values import Price, Quantity
+
+
+class OverfillError(Exception):
+    """A fill would take an order's filled quantity past its quantity (invariant violation)."""
+
+
+class OrderFieldError(ValueError):
+    """An order event whose fields disagree with the order (precision, quantity)."""
+
+
+def _opt(raw: int) -> int | None:
+    return None if raw == NULL_I64 else raw
+
+
+class Order:
+    """One order's state. Raw ints inside; Price / Quantity objects only from accessors."""
+
+    __slots__ = (
+        "_coid", "instrument_id", "strategy_id", "side", "order_type", "time_in_force",
+        "options", "contingency", "price_precision", "size_precision", "quantity_raw",
+        "price_raw", "trigger_price_raw", "expire_time_ns", "order_list_id", "linked_order_id",
+        "parent_order_id", "status", "_before_pending", "filled_raw", "_px_qty_sum",
+        "venue_order_id", "account_id", "position_id", "last_trade_id", "ts_init", "ts_last",
+        "n_fills", "_commissions", "reason_id",
+    )
+
+    def __init__(self, fields: Mapping[str, Any], ts_init: int = 0) -> None:
+        """Builds the order from ORDER_INITIALIZED fields (raw values, names as in kinds)."""
+        self._coid = int(fields["client_order_id"])
+        self.instrument_id = int(fields["instrument_id"])
+        self.strategy_id = int(fields["strategy_id"])
+        self.side = OrderSide(fields["side"])
+        self.order_type = OrderType(fields["order_type"])
+        self.time_in_force = TimeInForce(fields["time_in_force"])
+        self.options = OrderOption(fields["options"])
+        self.contingency = ContingencyType(fields["contingency"])
+        self.price_precision = int(fields["price_precision"])
+        self.size_precision = int(fields["size_precision"])
+        self.quantity_raw = int(fields["quantity"])
+        if self.quantity_raw <= 0:
+            raise OrderFieldError(
+                f"order {self._coid}: quantity must be positive, got raw {self.quantity_raw}"
+            )
+        self.price_raw = _opt(int(fields["price"]))
+        self.trigger_price_raw = _opt(int(fields["trigger_price"]))
+        self.expire_time_ns = int(fields["expire_time_ns"])
+        self.order_list_id = int(fields["order_list_id"])
+        self.linked_order_id = int(fields["linked_order_id"])
+        self.parent_order_id = int(fields["parent_order_id"])
+        self.status = OrderStatus.INITIALIZED
+        self._before_pending = OrderStatus.INITIALIZED
+        self.filled_raw = 0
+        self._px_qty_sum = 0
+        self.venue_order_id = 0
+        self.account_id = 0
+        self.position_id = 0
+        self.last_trade_id = 0
+        self.ts_init = int(fields.get("ts_init", ts_init))
+        self.ts_last = self.ts_init
+        self.n_fills = 0
+        self._commissions: dict[int, int] = {}
+        self.reason_id = 0
+
+    # --- accessors ------------------------------------------------------------------------------
+    @property
+    def client_order_id(self) -> int:
+        """The client order id (u8: strategy index << 40 | per-strategy counter)."""
+        return self._coid
+
+    @property
+    def quantity(self) -> Quantity:
+        return Quantity(self.quantity_raw, self.size_precision)
+
+    @property
+    def filled_qty(self) -> Quantity:
+        return Quantity(self.filled_raw, self.size_precision)
+
+    @property
+    def leaves_raw(self) -> int:
+        return self.quantity_raw - self.filled_raw
+
+    @property
+    def leaves_qty(self) -> Quantity:
+        return Quantity(self.quantity_raw - self.filled_raw, self.size_precision)
+
+    @property
+    def price(self) -> Price | None:
+        return None if self.price_raw is None else Price(self.price_raw, self.price_precision)
+
+    @property
+    def trigger_price(self) -> Price | None:
+        raw = self.trigger_price_raw
+        return None if raw is None else Price(raw, self.price_precision)
+
+    @property
+    def avg_px(self) -> float:
+        """Average fill price (0.0 before the first fill)."""
+        if self.filled_raw == 0:
+            return 0.0
+        return self._px_qty_sum / self.filled_raw / 10**self.price_precision
+
+    @property
+    def is_post_only(self) -> bool:
+        return bool(self.options & OrderOption.POST_ONLY)
+
+    @property
+    def is_reduce_only(self) -> bool:
+        return bool(self.options & OrderOption.REDUCE_ONLY)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def is_inflight(self) -> bool:
+        return self.status in INFLIGHT_STATUSES
+
+    def commissions(self) -> dict[int, int]:
+        """Returns total commission raw per packed currency code, in ascending code order."""
+        return {c: self._commissions[c] for c in sorted(self._commissions)}
+
+    def __repr__(self) -> str:
+        return (
+            f"Order({self._coid}, {self.side.name} {self.order_type.name} "
+            f"{self.filled_qty}/{self.quantity} {self.status.name})"
+        )
+
+    # --- applying events ------------------------------------------------------------------------
+    def _move(self, kind: int, seq: int, fully_filled: bool = False) -> OrderStatus:
+        new = next_status(
+            self.status, kind, fully_filled=fully_filled, previous=self._before_pending,
+            client_order_id=self._coid, seq=seq,
+        )
+        return new
+
+    def _set_status(self, new: OrderStatus) -> None:
+        if new in PENDING_STATUSES and self.status not in PENDING_STATUSES:
+            self._before_pending = self.status
+        self.status = new
+
+    def apply(self, kind: int, fields: Mapping[str, Any]) -> None:
+        """Applies one ORDER_* event given by its kind code and record fields.
+
+        Raises InvalidTransition (state machine), OverfillError or OrderFieldError; on any error
+        the order is left unchanged.
+        """
+        handler = _HANDLERS.get(kind)
+        seq = int(fields.get("seq", 0))
+        if handler is None:
+            self._move(kind, seq)  # raises InvalidTransition: no row for this kind
+            return
+        handler(self, kind, fields, seq)
+        self.ts_last = int(fields.get("ts_event", self.ts_last))
+
+    def apply_fill(
+        self, last_qty_raw: int, last_px_raw: int, commission_raw: int = 0,
+        commission_currency: int = 0, trade_id: int = 0, ts_event: int = 0, seq: int = 0,
+    ) -> None:
+        """Applies a fill (hot path); quantities and prices are raw at the order's precisions."""
+        if last_qty_raw <= 0:
+            raise OrderFieldError(
+                f"order {self._coid}: fill last_qty must be positive, got raw {last_qty_raw}"
+                + (f" at seq {seq}" if seq else "")
+            )
+        filled = self.filled_raw + last_qty_raw
+        if filled > self.quantity_raw:
+            raise OverfillError(
+                f"order {self._coid}: fill of raw {last_qty_raw} takes filled_qty to raw {filled}"
+                f", above quantity raw {self.quantity_raw}" + (f" at seq {seq}" if seq else "")
+            )
+        new = self._move(Kind.ORDER_FILLED, seq, fully_filled=filled == self.quantity_raw)
+        self._set_status(new)
+        self.filled_raw = filled
+        self._px_qty_sum += last_px_raw * last_qty_raw
+        self.n_fills += 1
+        if commission_raw:
+            c = self._commissions
+            c[commission_currency] = c.get(commission_currency, 0) + commission_raw
+        if trade_id:
+            self.last_trade_id = trade_id
+        if ts_event:
+            self.ts_last = ts_event
+
+    def _on_filled(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        if f["size_precision"] != self.size_precision or f["price_precision"] != self.price_precision:
+            raise OrderFieldError(
+                f"order {self._coid}: fill precisions (price {f['price_precision']}, size "
+                f"{f['size_precision']}) differ from the order's ({self.price_precision}, "
+                f"{self.size_precision}) at seq {seq}"
+            )
+        self.apply_fill(
+            int(f["last_qty"]), int(f["last_px"]), int(f["commission"]),
+            int(f["commission_currency"]), int(f["trade_id"]), int(f.get("ts_event", 0)), seq,
+        )
+        self.venue_order_id = int(f["venue_order_id"]) or self.venue_order_id
+        self.position_id = int(f["position_id"]) or self.position_id
+        self.account_id = int(f["account_id"]) or self.account_id
+
+    def _on_updated(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        qty = int(f["quantity"])
+        if qty < self.filled_raw or qty <= 0:
+            raise OverfillError(
+                f"order {self._coid}: updated quantity raw {qty} is below filled_qty raw "
+                f"{self.filled_raw} (or not positive) at seq {seq}"
+            )
+        new = self._move(kind, seq)
+        self.quantity_raw = qty
+        self.price_raw = _opt(int(f["price"]))
+        self.trigger_price_raw = _opt(int(f["trigger_price"]))
+        self.venue_order_id = int(f["venue_order_id"]) or self.venue_order_id
+        self._set_status(new)
+
+    def _on_simple(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        self._set_status(self._move(kind, seq))
+        venue_order_id = f.get("venue_order_id", 0)
+        if venue_order_id:
+            self.venue_order_id = int(venue_order_id)
+        if kind == Kind.ORDER_SUBMITTED:
+            self.account_id = int(f["account_id"])
+        reason = f.get("reason_id", 0)
+        if reason:
+            self.reason_id = int(reason)
+
+
+class OrderSpecError(ValueError):
+    """An order spec that breaks a rule of its order type; the message names the field."""
+
+
+@attrs.frozen
+class OrderSpec:
+    """What a strategy asks for: an order without ids or state. Build with the factories.
+
+    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT need a price, STOP_* a
+    trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT no price; GTD needs expire_time_ns > 0;
+    post_only only on LIMIT orders.
+    """
+
+    side: OrderSide
+    order_type: OrderType
+    quantity: Quantity
+    price: Price | None = None
+    trigger_price: Price | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expire_time_ns: int = 0
+    post_only: bool = False
+    reduce_only: bool = False
+    contingency: ContingencyType = ContingencyType.NO_CONTINGENCY
+
+    def __attrs_post_init__(self) -> None:
+        t = self.order_type
+        if self.side not in (OrderSide.BUY, OrderSide.SELL):
+            raise OrderSpecError(f"side must be BUY or SELL, got {self.side!r}")
+        if self.quantity.raw <= 0:
+            raise OrderSpecError(f"quantity must be positive, got {self.quantity}")
+        needs_price = t in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        if needs_price != (self.price is not None):
+            raise OrderSpecError(
+                f"price must be {'set' if needs_price else 'None'} for {t.name}, got {self.price}"
+            )
+        needs_trigger = t in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+        if needs_trigger != (self.trigger_price is not None):
+            raise OrderSpecError(
+                f"trigger_price must be {'set' if needs_trigger else 'None'} for {t.name}, "
+                f"got {self.trigger_price}"
+            )
+        if (self.time_in_force == TimeInForce.GTD) != (self.expire_time_ns > 0):
+            raise OrderSpecError(
+                f"expire_time_ns must be > 0 exactly when time_in_force is GTD, got "
+                f"{self.expire_time_ns} with {self.time_in_force.name}"
+            )
+        if self.post_only and t != OrderType.LIMIT:
+            raise OrderSpecError(f"post_only is only allowed on LIMIT orders, got {t.name}")
+
+    @classmethod
+    def market(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.MARKET, quantity, **kw)
+
+    @classmethod
+    def limit(cls, side: OrderSide, quantity: Quantity, price: Price, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.LIMIT, quantity, price=price, **kw)
+
+    @classmethod
+    def stop_market(
+        cls, side: OrderSide, quantity: Quantity, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        return cls(side, OrderType.STOP_MARKET, quantity, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def stop_limit(
+        cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        return cls(side, OrderType.STOP_LIMIT, quantity, price=price, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def market_to_limit(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.MARKET_TO_LIMIT, quantity, **kw)
+
+    @property
+    def options(self) -> OrderOption:
+        opts = OrderOption.NONE
+        if self.post_only:
+            opts |= OrderOption.POST_ONLY
+        if self.reduce_only:
+            opts |= OrderOption.REDUCE_ONLY
+        return opts
+
+    def initialized_fields(
+        self, client_order_id: int, instrument_id: int, strategy_id: int, *,
+        price_precision: int, order_list_id: int = 0, linked_order_id: int = 0,
+        parent_order_id: int = 0,
+    ) -> dict[str, Any]:
+        """Returns the payload of this order's ORDER_INITIALIZED record (raw values).
+
+        ``price_precision`` is the instrument's; ``price`` and ``trigger_price`` must have it.
+        """
+        for name, p in (("price", self.price), ("trigger_price", self.trigger_price)):
+            if p is not None and p.precision != price_precision:
+                raise OrderSpecError(
+                    f"{name} {p} has precision {p.precision}, the instrument's is {price_precision}"
+                )
+        return {
+            "client_order_id": client_order_id, "instrument_id": instrument_id,
+            "strategy_id": strategy_id, "order_type": int(self.order_type),
+            "side": int(self.side), "time_in_force": int(self.time_in_force),
+            "options": int(self.options), "contingency": int(self.contingency),
+            "price_precision": price_precision,
+            "size_precision": self.quantity.precision, "quantity": self.quantity.raw,
+            "price": NULL_I64 if self.price is None else self.price.raw,
+            "trigger_price": NULL_I64 if self.trigger_price is None else self.trigger_price.raw,
+            "expire_time_ns": self.expire_time_ns, "order_list_id": order_list_id,
+            "linked_order_id": linked_order_id, "parent_order_id": parent_order_id,
+        }
+
+
+@attrs.frozen
+class OrderList:
+    """Contingent orders submitted together. ``parents[i]`` / ``links[i]`` are indexes into
+    ``orders`` (-1 for none): the OTO parent of order i and its OCO / OUO partner.
+    """
+
+    orders: tuple[OrderSpec, ...]
+    parents: tuple[int, ...]
+    links: tuple[int, ...]
+
+    def __attrs_post_init__(self) -> None:
+        n = len(self.orders)
+        if n == 0 or len(self.parents) != n or len(self.links) != n:
+            raise OrderSpecError(
+                f"an order list needs orders, parents and links of one length, got "
+                f"{n}, {len(self.parents)}, {len(self.links)}"
+            )
+        for i, j in (*enumerate(self.parents), *enumerate(self.links)):
+            if j == i or not -1 <= j < n:
+                raise OrderSpecError(f"order list index {j} for order {i} is out of range or self")
+
+    @classmethod
+    def bracket(
+        cls, side: OrderSide, quantity: Quantity, *, take_profit: Price, stop_loss: Price,
+        entry_price: Price | None = None, time_in_force: TimeInForce = TimeInForce.GTC,
+        tp_post_only: bool = False,
+    ) -> OrderList:
+        """Returns entry (market, or limit at ``entry_price``) OTO [take-profit limit OCO
+        stop-loss stop-market]; the exits are on the opposite side and reduce-only.
+        """
+        exit_side = OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY
+        lo, hi = (stop_loss, take_profit) if side == OrderSide.BUY else (take_profit, stop_loss)
+        if not lo < hi:
+            raise OrderSpecError(
+                f"take_profit {take_profit} and stop_loss {stop_loss} are on the wrong sides "
+                f"for a {side.name} bracket"
+            )
+        oto, oco = ContingencyType.OTO, ContingencyType.OCO
+        if entry_price is None:
+            entry = OrderSpec.market(side, quantity, contingency=oto)
+        else:
+            entry = OrderSpec.limit(side, quantity, entry_price, time_in_force=time_in_force,
+                                    contingency=oto)
+        tp = OrderSpec.limit(exit_side, quantity, take_profit, time_in_force=time_in_force,
+                             post_only=tp_post_only, reduce_only=True, contingency=oco)
+        sl = OrderSpec.stop_market(exit_side, quantity, stop_loss, time_in_force=time_in_force,
+                                   reduce_only=True, contingency=oco)
+        return cls((entry, tp, sl), parents=(-1, 0, 0), links=(-1, 2, 1))
+
+    def initialized_fields(
+        self, client_order_ids: Sequence[int], instrument_id: int, strategy_id: int,
+        order_list_id: int, price_precision: int,
+    ) -> list[dict[str, Any]]:
+        """Returns the ORDER_INITIALIZED payloads of the list, links resolved to the given ids."""
+        if len(client_order_ids) != len(self.orders):
+            raise OrderSpecError(
+                f"client_order_ids has {len(client_order_ids)} ids for {len(self.orders)} orders"
+            )
+        ids = list(client_order_ids)
+        return [
+            spec.initialized_fields(
+                ids[i], instrument_id, strategy_id, price_precision=price_precision,
+                order_list_id=order_list_id,
+                linked_order_id=ids[self.links[i]] if self.links[i] >= 0 else 0,
+                parent_order_id=ids[self.parents[i]] if self.parents[i] >= 0 else 0,
+            )
+            for i, spec in enumerate(self.orders)
+        ]
+
+
+_Handler = Callable[[Order, int, Mapping[str, Any], int], None]
+_HANDLERS: dict[int, _Handler] = {
+    int(Kind.ORDER_FILLED): Order._on_filled,
+    int(Kind.ORDER_UPDATED): Order._on_updated,
+    **{
+        int(k): Order._on_simple
+        for k in (
+            Kind.ORDER_DENIED, Kind.ORDER_SUBMITTED, Kind.ORDER_ACCEPTED, Kind.ORDER_REJECTED,
+            Kind.ORDER_CANCELED, Kind.ORDER_EXPIRED, Kind.ORDER_TRIGGERED,
+            Kind.ORDER_PENDING_UPDATE, Kind.ORDER_PENDING_CANCEL, Kind.ORDER_MODIFY_REJECTED,
+            Kind.ORDER_CANCEL_REJECTED,
+        )
+    },
+}
+
+__all__ = [
+    "Order",
+    "OrderFieldError",
+    "OrderList",
+    "OrderSpec",
+    "OrderSpecError",
+    "OrderStatus",
+    "OverfillError",
+]
