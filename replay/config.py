@@ -1,0 +1,173 @@
+"""Backtest configuration: attrs classes, loaded from Python or a TOML file.
+
+Design contract:
+- a config is plain data (str, int, float, bool, lists, dicts): it serialises to canonical JSON,
+  whose hash names the run (``config_hash``) — the same config always gives the same hash;
+- unknown keys and values of the wrong type are refused with an error naming the key path,
+  the value and the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or of the wrong type."""
+
+
+def _choice(*allowed: str):
+    def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if value not in allowed:
+            raise ConfigError(f"{attribute.name} must be one of {list(allowed)}, got {value!r}")
+
+    return check
+
+
+@attrs.frozen
+class LatencyConfig:
+    """Constant latencies of a simulated venue, in ns (0 = immediate)."""
+
+    submit_ns: int = 0
+    modify_ns: int = 0
+    cancel_ns: int = 0
+
+
+@attrs.frozen
+class FillModelConfig:
+    """Optional probabilistic fills, seeded from the run's seed (1.0 = always fill)."""
+
+    prob_fill_on_limit: float = 1.0
+    prob_slippage: float = 0.0
+
+
+@attrs.frozen
+class VenueConfig:
+    name: str = "SIM"
+    account_type: str = attrs.field(default="CASH", validator=_choice("CASH", "MARGIN"))
+    starting_balances: tuple[str, ...] = attrs.field(default=("1000000 USD",), converter=tuple)
+    book_level: str = attrs.field(default="auto", validator=_choice("auto", "L1", "L2", "L3"))
+    oms_type: str = attrs.field(default="NETTING", validator=_choice("NETTING", "HEDGING"))
+    leverage: float = 1.0
+    latency: LatencyConfig = attrs.field(factory=LatencyConfig)
+    fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
+
+
+@attrs.frozen
+class InstrumentConfig:
+    """An instrument; fields left ``None`` are inferred from the data or take class defaults."""
+
+    id: str
+    instrument_class: str = attrs.field(
+        default="FX_PAIR", validator=_choice("FX_PAIR", "EQUITY", "FUTURE", "CRYPTO_PERPETUAL")
+    )
+    price_precision: int | None = None
+    size_precision: int | None = None
+    tick_size: str | None = None
+    lot_size: str | None = None
+    multiplier: str = "1"
+    maker_fee: float = 0.0
+    taker_fee: float = 0.0
+    margin_init: float = 0.0
+    margin_maint: float = 0.0
+
+
+@attrs.frozen
+class DataConfig:
+    """One data file; ``instrument_id`` names the instrument of a file that does not."""
+
+    path: str
+    format: str = "auto"
+    instrument_id: str | None = None
+    bar_spec: str | None = None
+
+
+@attrs.frozen
+class StrategyConfig:
+    """A strategy by built-in name (``ema_cross``) or ``module:Class``, with its parameters."""
+
+    name: str
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class BacktestConfig:
+    venues: tuple[VenueConfig, ...] = attrs.field(
+        factory=lambda: (VenueConfig(),), converter=tuple
+    )
+    instruments: tuple[InstrumentConfig, ...] = attrs.field(factory=tuple, converter=tuple)
+    data: tuple[DataConfig, ...] = attrs.field(factory=tuple, converter=tuple)
+    strategies: tuple[StrategyConfig, ...] = attrs.field(factory=tuple, converter=tuple)
+    risk: dict[str, Any] = attrs.field(factory=dict)
+    seed: int = 0
+    journal: str | None = None
+    durability: str = attrs.field(default="none", validator=_choice("none", "batch", "sync"))
+    snapshot_every: int = 0
+    equity_interval_ns: int = 60_000_000_000
+
+    def to_json(self) -> str:
+        """Returns the canonical JSON of this config (sorted keys, no whitespace)."""
+        return json.dumps(attrs.asdict(self), sort_keys=True, separators=(",", ":"))
+
+    def config_hash(self) -> int:
+        """Returns a 64-bit blake2b hash of the canonical JSON."""
+        digest = hashlib.blake2b(self.to_json().encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little")
+
+
+_NESTED = {
+    "venues": VenueConfig,
+    "instruments": InstrumentConfig,
+    "data": DataConfig,
+    "strategies": StrategyConfig,
+}
+_VENUE_NESTED = {"latency": LatencyConfig, "fill_model": FillModelConfig}
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    known = {a.name for a in attrs.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {sorted(known)})")
+    try:
+        return cls(**values)
+    except (TypeError, ConfigError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def config_from_dict(values: dict[str, Any], where: str = "config") -> BacktestConfig:
+    """Builds a BacktestConfig from plain data (as parsed from TOML or JSON)."""
+    values = dict(values)
+    for key, cls in _NESTED.items():
+        items = values.get(key, [])
+        if not isinstance(items, list):
+            raise ConfigError(f"{where}: {key} must be a list of tables, got {items!r}")
+        built = []
+        for i, item in enumerate(items):
+            item = dict(item)
+            if cls is VenueConfig:
+                for sub, sub_cls in _VENUE_NESTED.items():
+                    if sub in item:
+                        item[sub] = _build(sub_cls, item[sub], f"{where}: {key}[{i}].{sub}")
+            built.append(_build(cls, item, f"{where}: {key}[{i}]"))
+        if key in values:
+            values[key] = built
+    return _build(BacktestConfig, values, where)
+
+
+def load_toml(path: str | Path) -> BacktestConfig:
+    """Loads a TOML config file; errors name the file."""
+    path = Path(path)
+    try:
+        values = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(values, where=str(path))
