@@ -1,0 +1,123 @@
+"""Diamond and fan-out consumer topologies: publish + consume throughput of QUOTE records.
+
+Rows:
+- ``diamond_numba_batch``: A -> (B, C) -> D, each a numba kernel called once per batch; bulk
+  publish of ``--batch`` records then ``drain``;
+- ``diamond_python_per_record``: the same graph, each consumer a Python loop over 3 columns;
+- ``one_at_a_time_3_consumers``: the kernel's causality path: ``publish_and_drain`` of ONE record
+  at a time through 3 trivial consumers (journal -> (cache, strategy) fan-out); records/s here is
+  inputs/s, the ceiling of the one-input-at-a-time kernel loop.
+
+Run: ``python perf/one_to_three_diamond.py [--json] [--repeats 5] [--records N] [--batch 4096]``
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from _common import QUOTE_DTYPE, median_rate, parser, quote_records, report
+
+from ringbus import ConsumerGraph, DrainLoop, Ring
+
+
+@numba.njit(cache=True)
+def _spread_sum(quotes: np.ndarray, acc: np.ndarray) -> None:
+    s = acc[0]
+    for i in range(quotes.shape[0]):
+        s += quotes[i]["ask"] - quotes[i]["bid"]
+    acc[0] = s
+
+
+class NumbaConsumer:
+    def __init__(self) -> None:
+        self.acc = np.zeros(1, dtype=np.int64)
+
+    def on_batch(self, batch: np.ndarray) -> None:
+        _spread_sum(batch.view(QUOTE_DTYPE), self.acc)
+
+
+class PythonConsumer:
+    def __init__(self) -> None:
+        self.total = 0
+
+    def on_batch(self, batch: np.ndarray) -> None:
+        q = batch.view(QUOTE_DTYPE)
+        total = self.total
+        for bid, ask, size in zip(
+            q["bid"].tolist(), q["ask"].tolist(), q["bid_size"].tolist(), strict=True
+        ):
+            total += ask - bid + size
+        self.total = total
+
+
+class CountingConsumer:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def on_batch(self, batch: np.ndarray) -> None:
+        self.count += len(batch)
+
+
+def diamond(factory: type, capacity: int) -> tuple[Ring, DrainLoop]:
+    ring = Ring(capacity)
+    graph = ConsumerGraph()
+    graph.add("a", factory()).add("b", factory(), after=["a"]).add("c", factory(), after=["a"])
+    graph.add("d", factory(), after=["b", "c"])
+    return ring, DrainLoop(ring, graph)
+
+
+def batched_rate(factory: type, n_records: int, batch: int, capacity: int, repeats: int) -> float:
+    source = quote_records(batch)
+    n_batches = max(1, n_records // batch)
+
+    def run() -> None:
+        ring, loop = diamond(factory, capacity)
+        for _ in range(n_batches):
+            ring.publish_records(source)
+            loop.drain()
+        if loop.consumer("d").sequence.value != n_batches * batch:
+            raise RuntimeError("consumer d did not see every record")
+
+    return median_rate(run, n_batches * batch, repeats)[0]
+
+
+def one_at_a_time_rate(n_records: int, capacity: int, repeats: int) -> float:
+    source = quote_records(n_records)
+
+    def run() -> None:
+        ring = Ring(capacity)
+        graph = ConsumerGraph().add("journal", CountingConsumer())
+        graph.add("cache", CountingConsumer(), after=["journal"])
+        graph.add("strategy", CountingConsumer(), after=["journal"])
+        loop = DrainLoop(ring, graph)
+        step = loop.publish_and_drain
+        for i in range(n_records):
+            step(source[i : i + 1])
+        if loop.consumer("strategy").sequence.value != n_records:
+            raise RuntimeError("strategy did not see every record")
+
+    return median_rate(run, n_records, repeats)[0]
+
+
+def main() -> None:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--records", type=int, default=4_000_000, help="records per batched run")
+    p.add_argument("--batch", type=int, default=4096, help="records per publish")
+    p.add_argument("--capacity", type=int, default=1 << 16, help="ring capacity (power of two)")
+    args = p.parse_args()
+    rows = []
+    for name, factory, n in (
+        ("diamond_numba_batch", NumbaConsumer, args.records),
+        ("diamond_python_per_record", PythonConsumer, args.records // 16),
+    ):
+        rate = batched_rate(factory, n, args.batch, args.capacity, args.repeats)
+        rows.append({"workload": name, "batch": args.batch, "records_per_s": rate,
+                     "ns_per_record": 1e9 / rate})
+    rate = one_at_a_time_rate(max(1000, args.records // 40), args.capacity, args.repeats)
+    rows.append({"workload": "one_at_a_time_3_consumers", "batch": 1, "records_per_s": rate,
+                 "ns_per_record": 1e9 / rate})
+    report("one_to_three_diamond (publish + consume, QUOTE records, median)", rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
