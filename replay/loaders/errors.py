@@ -1,0 +1,15 @@
+"""The error every text data loader raises for bad input.
+
+Contract: the message reads ``path:line: field 'bid' has value 'nan': <why>``; ``line`` is 1-based
+(the header, when there is one, is line 1), or a record index for binary files.
+"""
+
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """Bad input data, located by ``path``, ``line``, ``field`` and ``value``."""
+
+    def __init__(self, path: str, line: int, field: str, value: object, why: str) -> None:
+        super().__init__(f"{path}:{line}: field {field!r} has value {value!r}: {why}")
+        self.path, self.line, self.field, self.value, self.why = path, line, field, value, why
