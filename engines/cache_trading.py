@@ -1,0 +1,174 @@
+"""The trading half of the cache: orders, positions, accounts and their indexes.
+
+Design contract:
+- orders are created by ORDER_INITIALIZED and changed only by ORDER_* records, through
+  :class:`domain.orders.Order` (the order state machine); an event for an unknown order, or one
+  the state machine refuses, raises a typed error naming the seq (crash-only);
+- every ORDER_FILLED also moves a position (:class:`domain.positions.Position`) and, when the
+  account is known, the account (:mod:`domain.accounts`). Position ids: the fill's, else the
+  order's, else the netting id ``strategy_id << 32 | instrument_id`` (one position per
+  instrument and strategy); a strategy registered as hedging gets, for a fill without a position
+  id, the client order id of the order that opens it;
+- ACCOUNT_STATE is authoritative: it sets the total and locked balance of its currency (the first
+  one creates the account); fills between reports move balances through the account classes;
+- indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
+  which is log order: iteration is the same in every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from typing import Any
+
+from domain.accounts import CashAccount, MarginAccount
+from domain.currencies import Currency
+from domain.enums import AccountType
+from domain.instruments import Instrument
+from domain.kinds import Kind
+from domain.orders import Order
+from domain.positions import Position, PositionEffect
+
+
+class CacheError(RuntimeError):
+    """A record breaks what the cache knows (unknown order or instrument); names the seq."""
+
+
+def netting_position_id(instrument_id: int, strategy_id: int) -> int:
+    """Returns the position id of a netting position: ``strategy_id << 32 | instrument_id``."""
+    return (strategy_id << 32) | instrument_id
+
+
+class TradingState:
+    """Orders, positions and accounts folded from records; the cache owns one."""
+
+    def __init__(self, instruments: dict[int, Instrument]) -> None:
+        self._instruments = instruments
+        self.orders: dict[int, Order] = {}
+        self.orders_open: dict[int, None] = {}
+        self.orders_closed: dict[int, None] = {}
+        self.orders_by_strategy: dict[int, dict[int, None]] = {}
+        self.orders_by_instrument: dict[int, dict[int, None]] = {}
+        self.positions: dict[int, Position] = {}
+        self.positions_open: dict[int, None] = {}
+        self.positions_closed: dict[int, None] = {}
+        self.positions_by_strategy: dict[int, dict[int, None]] = {}
+        self.positions_by_instrument: dict[int, dict[int, None]] = {}
+        self.accounts: dict[int, CashAccount | MarginAccount] = {}
+        self.hedging_strategies: set[int] = set()
+        #: What the last fill did: (position id, effect); the execution engine emits events from it.
+        self.last_fill_effect: tuple[int, PositionEffect] | None = None
+
+    # --- orders ----------------------------------------------------------------------------------
+    def order_initialized(self, rec: Any) -> None:
+        coid = rec.client_order_id
+        if coid in self.orders:
+            raise CacheError(f"seq {rec.seq}: client_order_id {coid} is initialized twice")
+        if rec.instrument_id not in self._instruments:
+            raise CacheError(
+                f"seq {rec.seq}: ORDER_INITIALIZED for unknown instrument_id {rec.instrument_id}"
+            )
+        order = Order(rec._asdict(), rec.ts_init)
+        self.orders[coid] = order
+        self.orders_open[coid] = None
+        self.orders_by_strategy.setdefault(rec.strategy_id, {})[coid] = None
+        self.orders_by_instrument.setdefault(rec.instrument_id, {})[coid] = None
+
+    def order_event(self, rec: Any) -> None:
+        order = self.orders.get(rec.client_order_id)
+        if order is None:
+            raise CacheError(
+                f"seq {rec.seq}: {Kind(rec.kind).name} for unknown client_order_id "
+                f"{rec.client_order_id}"
+            )
+        order.apply(rec.kind, rec._asdict())
+        if order.is_closed:
+            self.orders_open.pop(order.client_order_id, None)
+            self.orders_closed[order.client_order_id] = None
+        if rec.kind == Kind.ORDER_FILLED:
+            self._fill(order, rec)
+
+    def order(self, client_order_id: int) -> Order | None:
+        """Returns the order, or None when unknown."""
+        return self.orders.get(client_order_id)
+
+    # --- positions -------------------------------------------------------------------------------
+    def position_id_for(self, order: Order, fill_position_id: int = 0) -> int:
+        """Returns the position a fill of ``order`` applies to (see the module contract)."""
+        if fill_position_id:
+            return fill_position_id
+        if order.position_id:
+            return order.position_id
+        if order.strategy_id in self.hedging_strategies:
+            return order.client_order_id
+        return netting_position_id(order.instrument_id, order.strategy_id)
+
+    def _fill(self, order: Order, rec: Any) -> None:
+        inst = self._instruments[rec.instrument_id]
+        pid = self.position_id_for(order, rec.position_id)
+        order.position_id = pid
+        pos = self.positions.get(pid)
+        if pos is None:
+            pos = Position(inst, pid, rec.instrument_id, rec.strategy_id)
+            self.positions[pid] = pos
+            self.positions_by_strategy.setdefault(rec.strategy_id, {})[pid] = None
+            self.positions_by_instrument.setdefault(rec.instrument_id, {})[pid] = None
+        effect = pos.apply_fill(
+            rec.side, rec.last_qty, rec.last_px, rec.commission, rec.commission_currency,
+            rec.ts_event, rec.client_order_id, rec.trade_id,
+        )
+        if pos.is_open:
+            self.positions_closed.pop(pid, None)
+            self.positions_open[pid] = None
+        else:
+            self.positions_open.pop(pid, None)
+            self.positions_closed[pid] = None
+        self.last_fill_effect = (pid, effect)
+        account = self.accounts.get(rec.account_id)
+        if isinstance(account, CashAccount):
+            account.apply_fill(inst, rec.side, rec.last_qty, rec.last_px, rec.commission,
+                               rec.commission_currency)
+        elif isinstance(account, MarginAccount):
+            account.apply_fill(inst, pos.fill_realized_raw, rec.commission, rec.commission_currency)
+
+    # --- accounts --------------------------------------------------------------------------------
+    def account_state(self, rec: Any) -> None:
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            cls = MarginAccount if rec.account_type == AccountType.MARGIN else CashAccount
+            account = self.accounts[rec.account_id] = cls(rec.account_id)
+        code = account._ccy(Currency.from_packed(rec.currency))
+        account._total[code] = rec.balance_total
+        account._locked[code] = rec.balance_locked
+        account._margin_init[code] = rec.margin_init
+        account._margin_maint[code] = rec.margin_maint
+
+    # --- digest and snapshot ---------------------------------------------------------------------
+    def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
+        pack = struct.pack
+        for coid, o in self.orders.items():
+            h.update(pack("<QBqqQ", coid, int(o.status), o.quantity_raw, o.filled_raw,
+                          o.position_id))
+            h.update(pack("<q", o.price_raw if o.price_raw is not None else -1))
+        for pid, p in self.positions.items():
+            h.update(pack("<Qqqqd", pid, p.signed_raw, p.open_cost_raw, p.realized_gross_raw,
+                          p.avg_px_open))
+        for aid, acc in self.accounts.items():
+            for f in acc.to_fields():
+                h.update(pack("<IIqqqq", aid, f["currency"], f["balance_total"],
+                              f["balance_locked"], f["margin_init"], f["margin_maint"]))
+
+    def summary(self) -> dict[str, Any]:
+        """Returns plain data describing orders, positions and accounts (JSON-able)."""
+        return {
+            "orders": {
+                str(c): {"status": o.status.name, "filled_raw": o.filled_raw,
+                         "quantity_raw": o.quantity_raw, "position_id": o.position_id}
+                for c, o in self.orders.items()
+            },
+            "positions": {
+                str(p): {"signed_raw": pos.signed_raw, "realized_pnl_raw": pos.realized_pnl_raw}
+                for p, pos in self.positions.items()
+            },
+            "accounts": {str(a): acc.to_fields() for a, acc in self.accounts.items()},
+        }

@@ -1,0 +1,241 @@
+"""The kernel: builds the ring, the consumer chain and the stages; runs the component lifecycle.
+
+Design contract:
+- consumers form a chain ``[journal] -> state -> engines -> strategies`` (docs/architecture.md);
+  mode ``"rebuild"`` runs ``state`` only (replay of a journal to a seq);
+- components are registered in a defined order and each goes to one stage: reducers to
+  ``state``, strategies and actors to ``strategies``, other reactors to ``engines`` (or the stage
+  named at registration); registration interns the component id (its ``source_id``);
+- ``start()`` starts every component in registration order; ``stop()`` and ``dispose()`` go in
+  reverse registration order (strategies first, so their last commands still reach running
+  engines); records emitted by lifecycle hooks are published and drained after each component;
+- everything runs on the calling thread; a handler that raises propagates out of ``drain`` and
+  the kernel is then faulted (crash-only): the journal keeps what it committed;
+- ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
+  replay rebuilds), in registration order; ``state_hash(scope="all")`` covers every component
+  and the scheduler (what two executions of the same inputs must agree on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from domain.strings import StringTable
+from engines.component import Component, Reducer
+from engines.context import KernelContext
+from engines.scheduler import Scheduler
+from engines.stage import DecodeMemo, Stage
+from ringbus.drain_loop import DrainLoop
+from ringbus.graph import ConsumerGraph
+from ringbus.outbox import Outbox
+from ringbus.ring import Ring
+
+STAGES = ("state", "engines", "strategies")
+
+
+class KernelError(RuntimeError):
+    """The kernel was used against its structure (register after build, unknown stage...)."""
+
+
+class Kernel:
+    """The single-threaded core: ring, stages, components, context, scheduler."""
+
+    def __init__(
+        self,
+        capacity: int = 1 << 16,
+        journal: Any = None,
+        mode: str = "execute",
+        first_seq: int = 1,
+    ) -> None:
+        if mode not in ("execute", "rebuild"):
+            raise KernelError(f"mode must be 'execute' or 'rebuild', got {mode!r}")
+        self.mode = mode
+        self.ring = Ring(capacity, first_seq=first_seq)
+        self.journal = journal
+        self.strings = StringTable()
+        self.scheduler = Scheduler()
+        self._setup_outbox = Outbox()
+        self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
+        memo = DecodeMemo()
+        self.stages: dict[str, Stage] = {
+            "state": Stage("state", self.ctx, None, memo, reactors=False),
+            "engines": Stage("engines", self.ctx, Outbox(), memo, reactors=True),
+            "strategies": Stage("strategies", self.ctx, Outbox(), memo, reactors=True),
+        }
+        self.components: list[Component] = []
+        self._stage_of: dict[str, str] = {}
+        self._loop: DrainLoop | None = None
+        self.faulted: BaseException | None = None
+
+    # --- wiring ----------------------------------------------------------------------------------
+    def register(self, component: Component, stage: str | None = None) -> Component:
+        """Adds ``component`` (READY after this) to a stage; returns it.
+
+        Default stage: ``state`` for reducers, ``strategies`` for actors, ``engines`` otherwise.
+        """
+        if self._loop is not None:
+            raise KernelError(
+                f"cannot register {component.component_id!r}: the kernel is already built"
+            )
+        if component.component_id in self._stage_of:
+            raise KernelError(f"component id {component.component_id!r} is registered twice")
+        stage = stage or _default_stage(component)
+        if stage not in self.stages:
+            raise KernelError(f"stage must be one of {STAGES}, got {stage!r}")
+        component.initialize()
+        component.source_id = self.ctx.intern(component.component_id)  # type: ignore[attr-defined]
+        if self.ctx.cache is None and getattr(component, "is_cache", False):
+            self.ctx.cache = component
+        on_register = getattr(component, "on_register", None)
+        if on_register is not None:
+            on_register(self)
+        self.components.append(component)
+        self._stage_of[component.component_id] = stage
+        self.stages[stage].add(component)
+        return component
+
+    def component(self, component_id: str) -> Component:
+        """Returns the registered component called ``component_id`` (KeyError names it)."""
+        for comp in self.components:
+            if comp.component_id == component_id:
+                return comp
+        raise KeyError(f"no component {component_id!r}")
+
+    def _build(self) -> DrainLoop:
+        graph = ConsumerGraph()
+        after: list[str] = []
+        if self.journal is not None:
+            graph.add("journal", self.journal)
+            after = ["journal"]
+        names = ("state",) if self.mode == "rebuild" else STAGES
+        for name in names:
+            stage = self.stages[name]
+            graph.add(name, stage, after=after, outbox=stage._outbox)
+            after = [name]
+        self._loop = DrainLoop(self.ring, graph)
+        self._refresh()
+        return self._loop
+
+    def _refresh(self) -> None:
+        for stage in self.stages.values():
+            stage.refresh()
+        wanted = frozenset().union(*(s.wanted for s in self.stages.values()))
+        for stage in self.stages.values():
+            stage.share_wanted(wanted)
+        self.ctx.reactions_changed()
+
+    @property
+    def loop(self) -> DrainLoop:
+        """The drain loop (built on first use; registration is closed afterwards)."""
+        return self._loop if self._loop is not None else self._build()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Starts every component in registration order, publishing what their hooks emit."""
+        if self._loop is None:
+            self._build()
+        self.publish_setup()
+        for comp in self.components:
+            comp.start()
+            self._refresh()
+            self.publish_setup()
+
+    def stop(self) -> None:
+        """Stops running components in reverse registration order, draining after each."""
+        for comp in reversed(self.components):
+            if comp.is_running:
+                comp.stop()
+                self.publish_setup()
+                self._refresh()
+
+    def dispose(self) -> None:
+        """Disposes every component (stopping it first when running), in reverse order."""
+        self.stop()
+        for comp in reversed(self.components):
+            if comp.state.name in ("READY", "STOPPED"):
+                comp.dispose()
+        self._refresh()
+
+    def publish_setup(self) -> None:
+        """Publishes the records emitted outside any stage (setup, lifecycle hooks) and drains."""
+        outbox = self._setup_outbox
+        while len(outbox):
+            pending = outbox._pending
+            records = pending.pop(0)
+            self.publish(records)
+
+    # --- publishing ------------------------------------------------------------------------------
+    def publish(self, records: np.ndarray) -> tuple[int, int]:
+        """Publishes ``records`` as one batch, drains, flushes the journal; returns (first, last)."""
+        loop = self.loop
+        try:
+            first, last = self.ring.publish_records(records)
+            loop.drain()
+        except BaseException as exc:
+            self._fault(exc)
+            raise
+        if self.journal is not None:
+            self.journal.flush()
+        return first, last
+
+    def publish_one(self, record: np.ndarray | np.void) -> int:
+        """Publishes one record, drains, flushes the journal; returns its seq (one-at-a-time)."""
+        loop = self.loop
+        try:
+            seq = loop.publish_and_drain(record)
+        except BaseException as exc:
+            self._fault(exc)
+            raise
+        if self.journal is not None:
+            self.journal.flush()
+        return seq
+
+    def intern(self, text: str, input_record: bool = True) -> int:
+        """Returns the id of ``text``, publishing its STRING records (INPUT-flagged by default:
+        strings a node interns for its sources, e.g. instrument symbols, are inputs)."""
+        string_id, records = self.strings.intern(text)
+        if records is not None:
+            records["ts_event"] = self.ctx.now_ns
+            records["ts_init"] = self.ctx.now_ns
+            if input_record:
+                records["flags"] = 1
+            self.publish(records)
+        return string_id
+
+    def _fault(self, exc: BaseException) -> None:
+        self.faulted = exc
+        for comp in self.components:
+            if comp.is_running:
+                comp.state = type(comp.state).FAULTED
+
+    # --- state -----------------------------------------------------------------------------------
+    def state_components(self) -> list[Component]:
+        """Returns the ``state`` stage components in registration order."""
+        return [c for c in self.components if self._stage_of[c.component_id] == "state"]
+
+    def state_hash(self, scope: str = "state") -> int:
+        """Returns a 64-bit hash of derived state (``scope`` ``"state"`` or ``"all"``)."""
+        h = hashlib.blake2b(digest_size=8)
+        comps = self.state_components() if scope == "state" else self.components
+        for comp in comps:
+            h.update(comp.component_id.encode() + b"\x00")
+            comp.digest(h)
+        if scope == "all":
+            h.update(self.scheduler.digest_bytes())
+        return int.from_bytes(h.digest(), "little")
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the last published record."""
+        return self.ring.cursor
+
+
+def _default_stage(component: Component) -> str:
+    if isinstance(component, Reducer):
+        return "state"
+    if getattr(component, "is_actor", False):
+        return "strategies"
+    return "engines"
