@@ -14,6 +14,7 @@ Design contract:
 - ``snapshot()`` / ``restore()`` round-trip the full state through plain numpy arrays.
 """
 
+from engines.book.deltas import book_deltas
 from engines.book.issues import BookIntegrityError, BookIssue, BookIssues, LoggedIssue
 from engines.book.l1 import L1Book
 from engines.book.l2 import L2Book
@@ -28,4 +29,5 @@ __all__ = [
     "L3Book",
     "LoggedIssue",
     "RestingOrder",
+    "book_deltas",
 ]

@@ -18,13 +18,13 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from domain.enums import BookAction, BookLevel, OrderSide
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.enums import BookAction, OrderSide
 from engines.book import _l3_apply as k
 from engines.book import _orders as o
 from engines.book._levels import COUNT, HEAD, KEY, SIZE, TAIL
 from engines.book._status import APPLIED, ISSUE, N_LOGGED, OK, STATE_SIZE
-from engines.book.base import DELTA_DTYPE, LevelBook, delta_columns
+from engines.book.base import LevelBook, delta_columns
+from engines.book.deltas import book_deltas
 from engines.book.l2 import L2Book
 
 _NO_CROSS_OUT = np.zeros(0, np.int64)
@@ -139,7 +139,7 @@ class L3Book(LevelBook):
     def snapshot(self) -> dict[str, np.ndarray]:
         """Returns the whole state as plain numpy arrays (orders in queue order, issue counters)."""
         return {**self.orders(), "instrument_id": np.array([self.instrument_id], np.int64),
-                "state": self._state.copy(), "issue_counts": self._issue_counts.copy(),
+                "counters": self._state[APPLIED:].copy(), "issue_counts": self._issue_counts.copy(),
                 "issue_log": self._issue_log.copy()}
 
     @classmethod
@@ -148,15 +148,10 @@ class L3Book(LevelBook):
         n = len(snapshot["order_id"])
         capacity = 1 << max(12, int(n).bit_length())
         book = cls(int(snapshot["instrument_id"][0]), order_capacity=capacity, fail_fast=fail_fast)
-        records = np.zeros(n, RECORD_DTYPE)
-        adds = records.view(DELTA_DTYPE)
-        adds["kind"], adds["instrument_id"], adds["level"] = Kind.BOOK_DELTA, book.instrument_id, \
-            BookLevel.L3
-        adds["action"], adds["side"], adds["price"] = BookAction.ADD, snapshot["side"], \
-            snapshot["price"]
-        adds["size"], adds["order_id"] = snapshot["size"], snapshot["order_id"]
+        records = book_deltas(book.instrument_id, np.full(n, BookAction.ADD), snapshot["side"],
+                              snapshot["price"], snapshot["size"], snapshot["order_id"])
         book.apply(records)
-        book._state[APPLIED:] = snapshot["state"][APPLIED:]
+        book._state[APPLIED:] = snapshot["counters"]
         book._issue_counts[:] = snapshot["issue_counts"]
         book._issue_log[:] = snapshot["issue_log"]
         return book

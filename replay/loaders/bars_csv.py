@@ -1,0 +1,139 @@
+"""Bars CSV (``timestamp,open,high,low,close[,volume]``) -> BAR records.
+
+Design contract:
+- the bar spec comes from the caller (``BarSpec.parse("1-MINUTE-BID")``), as does whether the
+  file's timestamp is the bar's open or its close; a BAR's ``ts_event`` is always its close and
+  ``ts_open`` its open (for open-labelled files ``ts_event = timestamp + step * unit``);
+- open-labelled files need a time aggregation (SECOND, MINUTE, HOUR, DAY);
+- refused, naming line, field and value: bad or non-exact prices, negative prices or volume,
+  ``high < max(open, close)``, ``low > min(open, close)``, timestamps going backwards;
+- without ``volume`` the volume is 0; precisions not given are inferred by scanning the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import attrs
+import numpy as np
+
+from domain.enums import BarAggregation, PriceType
+from domain.kinds import Kind
+from replay.loaders.csv_common import (
+    DEFAULT_CHUNK_SIZE,
+    RowChunk,
+    check_positive,
+    check_precision,
+    infer_precision,
+    iter_row_chunks,
+    new_records,
+    parse_decimals,
+)
+from replay.loaders.csv_time import EventTimes
+
+PRICES = ("open", "high", "low", "close")
+_UNIT_NS = {BarAggregation.SECOND: 1_000_000_000, BarAggregation.MINUTE: 60_000_000_000,
+            BarAggregation.HOUR: 3_600_000_000_000, BarAggregation.DAY: 86_400_000_000_000}
+
+
+@attrs.frozen
+class BarSpec:
+    """What one bar covers: ``step`` units of ``aggregation``, built from ``price_type``."""
+
+    step: int
+    aggregation: BarAggregation
+    price_type: PriceType = PriceType.LAST
+
+    def __attrs_post_init__(self) -> None:
+        if self.step < 1:
+            raise ValueError(f"bar step must be >= 1, got {self.step}")
+
+    @classmethod
+    def parse(cls, text: str) -> BarSpec:
+        """Parses ``STEP-AGGREGATION[-PRICE_TYPE]``, e.g. ``1-MINUTE`` or ``5-SECOND-BID``."""
+        parts = text.strip().upper().split("-")
+        try:
+            step, agg = int(parts[0]), BarAggregation[parts[1]]
+            price_type = PriceType[parts[2]] if len(parts) > 2 else PriceType.LAST
+        except (ValueError, KeyError, IndexError):
+            raise ValueError(f"bar spec must look like '1-MINUTE' or '5-SECOND-BID', got {text!r}"
+                             ) from None
+        if len(parts) > 3:
+            raise ValueError(f"bar spec has too many parts: {text!r}")
+        return cls(step, agg, price_type)
+
+    @property
+    def interval_ns(self) -> int | None:
+        """The bar's duration in ns, or None for non-time aggregations."""
+        unit = _UNIT_NS.get(self.aggregation)
+        return None if unit is None else unit * self.step
+
+
+@attrs.frozen
+class BarOptions:
+    """How a bars file is read. Precisions of None are inferred from the data."""
+
+    spec: BarSpec = BarSpec(1, BarAggregation.MINUTE)
+    timestamp_is: Literal["open", "close"] = "open"
+    price_precision: int | None = None
+    size_precision: int | None = None
+    infer_rows: int | None = None
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    source: int = 0
+
+
+def bar_records(chunk: RowChunk, ts: np.ndarray, ts_init: np.ndarray | None, instrument_id: int,
+                pp: int, sp: int, options: BarOptions) -> np.ndarray:
+    """Builds the BAR records of one chunk after checking every row of it."""
+    o, h, low, c = (parse_decimals(chunk, f, pp) for f in PRICES)
+    for field, raw in zip(PRICES, (o, h, low, c), strict=True):
+        check_positive(chunk, field, raw)
+    bad = np.flatnonzero(h < np.maximum(o, c))
+    if bad.size:
+        raise chunk.fail(int(bad[0]), "high", "high is below max(open, close)")
+    bad = np.flatnonzero(low > np.minimum(o, c))
+    if bad.size:
+        raise chunk.fail(int(bad[0]), "low", "low is above min(open, close)")
+    interval = options.spec.interval_ns or 0
+    ts_open, ts_close = (ts, ts + interval) if options.timestamp_is == "open" else (ts - interval, ts)
+    out, b = new_records(Kind.BAR, ts_close, ts_close if ts_init is None else ts_init,
+                         instrument_id, pp, sp, options.source)
+    b["aggregation"], b["price_type"], b["step"] = (options.spec.aggregation,
+                                                    options.spec.price_type, options.spec.step)
+    b["open"], b["high"], b["low"], b["close"], b["ts_open"] = o, h, low, c, ts_open
+    if "volume" in chunk.columns:
+        volume = parse_decimals(chunk, "volume", sp)
+        check_positive(chunk, "volume", volume)
+        b["volume"] = volume
+    return out
+
+
+def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | None = None,
+                  **overrides: object) -> Iterator[np.ndarray]:
+    """Yields RECORD_DTYPE arrays of at most ``chunk_size`` BAR INPUT records, in file order.
+
+    ``ts_init`` is the bar's close (the earliest a bar can be known), or the file's ``ts_init``.
+    """
+    options = attrs.evolve(options or BarOptions(), **overrides)
+    if options.timestamp_is not in ("open", "close"):
+        raise ValueError(f"timestamp_is must be 'open' or 'close', got {options.timestamp_is!r}")
+    if options.spec.interval_ns is None and options.timestamp_is == "open":
+        raise ValueError(f"an open-labelled bar file needs a time aggregation, got "
+                         f"{options.spec.aggregation.name}; use timestamp_is='close'")
+    path = str(path)
+    pp = options.price_precision
+    if pp is None:
+        pp = infer_precision(path, PRICES, max_rows=options.infer_rows)
+    sp = options.size_precision
+    if sp is None:
+        first = next(iter_row_chunks(path, 1, required=PRICES))
+        has_volume = "volume" in first.columns
+        sp = infer_precision(path, ("volume",), max_rows=options.infer_rows) if has_volume else 0
+    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    times = EventTimes()
+    for chunk in iter_row_chunks(path, options.chunk_size, required=PRICES):
+        ts, ts_init = times.read(chunk)
+        yield bar_records(chunk, ts, ts_init if "ts_init" in chunk.columns else None,
+                          instrument_id, pp, sp, options)

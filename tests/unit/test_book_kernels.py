@@ -1,0 +1,38 @@
+"""The kernels' numba-visible constants agree with the schema, and the order-id map is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.enums import BookAction, BookLevel, RecordFlag
+from domain.kinds import Kind
+from engines.book import BookIssue
+from engines.book import _orders as o
+from engines.book import _status as st
+
+
+def test_kernel_codes_match_the_domain_enums_and_schema() -> None:
+    assert st._BOOK_DELTA == Kind.BOOK_DELTA
+    assert st._LAST == RecordFlag.LAST
+    assert (st._ADD, st._MODIFY, st._CANCEL, st._CLEAR, st._TRADE, st._FILL) == tuple(BookAction)
+    assert (st._L2, st._L3) == (BookLevel.L2, BookLevel.L3)
+    assert [st._CANCEL_UNKNOWN, st._MODIFY_MISSING, st._CANCEL_EXCEEDS, st._DUP_ADD, st._BAD_SIDE,
+            st._BAD_SIZE, st._BAD_ACTION, st._WRONG_LEVEL, st._CANCEL_UNKNOWN_LEVEL] == list(BookIssue)
+
+
+def test_order_id_map_matches_a_dict_through_inserts_and_deletes() -> None:
+    rng = np.random.default_rng(7)
+    hkeys, hvals = np.zeros(256, np.int64), np.full(256, -1, np.int64)
+    model: dict[int, int] = {}
+    # small key space: many collisions and backward-shift deletions
+    for step in range(5000):
+        key = int(rng.integers(-40, 90))
+        if key in model:
+            o.map_delete(hkeys, hvals, key)
+            del model[key]
+        elif len(model) < 120:
+            o.map_insert(hkeys, hvals, key, step)
+            model[key] = step
+        for probe in range(-40, 90, 13):
+            assert o.lookup(hkeys, hvals, probe) == model.get(probe, -1)
+    assert sorted(int(v) for v in hvals if v != -1) == sorted(model.values())
