@@ -1,0 +1,97 @@
+"""Following a journal that another process writes.
+
+Design contract:
+- a tailer owns one cursor (``next_seq``) and yields every committed record from it exactly
+  once, in seq order, as copies (checked like any read: a corrupt batch raises CorruptionError);
+- it blocks on a commit notification socket (:mod:`journal.notify`) rather than spinning; a
+  timeout (``max_wait_s``) bounds the delay when a notification is lost or no writer notifies,
+  and with notifications off it polls with exponential backoff up to ``max_wait_s``;
+- it keeps following when the writer stops and a new writer (a new run) continues the journal.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from journal.notify import CommitListener
+from journal.reader import JournalReader
+from journal.store import Journal
+
+
+class Tailer:
+    """Yields batches of records of the journal at ``path`` as they are committed."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        from_seq: int = 1,
+        *,
+        notify: bool = True,
+        max_wait_s: float = 0.1,
+        max_records_per_batch: int = 1 << 16,
+    ) -> None:
+        if from_seq < 1:
+            raise ValueError(f"from_seq must be >= 1, got {from_seq}")
+        self.path = Path(path)
+        self.journal = Journal.open(self.path, readonly=True)
+        self.reader = JournalReader(self.journal)
+        self.next_seq = from_seq
+        self.max_wait_s = max_wait_s
+        self.max_records_per_batch = max_records_per_batch
+        self._listener = CommitListener(self.path) if notify else None
+        self._backoff_s = 0.0005
+
+    def poll(self) -> list[np.ndarray]:
+        """Returns copies of the committed records from ``next_seq`` on (possibly none) and
+        advances the cursor past them; never blocks."""
+        if self._listener is not None:
+            self._listener.drain()
+        out: list[np.ndarray] = []
+        total = 0
+        for batch in self.reader.batches(self.next_seq):
+            out.append(batch.copy())
+            total += len(batch)
+            self.next_seq = int(batch["seq"][-1]) + 1
+            if total >= self.max_records_per_batch:
+                break
+        return out
+
+    def wait(self, timeout_s: float) -> bool:
+        """Blocks until a commit notification arrives or ``timeout_s`` passes; True if notified."""
+        if self._listener is None:
+            return False
+        ready, _, _ = select.select([self._listener], [], [], timeout_s)
+        return bool(ready)
+
+    def batches(self, stop: Callable[[], bool] = lambda: False) -> Iterator[np.ndarray]:
+        """Yields each newly committed batch (a copy) until ``stop()`` returns True."""
+        while not stop():
+            got = self.poll()
+            if got:
+                self._backoff_s = 0.0005
+                yield from got
+                continue
+            if self._listener is not None:
+                self.wait(self.max_wait_s)
+            else:
+                select.select([], [], [], self._backoff_s)
+                self._backoff_s = min(self._backoff_s * 2, self.max_wait_s)
+
+    def close(self) -> None:
+        """Unregisters from the writer's notifications and closes the journal (idempotent)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self.journal is not None:
+            self.journal.close()
+
+    def __enter__(self) -> Tailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,185 @@
+"""Integrity check of a whole journal: the three outcomes told apart.
+
+Design contract:
+- ``verify_journal`` never raises for a bad journal; it returns a :class:`VerifyResult` whose
+  ``status`` is CLEAN, CRASHED_RUN (a run without RUN_ENDED that nothing recovered and no live
+  writer holds: a contiguous, recoverable prefix), CORRUPT (bad checksum or framing, a seq gap,
+  ts_init going backwards, an unknown kind, a RUN_* structure error, a run index that
+  disagrees with the log: each with its seq range, reason and file) or UNREADABLE (missing,
+  not a journal, truncated, other schema);
+- the scan stops at the first corrupt batch: nothing after it is read as records;
+- ``checks`` are further checks run over a journal whose integrity scan passed (the hook for
+  re-execution); each returns findings, which make the result CORRUPT.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from domain.codec import as_kind
+from domain.kinds import KIND_DTYPES, SCHEMA_FINGERPRINT, Kind
+from journal import format as fmt
+from journal.errors import CorruptionError, JournalError
+from journal.lock import writer_alive
+from journal.reader import JournalReader
+from journal.runs import run_markers
+from journal.store import Journal
+
+
+class VerifyStatus(enum.Enum):
+    CLEAN = "CLEAN"
+    CRASHED_RUN = "CRASHED_RUN"
+    CORRUPT = "CORRUPT"
+    UNREADABLE = "UNREADABLE"
+
+
+@attrs.frozen
+class Finding:
+    """One problem: the seq range it covers, why, and the file."""
+
+    seq_range: tuple[int, int]
+    reason: str
+    file: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq_range": list(self.seq_range), "reason": self.reason, "file": self.file}
+
+
+@attrs.frozen
+class VerifyResult:
+    status: VerifyStatus
+    path: str
+    first_seq: int = 0
+    last_seq: int = 0
+    n_records: int = 0
+    n_batches: int = 0
+    findings: tuple[Finding, ...] = ()
+    crashed_runs: tuple[int, ...] = ()
+    open_run: int | None = None
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value, "path": self.path, "first_seq": self.first_seq,
+            "last_seq": self.last_seq, "n_records": self.n_records, "n_batches": self.n_batches,
+            "findings": [f.to_dict() for f in self.findings],
+            "crashed_runs": list(self.crashed_runs), "open_run": self.open_run,
+            "message": self.message,
+        }
+
+
+Check = Callable[[Journal, VerifyResult], Sequence[Finding]]
+_KNOWN = np.zeros(1 << 16, dtype=bool)
+_KNOWN[list(KIND_DTYPES)] = True
+_RUN_KINDS = (int(Kind.RUN_STARTED), int(Kind.RUN_ENDED), int(Kind.RUN_RECOVERED))
+
+
+def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResult:
+    """Checks the journal at ``path`` end to end and returns what it found."""
+    file = str(Path(path) / fmt.DATA_FILE)
+    try:
+        journal = Journal.open(path, readonly=True)
+    except JournalError as exc:
+        return VerifyResult(VerifyStatus.UNREADABLE, str(path), message=str(exc))
+    with journal:
+        result = _scan(journal, file)
+        if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN) and checks:
+            extra = tuple(f for check in checks for f in check(journal, result))
+            if extra:
+                result = attrs.evolve(result, status=VerifyStatus.CORRUPT, findings=extra)
+        return result
+
+
+def _scan(journal: Journal, file: str) -> VerifyResult:
+    reader = JournalReader(journal)
+    findings: list[Finding] = []
+    markers: list[np.ndarray] = []
+    n_records = n_batches = 0
+    first_seq = last_seq = 0
+    try:
+        for batch in reader.batches(1):
+            if n_batches == 0:
+                first_seq = int(batch["seq"][0])
+                if first_seq != 1:
+                    findings.append(Finding((1, first_seq - 1), "log does not start at seq 1", file))
+                    break
+            n_batches += 1
+            n_records += len(batch)
+            last_seq = int(batch["seq"][-1])
+            kinds = batch["kind"]
+            unknown = np.flatnonzero(~_KNOWN[kinds])
+            if len(unknown):
+                seq = int(batch["seq"][unknown[0]])
+                findings.append(Finding((seq, seq), f"unknown record kind {int(kinds[unknown[0]])}", file))
+                break
+            is_run = (kinds >= _RUN_KINDS[0]) & (kinds <= _RUN_KINDS[-1])
+            if is_run.any():
+                markers.append(batch[is_run].copy())
+    except CorruptionError as exc:
+        findings.append(Finding(exc.seq_range, exc.reason, file))
+    common = {"path": str(journal.path), "first_seq": first_seq, "last_seq": last_seq,
+              "n_records": n_records, "n_batches": n_batches}
+    if findings:
+        return VerifyResult(VerifyStatus.CORRUPT, findings=tuple(findings), **common)
+    scanned = np.concatenate(markers) if markers else run_markers(journal)[:0]
+    indexed = run_markers(journal)
+    if scanned.tobytes() != indexed.tobytes():
+        seqs = sorted(set(scanned["seq"].tolist()) ^ set(indexed["seq"].tolist())) or [1]
+        findings.append(Finding((seqs[0], seqs[-1]), "run index disagrees with the log", file))
+        return VerifyResult(VerifyStatus.CORRUPT, findings=tuple(findings), **common)
+    findings, crashed, open_run = _run_structure(scanned, file)
+    if findings:
+        return VerifyResult(VerifyStatus.CORRUPT, findings=tuple(findings), **common)
+    if open_run is not None and writer_alive(journal.path) is None:
+        crashed.append(open_run)
+        open_run = None
+    status = VerifyStatus.CRASHED_RUN if crashed else VerifyStatus.CLEAN
+    return VerifyResult(status, crashed_runs=tuple(crashed), open_run=open_run, **common)
+
+
+def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[int], int | None]:
+    """Walks the RUN_* records: returns (findings, crashed unrecovered runs, open run)."""
+    findings: list[Finding] = []
+    open_run: int | None = None
+    crashed: list[int] = []
+    started: set[int] = set()
+    for i in range(len(markers)):
+        rec = markers[i : i + 1]
+        kind, seq = int(rec["kind"][0]), int(rec["seq"][0])
+        if kind == Kind.RUN_STARTED:
+            start = as_kind(rec, Kind.RUN_STARTED)[0]
+            if int(start["schema_fingerprint"]) != SCHEMA_FINGERPRINT:
+                findings.append(Finding((seq, seq), (
+                    f"run {int(start['run_id'])} declares schema fingerprint "
+                    f"{int(start['schema_fingerprint']):016x}, journal has {SCHEMA_FINGERPRINT:016x}"
+                ), file))
+            if open_run is not None:
+                crashed.append(open_run)
+            open_run = int(start["run_id"])
+            started.add(open_run)
+        elif kind == Kind.RUN_ENDED:
+            run_id = int(as_kind(rec, Kind.RUN_ENDED)[0]["run_id"])
+            if run_id != open_run:
+                findings.append(Finding((seq, seq), (
+                    f"RUN_ENDED of run {run_id}, but the open run is {open_run}"), file))
+            open_run = None
+        else:
+            run_id = int(as_kind(rec, Kind.RUN_RECOVERED)[0]["crashed_run_id"])
+            if run_id == open_run:
+                crashed.append(run_id)
+                open_run = None
+            if run_id in crashed:
+                crashed.remove(run_id)
+            elif run_id not in started:
+                findings.append(Finding((seq, seq), (
+                    f"RUN_RECOVERED names run {run_id}, which never started"), file))
+            else:
+                findings.append(Finding((seq, seq), (
+                    f"RUN_RECOVERED names run {run_id}, which ended cleanly or was recovered"), file))
+    return findings, crashed, open_run
