@@ -14,10 +14,10 @@ from engines.book import _status as st
 def test_kernel_codes_match_the_domain_enums_and_schema() -> None:
     assert st._BOOK_DELTA == Kind.BOOK_DELTA
     assert st._LAST == RecordFlag.LAST
-    assert (st._ADD, st._MODIFY, st._CANCEL, st._CLEAR, st._TRADE, st._FILL) == tuple(BookAction)
+    assert tuple(BookAction) == (st._ADD, st._MODIFY, st._CANCEL, st._CLEAR, st._TRADE, st._FILL)
     assert (st._L2, st._L3) == (BookLevel.L2, BookLevel.L3)
-    assert [st._CANCEL_UNKNOWN, st._MODIFY_MISSING, st._CANCEL_EXCEEDS, st._DUP_ADD, st._BAD_SIDE,
-            st._BAD_SIZE, st._BAD_ACTION, st._WRONG_LEVEL, st._CANCEL_UNKNOWN_LEVEL] == list(BookIssue)
+    assert list(BookIssue) == [st._CANCEL_UNKNOWN, st._MODIFY_MISSING, st._CANCEL_EXCEEDS, st._DUP_ADD, st._BAD_SIDE,
+            st._BAD_SIZE, st._BAD_ACTION, st._WRONG_LEVEL, st._CANCEL_UNKNOWN_LEVEL]
 
 
 def test_order_id_map_matches_a_dict_through_inserts_and_deletes() -> None:
