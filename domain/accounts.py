@@ -55,6 +55,12 @@ class _Account:
                 self._currencies[code] = Currency.from_packed(code)
         return code
 
+    def _settle_code(self, instrument: Instrument) -> int:
+        code = instrument.settlement_code
+        if code not in self._currencies:
+            self._currencies[code] = instrument.settlement_currency
+        return code
+
     def deposit(self, money: Money) -> None:
         """Adds ``money`` to the total balance (a negative amount withdraws)."""
         c = self._ccy(money.currency)
@@ -162,7 +168,7 @@ class CashAccount(_Account):
     ) -> int:
         """Books a fill's cash flow and commission (``commission_currency`` packed; 0 means the
         settlement currency); returns the cash flow before commission (raw)."""
-        settle = self._ccy(instrument.settlement_currency)
+        settle = self._settle_code(instrument)
         flow = instrument.cash_flow_raw(side, last_qty_raw, last_px_raw)
         self._total[settle] = self._total.get(settle, 0) + flow
         self._charge(commission_raw, commission_currency, settle)
@@ -243,6 +249,6 @@ class MarginAccount(_Account):
         commission_currency: int = 0,
     ) -> None:
         """Books the gross PnL a fill realized (Position.fill_realized_raw) and its commission."""
-        settle = self._ccy(instrument.settlement_currency)
+        settle = self._settle_code(instrument)
         self._total[settle] = self._total.get(settle, 0) + realized_pnl_raw
         self._charge(commission_raw, commission_currency, settle)

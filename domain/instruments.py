@@ -26,6 +26,8 @@ from domain.enums import InstrumentClass, OrderSide
 from domain.identifiers import InstrumentId
 from domain.values import Money, Price, Quantity, pack_currency, unpack_currency
 
+_BUY = int(OrderSide.BUY)
+
 
 class InstrumentError(ValueError):
     """An instrument definition that breaks a structural rule; the message names the field."""
@@ -85,8 +87,25 @@ class Instrument:
     expiration_ns: int = 0
     min_quantity: Quantity | None = None
     max_quantity: Quantity | None = None
+    # Scale factors of notional_raw, derived once (the per-fill hot path).
+    _scale_num: int = attrs.field(init=False, default=0, eq=False, repr=False)
+    _scale_den: int = attrs.field(init=False, default=1, eq=False, repr=False)
+    #: The settlement currency's packed code, as records and account balances key it.
+    settlement_code: int = attrs.field(init=False, default=0, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        self._check()
+        sp, pp = self.size_precision, self.price_precision
+        cp = self.settlement_currency.precision
+        if self.is_inverse:
+            num, den = self.multiplier.raw * 10 ** (pp + cp), 10 ** (2 * sp)
+        else:
+            num, den = self.multiplier.raw * 10**cp, 10 ** (2 * sp + pp)
+        object.__setattr__(self, "_scale_num", num)
+        object.__setattr__(self, "_scale_den", den)
+        object.__setattr__(self, "settlement_code", self.settlement_currency.packed)
+
+    def _check(self) -> None:
         sym = str(self.id)
         if self.tick_size.precision != self.price_precision or self.tick_size.raw <= 0:
             raise InstrumentError(
@@ -222,14 +241,11 @@ class Instrument:
 
         Linear: ``qty * price * multiplier``. Inverse: ``qty * multiplier / price``.
         """
-        sp, pp = self.size_precision, self.price_precision
-        cp = self.settlement_currency.precision
-        mult = self.multiplier.raw
         if self.is_inverse:
             if price_raw <= 0:
                 raise InstrumentError(f"{self.id}: inverse notional needs price > 0, got raw {price_raw}")
-            return div_round(qty_raw * mult * 10 ** (pp + cp), price_raw * 10 ** (2 * sp))
-        return div_round(qty_raw * price_raw * mult * 10**cp, 10 ** (2 * sp + pp))
+            return div_round(qty_raw * self._scale_num, price_raw * self._scale_den)
+        return div_round(qty_raw * price_raw * self._scale_num, self._scale_den)
 
     def notional(self, qty: Quantity, price: Price) -> Money:
         """Returns the notional of ``qty`` at ``price`` in the settlement currency."""
@@ -243,10 +259,9 @@ class Instrument:
         reversed, because a long inverse position gains base currency as the price rises.
         """
         n = self.notional_raw(qty_raw, price_raw)
-        buy = side == OrderSide.BUY
         if self.is_inverse:
-            return n if buy else -n
-        return -n if buy else n
+            return n if side == _BUY else -n
+        return -n if side == _BUY else n
 
     # --- record fields ---------------------------------------------------------------------------
     def to_fields(self, instrument_id_int: int) -> dict[str, Any]:

@@ -37,8 +37,8 @@ def order_fill_within_quantity(order: Order) -> str | None:
 
 def order_status_reachable(order: Order) -> str | None:
     """An order's status is reachable from INITIALIZED along the state machine table, and
-    agrees with its fills: FILLED exactly when ``leaves_qty == 0``; no fills before a first fill
-    could have happened (INITIALIZED / SUBMITTED / DENIED / REJECTED hold nothing filled).
+    agrees with its fills: FILLED exactly when ``leaves_qty == 0``; INITIALIZED / SUBMITTED /
+    DENIED hold nothing filled (REJECTED may: a modify of a partly filled order can be).
     """
     status = order.status
     coid = order.client_order_id
@@ -50,9 +50,7 @@ def order_status_reachable(order: Order) -> str | None:
             f"order {coid}: status {status.name} with filled raw {order.filled_raw} of "
             f"quantity raw {order.quantity_raw}"
         )
-    unfilled = (
-        OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderStatus.DENIED, OrderStatus.REJECTED,
-    )
+    unfilled = (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderStatus.DENIED)
     if status in unfilled and order.filled_raw:
         return f"order {coid}: status {status.name} but filled raw {order.filled_raw}"
     if status == OrderStatus.PARTIALLY_FILLED and order.filled_raw == 0:

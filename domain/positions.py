@@ -30,6 +30,8 @@ from domain.enums import OrderSide, PositionSide
 from domain.instruments import Instrument, div_round
 from domain.values import Money, Quantity
 
+_BUY, _SELL = int(OrderSide.BUY), int(OrderSide.SELL)
+
 
 class PositionEffect(IntEnum):
     """What a fill did to a position; the engine emits the matching POSITION_* events."""
@@ -67,7 +69,7 @@ class Position:
         "open_cost_raw", "realized_gross_raw", "_commissions", "avg_px_open", "avg_px_close",
         "_closed_raw", "peak_raw", "ts_opened", "ts_closed", "ts_last", "opening_order_id",
         "last_trade_id", "n_fills", "fill_realized_raw", "fill_cash_flow_raw", "closed_fields",
-        "_settle", "lifetime_realized_raw",
+        "_settle", "lifetime_realized_raw", "_px_scale",
     )
 
     def __init__(
@@ -78,7 +80,8 @@ class Position:
         self.position_id = position_id
         self.instrument_id = instrument_id
         self.strategy_id = strategy_id
-        self._settle = instrument.settlement_currency.packed
+        self._settle = instrument.settlement_code
+        self._px_scale = 10**instrument.price_precision
         self.fill_realized_raw = 0
         self.fill_cash_flow_raw = 0
         self.lifetime_realized_raw = 0  # gross, across cycles: for the cash invariant
@@ -168,9 +171,9 @@ class Position:
             raise PositionError(
                 f"position {self.position_id}: last_qty must be positive, got raw {last_qty_raw}"
             )
-        if side == OrderSide.BUY:
+        if side == _BUY:
             sign = 1
-        elif side == OrderSide.SELL:
+        elif side == _SELL:
             sign = -1
         else:
             raise PositionError(f"position {self.position_id}: side must be BUY or SELL, got {side}")
@@ -216,7 +219,7 @@ class Position:
 
     def _open(self, signed_qty: int, px_raw: int, flow: int, commission: int, ccy: int) -> None:
         q_old, q_add = abs(self.signed_raw), abs(signed_qty)
-        px = px_raw / 10**self.instrument.price_precision
+        px = px_raw / self._px_scale
         if q_old == 0:
             self.avg_px_open = px
         elif self.instrument.is_inverse:  # harmonic mean: inverse notional is qty / price
@@ -236,7 +239,7 @@ class Position:
         self.realized_gross_raw += realized
         self.fill_realized_raw += realized
         self.lifetime_realized_raw += realized
-        px = px_raw / 10**self.instrument.price_precision
+        px = px_raw / self._px_scale
         c_old = self._closed_raw
         if c_old == 0:
             self.avg_px_close = px
