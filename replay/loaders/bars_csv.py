@@ -7,6 +7,8 @@ Design contract:
 - open-labelled files need a time aggregation (SECOND, MINUTE, HOUR, DAY);
 - refused, naming line, field and value: bad or non-exact prices, negative prices or volume,
   ``high < max(open, close)``, ``low > min(open, close)``, timestamps going backwards;
+- volumes needing more decimals than ``size_precision`` are refused unless ``round_volume=True``
+  (e.g. the BTC file's float-noise volumes like ``289169.9847625``: 11 decimals of 1e8 overflow);
 - without ``volume`` the volume is 0; precisions not given are inferred by scanning the file.
 """
 
@@ -30,6 +32,7 @@ from replay.loaders.csv_common import (
     iter_row_chunks,
     new_records,
     parse_decimals,
+    parse_decimals_rounded,
 )
 from replay.loaders.csv_time import EventTimes
 
@@ -79,6 +82,9 @@ class BarOptions:
     timestamp_is: Literal["open", "close"] = "open"
     price_precision: int | None = None
     size_precision: int | None = None
+    #: round volumes half up to size_precision instead of refusing extra decimals (needs an
+    #: explicit size_precision); prices are never rounded
+    round_volume: bool = False
     infer_rows: int | None = None
     chunk_size: int = DEFAULT_CHUNK_SIZE
     source: int = 0
@@ -104,7 +110,8 @@ def bar_records(chunk: RowChunk, ts: np.ndarray, ts_init: np.ndarray | None, ins
                                                     options.spec.price_type, options.spec.step)
     b["open"], b["high"], b["low"], b["close"], b["ts_open"] = o, h, low, c, ts_open
     if "volume" in chunk.columns:
-        volume = parse_decimals(chunk, "volume", sp)
+        parse = parse_decimals_rounded if options.round_volume else parse_decimals
+        volume = parse(chunk, "volume", sp)
         check_positive(chunk, "volume", volume)
         b["volume"] = volume
     return out
@@ -122,6 +129,8 @@ def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | No
     if options.spec.interval_ns is None and options.timestamp_is == "open":
         raise ValueError(f"an open-labelled bar file needs a time aggregation, got "
                          f"{options.spec.aggregation.name}; use timestamp_is='close'")
+    if options.round_volume and options.size_precision is None:
+        raise ValueError("round_volume=True needs an explicit size_precision")
     path = str(path)
     pp = options.price_precision
     if pp is None:

@@ -34,6 +34,7 @@ from replay.loaders.errors import DataError
 DEFAULT_CHUNK_SIZE = 65_536
 MAX_PRECISION = 12
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
+_INT64_MAX = 2**63 - 1
 _DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?")
 
 
@@ -109,20 +110,24 @@ def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
         raise DataError(path, line - 1 if line > 1 else 1, "rows", 0, "empty file: no data rows")
 
 
-def decimal_to_raw(text: str, precision: int) -> int:
-    """Returns ``text`` (a plain decimal) scaled by ``10**precision``; raises ValueError why not."""
+def _split_decimal(text: str) -> tuple[str, str, str]:
+    """Returns (sign, whole digits, fraction digits); ValueError if ``text`` is no plain decimal."""
     m = _DECIMAL.fullmatch(text)
     if m is None or not (m.group(2) or m.group(3)):
-        low = text.strip().lower().lstrip("+-")
-        if low in ("nan", "inf", "infinity"):
+        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise ValueError("NaN or infinite values are refused")
         raise ValueError("not a plain decimal number (digits with an optional point)")
-    sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
+    return m.group(1), m.group(2), m.group(3) or ""
+
+
+def decimal_to_raw(text: str, precision: int) -> int:
+    """Returns ``text`` (a plain decimal) scaled by ``10**precision``; raises ValueError why not."""
+    sign, whole, frac = _split_decimal(text)
     if frac[precision:].strip("0"):
         raise ValueError(f"needs {len(frac.rstrip('0'))} decimals but the precision is "
                          f"{precision}; it is never rounded")
     raw = int(whole or "0") * 10**precision + int(frac[:precision].ljust(precision, "0") or "0")
-    if raw >= 10**18:
+    if raw > _INT64_MAX:
         raise ValueError(f"overflows int64 at precision {precision}")
     return -raw if sign == "-" else raw
 
@@ -136,7 +141,8 @@ def _byte_matrix(values: Sequence[str]) -> np.ndarray | None:
 
 
 def _decode(mat: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (raw, bad, decimals needed) per row of a NUL-padded ASCII byte matrix."""
+    """Returns (raw, bad, decimals needed) per row of a NUL-padded ASCII byte matrix; a row
+    whose text is no plain decimal is bad and needs -1 decimals."""
     n, w = mat.shape
     cols = np.arange(w)[None, :]
     lengths = (mat != 0).sum(1)
@@ -150,11 +156,12 @@ def _decode(mat: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray, np
     digit = np.where(is_digit, mat.astype(np.int64) - ord("0"), 0)
     exp = precision + dotpos - cols - (cols < dotpos)
     nonzero = digit != 0
-    bad = ~allowed.all(1) | (n_dots > 1) | ~is_digit.any(1)
-    bad |= ((exp < 0) & nonzero).any(1) | ((exp >= 18) & nonzero).any(1)
+    bad_syntax = ~allowed.all(1) | (n_dots > 1) | ~is_digit.any(1)
+    too_big = ((exp > 18) & nonzero) | ((exp == 18) & (digit > 8))
+    bad = bad_syntax | ((exp < 0) & nonzero).any(1) | too_big.any(1)
     raw = (digit * _POW10[np.clip(exp, 0, 18)] * (exp >= 0)).sum(1)
     needed = np.where(nonzero & (cols > dotpos), cols - dotpos, 0).max(1)
-    return np.where(mat[:, 0] == ord("-"), -raw, raw), bad, needed
+    return np.where(mat[:, 0] == ord("-"), -raw, raw), bad, np.where(bad_syntax, -1, needed)
 
 
 def parse_decimals(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
@@ -173,14 +180,45 @@ def parse_decimals(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
             decimal_to_raw(values[i], precision)
         except ValueError as exc:
             raise chunk.fail(i, field, str(exc)) from None
-    raise chunk.fail(first, field, "not a plain decimal number")
+    # only values in 9.0e18..2**63-1 reach here: exact in Python ints, too near int64's end for
+    # the byte-matrix path
+    return np.array([decimal_to_raw(v, precision) for v in values], np.int64)
+
+
+def parse_decimals_rounded(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
+    """Like :func:`parse_decimals` for non-negative values, but digits past ``precision`` are
+    rounded half up instead of refused (only for columns the caller opts in, e.g. volume)."""
+    values = chunk.columns[field]
+    mat = _byte_matrix(values)
+    if mat is None or mat.shape[1] > 40:
+        return parse_decimals(chunk, field, precision)
+    needed = _decode(mat, 0)[2]
+    long_rows = np.flatnonzero(needed > precision).tolist()
+    if needed.min() < 0 or not long_rows:
+        return parse_decimals(chunk, field, precision)
+    texts, round_up = list(values), np.zeros(len(values), np.int64)
+    for i in long_rows:
+        whole, _, frac = texts[i].partition(".")
+        texts[i] = f"{whole}.{frac[:precision]}"
+        round_up[i] = frac[precision] >= "5"
+    cut = attrs.evolve(chunk, columns={**chunk.columns, field: tuple(texts)})
+    return parse_decimals(cut, field, precision) + round_up
 
 
 def decimals_needed(chunk: RowChunk, field: str) -> int:
-    """Returns the fewest decimals representing every value of the column; DataError if bad."""
-    parse_decimals(chunk, field, MAX_PRECISION)
-    mat = _byte_matrix(chunk.columns[field])
-    return int(_decode(mat, 0)[2].max()) if mat is not None else 0
+    """Returns the fewest decimals representing every value of the column; DataError if one is
+    no plain decimal (NaN, text, blank)."""
+    values = chunk.columns[field]
+    mat = _byte_matrix(values)
+    needed = _decode(mat, 0)[2] if mat is not None and mat.shape[1] <= 40 else None
+    if needed is not None and needed.min() >= 0:
+        return int(needed.max())
+    for i, text in enumerate(values):
+        try:
+            _split_decimal(text)
+        except ValueError as exc:
+            raise chunk.fail(i, field, str(exc)) from None
+    return max(len(_split_decimal(text)[2].rstrip("0")) for text in values)
 
 
 def infer_precision(path: str | Path, fields: Sequence[str] = ("bid", "ask"), *,
