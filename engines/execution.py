@@ -1,0 +1,254 @@
+"""The execution engine: routes commands to venue clients; turns fills into position events.
+
+Design contract:
+- commands reach a venue only through its :class:`ExecutionClient` (``ctx.client(venue)``, the
+  venue of the order's instrument); SUBMIT_ORDER / SUBMIT_ORDER_LIST / MODIFY_ORDER arrive here
+  from the risk engine (:meth:`ExecutionEngine.execute_submit` etc.) once they passed its
+  checks; CANCEL_ORDER and CANCEL_ALL_ORDERS are handled directly (no risk check);
+- a cancel of an unknown or closed order, or for a venue without a client, becomes an
+  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception;
+- position ids are deterministic and resolved by the cache's one rule
+  (``cache.trading.position_id_for``: the command's ``position_id``, else netting
+  ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
+  order's client order id). The id travels in the command's ``position_id`` to the client,
+  which copies it into its fills;
+- on every ORDER_FILLED the engine folds the fill into its own :class:`domain.positions.Position`
+  (the same code and inputs as the cache's reducer, in log order, so its state at each fill is
+  what the reducer derives at that fill even when several fills share one batch) and emits
+  POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then one ACCOUNT_STATE per
+  currency of the fill's account as the cache holds it;
+- the engine never mutates the cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from domain.enums import OrderSide
+from domain.kinds import Kind
+from domain.positions import Position, PositionEffect
+from engines.cache_trading import netting_position_id
+from engines.component import Reactor
+from engines.context import KernelContext, UnknownClientError
+
+
+class ExecutionClient(Protocol):
+    """What a venue (simulated exchange or live adapter) implements.
+
+    Every method is called on the kernel thread, in the ``engines`` stage, with ``ctx.now_ns`` and
+    ``ctx.current_seq`` set to the command record being handled, and with the command as its raw
+    namedtuple (fields named as in :mod:`domain.kinds`). The client answers with ORDER_* records
+    through ``ctx.emit`` (now) or ``ctx.schedule_kind`` (after a latency); it must never raise for
+    an expected failure (emit ORDER_REJECTED / ORDER_MODIFY_REJECTED / ORDER_CANCEL_REJECTED).
+
+    State visible in ``ctx.cache`` when a method is called: the order's ORDER_INITIALIZED has
+    been applied; the ORDER_SUBMITTED / ORDER_PENDING_* the engines emitted for this command have
+    NOT (they are applied after this stage's batch), so read the order's fields, not its status.
+
+    - ``venue``: the venue name (``"SIM"``), as in ``SYMBOL.VENUE``;
+    - ``account_id``: interned id of the account its fills book to (put in ORDER_SUBMITTED and in
+      every ORDER_FILLED);
+    - ``submit(cmd, ctx)``: a SUBMIT_ORDER that passed risk; ``cmd.position_id`` is the position
+      the order's fills apply to: copy it into every ORDER_FILLED of the order;
+    - ``submit_order_list(cmd, orders, ctx)``: a SUBMIT_ORDER_LIST that passed risk; ``orders``
+      are the SUBMIT_ORDER namedtuples of its orders in list order (position ids resolved);
+    - ``modify(cmd, ctx)``: a MODIFY_ORDER that passed risk (NULL_I64 fields mean "keep");
+    - ``cancel(cmd, ctx)``: a CANCEL_ORDER of an order the cache knows to be open or in flight;
+    - ``cancel_all(cmd, ctx)``: a CANCEL_ALL_ORDERS (``cmd.side`` NO_SIDE means both sides).
+    """
+
+    venue: str
+    account_id: int
+
+    def submit(self, cmd: Any, ctx: KernelContext) -> None: ...
+
+    def submit_order_list(self, cmd: Any, orders: list[Any], ctx: KernelContext) -> None: ...
+
+    def modify(self, cmd: Any, ctx: KernelContext) -> None: ...
+
+    def cancel(self, cmd: Any, ctx: KernelContext) -> None: ...
+
+    def cancel_all(self, cmd: Any, ctx: KernelContext) -> None: ...
+
+
+def venue_of(ctx: KernelContext, instrument_id: int) -> str:
+    """Returns the venue part of an interned ``SYMBOL.VENUE`` id."""
+    return ctx.text(instrument_id).rpartition(".")[2]
+
+
+class ExecutionEngine(Reactor):
+    """Routes commands to venues and emits position events from fills."""
+
+    handles = (int(Kind.CANCEL_ORDER), int(Kind.CANCEL_ALL_ORDERS), int(Kind.ORDER_FILLED))
+
+    def __init__(self, component_id: str = "ExecEngine") -> None:
+        super().__init__(component_id)
+        self._source_id = 0
+        self._positions: dict[int, Position] = {}
+        self._order_position: dict[int, int] = {}
+
+    # --- read access ----------------------------------------------------------------------------
+    def position(self, position_id: int) -> Position | None:
+        """Returns the engine's position state after the last fill it handled."""
+        return self._positions.get(position_id)
+
+    def position_id_of(self, client_order_id: int) -> int:
+        """Returns the position an order's fills apply to (0 when not yet routed)."""
+        return self._order_position.get(client_order_id, 0)
+
+    def source_id(self, ctx: KernelContext) -> int:
+        """Returns the interned id of this component (interning it the first time)."""
+        if not self._source_id:
+            self._source_id = ctx.intern(self.component_id)
+        return self._source_id
+
+    # --- commands from risk ---------------------------------------------------------------------
+    def resolve_position_id(self, ctx: KernelContext, cmd: Any) -> int:
+        """Returns the position id for a SUBMIT_ORDER (see the module contract)."""
+        order = ctx.cache.order(cmd.client_order_id)
+        if order is None:
+            return cmd.position_id or netting_position_id(cmd.instrument_id, cmd.strategy_id)
+        return int(ctx.cache.trading.position_id_for(order, cmd.position_id))
+
+    def execute_submit(self, cmd: Any, ctx: KernelContext) -> None:
+        """Hands a risk-approved SUBMIT_ORDER to its venue's client, position id resolved."""
+        cmd = self._routed(cmd, ctx)
+        ctx.client(venue_of(ctx, cmd.instrument_id)).submit(cmd, ctx)
+
+    def execute_submit_list(self, cmd: Any, orders: list[Any], ctx: KernelContext) -> None:
+        """Hands a risk-approved SUBMIT_ORDER_LIST and its orders to the venue's client."""
+        routed = [self._routed(o, ctx) for o in orders]
+        ctx.client(venue_of(ctx, cmd.instrument_id)).submit_order_list(cmd, routed, ctx)
+
+    def execute_modify(self, cmd: Any, ctx: KernelContext) -> None:
+        """Emits ORDER_PENDING_UPDATE and hands a risk-approved MODIFY_ORDER to the client."""
+        client = ctx.client(venue_of(ctx, cmd.instrument_id))
+        order = ctx.cache.order(cmd.client_order_id)
+        ctx.emit(
+            Kind.ORDER_PENDING_UPDATE, self.source_id(ctx), client_order_id=cmd.client_order_id,
+            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
+            venue_order_id=order.venue_order_id,
+        )
+        client.modify(cmd, ctx)
+
+    def _routed(self, cmd: Any, ctx: KernelContext) -> Any:
+        pid = self.resolve_position_id(ctx, cmd)
+        self._order_position[cmd.client_order_id] = pid
+        return cmd._replace(position_id=pid)
+
+    # --- records --------------------------------------------------------------------------------
+    def react(self, rec: Any, ctx: KernelContext) -> None:
+        kind = rec.kind
+        if kind == Kind.ORDER_FILLED:
+            self._on_fill(rec, ctx)
+        elif kind == Kind.CANCEL_ORDER:
+            self._on_cancel(rec, ctx)
+        else:
+            self._on_cancel_all(rec, ctx)
+
+    def _on_cancel(self, rec: Any, ctx: KernelContext) -> None:
+        order = ctx.cache.order(rec.client_order_id)
+        venue_order_id = order.venue_order_id if order is not None else 0
+        if order is None:
+            reason = f"cancel: order {rec.client_order_id} is unknown"
+        elif order.is_closed:
+            reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
+        else:
+            try:
+                client = ctx.client(venue_of(ctx, rec.instrument_id))
+            except UnknownClientError as exc:
+                reason = f"cancel: {exc}"
+            else:
+                ctx.emit(
+                    Kind.ORDER_PENDING_CANCEL, self.source_id(ctx),
+                    client_order_id=rec.client_order_id, instrument_id=rec.instrument_id,
+                    strategy_id=rec.strategy_id, venue_order_id=venue_order_id,
+                )
+                client.cancel(rec, ctx)
+                return
+        ctx.emit(
+            Kind.ORDER_CANCEL_REJECTED, self.source_id(ctx), client_order_id=rec.client_order_id,
+            instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
+            venue_order_id=venue_order_id, reason_id=ctx.intern(reason),
+        )
+
+    def _on_cancel_all(self, rec: Any, ctx: KernelContext) -> None:
+        try:
+            client = ctx.client(venue_of(ctx, rec.instrument_id))
+        except UnknownClientError:
+            return  # nothing can be open on a venue without a client
+        client.cancel_all(rec, ctx)
+
+    def _on_fill(self, rec: Any, ctx: KernelContext) -> None:
+        pid = rec.position_id
+        pos = self._positions.get(pid)
+        if pos is None:
+            inst = ctx.cache.instrument(rec.instrument_id)
+            pos = Position(inst, pid, rec.instrument_id, rec.strategy_id)
+            self._positions[pid] = pos
+        self._order_position.setdefault(rec.client_order_id, pid)
+        effect = pos.apply_fill(
+            OrderSide(rec.side), rec.last_qty, rec.last_px, rec.commission,
+            rec.commission_currency, ts=rec.ts_event, client_order_id=rec.client_order_id,
+            trade_id=rec.trade_id,
+        )
+        src = self.source_id(ctx)
+        if effect == PositionEffect.FLIPPED:
+            ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
+            ctx.emit(Kind.POSITION_OPENED, src, **pos.to_fields())
+        else:
+            ctx.emit(_POSITION_KIND[effect], src, **pos.to_fields())
+        account = ctx.cache.account(rec.account_id) if rec.account_id else None
+        if account is not None:
+            for fields in account.to_fields():
+                ctx.emit(Kind.ACCOUNT_STATE, src, **fields)
+
+    # --- state ----------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "order_position": sorted(self._order_position.items()),
+            "positions": [_position_doc(self._positions[p]) for p in sorted(self._positions)],
+        }
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        self._order_position = {int(k): int(v) for k, v in doc["order_position"]}
+        self._pending_docs = list(doc["positions"])
+        self._positions = {}
+
+    def restore_positions(self, instruments: Any) -> None:
+        """Rebuilds restored positions; ``instruments(instrument_id)`` returns an Instrument."""
+        for d in getattr(self, "_pending_docs", []):
+            pos = Position(instruments(d["instrument_id"]))
+            for name, value in d.items():
+                setattr(pos, name, dict(value) if name == "_commissions" else value)
+            self._positions[pos.position_id] = pos
+        self._pending_docs = []
+
+    def digest(self, h: Any) -> None:
+        for coid, pid in sorted(self._order_position.items()):
+            h.update(coid.to_bytes(8, "little") + pid.to_bytes(8, "little"))
+        for pid in sorted(self._positions):
+            h.update(repr(sorted(_position_doc(self._positions[pid]).items())).encode())
+
+    def on_reset(self) -> None:
+        self._positions = {}
+        self._order_position = {}
+        self._source_id = 0
+
+
+_POSITION_KIND = {
+    PositionEffect.OPENED: Kind.POSITION_OPENED,
+    PositionEffect.CHANGED: Kind.POSITION_CHANGED,
+    PositionEffect.CLOSED: Kind.POSITION_CLOSED,
+}
+
+_DOC_SLOTS = tuple(s for s in Position.__slots__ if s not in ("instrument", "closed_fields"))
+
+
+def _position_doc(pos: Position) -> dict[str, Any]:
+    doc = {name: getattr(pos, name) for name in _DOC_SLOTS}
+    doc["_commissions"] = sorted(pos._commissions.items())
+    return doc
+
+
+__all__ = ["ExecutionClient", "ExecutionEngine", "netting_position_id", "venue_of"]

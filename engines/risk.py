@@ -1,0 +1,331 @@
+"""The risk engine: pre-trade checks between strategies and the execution engine.
+
+Design contract:
+- handles SUBMIT_ORDER, SUBMIT_ORDER_LIST, MODIFY_ORDER and SET_TRADING_STATE; every submit is
+  either denied (one ORDER_DENIED per order, with an interned reason naming the check, field and
+  value; see :mod:`engines.risk_checks`) or forwarded: ORDER_SUBMITTED (with the venue client's
+  account id), then the command goes to :class:`engines.execution.ExecutionEngine`;
+- a modify of an unknown or closed order, or one that fails a check, becomes an
+  ORDER_MODIFY_REJECTED with a reason; nothing here raises for a bad command;
+- decisions count what this engine forwarded but the cache has not applied yet (several submits
+  in one batch): in-flight orders add to the open-order count and their cash / margin to the
+  balance needed, until the cache shows the order accepted (or its funds locked);
+- reactor state (trading state, the submit timestamps in the rate window, in-flight orders) is
+  carried by ``snapshot`` / ``restore`` / ``digest``; time is ``ctx.now_ns`` (the command's
+  ``ts_init``), never the wall clock.
+
+Cache interface used: ``instrument(instrument_id)``, ``order(client_order_id)``,
+``quote(instrument_id)`` (with ``bid`` / ``ask`` raw), ``orders(strategy_id=, instrument_id=,
+open_only=)``, ``account(account_id)``; position sizes come from the execution engine, which
+is current at every fill.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from domain.codec import RAW_TUPLES
+from domain.enums import TradingState
+from domain.instruments import Instrument
+from domain.kinds import Kind
+from domain.order_fsm import OrderStatus
+from domain.schema import NULL_I64
+from engines import risk_checks as rc
+from engines.component import Reactor
+from engines.context import KernelContext, UnknownClientError
+from engines.execution import ExecutionEngine, venue_of
+from engines.risk_checks import RiskConfig
+
+
+class RiskEngine(Reactor):
+    """Checks commands against :class:`RiskConfig` and the trading state; see the module doc."""
+
+    handles = (
+        int(Kind.SUBMIT_ORDER), int(Kind.SUBMIT_ORDER_LIST), int(Kind.MODIFY_ORDER),
+        int(Kind.SET_TRADING_STATE),
+    )
+
+    def __init__(
+        self, execution: ExecutionEngine, config: RiskConfig | None = None,
+        component_id: str = "RiskEngine",
+    ) -> None:
+        super().__init__(component_id)
+        self.config = config or RiskConfig()
+        self.execution = execution
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self.trading_state = TradingState.ACTIVE
+        self._recent: deque[int] = deque()
+        self._inflight: dict[int, tuple[int, int, int]] = {}  # coid -> (iid, account, lock raw)
+        self._source_id = 0
+
+    def on_reset(self) -> None:
+        self._reset_state()
+
+    def _src(self, ctx: KernelContext) -> int:
+        if not self._source_id:
+            self._source_id = ctx.intern(self.component_id)
+        return self._source_id
+
+    # --- dispatch -------------------------------------------------------------------------------
+    def react(self, rec: Any, ctx: KernelContext) -> None:
+        kind = rec.kind
+        if kind == Kind.SUBMIT_ORDER:
+            self._on_submit(rec, ctx)
+        elif kind == Kind.SUBMIT_ORDER_LIST:
+            self._on_submit_list(rec, ctx)
+        elif kind == Kind.MODIFY_ORDER:
+            self._on_modify(rec, ctx)
+        else:
+            self.trading_state = TradingState(rec.state)
+
+    def _on_submit(self, cmd: Any, ctx: KernelContext) -> None:
+        self._prune(ctx)
+        reason = self.check_submit(cmd, ctx, extra_open=0)
+        if reason is not None:
+            self._deny(cmd, reason, ctx)
+            return
+        self._forward(cmd, ctx)
+        self.execution.execute_submit(cmd, ctx)
+
+    def _on_submit_list(self, cmd: Any, ctx: KernelContext) -> None:
+        self._prune(ctx)
+        orders = [
+            o for o in ctx.cache.orders(strategy_id=cmd.strategy_id)
+            if o.order_list_id == cmd.order_list_id
+        ]
+        subs = [_submit_of(o, cmd) for o in orders]
+        reason = None
+        if len(orders) != cmd.n_orders:
+            reason = (
+                f"order list {cmd.order_list_id}: n_orders {cmd.n_orders} but "
+                f"{len(orders)} orders initialized"
+            )
+        for i, sub in enumerate(subs):
+            if reason is not None:
+                break
+            why = self.check_submit(sub, ctx, extra_open=i, rate_extra=i)
+            if why is not None:
+                reason = f"order list {cmd.order_list_id}: order {sub.client_order_id}: {why}"
+        if reason is not None:
+            for sub in subs:
+                self._deny(sub, reason, ctx)
+            return
+        for sub in subs:
+            self._forward(sub, ctx)
+        self.execution.execute_submit_list(cmd, subs, ctx)
+
+    # --- checks ---------------------------------------------------------------------------------
+    def check_submit(
+        self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0
+    ) -> str | None:
+        """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check."""
+        cache = ctx.cache
+        order = cache.order(cmd.client_order_id)
+        if order is None:
+            return f"unknown order: client_order_id {cmd.client_order_id} was never initialized"
+        if order.status != OrderStatus.INITIALIZED:
+            return f"order {cmd.client_order_id} already {order.status.name}: submit ignored"
+        inst = cache.instrument(cmd.instrument_id)
+        if inst is None:
+            text = ctx.strings.get(cmd.instrument_id, "?")
+            return f"unknown instrument: {text} (id {cmd.instrument_id}) has no INSTRUMENT record"
+        try:
+            client = ctx.client(venue_of(ctx, cmd.instrument_id))
+        except UnknownClientError as exc:
+            return f"routing: {exc}"
+        held = self._position_signed(cmd, ctx)
+        reduces = rc.reduces_position(order.side, order.quantity_raw, held)
+        cfg = self.config
+        reason = (
+            rc.check_trading_state(self.trading_state, reduces)
+            or rc.check_quantity(inst, order.quantity_raw, order.size_precision)
+            or rc.check_price(inst, "price", order.price_raw, order.price_precision)
+            or rc.check_price(inst, "trigger_price", order.trigger_price_raw, order.price_precision)
+            or rc.check_max_qty(inst, cfg, order.quantity_raw)
+        )
+        if reason is None and order.is_reduce_only:
+            reason = rc.check_reduce_only(order.side, order.quantity_raw, held, inst.size_precision)
+        if reason is not None:
+            return reason
+        quote = cache.quote(cmd.instrument_id)
+        mid2 = quote.bid + quote.ask if quote is not None else None
+        reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
+            inst, cfg, "trigger_price", order.trigger_price_raw, mid2
+        )
+        if reason is not None:
+            return reason
+        px = rc.valuation_price(order, quote)
+        need_value = bool(cfg.max_notional_per_order.get(str(inst.id))) or cfg.check_balance
+        if px is None and need_value and not reduces:
+            return f"valuation: no price for {order.order_type.name} order: no quote for {inst.id}"
+        if px is not None:
+            reason = rc.check_max_notional(inst, cfg, inst.notional_raw(order.quantity_raw, px))
+            if reason is None and cfg.check_balance and not reduces:
+                reason = self._check_balance(inst, order, px, client.account_id, ctx)
+            if reason is not None:
+                return reason
+        n_live = sum(
+            1 for o in cache.orders(instrument_id=cmd.instrument_id)
+            if o.is_open or o.status == OrderStatus.SUBMITTED
+        )
+        n_unapplied = sum(  # forwarded, but the cache has not applied ORDER_SUBMITTED yet
+            1 for coid, (iid, _, _) in self._inflight.items()
+            if iid == cmd.instrument_id and cache.order(coid).status == OrderStatus.INITIALIZED
+        )
+        n_open = n_live + extra_open + n_unapplied
+        return rc.check_open_orders(inst, cfg, n_open) or rc.check_rate(
+            cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns
+        )
+
+    def _position_signed(self, cmd: Any, ctx: KernelContext) -> int:
+        pos = self.execution.position(self.execution.resolve_position_id(ctx, cmd))
+        return pos.signed_raw if pos is not None else 0
+
+    def _lock_need(self, inst: Instrument, order: Any, px: int, account: Any) -> int:
+        if hasattr(account, "margin_init_raw"):
+            return account.margin_init_raw(inst, order.quantity_raw, px)
+        return account.order_lock_raw(inst, order.side, order.quantity_raw, px)
+
+    def _check_balance(
+        self, inst: Instrument, order: Any, px: int, account_id: int, ctx: KernelContext
+    ) -> str | None:
+        account = ctx.cache.account(account_id)
+        if account is None:
+            return None  # no account known: nothing to check against (e.g. a data-only run)
+        need = self._lock_need(inst, order, px, account)
+        pending = sum(raw for _, acc, raw in self._inflight.values() if acc == account_id)
+        free = account.free_raw(inst.settlement_currency) - pending
+        return rc.check_balance(inst, need, free, ctx.strings.get(account_id, str(account_id)))
+
+    # --- decisions ------------------------------------------------------------------------------
+    def _deny(self, cmd: Any, reason: str, ctx: KernelContext) -> None:
+        ctx.emit(
+            Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
+            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
+            reason_id=ctx.intern(reason),
+        )
+
+    def _forward(self, cmd: Any, ctx: KernelContext) -> None:
+        client = ctx.client(venue_of(ctx, cmd.instrument_id))
+        ctx.emit(
+            Kind.ORDER_SUBMITTED, self._src(ctx), client_order_id=cmd.client_order_id,
+            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
+            account_id=client.account_id,
+        )
+        self._recent.append(ctx.now_ns)
+        lock = 0
+        order = ctx.cache.order(cmd.client_order_id)
+        inst = ctx.cache.instrument(cmd.instrument_id)
+        account = ctx.cache.account(client.account_id)
+        px = rc.valuation_price(order, ctx.cache.quote(cmd.instrument_id))
+        if account is not None and px is not None:
+            lock = self._lock_need(inst, order, px, account)
+        self._inflight[cmd.client_order_id] = (cmd.instrument_id, client.account_id, lock)
+
+    def _prune(self, ctx: KernelContext) -> None:
+        rate = self.config.max_submit_rate
+        if rate is not None:
+            oldest = ctx.now_ns - rate[1]
+            while self._recent and self._recent[0] <= oldest:
+                self._recent.popleft()
+        elif self._recent:
+            self._recent.clear()
+        if not self._inflight:
+            return
+        cache = ctx.cache
+        done = []
+        for coid, (_, account_id, _) in self._inflight.items():
+            order = cache.order(coid)
+            account = cache.account(account_id) if account_id else None
+            if (
+                order is None
+                or order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED)
+                or (account is not None and account.lock_of(coid))
+            ):
+                done.append(coid)
+        for coid in done:
+            del self._inflight[coid]
+
+    def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
+        reason = self.check_modify(cmd, ctx)
+        if reason is None:
+            self.execution.execute_modify(cmd, ctx)
+            return
+        order = ctx.cache.order(cmd.client_order_id)
+        ctx.emit(
+            Kind.ORDER_MODIFY_REJECTED, self._src(ctx), client_order_id=cmd.client_order_id,
+            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
+            venue_order_id=order.venue_order_id if order is not None else 0,
+            reason_id=ctx.intern(reason),
+        )
+
+    def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
+        """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue."""
+        order = ctx.cache.order(cmd.client_order_id)
+        coid = cmd.client_order_id
+        if order is None:
+            return f"modify: order {coid} is unknown"
+        if order.is_closed:
+            return f"modify: order {coid} is closed ({order.status.name})"
+        if order.status == OrderStatus.INITIALIZED:
+            return f"modify: order {coid} was never submitted"
+        if self.trading_state == TradingState.HALTED:
+            return "trading state HALTED: no modifies are accepted"
+        inst = ctx.cache.instrument(cmd.instrument_id)
+        if inst is None:
+            return f"unknown instrument: id {cmd.instrument_id} has no INSTRUMENT record"
+        qty = None if cmd.quantity == NULL_I64 else cmd.quantity
+        price = None if cmd.price == NULL_I64 else cmd.price
+        trigger = None if cmd.trigger_price == NULL_I64 else cmd.trigger_price
+        if self.trading_state == TradingState.REDUCING and qty is not None and qty > order.quantity_raw:
+            return "trading state REDUCING: modify would increase the order quantity"
+        if qty is not None:
+            reason = rc.check_quantity(inst, qty, cmd.size_precision) or rc.check_max_qty(
+                inst, self.config, qty
+            )
+            if reason is None and qty < order.filled_raw:
+                reason = f"modify: quantity raw {qty} is below filled_qty raw {order.filled_raw}"
+            if reason is not None:
+                return reason
+        quote = ctx.cache.quote(cmd.instrument_id)
+        mid2 = quote.bid + quote.ask if quote is not None else None
+        for field, raw in (("price", price), ("trigger_price", trigger)):
+            reason = rc.check_price(inst, field, raw, cmd.price_precision) or rc.check_collar(
+                inst, self.config, field, raw, mid2
+            )
+            if reason is not None:
+                return reason
+        return None
+
+    # --- state ----------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "trading_state": int(self.trading_state),
+            "recent": list(self._recent),
+            "inflight": [[c, *v] for c, v in sorted(self._inflight.items())],
+        }
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        self.trading_state = TradingState(doc["trading_state"])
+        self._recent = deque(int(t) for t in doc["recent"])
+        self._inflight = {int(c): (int(i), int(a), int(r)) for c, i, a, r in doc["inflight"]}
+
+    def digest(self, h: Any) -> None:
+        h.update(repr(sorted(self.snapshot().items())).encode())
+
+
+def _submit_of(order: Any, cmd: Any) -> Any:
+    """A SUBMIT_ORDER namedtuple for one order of a list (header of the list command)."""
+    cls = RAW_TUPLES[int(Kind.SUBMIT_ORDER)]
+    fields = dict.fromkeys(cls._fields, 0)
+    fields.update(
+        seq=cmd.seq, ts_event=cmd.ts_event, ts_init=cmd.ts_init, cause=cmd.cause,
+        kind=int(Kind.SUBMIT_ORDER), flags=cmd.flags, source=cmd.source,
+        client_order_id=order.client_order_id, instrument_id=order.instrument_id,
+        strategy_id=order.strategy_id, position_id=order.position_id,
+        order_list_id=cmd.order_list_id,
+    )
+    return cls(**fields)

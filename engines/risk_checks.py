@@ -1,0 +1,219 @@
+"""Pre-trade risk checks as pure functions over plain values.
+
+Design contract:
+- each check returns ``None`` when the order passes, else the denial reason: clear text that
+  names the check, the field and the offending value (it is interned into the ORDER_DENIED /
+  ORDER_MODIFY_REJECTED record as it is);
+- checks never change what they are given and never raise for a failing order;
+- prices and quantities are raw ints at the order's precisions; limits in :class:`RiskConfig`
+  are ``Decimal`` in instrument units (quantity) or settlement currency (notional).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from domain.enums import OrderSide, OrderType, TradingState
+from domain.instruments import Instrument
+
+
+def _decimal_map(value: Mapping[str, object] | None) -> dict[str, Decimal]:
+    return {str(k): Decimal(str(v)) for k, v in (value or {}).items()}
+
+
+def _positive(instance: object, attribute: attrs.Attribute, value: object) -> None:
+    if value is not None and not (isinstance(value, int | float) and value > 0):
+        raise ValueError(f"RiskConfig.{attribute.name} must be > 0 or None, got {value!r}")
+
+
+def _rate(instance: object, attribute: attrs.Attribute, value: object) -> None:
+    if value is None:
+        return
+    ok = isinstance(value, tuple) and len(value) == 2 and all(
+        isinstance(v, int) and v > 0 for v in value
+    )
+    if not ok:
+        raise ValueError(
+            f"RiskConfig.{attribute.name} must be (max_submits > 0, window_ns > 0) or None, "
+            f"got {value!r}"
+        )
+
+
+@attrs.frozen
+class RiskConfig:
+    """Limits of the risk engine; ``None`` (or a missing instrument key) disables a check.
+
+    - ``max_order_qty`` / ``max_notional_per_order``: per instrument symbol (``"EUR/USD.SIM"``);
+      notional is in the instrument's settlement currency, at the order's price (limit, else
+      trigger, else the touch: ask for buys, bid for sells);
+    - ``max_open_orders``: open plus in-flight orders per instrument (all strategies);
+    - ``price_collar_pct``: limit and trigger prices within ``mid * (1 ± pct / 100)`` of the
+      latest quote's mid (skipped while the instrument has no quote);
+    - ``max_submit_rate``: ``(n, window_ns)``: at most ``n`` orders forwarded in any window of
+      ``window_ns`` measured on ``ts_init`` (half-open: a submit at ``t`` counts those in
+      ``(t - window_ns, t]``);
+    - ``check_balance``: deny orders whose cash lock / initial margin exceeds the free balance.
+    """
+
+    max_order_qty: dict[str, Decimal] = attrs.field(factory=dict, converter=_decimal_map)
+    max_notional_per_order: dict[str, Decimal] = attrs.field(factory=dict, converter=_decimal_map)
+    max_open_orders: int | None = attrs.field(default=None, validator=_positive)
+    price_collar_pct: float | None = attrs.field(default=None, validator=_positive)
+    max_submit_rate: tuple[int, int] | None = attrs.field(default=None, validator=_rate)
+    check_balance: bool = True
+
+
+def _units(raw: int, precision: int) -> Decimal:
+    return Decimal(raw).scaleb(-precision)
+
+
+def check_trading_state(state: TradingState, reduces: bool) -> str | None:
+    """HALTED denies everything; REDUCING denies what would not reduce a position."""
+    if state == TradingState.HALTED:
+        return "trading state HALTED: no orders are accepted"
+    if state == TradingState.REDUCING and not reduces:
+        return "trading state REDUCING: order would not reduce a position"
+    return None
+
+
+def check_price(inst: Instrument, field: str, raw: int | None, precision: int) -> str | None:
+    """A set price must be positive, at the instrument's precision and on its
+    tick grid."""
+    if raw is None:
+        return None
+    sym = inst.id
+    if precision != inst.price_precision:
+        return (
+            f"precision: {field} precision {precision} differs from {sym} price_precision "
+            f"{inst.price_precision}"
+        )
+    if raw <= 0:
+        return f"positive price: {field} {_units(raw, precision)} must be > 0"
+    if not inst.is_on_tick(raw):
+        return f"tick grid: {field} {_units(raw, precision)} is not a multiple of tick_size {inst.tick_size}"
+    return None
+
+
+def check_quantity(inst: Instrument, qty_raw: int, precision: int) -> str | None:
+    """The quantity is positive, at the instrument's size precision and on its lot grid."""
+    sym = inst.id
+    if precision != inst.size_precision:
+        return (
+            f"precision: quantity precision {precision} differs from {sym} size_precision "
+            f"{inst.size_precision}"
+        )
+    qty = _units(qty_raw, precision)
+    if qty_raw <= 0:
+        return f"positive quantity: quantity {qty} must be > 0"
+    if qty_raw < inst.lot_size.raw:
+        return f"lot size: quantity {qty} is below lot_size {inst.lot_size}"
+    if not inst.is_on_lot(qty_raw):
+        return f"lot grid: quantity {qty} is not a multiple of lot_size {inst.lot_size}"
+    return None
+
+
+def check_max_qty(inst: Instrument, config: RiskConfig, qty_raw: int) -> str | None:
+    """The quantity does not exceed the instrument's configured maximum."""
+    limit = config.max_order_qty.get(str(inst.id))
+    qty = _units(qty_raw, inst.size_precision)
+    if limit is not None and qty > limit:
+        return f"max order quantity: quantity {qty} exceeds {limit} for {inst.id}"
+    return None
+
+
+def check_max_notional(inst: Instrument, config: RiskConfig, notional_raw: int) -> str | None:
+    """The order's notional does not exceed the instrument's configured maximum."""
+    limit = config.max_notional_per_order.get(str(inst.id))
+    ccy = inst.settlement_currency
+    notional = _units(notional_raw, ccy.precision)
+    if limit is not None and notional > limit:
+        return f"max notional per order: notional {notional} {ccy.code} exceeds {limit} for {inst.id}"
+    return None
+
+
+def check_open_orders(inst: Instrument, config: RiskConfig, n_open: int) -> str | None:
+    """Fewer than ``max_open_orders`` orders are open or in flight on the instrument."""
+    limit = config.max_open_orders
+    if limit is not None and n_open >= limit:
+        return f"max open orders: {n_open} orders open on {inst.id}, limit {limit}"
+    return None
+
+
+def check_collar(
+    inst: Instrument, config: RiskConfig, field: str, raw: int | None, mid_raw2: int | None
+) -> str | None:
+    """A set price lies within ``price_collar_pct`` percent of the mid; ``mid_raw2`` is
+    ``bid + ask`` (twice the mid, so it stays an exact int)."""
+    pct = config.price_collar_pct
+    if pct is None or raw is None or mid_raw2 is None:
+        return None
+    deviation = abs(Decimal(2 * raw) - mid_raw2) * 100 / Decimal(mid_raw2)
+    if deviation > Decimal(str(pct)):
+        p = inst.price_precision
+        mid = Decimal(mid_raw2).scaleb(-p) / 2
+        return (
+            f"price collar: {field} {_units(raw, p)} is {deviation:.4f}% from mid {mid}, "
+            f"limit {pct}%"
+        )
+    return None
+
+
+def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, precision: int) -> str | None:
+    """A reduce-only order must be on the opposite side of the position and not larger."""
+    held = position_signed_raw
+    qty = _units(qty_raw, precision)
+    pos = _units(held, precision)
+    if held == 0:
+        return f"reduce-only: {side.name} {qty} would open a position (position is flat)"
+    if (side == OrderSide.BUY) == (held > 0):
+        return f"reduce-only: {side.name} {qty} would increase position {pos}"
+    if qty_raw > abs(held):
+        return f"reduce-only: {side.name} {qty} exceeds position {pos}"
+    return None
+
+
+def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) -> bool:
+    """True when the order is on the opposite side of a position and not larger than it."""
+    return check_reduce_only(side, qty_raw, position_signed_raw, 0) is None
+
+
+def check_rate(config: RiskConfig, recent_ts: list[int], ts_init: int) -> str | None:
+    """Fewer than ``n`` forwarded submits in ``(ts_init - window_ns, ts_init]``; ``recent_ts``
+    is ascending and already pruned to the window."""
+    if config.max_submit_rate is None:
+        return None
+    n, window_ns = config.max_submit_rate
+    if len(recent_ts) >= n:
+        return (
+            f"submit rate: {len(recent_ts)} orders submitted in the last {window_ns} ns "
+            f"(ts_init {ts_init}), limit {n}"
+        )
+    return None
+
+
+def check_balance(
+    inst: Instrument, need_raw: int, free_raw: int, account_text: str
+) -> str | None:
+    """The free balance covers what the order must lock (cash or initial margin)."""
+    if need_raw <= free_raw:
+        return None
+    ccy = inst.settlement_currency
+    return (
+        f"balance: order needs {_units(need_raw, ccy.precision)} {ccy.code}, free "
+        f"{_units(free_raw, ccy.precision)} {ccy.code} in account {account_text}"
+    )
+
+
+def valuation_price(order: Any, quote: Any) -> int | None:
+    """The price an order is valued at: limit, else trigger, else the touch it would take."""
+    if order.price_raw is not None:
+        return order.price_raw
+    if order.trigger_price_raw is not None:
+        return order.trigger_price_raw
+    if quote is None or order.order_type not in (OrderType.MARKET, OrderType.MARKET_TO_LIMIT):
+        return None
+    return quote.ask if order.side == OrderSide.BUY else quote.bid
