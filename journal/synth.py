@@ -5,10 +5,15 @@ Deterministic: the content is a function of the arguments only.
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 
-from domain.codec import as_kind, empty
+from domain.codec import as_kind, empty, encode
+from domain.enums import RunEndReason
 from domain.kinds import Kind
+from journal.runs import RunManifest
 
 
 def quote_records(first_seq: int, n: int, ts0_ns: int = 1_700_000_000_000_000_000,
@@ -41,3 +46,35 @@ def with_seq(records: np.ndarray, first_seq: int, ts_init_ns: int) -> np.ndarray
     out["ts_init"] = ts_init_ns
     out["ts_event"] = ts_init_ns
     return out
+
+
+def run_started(manifest: RunManifest, first_seq: int, ts_init_ns: int,
+                manifest_string_id: int = 1) -> np.ndarray:
+    """Returns RUN_STARTED + manifest STRING records numbered from ``first_seq``."""
+    return with_seq(manifest.to_records(manifest_string_id), first_seq, ts_init_ns)
+
+
+def run_ended(run_id: int, seq: int, ts_init_ns: int, n_records: int = 0) -> np.ndarray:
+    """Returns one RUN_ENDED record (reason CLEAN)."""
+    return encode(Kind.RUN_ENDED, seq=seq, ts_init=ts_init_ns, ts_event=ts_init_ns,
+                  run_id=run_id, n_records=n_records, reason=int(RunEndReason.CLEAN))
+
+
+def run_recovered(crashed_run_id: int, seq: int, ts_init_ns: int, last_seq: int) -> np.ndarray:
+    """Returns one RUN_RECOVERED record naming ``crashed_run_id``."""
+    return encode(Kind.RUN_RECOVERED, seq=seq, ts_init=ts_init_ns, ts_event=ts_init_ns,
+                  crashed_run_id=crashed_run_id, last_seq=last_seq)
+
+
+def write_quotes(path: str | os.PathLike[str], n: int, chunk: int = 1000,
+                 durability: str = "none", **writer_options: Any) -> np.ndarray:
+    """Writes ``n`` QUOTE records (continuing the journal) in ``chunk``-sized calls, flushing
+    after each; returns what was written."""
+    from journal.writer import JournalWriter
+
+    with JournalWriter(path, durability, **writer_options) as writer:
+        records = quote_records(writer.next_seq, n)
+        for i in range(0, n, chunk):
+            writer.on_batch(records[i : i + chunk])
+            writer.flush()
+    return records
