@@ -77,27 +77,25 @@ def _step(a: int, s_raw: int, price: int, size: int, lv: np.ndarray, n_lv: np.nd
 
 
 @njit(cache=True)
-def apply_l2(kind: np.ndarray, flags: np.ndarray, instrument: np.ndarray, action: np.ndarray,
-             side: np.ndarray, level: np.ndarray, price: np.ndarray, size: np.ndarray,
-             oid: np.ndarray, seq: np.ndarray, instrument_id: int, start: int,
-             lv: np.ndarray, n_lv: np.ndarray, state: np.ndarray, counts: np.ndarray,
-             log: np.ndarray, fail_fast: bool, crossed_out: np.ndarray, n_crossed: int
-             ) -> tuple[int, int, int]:
+def apply_l2(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, n_lv: np.ndarray,
+             state: np.ndarray, counts: np.ndarray, log: np.ndarray, fail_fast: bool,
+             crossed_out: np.ndarray, n_crossed: int) -> tuple[int, int, int]:
     """Applies records ``start..`` of this instrument's L2 BOOK_DELTAs; others are skipped."""
     check = crossed_out.size > 0
-    for i in range(start, kind.size):
-        if kind[i] != _BOOK_DELTA or instrument[i] != instrument_id:
+    for i in range(start, batch.size):
+        r = batch[i]
+        if r.kind != _BOOK_DELTA or r.instrument_id != instrument_id:
             continue
-        code = _WRONG_LEVEL if level[i] != _L2 else _step(action[i], side[i], price[i], size[i],
-                                                          lv, n_lv)
+        code = _WRONG_LEVEL if r.level != _L2 else _step(r.action, r.side, r.price, r.size, lv,
+                                                         n_lv)
         if code == -1:
             return GROW, i, n_crossed
         if code > 0:
-            log_issue(counts, log, state, code, seq[i], oid[i], size[i])
+            log_issue(counts, log, state, code, np.int64(r.seq), np.int64(r.order_id), r.size)
             if fail_fast:
                 return ISSUE, i, n_crossed
         state[APPLIED] += 1
-        if check and (flags[i] & _LAST) and crossed(lv, n_lv):
+        if check and (r.flags & _LAST) and crossed(lv, n_lv):
             crossed_out[n_crossed] = i
             n_crossed += 1
-    return OK, kind.size, n_crossed
+    return OK, batch.size, n_crossed

@@ -156,34 +156,35 @@ def _level_pos(lv: np.ndarray, n_lv: np.ndarray, s: int, price: int) -> int:
 
 
 @njit(cache=True)
-def apply_l3(kind: np.ndarray, flags: np.ndarray, instrument: np.ndarray, action: np.ndarray,
-             side: np.ndarray, level: np.ndarray, price: np.ndarray, size: np.ndarray,
-             oid: np.ndarray, seq: np.ndarray, instrument_id: int, start: int,
-             lv: np.ndarray, n_lv: np.ndarray, orders: np.ndarray, hkeys: np.ndarray,
-             hvals: np.ndarray, state: np.ndarray, counts: np.ndarray, log: np.ndarray,
-             fail_fast: bool, crossed_out: np.ndarray, n_crossed: int) -> tuple[int, int, int]:
-    """Applies records ``start..`` of this instrument's BOOK_DELTAs; others are skipped.
+def apply_l3(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, n_lv: np.ndarray,
+             orders: np.ndarray, hkeys: np.ndarray, hvals: np.ndarray, state: np.ndarray,
+             counts: np.ndarray, log: np.ndarray, fail_fast: bool, crossed_out: np.ndarray,
+             n_crossed: int) -> tuple[int, int, int]:
+    """Applies records ``start..`` of this instrument's BOOK_DELTAs in ``batch`` (BOOK_DELTA
+    dtype); records of other kinds or instruments are skipped.
 
     When ``crossed_out`` is non-empty, the batch index of every LAST record after which the book
     is crossed or locked is written to it from ``n_crossed`` on.
     """
     check = crossed_out.size > 0
-    for i in range(start, kind.size):
-        if kind[i] != _BOOK_DELTA or instrument[i] != instrument_id:
+    for i in range(start, batch.size):
+        r = batch[i]
+        if r.kind != _BOOK_DELTA or r.instrument_id != instrument_id:
             continue
-        if level[i] != _L3:
+        oid = np.int64(r.order_id)
+        if r.level != _L3:
             code = _WRONG_LEVEL
         else:
-            code = _step(action[i], side[i], price[i], size[i], oid[i], lv, n_lv, orders, hkeys,
-                         hvals, state, fail_fast)
+            code = _step(r.action, r.side, r.price, r.size, oid, lv, n_lv, orders, hkeys, hvals,
+                         state, fail_fast)
         if code == -1:
             return GROW, i, n_crossed
         if code > 0:
-            log_issue(counts, log, state, code, seq[i], oid[i], size[i])
+            log_issue(counts, log, state, code, np.int64(r.seq), oid, r.size)
             if fail_fast:
                 return ISSUE, i, n_crossed
         state[APPLIED] += 1
-        if check and (flags[i] & _LAST) and crossed(lv, n_lv):
+        if check and (r.flags & _LAST) and crossed(lv, n_lv):
             crossed_out[n_crossed] = i
             n_crossed += 1
-    return OK, kind.size, n_crossed
+    return OK, batch.size, n_crossed

@@ -21,19 +21,13 @@ from engines.book.issues import (
 DELTA_DTYPE = KIND_DTYPES[Kind.BOOK_DELTA]
 
 
-def delta_columns(batch: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Returns the kernel's column views of a RECORD_DTYPE or BOOK_DELTA-typed batch (no copy).
-
-    Order: kind, flags, instrument_id, action, side, level, price, size, order_id (int64 bits),
-    seq (int64 bits).
-    """
+def as_deltas(batch: np.ndarray) -> np.ndarray:
+    """Returns a RECORD_DTYPE or BOOK_DELTA-typed batch as a BOOK_DELTA-typed view (no copy)."""
     if batch.dtype == RECORD_DTYPE:
-        batch = batch.view(DELTA_DTYPE)
-    elif batch.dtype != DELTA_DTYPE:
+        return batch.view(DELTA_DTYPE)
+    if batch.dtype != DELTA_DTYPE:
         raise TypeError(f"batch dtype must be RECORD_DTYPE or the BOOK_DELTA dtype, got {batch.dtype}")
-    return (batch["kind"], batch["flags"], batch["instrument_id"], batch["action"], batch["side"],
-            batch["level"], batch["price"], batch["size"], batch["order_id"].view(np.int64),
-            batch["seq"].view(np.int64))
+    return batch
 
 
 class LevelBook:

@@ -16,7 +16,7 @@ import numpy as np
 from engines.book import _l2_apply as k
 from engines.book._levels import COUNT, KEY, SIZE
 from engines.book._status import APPLIED, ISSUE, N_LOGGED, OK, STATE_SIZE
-from engines.book.base import LevelBook, delta_columns
+from engines.book.base import LevelBook, as_deltas
 
 _NO_CROSS_OUT = np.zeros(0, np.int64)
 
@@ -43,11 +43,11 @@ class L2Book(LevelBook):
         return out[: self._run(batch, out)].copy()
 
     def _run(self, batch: np.ndarray, crossed_out: np.ndarray) -> int:
-        cols = delta_columns(batch)
+        deltas = as_deltas(batch)
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l2(
-                *cols, self.instrument_id, start, self._lv, self._n_lv, self._state,
+                deltas, self.instrument_id, start, self._lv, self._n_lv, self._state,
                 self._issue_counts, self._issue_log, self.fail_fast, crossed_out, n_crossed)
             if status == OK:
                 return n_crossed

@@ -23,7 +23,7 @@ from engines.book import _l3_apply as k
 from engines.book import _orders as o
 from engines.book._levels import COUNT, HEAD, KEY, SIZE, TAIL
 from engines.book._status import APPLIED, ISSUE, N_LOGGED, OK, STATE_SIZE
-from engines.book.base import LevelBook, delta_columns
+from engines.book.base import LevelBook, as_deltas
 from engines.book.deltas import book_deltas
 from engines.book.l2 import L2Book
 
@@ -73,11 +73,11 @@ class L3Book(LevelBook):
         return out[: self._run(batch, out)].copy()
 
     def _run(self, batch: np.ndarray, crossed_out: np.ndarray) -> int:
-        cols = delta_columns(batch)
+        deltas = as_deltas(batch)
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l3(
-                *cols, self.instrument_id, start, self._lv, self._n_lv, self._orders, self._hkeys,
+                deltas, self.instrument_id, start, self._lv, self._n_lv, self._orders, self._hkeys,
                 self._hvals, self._state, self._issue_counts, self._issue_log, self.fail_fast,
                 crossed_out, n_crossed)
             if status == OK:
