@@ -18,23 +18,23 @@ from engines.book._levels import (
     side_index,
 )
 from engines.book._status import (
-    _ADD,
-    _BAD_ACTION,
-    _BAD_SIDE,
-    _BAD_SIZE,
-    _BOOK_DELTA,
-    _CANCEL,
-    _CANCEL_UNKNOWN_LEVEL,
-    _CLEAR,
-    _FILL,
-    _L2,
-    _LAST,
-    _MODIFY,
-    _TRADE,
-    _WRONG_LEVEL,
+    ACT_ADD,
+    ACT_CANCEL,
+    ACT_CLEAR,
+    ACT_FILL,
+    ACT_MODIFY,
+    ACT_TRADE,
     APPLIED,
+    FLAG_LAST,
     GROW,
+    ISS_BAD_ACTION,
+    ISS_BAD_SIDE,
+    ISS_BAD_SIZE,
+    ISS_CANCEL_UNKNOWN_LEVEL,
+    ISS_WRONG_LEVEL,
     ISSUE,
+    KIND_BOOK_DELTA,
+    LEVEL_L2,
     OK,
     log_issue,
 )
@@ -43,26 +43,26 @@ from engines.book._status import (
 @njit(cache=True)
 def _step(a: int, s_raw: int, price: int, size: int, lv: np.ndarray, n_lv: np.ndarray) -> int:
     """Applies one L2 delta; returns 0, -1 for GROW, or an issue code (delta not applied)."""
-    if a in (_TRADE, _FILL):
+    if a in (ACT_TRADE, ACT_FILL):
         return 0
-    if a == _CLEAR:
+    if a == ACT_CLEAR:
         n_lv[0] = 0
         n_lv[1] = 0
         return 0
-    if a != _ADD and a != _MODIFY and a != _CANCEL:
-        return _BAD_ACTION
+    if a != ACT_ADD and a != ACT_MODIFY and a != ACT_CANCEL:
+        return ISS_BAD_ACTION
     s = side_index(s_raw)
     if s < 0:
-        return _BAD_SIDE
+        return ISS_BAD_SIDE
     key = key_of(s, price)
     pos = find_level(lv, n_lv[s], s, key)
-    if a == _CANCEL:
+    if a == ACT_CANCEL:
         if pos < 0:
-            return _CANCEL_UNKNOWN_LEVEL
+            return ISS_CANCEL_UNKNOWN_LEVEL
         remove_level(lv, n_lv, s, pos)
         return 0
     if size < 0:
-        return _BAD_SIZE
+        return ISS_BAD_SIZE
     if size == 0:
         if pos >= 0:
             remove_level(lv, n_lv, s, pos)
@@ -84,9 +84,9 @@ def apply_l2(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, 
     check = crossed_out.size > 0
     for i in range(start, batch.size):
         r = batch[i]
-        if r.kind != _BOOK_DELTA or r.instrument_id != instrument_id:
+        if r.kind != KIND_BOOK_DELTA or r.instrument_id != instrument_id:
             continue
-        code = _WRONG_LEVEL if r.level != _L2 else _step(r.action, r.side, r.price, r.size, lv,
+        code = ISS_WRONG_LEVEL if r.level != LEVEL_L2 else _step(r.action, r.side, r.price, r.size, lv,
                                                          n_lv)
         if code == -1:
             return GROW, i, n_crossed
@@ -95,7 +95,7 @@ def apply_l2(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, 
             if fail_fast:
                 return ISSUE, i, n_crossed
         state[APPLIED] += 1
-        if check and (r.flags & _LAST) and crossed(lv, n_lv):
+        if check and (r.flags & FLAG_LAST) and crossed(lv, n_lv):
             crossed_out[n_crossed] = i
             n_crossed += 1
     return OK, batch.size, n_crossed

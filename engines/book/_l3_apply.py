@@ -26,26 +26,26 @@ from engines.book._orders import (
     map_insert,
 )
 from engines.book._status import (
-    _ADD,
-    _BAD_ACTION,
-    _BAD_SIDE,
-    _BAD_SIZE,
-    _BOOK_DELTA,
-    _CANCEL,
-    _CANCEL_EXCEEDS,
-    _CANCEL_UNKNOWN,
-    _CLEAR,
-    _DUP_ADD,
-    _FILL,
-    _L3,
-    _LAST,
-    _MODIFY,
-    _MODIFY_MISSING,
-    _TRADE,
-    _WRONG_LEVEL,
+    ACT_ADD,
+    ACT_CANCEL,
+    ACT_CLEAR,
+    ACT_FILL,
+    ACT_MODIFY,
+    ACT_TRADE,
     APPLIED,
+    FLAG_LAST,
     GROW,
+    ISS_BAD_ACTION,
+    ISS_BAD_SIDE,
+    ISS_BAD_SIZE,
+    ISS_CANCEL_EXCEEDS,
+    ISS_CANCEL_UNKNOWN,
+    ISS_DUP_ADD,
+    ISS_MODIFY_MISSING,
+    ISS_WRONG_LEVEL,
     ISSUE,
+    KIND_BOOK_DELTA,
+    LEVEL_L3,
     OK,
     log_issue,
 )
@@ -76,20 +76,20 @@ def _step(a: int, s_raw: int, price: int, size: int, oid: int, lv: np.ndarray, n
     On an issue the delta is not applied, except an oversized cancel when not failing fast (the
     order is removed).
     """
-    if a in (_TRADE, _FILL):
+    if a in (ACT_TRADE, ACT_FILL):
         return 0
-    if a == _CLEAR:
+    if a == ACT_CLEAR:
         clear_l3(lv, n_lv, orders, hvals, state)
         return 0
     slot = lookup(hkeys, hvals, oid)
-    if a == _ADD:
+    if a == ACT_ADD:
         s = side_index(s_raw)
         if slot != -1:
-            return _DUP_ADD
+            return ISS_DUP_ADD
         if s < 0:
-            return _BAD_SIDE
+            return ISS_BAD_SIDE
         if size <= 0:
-            return _BAD_SIZE
+            return ISS_BAD_SIZE
         if state[FREE_HEAD] == -1 or n_lv[s] == lv.shape[2]:
             return -1
         slot = state[FREE_HEAD]
@@ -102,31 +102,31 @@ def _step(a: int, s_raw: int, price: int, size: int, oid: int, lv: np.ndarray, n
         map_insert(hkeys, hvals, oid, slot)
         enqueue(lv, n_lv, orders, slot)
         return 0
-    if a == _CANCEL:
+    if a == ACT_CANCEL:
         if slot == -1:
-            return _CANCEL_UNKNOWN
+            return ISS_CANCEL_UNKNOWN
         if size <= 0:
-            return _BAD_SIZE
+            return ISS_BAD_SIZE
         rest = orders[OSIZE, slot]
         if size > rest and fail_fast:
-            return _CANCEL_EXCEEDS
+            return ISS_CANCEL_EXCEEDS
         if size >= rest:
             dequeue(lv, n_lv, orders, slot)
             free_order(orders, hkeys, hvals, state, slot)
-            return _CANCEL_EXCEEDS if size > rest else 0
+            return ISS_CANCEL_EXCEEDS if size > rest else 0
         orders[OSIZE, slot] = rest - size
         s = orders[OSIDE, slot]
         pos = _level_pos(lv, n_lv, s, orders[PRICE, slot])
         lv[s, SIZE, pos] -= size
         return 0
-    if a == _MODIFY:
+    if a == ACT_MODIFY:
         if slot == -1:
-            return _MODIFY_MISSING
+            return ISS_MODIFY_MISSING
         s = side_index(s_raw)
         if s < 0:
-            return _BAD_SIDE
+            return ISS_BAD_SIDE
         if size < 0:
-            return _BAD_SIZE
+            return ISS_BAD_SIZE
         if size == 0:
             dequeue(lv, n_lv, orders, slot)
             free_order(orders, hkeys, hvals, state, slot)
@@ -147,7 +147,7 @@ def _step(a: int, s_raw: int, price: int, size: int, oid: int, lv: np.ndarray, n
         orders[OSIZE, slot] = size
         enqueue(lv, n_lv, orders, slot)
         return 0
-    return _BAD_ACTION
+    return ISS_BAD_ACTION
 
 
 @njit(cache=True)
@@ -169,11 +169,11 @@ def apply_l3(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, 
     check = crossed_out.size > 0
     for i in range(start, batch.size):
         r = batch[i]
-        if r.kind != _BOOK_DELTA or r.instrument_id != instrument_id:
+        if r.kind != KIND_BOOK_DELTA or r.instrument_id != instrument_id:
             continue
         oid = np.int64(r.order_id)
-        if r.level != _L3:
-            code = _WRONG_LEVEL
+        if r.level != LEVEL_L3:
+            code = ISS_WRONG_LEVEL
         else:
             code = _step(r.action, r.side, r.price, r.size, oid, lv, n_lv, orders, hkeys, hvals,
                          state, fail_fast)
@@ -184,7 +184,7 @@ def apply_l3(batch: np.ndarray, instrument_id: int, start: int, lv: np.ndarray, 
             if fail_fast:
                 return ISSUE, i, n_crossed
         state[APPLIED] += 1
-        if check and (r.flags & _LAST) and crossed(lv, n_lv):
+        if check and (r.flags & FLAG_LAST) and crossed(lv, n_lv):
             crossed_out[n_crossed] = i
             n_crossed += 1
     return OK, batch.size, n_crossed

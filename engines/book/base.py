@@ -10,6 +10,7 @@ import numpy as np
 
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from engines.book._levels import ASK, BID, COUNT, KEY, SIZE, new_levels
+from engines.book._status import APPLIED, N_LOGGED, STATE_SIZE
 from engines.book.issues import (
     ISSUE_LOG_SIZE,
     BookIntegrityError,
@@ -19,6 +20,7 @@ from engines.book.issues import (
 )
 
 DELTA_DTYPE = KIND_DTYPES[Kind.BOOK_DELTA]
+_NO_CROSS_OUT = np.zeros(0, np.int64)
 
 
 def as_deltas(batch: np.ndarray) -> np.ndarray:
@@ -43,6 +45,28 @@ class LevelBook:
         self._n_lv = np.zeros(2, np.int64)
         self._issue_counts = np.zeros(16, np.int64)
         self._issue_log = np.zeros((ISSUE_LOG_SIZE + 1, 5), np.int64)
+        self._state = np.zeros(STATE_SIZE, np.int64)
+
+    # --- applying ------------------------------------------------------------------------------
+    def apply(self, batch: np.ndarray) -> None:
+        """Applies every BOOK_DELTA record of this instrument in ``batch`` (RECORD_DTYPE or the
+        BOOK_DELTA dtype), in order, in one kernel call; other kinds and instruments are skipped."""
+        self._run(as_deltas(batch), _NO_CROSS_OUT)
+
+    def apply_checked(self, batch: np.ndarray) -> np.ndarray:
+        """Applies ``batch`` like :meth:`apply`; returns the batch indices of the LAST records
+        after which the book was crossed or locked."""
+        out = np.empty(max(len(batch), 1), np.int64)
+        return out[: self._run(as_deltas(batch), out)].copy()
+
+    def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
+        """Runs the kernel to the end of ``deltas``; returns the number of crossed indices."""
+        raise TypeError(f"{type(self).__name__} must implement _run")
+
+    @property
+    def n_applied(self) -> int:
+        """Returns how many BOOK_DELTA records of this instrument the book has taken."""
+        return int(self._state[APPLIED])
 
     # --- top of book ---------------------------------------------------------------------------
     def best_bid(self) -> tuple[int, int] | None:
@@ -85,10 +109,7 @@ class LevelBook:
     @property
     def issues(self) -> BookIssues:
         """Returns the bad-input report (counts by kind, first few logged)."""
-        return BookIssues.from_arrays(self._issue_counts, self._issue_log, self._n_logged())
-
-    def _n_logged(self) -> int:
-        raise TypeError("subclass must provide _n_logged")
+        return BookIssues.from_arrays(self._issue_counts, self._issue_log, int(self._state[N_LOGGED]))
 
     def _raise_issue(self) -> None:
         r = self._issue_log[ISSUE_LOG_SIZE]  # the kernels keep the latest issue in the last row

@@ -15,35 +15,14 @@ import numpy as np
 
 from engines.book import _l2_apply as k
 from engines.book._levels import COUNT, KEY, SIZE
-from engines.book._status import APPLIED, ISSUE, N_LOGGED, OK, STATE_SIZE
-from engines.book.base import LevelBook, as_deltas
-
-_NO_CROSS_OUT = np.zeros(0, np.int64)
+from engines.book._status import APPLIED, ISSUE, OK
+from engines.book.base import LevelBook
 
 
 class L2Book(LevelBook):
     """An L2 book for one instrument; BOOK_DELTA records of other instruments are skipped."""
 
-    def __init__(self, instrument_id: int, *, level_capacity: int = 256,
-                 fail_fast: bool = False) -> None:
-        super().__init__(instrument_id, level_capacity=level_capacity, fail_fast=fail_fast)
-        self._state = np.zeros(STATE_SIZE, np.int64)
-
-    def _n_logged(self) -> int:
-        return int(self._state[N_LOGGED])
-
-    def apply(self, batch: np.ndarray) -> None:
-        """Applies every L2 BOOK_DELTA record of this instrument in ``batch``, in order."""
-        self._run(batch, _NO_CROSS_OUT)
-
-    def apply_checked(self, batch: np.ndarray) -> np.ndarray:
-        """Applies ``batch``; returns the batch indices of the LAST records after which the book
-        was crossed or locked."""
-        out = np.empty(max(len(batch), 1), np.int64)
-        return out[: self._run(batch, out)].copy()
-
-    def _run(self, batch: np.ndarray, crossed_out: np.ndarray) -> int:
-        deltas = as_deltas(batch)
+    def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l2(
@@ -67,7 +46,7 @@ class L2Book(LevelBook):
                 "bid_count": self._lv[0, COUNT, : m[0]].copy(),
                 "ask_key": self._lv[1, KEY, : m[1]].copy(), "ask_size": self._lv[1, SIZE, : m[1]].copy(),
                 "ask_count": self._lv[1, COUNT, : m[1]].copy(),
-                "state": self._state.copy(), "issue_counts": self._issue_counts.copy(),
+                "counters": self._state[APPLIED:].copy(), "issue_counts": self._issue_counts.copy(),
                 "issue_log": self._issue_log.copy()}
 
     @classmethod
@@ -82,12 +61,7 @@ class L2Book(LevelBook):
             book._lv[s, SIZE, :m] = snapshot[f"{name}_size"]
             book._lv[s, COUNT, :m] = snapshot[f"{name}_count"]
             book._n_lv[s] = m
-        book._state[:] = snapshot["state"]
+        book._state[APPLIED:] = snapshot["counters"]
         book._issue_counts[:] = snapshot["issue_counts"]
         book._issue_log[:] = snapshot["issue_log"]
         return book
-
-    @property
-    def n_applied(self) -> int:
-        """Returns how many BOOK_DELTA records of this instrument the book has taken."""
-        return int(self._state[APPLIED])

@@ -22,12 +22,10 @@ from domain.enums import BookAction, OrderSide
 from engines.book import _l3_apply as k
 from engines.book import _orders as o
 from engines.book._levels import COUNT, HEAD, KEY, SIZE, TAIL
-from engines.book._status import APPLIED, ISSUE, N_LOGGED, OK, STATE_SIZE
-from engines.book.base import LevelBook, as_deltas
+from engines.book._status import APPLIED, ISSUE, OK
+from engines.book.base import LevelBook
 from engines.book.deltas import book_deltas
 from engines.book.l2 import L2Book
-
-_NO_CROSS_OUT = np.zeros(0, np.int64)
 
 
 @attrs.frozen
@@ -52,28 +50,13 @@ class L3Book(LevelBook):
             raise ValueError(f"order_capacity must be a power of two, got {order_capacity}")
         super().__init__(instrument_id, level_capacity=level_capacity, fail_fast=fail_fast)
         self._orders, self._hkeys, self._hvals = o.new_pool(order_capacity)
-        self._state = np.zeros(STATE_SIZE, np.int64)
 
     @property
     def n_orders(self) -> int:
         """Returns the number of resting orders."""
         return int(self._state[o.N_ORDERS])
 
-    def _n_logged(self) -> int:
-        return int(self._state[N_LOGGED])
-
-    def apply(self, batch: np.ndarray) -> None:
-        """Applies every BOOK_DELTA record of this instrument in ``batch``, in order."""
-        self._run(batch, _NO_CROSS_OUT)
-
-    def apply_checked(self, batch: np.ndarray) -> np.ndarray:
-        """Applies ``batch`` like :meth:`apply`; returns the batch indices of the LAST records
-        after which the book was crossed or locked."""
-        out = np.empty(max(len(batch), 1), np.int64)
-        return out[: self._run(batch, out)].copy()
-
-    def _run(self, batch: np.ndarray, crossed_out: np.ndarray) -> int:
-        deltas = as_deltas(batch)
+    def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l3(

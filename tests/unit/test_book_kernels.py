@@ -12,12 +12,12 @@ from engines.book import _status as st
 
 
 def test_kernel_codes_match_the_domain_enums_and_schema() -> None:
-    assert st._BOOK_DELTA == Kind.BOOK_DELTA
-    assert st._LAST == RecordFlag.LAST
-    assert tuple(BookAction) == (st._ADD, st._MODIFY, st._CANCEL, st._CLEAR, st._TRADE, st._FILL)
-    assert (st._L2, st._L3) == (BookLevel.L2, BookLevel.L3)
-    assert list(BookIssue) == [st._CANCEL_UNKNOWN, st._MODIFY_MISSING, st._CANCEL_EXCEEDS, st._DUP_ADD, st._BAD_SIDE,
-            st._BAD_SIZE, st._BAD_ACTION, st._WRONG_LEVEL, st._CANCEL_UNKNOWN_LEVEL]
+    assert st.KIND_BOOK_DELTA == Kind.BOOK_DELTA
+    assert st.FLAG_LAST == RecordFlag.LAST
+    assert tuple(BookAction) == (st.ACT_ADD, st.ACT_MODIFY, st.ACT_CANCEL, st.ACT_CLEAR, st.ACT_TRADE, st.ACT_FILL)
+    assert (st.LEVEL_L2, st.LEVEL_L3) == (BookLevel.L2, BookLevel.L3)
+    assert list(BookIssue) == [st.ISS_CANCEL_UNKNOWN, st.ISS_MODIFY_MISSING, st.ISS_CANCEL_EXCEEDS, st.ISS_DUP_ADD, st.ISS_BAD_SIDE,
+            st.ISS_BAD_SIZE, st.ISS_BAD_ACTION, st.ISS_WRONG_LEVEL, st.ISS_CANCEL_UNKNOWN_LEVEL]
 
 
 def test_order_id_map_matches_a_dict_through_inserts_and_deletes() -> None:
