@@ -224,6 +224,11 @@ class Order:
                 f"{f['size_precision']}) differ from the order's ({self.price_precision}, "
                 f"{self.size_precision}) at seq {seq}"
             )
+        if f["side"] != self.side:
+            raise OrderFieldError(
+                f"order {self._coid}: fill side {f['side']} differs from the order's "
+                f"{self.side.name} at seq {seq}"
+            )
         self.apply_fill(
             int(f["last_qty"]), int(f["last_px"]), int(f["commission"]),
             int(f["commission_currency"]), int(f["trade_id"]), int(f.get("ts_event", 0)), seq,

@@ -183,3 +183,10 @@ def test_a_bracket_with_exits_on_the_wrong_side_is_refused():
     with pytest.raises(OrderSpecError, match="wrong sides"):
         OrderList.bracket(OrderSide.SELL, Quantity(1, 0), take_profit=Price(105, 0),
                           stop_loss=Price(95, 0))
+
+
+def test_a_fill_on_the_wrong_side_is_refused():
+    order = accepted(limit_order())
+    with pytest.raises(OrderFieldError, match="side"):
+        order.apply(Kind.ORDER_FILLED, fill(1, side=2))
+    assert order.filled_raw == 0
