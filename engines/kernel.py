@@ -162,6 +162,10 @@ class Kernel:
     def publish_setup(self) -> None:
         """Publishes the records emitted outside any stage (setup, lifecycle hooks) and drains."""
         outbox = self._setup_outbox
+        if self.mode == "rebuild":
+            # The journal being rebuilt holds these records already (same registration order).
+            outbox._pending.clear()
+            return
         while len(outbox):
             pending = outbox._pending
             records = pending.pop(0)

@@ -10,7 +10,8 @@ Design contract:
   in the stage takes in batch form (``Reducer.batch_kinds``) go to ``apply_batch`` as numpy views,
   the rest one at a time; in reactor stages, records of (kind, instrument) pairs no component
   ``reacts_to`` are skipped without decoding;
-- a component gets records only while it is running (RUNNING or DEGRADED); the kernel calls
+- a reactor gets records only while running (RUNNING or DEGRADED), a reducer until disposed or
+  faulted (state is a fold over the whole log); the kernel calls
   :meth:`Stage.refresh` after lifecycle changes.
 
 Hot path: ``on_batch`` with one record (the one-at-a-time path), measured by
@@ -26,7 +27,7 @@ import numpy as np
 
 from domain.codec import RAW_STRUCTS, RAW_TUPLES, RecordError
 from domain.kinds import KIND_DTYPES
-from engines.component import Component, Reducer
+from engines.component import Component, ComponentState, Reducer
 from engines.context import KernelContext
 from engines.routing import instrument_ids
 
@@ -101,7 +102,7 @@ class Stage:
         batch_ok: dict[int, bool] = {}
         batch_handlers = []
         for comp in self.components:
-            if not comp.is_running:
+            if not _receives(comp):
                 continue
             handlers = component_handlers(comp)
             batch_kinds = set(getattr(comp, "batch_kinds", ()))
@@ -226,6 +227,14 @@ class Stage:
             c.is_running and kind in component_handlers(c) and c.reacts_to(kind, instrument_id)  # type: ignore[attr-defined]
             for c in self.components
         )
+
+
+def _receives(comp: Component) -> bool:
+    # A reducer folds every record whatever its lifecycle (the state is a fold over the whole
+    # log), until it is disposed or faulted; reactors only react while running.
+    if isinstance(comp, Reducer):
+        return comp.state not in (ComponentState.DISPOSED, ComponentState.FAULTED)
+    return comp.is_running
 
 
 def component_handlers(comp: Component) -> dict[int, Any]:

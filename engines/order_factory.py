@@ -1,0 +1,100 @@
+"""The order factory: builds orders with deterministic client order ids.
+
+Contract: ids are ``ClientOrderId.of(strategy_index, counter)`` (u8: ``index << 40 | counter``),
+the counter starting at 1 and incrementing per order built, so two runs of the same strategy on
+the same inputs build the same ids; order list ids use a separate counter the same way. Prices
+and quantities may be given as values or numbers; they are made at the instrument's precisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from domain.enums import OrderSide, TimeInForce
+from domain.identifiers import ClientOrderId
+from domain.orders import OrderList, OrderSpec
+
+
+@attrs.frozen
+class NewOrder:
+    """An order built by the factory and not yet submitted."""
+
+    client_order_id: int
+    instrument_id: int
+    spec: OrderSpec
+
+
+@attrs.frozen
+class NewOrderList:
+    """An order list built by the factory: its id and its orders (ids in list order)."""
+
+    order_list_id: int
+    instrument_id: int
+    orders: OrderList
+    client_order_ids: tuple[int, ...]
+
+
+class OrderFactory:
+    """Builds :class:`NewOrder` values for one strategy."""
+
+    def __init__(self, strategy_index: int, resolve: Any, instrument_of: Any) -> None:
+        self.strategy_index = strategy_index
+        self.counter = 0
+        self.list_counter = 0
+        self._resolve = resolve
+        self._instrument_of = instrument_of
+
+    def next_id(self) -> int:
+        """Returns the next client order id (and counts it)."""
+        self.counter += 1
+        return ClientOrderId.of(self.strategy_index, self.counter).value
+
+    def _prep(self, instrument: str | int, quantity: Any, **prices: Any) -> tuple[int, Any, dict]:
+        iid = self._resolve(instrument)
+        inst = self._instrument_of(iid)
+        qty = inst.make_qty(quantity)
+        out = {k: inst.make_price(v) for k, v in prices.items() if v is not None}
+        return iid, qty, out
+
+    def _new(self, iid: int, spec: OrderSpec) -> NewOrder:
+        return NewOrder(self.next_id(), iid, spec)
+
+    def market(self, instrument: str | int, side: OrderSide, quantity: Any, **kw: Any) -> NewOrder:
+        iid, qty, _ = self._prep(instrument, quantity)
+        return self._new(iid, OrderSpec.market(side, qty, **kw))
+
+    def limit(self, instrument: str | int, side: OrderSide, quantity: Any, price: Any,
+              **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, price=price)
+        return self._new(iid, OrderSpec.limit(side, qty, p["price"], **kw))
+
+    def stop_market(self, instrument: str | int, side: OrderSide, quantity: Any,
+                    trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, trigger_price=trigger_price)
+        return self._new(iid, OrderSpec.stop_market(side, qty, p["trigger_price"], **kw))
+
+    def stop_limit(self, instrument: str | int, side: OrderSide, quantity: Any, price: Any,
+                   trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, price=price, trigger_price=trigger_price)
+        return self._new(iid, OrderSpec.stop_limit(side, qty, p["price"], p["trigger_price"], **kw))
+
+    def market_to_limit(self, instrument: str | int, side: OrderSide, quantity: Any,
+                        **kw: Any) -> NewOrder:
+        iid, qty, _ = self._prep(instrument, quantity)
+        return self._new(iid, OrderSpec.market_to_limit(side, qty, **kw))
+
+    def bracket(self, instrument: str | int, side: OrderSide, quantity: Any, *, take_profit: Any,
+                stop_loss: Any, entry_price: Any = None,
+                time_in_force: TimeInForce = TimeInForce.GTC) -> NewOrderList:
+        """Returns an entry OTO [take-profit OCO stop-loss] list with fresh ids."""
+        iid, qty, p = self._prep(instrument, quantity, take_profit=take_profit,
+                                 stop_loss=stop_loss, entry_price=entry_price)
+        orders = OrderList.bracket(side, qty, take_profit=p["take_profit"],
+                                   stop_loss=p["stop_loss"], entry_price=p.get("entry_price"),
+                                   time_in_force=time_in_force)
+        self.list_counter += 1
+        list_id = ClientOrderId.of(self.strategy_index, self.list_counter).value
+        ids = tuple(self.next_id() for _ in orders.orders)
+        return NewOrderList(list_id, iid, orders, ids)

@@ -1,0 +1,111 @@
+"""THE replay loop: feeds INPUT records to a kernel, one at a time whenever anything reacts.
+
+Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
+- inputs are published in the order given (sources sort them by ts_init); the INPUT flag is
+  taken as given;
+- before an input with ``ts_init = t`` every scheduled record due at ``<= t`` is published (ties
+  go to the scheduled record), one at a time, in the scheduler's deterministic order;
+- an input that some engine or strategy ``reacts_to`` (by kind and instrument) is published alone
+  and drained before the next, so its reactions get the seqs right after it; a run of inputs that
+  nobody reacts to, all before the next scheduled record, is published as one batch. The decision
+  is vectorised over each chunk's (kind, instrument) pairs and redone when a component's
+  subscriptions change (``ctx.reaction_version``);
+- the kernel drains after each publish and flushes the journal after each drain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+import numpy as np
+
+from domain.kinds import RECORD_DTYPE
+from engines.kernel import Kernel
+from engines.routing import instrument_ids
+
+
+@attrs.define
+class LoopStats:
+    """What a run of the loop did."""
+
+    inputs: int = 0
+    batches: int = 0
+    one_at_a_time: int = 0
+    scheduled: int = 0
+
+
+def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) -> np.ndarray:
+    """Returns, per record, whether some running engine or strategy may react to it."""
+    n = len(records)
+    if n == 0 or kernel.mode == "rebuild":
+        return np.zeros(n, dtype=bool)
+    keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    verdict = np.empty(len(uniq), dtype=bool)
+    stages = (kernel.stages["engines"], kernel.stages["strategies"])
+    for j, key in enumerate(uniq.tolist()):
+        v = memo.get(key)
+        if v is None:
+            kind, iid = key >> 32, key & 0xFFFFFFFF
+            v = memo[key] = any(s.reacts_to(kind, iid) for s in stages)
+        verdict[j] = v
+    return verdict[inverse]
+
+
+def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = None) -> LoopStats:
+    """Publishes every chunk's records through ``kernel``; returns counts of what it did."""
+    stats = stats or LoopStats()
+    sched = kernel.scheduler
+    ctx = kernel.ctx
+    publish_one = kernel.publish_one
+    memo: dict[int, bool] = {}
+    memo_version = ctx.reaction_version
+    for chunk in chunks:
+        records = chunk if chunk.dtype == RECORD_DTYPE else chunk.view(RECORD_DTYPE)
+        n = len(records)
+        stats.inputs += n
+        ts = records["ts_init"]
+        ts_list = ts.tolist()
+        i = 0
+        if ctx.reaction_version != memo_version:
+            memo.clear()
+            memo_version = ctx.reaction_version
+        reacts = reaction_mask(kernel, records, memo).tolist()
+        while i < n:
+            t = ts_list[i]
+            due = sched.next_due_ns()
+            while due is not None and due <= t:
+                publish_one(sched.pop_due(t))
+                stats.scheduled += 1
+                due = sched.next_due_ns()
+            if ctx.reaction_version != memo_version:
+                memo.clear()
+                memo_version = ctx.reaction_version
+                reacts = [False] * i + reaction_mask(kernel, records[i:], memo).tolist()
+            if reacts[i]:
+                publish_one(records[i])
+                stats.one_at_a_time += 1
+                i += 1
+                continue
+            j = i + 1
+            limit = n if due is None else int(np.searchsorted(ts, due, side="left"))
+            while j < n and j < limit and not reacts[j]:
+                j += 1
+            if j == i + 1:
+                publish_one(records[i])
+                stats.one_at_a_time += 1
+            else:
+                kernel.publish(records[i:j])
+                stats.batches += 1
+            i = j
+    return stats
+
+
+def run_until(kernel: Kernel, ts_ns: int, stats: LoopStats | None = None) -> LoopStats:
+    """Publishes the scheduled records due at or before ``ts_ns`` (e.g. at the end of data)."""
+    stats = stats or LoopStats()
+    while (rec := kernel.scheduler.pop_due(ts_ns)) is not None:
+        kernel.publish_one(rec)
+        stats.scheduled += 1
+    return stats
