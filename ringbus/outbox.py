@@ -35,6 +35,11 @@ class Outbox:
         """Returns the number of queued arrays (not records)."""
         return len(self._pending)
 
+    def take(self) -> list[np.ndarray]:
+        """Removes and returns every queued array, oldest first; the caller now owns them."""
+        pending, self._pending = self._pending, []
+        return pending
+
     def flush_into(self, ring: Ring) -> int:
         """Publishes every queued array into ``ring`` in order; returns the number of records.
 

@@ -243,3 +243,13 @@ def test_outbox_emit_one_and_empty_emit() -> None:
     assert outbox.flush_into(ring) == 3
     assert ring.cursor == 3
     assert len(outbox) == 0
+
+
+def test_outbox_take_hands_over_the_pending_arrays_oldest_first() -> None:
+    outbox = Outbox()
+    outbox.emit(records(2))
+    outbox.emit(records(1, 5))
+    taken = outbox.take()
+    assert [a["ts_event"].tolist() for a in taken] == [[0, 1], [5]]
+    assert len(outbox) == 0
+    assert outbox.take() == []
