@@ -45,12 +45,10 @@ def hold(path: str) -> None:
 def tail(path: str, last_seq: int) -> None:
     from journal.tailer import Tailer
 
-    seen = 0
     with Tailer(path, 1) as tailer:
         print("ready", flush=True)
-        for batch in tailer.batches(stop=lambda: seen >= last_seq):
+        for batch in tailer.batches(stop=lambda: tailer.next_seq > last_seq):
             print(f"batch {int(batch['seq'][0])} {int(batch['seq'][-1])}", flush=True)
-            seen = int(batch["seq"][-1])
     print("done", flush=True)
 
 
