@@ -38,6 +38,7 @@ from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
 
 _PIECE_BYTES = 1 << 20
+_META_PIECE_BYTES = 1 << 14
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _HDR = [("length", "u1"), ("rtype", "u1"), ("publisher_id", "<u2"), ("instrument_id", "<u4"),
         ("ts_event", "<u8")]
@@ -135,68 +136,78 @@ _SCHEMAS: dict[str, tuple[np.dtype, type]] = {
 }
 
 
+def _decoder(first_piece: bytes) -> dbn.DBNDecoder:
+    zstd = first_piece.startswith(_ZSTD_MAGIC)
+    return dbn.DBNDecoder(compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
+
+
 def _raw_chunks(path: str, chunk: int) -> Iterator[tuple[DbnMetadata, int, np.ndarray]]:
     """Yields (metadata, index of the first record, raw records) with at most ``chunk`` records."""
     meta: DbnMetadata | None = None
-    raw_dtype: np.dtype | None = None
-    msg_type: type | None = None
-    pending: list[bytes] = []
-    index = 0
+    raw_dtype, msg_type = _MBO, dbn.MBOMsg
+    pending = bytearray()  # raw records decoded but not yet yielded
+    index = 0  # DBN index of the first pending record
     with open(path, "rb") as f:
-        first = f.read(_PIECE_BYTES)
-        zstd = first.startswith(_ZSTD_MAGIC)
-        decoder = dbn.DBNDecoder(compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
-        piece = first
+        piece = f.read(_PIECE_BYTES)
+        decoder = _decoder(piece)
         while piece:
+            n_pending = len(pending) // raw_dtype.itemsize
             try:
                 decoder.write(piece)
                 objs = decoder.decode()
             except Exception as exc:  # the binding raises plain RuntimeError/ValueError
-                raise DbnFormatError(path, index + len(pending), f"corrupt DBN data: {exc}") from exc
+                raise DbnFormatError(path, index + n_pending, f"corrupt DBN data: {exc}") from exc
             if objs and meta is None:
-                if not isinstance(objs[0], dbn.Metadata):
-                    raise DbnFormatError(path, 0, "file does not start with DBN metadata")
-                meta = _metadata(path, objs[0])
-                if meta.schema not in _SCHEMAS:
-                    raise DbnFormatError(path, 0, f"schema {meta.schema!r} is not supported; "
-                                         f"supported: {sorted(_SCHEMAS)}")
+                meta = _check_metadata(path, objs[0])
                 raw_dtype, msg_type = _SCHEMAS[meta.schema]
                 objs = objs[1:]
-            for obj in objs:
-                if type(obj) is not msg_type:
-                    raise DbnFormatError(path, index + len(pending), f"unexpected record type "
-                                         f"{type(obj).__name__} in a {meta.schema} file")
-                pending.append(bytes(obj))
-                if len(pending) == chunk:
-                    yield meta, index, np.frombuffer(b"".join(pending), raw_dtype)
-                    index += len(pending)
-                    pending = []
+            if set(map(type, objs)) - {msg_type}:
+                j = next(j for j, obj in enumerate(objs) if type(obj) is not msg_type)
+                raise DbnFormatError(path, index + n_pending + j, f"unexpected record type "
+                                     f"{type(objs[j]).__name__} in a {meta.schema} file")
+            pending += b"".join(map(bytes, objs))
+            step = chunk * raw_dtype.itemsize
+            while len(pending) >= step:
+                yield meta, index, np.frombuffer(bytes(pending[:step]), raw_dtype)
+                del pending[:step]
+                index += chunk
             piece = f.read(_PIECE_BYTES)
-    leftover = len(decoder.buffer())
     if meta is None:
         raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
+    leftover = len(decoder.buffer())
     if leftover:
-        raise DbnFormatError(path, index + len(pending),
+        raise DbnFormatError(path, index + len(pending) // raw_dtype.itemsize,
                              f"truncated file: {leftover} bytes of an incomplete record at the end")
     if pending:
-        yield meta, index, np.frombuffer(b"".join(pending), raw_dtype)
+        yield meta, index, np.frombuffer(bytes(pending), raw_dtype)
+
+
+def _check_metadata(path: str, obj: object) -> DbnMetadata:
+    if not isinstance(obj, dbn.Metadata):
+        raise DbnFormatError(path, 0, "file does not start with DBN metadata")
+    meta = _metadata(path, obj)
+    if meta.schema not in _SCHEMAS:
+        raise DbnFormatError(path, 0, f"schema {meta.schema!r} is not supported; "
+                             f"supported: {sorted(_SCHEMAS)}")
+    return meta
 
 
 def read_dbn_metadata(path: str | Path) -> DbnMetadata:
-    """Returns the file's metadata (decodes only the first piece of the file)."""
+    """Returns the file's metadata, reading only as far as the metadata ends."""
     path = str(path)
     with open(path, "rb") as f:
-        first = f.read(_PIECE_BYTES)
-    decoder = dbn.DBNDecoder(compression=dbn.Compression.ZSTD
-                             if first.startswith(_ZSTD_MAGIC) else dbn.Compression.NONE)
-    try:
-        decoder.write(first)
-        objs = decoder.decode()
-    except Exception as exc:
-        raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
-    if not objs or not isinstance(objs[0], dbn.Metadata):
-        raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
-    return _metadata(path, objs[0])
+        piece = f.read(_META_PIECE_BYTES)
+        decoder = _decoder(piece)
+        while piece:
+            try:
+                decoder.write(piece)
+                objs = decoder.decode()
+            except Exception as exc:
+                raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
+            if objs:
+                return _check_metadata(path, objs[0])
+            piece = f.read(_META_PIECE_BYTES)
+    raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
 
 
 def _price_columns(raw: np.ndarray) -> list[str]:
@@ -232,16 +243,13 @@ def _scale(path: str, start: int, raw: np.ndarray, field: str, precision: int) -
     return np.where(undefined, NULL_I64, prices // factor)
 
 
-def _check(path: str, start: int, bad: np.ndarray, raw: np.ndarray, field: str, rule: str,
-           show: object = None) -> None:
+def _check(path: str, start: int, bad: np.ndarray, raw: np.ndarray, field: str, rule: str) -> None:
+    """Raises DbnDataError for the first record where ``bad`` holds."""
     hits = np.flatnonzero(bad)
     if hits.size:
-        i = int(hits[0])
-        value = raw[field][i] if show is None else show
-        if isinstance(value, np.integer | int) and field in ("action", "side"):
-            value = chr(int(value))
-        raise DbnDataError(path, start + i, field, value if not hasattr(value, "item")
-                           else value.item(), rule)
+        value = raw[field][hits[0]].item()
+        raise DbnDataError(path, start + int(hits[0]), field,
+                           chr(value) if field in ("action", "side") else value, rule)
 
 
 def _header(kind: Kind, n: int, ts_event: np.ndarray, ts_init: np.ndarray,
@@ -338,6 +346,11 @@ _CONVERTERS = {"mbo": _convert_mbo, "mbp-1": _convert_mbp, "mbp-10": _convert_mb
                "trades": _trades}
 
 
+def _check_precision(price_precision: int) -> None:
+    if not 0 <= price_precision <= 9:
+        raise ValueError(f"price_precision must be in 0..9, got {price_precision}")
+
+
 def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | None = None,
              chunk_records: int = 65_536, source: int = 0) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_records`` INPUT records, in file order.
@@ -348,8 +361,8 @@ def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
     """
     if chunk_records < 2:
         raise ValueError(f"chunk_records must be >= 2, got {chunk_records}")
-    if price_precision is not None and not 0 <= price_precision <= 9:
-        raise ValueError(f"price_precision must be in 0..9, got {price_precision}")
+    if price_precision is not None:
+        _check_precision(price_precision)
     path = str(path)
     schema = read_dbn_metadata(path).schema
     # an MBP record may become two records (TRADE + QUOTE): halve the raw chunk to keep the bound
@@ -363,8 +376,15 @@ def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
 
 def load_dbn(path: str | Path, instrument_id: int, *, price_precision: int | None = None,
              source: int = 0) -> np.ndarray:
-    """Loads a whole file into one RECORD_DTYPE array; the precision is scanned if not given."""
+    """Loads a whole file into one RECORD_DTYPE array (one pass); without ``price_precision``
+    it is the fewest decimals that represent every price of the file exactly."""
+    path = str(path)
+    raws = list(_raw_chunks(path, 1 << 16))
+    if not raws:
+        return np.zeros(0, RECORD_DTYPE)
     if price_precision is None:
-        price_precision = scan_price_precision(path)
-    chunks = list(iter_dbn(path, instrument_id, price_precision=price_precision, source=source))
-    return np.concatenate(chunks) if chunks else np.zeros(0, RECORD_DTYPE)
+        price_precision = max(_min_precision(raw) for _, _, raw in raws)
+    _check_precision(price_precision)
+    convert = _CONVERTERS.get(raws[0][0].schema, _convert_ohlcv)
+    return np.concatenate([convert(path, start, raw, instrument_id, price_precision, source)
+                           for _, start, raw in raws])

@@ -198,3 +198,17 @@ def test_a_file_that_is_not_dbn_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"hello world, not a dbn file at all" * 10)
     with pytest.raises(DbnFormatError, match="junk.dbn: record 0"):
         load_dbn(path, 1, price_precision=0)
+
+
+def test_streaming_without_a_precision_fails_on_a_later_finer_price(tmp_path: Path) -> None:
+    recs = [mbo(1, 100 * E9, 1), mbo(2, 101 * E9, 1), mbo(3, 1015 * E9 // 10, 1)]
+    path = write_dbn(tmp_path / "late.dbn", dbn.Schema.MBO, recs)
+    with pytest.raises(DbnDataError, match="record 2: field 'price' .* price_precision 0"):
+        list(iter_dbn(path, 1, chunk_records=2))
+    assert load_dbn(path, 1).view(DELTA)["price"].tolist() == [1000, 1010, 1015]
+
+
+def test_a_precision_outside_0_to_9_is_refused(tmp_path: Path) -> None:
+    path = write_dbn(tmp_path / "x.dbn", dbn.Schema.MBO, [mbo(1, 100 * E9, 1)])
+    with pytest.raises(ValueError, match="price_precision must be in 0..9, got 12"):
+        load_dbn(path, 1, price_precision=12)
