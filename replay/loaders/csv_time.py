@@ -32,6 +32,8 @@ def parse_timestamps(chunk: RowChunk, field: str, *, int_unit_ns: int = 1,
     mat = _byte_matrix(chunk.columns[field])
     if mat is None:
         return _explain(chunk, field, np.zeros(len(chunk), bool))
+    if (mat[:, 1:] == ord("-")).any() or (mat == ord(":")).any():  # cheap: ISO, not integers
+        return _parse_iso(chunk, field, mat, default_offset_ns)
     _, bad, _ = _decode(mat, 0)
     if not bad.any() and not (mat == ord(".")).any():
         return parse_int_column(chunk, field, scale=int_unit_ns)
