@@ -15,7 +15,6 @@ from numba import njit
 from engines.book._levels import (
     COUNT,
     HEAD,
-    KEY,
     SIZE,
     TAIL,
     find_level,
@@ -190,6 +189,3 @@ def level_of(lv: np.ndarray, n_lv: np.ndarray, s: int, price: int) -> int:
     pos = find_level(lv, n_lv[s], s, key_of(s, price))
     return pos if pos >= 0 else -1
 
-
-__all__ = ["KEY", "collect", "dequeue", "enqueue", "free_order", "level_of", "lookup",
-           "map_insert", "new_pool", "rehash", "volume_ahead"]
