@@ -1,0 +1,125 @@
+"""How market data moves the venue's open orders.
+
+Rules by granularity (docs/exchange.md):
+- stops trigger on trades at or through the trigger (TRADE records, and BOOK_DELTA TRADE
+  reports), and on quotes (ask for a buy stop, bid for a sell stop) when the config says so;
+- L1 and L2 resting limits fill as maker at their own price when the opposite side quotes at or
+  through them (up to the visible size not already taken, or wholly with nominal L1 sizes), when
+  a trade prints strictly through them (wholly), or, through the seeded fill model, when a trade
+  prints exactly at their price (up to the trade's size);
+- L3 resting limits fill only through their queue position (:mod:`engines.exchange.queue`): with
+  traded volume beyond the volume ahead of them, never from a crossed book without trades (the
+  pre-open).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from domain.enums import AggressorSide, BookLevel, LiquiditySide, OrderSide, RecordFlag
+from domain.schema import NULL_I64
+from engines.context import KernelContext
+from engines.exchange import events, flow
+from engines.exchange.market import UNBOUNDED
+from engines.exchange.matching import crosses, opposite, stop_triggered, trades_through, walk
+from engines.exchange.queue import QueuePosition
+
+if TYPE_CHECKING:
+    from engines.exchange.exchange import SimulatedExchange
+    from engines.exchange.venue_order import VenueOrder
+
+
+def _maker_fill(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, qty: int) -> None:
+    if vo.is_reduce_only:
+        cap = flow.reducible(ex, ctx, vo)
+        if cap == 0:
+            events.cancel(ex, ctx, vo)
+            return
+        qty = min(qty, cap)
+    qty = min(qty, vo.leaves_raw)
+    if qty > 0:
+        events.fill(ex, ctx, vo, vo.price_raw, qty, LiquiditySide.MAKER)
+
+
+def _fill_from_levels(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
+    """Fills a resting limit against the opposite levels that cross it, at its own price."""
+    seen = flow.visible_levels(ex.view(ctx), vo.instrument_id, vo.side, ex.level,
+                               ex.config.depth, ex.config.nominal_l1_sizes)
+    book_side = opposite(vo.side)
+    avail = ex.consumed.available(vo.instrument_id, book_side, seen)
+    sizes = dict(seen)
+    for px, q in walk(avail, vo.leaves_raw, vo.side, vo.price_raw):
+        if vo.instrument_id not in ex.active or vo.client_order_id not in ex.orders:
+            return
+        ex.consumed.take(vo.instrument_id, book_side, px, sizes[px], q)
+        _maker_fill(ex, ctx, vo, q)
+
+
+def _resting_limits(ex: SimulatedExchange, instrument_id: int) -> list[VenueOrder]:
+    return [vo for vo in ex.open_orders_of(instrument_id) if not vo.is_stop
+            and vo.price_raw is not None]
+
+
+def on_quote(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
+    """A QUOTE: triggers stops (when configured) and fills L1 resting limits it crosses."""
+    for vo in ex.open_orders_of(rec.instrument_id):
+        if vo.client_order_id not in ex.orders:
+            continue
+        if vo.is_stop:
+            px = rec.ask if vo.side == OrderSide.BUY else rec.bid
+            if ex.config.stop_trigger_on_quotes and px != NULL_I64 \
+                    and stop_triggered(vo.side, vo.trigger_raw, px):
+                flow.fire_stop(ex, ctx, vo)
+        elif ex.level == BookLevel.L1 and vo.price_raw is not None:
+            px = rec.ask if vo.side == OrderSide.BUY else rec.bid
+            if px != NULL_I64 and crosses(vo.side, vo.price_raw, px):
+                _fill_from_levels(ex, ctx, vo)
+
+
+def on_trade(ex: SimulatedExchange, ctx: KernelContext, instrument_id: int, price: int,
+             size: int, aggressor: int) -> None:
+    """A trade print: triggers stops; fills L1 / L2 resting limits it trades through (or at)."""
+    for vo in ex.open_orders_of(instrument_id):
+        if vo.client_order_id not in ex.orders:
+            continue
+        if vo.is_stop:
+            if stop_triggered(vo.side, vo.trigger_raw, price):
+                flow.fire_stop(ex, ctx, vo)
+            continue
+        if ex.level == BookLevel.L3 or vo.price_raw is None:
+            continue
+        if trades_through(vo.side, vo.price_raw, price):
+            _maker_fill(ex, ctx, vo, UNBOUNDED)
+        elif price == vo.price_raw and aggressor == _hits(vo.side) and ex.fill_model.fills_at_limit():
+            _maker_fill(ex, ctx, vo, size)
+
+
+def _hits(side: int) -> int:
+    """The aggressor that trades against a resting order of ``side``."""
+    return AggressorSide.SELLER if side == OrderSide.BUY else AggressorSide.BUYER
+
+
+def on_l2_delta(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
+    """An L2 delta: after a LAST record, resting limits crossed by the book fill as makers."""
+    if not rec.flags & RecordFlag.LAST:
+        return
+    for vo in _resting_limits(ex, rec.instrument_id):
+        if vo.client_order_id in ex.orders:
+            _fill_from_levels(ex, ctx, vo)
+
+
+def on_l3_delta(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
+    """An L3 delta: moves the queue of every resting limit; fills with volume traded past it."""
+    last = bool(rec.flags & RecordFlag.LAST)
+    for vo in _resting_limits(ex, rec.instrument_id):
+        q = vo.queue
+        if q is None:
+            continue
+        n = q.on_delta(rec.action, rec.side, rec.price, rec.size, rec.order_id, vo.side,
+                       vo.price_raw)
+        if n and vo.client_order_id in ex.orders:
+            _maker_fill(ex, ctx, vo, n)
+        if last and q.rejoin and vo.client_order_id in ex.orders:
+            book = ex.view(ctx).book(vo.instrument_id)
+            vo.queue = QueuePosition() if book is None else \
+                QueuePosition.join(book.orders(), vo.side, vo.price_raw)

@@ -1,0 +1,95 @@
+"""The venue's own record of an order it holds (resting, waiting for a trigger, or in flight).
+
+The exchange decides on this copy, not on the cache's :class:`domain.orders.Order`: its events
+are applied by the reducers only after the exchange's reaction, so within one reaction the venue
+copy is the only up-to-date one. It round-trips through plain data (``to_doc`` / ``from_doc``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from domain.enums import OrderOption, OrderType, TimeInForce
+from domain.orders import Order
+from engines.exchange.queue import QueuePosition
+
+
+@attrs.define(slots=True)
+class VenueOrder:
+    """One order as the venue sees it; prices and quantities raw."""
+
+    client_order_id: int
+    instrument_id: int
+    strategy_id: int
+    side: int
+    order_type: int
+    time_in_force: int
+    options: int
+    price_precision: int
+    size_precision: int
+    quantity_raw: int
+    price_raw: int | None
+    trigger_raw: int | None
+    expire_ns: int
+    position_id: int = 0
+    account_id: int = 0
+    filled_raw: int = 0
+    venue_order_id: int = 0
+    triggered: bool = False
+    command_seq: int = 0
+    queue: QueuePosition | None = None
+
+    @classmethod
+    def from_order(cls, order: Order, position_id: int, command_seq: int) -> VenueOrder:
+        """Copies what the venue needs from the cache's order at submission."""
+        return cls(
+            client_order_id=order.client_order_id, instrument_id=order.instrument_id,
+            strategy_id=order.strategy_id, side=int(order.side), order_type=int(order.order_type),
+            time_in_force=int(order.time_in_force), options=int(order.options),
+            price_precision=order.price_precision, size_precision=order.size_precision,
+            quantity_raw=order.quantity_raw, price_raw=order.price_raw,
+            trigger_raw=order.trigger_price_raw, expire_ns=order.expire_time_ns,
+            position_id=position_id, account_id=order.account_id, command_seq=command_seq,
+        )
+
+    @property
+    def leaves_raw(self) -> int:
+        return self.quantity_raw - self.filled_raw
+
+    @property
+    def is_post_only(self) -> bool:
+        return bool(self.options & OrderOption.POST_ONLY)
+
+    @property
+    def is_reduce_only(self) -> bool:
+        return bool(self.options & OrderOption.REDUCE_ONLY)
+
+    @property
+    def is_stop(self) -> bool:
+        """True for a stop order that has not triggered yet."""
+        return self.order_type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT) and not self.triggered
+
+    @property
+    def is_marketlike(self) -> bool:
+        """True when the order takes at any price (market, or a triggered stop-market)."""
+        return self.order_type in (OrderType.MARKET, OrderType.STOP_MARKET, OrderType.MARKET_TO_LIMIT) \
+            and self.price_raw is None
+
+    @property
+    def tif(self) -> TimeInForce:
+        return TimeInForce(self.time_in_force)
+
+    def to_doc(self) -> dict[str, Any]:
+        """Returns the order as plain data."""
+        doc = attrs.asdict(self, recurse=False)
+        doc["queue"] = None if self.queue is None else self.queue.to_doc()
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> VenueOrder:
+        """Rebuilds an order from :meth:`to_doc` data."""
+        fields = dict(doc)
+        q = fields.pop("queue")
+        return cls(**fields, queue=None if q is None else QueuePosition.from_doc(q))
