@@ -207,7 +207,7 @@ class Instrument:
         min_quantity: str | None = None, max_quantity: str | None = None,
     ) -> Instrument:
         tick = Price.from_str(tick_size, pp, "tick_size") if tick_size else Price(1, pp)
-        lot = Quantity.from_str(lot_size, sp, "lot_size") if lot_size else Quantity(10**0, sp)
+        lot = Quantity.from_str(lot_size, sp, "lot_size") if lot_size else Quantity(1, sp)
         return cls(
             id=iid, instrument_class=iclass, price_precision=pp, size_precision=sp,
             tick_size=tick, lot_size=lot, multiplier=_to_qty(multiplier, sp, "multiplier"),
