@@ -45,8 +45,16 @@ class Router(Reactor):
 
 
 class _Cache(Cache):
-    """The kernel's cache, with its one-record BOOK_DELTA path packing the raw tuple directly
-    (engines/cache.py passes ``kind`` to ``RawPacker.pack``, which refuses it; reported)."""
+    """The kernel's cache with two workarounds (both reported): its one-record BOOK_DELTA path
+    passes ``kind`` to ``RawPacker.pack``, which refuses it; its batch path reads the ``level``
+    byte at offset 57 (the layout puts it at 48), so an L3 stream got an L2 book."""
+
+    def __init__(self, book_level: int) -> None:
+        super().__init__()
+        self.book_level = book_level
+
+    def _book_for(self, instrument_id: int, level: int) -> Any:
+        return super()._book_for(instrument_id, self.book_level)
 
     def _book_delta(self, rec: Any, ctx: Any) -> None:
         self._known(rec)
@@ -67,7 +75,7 @@ class Venue:
                  **config: Any) -> None:
         self.instrument = instrument or es_future()
         self.kernel = Kernel(capacity=capacity)
-        self.kernel.register(_Cache())
+        self.kernel.register(_Cache(int(config.get("book_level", BookLevel.L1))))
         cfg = ExchangeConfig(venue=str(self.instrument.id.venue), **config)
         self.exchange = SimulatedExchange(cfg)
         self.kernel.register(self.exchange)

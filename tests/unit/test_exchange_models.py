@@ -1,0 +1,91 @@
+"""Fee, latency and fill models, and the pure matching rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from domain.enums import LiquiditySide, OrderSide
+from domain.instruments import Instrument
+from domain.values import pack_currency
+from engines.exchange import ConstantLatency, ExchangeConfig, FillModel, InstrumentRates, Operation
+from engines.exchange.fees import exact_notional
+from engines.exchange.matching import (
+    DAY_NS,
+    crosses,
+    day_end_ns,
+    stop_triggered,
+    trades_through,
+    walk,
+)
+
+BUY, SELL = int(OrderSide.BUY), int(OrderSide.SELL)
+
+
+def test_linear_commission_rounds_half_even_at_the_currency_precision() -> None:
+    inst = Instrument.equity("AAPL.XNAS", taker_fee=0.0005, maker_fee=-0.0001)
+    # 1 * 1.00 USD * 0.0005 = 0.0005 USD = 0.05 cent -> 0 cents; 10 * 1.00 -> 0.5 cent -> 0
+    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 1, 100) == (0, pack_currency("USD"))
+    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 30, 100)[0] == 2  # 1.5 -> 2
+    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 10, 100)[0] == 0  # 0.5 -> 0
+    assert InstrumentRates().commission(inst, LiquiditySide.MAKER, 1000, 100)[0] == -10  # rebate
+
+
+def test_inverse_commission_is_charged_in_the_base_currency() -> None:
+    inst = Instrument.crypto_perpetual("XBTUSD.BITMEX", base="BTC", quote="USD", is_inverse=True,
+                                       price_precision=1, size_precision=0, taker_fee=0.00075)
+    raw, ccy = InstrumentRates().commission(inst, LiquiditySide.TAKER, 10_000, 500_000)
+    # 10000 USD / 50000 = 0.2 BTC; * 0.00075 = 0.00015 BTC = 15000 sats at precision 8
+    assert exact_notional(inst, 10_000, 500_000) == 20_000_000 and raw == 15_000
+    assert ccy == pack_currency("BTC")
+
+
+def test_constant_latency_is_per_operation_and_refuses_negative_values() -> None:
+    lat = ConstantLatency(submit_ns=5, modify_ns=6, cancel_ns=7, event_ns=8)
+    assert [lat.command_ns(op) for op in Operation] == [5, 6, 7] and lat.response_ns() == 8
+    with pytest.raises(ValueError, match="cancel_ns must be >= 0 ns, got -1"):
+        ConstantLatency(cancel_ns=-1)
+
+
+def test_the_fill_model_is_deterministic_per_seed_and_round_trips_its_state() -> None:
+    a, b = FillModel(0.5, seed=42), FillModel(0.5, seed=42)
+    first = [a.fills_at_limit() for _ in range(50)]
+    assert first == [b.fills_at_limit() for _ in range(50)] and 10 < sum(first) < 40
+    doc = a.snapshot()
+    nxt = [a.fills_at_limit() for _ in range(20)]
+    c = FillModel(0.5, seed=7)
+    c.restore(doc)
+    assert [c.fills_at_limit() for _ in range(20)] == nxt
+    assert FillModel(1.0).fills_at_limit() and not FillModel(0.0).fills_at_limit()
+    with pytest.raises(ValueError, match="prob_fill_at_limit must be in"):
+        FillModel(1.5)
+
+
+def test_config_refuses_an_empty_venue_and_a_zero_depth() -> None:
+    with pytest.raises(ValueError, match="venue must be a non-empty string"):
+        ExchangeConfig(venue="")
+    with pytest.raises(ValueError, match="depth must be >= 1, got 0"):
+        ExchangeConfig(venue="SIM", depth=0)
+    assert ExchangeConfig(venue="SIM").account_name == "SIM-001"
+
+
+def test_crossing_through_and_trigger_rules_by_side() -> None:
+    assert crosses(BUY, 100, 100) and not crosses(BUY, 100, 101) and crosses(BUY, None, 10**9)
+    assert crosses(SELL, 100, 100) and not crosses(SELL, 100, 99)
+    assert trades_through(BUY, 100, 99) and not trades_through(BUY, 100, 100)
+    assert trades_through(SELL, 100, 101) and not trades_through(SELL, 100, 100)
+    assert stop_triggered(BUY, 100, 100) and not stop_triggered(BUY, 100, 99)
+    assert stop_triggered(SELL, 100, 100) and not stop_triggered(SELL, 100, 101)
+
+
+def test_walk_takes_levels_in_order_and_stops_at_the_limit() -> None:
+    levels = [(100, 2), (101, 0), (102, 5), (103, 9)]
+    assert walk(levels, 6, BUY, None) == [(100, 2), (102, 4)]
+    assert walk(levels, 20, BUY, 102) == [(100, 2), (102, 5)]
+    assert walk(levels, 1, BUY, 99) == []
+
+
+def test_day_end_is_the_next_utc_midnight() -> None:
+    assert day_end_ns(0) == DAY_NS and day_end_ns(DAY_NS) == 2 * DAY_NS
+    ts = int(np.datetime64("2023-12-25T22:39:00", "ns").astype(np.int64))
+    assert day_end_ns(ts) == int(np.datetime64("2023-12-26T00:00:00", "ns").astype(np.int64))
