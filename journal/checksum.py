@@ -116,3 +116,13 @@ def check_order(
         if first_marker < 0 and lo_kind <= kind <= hi_kind:
             first_marker = r
     return -1, OK, first_marker
+
+
+def warm_up() -> None:
+    """Loads (or compiles) the kernels now, so the first batch read is not delayed by ~1 s."""
+    words = np.zeros(WORDS_PER_RECORD, dtype=np.uint64)
+    words[0] = 1
+    readonly = np.frombuffer(words.tobytes(), dtype=np.uint64)  # LMDB buffers are read-only
+    for variant in (words, readonly):  # numba specialises on writability: load both now
+        scan_records(variant, 1, 0)
+        check_order(variant, 1, 0, 0, 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from journal.checksum import warm_up
 from journal.notify import CommitListener
 from journal.reader import JournalReader
 from journal.store import Journal
@@ -45,6 +46,7 @@ class Tailer:
         self.max_records_per_batch = max_records_per_batch
         self._listener = CommitListener(self.path) if notify else None
         self._backoff_s = 0.0005
+        warm_up()
 
     def poll(self) -> list[np.ndarray]:
         """Returns copies of the committed records from ``next_seq`` on (possibly none) and
