@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.enums import BookAction, OrderSide
@@ -73,3 +73,27 @@ def test_l3_queue_position_never_goes_negative_nor_fills_before_the_volume_ahead
             # filled only once nothing is ahead, or because the level was swept through
             assert before == 0 or got == SWEPT
             assert got == SWEPT or (action == BookAction.FILL and oid not in q.ahead)
+
+
+@settings(max_examples=15)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=5),
+       st.lists(st.integers(1, 12), min_size=1, max_size=4))
+def test_market_orders_through_the_kernel_never_take_more_than_the_l2_book_showed(
+        level_sizes: list[int], orders: list[int]) -> None:
+    from domain.enums import BookLevel, OrderType
+    from tests.unit.exchange_harness import Venue
+
+    v = Venue(book_level=BookLevel.L2)
+    v.delta(BookAction.ADD, OrderSide.BUY, 479975, 5, level=BookLevel.L2)
+    for i, size in enumerate(level_sizes):
+        v.delta(BookAction.ADD, OrderSide.SELL, 480000 + 25 * i, size, level=BookLevel.L2)
+    taken: dict[int, int] = {}
+    for qty in orders:
+        coid = v.submit(OrderSide.BUY, OrderType.MARKET, qty)
+        fills = v.fills(coid)
+        assert sum(q for _, q, _ in fills) <= qty
+        for px, q, _ in fills:
+            taken[px] = taken.get(px, 0) + q
+    for i, size in enumerate(level_sizes):
+        assert taken.get(480000 + 25 * i, 0) <= size
+    assert sum(taken.values()) == min(sum(orders), sum(level_sizes))
