@@ -84,7 +84,7 @@ class KernelContext:
         outbox = self._outbox
         if outbox is None:
             raise EmitNotAllowed(
-                f"stage {self._stage_name!r} may not emit (reducers never emit); "
+                f"stage {self._stage_name or 'state'!r} may not emit (reducers never emit); "
                 f"seq {self.current_seq}"
             )
         return outbox

@@ -1,19 +1,26 @@
-"""The kernel: builds the ring, the consumer chain and the stages; runs the component lifecycle.
+"""The kernel: builds the ring, the fused consumer and the stages; runs the component lifecycle.
 
 Design contract:
-- consumers form a chain ``[journal] -> state -> engines -> strategies`` (docs/architecture.md);
-  mode ``"rebuild"`` runs ``state`` only (replay of a journal to a seq);
+- the ring has at most two consumers: ``journal`` (when a journal is given), then ``kernel``,
+  the fused consumer (:mod:`engines.kernel_consumer`) that runs, per record, the stages
+  ``state`` -> ``engines`` -> ``strategies``; mode ``"rebuild"`` runs ``state`` only (replay of
+  a journal to a seq);
 - components are registered in a defined order and each goes to one stage: reducers to
   ``state``, strategies and actors to ``strategies``, other reactors to ``engines`` (or the stage
   named at registration); registration interns the component id (its ``source_id``);
 - ``start()`` starts every component in registration order; ``stop()`` and ``dispose()`` go in
   reverse registration order (strategies first, so their last commands still reach running
   engines); records emitted by lifecycle hooks are published and drained after each component;
-- everything runs on the calling thread; a handler that raises propagates out of ``drain`` and
-  the kernel is then faulted (crash-only): the journal keeps what it committed;
+- ``publish_one`` is the one-at-a-time path: the record is written into its ring slot, the
+  journal and the fused consumer run on it directly, and only when something was emitted does
+  the general drain take over;
+- everything runs on the calling thread; a handler that raises propagates out of ``publish*``
+  and the kernel is then faulted (crash-only): the journal keeps what it committed;
 - ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
   replay rebuilds), in registration order; ``state_hash(scope="all")`` covers every component
-  and the scheduler (what two executions of the same inputs must agree on).
+  and the scheduler (what two executions of the same inputs must agree on);
+- ``snapshot()`` / ``Kernel.restore()`` (see :mod:`engines.kernel_snapshot`) round-trip every
+  component's state and the scheduler.
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ import numpy as np
 from domain.strings import StringTable
 from engines.component import Component, Reducer
 from engines.context import KernelContext
+from engines.kernel_consumer import KernelConsumer
 from engines.scheduler import Scheduler
-from engines.stage import DecodeMemo, Stage
+from engines.stage import Stage
 from ringbus.drain_loop import DrainLoop
 from ringbus.graph import ConsumerGraph
 from ringbus.outbox import Outbox
@@ -59,12 +67,18 @@ class Kernel:
         self.scheduler = Scheduler()
         self._setup_outbox = Outbox()
         self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
-        memo = DecodeMemo()
         self.stages: dict[str, Stage] = {
-            "state": Stage("state", self.ctx, None, memo, reactors=False),
-            "engines": Stage("engines", self.ctx, Outbox(), memo, reactors=True),
-            "strategies": Stage("strategies", self.ctx, Outbox(), memo, reactors=True),
+            "state": Stage("state", reactors=False),
+            "engines": Stage("engines", reactors=True),
+            "strategies": Stage("strategies", reactors=True),
         }
+        names = ("state",) if mode == "rebuild" else STAGES
+        self.consumer = KernelConsumer(
+            self.ctx, [self.stages[n] for n in names], Outbox(),
+            memoryview(self.ring.buffer.view(np.uint8)),
+        )
+        self._drained_at = -1
+        self._fast: tuple[Any, ...] = ()
         self.components: list[Component] = []
         self._stage_of: dict[str, str] = {}
         self._loop: DrainLoop | None = None
@@ -110,22 +124,25 @@ class Kernel:
         if self.journal is not None:
             graph.add("journal", self.journal)
             after = ["journal"]
-        names = ("state",) if self.mode == "rebuild" else STAGES
-        for name in names:
-            stage = self.stages[name]
-            graph.add(name, stage, after=after, outbox=stage._outbox)
-            after = [name]
-        self._loop = DrainLoop(self.ring, graph)
+        graph.add("kernel", self.consumer, after=after, outbox=self.consumer.outbox)
+        loop = self._loop = DrainLoop(self.ring, graph)
+        journal_seq = loop.consumer("journal").sequence if self.journal is not None else None
+        self._fast = (
+            self.journal.on_batch if self.journal is not None else None, journal_seq,
+            self.consumer.on_one, loop.consumer("kernel").sequence, self.consumer.outbox,
+        )
         self._refresh()
-        return self._loop
+        return loop
 
     def _refresh(self) -> None:
         for stage in self.stages.values():
             stage.refresh()
-        wanted = frozenset().union(*(s.wanted for s in self.stages.values()))
-        for stage in self.stages.values():
-            stage.share_wanted(wanted)
+        self.consumer.refresh()
         self.ctx.reactions_changed()
+
+    def reacts_to(self, kind: int, instrument_id: int) -> bool:
+        """Returns True when some running engine or strategy may react to an input of the pair."""
+        return self.mode != "rebuild" and self.consumer.reacts_to(kind, instrument_id)
 
     @property
     def loop(self) -> DrainLoop:
@@ -179,20 +196,44 @@ class Kernel:
             first, last = self.ring.publish_records(records)
             loop.drain()
         except BaseException as exc:
+            self._drained_at = -1
             self._fault(exc)
             raise
+        self._drained_at = self.ring.cursor
         if self.journal is not None:
             self.journal.flush()
         return first, last
 
-    def publish_one(self, record: np.ndarray | np.void) -> int:
-        """Publishes one record, drains, flushes the journal; returns its seq (one-at-a-time)."""
-        loop = self.loop
+    def publish_one(self, record: Any) -> int:
+        """Publishes one record, drains, flushes the journal; returns its seq (one-at-a-time).
+
+        ``record`` is a numpy record, a 1-record array, or a 128-byte memoryview slice. When the
+        ring was drained before (the usual case), the record is handed to the journal and to the
+        fused consumer straight from its slot; emitted records go through the general drain.
+        """
+        loop = self._loop if self._loop is not None else self._build()
+        ring = self.ring
         try:
-            seq = loop.publish_and_drain(record)
+            drained = ring.cursor == self._drained_at
+            seq = ring.publish_record(record)
+            if drained:
+                on_journal, journal_seq, on_one, kernel_seq, outbox = self._fast
+                idx = seq & (ring.capacity - 1)
+                if on_journal is not None:
+                    on_journal(ring.buffer[idx : idx + 1])
+                    journal_seq.value = seq
+                on_one(idx << 7)
+                kernel_seq.value = seq
+                if outbox._pending:
+                    outbox.flush_into(ring)
+                    loop.drain()
+            else:
+                loop.drain()
         except BaseException as exc:
+            self._drained_at = -1
             self._fault(exc)
             raise
+        self._drained_at = ring.cursor
         if self.journal is not None:
             self.journal.flush()
         return seq

@@ -43,12 +43,10 @@ def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) ->
     keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
     uniq, inverse = np.unique(keys, return_inverse=True)
     verdict = np.empty(len(uniq), dtype=bool)
-    stages = (kernel.stages["engines"], kernel.stages["strategies"])
     for j, key in enumerate(uniq.tolist()):
         v = memo.get(key)
         if v is None:
-            kind, iid = key >> 32, key & 0xFFFFFFFF
-            v = memo[key] = any(s.reacts_to(kind, iid) for s in stages)
+            v = memo[key] = kernel.reacts_to(key >> 32, key & 0xFFFFFFFF)
         verdict[j] = v
     return verdict[inverse]
 

@@ -1,0 +1,202 @@
+"""The fused kernel consumer: per record, the ``state`` stage, then ``engines``, then ``strategies``.
+
+Design contract:
+- the kernel has ONE ring consumer after the journal (named ``kernel``); for each record in seq
+  order it calls the state reducers, then the engine reactors, then the strategies, so every
+  reactor and strategy sees the state as of the record it handles (docs/architecture.md);
+- before each record's handlers ``ctx.now_ns`` / ``ctx.current_seq`` are the record's; reducers
+  run with emitting forbidden (``EmitNotAllowed``), reactors emit into this consumer's outbox,
+  which the drain loop (or the kernel's publish-one path) publishes after the batch;
+- routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
+  (answers cached until ``ctx.reaction_version`` changes); a record nobody handles is not
+  decoded; a record is decoded once (one raw namedtuple shared by every handler);
+- a batch of ``BATCH_MIN`` records or more goes through the vectorised path: runs of records of
+  kinds every reducer takes in batch form and no reactor reacts to go to the reducers'
+  ``apply_batch`` as one numpy view; the others are handled one at a time, in seq order;
+- a record of a kind the schema does not know raises RecordError naming its seq.
+
+Hot path: :meth:`KernelConsumer.on_one` (one record read straight from the ring's memory), timed
+by ``perf/backtest_quotes.py``.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from domain.codec import RecordError
+from engines.context import KernelContext
+from engines.routing import INSTRUMENT_OFFSETS, instrument_ids
+from engines.stage import BATCH_MIN, DECODERS, Stage
+from ringbus.outbox import Outbox
+
+_KIND = struct.Struct("<H").unpack_from
+_U4 = struct.Struct("<I").unpack_from
+_SEQ = struct.Struct("<Q").unpack_from
+_NOTHING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+
+
+class KernelConsumer:
+    """One ring consumer that runs the kernel's stages per record (see the module contract)."""
+
+    def __init__(
+        self, ctx: KernelContext, stages: list[Stage], outbox: Outbox, ring_bytes: memoryview
+    ) -> None:
+        if not stages or stages[0].reactors:
+            raise ValueError("stages must start with the reducer stage ('state')")
+        self._ctx = ctx
+        self._state = stages[0]
+        self._reactor_stages = tuple(stages[1:])
+        self.outbox = outbox
+        self._mem = ring_bytes
+        self._routes: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._version = -1
+        self._iid_at = dict(INSTRUMENT_OFFSETS)
+        self._kinds: frozenset[int] = frozenset()
+        self._known = np.fromiter(sorted(DECODERS), dtype=np.uint16)
+
+    def refresh(self) -> None:
+        """Forgets cached routes (call after the stages' tables changed)."""
+        self._routes.clear()
+        kinds: set[int] = set(self._state.table)
+        for stage in self._reactor_stages:
+            kinds.update(stage.table)
+        self._kinds = frozenset(kinds)
+        self._version = -1
+
+    # --- routing ---------------------------------------------------------------------------------
+    def route(self, kind: int, instrument_id: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
+        ctx = self._ctx
+        if ctx.reaction_version != self._version:
+            self._routes.clear()
+            self._version = ctx.reaction_version
+        key = kind << 32 | instrument_id
+        found = self._routes.get(key)
+        if found is not None:
+            return found
+        if kind not in self._kinds:
+            found = _NOTHING
+        else:
+            reducers = self._state.handlers_for(kind, instrument_id)
+            reactors: tuple[Any, ...] = ()
+            for stage in self._reactor_stages:
+                reactors += stage.handlers_for(kind, instrument_id)
+            found = (reducers, reactors)
+        self._routes[key] = found
+        return found
+
+    def reacts_to(self, kind: int, instrument_id: int) -> bool:
+        """Returns True when some reactor or strategy may react to the pair (the loop's question)."""
+        return bool(self.route(kind, instrument_id)[1])
+
+    # --- one record ------------------------------------------------------------------------------
+    def on_one(self, offset: int) -> None:
+        """Handles the record at byte ``offset`` of the ring's memory (the publish-one path)."""
+        ctx = self._ctx
+        ctx._outbox = self.outbox
+        try:
+            self._handle(self._mem, offset)
+        finally:
+            ctx._outbox = ctx._default_outbox
+
+    def _handle(self, buf: Any, off: int) -> None:
+        (kind,) = _KIND(buf, off + 32)
+        ioff = self._iid_at.get(kind)
+        iid = _U4(buf, off + ioff)[0] if ioff is not None else 0
+        reducers, reactors = self.route(kind, iid)
+        if not reducers and not reactors:
+            if kind not in DECODERS:
+                raise RecordError(f"seq {_SEQ(buf, off)[0]}: unknown record kind {kind}")
+            return
+        make, unpack = DECODERS[kind]
+        rec = make(unpack(buf, off))
+        ctx = self._ctx
+        ctx.current_seq = rec.seq
+        ctx.now_ns = rec.ts_init
+        if reducers:
+            ctx._outbox = None
+            for fn in reducers:
+                fn(rec, ctx)
+            ctx._outbox = self.outbox
+        for fn in reactors:
+            fn(rec, ctx)
+
+    # --- batches ---------------------------------------------------------------------------------
+    def on_batch(self, batch: np.ndarray) -> None:
+        """Handles every record of ``batch`` (a RECORD_DTYPE view of the ring) in seq order."""
+        n = len(batch)
+        if not n or not self._kinds:
+            return
+        ctx = self._ctx
+        ctx._outbox = self.outbox
+        try:
+            if n >= BATCH_MIN:
+                self._on_long_batch(batch)
+                return
+            data = batch.tobytes()
+            handle = self._handle
+            for off in range(0, n << 7, 128):
+                handle(data, off)
+        finally:
+            ctx._outbox = ctx._default_outbox
+
+    def _masks(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (handled one at a time, handled in a batch run) per record."""
+        kinds = batch["kind"]
+        keys = (kinds.astype(np.uint64) << np.uint64(32)) | instrument_ids(batch).astype(np.uint64)
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        single = np.zeros(len(uniq), dtype=bool)
+        batched = np.zeros(len(uniq), dtype=bool)
+        batchable = self._state.batchable
+        for j, key in enumerate(uniq.tolist()):
+            kind = key >> 32
+            reducers, reactors = self.route(kind, key & 0xFFFFFFFF)
+            if reactors or (reducers and kind not in batchable):
+                single[j] = True
+            elif reducers:
+                batched[j] = True
+        return single[inverse], batched[inverse]
+
+    def _on_long_batch(self, batch: np.ndarray) -> None:
+        kinds = batch["kind"]
+        unknown = ~np.isin(kinds, self._known)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown)[0])
+            raise RecordError(f"seq {int(batch['seq'][i])}: unknown record kind {int(kinds[i])}")
+        data = batch.tobytes()
+        ctx = self._ctx
+        start, n = 0, len(batch)
+        while start < n:
+            sub = batch[start:]
+            single, batched = self._masks(sub)
+            version = ctx.reaction_version
+            pos = 0
+            restart = -1
+            for i in np.flatnonzero(single).tolist():
+                if i > pos and batched[pos:i].any():
+                    self._apply_run(sub[pos:i])
+                self._handle(data, (start + i) << 7)
+                pos = i + 1
+                if ctx.reaction_version != version:
+                    restart = start + pos
+                    break
+            if restart < 0:
+                if pos < len(sub) and batched[pos:].any():
+                    self._apply_run(sub[pos:])
+                return
+            start = restart
+
+    def _apply_run(self, run: np.ndarray) -> None:
+        ctx = self._ctx
+        last = run[-1]
+        ctx.current_seq = int(last["seq"])
+        ctx.now_ns = int(last["ts_init"])
+        ctx._outbox = None
+        try:
+            for apply_batch in self._state.batch_handlers:
+                apply_batch(run, ctx)
+        finally:
+            ctx._outbox = self.outbox
