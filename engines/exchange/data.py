@@ -24,6 +24,8 @@ from engines.exchange.market import UNBOUNDED
 from engines.exchange.matching import crosses, opposite, stop_triggered, trades_through, walk
 from engines.exchange.queue import QueuePosition
 
+_LAST = int(RecordFlag.LAST)  # a plain int: IntFlag.__and__ costs ~3 µs per record
+
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
     from engines.exchange.venue_order import VenueOrder
@@ -101,7 +103,7 @@ def _hits(side: int) -> int:
 
 def on_l2_delta(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
     """An L2 delta: after a LAST record, resting limits crossed by the book fill as makers."""
-    if not rec.flags & RecordFlag.LAST:
+    if not rec.flags & _LAST:
         return
     for vo in _resting_limits(ex, rec.instrument_id):
         if vo.client_order_id in ex.orders:
@@ -110,7 +112,7 @@ def on_l2_delta(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
 
 def on_l3_delta(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
     """An L3 delta: moves the queue of every resting limit; fills with volume traded past it."""
-    last = bool(rec.flags & RecordFlag.LAST)
+    last = bool(rec.flags & _LAST)
     for vo in _resting_limits(ex, rec.instrument_id):
         q = vo.queue
         if q is None:
