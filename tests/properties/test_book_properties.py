@@ -8,7 +8,7 @@ Invariants: (1) the L3 book equals the model (FIFO queues by the priority rules,
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.enums import BookAction, BookLevel, OrderSide
@@ -17,12 +17,35 @@ from engines.book import BookIssue, L2Book, L3Book, book_deltas
 A, M, C, R = BookAction.ADD, BookAction.MODIFY, BookAction.CANCEL, BookAction.CLEAR
 IID = 1
 
-ops = st.lists(
-    st.tuples(st.sampled_from([A, A, A, M, C, C, R]), st.integers(1, 12),
-              st.sampled_from([OrderSide.BUY, OrderSide.SELL]), st.integers(95, 105),
-              st.integers(0, 9)),
+raw_ops = st.lists(
+    st.tuples(st.sampled_from([A, A, A, M, M, C, C, R]), st.integers(1, 8),
+              st.sampled_from([OrderSide.BUY, OrderSide.SELL]), st.integers(99, 101),
+              st.integers(0, 9), st.sampled_from(["as drawn", "same level", "same level+size"])),
     max_size=60,
 )
+
+
+def concrete(drawn: list[tuple[int, int, int, int, int, str]]) -> list[tuple[int, ...]]:
+    """Turns drawn ops into a stream; a modify or cancel may target the order's own level (and
+    exact size), so the rules for unchanged prices and exact sizes are exercised, not left to
+    chance."""
+    model, stream = Model(), []
+    for action, oid, side, price, size, keep in drawn:
+        if action in (M, C) and keep != "as drawn" and oid in model.orders:
+            side, price, current = model.orders[oid]
+            size = current if keep == "same level+size" else size
+        model.apply(action, oid, side, price, size)
+        stream.append((action, oid, side, price, size))
+    return stream
+
+
+ops = raw_ops.map(concrete)
+
+B, S = OrderSide.BUY, OrderSide.SELL
+#: Streams the rules hinge on, always checked (random draws reach them only sometimes): an
+#: unchanged modify and an exact full cancel of an order with another queued behind it.
+PRIORITY_CASE = [(A, 1, B, 100, 5), (A, 2, B, 100, 3), (M, 1, B, 100, 5), (A, 3, S, 101, 2),
+                 (A, 4, S, 101, 2), (M, 3, S, 101, 1), (C, 4, S, 101, 2), (M, 2, B, 100, 4)]
 
 
 class Model:
@@ -104,7 +127,9 @@ def run(stream: list[tuple[int, int, int, int, int]]) -> tuple[L3Book, L2Book, M
     return l3, l2, model
 
 
+@settings(max_examples=200)
 @given(ops)
+@example(PRIORITY_CASE)
 def test_l3_book_matches_the_reference_model_queue_by_queue(stream: list) -> None:
     l3, _, model = run(stream)
     got = l3.orders()
@@ -117,8 +142,13 @@ def test_l3_book_matches_the_reference_model_queue_by_queue(stream: list) -> Non
                     got["order_id"].tolist(), strict=True)) == expected
     assert l3.issues.counts == model.issues
     assert l3.n_orders == len(model.orders)
+    levels = list(dict.fromkeys((s, p) for s, p, _, _ in expected))  # bids then asks, best first
+    bids, asks = l3.depth(100)
+    assert [tuple(x) for x in bids.tolist() + asks.tolist()] == [
+        (p, model.level_size((s, p))) for s, p in levels]
 
 
+@settings(max_examples=200)
 @given(ops)
 def test_l3_to_l2_aggregation_equals_the_l2_book_built_directly(stream: list) -> None:
     l3, l2, _ = run(stream)
@@ -128,6 +158,7 @@ def test_l3_to_l2_aggregation_equals_the_l2_book_built_directly(stream: list) ->
     assert l2.issues.total == 0
 
 
+@settings(max_examples=200)
 @given(ops)
 def test_queue_positions_and_sizes_are_never_negative(stream: list) -> None:
     l3 = L3Book(IID, order_capacity=2, level_capacity=1)
@@ -140,6 +171,7 @@ def test_queue_positions_and_sizes_are_never_negative(stream: list) -> None:
             assert order.size_raw > 0 and order.queue_position >= 0 and order.volume_ahead >= 0
 
 
+@settings(max_examples=200)
 @given(ops, st.integers(0, 60))
 def test_snapshot_then_tail_equals_the_full_replay(stream: list, cut: int) -> None:
     cols = list(zip(*stream, strict=True)) if stream else [[]] * 5

@@ -70,6 +70,11 @@ def test_size_decrease_keeps_queue_priority() -> None:
     assert b.order(2).volume_ahead == 4
 
 
+def test_modify_with_unchanged_price_and_size_keeps_queue_priority() -> None:
+    b = book((A, B, 100, 5, 1), (A, B, 100, 3, 2), (M, B, 100, 5, 1))
+    assert b.order(1).queue_position == 0
+
+
 def test_size_increase_loses_queue_priority() -> None:
     b = book((A, B, 100, 5, 1), (A, B, 100, 3, 2), (M, B, 100, 6, 1))
     assert b.order(1).queue_position == 1
