@@ -83,17 +83,15 @@ def words_of(buffer: memoryview | bytes | bytearray | np.ndarray, offset: int, n
     Copies only when the memory is not 8-byte aligned (small LMDB values live in leaf pages at
     2-byte alignment; large ones in overflow pages are aligned).
     """
-    raw = np.frombuffer(buffer, dtype=np.uint8, count=n * 128, offset=offset)
-    if raw.ctypes.data % 8:
-        raw = raw.copy()
-    return raw.view(np.uint64)
+    words = np.frombuffer(buffer, dtype=np.uint64, count=n * WORDS_PER_RECORD, offset=offset)
+    return words if words.flags.aligned else words.copy()
 
 
 @numba.njit(cache=True)
 def check_order(
     words: np.ndarray, first_seq: int, prev_ts_init: int, lo_kind: int, hi_kind: int
-) -> tuple[int, int, int]:
-    """Returns ``(bad_index, reason, first_marker)`` for records given to a writer.
+) -> tuple[int, int, int, int]:
+    """Returns ``(bad_index, reason, first_marker, last_ts_init)`` for records given to a writer.
 
     Checks seq contiguity from ``first_seq`` and non-decreasing ts_init like ``scan_records``
     (without hashing) and reports the index of the first record whose kind lies in
@@ -106,16 +104,34 @@ def check_order(
     for r in range(n):
         base = r * WORDS_PER_RECORD
         if words[base] != expected:
-            return r, SEQ_GAP, first_marker
+            return r, SEQ_GAP, first_marker, prev
         ts = np.int64(words[base + 2])
         if ts < prev:
-            return r, TS_BACKWARDS, first_marker
+            return r, TS_BACKWARDS, first_marker, prev
         prev = ts
         expected += np.uint64(1)
         kind = np.int64(words[base + 4] & np.uint64(0xFFFF))
         if first_marker < 0 and lo_kind <= kind <= hi_kind:
             first_marker = r
-    return -1, OK, first_marker
+    return -1, OK, first_marker, prev
+
+
+@numba.njit(cache=True)
+def check_and_stage(
+    words: np.ndarray, stage: np.ndarray, at_word: int, first_seq: int, prev_ts_init: int,
+    lo_kind: int, hi_kind: int,
+) -> tuple[int, int, int, int]:
+    """``check_order`` fused with copying the records into ``stage`` from word ``at_word``.
+
+    The copy is only meaningful when the check passes (bad_index -1); the caller then counts
+    the staged records as accepted, else it ignores what was copied.
+    """
+    bad, reason, first_marker, last_ts = check_order(
+        words, first_seq, prev_ts_init, lo_kind, hi_kind
+    )
+    if bad < 0:
+        stage[at_word : at_word + words.shape[0]] = words
+    return bad, reason, first_marker, last_ts
 
 
 def warm_up() -> None:
@@ -126,3 +142,5 @@ def warm_up() -> None:
     for variant in (words, readonly):  # numba specialises on writability: load both now
         scan_records(variant, 1, 0)
         check_order(variant, 1, 0, 0, 0)
+        check_and_stage(variant, np.zeros(2 * WORDS_PER_RECORD, dtype=np.uint64), 0, 1, 0, 0, 0)
+

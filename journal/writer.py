@@ -30,7 +30,7 @@ import numpy as np
 from domain.kinds import RECORD_DTYPE, Kind
 from journal import format as fmt
 from journal.batch import TS_MIN, batch_bounds, decode_batch, frame_batch
-from journal.checksum import SEQ_GAP, check_order
+from journal.checksum import SEQ_GAP, check_and_stage, check_order
 from journal.errors import (
     JournalError,
     SequenceGapError,
@@ -43,6 +43,8 @@ from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal
 
 DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
+_WORDS = fmt.RECORD_SIZE // 8
+_HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 
 
 class JournalWriter:
@@ -121,7 +123,7 @@ class JournalWriter:
             self._buffer = self._free.pop()
         else:
             self._buffer = bytearray(fmt.BATCH_HEADER_SIZE + self.value_records * fmt.RECORD_SIZE)
-        self._stage = np.frombuffer(self._buffer, dtype=np.uint8)
+        self._stage = np.frombuffer(self._buffer, dtype=np.uint64)
         self._fill = 0
 
     def on_batch(self, batch: np.ndarray) -> None:
@@ -136,31 +138,43 @@ class JournalWriter:
                 f"records must be a 1-D array of {fmt.RECORD_SIZE}-byte records, "
                 f"got dtype {batch.dtype} shape {batch.shape}"
             )
-        raw = np.ascontiguousarray(batch).view(np.uint8)
-        if raw.ctypes.data % 8:
-            raw = raw.copy()
-        bad, reason, marker = check_order(
-            raw.view(np.uint64), self._next_seq, self._prev_ts, _RUN_LO, _RUN_HI
-        )
-        if bad >= 0:
-            self._refuse(batch, bad, reason)
-        if marker >= 0:
-            self._index_runs(batch.view(RECORD_DTYPE)[marker:])
+        if not batch.flags.c_contiguous:
+            batch = np.ascontiguousarray(batch)
+        words = np.frombuffer(batch, dtype=np.uint64)
+        if not words.flags.aligned:
+            words = words.copy()
         if self._uncommitted == 0:
-            self._uncommitted_first_ts = int(batch.view(RECORD_DTYPE)["ts_init"][0])
-        done = 0
-        while done < n:
-            k = min(n - done, self.value_records - self._fill)
-            start = fmt.BATCH_HEADER_SIZE + self._fill * fmt.RECORD_SIZE
-            self._stage[start : start + k * fmt.RECORD_SIZE] = raw[
-                done * fmt.RECORD_SIZE : (done + k) * fmt.RECORD_SIZE
-            ]
-            self._fill += k
-            done += k
+            first_ts = int(words[2])
+            self._uncommitted_first_ts = first_ts - (1 << 64) if first_ts >> 63 else first_ts
+        if n <= self.value_records - self._fill:  # the common case: one fused numba call
+            at = _HEADER_WORDS + self._fill * _WORDS
+            bad, reason, marker, last_ts = check_and_stage(
+                words, self._stage, at, self._next_seq, self._prev_ts, _RUN_LO, _RUN_HI
+            )
+            if bad >= 0:
+                self._refuse(batch, bad, reason)
+            self._fill += n
             if self._fill == self.value_records:
                 self._seal()
+        else:
+            bad, reason, marker, last_ts = check_order(
+                words, self._next_seq, self._prev_ts, _RUN_LO, _RUN_HI
+            )
+            if bad >= 0:
+                self._refuse(batch, bad, reason)
+            done = 0
+            while done < n:
+                k = min(n - done, self.value_records - self._fill)
+                at = _HEADER_WORDS + self._fill * _WORDS
+                self._stage[at : at + k * _WORDS] = words[done * _WORDS : (done + k) * _WORDS]
+                self._fill += k
+                done += k
+                if self._fill == self.value_records:
+                    self._seal()
+        if marker >= 0:
+            self._index_runs(batch.view(RECORD_DTYPE)[marker:])
         self._next_seq += n
-        self._prev_ts = int(batch.view(RECORD_DTYPE)["ts_init"][-1])
+        self._prev_ts = last_ts
         self._uncommitted += n
         if self._uncommitted >= self.max_uncommitted_records or (
             self.durability == "none" and self._uncommitted >= self.none_commit_records
@@ -193,7 +207,7 @@ class JournalWriter:
         if self._fill == 0:
             return
         value = frame_batch(self._buffer, self._fill)
-        first = int(self._stage[fmt.BATCH_HEADER_SIZE : fmt.BATCH_HEADER_SIZE + 8].view(np.uint64)[0])
+        first = int(self._stage[_HEADER_WORDS])
         self._pending.append((fmt.seq_key(first), value))
         self._sealed.append(self._buffer)
         self._sealed_last_seq = first + self._fill - 1
