@@ -155,3 +155,23 @@ def test_es_mbo_orders_fill_only_after_the_volume_ahead_traded_or_cancelled(
     assert n_fills >= 4
     with pytest.raises(KeyError):
         v.exchange.orders[placed[0][0]]  # filled orders left the venue
+
+
+def test_a_modify_that_reprices_rejoins_at_the_back_and_a_decrease_keeps_the_place() -> None:
+    v, c = l3_venue()
+    v.delta(A, BUY, PX - 25, 4, order_id=5)
+    v.modify(c, qty=2)
+    assert v.exchange.orders[c].queue.volume_ahead == 5
+    v.modify(c, price=PX - 25)
+    q = v.exchange.orders[c].queue
+    assert list(q.ahead) == [5] and q.volume_ahead == 4
+
+
+def test_the_venue_reacts_to_an_instrument_only_while_it_has_open_orders_there() -> None:
+    v, c = l3_venue()
+    version = v.kernel.ctx.reaction_version
+    assert v.exchange.reacts_to(Kind.BOOK_DELTA, v.iid)
+    assert not v.exchange.reacts_to(Kind.BOOK_DELTA, v.iid + 1000)
+    v.cancel(c)
+    assert not v.exchange.reacts_to(Kind.BOOK_DELTA, v.iid)
+    assert v.exchange.reacts_to(Kind.DISPATCH, 0) and v.kernel.ctx.reaction_version > version
