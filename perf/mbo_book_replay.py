@@ -2,7 +2,8 @@
 
 Rows: ``l3_apply`` (one ``L3Book.apply`` over the whole pre-loaded file, fresh book each run),
 ``l3_apply_checked`` (the same, reporting crossed-after-LAST indices), ``l3_apply_chunks_4096``
-(the file in 4,096-record batches, as a ring consumer would see it),
+(the file in 4,096-record batches), ``l3_apply_one_per_call`` (one record per call, the
+causality-bound path of a ring consumer),
 ``dbn_load`` (decompress, decode and convert the file to records). Target: >= 2 M records/s for
 the book alone. Median of ``--repeats`` runs after one warm-up (numba compiled before timing).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from _common import median_rate, parser, report
 
 from engines.book import L3Book
+from engines.book.base import DELTA_DTYPE
 from replay.loaders import load_dbn
 
 DATA = Path(os.environ.get("RINGBUS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -33,10 +35,18 @@ def main() -> None:
         for chunk in chunks:
             book.apply(chunk)
 
+    deltas = records.view(DELTA_DTYPE)  # viewed once, as a ring consumer would
+
+    def apply_one_at_a_time() -> None:
+        book = L3Book(IID)
+        for i in range(n):
+            book.apply(deltas[i:i + 1])
+
     workloads = {
         "l3_apply": lambda: L3Book(IID).apply(records),
         "l3_apply_checked": lambda: L3Book(IID).apply_checked(records),
         "l3_apply_chunks_4096": apply_chunks,
+        "l3_apply_one_per_call": apply_one_at_a_time,
         "dbn_load": lambda: load_dbn(ES, IID, price_precision=2),
         "dbn_load_scan_precision": lambda: load_dbn(ES, IID),
     }
