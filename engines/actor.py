@@ -145,13 +145,13 @@ class Actor(Reactor):
             return _overrides(self, "on_bar") and any(k[0] == instrument_id for k in self._bar_subs)
         return kind in self.handlers()
 
+    # The kernel consumer routes a QUOTE / TRADE here only when ``reacts_to`` said yes for its
+    # instrument (answers are re-asked after every ``reactions_changed``): no second check.
     def _on_quote_record(self, rec: Any, ctx: Any) -> None:
-        if rec.instrument_id in self._quote_subs:
-            self.on_quote(QuoteTick(rec))
+        self.on_quote(QuoteTick(rec))
 
     def _on_trade_record(self, rec: Any, ctx: Any) -> None:
-        if rec.instrument_id in self._trade_subs:
-            self.on_trade(TradeTick(rec))
+        self.on_trade(TradeTick(rec))
 
     def _on_bar_record(self, rec: Any, ctx: Any) -> None:
         if (rec.instrument_id, rec.aggregation, rec.step, rec.price_type) in self._bar_subs:

@@ -26,6 +26,7 @@ Design contract:
 from __future__ import annotations
 
 import hashlib
+import struct
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from ringbus.outbox import Outbox
 from ringbus.ring import Ring
 
 STAGES = ("state", "engines", "strategies")
+_SEQ_PACK = struct.Struct("<Q").pack_into
 
 
 class KernelError(RuntimeError):
@@ -65,6 +67,8 @@ class Kernel:
         self.journal = journal
         self.strings = StringTable()
         self.scheduler = Scheduler()
+        # One outbox: records emitted by lifecycle hooks (published by ``publish_setup``) and by
+        # handlers (published by the drain after the consumer's batch).
         self._setup_outbox = Outbox()
         self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
         self.stages: dict[str, Stage] = {
@@ -73,9 +77,9 @@ class Kernel:
             "strategies": Stage("strategies", reactors=True),
         }
         names = ("state",) if mode == "rebuild" else STAGES
+        self._ring_mem = memoryview(self.ring.buffer.view(np.uint8))
         self.consumer = KernelConsumer(
-            self.ctx, [self.stages[n] for n in names], Outbox(),
-            memoryview(self.ring.buffer.view(np.uint8)),
+            self.ctx, [self.stages[n] for n in names], self._setup_outbox, self._ring_mem
         )
         self._drained_at = -1
         self._fast: tuple[Any, ...] = ()
@@ -129,7 +133,8 @@ class Kernel:
         journal_seq = loop.consumer("journal").sequence if self.journal is not None else None
         self._fast = (
             self.journal.on_batch if self.journal is not None else None, journal_seq,
-            self.consumer.on_one, loop.consumer("kernel").sequence, self.consumer.outbox,
+            self.consumer.handle, self._ring_mem, loop.consumer("kernel").sequence,
+            self.consumer.outbox,
         )
         self._refresh()
         return loop
@@ -215,14 +220,25 @@ class Kernel:
         ring = self.ring
         try:
             drained = ring.cursor == self._drained_at
-            seq = ring.publish_record(record)
+            if type(record) is memoryview:
+                if len(record) != 128:
+                    raise KernelError(f"publish_one: a record is 128 bytes, got {len(record)}")
+                seq = ring.claim(1)
+                off = (seq & (ring.capacity - 1)) << 7
+                mem = self._ring_mem
+                mem[off : off + 128] = record
+                _SEQ_PACK(mem, off, seq)
+                ring.publish(seq)
+            else:
+                seq = ring.publish_record(record)
+                off = (seq & (ring.capacity - 1)) << 7
             if drained:
-                on_journal, journal_seq, on_one, kernel_seq, outbox = self._fast
-                idx = seq & (ring.capacity - 1)
+                on_journal, journal_seq, handle, mem, kernel_seq, outbox = self._fast
                 if on_journal is not None:
+                    idx = off >> 7
                     on_journal(ring.buffer[idx : idx + 1])
                     journal_seq.value = seq
-                on_one(idx << 7)
+                handle(mem, off)
                 kernel_seq.value = seq
                 if outbox._pending:
                     outbox.flush_into(ring)
@@ -252,6 +268,7 @@ class Kernel:
 
     def _fault(self, exc: BaseException) -> None:
         self.faulted = exc
+        self.ctx.leave_stage()
         for comp in self.components:
             if comp.is_running:
                 comp.state = type(comp.state).FAULTED

@@ -5,8 +5,9 @@ Design contract:
   order it calls the state reducers, then the engine reactors, then the strategies, so every
   reactor and strategy sees the state as of the record it handles (docs/architecture.md);
 - before each record's handlers ``ctx.now_ns`` / ``ctx.current_seq`` are the record's; reducers
-  run with emitting forbidden (``EmitNotAllowed``), reactors emit into this consumer's outbox,
-  which the drain loop (or the kernel's publish-one path) publishes after the batch;
+  run with emitting forbidden (``EmitNotAllowed``), reactors emit into the context's default
+  outbox, which is this consumer's: the drain loop (or the kernel's publish-one path) publishes
+  it after the batch;
 - routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
   (answers cached until ``ctx.reaction_version`` changes); a record nobody handles is not
   decoded; a record is decoded once (one raw namedtuple shared by every handler);
@@ -95,32 +96,29 @@ class KernelConsumer:
     # --- one record ------------------------------------------------------------------------------
     def on_one(self, offset: int) -> None:
         """Handles the record at byte ``offset`` of the ring's memory (the publish-one path)."""
-        ctx = self._ctx
-        ctx._outbox = self.outbox
-        try:
-            self._handle(self._mem, offset)
-        finally:
-            ctx._outbox = ctx._default_outbox
+        self.handle(self._mem, offset)
 
-    def _handle(self, buf: Any, off: int) -> None:
+    def handle(self, buf: Any, off: int) -> None:
+        """Handles the record at byte ``off`` of ``buf`` (routing, one decode, the handlers)."""
         (kind,) = _KIND(buf, off + 32)
         ioff = self._iid_at.get(kind)
-        iid = _U4(buf, off + ioff)[0] if ioff is not None else 0
-        reducers, reactors = self.route(kind, iid)
+        key = kind << 32 | _U4(buf, off + ioff)[0] if ioff is not None else kind << 32
+        ctx = self._ctx
+        found = self._routes.get(key) if ctx.reaction_version == self._version else None
+        reducers, reactors = found if found is not None else self.route(kind, key & 0xFFFFFFFF)
         if not reducers and not reactors:
             if kind not in DECODERS:
                 raise RecordError(f"seq {_SEQ(buf, off)[0]}: unknown record kind {kind}")
             return
         make, unpack = DECODERS[kind]
         rec = make(unpack(buf, off))
-        ctx = self._ctx
         ctx.current_seq = rec.seq
         ctx.now_ns = rec.ts_init
         if reducers:
             ctx._outbox = None
             for fn in reducers:
                 fn(rec, ctx)
-            ctx._outbox = self.outbox
+            ctx._outbox = ctx._default_outbox
         for fn in reactors:
             fn(rec, ctx)
 
@@ -130,18 +128,13 @@ class KernelConsumer:
         n = len(batch)
         if not n or not self._kinds:
             return
-        ctx = self._ctx
-        ctx._outbox = self.outbox
-        try:
-            if n >= BATCH_MIN:
-                self._on_long_batch(batch)
-                return
-            data = batch.tobytes()
-            handle = self._handle
-            for off in range(0, n << 7, 128):
-                handle(data, off)
-        finally:
-            ctx._outbox = ctx._default_outbox
+        if n >= BATCH_MIN:
+            self._on_long_batch(batch)
+            return
+        data = batch.tobytes()
+        handle = self.handle
+        for off in range(0, n << 7, 128):
+            handle(data, off)
 
     def _masks(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Returns (handled one at a time, handled in a batch run) per record."""
@@ -178,7 +171,7 @@ class KernelConsumer:
             for i in np.flatnonzero(single).tolist():
                 if i > pos and batched[pos:i].any():
                     self._apply_run(sub[pos:i])
-                self._handle(data, (start + i) << 7)
+                self.handle(data, (start + i) << 7)
                 pos = i + 1
                 if ctx.reaction_version != version:
                     restart = start + pos
@@ -195,8 +188,6 @@ class KernelConsumer:
         ctx.current_seq = int(last["seq"])
         ctx.now_ns = int(last["ts_init"])
         ctx._outbox = None
-        try:
-            for apply_batch in self._state.batch_handlers:
-                apply_batch(run, ctx)
-        finally:
-            ctx._outbox = self.outbox
+        for apply_batch in self._state.batch_handlers:
+            apply_batch(run, ctx)
+        ctx._outbox = ctx._default_outbox

@@ -2,88 +2,99 @@
 
 Contract: attributes ending in ``_raw`` are the record's raw ints (no allocation); ``bid``,
 ``ask``, ``price``, ``size`` ... build :class:`~domain.values.Price` / ``Quantity`` on access.
+Quotes and trades are tuple subclasses read by C-level getters: building one is a tuple copy.
 Timestamps are ns (``ts_event``, ``ts_init``); ``instrument_id`` is the interned id.
 """
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
+from domain.codec import RAW_TUPLES
+from domain.kinds import Kind
 from domain.values import Price, Quantity
 
 
-class QuoteTick:
-    """A QUOTE as a strategy sees it."""
+def _field(raw_cls: Any, name: str) -> property:
+    """A read-only attribute reading one field of the raw record by index (a C-level getter)."""
+    return property(itemgetter(raw_cls._fields.index(name)), doc=f"The record's ``{name}``.")
 
-    __slots__ = ("_r",)
 
-    def __init__(self, rec: Any) -> None:
-        self._r = rec
+_RAW_QUOTE = RAW_TUPLES[int(Kind.QUOTE)]
+_RAW_TRADE = RAW_TUPLES[int(Kind.TRADE)]
 
-    instrument_id = property(lambda self: self._r.instrument_id)
-    ts_event = property(lambda self: self._r.ts_event)
-    ts_init = property(lambda self: self._r.ts_init)
-    bid_raw = property(lambda self: self._r.bid)
-    ask_raw = property(lambda self: self._r.ask)
-    bid_size_raw = property(lambda self: self._r.bid_size)
-    ask_size_raw = property(lambda self: self._r.ask_size)
-    price_precision = property(lambda self: self._r.price_precision)
+
+class QuoteTick(tuple):
+    """A QUOTE as a strategy sees it: a tuple of the raw record's fields (``QuoteTick(rec)``
+    copies a raw namedtuple in C; the one-at-a-time path builds one per subscribed quote)."""
+
+    __slots__ = ()
+
+    instrument_id = _field(_RAW_QUOTE, "instrument_id")
+    ts_event = _field(_RAW_QUOTE, "ts_event")
+    ts_init = _field(_RAW_QUOTE, "ts_init")
+    bid_raw = _field(_RAW_QUOTE, "bid")
+    ask_raw = _field(_RAW_QUOTE, "ask")
+    bid_size_raw = _field(_RAW_QUOTE, "bid_size")
+    ask_size_raw = _field(_RAW_QUOTE, "ask_size")
+    price_precision = _field(_RAW_QUOTE, "price_precision")
+    size_precision = _field(_RAW_QUOTE, "size_precision")
 
     @property
     def bid(self) -> Price:
-        return Price(self._r.bid, self._r.price_precision)
+        return Price(self.bid_raw, self.price_precision)
 
     @property
     def ask(self) -> Price:
-        return Price(self._r.ask, self._r.price_precision)
+        return Price(self.ask_raw, self.price_precision)
 
     @property
     def bid_size(self) -> Quantity:
-        return Quantity(self._r.bid_size, self._r.size_precision)
+        return Quantity(self.bid_size_raw, self.size_precision)
 
     @property
     def ask_size(self) -> Quantity:
-        return Quantity(self._r.ask_size, self._r.size_precision)
+        return Quantity(self.ask_size_raw, self.size_precision)
 
     @property
     def mid(self) -> float:
         """The mid price as a float (in price units)."""
-        r = self._r
-        return (r.bid + r.ask) / (2 * 10**r.price_precision)
+        return (self.bid_raw + self.ask_raw) / (2 * 10**self.price_precision)
 
     @property
     def raw(self) -> Any:
-        """The raw record tuple."""
-        return self._r
+        """The raw record namedtuple (fields named as in domain/kinds.py)."""
+        return _RAW_QUOTE._make(self)
 
 
-class TradeTick:
-    """A TRADE as a strategy sees it."""
+class TradeTick(tuple):
+    """A TRADE as a strategy sees it: a tuple of the raw record's fields."""
 
-    __slots__ = ("_r",)
+    __slots__ = ()
 
-    def __init__(self, rec: Any) -> None:
-        self._r = rec
-
-    instrument_id = property(lambda self: self._r.instrument_id)
-    ts_event = property(lambda self: self._r.ts_event)
-    ts_init = property(lambda self: self._r.ts_init)
-    price_raw = property(lambda self: self._r.price)
-    size_raw = property(lambda self: self._r.size)
-    aggressor_side = property(lambda self: self._r.aggressor_side)
-    trade_id = property(lambda self: self._r.trade_id)
+    instrument_id = _field(_RAW_TRADE, "instrument_id")
+    ts_event = _field(_RAW_TRADE, "ts_event")
+    ts_init = _field(_RAW_TRADE, "ts_init")
+    price_raw = _field(_RAW_TRADE, "price")
+    size_raw = _field(_RAW_TRADE, "size")
+    aggressor_side = _field(_RAW_TRADE, "aggressor_side")
+    trade_id = _field(_RAW_TRADE, "trade_id")
+    price_precision = _field(_RAW_TRADE, "price_precision")
+    size_precision = _field(_RAW_TRADE, "size_precision")
 
     @property
     def price(self) -> Price:
-        return Price(self._r.price, self._r.price_precision)
+        return Price(self.price_raw, self.price_precision)
 
     @property
     def size(self) -> Quantity:
-        return Quantity(self._r.size, self._r.size_precision)
+        return Quantity(self.size_raw, self.size_precision)
 
     @property
     def raw(self) -> Any:
-        return self._r
+        """The raw record namedtuple."""
+        return _RAW_TRADE._make(self)
 
 
 class Bar:

@@ -14,6 +14,7 @@ Design contract:
 from __future__ import annotations
 
 import struct
+from functools import partial
 from typing import Any
 
 from domain.codec import RAW_STRUCTS, RAW_TUPLES, RecordError
@@ -24,9 +25,10 @@ from engines.component import Component, ComponentState, Reducer
 BATCH_MIN = 32
 _KIND = struct.Struct("<H")
 _SEQ = struct.Struct("<Q")
-#: ``kind -> (namedtuple maker, struct unpack_from)``: one decode per record.
+#: ``kind -> (namedtuple maker, struct unpack_from)``: one decode per record. The maker is
+#: ``tuple.__new__`` bound to the class (a C call; the struct guarantees the field count).
 DECODERS: dict[int, tuple[Any, Any]] = {
-    k: (RAW_TUPLES[k]._make, RAW_STRUCTS[k].unpack_from) for k in KIND_DTYPES
+    k: (partial(tuple.__new__, RAW_TUPLES[k]), RAW_STRUCTS[k].unpack_from) for k in KIND_DTYPES
 }
 
 

@@ -37,8 +37,7 @@ class Ema(Noop):
         self.alpha = 2.0 / 21.0
 
     def on_quote(self, quote) -> None:
-        r = quote.raw
-        self.value += self.alpha * ((r.bid + r.ask) * 0.5 - self.value)
+        self.value += self.alpha * ((quote.bid_raw + quote.ask_raw) * 0.5 - self.value)
 
 
 def make_run(strategy_cls, records):

@@ -55,14 +55,17 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
     """Publishes every chunk's records through ``kernel``; returns counts of what it did."""
     stats = stats or LoopStats()
     sched = kernel.scheduler
+    next_due = sched.next_due_ns
     ctx = kernel.ctx
     publish_one = kernel.publish_one
     memo: dict[int, bool] = {}
     memo_version = ctx.reaction_version
     for chunk in chunks:
         records = chunk if chunk.dtype == RECORD_DTYPE else chunk.view(RECORD_DTYPE)
+        records = np.ascontiguousarray(records)
         n = len(records)
         stats.inputs += n
+        mem = memoryview(records.view(np.uint8))  # one record = mem[i << 7 : (i + 1) << 7]
         ts = records["ts_init"]
         ts_list = ts.tolist()
         i = 0
@@ -70,20 +73,21 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
             memo.clear()
             memo_version = ctx.reaction_version
         reacts = reaction_mask(kernel, records, memo).tolist()
+        singles = 0
         while i < n:
             t = ts_list[i]
-            due = sched.next_due_ns()
+            due = next_due()
             while due is not None and due <= t:
                 publish_one(sched.pop_due(t))
                 stats.scheduled += 1
-                due = sched.next_due_ns()
+                due = next_due()
             if ctx.reaction_version != memo_version:
                 memo.clear()
                 memo_version = ctx.reaction_version
                 reacts = [False] * i + reaction_mask(kernel, records[i:], memo).tolist()
             if reacts[i]:
-                publish_one(records[i])
-                stats.one_at_a_time += 1
+                publish_one(mem[i << 7 : (i + 1) << 7])
+                singles += 1
                 i += 1
                 continue
             j = i + 1
@@ -91,12 +95,13 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
             while j < n and j < limit and not reacts[j]:
                 j += 1
             if j == i + 1:
-                publish_one(records[i])
-                stats.one_at_a_time += 1
+                publish_one(mem[i << 7 : (i + 1) << 7])
+                singles += 1
             else:
                 kernel.publish(records[i:j])
                 stats.batches += 1
             i = j
+        stats.one_at_a_time += singles
     return stats
 
 
