@@ -58,7 +58,7 @@ class JournalWriter:
         value_records: int = fmt.DEFAULT_VALUE_RECORDS,
         batch_records: int = 65536,
         batch_ns: int = 100_000_000,
-        none_commit_records: int = 1 << 18,
+        none_commit_records: int = 1 << 14,
         max_uncommitted_records: int = 1 << 20,
         map_size: int = DEFAULT_MAP_SIZE,
         max_map_size: int = DEFAULT_MAX_MAP_SIZE,

@@ -23,7 +23,7 @@ def main() -> None:
     args = p.parse_args()
     path = tempfile.mkdtemp(dir=args.dir, prefix="jread")
     try:
-        write_quotes(path, args.records, chunk=65536, durability="none", notify=False,
+        write_quotes(path, args.records, chunk=4096, durability="none", notify=False,
                      map_size=1 << 30)
         with Journal.open(path) as journal:
             reader = JournalReader(journal)
