@@ -1,0 +1,84 @@
+"""``ema_cross``: a fast / slow EMA crossover of the mid price, trading at market.
+
+Contract (issue 6 item 3, exactly):
+- ``mid = (float(bid) + float(ask)) / 2``; ``ema = alpha * mid + (1 - alpha) * ema`` with
+  ``alpha = 2 / (period + 1)``; each EMA is seeded with the first mid;
+- no signal until the slow EMA has seen ``slow`` mids (the first possible signal is on the
+  ``slow``-th quote);
+- fast > slow and not long: if short, close the position with a market order, then buy
+  ``trade_size`` at market; fast < slow and not short: symmetric; equal EMAs do nothing.
+  "Long" / "short" is the strategy's netting position as the cache holds it (with zero venue
+  latency a market order has filled before the next quote).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.enums import OrderSide
+from engines.cache_trading import netting_position_id
+from engines.market_data import QuoteTick
+from engines.strategy import Strategy
+
+
+class EmaCross(Strategy):
+    """Trades ``trade_size`` of ``instrument`` (default: the first instrument in the cache)."""
+
+    def __init__(self, instrument: str | None = None, fast: int = 10, slow: int = 20,
+                 trade_size: int | str = 100_000, component_id: str = "ema_cross") -> None:
+        super().__init__(component_id)
+        if not 0 < fast < slow:
+            raise ValueError(f"ema_cross: need 0 < fast < slow, got fast={fast}, slow={slow}")
+        self.instrument = instrument
+        self.fast, self.slow = int(fast), int(slow)
+        self.trade_size = trade_size
+        self.alpha_fast = 2.0 / (self.fast + 1)
+        self.alpha_slow = 2.0 / (self.slow + 1)
+        self.ema_fast = 0.0
+        self.ema_slow = 0.0
+        self.count = 0
+        self.iid = 0
+        self.position_id = 0
+
+    def on_start(self) -> None:
+        if self.instrument is None:
+            if not self.cache.instruments:
+                raise ValueError("ema_cross: no instrument in the cache to trade")
+            self.iid = min(self.cache.instruments)
+        else:
+            self.iid = self.instrument_id(self.instrument)
+        self.position_id = netting_position_id(self.iid, self.strategy_id)
+        self.subscribe_quotes(self.iid)
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        mid = (float(quote.bid) + float(quote.ask)) / 2
+        if self.count == 0:
+            self.ema_fast = self.ema_slow = mid
+        else:
+            self.ema_fast = self.alpha_fast * mid + (1 - self.alpha_fast) * self.ema_fast
+            self.ema_slow = self.alpha_slow * mid + (1 - self.alpha_slow) * self.ema_slow
+        self.count += 1
+        if self.count < self.slow:
+            return
+        if self.ema_fast == self.ema_slow:
+            return
+        position = self.cache.position(self.position_id)
+        signed = position.signed_raw if position is not None else 0
+        if self.ema_fast > self.ema_slow and signed <= 0:
+            self._enter(OrderSide.BUY, position, signed)
+        elif self.ema_fast < self.ema_slow and signed >= 0:
+            self._enter(OrderSide.SELL, position, signed)
+
+    def _enter(self, side: OrderSide, position: Any, signed: int) -> None:
+        if signed:
+            self.close_position(position)
+        self.submit_order(self.order_factory.market(self.iid, side, self.trade_size))
+
+    def on_save(self) -> dict[str, Any]:
+        return {"ema_fast": self.ema_fast, "ema_slow": self.ema_slow, "count": self.count,
+                "iid": self.iid, "position_id": self.position_id}
+
+    def on_load(self, state: dict[str, Any]) -> None:
+        self.ema_fast, self.ema_slow = state["ema_fast"], state["ema_slow"]
+        self.count, self.iid = state["count"], state["iid"]
+        self.position_id = state["position_id"]

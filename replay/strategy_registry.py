@@ -1,0 +1,77 @@
+"""Strategy names -> classes, user strategies by ``module:Class``, and ``--param`` parsing.
+
+Design contract:
+- built-in names map to the example strategies of :mod:`engines.strategies`;
+- ``module:Class`` imports the user's module (their own code, by their choice); a journal is
+  never a source of code: nothing here reads a class name out of a journal;
+- ``key=value`` params parse as int, then float, then bool (``true`` / ``false``), else str.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from engines.strategy import Strategy
+
+
+class StrategyLoadError(ValueError):
+    """A strategy name, ``module:Class`` spec or parameter cannot be resolved."""
+
+
+BUILTIN: dict[str, str] = {
+    "noop": "engines.strategies.noop:Noop",
+    "ema_cross": "engines.strategies.ema_cross:EmaCross",
+    "market_maker": "engines.strategies.market_maker:MarketMaker",
+}
+
+
+def resolve_strategy(name: str) -> type[Strategy]:
+    """Returns the Strategy subclass named by a built-in ``name`` or ``module:Class``."""
+    spec = BUILTIN.get(name, name)
+    module_name, sep, class_name = spec.partition(":")
+    if not sep or not module_name or not class_name:
+        raise StrategyLoadError(
+            f"strategy {name!r}: not a built-in ({sorted(BUILTIN)}) nor module:Class")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise StrategyLoadError(f"strategy {name!r}: cannot import {module_name!r}: {exc}") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise StrategyLoadError(
+            f"strategy {name!r}: {module_name}.{class_name} is not a Strategy subclass")
+    return cls
+
+
+def build_strategy(name: str, params: dict[str, Any]) -> Strategy:
+    """Instantiates the strategy ``name`` with ``params`` as keyword arguments."""
+    cls = resolve_strategy(name)
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise StrategyLoadError(f"strategy {name!r}: bad params {params!r}: {exc}") from None
+
+
+def parse_value(text: str) -> int | float | bool | str:
+    """Parses a param value: int, then float, then ``true``/``false``, else the text itself."""
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return text
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """Parses ``["fast=5", "slow=30"]`` into ``{"fast": 5, "slow": 30}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise StrategyLoadError(f"--param must be key=value, got {item!r}")
+        out[key.strip()] = parse_value(value)
+    return out
