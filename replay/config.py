@@ -50,7 +50,7 @@ class FillModelConfig:
 @attrs.frozen
 class VenueConfig:
     name: str = "SIM"
-    account_type: str = attrs.field(default="CASH", validator=_choice("CASH", "MARGIN"))
+    account_type: str = attrs.field(default="MARGIN", validator=_choice("CASH", "MARGIN"))
     starting_balances: tuple[str, ...] = attrs.field(default=("1000000 USD",), converter=tuple)
     book_level: str = attrs.field(default="auto", validator=_choice("auto", "L1", "L2", "L3"))
     oms_type: str = attrs.field(default="NETTING", validator=_choice("NETTING", "HEDGING"))

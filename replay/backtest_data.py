@@ -1,0 +1,196 @@
+"""The backtest's data: one stream per data file, its instrument inferred or configured.
+
+Design contract:
+- :func:`open_source` detects the file's format, opens its loader and reads its FIRST chunk
+  before anything is journaled, so a file that cannot be opened, has an unknown format, names
+  an unknown instrument or is bad from its first rows fails before the run starts; later bad
+  rows fail when their chunk is read (before any record of that chunk is published);
+- the instrument: the file's own (DBN metadata: ``SYMBOL.VENUE`` from the symbol and the
+  dataset), else the data config's ``instrument_id`` (``--instrument``), else a currency pair
+  in the file name (``eurusd-...`` -> ``EUR/USD.SIM``), else ``EUR/USD.SIM``; when instruments
+  are configured, a file whose instrument is not among them is refused (UnknownInstrumentError);
+- precisions come from the configured instrument, else from the data (the loaders infer them);
+  the instrument's kind from its symbol: ``BASE/QUOTE`` an FX pair, a DBN file a future, else
+  an equity in USD;
+- records stream in chunks (never the whole file in memory); loaders stamp instrument id 0 and
+  :meth:`DataSource.chunks` stamps the interned id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from domain.enums import BookLevel
+from domain.instruments import Instrument
+from domain.kinds import Kind
+from replay.config import DataConfig, InstrumentConfig
+from replay.loaders.detect import detect_format
+
+DEFAULT_FX_INSTRUMENT = "EUR/USD.SIM"
+_CCY = "AUD|CAD|CHF|CNH|EUR|GBP|HKD|JPY|MXN|NOK|NZD|SEK|SGD|USD|ZAR"
+_PAIR_IN_NAME = re.compile(rf"(?i)(?<![a-z])({_CCY})[-_/]?({_CCY})(?![a-z])")
+#: Futures roots with a tick and multiplier other than one price unit.
+_FUTURE_ROOTS = {"ES": ("0.25", 50), "MES": ("0.25", 5), "NQ": ("0.25", 20), "MNQ": ("0.25", 2)}
+_BOOK_LEVELS = {"dbn:mbo": BookLevel.L3, "dbn:mbp-10": BookLevel.L2, "binance_depth": BookLevel.L2}
+_HEAD_VIEW = np.dtype({"names": ["price_precision", "size_precision"], "formats": ["u1", "u1"],
+                       "offsets": [44, 45], "itemsize": 128})
+_IID_VIEW = np.dtype({"names": ["instrument_id"], "formats": ["<u4"], "offsets": [40],
+                      "itemsize": 128})
+
+
+class UnknownInstrumentError(ValueError):
+    """A data file's instrument is not among the configured instruments."""
+
+
+@attrs.define
+class DataSource:
+    """One data file opened for streaming, with the instrument its records belong to."""
+
+    path: str
+    format: str
+    symbol: str
+    instrument: Instrument
+    book_level: BookLevel
+    inferred: bool
+    _first: np.ndarray
+    _rest: Iterator[np.ndarray]
+
+    @property
+    def first_ts_init(self) -> int:
+        return int(self._first["ts_init"][0]) if len(self._first) else 0
+
+    def chunks(self, instrument_id: int) -> Iterator[np.ndarray]:
+        """Yields the file's records in chunks, stamped with ``instrument_id``."""
+        yield _stamp(self._first, instrument_id)
+        for chunk in self._rest:
+            yield _stamp(chunk, instrument_id)
+
+
+def _stamp(chunk: np.ndarray, instrument_id: int) -> np.ndarray:
+    if not chunk.flags.writeable:
+        chunk = chunk.copy()
+    chunk.view(_IID_VIEW)["instrument_id"] = instrument_id
+    return chunk
+
+
+def _symbol_for(cfg: DataConfig, fmt: str, path: str) -> tuple[str, bool]:
+    """Returns (instrument symbol, inferred?) for a data file."""
+    if fmt == "dbn":
+        from replay.loaders.dbn import read_dbn_metadata
+
+        meta = read_dbn_metadata(path)
+        if len(meta.symbols) != 1:
+            raise UnknownInstrumentError(
+                f"{path}: a DBN file with {len(meta.symbols)} symbols {list(meta.symbols)} is not "
+                "supported (one instrument per file)")
+        venue = meta.dataset.split(".")[0] or "DBN"
+        own = f"{meta.symbols[0]}.{venue}"
+        if cfg.instrument_id is not None and cfg.instrument_id.split(".")[0] != meta.symbols[0]:
+            raise UnknownInstrumentError(
+                f"{path}: instrument {cfg.instrument_id!r} is not in this file, which holds "
+                f"{own!r}")
+        return (cfg.instrument_id or own), cfg.instrument_id is None
+    if cfg.instrument_id is not None:
+        return cfg.instrument_id, False
+    match = _PAIR_IN_NAME.search(Path(path).name)
+    if match:
+        return f"{match.group(1).upper()}/{match.group(2).upper()}.SIM", True
+    return DEFAULT_FX_INSTRUMENT, True
+
+
+def _loader_options(fmt: str, icfg: InstrumentConfig | None) -> dict[str, Any]:
+    if icfg is None:
+        return {}
+    out = {}
+    if icfg.price_precision is not None:
+        out["price_precision"] = icfg.price_precision
+    if icfg.size_precision is not None and fmt != "dbn":
+        out["size_precision"] = icfg.size_precision
+    return out
+
+
+def _dbn_precision(path: str, symbol: str) -> int:
+    from replay.loaders.dbn import iter_dbn
+
+    first = next(iter_dbn(path, 0, chunk_records=4096), None)
+    pp = int(first.view(_HEAD_VIEW)["price_precision"][0]) if first is not None and len(first) \
+        else 0
+    root = symbol.split(".")[0].rstrip("0123456789")[:-1] or symbol
+    if root in _FUTURE_ROOTS:
+        pp = max(pp, len(_FUTURE_ROOTS[root][0].partition(".")[2]))
+    return pp
+
+
+def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
+                     icfg: InstrumentConfig | None) -> Instrument:
+    kw: dict[str, Any] = {}
+    if icfg is not None:
+        kw = {"maker_fee": icfg.maker_fee, "taker_fee": icfg.taker_fee}
+        if icfg.margin_init:
+            kw["margin_init"] = icfg.margin_init
+        if icfg.margin_maint:
+            kw["margin_maint"] = icfg.margin_maint
+        if icfg.tick_size is not None:
+            kw["tick_size"] = icfg.tick_size
+        if icfg.lot_size is not None:
+            kw["lot_size"] = icfg.lot_size
+    cls = icfg.instrument_class if icfg is not None else (
+        "FX_PAIR" if "/" in symbol else "FUTURE" if fmt == "dbn" else "EQUITY")
+    if cls == "FX_PAIR":
+        return Instrument.fx_pair(symbol, price_precision=pp, size_precision=sp, **kw)
+    if cls == "FUTURE":
+        root = symbol.split(".")[0].rstrip("0123456789")[:-1]
+        tick, mult = _FUTURE_ROOTS.get(root, (None, 1))
+        kw.setdefault("tick_size", tick)
+        if icfg is not None and icfg.multiplier != "1":
+            mult = icfg.multiplier
+        return Instrument.future(symbol, price_precision=pp, multiplier=mult, **kw)
+    if cls == "CRYPTO_PERPETUAL":
+        return Instrument.crypto_perpetual(symbol, price_precision=pp, size_precision=sp, **kw)
+    return Instrument.equity(symbol, price_precision=pp, size_precision=sp, **kw)
+
+
+def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> DataSource:
+    """Opens ``cfg``'s file and reads its first chunk (see the module contract)."""
+    path = str(cfg.path)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such data file")
+    detected = detect_format(path)
+    fmt = detected.name if cfg.format == "auto" else cfg.format
+    symbol, inferred = _symbol_for(cfg, fmt, path)
+    configured = {i.id: i for i in instruments}
+    if configured and symbol not in configured:
+        raise UnknownInstrumentError(
+            f"{path}: instrument {symbol!r} is not configured (configured: {sorted(configured)})")
+    icfg = configured.get(symbol)
+    options = _loader_options(fmt, icfg)
+    level = BookLevel.L1
+    if fmt == "dbn":
+        from replay.loaders.dbn import read_dbn_metadata
+
+        schema = read_dbn_metadata(path).schema
+        level = _BOOK_LEVELS.get(f"dbn:{schema}", BookLevel.L1)
+        options.setdefault("price_precision", _dbn_precision(path, symbol))
+    else:
+        level = _BOOK_LEVELS.get(fmt, BookLevel.L1)
+    if fmt == "bars" and cfg.bar_spec is not None:
+        from replay.loaders.bars_csv import BarSpec
+
+        options["spec"] = BarSpec.parse(cfg.bar_spec)
+    stream = iter(detected.loader(path, 0, **options))
+    first = next(stream, None)
+    if first is None:
+        raise ValueError(f"{path}: the data file holds no records")
+    head = first.view(_HEAD_VIEW)
+    pp, sp = int(head["price_precision"][0]), int(head["size_precision"][0])
+    if int(first["kind"][0]) not in (Kind.QUOTE, Kind.TRADE, Kind.BAR, Kind.BOOK_DELTA):
+        raise ValueError(f"{path}: first record has kind {int(first['kind'][0])}, not market data")
+    instrument = _make_instrument(symbol, fmt, pp, sp, icfg)
+    return DataSource(path, fmt, symbol, instrument, level, inferred and icfg is None, first,
+                      stream)

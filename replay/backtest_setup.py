@@ -1,0 +1,142 @@
+"""Wiring of a backtest kernel: venues, components in a defined order, and the setup records.
+
+Design contract:
+- components register in this order (it is part of the log: component ids are interned in it):
+  ``state``: equity sampler, run recorder, cache; ``engines``: data engine, risk engine,
+  execution engine, one simulated exchange per venue (in venue name order); ``strategies``: the
+  strategies in config order. :func:`register_state` is shared with the replay check, so a
+  rebuild over the journal has the same state components;
+- setup records (RUN_STARTED + manifest, instrument symbols and INSTRUMENT records, one
+  ACCOUNT_STATE per venue and starting currency) are INPUT records stamped with the first data
+  ``ts_init``, published before the components start.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+
+from domain.codec import RAW_STRUCTS, encode
+from domain.currencies import Currency
+from domain.enums import AccountType, BookLevel, RecordFlag
+from domain.instruments import Instrument
+from domain.kinds import RECORD_DTYPE, Kind
+from engines.cache import Cache
+from engines.exchange import ConstantLatency, ExchangeConfig, SimulatedExchange
+from engines.kernel import Kernel
+from replay.config import ConfigError, VenueConfig
+from replay.equity import EquitySampler
+from replay.results import RunRecorder
+
+INPUT = int(RecordFlag.INPUT)
+
+
+def parse_balance(text: str, where: str = "starting_balances") -> tuple[Currency, int]:
+    """Parses ``"1000000 USD"`` (or ``"1000000USD"``) into (currency, raw amount)."""
+    t = text.strip().replace(" ", "")
+    i = len(t)
+    while i and t[i - 1].isalpha():
+        i -= 1
+    amount, code = t[:i], t[i:]
+    try:
+        ccy = Currency.from_code(code.upper())
+        value = Decimal(amount)
+    except (InvalidOperation, ValueError, KeyError):
+        raise ConfigError(f"{where}: balance must look like '1000000 USD', got {text!r}") from None
+    raw = value.scaleb(ccy.precision)
+    if raw != raw.to_integral_value() or raw < 0:
+        raise ConfigError(f"{where}: balance {text!r} is negative or has more than "
+                          f"{ccy.precision} decimals for {ccy.code}")
+    return ccy, int(raw)
+
+
+def account_name(venue: VenueConfig) -> str:
+    return f"{venue.name}-001"
+
+
+class BacktestCache(Cache):
+    """The kernel's cache, with its one-record BOOK_DELTA path packing the record's own bytes
+    (``Cache._book_delta`` passes ``kind`` to ``RawPacker.pack``, which refuses it: reported)."""
+
+    def _book_delta(self, rec: Any, ctx: Any) -> None:
+        self._known(rec)
+        self._book_for(rec.instrument_id, rec.level).apply(
+            np.frombuffer(RAW_STRUCTS[Kind.BOOK_DELTA].pack(*rec), dtype=RECORD_DTYPE))
+
+
+def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int) -> tuple[
+        EquitySampler, RunRecorder, Cache]:
+    """Registers the ``state`` components (sampler first: it must see the state before the
+    cache applies a record) and returns them."""
+    currency = parse_balance(venue.starting_balances[0])[0].code if venue.starting_balances \
+        else "USD"
+    sampler = kernel.register(EquitySampler(account_name(venue), currency, interval_ns))
+    recorder = kernel.register(RunRecorder())
+    cache = kernel.register(BacktestCache())
+    return sampler, recorder, cache  # type: ignore[return-value]
+
+
+def resolve_venues(venues: tuple[VenueConfig, ...], names: list[str]) -> list[VenueConfig]:
+    """Returns one config per venue the instruments trade on, in name order; a venue without a
+    config takes the only configured one's settings (error when several are configured)."""
+    by_name = {v.name: v for v in venues}
+    out = []
+    for name in sorted(set(names)):
+        cfg = by_name.get(name)
+        if cfg is None:
+            if len(venues) != 1:
+                raise ConfigError(f"venues: no venue named {name!r} (configured: {sorted(by_name)})")
+            cfg = VenueConfig(**{**_fields(venues[0]), "name": name})
+        out.append(cfg)
+    return out
+
+
+def _fields(v: VenueConfig) -> dict[str, Any]:
+    return {a: getattr(v, a) for a in ("name", "account_type", "starting_balances", "book_level",
+                                       "oms_type", "leverage", "latency", "fill_model")}
+
+
+def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedExchange:
+    """Returns the simulated exchange of ``venue`` matching at ``level`` (unless configured)."""
+    if venue.book_level != "auto":
+        level = BookLevel[venue.book_level]
+    lat = venue.latency
+    return SimulatedExchange(ExchangeConfig(
+        venue=venue.name, book_level=level, account=account_name(venue),
+        latency=ConstantLatency(submit_ns=lat.submit_ns, modify_ns=lat.modify_ns,
+                                cancel_ns=lat.cancel_ns),
+        prob_fill_at_limit=venue.fill_model.prob_fill_on_limit,
+        seed=seed,
+    ))
+
+
+def publish_instrument(kernel: Kernel, instrument: Instrument, ts_ns: int) -> int:
+    """Interns the symbol and publishes its INSTRUMENT record; returns the instrument id."""
+    iid = kernel.intern(str(instrument.id))
+    rec = encode(Kind.INSTRUMENT, ts_event=ts_ns, ts_init=ts_ns, flags=INPUT,
+                 **instrument.to_fields(iid))
+    kernel.publish(rec)
+    return iid
+
+
+def publish_accounts(kernel: Kernel, venue: VenueConfig, ts_ns: int) -> None:
+    """Publishes the venue account's starting ACCOUNT_STATE, one record per currency."""
+    aid = kernel.intern(account_name(venue))
+    atype = AccountType.MARGIN if venue.account_type == "MARGIN" else AccountType.CASH
+    for i, text in enumerate(venue.starting_balances):
+        ccy, raw = parse_balance(text, f"venues[{venue.name}].starting_balances[{i}]")
+        kernel.publish(encode(
+            Kind.ACCOUNT_STATE, ts_event=ts_ns, ts_init=ts_ns, flags=INPUT, account_id=aid,
+            currency=ccy.packed, account_type=int(atype), balance_total=raw, balance_free=raw))
+
+
+def register_execution(kernel: Kernel, execution: Any) -> None:
+    """Registers the execution engine. ``Kernel.register`` sets an int ``source_id`` attribute,
+    which hides ``ExecutionEngine.source_id(ctx)`` (a method): the int moves to the engine's own
+    ``_source_id`` so the method answers again (same id)."""
+    kernel.register(execution)
+    sid = execution.__dict__.pop("source_id", None)
+    if sid is not None and hasattr(execution, "_source_id"):
+        execution._source_id = sid
