@@ -1,0 +1,118 @@
+"""``ringbus backtest``: run a backtest, write its journal and report, print the results.
+
+Exit codes: 0 the run completed; 2 bad usage or bad input (config, data file, instrument,
+strategy), reported on stderr as one line naming the file, line / record, field and value;
+1 the kernel stopped on a broken invariant (the journal keeps its clean prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strategy", action="append", default=[], metavar="NAME|module:Class",
+                        help="built-in strategy (noop, ema_cross, market_maker) or module:Class; "
+                        "repeat for several")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="strategy parameter (int, float, true/false or text); repeatable")
+    parser.add_argument("--data", action="append", default=[], metavar="PATH",
+                        help="data file (format detected); repeatable")
+    parser.add_argument("--instrument", metavar="ID",
+                        help="instrument of files that do not name one, e.g. AUD/USD.SIM")
+    parser.add_argument("--journal", metavar="DIR", help="journal directory (default: a new "
+                        "folder under ./runs/)")
+    parser.add_argument("--report", metavar="DIR", help="report directory (default: "
+                        "JOURNAL/report); must not exist")
+    parser.add_argument("--balance", action="append", default=[], metavar="AMOUNT+CCY",
+                        help="starting balance, e.g. 1000000USD (default 1000000 USD)")
+    parser.add_argument("--durability", choices=("none", "batch", "sync"),
+                        help="journal durability (default none)")
+    parser.add_argument("--config", metavar="FILE.toml", help="backtest config file; the "
+                        "options above override it")
+    parser.add_argument("--seed", type=int, help="seed of the run's random generators")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    """Returns the BacktestConfig of the command line (a config file, then the options)."""
+    import attrs
+
+    from replay.backtest_setup import parse_balance
+    from replay.config import BacktestConfig, DataConfig, StrategyConfig, load_toml
+    from replay.strategy_registry import parse_params
+
+    config = load_toml(args.config) if args.config else BacktestConfig()
+    changes: dict[str, Any] = {}
+    if args.strategy:
+        params = parse_params(args.param)
+        changes["strategies"] = [StrategyConfig(name, params) for name in args.strategy]
+    elif args.param:
+        changes["strategies"] = [attrs.evolve(s, params={**s.params, **parse_params(args.param)})
+                                 for s in config.strategies]
+    if args.data:
+        changes["data"] = [DataConfig(path) for path in args.data]
+    if args.instrument:
+        changes["data"] = [d if d.instrument_id else attrs.evolve(d, instrument_id=args.instrument)
+                           for d in changes.get("data", config.data)]
+    if args.balance:
+        balances = []
+        for text in args.balance:
+            ccy, _ = parse_balance(text, "--balance")
+            balances.append(f"{text.strip()[: -len(ccy.code)].strip()} {ccy.code}")
+        changes["venues"] = [attrs.evolve(v, starting_balances=balances) for v in config.venues]
+    for name in ("journal", "durability", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    return attrs.evolve(config, **changes)
+
+
+def execute(args: argparse.Namespace, prefix: str = "backtest") -> tuple[Any, Any, bool]:
+    """Runs the backtest of ``args`` and writes its report; returns (run, report dir, png)."""
+    import sys
+
+    from replay.backtest import BacktestNode
+    from replay.report import check_report_dir, write_report
+
+    config = build_config(args)
+    if args.report:
+        check_report_dir(args.report)
+    node = BacktestNode(config, progress=not args.quiet and not args.json, journal_prefix=prefix)
+    result = node.run()
+    report_dir, png = write_report(result, args.report or f"{result.journal}/report")
+    if not args.json and not args.quiet:
+        for sym in result.inferred_instruments:
+            sys.stderr.write(f"note: instrument {sym} inferred from the data (set it with "
+                             "--instrument or a config file)\n")
+    return result, report_dir, png
+
+
+def bad_input_errors() -> tuple[type[BaseException], ...]:
+    """The exception types reported as bad input (exit 2)."""
+    return (ValueError, OSError, KeyError)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    try:
+        result, report_dir, png = execute(args)
+    except bad_input_errors() as exc:
+        sys.stderr.write(f"ringbus backtest: error: {exc}\n")
+        return 2
+    except RuntimeError as exc:
+        sys.stderr.write(f"ringbus backtest: kernel stopped: {type(exc).__name__}: {exc}\n")
+        return 1
+    if args.json:
+        print(json.dumps({**result.to_json_dict(), "report": str(report_dir)}, sort_keys=True))
+        return 0
+    from replay.report import format_report
+
+    print(format_report(result))
+    print(f"{'report':<14}  {report_dir}" + ("" if png else
+          "  (no equity.png: matplotlib is not installed; pip install ringbus[plot])"))
+    return 0
