@@ -56,8 +56,9 @@ class TradingState:
         self.positions_by_instrument: dict[int, dict[int, None]] = {}
         self.accounts: dict[int, CashAccount | MarginAccount] = {}
         self.hedging_strategies: set[int] = set()
-        #: What the last fill did: (position id, effect); the execution engine emits events from it.
-        self.last_fill_effect: tuple[int, PositionEffect] | None = None
+        #: What the last fill did: (position id, effect, fill seq); the execution engine emits
+        #: position events from it while it handles that same fill.
+        self.last_fill_effect: tuple[int, PositionEffect, int] | None = None
 
     # --- orders ----------------------------------------------------------------------------------
     def order_initialized(self, rec: Any) -> None:
@@ -123,7 +124,7 @@ class TradingState:
         else:
             self.positions_open.pop(pid, None)
             self.positions_closed[pid] = None
-        self.last_fill_effect = (pid, effect)
+        self.last_fill_effect = (pid, effect, rec.seq)
         account = self.accounts.get(rec.account_id)
         if isinstance(account, CashAccount):
             account.apply_fill(inst, rec.side, rec.last_qty, rec.last_px, rec.commission,

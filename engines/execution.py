@@ -12,24 +12,27 @@ Design contract:
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
   order's client order id). The id travels in the command's ``position_id`` to the client,
   which copies it into its fills;
-- on every ORDER_FILLED the engine folds the fill into its own :class:`domain.positions.Position`
-  (the same code and inputs as the cache's reducer, in log order, so its state at each fill is
-  what the reducer derives at that fill even when several fills share one batch) and emits
+- on every ORDER_FILLED the engine reads what the fill did from the cache: the kernel's fused
+  consumer applies a record to the cache before any engine sees it, so the cache's position
+  and account are exactly as of that fill (``cache.trading.last_fill_effect``); it emits
   POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then one ACCOUNT_STATE per
-  currency of the fill's account as the cache holds it;
-- the engine never mutates the cache.
+  currency of the fill's account (with the funds locked by its open orders);
+- the engine never mutates the cache; its own state is the order -> position routing map.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from domain.enums import OrderSide
 from domain.kinds import Kind
 from domain.positions import Position, PositionEffect
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+
+
+class ExecutionError(RuntimeError):
+    """The engine was wired against its contract (e.g. a fill the cache has not applied)."""
 
 
 class ExecutionClient(Protocol):
@@ -84,13 +87,18 @@ class ExecutionEngine(Reactor):
     def __init__(self, component_id: str = "ExecEngine") -> None:
         super().__init__(component_id)
         self._source_id = 0
-        self._positions: dict[int, Position] = {}
         self._order_position: dict[int, int] = {}
+        self._ctx: Any = None
+
+    def on_register(self, kernel: Any) -> None:
+        """Binds the kernel context (its cache holds the positions)."""
+        self._ctx = kernel.ctx
 
     # --- read access ----------------------------------------------------------------------------
     def position(self, position_id: int) -> Position | None:
-        """Returns the engine's position state after the last fill it handled."""
-        return self._positions.get(position_id)
+        """Returns the cache's position (as of the record being handled), or None."""
+        cache = self._ctx.cache if self._ctx is not None else None
+        return cache.position(position_id) if cache is not None else None
 
     def position_id_of(self, client_order_id: int) -> int:
         """Returns the position an order's fills apply to (0 when not yet routed)."""
@@ -138,6 +146,7 @@ class ExecutionEngine(Reactor):
 
     # --- records --------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:
+        self._ctx = ctx
         kind = rec.kind
         if kind == Kind.ORDER_FILLED:
             self._on_fill(rec, ctx)
@@ -180,18 +189,16 @@ class ExecutionEngine(Reactor):
         client.cancel_all(rec, ctx)
 
     def _on_fill(self, rec: Any, ctx: KernelContext) -> None:
-        pid = rec.position_id
-        pos = self._positions.get(pid)
-        if pos is None:
-            inst = ctx.cache.instrument(rec.instrument_id)
-            pos = Position(inst, pid, rec.instrument_id, rec.strategy_id)
-            self._positions[pid] = pos
+        trading = ctx.cache.trading
+        effect_of = trading.last_fill_effect
+        if effect_of is None or effect_of[2] != rec.seq:
+            raise ExecutionError(
+                f"seq {rec.seq}: ORDER_FILLED reached the execution engine before the cache "
+                f"applied it (the cache must be registered in the state stage)"
+            )
+        pid, effect, _ = effect_of
+        pos = trading.positions[pid]
         self._order_position.setdefault(rec.client_order_id, pid)
-        effect = pos.apply_fill(
-            OrderSide(rec.side), rec.last_qty, rec.last_px, rec.commission,
-            rec.commission_currency, ts=rec.ts_event, client_order_id=rec.client_order_id,
-            trade_id=rec.trade_id,
-        )
         src = self.source_id(ctx)
         if effect == PositionEffect.FLIPPED:
             ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
@@ -203,35 +210,18 @@ class ExecutionEngine(Reactor):
             for fields in account.to_fields():
                 ctx.emit(Kind.ACCOUNT_STATE, src, **fields)
 
-    # --- state ----------------------------------------------------------------------------------
+    # --- state ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        return {
-            "order_position": sorted(self._order_position.items()),
-            "positions": [_position_doc(self._positions[p]) for p in sorted(self._positions)],
-        }
+        return {"order_position": sorted(self._order_position.items())}
 
     def restore(self, doc: dict[str, Any]) -> None:
         self._order_position = {int(k): int(v) for k, v in doc["order_position"]}
-        self._pending_docs = list(doc["positions"])
-        self._positions = {}
-
-    def restore_positions(self, instruments: Any) -> None:
-        """Rebuilds restored positions; ``instruments(instrument_id)`` returns an Instrument."""
-        for d in getattr(self, "_pending_docs", []):
-            pos = Position(instruments(d["instrument_id"]))
-            for name, value in d.items():
-                setattr(pos, name, dict(value) if name == "_commissions" else value)
-            self._positions[pos.position_id] = pos
-        self._pending_docs = []
 
     def digest(self, h: Any) -> None:
         for coid, pid in sorted(self._order_position.items()):
             h.update(coid.to_bytes(8, "little") + pid.to_bytes(8, "little"))
-        for pid in sorted(self._positions):
-            h.update(repr(sorted(_position_doc(self._positions[pid]).items())).encode())
 
     def on_reset(self) -> None:
-        self._positions = {}
         self._order_position = {}
         self._source_id = 0
 
@@ -242,13 +232,5 @@ _POSITION_KIND = {
     PositionEffect.CLOSED: Kind.POSITION_CLOSED,
 }
 
-_DOC_SLOTS = tuple(s for s in Position.__slots__ if s not in ("instrument", "closed_fields"))
 
-
-def _position_doc(pos: Position) -> dict[str, Any]:
-    doc = {name: getattr(pos, name) for name in _DOC_SLOTS}
-    doc["_commissions"] = sorted(pos._commissions.items())
-    return doc
-
-
-__all__ = ["ExecutionClient", "ExecutionEngine", "netting_position_id", "venue_of"]
+__all__ = ["ExecutionClient", "ExecutionEngine", "ExecutionError", "netting_position_id", "venue_of"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from domain.enums import OrderSide, PositionSide
 from domain.kinds import Kind
+from engines.execution import ExecutionError
 from tests.unit.test_risk_harness import Harness
 
 
@@ -70,15 +73,27 @@ def test_two_fills_in_one_batch_each_get_the_position_state_at_that_fill():
             last_px=110_000 + i * 10)
         for i in range(2)
     ]
-    for f in fills:  # the state stage applies the whole batch first ...
+    for f in fills:  # the fused consumer: the cache applies a record, then the engines see it
         h.apply(f)
-    for f in fills:  # ... then the engines stage reacts record by record
         h.ctx.set_current(f.seq, h.ts)
         h.execution.react(f, h.ctx)
     out = [r for r in h.flush() if r.kind != Kind.ACCOUNT_STATE]
     assert _names(out) == ["POSITION_OPENED", "POSITION_CHANGED"]
     assert [r.signed_qty for r in out] == [500, 1000]
     assert [r.last_trade_id for r in out] == [10, 11]
+
+
+def test_a_fill_the_cache_has_not_applied_stops_the_engine_with_its_seq():
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    a = _open(h, OrderSide.BUY, 1000)
+    from tests.unit.test_risk_harness import raw
+
+    fill = raw(Kind.ORDER_FILLED, seq=500, client_order_id=a, instrument_id=h.iid,
+               strategy_id=h.sid, trade_id=1, side=int(OrderSide.BUY), price_precision=5,
+               size_precision=0, account_id=h.account_id, last_qty=500, last_px=110_000)
+    with pytest.raises(ExecutionError, match="seq 500"):
+        h.execution.react(fill, h.ctx)
 
 
 def test_a_cancel_goes_to_the_venue_after_an_order_pending_cancel():
