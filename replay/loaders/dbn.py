@@ -36,6 +36,7 @@ from domain.enums import (
 )
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
+from replay.loaders.errors import LoaderError
 
 _PIECE_BYTES = 1 << 20
 _META_PIECE_BYTES = 1 << 14
@@ -74,7 +75,7 @@ _BAR_RTYPES = {  # rtype -> (aggregation, interval ns)
 _UNDEF_TS = 2**64 - 1
 
 
-class DbnError(ValueError):
+class DbnError(LoaderError):
     """A DBN file could not be loaded; ``path`` and ``index`` (DBN record, from 0) locate it."""
 
     def __init__(self, path: str, index: int, message: str) -> None:

@@ -1,4 +1,4 @@
-"""The error every text data loader raises for bad input.
+"""The errors data loaders raise for bad input.
 
 Contract: the message reads ``path:line: field 'bid' has value 'nan': <why>``; ``line`` is 1-based
 (the header, when there is one, is line 1), or a record index for binary files.
@@ -7,7 +7,11 @@ Contract: the message reads ``path:line: field 'bid' has value 'nan': <why>``; `
 from __future__ import annotations
 
 
-class DataError(ValueError):
+class LoaderError(ValueError):
+    """Base of every loader error: catch this to handle any bad data file."""
+
+
+class DataError(LoaderError):
     """Bad input data, located by ``path``, ``line``, ``field`` and ``value``."""
 
     def __init__(self, path: str, line: int, field: str, value: object, why: str) -> None:
