@@ -93,7 +93,9 @@ class Journal:
                 create=create, writemap=writemap,
             )
         except lmdb.Error as exc:
-            raise NotAJournalError(f"{data}: cannot open as LMDB: {exc}") from None
+            env = _open_on_readonly_media(path, readonly, map_size) if readonly else None
+            if env is None:
+                raise NotAJournalError(f"{data}: cannot open as LMDB: {exc}") from None
         try:
             _check_not_truncated(env, data)
         except NotAJournalError:
@@ -203,3 +205,15 @@ def _check_not_truncated(env: lmdb.Environment, data: Path) -> None:
         raise NotAJournalError(
             f"{data}: truncated: {actual} bytes, its last page ends at byte {needed}"
         )
+
+
+def _open_on_readonly_media(path: Path, readonly: bool, map_size: int) -> lmdb.Environment | None:
+    """Opens without LMDB's lock file when it cannot be created (a journal on read-only media:
+    no writer can be appending to it there). Returns None when that fails too."""
+    if (path / "lock.mdb").exists() or os.access(path, os.W_OK):
+        return None
+    try:
+        return lmdb.open(str(path), map_size=map_size, max_dbs=fmt.MAX_DBS, readonly=True,
+                         lock=False, readahead=False, create=False)
+    except lmdb.Error:
+        return None

@@ -46,6 +46,7 @@ class Tailer:
         self.max_records_per_batch = max_records_per_batch
         self._listener = CommitListener(self.path) if notify else None
         self._backoff_s = 0.0005
+        self._caught_up = False
         warm_up()
 
     def poll(self) -> list[np.ndarray]:
@@ -55,11 +56,13 @@ class Tailer:
             self._listener.drain()
         out: list[np.ndarray] = []
         total = 0
+        self._caught_up = True
         for batch in self.reader.batches(self.next_seq):
             out.append(batch.copy())
             total += len(batch)
             self.next_seq = int(batch["seq"][-1]) + 1
             if total >= self.max_records_per_batch:
+                self._caught_up = False
                 break
         return out
 
@@ -77,8 +80,10 @@ class Tailer:
             if got:
                 self._backoff_s = 0.0005
                 yield from got
-                continue
+                if self._listener is None or not self._caught_up:
+                    continue
             if self._listener is not None:
+                # poll() drained the socket before reading: a commit after that has poked it
                 self.wait(self.max_wait_s)
             else:
                 select.select([], [], [], self._backoff_s)
