@@ -127,6 +127,20 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
     (S.PARTIALLY_FILLED, K.ORDER_UPDATED): S.PARTIALLY_FILLED,
     (S.PARTIALLY_FILLED, K.ORDER_MODIFY_REJECTED): S.PARTIALLY_FILLED,
     (S.PARTIALLY_FILLED, K.ORDER_CANCEL_REJECTED): S.PARTIALLY_FILLED,
+    # A modify / cancel refused before the order reached the venue (risk: "never submitted";
+    # the venue: "not yet acknowledged"): informational, the order stays where it is.
+    (S.INITIALIZED, K.ORDER_MODIFY_REJECTED): S.INITIALIZED,
+    (S.INITIALIZED, K.ORDER_CANCEL_REJECTED): S.INITIALIZED,
+    (S.SUBMITTED, K.ORDER_MODIFY_REJECTED): S.SUBMITTED,
+    (S.SUBMITTED, K.ORDER_CANCEL_REJECTED): S.SUBMITTED,
+    # Real-world possibility: a modify or cancel of an order that is already closed (it filled,
+    # expired or was canceled while the request was on the wire, or the strategy asked too late)
+    # is answered with a reject; it changes nothing.
+    **{
+        (closed, kind): closed
+        for closed in (S.DENIED, S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED)
+        for kind in (K.ORDER_MODIFY_REJECTED, K.ORDER_CANCEL_REJECTED)
+    },
 }
 
 #: Statuses from which the order can still change at the venue.
@@ -135,7 +149,8 @@ OPEN_STATUSES = frozenset(
 )
 #: Statuses where a request is in flight and its answer is awaited.
 INFLIGHT_STATUSES = frozenset({S.SUBMITTED, S.PENDING_UPDATE, S.PENDING_CANCEL})
-#: Statuses no further event can leave, except a fill after cancel (see the table).
+#: Statuses no further event can leave, except a fill after cancel (see the table); a late
+#: modify / cancel reject is accepted and leaves them unchanged.
 CLOSED_STATUSES = frozenset({S.DENIED, S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED})
 #: Statuses a PREVIOUS target may resolve to (PENDING_* are never "previous").
 PENDING_STATUSES = frozenset({S.PENDING_UPDATE, S.PENDING_CANCEL})

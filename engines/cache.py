@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from domain.codec import RAW_STRUCTS, RAW_TUPLES, packer
+from domain.codec import RAW_STRUCTS, RAW_TUPLES
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import LAYOUTS, RECORD_DTYPE, Kind
 from domain.order_fsm import ORDER_EVENT_KINDS
 from domain.orders import Order
 from domain.positions import Position
@@ -38,6 +38,7 @@ __all__ = ["Cache", "CacheError", "netting_position_id"]
 
 _MARKET = (int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR))
 _IID_AT = struct.Struct("<I")
+_LEVEL_AT = LAYOUTS[Kind.BOOK_DELTA].offsets["level"]
 
 
 class Cache(Reducer):
@@ -117,7 +118,7 @@ class Cache(Reducer):
     def _book_delta(self, rec: Any, ctx: KernelContext) -> None:
         self._known(rec)
         self._book_for(rec.instrument_id, rec.level).apply(
-            np.frombuffer(packer(Kind.BOOK_DELTA).pack(**rec._asdict()), dtype=RECORD_DTYPE)
+            np.frombuffer(RAW_STRUCTS[Kind.BOOK_DELTA].pack(*rec), dtype=RECORD_DTYPE)
         )
 
     def _book_for(self, instrument_id: int, level: int) -> L2Book | L3Book:
@@ -144,7 +145,7 @@ class Cache(Reducer):
                     rec = RAW_TUPLES[kind]._make(RAW_STRUCTS[kind].unpack_from(sub[at].tobytes()))
                     self._known(rec)
             if kind == Kind.BOOK_DELTA:
-                levels = sub.view(np.uint8).reshape(len(sub), -1)[:, 57]  # ``level`` byte
+                levels = sub.view(np.uint8).reshape(len(sub), -1)[:, _LEVEL_AT]
                 for iid in np.unique(iids).tolist():
                     at = int(np.flatnonzero(iids == iid)[0])
                     self._book_for(iid, int(levels[at])).apply(sub)
@@ -201,8 +202,9 @@ class Cache(Reducer):
 
     def orders_for_venue(self, venue: str) -> list[Order]:
         """Returns the orders on instruments of ``venue`` (the part after the dot), in log order."""
+        text = self.strings.get
         return [o for o in self.trading.orders.values()
-                if self.instruments[o.instrument_id].id.venue.value == venue]
+                if text(o.instrument_id, "").rpartition(".")[2] == venue]
 
     def position(self, position_id: int) -> Position | None:
         """Returns the position, or None."""

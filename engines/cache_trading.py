@@ -1,9 +1,12 @@
 """The trading half of the cache: orders, positions, accounts and their indexes.
 
 Design contract:
-- orders are created by ORDER_INITIALIZED and changed only by ORDER_* records, through
-  :class:`domain.orders.Order` (the order state machine); an event for an unknown order, or one
-  the state machine refuses, raises a typed error naming the seq (crash-only);
+- orders are created by ORDER_INITIALIZED (also for an instrument without an INSTRUMENT record:
+  risk then denies them) and changed only by ORDER_* records, through
+  :class:`domain.orders.Order` (the order state machine); ORDER_MODIFY_REJECTED /
+  ORDER_CANCEL_REJECTED of an unknown order are no-ops (and, by the state machine, of a closed
+  one); any other event for an unknown order, or one the state machine refuses, raises a typed
+  error naming the seq (crash-only);
 - every ORDER_FILLED also moves a position (:class:`domain.positions.Position`) and, when the
   account is known, the account (:mod:`domain.accounts`). Position ids: the fill's, else the
   order's, else the netting id ``strategy_id << 32 | instrument_id`` (one position per
@@ -28,6 +31,9 @@ from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
+
+#: Refusals of a modify / cancel: they name an order that may be unknown (no-ops then).
+_REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
 
 
 class CacheError(RuntimeError):
@@ -65,10 +71,8 @@ class TradingState:
         coid = rec.client_order_id
         if coid in self.orders:
             raise CacheError(f"seq {rec.seq}: client_order_id {coid} is initialized twice")
-        if rec.instrument_id not in self._instruments:
-            raise CacheError(
-                f"seq {rec.seq}: ORDER_INITIALIZED for unknown instrument_id {rec.instrument_id}"
-            )
+        # An order for an unknown instrument is still an order (the record carries its
+        # precisions): risk denies it with an ORDER_DENIED, which closes it.
         order = Order(rec._asdict(), rec.ts_init)
         self.orders[coid] = order
         self.orders_open[coid] = None
@@ -78,6 +82,8 @@ class TradingState:
     def order_event(self, rec: Any) -> None:
         order = self.orders.get(rec.client_order_id)
         if order is None:
+            if rec.kind in _REPLIES:
+                return  # a modify / cancel of an unknown order, refused: nothing to change
             raise CacheError(
                 f"seq {rec.seq}: {Kind(rec.kind).name} for unknown client_order_id "
                 f"{rec.client_order_id}"

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from domain.kinds import Kind
+from domain.order_fsm import OrderStatus
 from domain.positions import Position, PositionEffect
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
@@ -104,11 +105,14 @@ class ExecutionEngine(Reactor):
         """Returns the position an order's fills apply to (0 when not yet routed)."""
         return self._order_position.get(client_order_id, 0)
 
-    def source_id(self, ctx: KernelContext) -> int:
-        """Returns the interned id of this component (interning it the first time)."""
-        if not self._source_id:
-            self._source_id = ctx.intern(self.component_id)
-        return self._source_id
+    #: This component's interned id (the kernel sets it at registration).
+    source_id: int = 0
+
+    def _src(self, ctx: KernelContext) -> int:
+        """Returns the interned id of this component (interning it when not registered)."""
+        if not self.source_id:
+            self.source_id = self._source_id or ctx.intern(self.component_id)
+        return self.source_id
 
     # --- commands from risk ---------------------------------------------------------------------
     def resolve_position_id(self, ctx: KernelContext, cmd: Any) -> int:
@@ -133,7 +137,7 @@ class ExecutionEngine(Reactor):
         client = ctx.client(venue_of(ctx, cmd.instrument_id))
         order = ctx.cache.order(cmd.client_order_id)
         ctx.emit(
-            Kind.ORDER_PENDING_UPDATE, self.source_id(ctx), client_order_id=cmd.client_order_id,
+            Kind.ORDER_PENDING_UPDATE, self._src(ctx), client_order_id=cmd.client_order_id,
             instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
             venue_order_id=order.venue_order_id,
         )
@@ -162,6 +166,8 @@ class ExecutionEngine(Reactor):
             reason = f"cancel: order {rec.client_order_id} is unknown"
         elif order.is_closed:
             reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
+        elif order.status == OrderStatus.INITIALIZED:
+            reason = f"cancel: order {rec.client_order_id} was never submitted"
         else:
             try:
                 client = ctx.client(venue_of(ctx, rec.instrument_id))
@@ -169,14 +175,14 @@ class ExecutionEngine(Reactor):
                 reason = f"cancel: {exc}"
             else:
                 ctx.emit(
-                    Kind.ORDER_PENDING_CANCEL, self.source_id(ctx),
+                    Kind.ORDER_PENDING_CANCEL, self._src(ctx),
                     client_order_id=rec.client_order_id, instrument_id=rec.instrument_id,
                     strategy_id=rec.strategy_id, venue_order_id=venue_order_id,
                 )
                 client.cancel(rec, ctx)
                 return
         ctx.emit(
-            Kind.ORDER_CANCEL_REJECTED, self.source_id(ctx), client_order_id=rec.client_order_id,
+            Kind.ORDER_CANCEL_REJECTED, self._src(ctx), client_order_id=rec.client_order_id,
             instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
             venue_order_id=venue_order_id, reason_id=ctx.intern(reason),
         )
@@ -199,7 +205,7 @@ class ExecutionEngine(Reactor):
         pid, effect, _ = effect_of
         pos = trading.positions[pid]
         self._order_position.setdefault(rec.client_order_id, pid)
-        src = self.source_id(ctx)
+        src = self._src(ctx)
         if effect == PositionEffect.FLIPPED:
             ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
             ctx.emit(Kind.POSITION_OPENED, src, **pos.to_fields())
@@ -223,7 +229,6 @@ class ExecutionEngine(Reactor):
 
     def on_reset(self) -> None:
         self._order_position = {}
-        self._source_id = 0
 
 
 _POSITION_KIND = {

@@ -290,6 +290,11 @@ class Kernel:
         return int.from_bytes(h.digest(), "little")
 
     @property
+    def cache(self) -> Any:
+        """The registered cache (``ctx.cache``), or None."""
+        return self.ctx.cache
+
+    @property
     def last_seq(self) -> int:
         """The seq of the last published record."""
         return self.ring.cursor

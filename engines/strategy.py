@@ -8,7 +8,11 @@ Design contract:
   the record being handled) and reach risk and execution in the same drain;
 - the strategy index is its rank among the kernel's strategies (1, 2, ... in registration order)
   and ``strategy_id`` is its interned component id: both deterministic;
-- ``oms="hedging"`` asks the cache to open a position per opening order instead of netting.
+- ``oms="hedging"`` asks the cache to open a position per opening order instead of netting;
+- bad commands are events, never exceptions: an order for an instrument without an INSTRUMENT
+  record is still initialized (its values keep the precision they were given with) and submitted,
+  and risk denies it (ORDER_DENIED); a modify or cancel of an unknown or closed order is sent
+  and answered with ORDER_MODIFY_REJECTED / ORDER_CANCEL_REJECTED.
 """
 
 from __future__ import annotations
@@ -18,12 +22,30 @@ from typing import Any
 from domain.enums import OrderSide
 from domain.kinds import Kind
 from domain.schema import NULL_I64
+from domain.values import Price, Quantity
 from engines.actor import Actor
 from engines.order_factory import NewOrder, NewOrderList, OrderFactory
 
 
 class StrategyError(ValueError):
     """A strategy command refers to something it cannot use (unknown order, no instrument)."""
+
+
+class ValuesAsGiven:
+    """Stands in for an instrument the cache does not know: values keep the precision they were
+    given with (or the order's, when known), so the command can still be recorded and denied."""
+
+    def __init__(self, price_precision: int | None = None, size_precision: int | None = None):
+        self.price_precision = price_precision
+        self.size_precision = size_precision
+
+    def make_qty(self, x: Any) -> Quantity:
+        """Returns ``x`` as a Quantity (precision inferred from the text when not known)."""
+        return x if isinstance(x, Quantity) else Quantity.from_str(str(x), self.size_precision)
+
+    def make_price(self, x: Any) -> Price:
+        """Returns ``x`` as a Price (precision inferred from the text when not known)."""
+        return x if isinstance(x, Price) else Price.from_str(str(x), self.price_precision)
 
 
 class Strategy(Actor):
@@ -40,7 +62,9 @@ class Strategy(Actor):
     def on_register(self, kernel: Any) -> None:
         super().on_register(kernel)
         self.strategy_index = 1 + sum(isinstance(c, Strategy) for c in kernel.components)
-        self.order_factory = OrderFactory(self.strategy_index, self.instrument_id, self._instrument)
+        self.order_factory = OrderFactory(
+            self.strategy_index, self._order_instrument_id, self._instrument_or_given
+        )
         if self.oms == "hedging" and self.cache is not None:
             self.cache.trading.hedging_strategies.add(self.source_id)
 
@@ -55,16 +79,26 @@ class Strategy(Actor):
             raise StrategyError(f"{self.component_id}: instrument_id {instrument_id} is unknown")
         return inst
 
+    def _instrument_or_given(self, instrument_id: int) -> Any:
+        inst = self.cache.instrument(instrument_id) if self.cache is not None else None
+        return inst if inst is not None else ValuesAsGiven()
+
+    def _order_instrument_id(self, instrument: str | int) -> int:
+        """Returns the instrument's id, interning an unknown symbol (its order will be denied)."""
+        if isinstance(instrument, int):
+            return instrument
+        iid = self.ctx.strings.id_of(str(instrument))
+        return iid if iid is not None else self.ctx.intern(str(instrument), self.source_id)
+
     def _emit(self, kind: int, **fields: Any) -> None:
         self.ctx.emit(kind, self.source_id, **fields)
 
     # --- commands --------------------------------------------------------------------------------
     def submit_order(self, order: NewOrder, position_id: int = 0) -> int:
         """Emits ORDER_INITIALIZED + SUBMIT_ORDER; returns the client order id."""
-        inst = self._instrument(order.instrument_id)
         fields = order.spec.initialized_fields(
             order.client_order_id, order.instrument_id, self.source_id,
-            price_precision=inst.price_precision,
+            price_precision=self._price_precision(order.instrument_id, order.spec),
         )
         self._emit(Kind.ORDER_INITIALIZED, **fields)
         self._emit(Kind.SUBMIT_ORDER, client_order_id=order.client_order_id,
@@ -74,10 +108,11 @@ class Strategy(Actor):
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
         """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
-        inst = self._instrument(order_list.instrument_id)
+        specs = order_list.orders.orders
+        precision = self._price_precision(order_list.instrument_id, *specs)
         for fields in order_list.orders.initialized_fields(
             order_list.client_order_ids, order_list.instrument_id, self.source_id,
-            order_list.order_list_id, inst.price_precision,
+            order_list.order_list_id, precision,
         ):
             self._emit(Kind.ORDER_INITIALIZED, **fields)
         self._emit(Kind.SUBMIT_ORDER_LIST, order_list_id=order_list.order_list_id,
@@ -85,31 +120,49 @@ class Strategy(Actor):
                    n_orders=len(order_list.client_order_ids))
         return order_list.order_list_id
 
-    def _order(self, client_order_id: int) -> Any:
-        order = self.cache.order(client_order_id)
-        if order is None:
-            raise StrategyError(f"{self.component_id}: client_order_id {client_order_id} is unknown")
-        return order
+    def _price_precision(self, instrument_id: int, *specs: Any) -> int:
+        inst = self.cache.instrument(instrument_id) if self.cache is not None else None
+        if inst is not None:
+            return int(inst.price_precision)
+        for spec in specs:  # unknown instrument: the precision the prices were given with
+            for p in (spec.price, spec.trigger_price):
+                if p is not None:
+                    return int(p.precision)
+        return 0
 
     def modify_order(self, client_order_id: int, quantity: Any = None, price: Any = None,
                      trigger_price: Any = None) -> None:
-        """Emits MODIFY_ORDER; values not given are kept (NULL in the record)."""
-        order = self._order(client_order_id)
-        inst = self._instrument(order.instrument_id)
+        """Emits MODIFY_ORDER; values not given are kept (NULL in the record).
+
+        A modify of an unknown or closed order is still emitted: risk answers it with
+        ORDER_MODIFY_REJECTED.
+        """
+        order = self.cache.order(client_order_id)
+        iid = order.instrument_id if order is not None else 0
+        inst = self.cache.instrument(iid) if order is not None else None
+        if inst is None:
+            inst = ValuesAsGiven(*((order.price_precision, order.size_precision)
+                                   if order is not None else (None, None)))
+        qty = None if quantity is None else inst.make_qty(quantity)
+        px = None if price is None else inst.make_price(price)
+        trigger = None if trigger_price is None else inst.make_price(trigger_price)
         self._emit(
             Kind.MODIFY_ORDER, client_order_id=client_order_id,
-            instrument_id=order.instrument_id, strategy_id=self.source_id,
-            price_precision=inst.price_precision, size_precision=inst.size_precision,
-            quantity=NULL_I64 if quantity is None else inst.make_qty(quantity).raw,
-            price=NULL_I64 if price is None else inst.make_price(price).raw,
-            trigger_price=NULL_I64 if trigger_price is None else inst.make_price(trigger_price).raw,
+            instrument_id=iid, strategy_id=self.source_id,
+            price_precision=_precision(inst.price_precision, px, trigger),
+            size_precision=_precision(inst.size_precision, qty),
+            quantity=NULL_I64 if qty is None else qty.raw,
+            price=NULL_I64 if px is None else px.raw,
+            trigger_price=NULL_I64 if trigger is None else trigger.raw,
         )
 
     def cancel_order(self, client_order_id: int) -> None:
-        """Emits CANCEL_ORDER for one of this strategy's orders."""
-        order = self._order(client_order_id)
+        """Emits CANCEL_ORDER for one of this strategy's orders (an unknown or closed one is
+        answered with ORDER_CANCEL_REJECTED)."""
+        order = self.cache.order(client_order_id)
         self._emit(Kind.CANCEL_ORDER, client_order_id=client_order_id,
-                   instrument_id=order.instrument_id, strategy_id=self.source_id)
+                   instrument_id=order.instrument_id if order is not None else 0,
+                   strategy_id=self.source_id)
 
     def cancel_all_orders(self, instrument: str | int, side: OrderSide = OrderSide.NO_SIDE) -> None:
         """Emits CANCEL_ALL_ORDERS for this strategy's open orders on ``instrument``."""
@@ -154,3 +207,12 @@ class Strategy(Actor):
         super().restore(doc)
         if self.order_factory is not None:
             self.order_factory.counter, self.order_factory.list_counter = doc["counters"]
+
+
+def _precision(known: int | None, *values: Any) -> int:
+    if known is not None:
+        return int(known)
+    for v in values:
+        if v is not None:
+            return int(v.precision)
+    return 0

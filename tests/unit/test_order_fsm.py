@@ -56,13 +56,16 @@ def test_every_pair_lands_where_the_table_says_or_raises(status, kind):
         assert next_status(status, kind) == target
 
 
-def test_terminal_statuses_accept_nothing_except_a_fill_after_cancel():
+def test_terminal_statuses_accept_nothing_except_a_fill_after_cancel_and_late_rejects():
+    late_rejects = {int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)}
     for status in CLOSED_STATUSES:
         legal = {kind for (s, kind) in TRANSITIONS if s == status}
         if status == OrderStatus.CANCELED:
-            assert legal == {int(Kind.ORDER_FILLED)}
+            assert legal == {int(Kind.ORDER_FILLED)} | late_rejects
         else:
-            assert legal == set(), status
+            assert legal == late_rejects, status
+        for kind in late_rejects:
+            assert next_status(status, kind) == status
 
 
 def test_fill_after_cancel_reopens_as_partially_filled():
