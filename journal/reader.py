@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import lmdb
 import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from journal import format as fmt
 from journal.batch import TS_MIN, batch_bounds, decode_batch
+from journal.errors import CorruptionError
 from journal.store import Journal
 
 
@@ -53,8 +55,21 @@ class JournalReader:
         """Yields checked views of the records ``from_seq..to_seq`` (inclusive), batch by batch.
 
         The first view may start inside a stored batch and the last may end inside one; the
-        whole stored batch is checked either way.
+        whole stored batch is checked either way. An error LMDB reports about its own pages
+        (a damaged B-tree) is raised as CorruptionError too.
         """
+        position = [from_seq]
+        try:
+            yield from self._batches(from_seq, to_seq, position)
+        except lmdb.Error as exc:
+            raise CorruptionError(
+                f"LMDB cannot read past here: {exc}", seq_range=(position[0], position[0]),
+                path=self._path,
+            ) from None
+
+    def _batches(
+        self, from_seq: int, to_seq: int | None, position: list[int]
+    ) -> Iterator[np.ndarray]:
         with self.journal.read_txn() as txn:
             cursor = txn.cursor(self.journal.records_db)
             if not _seek(cursor, from_seq):
@@ -66,6 +81,7 @@ class JournalReader:
                 first = int(records["seq"][0])
                 last = first + len(records) - 1
                 expected, prev_ts = last + 1, int(records["ts_init"][-1])
+                position[0] = expected
                 if last < from_seq:
                     continue
                 lo = max(from_seq - first, 0)

@@ -146,3 +146,12 @@ def test_a_second_writer_in_another_process_is_refused_naming_the_holder_pid(tmp
         holder.kill()
         holder.wait()
     JournalWriter(tmp_path / "j", "sync").close()  # the dead holder's lock is taken over
+
+
+def test_a_writer_refuses_to_continue_a_journal_whose_last_batch_is_corrupt(journal_path):
+    flip_byte_of_record(journal_path, N - 3, 70)
+    with pytest.raises(CorruptionError, match=f"seq {N - VALUE_RECORDS + 1}..{N}"):
+        JournalWriter(journal_path, "sync")
+    JournalWriter(journal_path.parent / "other", "sync").close()  # its lock was released
+    with pytest.raises(CorruptionError):
+        JournalWriter(journal_path, "sync")
