@@ -83,13 +83,15 @@ class JournalWriter:
                 self.path, durability=durability, map_size=map_size, max_map_size=max_map_size,
                 writemap=writemap,
             )
+            self.committed_seq, self._prev_ts = self._read_tail()
+            self.journal.write(lambda txn: txn.put(
+                fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db
+            ))
         except Exception:
+            if hasattr(self, "journal"):
+                self.journal.close()
             self._lock.release()
             raise
-        self.committed_seq, self._prev_ts = self._read_tail()
-        self.journal.write(
-            lambda txn: txn.put(fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db)
-        )
         self._next_seq = self.committed_seq + 1
         self._pending: list[tuple[bytes, memoryview]] = []
         self._sealed: list[bytearray] = []
