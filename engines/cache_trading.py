@@ -12,8 +12,9 @@ Design contract:
   order's, else the netting id ``strategy_id << 32 | instrument_id`` (one position per
   instrument and strategy); a strategy registered as hedging gets, for a fill without a position
   id, the client order id of the order that opens it;
-- ACCOUNT_STATE is authoritative: it sets the total and locked balance of its currency (the first
-  one creates the account); fills between reports move balances through the account classes;
+- ACCOUNT_STATE is authoritative for totals and margins (the first one creates the account);
+  fills between reports move balances through the account classes; a cash account's locked
+  balance is derived from its open orders (:mod:`engines.cache_locks`), never read from a record;
 - indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
   which is log order: iteration is the same in every run.
 """
@@ -31,6 +32,7 @@ from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
+from engines.cache_locks import locked_by_orders, refresh_lock
 
 #: Refusals of a modify / cancel: they name an order that may be unknown (no-ops then).
 _REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
@@ -94,6 +96,8 @@ class TradingState:
             self.orders_closed[order.client_order_id] = None
         if rec.kind == Kind.ORDER_FILLED:
             self._fill(order, rec)
+        if order.account_id:
+            refresh_lock(order, self._instruments, self.accounts)
 
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
@@ -146,7 +150,11 @@ class TradingState:
             account = self.accounts[rec.account_id] = cls(rec.account_id)
         code = account._ccy(Currency.from_packed(rec.currency))
         account._total[code] = rec.balance_total
-        account._locked[code] = rec.balance_locked
+        if isinstance(account, CashAccount):
+            # Locked funds of a cash account are derived from its open orders (cache_locks).
+            account._locked[code] = locked_by_orders(account, code)
+        else:
+            account._locked[code] = rec.balance_locked
         account._margin_init[code] = rec.margin_init
         account._margin_maint[code] = rec.margin_maint
 

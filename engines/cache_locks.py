@@ -1,0 +1,67 @@
+"""Funds locked by open orders in cash accounts, derived by the cache from the orders.
+
+The rule (docs/engines.md, "Locked funds"):
+- an order locks funds only while it is open (ACCEPTED, TRIGGERED, PENDING_UPDATE,
+  PENDING_CANCEL, PARTIALLY_FILLED) and has a limit price (LIMIT, STOP_LIMIT, a MARKET_TO_LIMIT
+  once priced); market and stop-market orders lock nothing (they fill at once or not at all);
+- a BUY locks, in the settlement (quote) currency, what
+  :meth:`domain.accounts.CashAccount.order_lock_raw` says for the leaves quantity at the limit
+  price: the notional plus the taker fee the fill may cost;
+- a SELL of an instrument with a base currency (an FX pair, a crypto spot pair) locks the leaves
+  quantity in the base currency (rounded up to the currency's precision) when the account holds
+  that currency (has a balance in it); other sells lock nothing (a simulated short from a
+  quote-currency-only account reserves no base currency it never had);
+- the lock is keyed by the client order id in the order's account (``order.account_id``) and is
+  recomputed after every event of the order, so a partial fill, a modify or a close adjusts or
+  releases it; a cash account's ``balance_locked`` is always the sum of its orders' locks
+  (free may go negative when orders lock more than the account holds: the venue decides, the
+  cache only reports);
+- margin accounts are left to their own margin model (nothing is locked here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.accounts import CashAccount
+from domain.enums import OrderSide
+from domain.instruments import Instrument
+from domain.orders import Order
+
+
+def order_lock(order: Order, inst: Instrument | None, account: CashAccount) -> tuple[int, int]:
+    """Returns ``(packed currency, raw amount)`` the order locks now (amount 0: nothing)."""
+    price = order.price_raw
+    if inst is None or price is None or not order.is_open:
+        return 0, 0
+    leaves = order.quantity_raw - order.filled_raw
+    if leaves <= 0:
+        return 0, 0
+    if order.side == OrderSide.BUY:
+        return inst.settlement_code, account.order_lock_raw(inst, OrderSide.BUY, leaves, price)
+    base = inst.base_currency
+    if base is None or base.packed not in account._currencies:
+        return 0, 0
+    shift = base.precision - inst.size_precision
+    raw = leaves * 10**shift if shift >= 0 else -(-leaves // 10**-shift)
+    return base.packed, raw
+
+
+def refresh_lock(order: Order, instruments: dict[int, Instrument], accounts: dict[int, Any]) -> None:
+    """Sets the lock of ``order`` in its cash account to what :func:`order_lock` says."""
+    account = accounts.get(order.account_id)
+    if not isinstance(account, CashAccount):
+        return
+    currency, raw = order_lock(order, instruments.get(order.instrument_id), account)
+    key = order.client_order_id
+    old = account._locks.pop(key, None)
+    if old is not None:
+        account._locked[old[0]] -= old[1]
+    if raw:
+        account._locks[key] = (currency, raw)
+        account._locked[currency] = account._locked.get(currency, 0) + raw
+
+
+def locked_by_orders(account: Any, currency: int) -> int:
+    """Returns the sum of the order locks of ``account`` in ``currency`` (raw)."""
+    return sum(raw for c, raw in account._locks.values() if c == currency)
