@@ -117,8 +117,10 @@ class BacktestNode:
 
     def __init__(self, config: BacktestConfig, strategies: list[Strategy] | None = None,
                  progress: bool = False, journal_prefix: str = "backtest",
-                 runs_root: str | Path = "runs", capacity: int = 1 << 16) -> None:
-        if not config.data:
+                 runs_root: str | Path = "runs", capacity: int = 1 << 16,
+                 data: list[DataSource] | None = None) -> None:
+        self.extra_data = list(data or [])
+        if not config.data and not self.extra_data:
             raise ConfigError("data: a backtest needs at least one data file, got none")
         if not config.strategies and not strategies:
             raise ConfigError("strategies: a backtest needs at least one strategy, got none")
@@ -128,8 +130,10 @@ class BacktestNode:
         self.journal_prefix = journal_prefix
         self.runs_root = runs_root
         self.capacity = capacity
-        self.manifest = RunManifest(config=hashed_config(config, self.extra_strategies),
-                                    seed=config.seed)
+        doc = hashed_config(config, self.extra_strategies)
+        if self.extra_data:
+            doc["python_data"] = [f"{d.path}:{d.symbol}" for d in self.extra_data]
+        self.manifest = RunManifest(config=doc, seed=config.seed)
 
     @property
     def run_id(self) -> int:
@@ -142,7 +146,7 @@ class BacktestNode:
     def run(self) -> BacktestRun:
         """Runs the backtest to the end of its data; returns its results."""
         cfg = self.config
-        sources = [open_source(d, cfg.instruments) for d in cfg.data]
+        sources = [open_source(d, cfg.instruments) for d in cfg.data] + self.extra_data
         instruments = _unique_instruments(sources)
         venues = resolve_venues(cfg.venues, [str(i.id.venue) for i in instruments.values()])
         risk = _risk_config(cfg.risk)

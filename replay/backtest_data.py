@@ -19,7 +19,7 @@ Design contract:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from domain.enums import BookLevel
 from domain.instruments import Instrument
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 from replay.config import DataConfig, InstrumentConfig
 from replay.loaders.detect import detect_format
 
@@ -60,6 +60,18 @@ class DataSource:
     inferred: bool
     _first: np.ndarray
     _rest: Iterator[np.ndarray]
+
+    @classmethod
+    def from_records(cls, instrument: Instrument, chunks: Iterable[np.ndarray],
+                     book_level: BookLevel = BookLevel.L1, name: str = "<records>") -> DataSource:
+        """Returns a source over record arrays made in Python (e.g. a benchmark's synthetic
+        quotes), each sorted by ``ts_init``; their instrument ids are restamped when run."""
+        stream = iter(chunks)
+        first = next(stream, None)
+        if first is None or not len(first):
+            raise ValueError(f"{name}: the data holds no records")
+        return cls(name, "records", str(instrument.id), instrument, book_level, False,
+                   np.ascontiguousarray(first).view(RECORD_DTYPE), stream)
 
     @property
     def first_ts_init(self) -> int:
@@ -116,15 +128,17 @@ def _loader_options(fmt: str, icfg: InstrumentConfig | None) -> dict[str, Any]:
 
 
 def _dbn_precision(path: str, symbol: str) -> int:
+    """Returns the price precision of a DBN file: the tick's for a known futures root (a later
+    price off that grid fails with the loader's DbnDataError), else the fewest decimals that
+    represent the first chunk's prices."""
+    root = symbol.split(".")[0].rstrip("0123456789")[:-1] or symbol
+    if root in _FUTURE_ROOTS:
+        return len(_FUTURE_ROOTS[root][0].partition(".")[2])
     from replay.loaders.dbn import iter_dbn
 
     first = next(iter_dbn(path, 0, chunk_records=4096), None)
-    pp = int(first.view(_HEAD_VIEW)["price_precision"][0]) if first is not None and len(first) \
+    return int(first.view(_HEAD_VIEW)["price_precision"][0]) if first is not None and len(first) \
         else 0
-    root = symbol.split(".")[0].rstrip("0123456789")[:-1] or symbol
-    if root in _FUTURE_ROOTS:
-        pp = max(pp, len(_FUTURE_ROOTS[root][0].partition(".")[2]))
-    return pp
 
 
 def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,

@@ -1,0 +1,81 @@
+"""ema_cross trades exactly as issue 6 item 3 specifies, checked against a reference model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.unit.backtest_helpers import T0, quotes, random_walk, run_quotes
+
+
+def reference_signals(bids: list[int], asks: list[int], fast: int = 10, slow: int = 20,
+                      scale: float = 1e5) -> list[tuple[int, str, bool]]:
+    """Returns (quote index, side, closes first?) of every entry the spec asks for."""
+    a_fast, a_slow = 2 / (fast + 1), 2 / (slow + 1)
+    ema_f = ema_s = 0.0
+    position = 0
+    out = []
+    for i, (b, a) in enumerate(zip(bids, asks, strict=True)):
+        mid = (float(b / scale) + float(a / scale)) / 2
+        if i == 0:
+            ema_f = ema_s = mid
+        else:
+            ema_f = a_fast * mid + (1 - a_fast) * ema_f
+            ema_s = a_slow * mid + (1 - a_slow) * ema_s
+        if i + 1 < slow:
+            continue
+        if ema_f > ema_s and position <= 0:
+            out.append((i, "BUY", position < 0))
+            position = 1
+        elif ema_f < ema_s and position >= 0:
+            out.append((i, "SELL", position > 0))
+            position = -1
+    return out
+
+
+def entries(run) -> list[tuple[int, str, bool]]:
+    """Returns (quote index, side, preceded by a close?) of the run's opening orders."""
+    rows = run.result.orders
+    out = []
+    for k, row in enumerate(rows):
+        if k + 1 < len(rows) and rows[k + 1]["ts_init"] == row["ts_init"]:
+            continue  # the close of a flip: the entry is the next order
+        closes = k > 0 and rows[k - 1]["ts_init"] == row["ts_init"]
+        out.append(((row["ts_init"] - T0) // 1_000_000_000 - 1, row["side"], closes))
+    return out
+
+
+def test_first_possible_signal_is_on_the_twentieth_quote(tmp_path: Path) -> None:
+    run = run_quotes(tmp_path, quotes(110_000 + 10 * np.arange(40)))
+    first = run.result.orders[0]
+    assert (first["ts_init"] - T0) // 1_000_000_000 == 20
+    assert first["side"] == "BUY" and first["quantity"] == "100000"
+    assert run.result.summary["n_orders"] == 1  # stays long while the trend holds
+
+
+def test_orders_follow_the_reference_ema_model_on_a_random_walk(tmp_path: Path) -> None:
+    mids = random_walk(600, seed=3)
+    records = quotes(mids)
+    run = run_quotes(tmp_path, records)
+    expected = reference_signals(list(mids), list(mids + 2))
+    assert len(expected) > 10
+    assert entries(run) == expected
+    assert run.result.summary["n_fills"] == run.result.summary["n_orders"]
+
+
+def test_a_flip_closes_the_short_with_a_reduce_only_market_order_then_buys(tmp_path: Path) -> None:
+    down, up = 110_000 - 10 * np.arange(30), 109_700 + 20 * np.arange(1, 30)
+    run = run_quotes(tmp_path, quotes(np.concatenate([down, up])))
+    sides = [(o["side"], o["type"], o["quantity"]) for o in run.result.orders]
+    assert sides == [("SELL", "MARKET", "100000"), ("BUY", "MARKET", "100000"),
+                     ("BUY", "MARKET", "100000")]
+    assert run.result.summary["n_positions"] == 2  # a short, closed, then a long
+
+
+def test_trade_size_and_periods_come_from_params(tmp_path: Path) -> None:
+    run = run_quotes(tmp_path, quotes(110_000 + 10 * np.arange(12)),
+                     params={"fast": 2, "slow": 5, "trade_size": 2000})
+    first = run.result.orders[0]
+    assert (first["ts_init"] - T0) // 1_000_000_000 == 5
+    assert first["quantity"] == "2000"
