@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.unit.backtest_helpers import T0, quotes, random_walk, run_quotes
+from tests.unit.test_backtest_helpers import T0, quotes, random_walk, run_quotes
 
 
 def reference_signals(bids: list[int], asks: list[int], fast: int = 10, slow: int = 20,

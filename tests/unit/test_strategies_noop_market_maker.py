@@ -13,7 +13,7 @@ from replay.backtest_data import DataSource
 from replay.config import BacktestConfig, StrategyConfig
 from replay.loaders.dbn import load_dbn
 from replay.strategy_registry import StrategyLoadError, parse_params, parse_value, resolve_strategy
-from tests.unit.backtest_helpers import quotes, random_walk, run_quotes
+from tests.unit.test_backtest_helpers import quotes, random_walk, run_quotes
 
 ES = "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 

@@ -1,4 +1,4 @@
-"""Helpers for the backtest tests: synthetic quote streams run through a real BacktestNode."""
+"""Helpers (no tests) for the backtest tests: synthetic quote streams run through a real node."""
 
 from __future__ import annotations
 
