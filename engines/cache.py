@@ -30,6 +30,7 @@ from domain.orders import Order
 from domain.positions import Position
 from domain.strings import StringTable
 from engines.book import L2Book, L3Book
+from engines.cache_snapshot import restore_cache, snapshot_cache
 from engines.cache_trading import CacheError, TradingState, netting_position_id
 from engines.component import Reducer
 from engines.context import KernelContext
@@ -249,8 +250,16 @@ class Cache(Reducer):
                 h.update(key.encode() + np.ascontiguousarray(snap[key]).tobytes())
         self.trading.digest(h)
 
-    def snapshot(self) -> dict[str, Any]:
-        """Returns market data, instruments and a summary of the trading state as plain data."""
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:  # type: ignore[override]
+        """Returns ``(doc, arrays)``: the whole state (see :mod:`engines.cache_snapshot`)."""
+        return snapshot_cache(self)
+
+    def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
+        """Replaces the state with one returned by :meth:`snapshot`."""
+        restore_cache(self, doc, arrays or {})
+
+    def summary(self) -> dict[str, Any]:
+        """Returns instruments, market data and a summary of the trading state as plain data."""
         def recs(values: Any) -> list[str]:
             return [RAW_STRUCTS[r.kind].pack(*r).hex() for r in values]
         return {

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from domain.strings import StringTable
 from engines.component import Component, Reducer
 from engines.context import KernelContext
 from engines.kernel_consumer import KernelConsumer
+from engines.kernel_snapshot import restore_kernel, snapshot_kernel
 from engines.scheduler import Scheduler
 from engines.stage import Stage
 from ringbus.drain_loop import DrainLoop
@@ -272,6 +274,28 @@ class Kernel:
         for comp in self.components:
             if comp.is_running:
                 comp.state = type(comp.state).FAULTED
+
+    # --- snapshots -------------------------------------------------------------------------------
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Returns ``(doc, arrays)`` of the whole kernel (:mod:`engines.kernel_snapshot`)."""
+        return snapshot_kernel(self)
+
+    def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Restores a snapshot into this kernel (built with ``first_seq = last_seq + 1`` and the
+        same components registered, none started)."""
+        restore_kernel(self, doc, arrays)
+
+    @classmethod
+    def from_snapshot(
+        cls, doc: dict[str, Any], arrays: dict[str, np.ndarray],
+        setup: Callable[[Kernel], None], **kwargs: Any,
+    ) -> Kernel:
+        """Returns a kernel restored from a snapshot; ``setup(kernel)`` registers the components
+        (as for the run that took it); ``kwargs`` go to the constructor (capacity, journal, mode)."""
+        kernel = cls(first_seq=int(doc["last_seq"]) + 1, **kwargs)
+        setup(kernel)
+        kernel.restore(doc, arrays)
+        return kernel
 
     # --- state -----------------------------------------------------------------------------------
     def state_components(self) -> list[Component]:

@@ -15,7 +15,7 @@ from domain.codec import decode_raw, encode
 from domain.currencies import Currency
 from domain.enums import AccountType, RecordFlag
 from domain.instruments import Instrument
-from domain.kinds import KIND_DTYPES, Kind
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from engines.cache import Cache
 from engines.data_engine import DataEngine
 from engines.exchange import ExchangeConfig, SimulatedExchange
@@ -29,17 +29,40 @@ INPUT = int(RecordFlag.INPUT)
 T0 = 1_500_000_000_000_000_000
 
 
-def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
-          capacity: int = 1 << 14, usd: int = 10_000_000) -> Kernel:
-    """Returns a started kernel with the instrument and the account published (as inputs)."""
-    kernel = Kernel(capacity=capacity, mode=mode, journal=journal)
+def register_all(kernel: Kernel, strategies: list[Any]) -> None:
+    """Registers the platform components, then ``strategies``, in the rig's fixed order."""
     kernel.register(Cache())
     kernel.register(DataEngine())
     execution = kernel.register(ExecutionEngine())
     kernel.register(RiskEngine(execution))
-    exchange = kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
+    kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
     for strategy in strategies:
         kernel.register(strategy)
+
+
+class Tape:
+    """A journal stand-in that keeps a copy of every record (a ring consumer, first in line)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] = []
+
+    def on_batch(self, batch: np.ndarray) -> None:
+        self.chunks.append(batch.copy())
+
+    def flush(self) -> None:
+        """Nothing to commit."""
+
+    def records(self) -> np.ndarray:
+        """Returns every record seen, in seq order."""
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=RECORD_DTYPE)
+
+
+def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
+          capacity: int = 1 << 14, usd: int = 10_000_000) -> Kernel:
+    """Returns a started kernel with the instrument and the account published (as inputs)."""
+    kernel = Kernel(capacity=capacity, mode=mode, journal=journal)
+    register_all(kernel, strategies)
+    exchange = kernel.component("exchange-SIM")
     kernel.publish_setup()
     iid = kernel.intern(SYMBOL)
     inst = Instrument.fx_pair(SYMBOL, size_precision=0)
