@@ -102,7 +102,7 @@ def order_state_machine(state: CheckState, rec: Any) -> str | None:
 # --- positions and accounts -----------------------------------------------------------------------
 def position_matches_fills(state: CheckState, rec: Any) -> str | None:
     """A netting position's signed quantity equals the signed sum of its fills; a POSITION_*
-    event states the quantity the fold holds; money is conserved (the fills' settlement cash
+    event states the quantity the fold holds (0 for POSITION_CLOSED); money is conserved (the fills' settlement cash
     flows equal lifetime realized gross PnL plus open cost)."""
     if state.fold_error is not None:
         return None
@@ -117,9 +117,12 @@ def position_matches_fills(state: CheckState, rec: Any) -> str | None:
     if pos.signed_raw != expected:
         return (f"seq {rec.seq}: position {pid} signed qty raw {pos.signed_raw} != signed sum "
                 f"of its fills raw {expected}")
-    if rec.kind in _POSITION_KINDS and rec.signed_qty != pos.signed_raw:
-        return (f"seq {rec.seq}: {Kind(rec.kind).name} field signed_qty {rec.signed_qty} != "
-                f"position {pid} signed qty raw {pos.signed_raw}")
+    if rec.kind in _POSITION_KINDS:
+        # A flip is POSITION_CLOSED (flat) then POSITION_OPENED, both after the one fill.
+        want = 0 if rec.kind == Kind.POSITION_CLOSED else pos.signed_raw
+        if rec.signed_qty != want:
+            return (f"seq {rec.seq}: {Kind(rec.kind).name} field signed_qty {rec.signed_qty} "
+                    f"!= {want} (position {pid} signed qty raw {pos.signed_raw})")
     flows = state.fill_cash.get(pid, 0)
     if flows != pos.lifetime_realized_raw + pos.open_cost_raw:
         return (f"seq {rec.seq}: position {pid} cash flows raw {flows} != lifetime realized "
