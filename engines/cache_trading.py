@@ -12,9 +12,11 @@ Design contract:
   order's, else the netting id ``strategy_id << 32 | instrument_id`` (one position per
   instrument and strategy); a strategy registered as hedging gets, for a fill without a position
   id, the client order id of the order that opens it;
-- ACCOUNT_STATE is authoritative for totals and margins (the first one creates the account);
-  fills between reports move balances through the account classes; a cash account's locked
-  balance is derived from its open orders (:mod:`engines.cache_locks`), never read from a record;
+- an INPUT ACCOUNT_STATE (a venue report, a starting balance) is authoritative for totals and
+  margins, and the first one of an account / currency creates it; ACCOUNT_STATE records the
+  kernel emits (echoes of this cache after a fill) change nothing: fills move balances through
+  the account classes; a cash account's locked balance is derived from its open orders
+  (:mod:`engines.cache_locks`), never read from a record;
 - indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
   which is log order: iteration is the same in every run.
 """
@@ -27,7 +29,7 @@ from typing import Any
 
 from domain.accounts import CashAccount, MarginAccount
 from domain.currencies import Currency
-from domain.enums import AccountType
+from domain.enums import AccountType, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.orders import Order
@@ -145,18 +147,25 @@ class TradingState:
     # --- accounts --------------------------------------------------------------------------------
     def account_state(self, rec: Any) -> None:
         account = self.accounts.get(rec.account_id)
+        created = account is None
         if account is None:
             cls = MarginAccount if rec.account_type == AccountType.MARGIN else CashAccount
             account = self.accounts[rec.account_id] = cls(rec.account_id)
         code = account._ccy(Currency.from_packed(rec.currency))
-        account._total[code] = rec.balance_total
+        known = code in account._total
+        if created or not known or rec.flags & RecordFlag.INPUT:
+            # Reports from outside (a venue, the starting balance) set the balance. The kernel's
+            # own ACCOUNT_STATE records echo this cache as of the fill that caused them: when
+            # several fills share a batch, an echo arrives after later fills were applied, so
+            # re-applying it would undo them.
+            account._total[code] = rec.balance_total
+            account._margin_init[code] = rec.margin_init
+            account._margin_maint[code] = rec.margin_maint
+            if not isinstance(account, CashAccount):
+                account._locked[code] = rec.balance_locked
         if isinstance(account, CashAccount):
             # Locked funds of a cash account are derived from its open orders (cache_locks).
             account._locked[code] = locked_by_orders(account, code)
-        else:
-            account._locked[code] = rec.balance_locked
-        account._margin_init[code] = rec.margin_init
-        account._margin_maint[code] = rec.margin_maint
 
     # --- digest and snapshot ---------------------------------------------------------------------
     def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
