@@ -194,7 +194,7 @@ class BacktestNode:
             state_hash = kernel.state_hash()
             self._end(kernel, RunEndReason.CLEAN, state_hash, first_seq)
         except BaseException:
-            if kernel.faulted is None and kernel._loop is not None:
+            if kernel.faulted is None and kernel.last_seq >= first_seq:
                 self._end(kernel, RunEndReason.FAULTED, kernel.state_hash(), first_seq)
             writer.close()
             raise

@@ -41,8 +41,8 @@ class EquitySampler(Reducer):
     def __init__(self, account: str, currency: str, interval_ns: int,
                  component_id: str = "equity") -> None:
         super().__init__(component_id)
-        if interval_ns <= 0:
-            raise ValueError(f"equity interval_ns must be > 0, got {interval_ns}")
+        if interval_ns < 1_000_000:
+            raise ValueError(f"equity_interval_ns must be >= 1 ms (1000000), got {interval_ns}")
         self.account = account
         self.currency = Currency.from_code(currency)
         self.interval_ns = int(interval_ns)
