@@ -142,19 +142,19 @@ class JournalReader:
             return lo if lo <= last else None
 
 
-def _seek(cursor: object, seq: int) -> bool:
+def _seek(cursor: lmdb.Cursor, seq: int) -> bool:
     """Positions ``cursor`` on the batch that holds ``seq`` (or the first after it)."""
     key = fmt.seq_key(max(seq, 0))
-    if cursor.set_range(key):  # type: ignore[attr-defined]
-        if bytes(cursor.key()) == key:  # type: ignore[attr-defined]
+    if cursor.set_range(key):
+        if bytes(cursor.key()) == key:
             return True
-        if cursor.prev():  # type: ignore[attr-defined]
-            first, n, _ = batch_bounds(cursor.key(), cursor.value())  # type: ignore[attr-defined]
+        if cursor.prev():
+            first, n, _ = batch_bounds(cursor.key(), cursor.value())
             if first + n - 1 >= seq:
                 return True
-            return bool(cursor.next())  # type: ignore[attr-defined]
-        return bool(cursor.first())  # type: ignore[attr-defined]
-    if cursor.last():  # type: ignore[attr-defined]
-        first, n, _ = batch_bounds(cursor.key(), cursor.value())  # type: ignore[attr-defined]
+            return bool(cursor.next())
+        return bool(cursor.first())
+    if cursor.last():
+        first, n, _ = batch_bounds(cursor.key(), cursor.value())
         return first + n - 1 >= seq
     return False

@@ -110,9 +110,18 @@ class Journal:
         return journal
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], **kwargs: object) -> Journal:
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        durability: str = "sync",
+        map_size: int = DEFAULT_MAP_SIZE,
+        max_map_size: int = DEFAULT_MAX_MAP_SIZE,
+        writemap: bool = False,
+    ) -> Journal:
         """Creates the journal at ``path`` if missing and opens it writable."""
-        return cls.open(path, readonly=False, create=True, **kwargs)  # type: ignore[arg-type]
+        return cls.open(path, readonly=False, create=True, durability=durability,
+                        map_size=map_size, max_map_size=max_map_size, writemap=writemap)
 
     def _check_meta(self, create: bool) -> None:
         with self.env.begin(db=self.meta_db) as txn:

@@ -29,7 +29,7 @@ import numpy as np
 
 from domain.kinds import RECORD_DTYPE, Kind
 from journal import format as fmt
-from journal.batch import TS_MIN, batch_bounds, decode_batch, frame_batch
+from journal.batch import TS_MIN, batch_bounds, decode_batch
 from journal.checksum import SEQ_GAP, check_and_stage, check_order
 from journal.errors import (
     JournalError,
@@ -39,12 +39,11 @@ from journal.errors import (
 )
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
+from journal.staging import ValueStager
 from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal
 
 DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
-_WORDS = fmt.RECORD_SIZE // 8
-_HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 
 
 class JournalWriter:
@@ -93,14 +92,11 @@ class JournalWriter:
             self._lock.release()
             raise
         self._next_seq = self.committed_seq + 1
-        self._pending: list[tuple[bytes, memoryview]] = []
-        self._sealed: list[bytearray] = []
-        self._free: list[bytearray] = []
+        self._stager = ValueStager(value_records)
+        self._stager.last_sealed_seq = self.committed_seq
         self._pending_runs: list[tuple[bytes, bytes]] = []
-        self._sealed_last_seq = self.committed_seq
         self._uncommitted = 0
         self._uncommitted_first_ts = 0
-        self._new_stage()
         self._notifier = CommitNotifier(self.path) if notify else None
         self._closed = False
 
@@ -118,15 +114,6 @@ class JournalWriter:
     def next_seq(self) -> int:
         """The seq the next record given to ``on_batch`` must carry."""
         return self._next_seq
-
-    def _new_stage(self) -> None:
-        # Recycled buffers stay paged in: fresh 512 KiB allocations cost a page fault per 4 KiB.
-        if self._free:
-            self._buffer = self._free.pop()
-        else:
-            self._buffer = bytearray(fmt.BATCH_HEADER_SIZE + self.value_records * fmt.RECORD_SIZE)
-        self._stage = np.frombuffer(self._buffer, dtype=np.uint64)
-        self._fill = 0
 
     def on_batch(self, batch: np.ndarray) -> None:
         """Takes records (a contiguous 1-D array of 128-byte records) in seq order."""
@@ -148,31 +135,22 @@ class JournalWriter:
         if self._uncommitted == 0:
             first_ts = int(words[2])
             self._uncommitted_first_ts = first_ts - (1 << 64) if first_ts >> 63 else first_ts
-        if n <= self.value_records - self._fill:  # the common case: one fused numba call
-            at = _HEADER_WORDS + self._fill * _WORDS
+        stager = self._stager
+        if n <= stager.room:  # the common case: check and copy in one numba call
             bad, reason, marker, last_ts = check_and_stage(
-                words, self._stage, at, self._next_seq, self._prev_ts, _RUN_LO, _RUN_HI
+                words, stager.words, stager.at_word, self._next_seq, self._prev_ts,
+                _RUN_LO, _RUN_HI,
             )
             if bad >= 0:
                 self._refuse(batch, bad, reason)
-            self._fill += n
-            if self._fill == self.value_records:
-                self._seal()
+            stager.advance(n)
         else:
             bad, reason, marker, last_ts = check_order(
                 words, self._next_seq, self._prev_ts, _RUN_LO, _RUN_HI
             )
             if bad >= 0:
                 self._refuse(batch, bad, reason)
-            done = 0
-            while done < n:
-                k = min(n - done, self.value_records - self._fill)
-                at = _HEADER_WORDS + self._fill * _WORDS
-                self._stage[at : at + k * _WORDS] = words[done * _WORDS : (done + k) * _WORDS]
-                self._fill += k
-                done += k
-                if self._fill == self.value_records:
-                    self._seal()
+            stager.copy_in(words)
         if marker >= 0:
             self._index_runs(batch.view(RECORD_DTYPE)[marker:])
         self._next_seq += n
@@ -205,16 +183,6 @@ class JournalWriter:
             rec = records[i : i + 1]
             self._pending_runs.append((fmt.seq_key(int(rec["seq"][0])), rec.tobytes()))
 
-    def _seal(self) -> None:
-        if self._fill == 0:
-            return
-        value = frame_batch(self._buffer, self._fill)
-        first = int(self._stage[_HEADER_WORDS])
-        self._pending.append((fmt.seq_key(first), value))
-        self._sealed.append(self._buffer)
-        self._sealed_last_seq = first + self._fill - 1
-        self._new_stage()
-
     def flush(self) -> int:
         """Commits according to the durability mode; returns ``committed_seq``."""
         if self._uncommitted == 0:
@@ -235,10 +203,10 @@ class JournalWriter:
         """Commits everything received, whatever the mode; returns ``committed_seq``."""
         if self._closed:
             raise WriterClosedError(f"{self.path}: writer is closed")
-        self._seal()
-        if not self._pending:
+        self._stager.seal()
+        pending, runs = self._stager.pending, self._pending_runs
+        if not pending:
             return self.committed_seq
-        pending, runs = self._pending, self._pending_runs
         journal = self.journal
 
         def put_all(txn: lmdb.Transaction) -> None:
@@ -253,11 +221,9 @@ class JournalWriter:
         except Exception:
             self._fail()
             raise
-        for key_value in pending:
-            key_value[1].release()
-        self._free.extend(self._sealed[: 64 - len(self._free)])
-        self._pending, self._pending_runs, self._sealed = [], [], []
-        self.committed_seq = self._sealed_last_seq
+        self._stager.recycle()
+        self._pending_runs = []
+        self.committed_seq = self._stager.last_sealed_seq
         self._uncommitted = 0
         if self._notifier is not None:
             self._notifier.notify()
