@@ -16,6 +16,7 @@ Design contract:
   woken by the writer after each commit (:mod:`journal.tailer`, :mod:`journal.notify`).
 
 Modules: store (environment), format (layout), batch (framing), checksum (numba scan), writer,
+staging (the writer's value buffers),
 reader, runs, snapshots, notify, tailer, verify, summary (inspect), lock, errors, synth (test
 and benchmark records).
 """

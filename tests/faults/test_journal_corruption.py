@@ -61,6 +61,8 @@ def test_a_flipped_byte_is_reported_with_its_seq_range_and_reading_stops_before_
     assert result.status == VerifyStatus.CORRUPT
     assert result.findings[0].seq_range == (7001, 8000)
     assert result.last_seq == 7000
+    assert main(["inspect", "--json", str(journal_path)]) == 1
+    assert '"seq_range": [7001, 8000]' in capsys.readouterr().out
 
     seen = []
     with Journal.open(journal_path) as journal:
