@@ -24,7 +24,7 @@ import lmdb
 
 from domain.kinds import SCHEMA_FINGERPRINT
 from journal import format as fmt
-from journal.errors import JournalFullError, NotAJournalError, SchemaMismatch
+from journal.errors import JournalError, JournalFullError, NotAJournalError, SchemaMismatch
 from ringbus._version import __version__
 
 T = TypeVar("T")
@@ -93,6 +93,11 @@ class Journal:
                 create=create, writemap=writemap,
             )
         except lmdb.Error as exc:
+            if "already open in this process" in str(exc):
+                raise JournalError(
+                    f"{path}: the journal is already open in this process (py-lmdb allows one "
+                    f"environment per path): reuse it, e.g. JournalReader(writer.journal)"
+                ) from None
             env = _open_on_readonly_media(path, readonly, map_size) if readonly else None
             if env is None:
                 raise NotAJournalError(f"{data}: cannot open as LMDB: {exc}") from None

@@ -55,3 +55,12 @@ def test_reopening_a_journal_keeps_its_records(tmp_path):
     with Journal.open(tmp_path / "j") as journal:
         assert journal.schema_fingerprint == SCHEMA_FINGERPRINT
         assert journal.size_on_disk() > 100 * 128
+
+
+def test_opening_a_journal_twice_in_one_process_says_how_to_share_it(tmp_path):
+    from journal import JournalError, JournalWriter
+
+    with JournalWriter(tmp_path / "j", "none"), pytest.raises(JournalError) as info:
+        Journal.open(tmp_path / "j")
+    assert not isinstance(info.value, NotAJournalError)
+    assert "JournalReader(writer.journal)" in str(info.value)
