@@ -59,3 +59,24 @@ def test_a_tailer_in_another_process_sees_every_record_once_across_a_writer_rest
         assert int(first) == expected
         expected = int(last) + 1
     assert expected == last_seq + 1
+
+
+def test_a_tailer_keeps_reading_while_the_writer_grows_the_map(tmp_path):
+    path = tmp_path / "j"
+    JournalWriter(path, "none", map_size=1 << 20).close()
+    n = 100_000
+    tailer = spawn("tail", str(path), str(n))
+    try:
+        assert tailer.stdout.readline().strip() == "ready"
+        with JournalWriter(path, "none", map_size=1 << 20) as writer:
+            records = quote_records(1, n)
+            for i in range(0, n, 5000):
+                writer.on_batch(records[i : i + 5000])
+                writer.commit()
+            assert writer.journal.env.info()["map_size"] > 1 << 20
+        out, _ = tailer.communicate(timeout=30)
+    finally:
+        tailer.kill()
+    lines = out.splitlines()
+    assert lines[-1] == "done"
+    assert lines[-2].split()[-1] == str(n)
