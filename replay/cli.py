@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("inspect", "summarise a journal: seq range, kinds, runs, size"),
     "verify": ("verify", "check a journal's integrity (and re-execute it with --reexecute)"),
     "tail": ("tail", "print records as another process commits them"),
+    "demo": ("demo", "run a backtest on the bundled data, print its report and replay-check it"),
     "backtest": ("backtest", "run a backtest and write its journal and report"),
     "replay": ("replay", "rebuild the state of a journal at a seq or time"),
     "bisect": ("bisect", "find the first seq at which an invariant fails"),
