@@ -44,7 +44,12 @@ class Tailer:
         self.next_seq = from_seq
         self.max_wait_s = max_wait_s
         self.max_records_per_batch = max_records_per_batch
-        self._listener = CommitListener(self.path) if notify else None
+        self._listener: CommitListener | None = None
+        if notify:
+            try:
+                self._listener = CommitListener(self.path)
+            except OSError:  # no abstract unix sockets (not Linux) or a read-only journal dir
+                self._listener = None
         self._backoff_s = 0.0005
         self._caught_up = False
         warm_up()
