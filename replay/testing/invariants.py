@@ -102,7 +102,7 @@ def order_state_machine(state: CheckState, rec: Any) -> str | None:
 # --- positions and accounts -----------------------------------------------------------------------
 def position_matches_fills(state: CheckState, rec: Any) -> str | None:
     """A netting position's signed quantity equals the signed sum of its fills; a POSITION_*
-    event states the quantity the fold holds (0 for POSITION_CLOSED); money is conserved (the fills' settlement cash
+    event states the quantity after the fill that caused it (0 for POSITION_CLOSED); money is conserved (the fills' settlement cash
     flows equal lifetime realized gross PnL plus open cost)."""
     if state.fold_error is not None:
         return None
@@ -119,10 +119,10 @@ def position_matches_fills(state: CheckState, rec: Any) -> str | None:
                 f"of its fills raw {expected}")
     if rec.kind in _POSITION_KINDS:
         # A flip is POSITION_CLOSED (flat) then POSITION_OPENED, both after the one fill.
-        want = 0 if rec.kind == Kind.POSITION_CLOSED else pos.signed_raw
-        if rec.signed_qty != want:
+        want = 0 if rec.kind == Kind.POSITION_CLOSED else state.signed_at_fill.get(rec.cause)
+        if want is not None and rec.signed_qty != want:
             return (f"seq {rec.seq}: {Kind(rec.kind).name} field signed_qty {rec.signed_qty} "
-                    f"!= {want} (position {pid} signed qty raw {pos.signed_raw})")
+                    f"!= {want}, position {pid}'s signed qty after the fill at seq {rec.cause}")
     flows = state.fill_cash.get(pid, 0)
     if flows != pos.lifetime_realized_raw + pos.open_cost_raw:
         return (f"seq {rec.seq}: position {pid} cash flows raw {flows} != lifetime realized "
@@ -132,11 +132,20 @@ def position_matches_fills(state: CheckState, rec: Any) -> str | None:
 
 def balance_reconciles(state: CheckState, rec: Any) -> str | None:
     """Realized PnL and commissions reconcile with each account balance: total == starting +
-    lifetime realized gross PnL - commissions (+ open cost of positions for a cash account)."""
+    lifetime realized gross PnL - commissions (+ open cost of positions for a cash account),
+    both in the state and in the kernel's ACCOUNT_STATE records (as of the fill that caused
+    them); an INPUT ACCOUNT_STATE (a starting balance, a venue report) sets the balance."""
     recon = state.reconcilers.get(rec.account_id)
     account = state.cache.account(rec.account_id)
     if recon is None or account is None or state.fold_error is not None:
         return None
+    if rec.kind == Kind.ACCOUNT_STATE and not rec.flags & RecordFlag.INPUT:
+        at_fill = recon.at_fill.get(rec.cause)
+        want = None if at_fill is None else at_fill.get(rec.currency)
+        if want is not None and rec.balance_total != want:
+            return (f"seq {rec.seq}: ACCOUNT_STATE of account {rec.account_id} field "
+                    f"balance_total raw {rec.balance_total} != starting + realized - commissions"
+                    f" as of the fill at seq {rec.cause} = raw {want}")
     for code, expected in recon.expected().items():
         actual = account.total_raw(code)
         if actual != expected:

@@ -13,6 +13,7 @@ import numpy as np
 
 from domain import enums
 from domain.codec import RecordError, fields_of, kind_name
+from domain.currencies import Currency
 from domain.enums import RecordFlag
 from domain.kinds import LAYOUTS
 from domain.schema import NULL_I64
@@ -38,6 +39,12 @@ def _value(role: str, value: object, raw: dict[str, object]) -> str | None:
         except ValueError:
             return str(value)
         return str(member.name) if member.name else str(value)
+    if prefix == "money":
+        code = int(raw[target])  # type: ignore[arg-type]
+        if not value or not code:
+            return None if not value else str(value)
+        ccy = Currency.from_packed(code)
+        return f"{Decimal(int(value)).scaleb(-ccy.precision)} {ccy.code}"  # type: ignore[arg-type]
     if prefix == "currency":
         return unpack_currency(int(value)) if value else None  # type: ignore[arg-type]
     if prefix == "text":

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from domain.accounts import CashAccount
-from domain.enums import BookLevel
+from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
 from domain.positions import Position
 from replay.backtest_setup import BacktestCache
@@ -33,6 +33,7 @@ _FILL = int(Kind.ORDER_FILLED)
 _ACCOUNT = int(Kind.ACCOUNT_STATE)
 _DELTA = int(Kind.BOOK_DELTA)
 _L3 = int(BookLevel.L3)
+_INPUT = int(RecordFlag.INPUT)
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -81,12 +82,16 @@ class CheckConfig:
 class AccountReconciler:
     """Expected balance per currency of one account, folded fill by fill (the rule of
     :func:`domain.invariants.balance_reconciles`: starting + lifetime realized gross PnL -
-    commissions, plus the open cost of positions for a cash account)."""
+    commissions, plus the open cost of positions for a cash account). An ACCOUNT_STATE from
+    outside the kernel (INPUT: the starting balance, a venue report) rebases it."""
 
     def __init__(self, cash: bool) -> None:
         self.cash = cash
         self.base: dict[int, int] = {}  # starting balances - commissions
         self.positions: dict[tuple[int, int, int], Position] = {}
+        #: Expected balances right after each fill, by the fill's seq: the kernel's own
+        #: ACCOUNT_STATE records (cause = that fill) must state them.
+        self.at_fill: dict[int, dict[int, int]] = {}
 
     def fill(self, inst: Any, rec: Any, position_id: int) -> None:
         key = (rec.instrument_id, rec.strategy_id, position_id)
@@ -97,6 +102,7 @@ class AccountReconciler:
                        rec.commission_currency, rec.ts_event)
         ccy = rec.commission_currency or inst.settlement_code
         self.base[ccy] = self.base.get(ccy, 0) - rec.commission
+        self.at_fill[rec.seq] = self.expected()
 
     def expected(self) -> dict[int, int]:
         """Returns the expected total balance per packed currency code."""
@@ -124,6 +130,10 @@ class CheckState:
         self.l3_issue: str | None = None
         self.fill_signed: dict[int, int] = {}  # position id -> signed sum of fills (raw)
         self.fill_cash: dict[int, int] = {}  # position id -> sum of settlement cash flows (raw)
+        #: The position's signed qty right after each fill, by the fill's seq: the POSITION_*
+        #: events it causes (cause = that fill) state it, even when a later fill of the same
+        #: batch was folded before them.
+        self.signed_at_fill: dict[int, int] = {}
         self.reconcilers: dict[int, AccountReconciler] = {}
         self.last_record: Any = None
 
@@ -150,10 +160,12 @@ class CheckState:
         elif kind == _ACCOUNT and rec.account_id not in self.reconcilers:
             account = self.cache.account(rec.account_id)
             self.reconcilers[rec.account_id] = AccountReconciler(isinstance(account, CashAccount))
-        if kind == _ACCOUNT:
+        if kind == _ACCOUNT and rec.flags & _INPUT:
+            # A report from outside (starting balance, venue) sets the balance: rebase on it.
             recon = self.reconcilers[rec.account_id]
-            if rec.currency not in recon.base:
-                recon.base[rec.currency] = rec.balance_total
+            expected = recon.expected().get(rec.currency, 0)
+            recon.base[rec.currency] = recon.base.get(rec.currency, 0) + \
+                rec.balance_total - expected
 
     def _fill(self, rec: Any) -> None:
         order = self.cache.order(rec.client_order_id)
@@ -163,6 +175,8 @@ class CheckState:
         self.fill_signed[pid] = self.fill_signed.get(pid, 0) + signed
         flow = inst.cash_flow_raw(rec.side, rec.last_qty, rec.last_px)
         self.fill_cash[pid] = self.fill_cash.get(pid, 0) + flow
+        position = self.cache.position(pid)
+        self.signed_at_fill[rec.seq] = position.signed_raw if position is not None else 0
         recon = self.reconcilers.get(rec.account_id)
         if recon is not None:
             recon.fill(inst, rec, pid)
