@@ -13,53 +13,47 @@ Design contract:
 Modules: ``ring`` (Ring), ``sequence`` (Sequence), ``consumer`` (Consumer, BatchHandler),
 ``graph`` (ConsumerGraph), ``outbox`` (Outbox), ``drain_loop`` (DrainLoop), ``inbox`` (Inbox),
 ``bus`` (MessageBus), ``router`` (RecordRouter), ``errors``. See docs/ring.md.
+
+Names are imported lazily so that ``import ringbus`` (and the command line) starts fast.
 """
 
-from ringbus._version import __version__
-from ringbus.bus import MessageBus, Request, Subscription
-from ringbus.consumer import BatchHandler, Consumer
-from ringbus.drain_loop import DrainLoop
-from ringbus.errors import (
-    BusError,
-    ConsumerGraphError,
-    DuplicateEndpointError,
-    RingbusError,
-    RingConfigError,
-    RingFullError,
-    RingRangeError,
-    UnknownCorrelationIdError,
-    UnknownEndpointError,
-    UnknownSubscriptionError,
-)
-from ringbus.graph import ConsumerGraph
-from ringbus.inbox import Inbox
-from ringbus.outbox import Outbox
-from ringbus.ring import Ring
-from ringbus.router import RecordRouter
-from ringbus.sequence import Sequence
+from __future__ import annotations
 
-__all__ = [
-    "BatchHandler",
-    "BusError",
-    "Consumer",
-    "ConsumerGraph",
-    "ConsumerGraphError",
-    "DrainLoop",
-    "DuplicateEndpointError",
-    "Inbox",
-    "MessageBus",
-    "Outbox",
-    "RecordRouter",
-    "Request",
-    "Ring",
-    "RingConfigError",
-    "RingFullError",
-    "RingRangeError",
-    "RingbusError",
-    "Sequence",
-    "Subscription",
-    "UnknownCorrelationIdError",
-    "UnknownEndpointError",
-    "UnknownSubscriptionError",
-    "__version__",
-]
+import importlib
+from typing import Any
+
+from ringbus._version import __version__ as __version__
+
+_EXPORTS = {
+    "MessageBus": "bus",
+    "Request": "bus",
+    "Subscription": "bus",
+    "BatchHandler": "consumer",
+    "Consumer": "consumer",
+    "DrainLoop": "drain_loop",
+    "BusError": "errors",
+    "ConsumerGraphError": "errors",
+    "DuplicateEndpointError": "errors",
+    "RingbusError": "errors",
+    "RingConfigError": "errors",
+    "RingFullError": "errors",
+    "RingRangeError": "errors",
+    "UnknownCorrelationIdError": "errors",
+    "UnknownEndpointError": "errors",
+    "UnknownSubscriptionError": "errors",
+    "ConsumerGraph": "graph",
+    "Inbox": "inbox",
+    "Outbox": "outbox",
+    "Ring": "ring",
+    "RecordRouter": "router",
+    "Sequence": "sequence",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ringbus' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ringbus.{module}"), name)
