@@ -51,7 +51,9 @@ class EmaCross(Strategy):
         self.subscribe_quotes(self.iid)
 
     def on_quote(self, quote: QuoteTick) -> None:
-        mid = (float(quote.bid) + float(quote.ask)) / 2
+        # float(Price(raw, p)) is raw / 10**p (correctly rounded): the same value, no allocation
+        den = 10 ** quote.price_precision
+        mid = (quote.bid_raw / den + quote.ask_raw / den) / 2
         if self.count == 0:
             self.ema_fast = self.ema_slow = mid
         else:
