@@ -180,6 +180,7 @@ class BacktestNode:
             iids = {sym: publish_instrument(kernel, inst, t0) for sym, inst in instruments.items()}
             for venue in venues:
                 publish_accounts(kernel, venue, t0)
+            start_equity = (t0, sampler.equity_now())
             kernel.start()
             progress = Progress(self.progress)
             stats = LoopStats()
@@ -200,7 +201,7 @@ class BacktestNode:
             raise
         writer.close()
         wall = time.perf_counter() - wall0
-        ts, eq = sampler.curve(end_ts)
+        ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
         result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
                                cfg.equity_interval_ns, _extra(cache, kernel, venues))

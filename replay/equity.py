@@ -70,6 +70,14 @@ class EquitySampler(Reducer):
 
     def apply_batch(self, records: np.ndarray, ctx: KernelContext) -> None:
         ts = records["ts_init"]
+        last_ts = int(ts[-1])
+        if self.next_ns is not None and (last_ts < self.next_ns or not self._open(ctx)):
+            # No grid point in the run, or no open position: market data leaves the equity (the
+            # balance) unchanged, so every grid point of the run gets the same value.
+            if last_ts >= self.next_ns:
+                self._cross(last_ts, ctx)
+            self._marks_from(records)
+            return
         start = 0
         while start < len(records):
             nxt = self.next_ns
@@ -82,6 +90,11 @@ class EquitySampler(Reducer):
                 return
             self._cross(int(ts[cut]), ctx)
             start = cut
+
+    @staticmethod
+    def _open(ctx: KernelContext) -> bool:
+        cache = ctx.cache
+        return cache is not None and bool(cache.positions(open_only=True))
 
     def _marks_from(self, run: np.ndarray) -> None:
         if not len(run):
@@ -144,10 +157,15 @@ class EquitySampler(Reducer):
             mark = (bid[0], ask[0])
         return mark[0] if pos.signed_raw > 0 else mark[1]
 
-    def curve(self, end_ns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (ts_ns, equity_raw) int64 arrays: the grid samples, plus the equity now at
-        ``end_ns`` when given (the end of the run; not stored, so not part of the state)."""
+    def curve(self, end_ns: int | None = None, start: tuple[int, int] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (ts_ns, equity_raw) int64 arrays: ``start`` (the run's start time and
+        starting equity) when given, the grid samples, and the equity now at ``end_ns`` when
+        given (the end of the run). The two ends are not stored, so not part of the state."""
         ts, eq = list(self.ts_ns), list(self.equity_raw)
+        if start is not None and (not ts or start[0] < ts[0]):
+            ts.insert(0, start[0])
+            eq.insert(0, start[1])
         if end_ns is not None and (not ts or end_ns > ts[-1]):
             ts.append(end_ns)
             eq.append(self.equity_now())

@@ -70,7 +70,8 @@ def test_replaying_the_journal_rebuilds_the_runs_state_hash(tmp_path: Path) -> N
 def test_equity_is_sampled_on_the_interval_grid_from_the_starting_balance(tmp_path: Path) -> None:
     run = run_quotes(tmp_path, quotes(random_walk(600, seed=2)), equity_interval_ns=30 * 10**9)
     ts, eq = run.result.equity_ts_ns, run.result.equity
-    assert np.all(ts[:-1] % (30 * 10**9) == 0) and np.all(np.diff(ts) > 0)
+    assert ts[0] == T0 + 10**9  # the run's start: its first record's ts_init
+    assert np.all(ts[1:-1] % (30 * 10**9) == 0) and np.all(np.diff(ts) > 0)
     assert int(eq[0]) == 100_000_000  # 1 000 000.00 USD in cents
     assert ts[-1] == T0 + 600 * 10**9  # the last point is the end of the run
     s = run.result.summary
