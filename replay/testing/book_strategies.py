@@ -23,6 +23,7 @@ from domain.enums import BookAction, BookLevel, OrderSide, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from replay.testing.streams import INPUT, T0_NS, Stream, build, record
+from replay.testing.streams import STREAM_INSTRUMENT_ID as IID
 
 _LAST = int(RecordFlag.LAST)
 _BUY, _SELL = int(OrderSide.BUY), int(OrderSide.SELL)
@@ -59,7 +60,7 @@ class _Emitter:
               order_id: int = 0) -> None:
         self.venue_seq += 1
         self.body.append(record(
-            Kind.BOOK_DELTA, ts, INPUT, instrument_id=1, price_precision=self.inst.price_precision,
+            Kind.BOOK_DELTA, ts, INPUT, instrument_id=IID, price_precision=self.inst.price_precision,
             size_precision=self.inst.size_precision, action=action, side=side,
             level=int(self.level), price=price, size=size, order_id=order_id,
             venue_sequence=self.venue_seq))

@@ -23,6 +23,7 @@ from domain.instruments import Instrument
 from domain.kinds import Kind
 from replay.testing.book_strategies import l2_delta_streams, l3_delta_streams
 from replay.testing.commands import order_command_lists
+from replay.testing.streams import STREAM_INSTRUMENT_ID as IID
 from replay.testing.streams import T0_NS, Stream, build, record
 
 __all__ = [
@@ -108,7 +109,7 @@ def quote_streams(draw: Any, instrument: Instrument | None = None, min_size: int
         spread = draw(st.integers(1, 4))
         bid_ticks = max(1, mid - spread // 2)
         size = draw(st.tuples(st.integers(1, 50), st.integers(1, 50)))
-        body.append(record(Kind.QUOTE, ts, instrument_id=1, price_precision=inst.price_precision,
+        body.append(record(Kind.QUOTE, ts, instrument_id=IID, price_precision=inst.price_precision,
                            size_precision=inst.size_precision, bid=bid_ticks * tick,
                            ask=(bid_ticks + spread) * tick, bid_size=size[0] * lot,
                            ask_size=size[1] * lot))
@@ -126,7 +127,7 @@ def trade_streams(draw: Any, instrument: Instrument | None = None, min_size: int
     for i, mid in enumerate(_mid_path(draw, n, max_move_ticks, gap_ticks)):
         ts += draw(time_steps())
         side = draw(st.sampled_from((AggressorSide.BUYER, AggressorSide.SELLER)))
-        body.append(record(Kind.TRADE, ts, instrument_id=1, price_precision=inst.price_precision,
+        body.append(record(Kind.TRADE, ts, instrument_id=IID, price_precision=inst.price_precision,
                            size_precision=inst.size_precision, aggressor_side=int(side),
                            price=mid * tick, size=draw(st.integers(1, 20)) * lot,
                            trade_id=i + 1))
@@ -148,7 +149,7 @@ def bar_streams(draw: Any, instrument: Instrument | None = None, min_size: int =
         hi = max(o, c) + draw(st.integers(0, 2))
         lo = max(1, min(o, c) - draw(st.integers(0, 2)))
         close_ts = T0_NS + (i + 1) * width
-        body.append(record(Kind.BAR, close_ts, instrument_id=1,
+        body.append(record(Kind.BAR, close_ts, instrument_id=IID,
                            price_precision=inst.price_precision,
                            size_precision=inst.size_precision,
                            aggregation=int(BarAggregation.MINUTE), price_type=int(PriceType.LAST),

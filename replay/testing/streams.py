@@ -18,8 +18,9 @@ from domain.enums import RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 
-#: The instrument id (and STRING id of its symbol) of generated streams.
-STREAM_INSTRUMENT_ID = 1
+#: The instrument id (and STRING id of its symbol) of generated streams: high enough not to
+#: clash with the ids a kernel interns for its components (1, 2, ...) when fed a stream.
+STREAM_INSTRUMENT_ID = 1000
 #: ts_init of the setup records and the start of generated data (2024-01-02T00:00:00Z).
 T0_NS = 1_704_153_600_000_000_000
 INPUT = int(RecordFlag.INPUT)

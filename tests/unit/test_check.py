@@ -18,13 +18,14 @@ from replay.testing.invariants import InvariantSpecError, invariant, resolve
 from replay.testing.journal_io import write_journal
 from replay.testing.pretty import format_stream
 from replay.testing.streams import INPUT, T0_NS, build, concat, record, setup_records
+from replay.testing.streams import STREAM_INSTRUMENT_ID as IID
 
 INST = Instrument.fx_pair("EUR/USD.SIM", lot_size="1000")
 LAST = int(RecordFlag.LAST)
 
 
 def quotes(n: int, bid: int = 110_000, t0: int = T0_NS) -> list[np.ndarray]:
-    return [record(Kind.QUOTE, t0 + i, instrument_id=1, price_precision=5, bid=bid + i,
+    return [record(Kind.QUOTE, t0 + i, instrument_id=IID, price_precision=5, bid=bid + i,
                    ask=bid + i + 2, bid_size=1000, ask_size=1000) for i in range(n)]
 
 
@@ -36,7 +37,7 @@ def test_a_valid_stream_passes_every_builtin_and_counts_every_record() -> None:
 
 def test_the_first_violation_stops_the_check_with_seq_record_and_excerpt() -> None:
     body = quotes(3)
-    body[1] = record(Kind.QUOTE, T0_NS + 1, instrument_id=1, price_precision=5, bid=110_010,
+    body[1] = record(Kind.QUOTE, T0_NS + 1, instrument_id=IID, price_precision=5, bid=110_010,
                      ask=110_000)
     result = check(build(INST, body + quotes(3, t0=T0_NS + 10)))
     v = result.first
@@ -88,7 +89,7 @@ def test_a_spec_that_names_nothing_is_refused_with_the_spec_in_the_message(spec:
 def test_keep_going_reports_the_first_violation_of_each_invariant() -> None:
     body = quotes(4)
     body[0]["ts_init"] = T0_NS + 10
-    body[2] = record(Kind.QUOTE, T0_NS + 10, instrument_id=1, price_precision=5, bid=5, ask=4)
+    body[2] = record(Kind.QUOTE, T0_NS + 10, instrument_id=IID, price_precision=5, bid=5, ask=4)
     records = concat([setup_records(INST), *body, *quotes(2, t0=T0_NS + 20)])
     records["seq"] = np.arange(1, len(records) + 1)  # stamp() would refuse the backwards step
     records["ts_init"][-1] = T0_NS  # a second ts_init violation: not reported again
@@ -158,7 +159,7 @@ def test_the_whole_journal_checks_run_on_a_journal_and_report_what_is_missing(
 
 
 def test_the_pretty_printer_prints_one_decoded_line_per_record() -> None:
-    stream = build(INST, [record(Kind.BOOK_DELTA, T0_NS, INPUT | LAST, instrument_id=1,
+    stream = build(INST, [record(Kind.BOOK_DELTA, T0_NS, INPUT | LAST, instrument_id=IID,
                                  price_precision=5, action=int(BookAction.ADD),
                                  side=int(OrderSide.BUY), level=3, price=110_001, size=2000,
                                  order_id=7)])

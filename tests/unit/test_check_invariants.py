@@ -15,11 +15,12 @@ from replay.testing.harness import TradingHarness
 from replay.testing.invariants import l3_to_l2_aggregation
 from replay.testing.state import CheckConfig, CheckState, parse_window
 from replay.testing.streams import INPUT, T0_NS, build, record
+from replay.testing.streams import STREAM_INSTRUMENT_ID as IID
 
 INST = Instrument.fx_pair("EUR/USD.SIM", lot_size="1000")
 LAST = int(RecordFlag.LAST)
 BUY, SELL = int(OrderSide.BUY), int(OrderSide.SELL)
-REF = {"client_order_id": 7, "instrument_id": 1, "strategy_id": 3}
+REF = {"client_order_id": 7, "instrument_id": IID, "strategy_id": 3}
 
 
 def order_events(*kinds_and_fields: tuple[int, dict]) -> np.ndarray:
@@ -61,7 +62,7 @@ def test_an_overfill_is_named_by_order_quantity_bounds() -> None:
 
 @pytest.fixture(scope="module")
 def trading_log() -> np.ndarray:
-    quotes = [record(Kind.QUOTE, T0_NS + i, instrument_id=1, price_precision=5,
+    quotes = [record(Kind.QUOTE, T0_NS + i, instrument_id=IID, price_precision=5,
                      bid=110_000 + i, ask=110_002 + i, bid_size=10_000, ask_size=10_000)
               for i in range(6)]
     cmds = [("market", OrderSide.BUY, 2), ("market", OrderSide.SELL, 3), ("reduce", 1)]
@@ -97,7 +98,7 @@ def test_a_balance_that_does_not_reconcile_is_named(trading_log) -> None:
 
 def delta(action: int, side: int, price: int, size: int, order_id: int, last: bool = True,
           ts: int = T0_NS, flags: int = 0) -> np.ndarray:
-    return record(Kind.BOOK_DELTA, ts, INPUT | (LAST if last else 0) | flags, instrument_id=1,
+    return record(Kind.BOOK_DELTA, ts, INPUT | (LAST if last else 0) | flags, instrument_id=IID,
                   price_precision=5, action=action, side=side, level=3, price=price, size=size,
                   order_id=order_id)
 
@@ -169,12 +170,12 @@ def test_l3_levels_that_differ_from_the_aggregated_orders_are_named() -> None:
         rec = decode_raw(data, off)
         state.fold(rec)
     assert l3_to_l2_aggregation(state, rec) is None
-    state.shadow_l3[1].bids[110_000] += 1
+    state.shadow_l3[IID].bids[110_000] += 1
     message = l3_to_l2_aggregation(state, rec)
     assert message is not None and "bids [[110000, 2500]] != aggregated orders [[110000, 2501]]" \
         in message
     state.at_end = True
-    assert "L3Book 1 bids" in l3_to_l2_aggregation(state, rec)
+    assert f"L3Book {IID} bids" in l3_to_l2_aggregation(state, rec)
 
 
 def test_a_record_the_state_cannot_take_is_named_by_state_fold() -> None:
