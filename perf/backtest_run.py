@@ -71,11 +71,15 @@ def process_seconds() -> float:
 
 
 def main() -> None:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--only", choices=("noop", "ema_cross"), help="run one row only")
+    args = p.parse_args()
     rows = []
     root = Path(tempfile.mkdtemp(prefix="ringbus-bt-"))
     try:
         for strategy, n in (("noop", 1_000_000), ("ema_cross", 100_000)):
+            if args.only and strategy != args.only:
+                continue
             quotes = random_walk_quotes(n)
             cold_s, _, _ = one_run(strategy, quotes, root)
             runs = [one_run(strategy, quotes, root) for _ in range(max(1, args.repeats))]
