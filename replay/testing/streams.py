@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import encode, string_records
+from domain.codec import encode, packer, string_records
 from domain.enums import RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
@@ -38,8 +38,10 @@ def setup_records(instrument: Instrument, instrument_id: int = STREAM_INSTRUMENT
 
 
 def record(kind: int, ts_ns: int, flags: int = INPUT, **fields: Any) -> np.ndarray:
-    """Returns one INPUT record of ``kind`` at ``ts_ns`` with the given raw payload fields."""
-    return encode(kind, ts_event=ts_ns, ts_init=ts_ns, flags=flags, **fields)
+    """Returns one INPUT record of ``kind`` at ``ts_ns`` with the given raw payload fields
+    (shape ``(1,)``, writable; fields not given are zero, optional prices NULL)."""
+    data = packer(kind).pack(ts_event=ts_ns, ts_init=ts_ns, flags=flags, **fields)
+    return np.frombuffer(bytearray(data), dtype=RECORD_DTYPE)
 
 
 def stamp(records: np.ndarray, first_seq: int = 1) -> np.ndarray:

@@ -4,7 +4,7 @@ and shrink to small examples; invariants catch streams broken on purpose."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from domain.enums import BookAction, OrderSide, RecordFlag
@@ -153,7 +153,8 @@ def test_shrinking_gives_the_smallest_stream_with_a_partial_cancel() -> None:
         return False
 
     smallest = find(rs.l3_delta_streams(max_events=6), has_partial_cancel,
-                    settings=settings(database=None, max_examples=500))
+                    settings=settings(database=None, max_examples=500,
+                                      phases=[Phase.generate, Phase.shrink]))
     actions = smallest.data.view(KIND_DTYPES[Kind.BOOK_DELTA])["action"].tolist()
     assert actions == [BookAction.ADD, BookAction.CANCEL]
     assert len(format_stream(smallest.records).splitlines()) == 4
