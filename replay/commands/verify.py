@@ -1,4 +1,10 @@
-"""``ringbus verify JOURNAL``: exit 0 clean (or a crashed last run), 1 corrupt, 2 unreadable."""
+"""``ringbus verify JOURNAL [--reexecute]``: exit 0 clean (or a crashed last run), 1 corrupt or
+(with ``--reexecute``) a divergence, 2 unreadable or bad usage.
+
+``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
+records and compares every record it produces with the journal's; the strategies named in the
+manifest are imported from the user's installed code (a journal never carries code).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,30 @@ EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
+    parser.add_argument("--reexecute", action="store_true",
+                        help="also re-execute the INPUT records and compare every record")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
-    """Returns the further checks the options ask for (the hook for re-execution); none yet."""
-    return ()
+    """Returns the further checks the options ask for: re-execution with ``--reexecute``.
+
+    The re-execution's result is kept on ``args.reexecution`` for the report."""
+    args.reexecution = None
+    if not getattr(args, "reexecute", False):
+        return ()
+    from journal.verify import Finding
+    from replay.reexecute import reexecute
+
+    def check(journal: Any, result: Any) -> list[Any]:
+        outcome = reexecute(journal)
+        args.reexecution = outcome
+        if outcome.ok:
+            return []
+        return [Finding((outcome.seq, outcome.seq), f"re-execution diverges: {outcome.why}",
+                        str(result.path))]
+
+    return (check,)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,9 +49,17 @@ def run(args: argparse.Namespace) -> int:
 
     from journal.verify import verify_journal
 
-    result = verify_journal(args.journal, checks=extra_checks(args))
+    try:
+        result = verify_journal(args.journal, checks=extra_checks(args))
+    except ValueError as exc:  # a manifest this build cannot re-execute (names refused...)
+        sys.stderr.write(f"ringbus verify: error: {exc}\n")
+        return 2
+    outcome = getattr(args, "reexecution", None)
     if args.json:
-        print(json.dumps(result.to_dict(), sort_keys=True))
+        doc = result.to_dict()
+        if outcome is not None:
+            doc["reexecution"] = outcome.to_dict()
+        print(json.dumps(doc, sort_keys=True))
         return EXIT_CODES[result.status.value]
     out = sys.stdout if result.status.value in ("CLEAN", "CRASHED_RUN") else sys.stderr
     if result.status.value == "UNREADABLE":
@@ -41,4 +73,6 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  run {result.open_run} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
+    if outcome is not None:
+        out.write(outcome.format() + "\n")
     return EXIT_CODES[result.status.value]

@@ -1,0 +1,93 @@
+"""``ringbus replay JOURNAL [--to-seq N | --to-time ISO8601]``: the state after a record.
+
+Exit codes: 0 printed; 1 the journal is corrupt before the target (the seq range is named);
+2 bad usage, a journal that cannot be opened, a target outside the journal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+_FRACTION = re.compile(r"^(?P<head>[^.]*T\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?(?P<tz>.*)$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("journal", help="journal directory")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--to-seq", type=int, metavar="N", help="state after record N")
+    where.add_argument("--to-time", metavar="ISO8601", help="state after the last record whose "
+                       "ts_init <= this time (nanoseconds accepted; UTC when no offset)")
+    parser.add_argument("--no-snapshots", action="store_true",
+                        help="fold from the run's first record, ignoring stored snapshots")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def parse_iso_ns(text: str) -> int:
+    """Returns ns since the epoch of an ISO 8601 time with up to 9 fraction digits (UTC when
+    it has no offset); raises ValueError naming the text."""
+    m = _FRACTION.match(text.strip())
+    if m is None:
+        raise ValueError(f"--to-time: not an ISO 8601 time (YYYY-MM-DDTHH:MM:SS[.fffffffff]"
+                         f"[Z|+HH:MM]), got {text!r}")
+    frac = (m["frac"] or "").ljust(9, "0")
+    try:
+        stamp = datetime.fromisoformat(m["head"] + (m["tz"] or ""))
+    except ValueError:
+        raise ValueError(f"--to-time: not an ISO 8601 time, got {text!r}") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    seconds = int((stamp - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    return seconds * 1_000_000_000 + int(frac)
+
+
+def guarded(name: str, body: Callable[[], int]) -> int:
+    """Runs a command body, mapping errors to exit codes: corruption 1, bad input 2."""
+    import sys
+
+    from journal.errors import CorruptionError, JournalError
+
+    try:
+        return body()
+    except CorruptionError as exc:
+        sys.stderr.write(f"ringbus {name}: corrupt journal {exc.path}: seq {exc.seq_range[0]}.."
+                         f"{exc.seq_range[1]}: {exc.reason}; nothing at or after it was applied\n")
+        return 1
+    except (JournalError, ValueError, OSError) as exc:
+        sys.stderr.write(f"ringbus {name}: error: {exc}\n")
+        return 2
+
+
+def emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
+    import json
+
+    print(json.dumps(doc, sort_keys=True) if args.json else text)
+
+
+def run(args: argparse.Namespace) -> int:
+    def body() -> int:
+        from journal.reader import JournalReader
+        from journal.store import Journal
+        from replay.rebuild import ReplayError, rebuild
+        from replay.state_report import format_report, state_report
+
+        with Journal.open(args.journal) as journal:
+            target = args.to_seq
+            if args.to_time is not None:
+                ts = parse_iso_ns(args.to_time)
+                reader = JournalReader(journal)
+                after = reader.seq_at_or_after_ts(ts + 1)
+                target = (after - 1) if after is not None else reader.last_seq()
+                if target < 1:
+                    raise ReplayError(f"--to-time {args.to_time}: no record of {args.journal} has "
+                                      f"ts_init <= {ts}")
+            rebuilt = rebuild(journal, target, use_snapshots=not args.no_snapshots)
+            report = state_report(rebuilt.kernel, rebuilt.seq, rebuilt.ts_init)
+        report["snapshot_seq"] = rebuilt.snapshot_seq or None
+        emit(args, report, format_report(report))
+        return 0
+
+    return guarded("replay", body)

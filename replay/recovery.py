@@ -1,0 +1,206 @@
+"""Crash recovery is startup: a node started on a journal whose last run has no end recovers it.
+
+Design contract:
+- :func:`plan_recovery` reads the journal the node's writer opened: nothing to recover when it
+  is empty or its last run ended (CLEAN); otherwise the crashed run, the root of its lineage
+  (runs that continue crashed runs), its manifest (which must have the node's config hash and
+  seed: the same command) and the newest node snapshot at or below the end;
+- the node then builds its kernel as usual but with a :class:`RecoveringJournal` in place of the
+  writer: from the snapshot (full kernel, ``all`` scope, checked against the hash stored with
+  it) or from the lineage's first record, it re-executes the same data in a verifying mode:
+  every record it produces at a journaled seq must equal the journal's and is not appended;
+  RUN_RECOVERED / continuation RUN_STARTED pairs of earlier recoveries are re-published where
+  the journal has them; once the journal is verified to its end (possibly mid-cascade, whose
+  remaining records are appended), RUN_RECOVERED (crashed run, its last seq, the snapshot seq,
+  the recovered state hash) and a continuation RUN_STARTED (parent = the crashed run, the same
+  manifest string) are appended, and the run goes on appending from the next seq;
+- the data source resumes where the snapshot was taken (``inputs`` published) and the inputs up
+  to the journal's end are verified like every other record, so appending starts at the first
+  input not journaled;
+- :class:`Snapshotter` takes node snapshots (kernel snapshot + resume point) every
+  ``every_records`` records or ``every_ns`` of ts_init, after a committed publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import attrs
+import numpy as np
+
+from domain.codec import as_kind, encode
+from domain.enums import RecordFlag
+from domain.kinds import Kind
+from engines.kernel import Kernel
+from journal.reader import JournalReader
+from journal.runs import RunEndState, RunInfo, RunManifest, run_markers, scan_runs
+from journal.snapshots import read_snapshot
+from journal.store import Journal
+from replay.rebuild import ReplayError
+from replay.verifying import VerifyingJournal
+
+INPUT = int(RecordFlag.INPUT)
+SNAPSHOT_FORMAT = "ringbus.node/1"
+
+
+class RecoveryError(ReplayError):
+    """A journal cannot be recovered by this node (another config, a snapshot that does not fit)."""
+
+
+@attrs.frozen
+class RecoveryPlan:
+    """What a node recovers: see :func:`plan_recovery`."""
+
+    crashed: RunInfo
+    root: RunInfo
+    last_seq: int
+    manifest_id: int
+    snapshot: tuple[int, dict[str, Any], dict[str, np.ndarray]] | None
+    old_markers: tuple[int, ...]  # seqs of earlier RUN_RECOVERED records in the lineage
+
+    @property
+    def snapshot_seq(self) -> int:
+        return self.snapshot[0] if self.snapshot is not None else 0
+
+
+def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | None:
+    """Returns what to recover, or None when the journal is empty or its last run ended."""
+    runs = scan_runs(journal)
+    if not runs or runs[-1].end_state in (RunEndState.CLEAN, RunEndState.RECOVERED):
+        return None
+    crashed = runs[-1]
+    i = len(runs) - 1
+    while i > 0 and runs[i].parent_run_id == runs[i - 1].run_id \
+            and runs[i - 1].end_state == RunEndState.RECOVERED:
+        i -= 1
+    root = runs[i]
+    known = root.manifest
+    if known is None or (known.config_hash, known.seed) != (manifest.config_hash, manifest.seed):
+        have = "no readable manifest" if known is None else \
+            f"config hash {known.config_hash:016x} and seed {known.seed}"
+        raise RecoveryError(
+            f"{journal.path}: crashed run {crashed.run_id:016x} (seq {root.first_seq}.."
+            f"{crashed.last_seq}) was started with {have}; this node has config hash "
+            f"{manifest.config_hash:016x} and seed {manifest.seed}: recover it with the same "
+            "command, or use another --journal")
+    reader = JournalReader(journal)
+    last = reader.last_seq()
+    start = as_kind(reader.record(root.first_seq), Kind.RUN_STARTED)[0]
+    snap = read_snapshot(journal, last)
+    if snap is not None and (snap[0] < root.first_seq or snap[1].get("format") != SNAPSHOT_FORMAT):
+        snap = None
+    markers = run_markers(journal)
+    old = markers["seq"][(markers["kind"] == Kind.RUN_RECOVERED) & (markers["seq"] > root.first_seq)]
+    floor = snap[0] if snap is not None else 0
+    return RecoveryPlan(crashed, root, last, int(start["manifest_id"]), snap,
+                        tuple(int(s) for s in old.tolist() if s > floor))
+
+
+class RecoveringJournal(VerifyingJournal):
+    """The verifying journal of a recovering node (see the module contract)."""
+
+    def __init__(self, plan: RecoveryPlan, reader: JournalReader, writer: Any,
+                 manifest: RunManifest, start_seq: int) -> None:
+        super().__init__(reader, plan.last_seq, writer=writer, on_caught_up=self._mark,
+                         start_seq=start_seq)
+        self.plan = plan
+        self.manifest = manifest
+        self.kernel: Kernel | None = None
+        self.run_id = plan.crashed.run_id
+        self.run_first_seq = plan.crashed.first_seq
+        self.recovered_hash = 0
+        self._old = list(plan.old_markers)
+
+    def flush(self) -> int:
+        kernel = self.kernel
+        while self._old and kernel is not None and kernel.last_seq + 1 == self._old[0]:
+            seq = self._old.pop(0)
+            kernel.publish(self.reader.records_between(seq, seq + 1))
+        return super().flush()
+
+    def _mark(self) -> None:
+        kernel = self.kernel
+        if kernel is None:
+            raise RecoveryError("RecoveringJournal.kernel must be set before publishing")
+        self.recovered_hash = kernel.state_hash()
+        ts = kernel.ctx.now_ns
+        crashed = self.plan.crashed.run_id
+        cont = RunManifest(config=self.manifest.config, seed=self.manifest.seed,
+                           parent_run_id=crashed)
+        start = cont.to_records(self.plan.manifest_id)[:1]
+        start["ts_event"] = start["ts_init"] = ts
+        start["flags"] = INPUT
+        marker = encode(Kind.RUN_RECOVERED, ts_event=ts, ts_init=ts, flags=INPUT,
+                        crashed_run_id=crashed, last_seq=self.plan.last_seq,
+                        snapshot_seq=self.plan.snapshot_seq, state_hash=self.recovered_hash)
+        first, _ = kernel.publish(np.concatenate([marker, start]))
+        self.run_id, self.run_first_seq = cont.run_id, first + 1
+
+
+def skip_inputs(chunks: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
+    """Yields ``chunks`` without their first ``n`` records (where a snapshot resumes)."""
+    for chunk in chunks:
+        if n >= len(chunk):
+            n -= len(chunk)
+            continue
+        yield chunk[n:] if n else chunk
+        n = 0
+
+
+@attrs.define
+class Snapshotter:
+    """Writes node snapshots into the journal; call it after every publish (the loop's
+    ``on_publish``) with the number of data inputs published so far."""
+
+    kernel: Kernel
+    writer: Any
+    lineage_first_seq: int
+    every_records: int = 0
+    every_ns: int = 0
+    ready: Callable[[], bool] = lambda: True
+    last_seq: int = 0
+    last_ts: int = 0
+    taken: list[int] = attrs.Factory(list)
+
+    def __call__(self, n_inputs: int) -> None:
+        kernel = self.kernel
+        seq, ts = kernel.last_seq, kernel.ctx.now_ns
+        if not self.last_seq:
+            self.last_seq, self.last_ts = seq, ts
+            return
+        due = (self.every_records and seq - self.last_seq >= self.every_records) or \
+            (self.every_ns and ts - self.last_ts >= self.every_ns)
+        if due and self.ready():
+            self.take(n_inputs)
+
+    def take(self, n_inputs: int) -> int:
+        """Commits the journal and stores a snapshot at the last seq; returns that seq."""
+        kernel = self.kernel
+        seq = kernel.last_seq
+        self.writer.commit()
+        kdoc, arrays = kernel.snapshot()
+        doc = {"format": SNAPSHOT_FORMAT, "kernel": kdoc, "node": {
+            "inputs": n_inputs, "lineage_first_seq": self.lineage_first_seq,
+            "state_hash_all": f"{kernel.state_hash('all'):016x}"}}
+        self.writer.write_snapshot(seq, doc, arrays)
+        self.last_seq, self.last_ts = seq, kernel.ctx.now_ns
+        self.taken.append(seq)
+        return seq
+
+
+def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> int:
+    """Restores a kernel (built with ``first_seq = snapshot seq + 1`` and the run's components)
+    from the plan's snapshot and checks it; returns the number of data inputs to skip."""
+    from replay.rebuild import refill
+
+    assert plan.snapshot is not None
+    seq, doc, arrays = plan.snapshot
+    kernel.restore(doc["kernel"], arrays)
+    want = doc["node"]["state_hash_all"]
+    got = f"{kernel.state_hash('all'):016x}"
+    if got != want:
+        raise RecoveryError(f"{reader.journal.path}: snapshot at seq {seq} restores to state hash "
+                            f"{got}, it was taken at {want}")
+    refill(kernel, reader, plan.root.first_seq, seq)
+    return int(doc["node"]["inputs"])
