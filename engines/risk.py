@@ -167,18 +167,17 @@ class RiskEngine(Reactor):
                 reason = self._check_balance(inst, order, px, client.account_id, ctx)
             if reason is not None:
                 return reason
-        n_live = sum(
-            1 for o in cache.orders(instrument_id=cmd.instrument_id)
-            if o.is_open or o.status == OrderStatus.SUBMITTED
-        )
-        n_unapplied = sum(  # forwarded, but the cache has not applied ORDER_SUBMITTED yet
-            1 for coid, (iid, _, _) in self._inflight.items()
-            if iid == cmd.instrument_id and cache.order(coid).status == OrderStatus.INITIALIZED
-        )
-        n_open = n_live + extra_open + n_unapplied
-        return rc.check_open_orders(inst, cfg, n_open) or rc.check_rate(
-            cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns
-        )
+        if cfg.max_open_orders is not None:
+            # Counted only when limited: O(orders not closed), never O(orders ever seen).
+            n_live = len(cache.live_orders(cmd.instrument_id))
+            n_unapplied = sum(  # forwarded, but the cache has not applied ORDER_SUBMITTED yet
+                1 for coid, (iid, _, _) in self._inflight.items()
+                if iid == cmd.instrument_id and cache.order(coid).status == OrderStatus.INITIALIZED
+            )
+            reason = rc.check_open_orders(inst, cfg, n_live + extra_open + n_unapplied)
+            if reason is not None:
+                return reason
+        return rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
 
     def _position_signed(self, cmd: Any, ctx: KernelContext) -> int:
         pos = self.execution.position(self.execution.resolve_position_id(ctx, cmd))
