@@ -189,17 +189,31 @@ class Cache(Reducer):
         """Returns orders in log order, filtered by strategy, instrument and open / closed."""
         t = self.trading
         ids: Any = t.orders
-        if strategy_id is not None:
+        if open_only:
+            ids = t.orders_open  # every order not closed, in initialization (log) order
+        elif strategy_id is not None:
             ids = t.orders_by_strategy.get(strategy_id, {})
+        elif instrument_id is not None:
+            ids = t.orders_by_instrument.get(instrument_id, {})
         out = []
         for coid in ids:
             o = t.orders[coid]
             if instrument_id is not None and o.instrument_id != instrument_id:
                 continue
+            if strategy_id is not None and o.strategy_id != strategy_id:
+                continue
             if (open_only and not o.is_open) or (closed_only and not o.is_closed):
                 continue
             out.append(o)
         return out
+
+    def live_orders(self, instrument_id: int) -> list[Order]:
+        """Returns the instrument's orders that are submitted or open (O(orders not closed))."""
+        from domain.order_fsm import OrderStatus  # noqa: PLC0415
+
+        t = self.trading
+        return [o for coid in t.orders_open if (o := t.orders[coid]).instrument_id == instrument_id
+                and (o.is_open or o.status == OrderStatus.SUBMITTED)]
 
     def orders_for_venue(self, venue: str) -> list[Order]:
         """Returns the orders on instruments of ``venue`` (the part after the dot), in log order."""

@@ -102,8 +102,15 @@ class KernelContext:
         Header defaults: ts_event = ts_init = now_ns, cause = current_seq, flags = 0.
         """
         outbox = self._require_outbox()
-        data = self.pack(kind, source_id, **raw_fields)
-        outbox.emit_one(np.frombuffer(data, dtype=RECORD_DTYPE))
+        raw_fields.setdefault("ts_event", self.now_ns)
+        raw_fields.setdefault("ts_init", self.now_ns)
+        raw_fields.setdefault("cause", self.current_seq)
+        data = packer(kind).pack(source=source_id, **raw_fields)
+        emit_bytes = getattr(outbox, "emit_bytes", None)
+        if emit_bytes is not None:
+            emit_bytes(data)
+        else:
+            outbox.emit_one(np.frombuffer(data, dtype=RECORD_DTYPE))
 
     def emit_records(self, records: np.ndarray) -> None:
         """Emits ready-made records (RECORD_DTYPE-sized); they are copied when published."""

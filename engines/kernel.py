@@ -14,6 +14,10 @@ Design contract:
 - ``publish_one`` is the one-at-a-time path: the record is written into its ring slot, the
   journal and the fused consumer run on it directly, and only when something was emitted does
   the general drain take over;
+- ``journal_lag=N`` (opt-in, for runs where no record leaves the process, e.g. backtests with
+  durability ``none``) lets the journal take records in runs of up to N instead of one by one;
+  it then runs beside the fused consumer rather than before it (same records, same order);
+  :meth:`Kernel.sync_journal` (called by ``stop``) catches it up;
 - everything runs on the calling thread; a handler that raises propagates out of ``publish*``
   and the kernel is then faulted (crash-only): the journal keeps what it committed;
 - ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
@@ -35,13 +39,13 @@ import numpy as np
 from domain.strings import StringTable
 from engines.component import Component, Reducer
 from engines.context import KernelContext
+from engines.emit_buffer import EmitBuffer
 from engines.kernel_consumer import KernelConsumer
 from engines.kernel_snapshot import restore_kernel, snapshot_kernel
 from engines.scheduler import Scheduler
 from engines.stage import Stage
 from ringbus.drain_loop import DrainLoop
 from ringbus.graph import ConsumerGraph
-from ringbus.outbox import Outbox
 from ringbus.ring import Ring
 
 STAGES = ("state", "engines", "strategies")
@@ -61,9 +65,15 @@ class Kernel:
         journal: Any = None,
         mode: str = "execute",
         first_seq: int = 1,
+        journal_lag: int = 0,
     ) -> None:
         if mode not in ("execute", "rebuild"):
             raise KernelError(f"mode must be 'execute' or 'rebuild', got {mode!r}")
+        if not 0 <= journal_lag <= capacity // 2:
+            raise KernelError(
+                f"journal_lag must be in 0..capacity // 2 = {capacity // 2}, got {journal_lag}"
+            )
+        self.journal_lag = journal_lag if journal is not None else 0
         self.mode = mode
         self.ring = Ring(capacity, first_seq=first_seq)
         self.journal = journal
@@ -71,7 +81,7 @@ class Kernel:
         self.scheduler = Scheduler()
         # One outbox: records emitted by lifecycle hooks (published by ``publish_setup``) and by
         # handlers (published by the drain after the consumer's batch).
-        self._setup_outbox = Outbox()
+        self._setup_outbox = EmitBuffer()
         self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
         self.stages: dict[str, Stage] = {
             "state": Stage("state", reactors=False),
@@ -85,6 +95,7 @@ class Kernel:
         )
         self._drained_at = -1
         self._fast: tuple[Any, ...] = ()
+        self._journal_consumer: Any = None
         self.components: list[Component] = []
         self._stage_of: dict[str, str] = {}
         self._loop: DrainLoop | None = None
@@ -129,12 +140,16 @@ class Kernel:
         after: list[str] = []
         if self.journal is not None:
             graph.add("journal", self.journal)
-            after = ["journal"]
+            # With a lag the journal is a second leaf (both gate the ring): it takes records in
+            # runs of up to ``journal_lag``; nothing is reordered, only delivered later.
+            after = [] if self.journal_lag else ["journal"]
         graph.add("kernel", self.consumer, after=after, outbox=self.consumer.outbox)
         loop = self._loop = DrainLoop(self.ring, graph)
-        journal_seq = loop.consumer("journal").sequence if self.journal is not None else None
+        journal = loop.consumer("journal") if self.journal is not None else None
+        self._journal_consumer = journal
         self._fast = (
-            self.journal.on_batch if self.journal is not None else None, journal_seq,
+            None if journal is None or self.journal_lag else self.journal.on_batch,
+            journal.sequence if journal is not None else None,
             self.consumer.handle, self._ring_mem, loop.consumer("kernel").sequence,
             self.consumer.outbox,
         )
@@ -168,12 +183,20 @@ class Kernel:
             self.publish_setup()
 
     def stop(self) -> None:
-        """Stops running components in reverse registration order, draining after each."""
+        """Stops running components in reverse registration order, draining after each; then
+        hands the journal every record (see :meth:`sync_journal`)."""
         for comp in reversed(self.components):
             if comp.is_running:
                 comp.stop()
                 self.publish_setup()
                 self._refresh()
+        self.sync_journal()
+
+    def sync_journal(self) -> None:
+        """Hands the journal every published record it has not taken yet (with ``journal_lag``
+        it runs behind by up to that many records; call this before committing it)."""
+        if self._loop is not None and self._journal_consumer is not None:
+            self._journal_consumer.consume()
 
     def dispose(self) -> None:
         """Disposes every component (stopping it first when running), in reverse order."""
@@ -188,12 +211,10 @@ class Kernel:
         outbox = self._setup_outbox
         if self.mode == "rebuild":
             # The journal being rebuilt holds these records already (same registration order).
-            outbox._pending.clear()
+            outbox.take()
             return
-        while len(outbox):
-            pending = outbox._pending
-            records = pending.pop(0)
-            self.publish(records)
+        if outbox._pending:
+            self.publish(outbox.take())
 
     # --- publishing ------------------------------------------------------------------------------
     def publish(self, records: np.ndarray) -> tuple[int, int]:
@@ -240,6 +261,8 @@ class Kernel:
                     idx = off >> 7
                     on_journal(ring.buffer[idx : idx + 1])
                     journal_seq.value = seq
+                elif journal_seq is not None and seq - journal_seq.value >= self.journal_lag:
+                    self._journal_consumer.consume()
                 handle(mem, off)
                 kernel_seq.value = seq
                 if outbox._pending:

@@ -31,7 +31,6 @@ from domain.codec import RecordError
 from engines.context import KernelContext
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids
 from engines.stage import BATCH_MIN, DECODERS, Stage
-from ringbus.outbox import Outbox
 
 _KIND = struct.Struct("<H").unpack_from
 _U4 = struct.Struct("<I").unpack_from
@@ -43,7 +42,7 @@ class KernelConsumer:
     """One ring consumer that runs the kernel's stages per record (see the module contract)."""
 
     def __init__(
-        self, ctx: KernelContext, stages: list[Stage], outbox: Outbox, ring_bytes: memoryview
+        self, ctx: KernelContext, stages: list[Stage], outbox: Any, ring_bytes: memoryview
     ) -> None:
         if not stages or stages[0].reactors:
             raise ValueError("stages must start with the reducer stage ('state')")

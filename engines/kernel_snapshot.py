@@ -34,6 +34,7 @@ class SnapshotError(RuntimeError):
 
 def snapshot_kernel(kernel: Kernel) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Returns ``(doc, arrays)`` of the whole kernel (see the module contract)."""
+    kernel.sync_journal()
     if len(kernel._setup_outbox) or not kernel.loop.is_drained():
         raise SnapshotError(
             f"snapshot at seq {kernel.last_seq}: the ring is not drained or records are pending"

@@ -10,12 +10,15 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
   nobody reacts to, all before the next scheduled record, is published as one batch. The decision
   is vectorised over each chunk's (kind, instrument) pairs and redone when a component's
   subscriptions change (``ctx.reaction_version``);
-- the kernel drains after each publish and flushes the journal after each drain.
+- the kernel drains after each publish and flushes the journal after each drain;
+- ``on_publish(n)``, when given, is called after every publish (the ring drained) with ``n`` =
+  the number of inputs of ``chunks`` published so far: the point where a node may snapshot and
+  from which it resumes the same stream after a crash (skip ``n`` inputs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 import numpy as np
@@ -51,15 +54,29 @@ def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) ->
     return verdict[inverse]
 
 
-def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = None) -> LoopStats:
+def _keys(records: np.ndarray) -> list[int]:
+    return ((records["kind"].astype(np.uint64) << np.uint64(32))
+            | instrument_ids(records).astype(np.uint64)).tolist()
+
+
+def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = None,
+        on_publish: Callable[[int], None] | None = None) -> LoopStats:
     """Publishes every chunk's records through ``kernel``; returns counts of what it did."""
     stats = stats or LoopStats()
+    base = 0  # inputs of earlier chunks, all published
     sched = kernel.scheduler
     next_due = sched.next_due_ns
     ctx = kernel.ctx
     publish_one = kernel.publish_one
     memo: dict[int, bool] = {}
     memo_version = ctx.reaction_version
+
+    def decide(key: int) -> bool:
+        v = memo.get(key)
+        if v is None:
+            v = memo[key] = kernel.reacts_to(key >> 32, key & 0xFFFFFFFF)
+        return v
+
     for chunk in chunks:
         records = chunk if chunk.dtype == RECORD_DTYPE else chunk.view(RECORD_DTYPE)
         records = np.ascontiguousarray(records)
@@ -72,7 +89,10 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
         if ctx.reaction_version != memo_version:
             memo.clear()
             memo_version = ctx.reaction_version
+        # The vectorised verdicts hold until some component's answers change; after that the
+        # rest of the chunk is decided record by record from the (cheap, memoised) answers.
         reacts = reaction_mask(kernel, records, memo).tolist()
+        keys: list[int] = []
         singles = 0
         while i < n:
             t = ts_list[i]
@@ -80,19 +100,25 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
             while due is not None and due <= t:
                 publish_one(sched.pop_due(t))
                 stats.scheduled += 1
+                if on_publish is not None:
+                    on_publish(base + i)
                 due = next_due()
             if ctx.reaction_version != memo_version:
                 memo.clear()
                 memo_version = ctx.reaction_version
-                reacts = [False] * i + reaction_mask(kernel, records[i:], memo).tolist()
-            if reacts[i]:
+                if not keys:
+                    keys = _keys(records)
+                reacts = []
+            if reacts[i] if reacts else decide(keys[i]):
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1
                 i += 1
+                if on_publish is not None:
+                    on_publish(base + i)
                 continue
             j = i + 1
             limit = n if due is None else int(np.searchsorted(ts, due, side="left"))
-            while j < n and j < limit and not reacts[j]:
+            while j < limit and not (reacts[j] if reacts else decide(keys[j])):
                 j += 1
             if j == i + 1:
                 publish_one(mem[i << 7 : (i + 1) << 7])
@@ -101,7 +127,10 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 kernel.publish(records[i:j])
                 stats.batches += 1
             i = j
+            if on_publish is not None:
+                on_publish(base + i)
         stats.one_at_a_time += singles
+        base += n
     return stats
 
 

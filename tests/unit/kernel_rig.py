@@ -58,9 +58,9 @@ class Tape:
 
 
 def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
-          capacity: int = 1 << 14, usd: int = 10_000_000) -> Kernel:
+          capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0) -> Kernel:
     """Returns a started kernel with the instrument and the account published (as inputs)."""
-    kernel = Kernel(capacity=capacity, mode=mode, journal=journal)
+    kernel = Kernel(capacity=capacity, mode=mode, journal=journal, journal_lag=journal_lag)
     register_all(kernel, strategies)
     exchange = kernel.component("exchange-SIM")
     kernel.publish_setup()
