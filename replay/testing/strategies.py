@@ -83,11 +83,16 @@ def time_steps(max_gap_ns: int = 3_600_000_000_000) -> Any:
                      st.integers(1, max_gap_ns // 1_000_000_000).map(lambda s: s * 10**9))
 
 
+def _moves(max_move: int, gap_ticks: int) -> Any:
+    return st.one_of(st.integers(-max_move, max_move), st.integers(-gap_ticks, gap_ticks))
+
+
 def _mid_path(draw: Any, n: int, max_move: int, gap_ticks: int) -> list[int]:
-    moves = draw(st.lists(st.one_of(st.integers(-max_move, max_move),
-                                    st.integers(-gap_ticks, gap_ticks)),
-                          min_size=n, max_size=n))
-    start = draw(st.integers(gap_ticks * n + 10, gap_ticks * n + 1000))
+    moves = draw(st.lists(_moves(max_move, gap_ticks), min_size=n, max_size=n))
+    return _walk(draw(st.integers(0, 1000)) + gap_ticks * n + 10, moves)
+
+
+def _walk(start: int, moves: list[int]) -> list[int]:
     path, mid = [], start
     for m in moves:
         mid = max(2, mid + m)
@@ -98,21 +103,24 @@ def _mid_path(draw: Any, n: int, max_move: int, gap_ticks: int) -> list[int]:
 @st.composite
 def quote_streams(draw: Any, instrument: Instrument | None = None, min_size: int = 1,
                   max_size: int = 30, max_move_ticks: int = 3, gap_ticks: int = 40) -> Stream:
-    """Draws a QUOTE stream: bid < ask on the tick grid, bounded moves, occasional gaps."""
+    """Draws a QUOTE stream: bid < ask on the tick grid, bounded moves, occasional gaps.
+
+    Each quote is one step (mid move in ticks, time step, spread in ticks, bid and ask size in
+    lots), so a shrunk stream is a few quotes with small moves."""
     inst = instrument if instrument is not None else draw(instruments())
-    n = draw(st.integers(min_size, max_size))
     tick, lot = inst.tick_size.raw, inst.lot_size.raw
-    mids = _mid_path(draw, n, max_move_ticks, gap_ticks)
+    step = st.tuples(_moves(max_move_ticks, gap_ticks), time_steps(), st.integers(1, 4),
+                     st.integers(1, 50), st.integers(1, 50))
+    steps = draw(st.lists(step, min_size=min_size, max_size=max_size))
+    mids = _walk(draw(st.integers(0, 1000)) + gap_ticks * len(steps) + 10, [s[0] for s in steps])
     body, ts = [], T0_NS
-    for mid in mids:
-        ts += draw(time_steps())
-        spread = draw(st.integers(1, 4))
+    for mid, (_, dt, spread, bid_lots, ask_lots) in zip(mids, steps, strict=True):
+        ts += dt
         bid_ticks = max(1, mid - spread // 2)
-        size = draw(st.tuples(st.integers(1, 50), st.integers(1, 50)))
         body.append(record(Kind.QUOTE, ts, instrument_id=IID, price_precision=inst.price_precision,
                            size_precision=inst.size_precision, bid=bid_ticks * tick,
-                           ask=(bid_ticks + spread) * tick, bid_size=size[0] * lot,
-                           ask_size=size[1] * lot))
+                           ask=(bid_ticks + spread) * tick, bid_size=bid_lots * lot,
+                           ask_size=ask_lots * lot))
     return build(inst, body)
 
 
@@ -121,16 +129,17 @@ def trade_streams(draw: Any, instrument: Instrument | None = None, min_size: int
                   max_size: int = 30, max_move_ticks: int = 3, gap_ticks: int = 40) -> Stream:
     """Draws a TRADE stream: prices on the grid with bounded moves, trade ids 1, 2, ..."""
     inst = instrument if instrument is not None else draw(instruments())
-    n = draw(st.integers(min_size, max_size))
     tick, lot = inst.tick_size.raw, inst.lot_size.raw
+    sides = st.sampled_from((AggressorSide.BUYER, AggressorSide.SELLER))
+    step = st.tuples(_moves(max_move_ticks, gap_ticks), time_steps(), sides, st.integers(1, 20))
+    steps = draw(st.lists(step, min_size=min_size, max_size=max_size))
+    mids = _walk(draw(st.integers(0, 1000)) + gap_ticks * len(steps) + 10, [s[0] for s in steps])
     body, ts = [], T0_NS
-    for i, mid in enumerate(_mid_path(draw, n, max_move_ticks, gap_ticks)):
-        ts += draw(time_steps())
-        side = draw(st.sampled_from((AggressorSide.BUYER, AggressorSide.SELLER)))
+    for i, (mid, (_, dt, side, lots)) in enumerate(zip(mids, steps, strict=True)):
+        ts += dt
         body.append(record(Kind.TRADE, ts, instrument_id=IID, price_precision=inst.price_precision,
                            size_precision=inst.size_precision, aggressor_side=int(side),
-                           price=mid * tick, size=draw(st.integers(1, 20)) * lot,
-                           trade_id=i + 1))
+                           price=mid * tick, size=lots * lot, trade_id=i + 1))
     return build(inst, body)
 
 
