@@ -78,11 +78,14 @@ def manifest_config(manifest: RunManifest) -> BacktestConfig:
     return config_from_dict(doc, where=f"manifest of run {manifest.run_id:016x}")
 
 
-def setup_symbols(reader: JournalReader, first_seq: int) -> dict[int, str]:
-    """Returns instrument id -> symbol of the INSTRUMENT records at the start of a run."""
+def setup_symbols(reader: JournalReader, first_seq: int, to_seq: int | None = None
+                  ) -> dict[int, str]:
+    """Returns instrument id -> symbol of the INSTRUMENT records at the start of a run (its
+    first ``SETUP_SCAN`` records, and none after ``to_seq``)."""
     table = StringTable()
     out: dict[int, str] = {}
-    for batch in reader.batches(first_seq, first_seq + SETUP_SCAN - 1):
+    top = first_seq + SETUP_SCAN - 1 if to_seq is None else min(to_seq, first_seq + SETUP_SCAN - 1)
+    for batch in reader.batches(first_seq, top):
         kinds = batch["kind"]
         for i in np.flatnonzero((kinds == Kind.STRING) | (kinds == Kind.INSTRUMENT)).tolist():
             rec = batch[i : i + 1]
@@ -94,21 +97,23 @@ def setup_symbols(reader: JournalReader, first_seq: int) -> dict[int, str]:
     return out
 
 
-def run_venues(reader: JournalReader, info: Lineage, config: BacktestConfig) -> list[VenueConfig]:
+def run_venues(reader: JournalReader, info: Lineage, config: BacktestConfig,
+               to_seq: int | None = None) -> list[VenueConfig]:
     """Returns the venues of the run, resolved as the node did (from its instruments)."""
-    names = [s.rpartition(".")[2] for s in setup_symbols(reader, info.first_seq).values()]
+    names = [s.rpartition(".")[2] for s in setup_symbols(reader, info.first_seq, to_seq).values()]
     return resolve_venues(config.venues, names or [config.venues[0].name])
 
 
 def state_kernel(reader: JournalReader, info: Lineage, first_seq: int,
-                 capacity: int = 1 << 16) -> Kernel:
-    """Returns a rebuild kernel with the run's state components, positioned before ``first_seq``."""
+                 capacity: int = 1 << 16, to_seq: int | None = None) -> Kernel:
+    """Returns a rebuild kernel with the run's state components, positioned before ``first_seq``
+    (``to_seq``: the setup records are not read past it)."""
     kernel = Kernel(capacity=capacity, mode="rebuild", first_seq=first_seq)
     if info.manifest is None:
         kernel.register(BacktestCache())
     else:
         config = manifest_config(info.manifest)
-        venues = run_venues(reader, info, config)
+        venues = run_venues(reader, info, config, to_seq)
         register_state(kernel, venues[0], config.equity_interval_ns)
     return kernel
 
@@ -172,11 +177,11 @@ def rebuild(journal: Journal, to_seq: int | None = None, use_snapshots: bool = T
     snap_seq = 0
     if snap is not None and snap[0] >= start:
         snap_seq, doc, arrays = snap
-        kernel = state_kernel(reader, info, snap_seq + 1, capacity)
+        kernel = state_kernel(reader, info, snap_seq + 1, capacity, target)
         restore_state(kernel, doc, arrays)
         refill(kernel, reader, start, snap_seq)
     else:
-        kernel = state_kernel(reader, info, start, capacity)
+        kernel = state_kernel(reader, info, start, capacity, target)
         kernel.publish_setup()  # rebuild mode: drops registration's records (in the log already)
     apply_records(kernel, reader, kernel.last_seq + 1, target)
     rec = reader.record(target)
