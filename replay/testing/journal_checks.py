@@ -7,9 +7,10 @@ Each returns None when the invariant holds, else ``(seq, message)``.
   k, snapshotted with ``Cache.snapshot()``, restored into a fresh cache, and both are folded to
   n; their digests must agree. The k are the journal's stored snapshot seqs (at most three), or
   n/3 and 2n/3.
-- ``reexecution``: re-executing the INPUT records regenerates every other record. It needs
-  ``replay.reexecute`` (the replay engineer's module); without it the check raises
-  :class:`JournalCheckUnavailable`, which ``check`` reports as skipped, not as a pass.
+- ``reexecution``: re-executing the INPUT records regenerates every other record
+  (:func:`replay.reexecute.reexecute_check`: a kernel built from the run's manifest). A journal
+  saved from a stream names no kernel: the check raises :class:`JournalCheckUnavailable`,
+  which ``check`` reports as skipped, not as a pass.
 """
 
 from __future__ import annotations
@@ -75,18 +76,28 @@ def snapshot_tail(path: str | Path, config: CheckConfig | None = None,
 def reexecution(path: str | Path, config: CheckConfig | None = None) -> tuple[int, str] | None:
     """Re-executing the INPUT records regenerates every other record exactly."""
     try:
-        from replay import reexecute  # type: ignore[attr-defined]
+        from replay.reexecute import reexecute_check
     except ImportError:
         raise JournalCheckUnavailable(
-            "reexecution needs replay.reexecute, which is not installed yet") from None
-    fn = getattr(reexecute, "reexecute_check", None) or getattr(reexecute, "check", None)
-    if fn is None:
-        raise JournalCheckUnavailable("replay.reexecute has no reexecute_check(path)")
-    outcome = fn(path)
-    if getattr(outcome, "ok", True):
+            "reexecution needs replay.reexecute, which is not installed") from None
+    if _saved_stream(path):
+        raise JournalCheckUnavailable(
+            "the journal is a saved stream (replay.testing.journal_io): it names no kernel to "
+            "re-execute")
+    outcome = reexecute_check(path)
+    if outcome.ok:
         return None
-    seq = int(getattr(outcome, "first_divergence", 0) or getattr(outcome, "seq", 0) or 0)
-    return seq, f"seq {seq}: re-execution diverges from the journal: {outcome}"
+    return outcome.seq, f"seq {outcome.seq}: re-execution diverges from the journal: {outcome}"
+
+
+def _saved_stream(path: str | Path) -> bool:
+    from journal.runs import scan_runs
+    from journal.store import Journal
+
+    with Journal.open(path) as journal:
+        runs = scan_runs(journal)
+    return bool(runs) and all(r.manifest is not None and
+                              r.manifest.config.get("source") == "replay.testing" for r in runs)
 
 
 JOURNAL_CHECKS = {"snapshot_tail": snapshot_tail, "reexecution": reexecution}

@@ -14,7 +14,7 @@ from domain.enums import BookAction, OrderSide, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from replay.testing.check import Checker, check
-from replay.testing.invariants import InvariantSpecError, invariant, resolve
+from replay.testing.invariants import BUILTINS, InvariantSpecError, invariant, resolve
 from replay.testing.journal_io import write_journal
 from replay.testing.pretty import format_stream
 from replay.testing.streams import INPUT, T0_NS, build, concat, record, setup_records
@@ -146,16 +146,32 @@ def test_corruption_stops_the_check_at_the_corrupted_range(tmp_path: Path) -> No
     assert str(path) in result.corruption["file"]
 
 
-def test_the_whole_journal_checks_run_on_a_journal_and_report_what_is_missing(
+def test_a_saved_stream_passes_snapshot_tail_and_skips_reexecution_saying_why(
         tmp_path: Path) -> None:
     path = write_journal(build(INST, quotes(50)), tmp_path / "j")
     result = check(path, ["builtin:snapshot_tail", "builtin:reexecution"])
     assert result.invariants == ["snapshot_tail", "reexecution"]
-    assert result.ok
-    try:
-        import replay.reexecute  # noqa: F401
-    except ImportError:
-        assert result.skipped and result.skipped[0].startswith("reexecution:")
+    assert result.ok and result.skipped[0].startswith("reexecution: the journal is a saved stream")
+
+
+def test_a_backtest_journal_passes_every_invariant_snapshot_tail_and_reexecution(
+        tmp_path: Path) -> None:
+    from replay.backtest import BacktestNode
+    from replay.backtest_data import DataSource
+    from replay.config import BacktestConfig, StrategyConfig
+
+    body = [record(Kind.QUOTE, T0_NS + i * 10**9, instrument_id=IID, price_precision=5,
+                   bid=110_000 + (i * 7) % 13, ask=110_002 + (i * 7) % 13, bid_size=10**6,
+                   ask_size=10**6) for i in range(300)]
+    data = DataSource.from_records(INST, [build(INST, body).data])
+    config = BacktestConfig(strategies=[StrategyConfig("ema_cross", {"fast": 3, "slow": 8,
+                                                                     "trade_size": 10_000})],
+                            journal=str(tmp_path / "bt"))
+    run = BacktestNode(config, data=[data]).run()
+    assert run.result.summary["n_fills"] > 0
+    result = check(run.journal, [*BUILTINS, "builtin:snapshot_tail", "builtin:reexecution"])
+    assert result.ok and not result.skipped, result.to_dict()
+    assert result.last_seq == run.last_seq
 
 
 def test_the_pretty_printer_prints_one_decoded_line_per_record() -> None:
