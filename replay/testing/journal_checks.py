@@ -96,8 +96,10 @@ def _saved_stream(path: str | Path) -> bool:
 
     with Journal.open(path) as journal:
         runs = scan_runs(journal)
-    return bool(runs) and all(r.manifest is not None and
-                              r.manifest.config.get("source") == "replay.testing" for r in runs)
+    from replay.testing.journal_io import SAVED_STREAM_KEY
+
+    return bool(runs) and all(r.manifest is not None and SAVED_STREAM_KEY in r.manifest.config
+                              for r in runs)
 
 
 JOURNAL_CHECKS = {"snapshot_tail": snapshot_tail, "reexecution": reexecution}

@@ -1,6 +1,7 @@
 """Saving a stream (a hypothesis counterexample, a generated day) as a real LMDB journal.
 
-Contract: the journal holds one run: RUN_STARTED + its manifest (STRING records), the stream's
+Contract: the journal holds one run: RUN_STARTED + its manifest (STRING records; its config is
+``config`` — backtest settings, default none — plus the saved-stream marker), the stream's
 records renumbered from seq 2 + the manifest's parts, then RUN_ENDED (reason CLEAN, state hash
 0: a saved stream carries no run state). ``ts_init`` of the run records is the stream's first
 and last. The journal opens with ``ringbus inspect`` / ``verify`` / ``check`` (and ``replay`` /
@@ -21,19 +22,24 @@ from journal.runs import RunManifest
 from replay.testing.streams import T0_NS, concat, stamp
 
 INPUT = int(RecordFlag.INPUT)
+#: The manifest key that marks a saved stream (``python_*`` keys are not backtest settings:
+#: ``ringbus replay`` reads the rest of the config as a default backtest config).
+SAVED_STREAM_KEY = "python_saved_stream"
 
 
 def write_journal(stream: Any, path: str | Path, *, seed: int = 0,
                   config: dict[str, Any] | None = None, durability: str = "none") -> Path:
     """Writes ``stream`` (a ``Stream`` or a record array) as a one-run journal at ``path``
-    (a new directory); returns the path. Raises ValueError if ``path`` holds a journal."""
+    (a new directory); returns the path. ``config`` holds backtest settings for ``ringbus
+    replay`` (e.g. ``{"venues": [...]}``). Raises ValueError if ``path`` holds a journal."""
     from journal.writer import JournalWriter
 
     path = Path(path)
     if (path / "data.mdb").exists():
         raise ValueError(f"{path}: a journal exists there; write_journal makes a new one")
     records = np.ascontiguousarray(getattr(stream, "records", stream)).view(RECORD_DTYPE)
-    manifest = RunManifest(config={"source": "replay.testing", **(config or {})}, seed=seed)
+    manifest = RunManifest(config={**(config or {}), SAVED_STREAM_KEY: "replay.testing"},
+                           seed=seed)
     strings = records[records["kind"] == Kind.STRING]
     used = as_kind(strings, Kind.STRING)["string_id"] if len(strings) else np.zeros(1, np.uint32)
     manifest_id = int(used.max()) + 1

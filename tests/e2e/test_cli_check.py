@@ -155,7 +155,7 @@ def test_corruption_exits_1_naming_the_seq_range(tmp_path: Path) -> None:
     assert "CORRUPT seq " in r.stderr and "nothing from there on was checked" in r.stderr
 
 
-def test_a_counterexample_saved_as_a_journal_replays_with_inspect_verify_and_check(
+def test_a_counterexample_saved_as_a_journal_opens_with_verify_inspect_check_replay_trace(
         tmp_path: Path) -> None:
     from hypothesis import Phase, find, settings
 
@@ -176,6 +176,10 @@ def test_a_counterexample_saved_as_a_journal_replays_with_inspect_verify_and_che
     assert r.returncode == 1
     v = json.loads(r.stdout)["violations"][0]
     assert v["invariant"] == "l3_known_order_ids" and "order_id 999" in v["message"]
+    replayed = ringbus("replay", str(path), "--to-seq", str(v["seq"] - 1))
+    assert replayed.returncode == 0 and "EUR/USD.SIM" in replayed.stdout
+    traced = ringbus("trace", str(path), "--seq", str(v["seq"]))
+    assert traced.returncode == 0 and "order_id=999" in traced.stdout
 
 
 def test_list_names_every_builtin() -> None:
