@@ -9,6 +9,10 @@ Design contract:
   ``(state, record) -> None | str`` (None: it holds), with a registry (``builtin:<name>``,
   ``module:function``); :mod:`~replay.testing.check` folds a journal or a stream and runs them
   after every record, returning the first violation with its seq and a state excerpt;
+- :mod:`~replay.testing.harness` wires a kernel as the backtest node does (engines, simulated
+  exchange, your strategies) and keeps every record it publishes;
+  :mod:`~replay.testing.fixtures` / ``replay.pytest_plugin`` wrap it in pytest fixtures;
+  :mod:`~replay.testing.journal_io` saves any stream (a counterexample) as a journal;
 - nothing here executes code from a journal; only the caller names user invariants.
 
 Hypothesis is imported only by the strategies modules: :mod:`replay.testing.check` and the

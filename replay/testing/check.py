@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import decode_raw
+from domain.codec import RAW_STRUCTS, decode_raw
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE
 from replay.testing.invariants import BUILTINS, JOURNAL_BUILTINS, Invariant, resolve
@@ -171,8 +171,6 @@ class Checker:
         return None
 
     def _violation(self, name: str, rec: Any, message: str) -> Violation:
-        from domain.codec import RAW_STRUCTS
-
         line = format_record(np.frombuffer(RAW_STRUCTS[rec.kind].pack(*rec), RECORD_DTYPE))
         v = Violation(int(rec.seq), name, message, line, self.state.excerpt(rec))
         self.result.violations.append(v)
