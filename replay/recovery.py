@@ -68,6 +68,11 @@ def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | Non
     """Returns what to recover, or None when the journal is empty or its last run ended."""
     runs = scan_runs(journal)
     if not runs or runs[-1].end_state in (RunEndState.CLEAN, RunEndState.RECOVERED):
+        if runs and runs[-1].end_state == RunEndState.CLEAN and _same_config(runs, manifest):
+            raise RecoveryError(
+                f"{journal.path}: the journal already holds the completed run "
+                f"{runs[-1].run_id:016x} of this config (seq {runs[-1].first_seq}.."
+                f"{runs[-1].last_seq}): nothing to recover; use another --journal to run again")
         return None
     crashed = runs[-1]
     i = len(runs) - 1
@@ -95,6 +100,15 @@ def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | Non
     floor = snap[0] if snap is not None else 0
     return RecoveryPlan(crashed, root, last, int(start["manifest_id"]), snap,
                         tuple(int(s) for s in old.tolist() if s > floor))
+
+
+def _same_config(runs: list[RunInfo], manifest: RunManifest) -> bool:
+    i = len(runs) - 1
+    while i > 0 and runs[i].parent_run_id == runs[i - 1].run_id:
+        i -= 1
+    known = runs[i].manifest
+    return known is not None and (known.config_hash, known.seed) == \
+        (manifest.config_hash, manifest.seed)
 
 
 class RecoveringJournal(VerifyingJournal):
@@ -159,6 +173,7 @@ class Snapshotter:
     every_records: int = 0
     every_ns: int = 0
     ready: Callable[[], bool] = lambda: True
+    extra: dict[str, Any] = attrs.Factory(dict)
     last_seq: int = 0
     last_ts: int = 0
     taken: list[int] = attrs.Factory(list)
@@ -178,10 +193,11 @@ class Snapshotter:
         """Commits the journal and stores a snapshot at the last seq; returns that seq."""
         kernel = self.kernel
         seq = kernel.last_seq
+        kernel.sync_journal()
         self.writer.commit()
         kdoc, arrays = kernel.snapshot()
         doc = {"format": SNAPSHOT_FORMAT, "kernel": kdoc, "node": {
-            "inputs": n_inputs, "lineage_first_seq": self.lineage_first_seq,
+            **self.extra, "inputs": n_inputs, "lineage_first_seq": self.lineage_first_seq,
             "state_hash_all": f"{kernel.state_hash('all'):016x}"}}
         self.writer.write_snapshot(seq, doc, arrays)
         self.last_seq, self.last_ts = seq, kernel.ctx.now_ns
@@ -204,3 +220,74 @@ def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> i
                             f"{got}, it was taken at {want}")
     refill(kernel, reader, plan.root.first_seq, seq)
     return int(doc["node"]["inputs"])
+
+
+@attrs.define
+class NodeStart:
+    """How a node starts on its journal: appending a new run, or recovering a crashed one.
+
+    The entry point of a node: ``NodeStart.open(writer, manifest)``, then build the kernel with
+    ``journal=start.journal, first_seq=start.kernel_seq``, ``start.attach(kernel)``, register
+    the components, then either ``start.restore(kernel)`` (``from_snapshot``) or the usual
+    setup; loop with ``on_publish=start.snapshotter(...)``; before RUN_ENDED call
+    ``check_caught_up`` and take the run id from ``run_id``."""
+
+    writer: Any
+    plan: RecoveryPlan | None
+    journal: Any
+    kernel_seq: int
+    first_seq: int
+
+    @classmethod
+    def open(cls, writer: Any, manifest: RunManifest) -> NodeStart:
+        plan = plan_recovery(writer.journal, manifest) if writer.next_seq > 1 else None
+        if plan is None:
+            return cls(writer, None, writer, writer.next_seq, writer.next_seq)
+        kernel_seq = plan.snapshot_seq + 1 if plan.snapshot is not None else plan.root.first_seq
+        journal = RecoveringJournal(plan, JournalReader(writer.journal), writer, manifest,
+                                    kernel_seq)
+        return cls(writer, plan, journal, kernel_seq, plan.root.first_seq)
+
+    @property
+    def from_snapshot(self) -> bool:
+        return self.plan is not None and self.plan.snapshot is not None
+
+    @property
+    def appending(self) -> bool:
+        """True when records go to the journal (a fresh run, or a recovery that caught up)."""
+        return self.plan is None or self.journal.caught_up
+
+    def attach(self, kernel: Kernel) -> None:
+        if self.plan is not None:
+            self.journal.kernel = kernel
+
+    def restore(self, kernel: Kernel) -> tuple[int, tuple[int, int]]:
+        """Restores the snapshot; returns (data inputs to skip, the run's starting equity)."""
+        assert self.plan is not None and self.plan.snapshot is not None
+        skip = restore_node(kernel, self.plan, self.journal.reader)
+        ts, equity = self.plan.snapshot[1]["node"]["start_equity"]
+        self.journal.flush()  # marks the log now when the snapshot is at the journal's end
+        return skip, (int(ts), int(equity))
+
+    def snapshotter(self, kernel: Kernel, writer: Any, every_records: int,
+                    extra: dict[str, Any], every_ns: int = 0) -> Snapshotter | None:
+        """Returns the loop's ``on_publish`` taking node snapshots, or None (no cadence)."""
+        if not every_records and not every_ns:
+            return None
+        return Snapshotter(kernel, writer, self.first_seq, every_records, every_ns,
+                           ready=lambda: self.appending, extra=extra)
+
+    def check_caught_up(self, kernel: Kernel) -> None:
+        """Raises RecoveryError when the data ended before the journal did."""
+        if not self.appending:
+            assert self.plan is not None
+            raise RecoveryError(
+                f"{self.writer.journal.path}: the recovered run ended at seq {kernel.last_seq} "
+                f"but the journal holds records up to seq {self.plan.last_seq}: the data is "
+                "not the data of the crashed run")
+
+    def run_id(self, default: int) -> tuple[int, int]:
+        """Returns (run id, first seq) of the run being appended."""
+        if self.plan is None:
+            return default, self.first_seq
+        return self.journal.run_id, self.journal.run_first_seq
