@@ -59,6 +59,9 @@ def guarded(name: str, body: Callable[[], int]) -> int:
     except (JournalError, ValueError, OSError) as exc:
         sys.stderr.write(f"ringbus {name}: error: {exc}\n")
         return 2
+    except RuntimeError as exc:  # a record the state cannot take (crash-only kernel): a finding
+        sys.stderr.write(f"ringbus {name}: the state fold stopped: {type(exc).__name__}: {exc}\n")
+        return 1
 
 
 def emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
