@@ -69,3 +69,11 @@ def test_snapshot_at_k_plus_the_tail_equals_the_full_fold_for_many_k(run: Any) -
             assert restored.state_hash() == full, f"snapshot at seq {k} + tail"
         for k in ks[::6]:  # an independent fold from seq 1 agrees with the state at k
             assert rebuild(journal, k, use_snapshots=False).kernel.state_hash() == at_k[k]
+
+
+def test_reexecuting_the_inputs_regenerates_every_record(run: Any) -> None:
+    from replay.reexecute import reexecute
+
+    outcome = reexecute(run.journal)
+    assert outcome.ok, outcome.format()
+    assert outcome.n_records == run.last_seq and outcome.state_hash == run.state_hash
