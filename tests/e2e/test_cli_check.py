@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from random import Random
 
 import attrs
 import numpy as np
@@ -161,7 +162,7 @@ def test_a_counterexample_saved_as_a_journal_opens_with_verify_inspect_check_rep
 
     from replay.testing.strategies import l3_delta_streams
 
-    example = find(l3_delta_streams(INST), lambda stream: len(stream.data) >= 2,
+    example = find(l3_delta_streams(INST), lambda stream: len(stream.data) >= 2, random=Random(0),
                    settings=settings(database=None, max_examples=100,
                                      phases=[Phase.generate, Phase.shrink]))
     records = example.records.copy()

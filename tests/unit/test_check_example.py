@@ -1,5 +1,5 @@
 """The documented example (examples/broken_strategy_test.py) runs as part of the suite: its
-property finds the broken strategy's bug and shrinks it to three quotes."""
+property finds the broken strategy's bug and shrinks it to a few quotes."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def test_the_property_finds_the_doubling_bug_with_the_log_up_to_it(example) -> N
     assert "log up to there:" in text and "POSITION_CHANGED" in text
 
 
-def test_the_counterexample_shrinks_to_three_quotes(example) -> None:
-    example.test_the_shrunk_counterexample_is_three_quotes_with_two_up_ticks_or_two_down_ticks()
+def test_the_counterexample_shrinks_to_a_few_quotes(example) -> None:
+    example.test_the_shrunk_counterexample_is_a_few_quotes_with_two_moves_the_same_way()
 
 
 def test_a_correct_flipper_passes_the_same_property(example, monkeypatch) -> None:
