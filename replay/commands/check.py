@@ -2,7 +2,8 @@
 
 Exit codes: 0 every invariant held; 1 a violation, an invariant that raised, or corruption (the
 check stops at the corrupted range, named); 2 the journal cannot be opened or an ``--invariant``
-names nothing importable. Without ``--invariant`` every built-in record invariant runs.
+names nothing importable. Without ``--invariant`` every built-in record invariant runs;
+``--whole-journal`` adds snapshot + tail and re-execution.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="record flag bits that exempt a crossed book (e.g. 0x20)")
     parser.add_argument("--depth", type=int, default=5,
                         help="levels compared by the L3 -> L2 check at each LAST (default 5)")
+    parser.add_argument("--whole-journal", action="store_true",
+                        help="also run the whole-journal invariants (snapshot_tail, reexecution)")
     parser.add_argument("--keep-going", action="store_true",
                         help="report the first violation of every invariant, not only the first")
     parser.add_argument("--list", action="store_true", help="list the built-in invariants and exit")
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     from journal.errors import JournalError
     from replay.testing.check import check
-    from replay.testing.invariants import InvariantSpecError
+    from replay.testing.invariants import BUILTINS, JOURNAL_BUILTINS, InvariantSpecError
     from replay.testing.state import CheckConfig
 
     if args.list:
@@ -58,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = CheckConfig(crossed_windows_utc=tuple(args.allow_crossed),
                              crossed_exempt_flags=args.auction_flags, depth=args.depth)
-        result = check(args.journal, args.invariant, config=config, keep_going=args.keep_going)
+        specs = list(args.invariant) if args.invariant else list(BUILTINS)
+        if args.whole_journal:
+            specs += [f"builtin:{name}" for name in JOURNAL_BUILTINS]
+        result = check(args.journal, specs, config=config, keep_going=args.keep_going)
     except (InvariantSpecError, ValueError) as exc:
         print(f"ringbus check: {exc}", file=sys.stderr)
         return 2

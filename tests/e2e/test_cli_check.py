@@ -183,6 +183,13 @@ def test_a_counterexample_saved_as_a_journal_opens_with_verify_inspect_check_rep
     assert traced.returncode == 0 and "order_id=999" in traced.stdout
 
 
+def test_whole_journal_adds_snapshot_tail_and_reexecution(good: Path) -> None:
+    r = ringbus("check", str(good), "--whole-journal", "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0 and doc["invariants"][-2:] == ["snapshot_tail", "reexecution"]
+    assert doc["skipped"] and "saved stream" in doc["skipped"][0]
+
+
 def test_list_names_every_builtin() -> None:
     r = ringbus("check", "--list")
     assert r.returncode == 0
