@@ -174,6 +174,8 @@ class Snapshotter:
     every_ns: int = 0
     ready: Callable[[], bool] = lambda: True
     extra: dict[str, Any] = attrs.Factory(dict)
+    #: Inputs of the stream skipped before this loop started (resumed from a snapshot).
+    inputs_offset: int = 0
     last_seq: int = 0
     last_ts: int = 0
     taken: list[int] = attrs.Factory(list)
@@ -197,7 +199,8 @@ class Snapshotter:
         self.writer.commit()
         kdoc, arrays = kernel.snapshot()
         doc = {"format": SNAPSHOT_FORMAT, "kernel": kdoc, "node": {
-            **self.extra, "inputs": n_inputs, "lineage_first_seq": self.lineage_first_seq,
+            **self.extra, "inputs": self.inputs_offset + n_inputs,
+            "lineage_first_seq": self.lineage_first_seq,
             "state_hash_all": f"{kernel.state_hash('all'):016x}"}}
         self.writer.write_snapshot(seq, doc, arrays)
         self.last_seq, self.last_ts = seq, kernel.ctx.now_ns
@@ -270,12 +273,14 @@ class NodeStart:
         return skip, (int(ts), int(equity))
 
     def snapshotter(self, kernel: Kernel, writer: Any, every_records: int,
-                    extra: dict[str, Any], every_ns: int = 0) -> Snapshotter | None:
-        """Returns the loop's ``on_publish`` taking node snapshots, or None (no cadence)."""
+                    extra: dict[str, Any], every_ns: int = 0, skipped: int = 0
+                    ) -> Snapshotter | None:
+        """Returns the loop's ``on_publish`` taking node snapshots, or None (no cadence);
+        ``skipped``: data inputs skipped before the loop (the snapshot's resume point)."""
         if not every_records and not every_ns:
             return None
         return Snapshotter(kernel, writer, self.first_seq, every_records, every_ns,
-                           ready=lambda: self.appending, extra=extra)
+                           ready=lambda: self.appending, extra=extra, inputs_offset=skipped)
 
     def check_caught_up(self, kernel: Kernel) -> None:
         """Raises RecoveryError when the data ended before the journal did."""
