@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from domain.enums import OrderSide, OrderType, TimeInForce
 from domain.kinds import Kind
-from domain.order_fsm import InvalidTransition
 from engines.exchange import ConstantLatency
 from engines.exchange.matching import DAY_NS
 from tests.unit.exchange_harness import Venue
@@ -66,13 +63,6 @@ def test_cancel_emits_order_canceled_and_cancel_all_cancels_one_side() -> None:
     assert v.kinds(b)[-1] == "CANCELED" and v.kinds(s) == ["ACCEPTED"]
 
 
-# domain/order_fsm.py has no row (FILLED, ORDER_CANCEL_REJECTED) / (FILLED, ORDER_MODIFY_REJECTED):
-# the cache faults on the venue's (correct) refusal. Reported; these pass once the rows exist.
-FSM_GAP = pytest.mark.xfail(strict=True, raises=InvalidTransition,
-                            reason="order FSM lacks CANCEL/MODIFY_REJECTED rows for closed orders")
-
-
-@FSM_GAP
 def test_cancel_and_modify_of_a_filled_order_are_refused_with_a_reason() -> None:
     v = Venue()
     v.quote(480000, 480025)
@@ -85,7 +75,6 @@ def test_cancel_and_modify_of_a_filled_order_are_refused_with_a_reason() -> None
     assert v.reason(cancel_rej).startswith(f"order {c} is not open at the venue")
 
 
-@FSM_GAP
 def test_a_cancel_in_flight_loses_the_race_with_a_fill() -> None:
     v = Venue(latency=ConstantLatency(cancel_ns=5_000))
     c = resting_buy(v)
