@@ -55,6 +55,14 @@ class ValueStager:
         if self.fill == self.value_records:
             self.seal()
 
+    def put_one(self, data: bytes) -> None:
+        """Appends one record's ``RECORD_SIZE`` bytes (already checked), sealing a full buffer."""
+        at = fmt.BATCH_HEADER_SIZE + self.fill * fmt.RECORD_SIZE
+        self._buffer[at : at + fmt.RECORD_SIZE] = data
+        self.fill += 1
+        if self.fill == self.value_records:
+            self.seal()
+
     def copy_in(self, words: np.ndarray) -> None:
         """Copies records (as uint64 words), sealing each buffer that fills up."""
         n = len(words) // WORDS_PER_RECORD

@@ -99,7 +99,11 @@ class SimulatedExchange(Reactor):
                 f"seq {rec.seq}: SUBMIT_ORDER for client_order_id {rec.client_order_id}, which the "
                 "cache does not hold (no ORDER_INITIALIZED before it)")
         vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
-        self._command(ctx, Operation.SUBMIT, rec.seq, {"order": vo.to_doc()})
+        latency = self.config.latency.command_ns(Operation.SUBMIT)
+        if latency == 0:  # the hot path: no round trip of the order through plain data
+            flow.on_submit(self, ctx, vo)
+            return
+        self._delay(ctx, Operation.SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
 
     def submit_order_list(self, rec: Any, orders: list[Any], ctx: KernelContext) -> None:
         """Takes the SUBMIT_ORDER tuples of a list, in list order (contingencies are not
@@ -131,6 +135,11 @@ class SimulatedExchange(Reactor):
         if latency == 0:
             self._arrive(ctx, op, doc)
             return
+        self._delay(ctx, op, seq, latency, doc)
+
+    def _delay(self, ctx: KernelContext, op: Operation, seq: int, latency: int,
+               doc: dict[str, Any]) -> None:
+        """Keeps the command's ``doc`` in flight and schedules its DISPATCH at now + latency."""
         self.inflight[seq] = (int(op), doc)
         sid = self.sid(ctx)
         ctx.schedule_kind(ctx.now_ns + latency, Kind.DISPATCH, sid, ref_seq=seq, target_id=sid)
