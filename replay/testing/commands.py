@@ -1,7 +1,7 @@
 """Order command sequences for a strategy, and the strategy that plays one back.
 
-A command list is drawn as small tuples and played one command per quote by
-:class:`ScriptedStrategy`, so submits, modifies and cancels interleave with the data stream:
+A command list is drawn as small tuples and played one command per quote (or per book update)
+by :class:`ScriptedStrategy`, so submits, modifies and cancels interleave with the data stream:
 
 - ``("market", side, lots)`` — a market order;
 - ``("limit", side, offset_ticks, lots)`` — a limit order ``offset_ticks`` behind its touch (bid
@@ -17,7 +17,7 @@ A command that does not apply (nothing open to modify) is skipped: commands neve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
@@ -47,31 +47,53 @@ def order_command_lists(min_size: int = 1, max_size: int = 20, max_lots: int = 5
     return st.lists(st.one_of(*options), min_size=min_size, max_size=max_size)
 
 
+class Touch(NamedTuple):
+    """The prices a command is played against: the quote's, or the book's best levels."""
+
+    bid_raw: int
+    ask_raw: int
+
+
 class ScriptedStrategy(Strategy):
-    """Plays ``commands`` on the first instrument (or ``instrument``), one per quote."""
+    """Plays ``commands`` on the first instrument (or ``instrument``), one per quote, or with
+    ``on="book"`` one per book update (after each LAST delta, when both sides are quoted)."""
 
     def __init__(self, commands: Sequence[Command], instrument: str | None = None,
-                 component_id: str = "scripted") -> None:
+                 component_id: str = "scripted", on: str = "quote") -> None:
         super().__init__(component_id)
+        if on not in ("quote", "book"):
+            raise ValueError(f"on must be 'quote' or 'book', got {on!r}")
         self.commands = list(commands)
         self.instrument = instrument
+        self.on = on
         self.played = 0
         self.iid = 0
 
     def on_start(self) -> None:
         self.iid = (min(self.cache.instruments) if self.instrument is None
                     else self.instrument_id(self.instrument))
-        self.subscribe_quotes(self.iid)
+        if self.on == "book":
+            self.subscribe_book(self.iid)
+        else:
+            self.subscribe_quotes(self.iid)
 
     def on_quote(self, quote: QuoteTick) -> None:
+        self._next(Touch(quote.bid_raw, quote.ask_raw))
+
+    def on_book(self, instrument_id: int, book: Any) -> None:
+        bid, ask = book.best_bid(), book.best_ask()
+        if bid is not None and ask is not None:
+            self._next(Touch(bid[0], ask[0]))
+
+    def _next(self, touch: Touch) -> None:
         if self.played >= len(self.commands):
             return
         command = self.commands[self.played]
         self.played += 1
-        self.play(command, quote)
+        self.play(command, touch)
 
-    def play(self, command: Command, quote: QuoteTick) -> None:
-        """Executes one command against the latest ``quote`` (see the module docstring)."""
+    def play(self, command: Command, quote: Touch) -> None:
+        """Executes one command against the latest touch (see the module docstring)."""
         op = command[0]
         inst = self.cache.instrument(self.iid)
         lot, tick = inst.lot_size.raw, inst.tick_size.raw
@@ -104,7 +126,7 @@ class ScriptedStrategy(Strategy):
                                                  reduce_only=True))
 
     @staticmethod
-    def _limit_price(side: int, offset: int, quote: QuoteTick, tick: int) -> int:
+    def _limit_price(side: int, offset: int, quote: Touch, tick: int) -> int:
         if side == OrderSide.BUY:
             return max(tick, quote.bid_raw - offset * tick)
         return max(tick, quote.ask_raw + offset * tick)
