@@ -23,6 +23,12 @@ from domain.enums import AccountType, OrderSide
 from domain.instruments import Instrument
 from domain.values import Money
 
+#: The payload fields of an ACCOUNT_STATE record, in the order of ``field_rows``.
+ACCOUNT_FIELD_NAMES = (
+    "account_id", "currency", "account_type", "balance_total", "balance_locked", "balance_free",
+    "margin_init", "margin_maint",
+)
+
 
 class AccountError(ValueError):
     """A structural error in an account call (unknown lock key, bad leverage)."""
@@ -126,19 +132,16 @@ class _Account:
 
     def to_fields(self) -> list[dict[str, Any]]:
         """Returns one ACCOUNT_STATE payload per currency, ascending by packed code."""
+        return [dict(zip(ACCOUNT_FIELD_NAMES, row, strict=True)) for row in self.field_rows()]
+
+    def field_rows(self) -> list[tuple[int, ...]]:
+        """Returns :meth:`to_fields`' values in :data:`ACCOUNT_FIELD_NAMES` order (hot path)."""
         out = []
+        account_type = int(self.account_type)
         for c in sorted(self._currencies):
             total, locked = self._total.get(c, 0), self._locked.get(c, 0)
-            out.append({
-                "account_id": self.account_id,
-                "currency": c,
-                "account_type": int(self.account_type),
-                "balance_total": total,
-                "balance_locked": locked,
-                "balance_free": total - locked,
-                "margin_init": self._margin_init.get(c, 0),
-                "margin_maint": self._margin_maint.get(c, 0),
-            })
+            out.append((self.account_id, c, account_type, total, locked, total - locked,
+                        self._margin_init.get(c, 0), self._margin_maint.get(c, 0)))
         return out
 
 

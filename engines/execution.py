@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from domain.accounts import ACCOUNT_FIELD_NAMES
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
-from domain.positions import Position, PositionEffect
+from domain.positions import POSITION_FIELD_NAMES, Position, PositionEffect
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+from engines.record_emitter import RecordEmitter
 
 
 class ExecutionError(RuntimeError):
@@ -208,13 +210,13 @@ class ExecutionEngine(Reactor):
         src = self._src(ctx)
         if effect == PositionEffect.FLIPPED:
             ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
-            ctx.emit(Kind.POSITION_OPENED, src, **pos.to_fields())
+            _POSITION_EMITTERS[PositionEffect.OPENED].emit(ctx, src, *pos.field_values())
         else:
-            ctx.emit(_POSITION_KIND[effect], src, **pos.to_fields())
+            _POSITION_EMITTERS[effect].emit(ctx, src, *pos.field_values())
         account = ctx.cache.account(rec.account_id) if rec.account_id else None
         if account is not None:
-            for fields in account.to_fields():
-                ctx.emit(Kind.ACCOUNT_STATE, src, **fields)
+            for row in account.field_rows():
+                _ACCOUNT_STATE.emit(ctx, src, *row)
 
     # --- state ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -231,11 +233,14 @@ class ExecutionEngine(Reactor):
         self._order_position = {}
 
 
-_POSITION_KIND = {
-    PositionEffect.OPENED: Kind.POSITION_OPENED,
-    PositionEffect.CHANGED: Kind.POSITION_CHANGED,
-    PositionEffect.CLOSED: Kind.POSITION_CLOSED,
+_POSITION_EMITTERS = {
+    effect: RecordEmitter(kind, POSITION_FIELD_NAMES) for effect, kind in (
+        (PositionEffect.OPENED, Kind.POSITION_OPENED),
+        (PositionEffect.CHANGED, Kind.POSITION_CHANGED),
+        (PositionEffect.CLOSED, Kind.POSITION_CLOSED),
+    )
 }
+_ACCOUNT_STATE = RecordEmitter(Kind.ACCOUNT_STATE, ACCOUNT_FIELD_NAMES)
 
 
 __all__ = ["ExecutionClient", "ExecutionEngine", "ExecutionError", "netting_position_id", "venue_of"]

@@ -35,6 +35,7 @@ from engines import risk_checks as rc
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine, venue_of
+from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
 
 
@@ -209,11 +210,8 @@ class RiskEngine(Reactor):
 
     def _forward(self, cmd: Any, ctx: KernelContext) -> None:
         client = ctx.client(venue_of(ctx, cmd.instrument_id))
-        ctx.emit(
-            Kind.ORDER_SUBMITTED, self._src(ctx), client_order_id=cmd.client_order_id,
-            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
-            account_id=client.account_id,
-        )
+        _SUBMITTED.emit(ctx, self._src(ctx), cmd.client_order_id, cmd.instrument_id,
+                        cmd.strategy_id, client.account_id)
         self._recent.append(ctx.now_ns)
         lock = 0
         order = ctx.cache.order(cmd.client_order_id)
@@ -314,6 +312,10 @@ class RiskEngine(Reactor):
 
     def digest(self, h: Any) -> None:
         h.update(repr(sorted(self.snapshot().items())).encode())
+
+
+_SUBMITTED = RecordEmitter(
+    Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))
 
 
 def _submit_of(order: Any, cmd: Any) -> Any:

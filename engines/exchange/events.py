@@ -14,6 +14,7 @@ from domain.kinds import Kind
 from domain.schema import NULL_I64
 from engines.context import KernelContext
 from engines.exchange.venue_order import VenueOrder
+from engines.record_emitter import RecordEmitter
 
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
@@ -24,6 +25,14 @@ def _ref(vo: VenueOrder) -> dict[str, int]:
             "strategy_id": vo.strategy_id}
 
 
+_ACCEPTED = RecordEmitter(Kind.ORDER_ACCEPTED, (
+    "client_order_id", "instrument_id", "strategy_id", "venue_order_id"))
+_FILLED = RecordEmitter(Kind.ORDER_FILLED, (
+    "client_order_id", "instrument_id", "strategy_id", "venue_order_id", "trade_id",
+    "position_id", "side", "liquidity_side", "price_precision", "size_precision", "account_id",
+    "last_qty", "last_px", "commission", "commission_currency"))
+
+
 def _null(raw: int | None) -> int:
     return NULL_I64 if raw is None else raw
 
@@ -32,7 +41,8 @@ def accept(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """ORDER_ACCEPTED with a new venue order id; the order is open from now on."""
     vo.venue_order_id = ex.next_venue_order_id
     ex.next_venue_order_id += 1
-    ex.emit(ctx, Kind.ORDER_ACCEPTED, **_ref(vo), venue_order_id=vo.venue_order_id)
+    ex.emit_values(ctx, _ACCEPTED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
+                   vo.venue_order_id)
     ex.open_order(ctx, vo)
 
 
@@ -54,12 +64,10 @@ def fill(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, px_raw: int,
     trade_id = ex.next_trade_id
     ex.next_trade_id += 1
     vo.filled_raw += qty_raw
-    ex.emit(ctx, Kind.ORDER_FILLED, **_ref(vo), venue_order_id=vo.venue_order_id,
-            trade_id=trade_id, position_id=vo.position_id, side=vo.side,
-            liquidity_side=int(liquidity), price_precision=vo.price_precision,
-            size_precision=vo.size_precision, account_id=vo.account_id or ex.account(ctx),
-            last_qty=qty_raw, last_px=px_raw, commission=commission,
-            commission_currency=currency)
+    ex.emit_values(ctx, _FILLED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
+                   vo.venue_order_id, trade_id, vo.position_id, vo.side, int(liquidity),
+                   vo.price_precision, vo.size_precision, vo.account_id or ex.account(ctx),
+                   qty_raw, px_raw, commission, currency)
     if vo.leaves_raw == 0:
         ex.close_order(ctx, vo)
 

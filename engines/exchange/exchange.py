@@ -33,6 +33,7 @@ from engines.exchange.latency import Operation
 from engines.exchange.market import CacheView, ConsumedLiquidity, VenueState
 from engines.exchange.matching import day_end_ns
 from engines.exchange.venue_order import VenueOrder
+from engines.record_emitter import RecordEmitter
 
 
 class ExchangeError(RuntimeError):
@@ -251,6 +252,15 @@ class SimulatedExchange(Reactor):
             ctx.schedule_kind(ctx.now_ns + delay, kind, sid, ts_event=ctx.now_ns, **fields)
         else:
             ctx.emit(kind, sid, **fields)
+
+    def emit_values(self, ctx: KernelContext, emitter: RecordEmitter, *values: Any) -> None:
+        """As :meth:`emit`, with the fields given positionally for ``emitter.names``."""
+        delay = self.config.latency.response_ns()
+        if delay:
+            ctx.schedule_kind(ctx.now_ns + delay, emitter.kind, self.sid(ctx), ts_event=ctx.now_ns,
+                              **dict(zip(emitter.names, values, strict=True)))
+        else:
+            emitter.emit(ctx, self.sid(ctx), *values)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.enums import LiquiditySide, OrderSide
 from domain.instruments import Instrument
@@ -38,6 +43,25 @@ def test_inverse_commission_is_charged_in_the_base_currency() -> None:
     # 10000 USD / 50000 = 0.2 BTC; * 0.00075 = 0.00015 BTC = 15000 sats at precision 8
     assert exact_notional(inst, 10_000, 500_000) == 20_000_000 and raw == 15_000
     assert ccy == pack_currency("BTC")
+
+
+FEE_INSTRUMENTS = (
+    Instrument.equity("AAPL.XNAS", taker_fee=0.0005, maker_fee=-0.0001),
+    Instrument.fx_pair("USD/JPY.SIM", price_precision=3, maker_fee=-0.00001, taker_fee=0.00035),
+    Instrument.crypto_perpetual("XBTUSD.BITMEX", base="BTC", quote="USD", is_inverse=True,
+                                price_precision=1, size_precision=0, taker_fee=0.00075,
+                                maker_fee=-0.00025),
+)
+
+
+@given(st.sampled_from(FEE_INSTRUMENTS), st.sampled_from(list(LiquiditySide)),
+       st.integers(1, 10**12), st.integers(1, 10**9))
+def test_the_integer_commission_equals_the_exact_fraction_rounded_half_even(
+    inst: Instrument, side: LiquiditySide, qty_raw: int, px_raw: int
+) -> None:
+    rate = inst.maker_fee if side == LiquiditySide.MAKER else inst.taker_fee
+    exact = round(exact_notional(inst, qty_raw, px_raw) * Fraction(Decimal(repr(rate))))
+    assert InstrumentRates().commission(inst, side, qty_raw, px_raw)[0] == exact
 
 
 def test_constant_latency_is_per_operation_and_refuses_negative_values() -> None:

@@ -143,3 +143,26 @@ def test_a_closed_writer_refuses_records(tmp_path):
 def test_records_must_be_128_byte_records(tmp_path):
     with JournalWriter(tmp_path / "j", "none") as writer, pytest.raises(ValueError, match="128"):
         writer.on_batch(np.zeros(4, dtype=np.int64))
+
+
+def test_one_record_calls_refuse_a_gap_and_backward_time_naming_the_seq(tmp_path):
+    records = quote_records(1, 4)
+    with JournalWriter(tmp_path / "j", "sync") as writer:
+        writer.on_batch(records[0:1])
+        with pytest.raises(SequenceGapError, match="seq 3 given where seq 2"):
+            writer.on_batch(records[2:3])
+        back = records[1:2].copy()
+        back["ts_init"] = records["ts_init"][0] - 1
+        with pytest.raises(TimestampOrderError, match="seq 2 has ts_init"):
+            writer.on_batch(back)
+        for i in range(1, 4):
+            writer.on_batch(records[i : i + 1])
+    assert read_all(tmp_path / "j").tobytes() == records.tobytes()
+
+
+def test_one_record_calls_commit_every_none_commit_records_in_mode_none(tmp_path):
+    records = quote_records(1, 10)
+    with JournalWriter(tmp_path / "j", "none", none_commit_records=4) as writer:
+        for i in range(10):
+            writer.on_batch(records[i : i + 1])
+            assert writer.committed_seq == (i + 1) // 4 * 4
