@@ -2,14 +2,17 @@
 
 Design contract:
 - built-in names map to the example strategies of :mod:`engines.strategies`;
-- ``module:Class`` imports the user's module (their own code, by their choice); a journal is
-  never a source of code: nothing here reads a class name out of a journal;
+- ``module:Class`` imports the user's module (their own code, by their choice), looking in the
+  working directory too, as ``python -m`` does; a journal is never a source of code: nothing
+  here reads a class name out of a journal;
 - ``key=value`` params parse as int, then float, then bool (``true`` / ``false``), else str.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 from engines.strategy import Strategy
@@ -33,6 +36,9 @@ def resolve_strategy(name: str) -> type[Strategy]:
     if not sep or not module_name or not class_name:
         raise StrategyLoadError(
             f"strategy {name!r}: not a built-in ({sorted(BUILTIN)}) nor module:Class")
+    cwd = os.getcwd()
+    if cwd not in sys.path:  # like `python -m`: a user's module in the working directory
+        sys.path.insert(0, cwd)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
