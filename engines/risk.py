@@ -159,7 +159,8 @@ class RiskEngine(Reactor):
         if reason is not None:
             return reason
         px = rc.valuation_price(order, quote)
-        need_value = bool(cfg.max_notional_per_order.get(str(inst.id))) or cfg.check_balance
+        need_value = cfg.check_balance or (
+            bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
         if px is None and need_value and not reduces:
             return f"valuation: no price for {order.order_type.name} order: no quote for {inst.id}"
         if px is not None:
@@ -178,6 +179,8 @@ class RiskEngine(Reactor):
             reason = rc.check_open_orders(inst, cfg, n_live + extra_open + n_unapplied)
             if reason is not None:
                 return reason
+        if cfg.max_submit_rate is None:
+            return None
         return rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
 
     def _position_signed(self, cmd: Any, ctx: KernelContext) -> int:

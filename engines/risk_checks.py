@@ -106,31 +106,39 @@ def check_quantity(inst: Instrument, qty_raw: int, precision: int) -> str | None
             f"precision: quantity precision {precision} differs from {sym} size_precision "
             f"{inst.size_precision}"
         )
-    qty = _units(qty_raw, precision)
     if qty_raw <= 0:
-        return f"positive quantity: quantity {qty} must be > 0"
+        return f"positive quantity: quantity {_units(qty_raw, precision)} must be > 0"
     if qty_raw < inst.lot_size.raw:
-        return f"lot size: quantity {qty} is below lot_size {inst.lot_size}"
+        return f"lot size: quantity {_units(qty_raw, precision)} is below lot_size {inst.lot_size}"
     if not inst.is_on_lot(qty_raw):
-        return f"lot grid: quantity {qty} is not a multiple of lot_size {inst.lot_size}"
+        return (f"lot grid: quantity {_units(qty_raw, precision)} is not a multiple of lot_size "
+                f"{inst.lot_size}")
     return None
 
 
 def check_max_qty(inst: Instrument, config: RiskConfig, qty_raw: int) -> str | None:
     """The quantity does not exceed the instrument's configured maximum."""
+    if not config.max_order_qty:  # the usual case: no limits, no symbol text, no Decimal
+        return None
     limit = config.max_order_qty.get(str(inst.id))
+    if limit is None:
+        return None
     qty = _units(qty_raw, inst.size_precision)
-    if limit is not None and qty > limit:
+    if qty > limit:
         return f"max order quantity: quantity {qty} exceeds {limit} for {inst.id}"
     return None
 
 
 def check_max_notional(inst: Instrument, config: RiskConfig, notional_raw: int) -> str | None:
     """The order's notional does not exceed the instrument's configured maximum."""
+    if not config.max_notional_per_order:
+        return None
     limit = config.max_notional_per_order.get(str(inst.id))
+    if limit is None:
+        return None
     ccy = inst.settlement_currency
     notional = _units(notional_raw, ccy.precision)
-    if limit is not None and notional > limit:
+    if notional > limit:
         return f"max notional per order: notional {notional} {ccy.code} exceeds {limit} for {inst.id}"
     return None
 
@@ -177,8 +185,12 @@ def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, p
 
 
 def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) -> bool:
-    """True when the order is on the opposite side of a position and not larger than it."""
-    return check_reduce_only(side, qty_raw, position_signed_raw, 0) is None
+    """True when the order is on the opposite side of a position and not larger than it
+    (exactly when :func:`check_reduce_only` passes; plain ints, no message built)."""
+    held = position_signed_raw
+    if held == 0 or (side == OrderSide.BUY) == (held > 0):
+        return False
+    return qty_raw <= abs(held)
 
 
 def check_rate(config: RiskConfig, recent_ts: list[int], ts_init: int) -> str | None:
