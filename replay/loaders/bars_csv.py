@@ -7,8 +7,10 @@ Design contract:
 - open-labelled files need a time aggregation (SECOND, MINUTE, HOUR, DAY);
 - refused, naming line, field and value: bad or non-exact prices, negative prices or volume,
   ``high < max(open, close)``, ``low > min(open, close)``, timestamps going backwards;
-- volumes needing more decimals than ``size_precision`` are refused unless ``round_volume=True``
-  (e.g. the BTC file's float-noise volumes like ``289169.9847625``: 11 decimals of 1e8 overflow);
+- volumes needing more decimals than ``size_precision`` (or overflowing int64 at it) are refused
+  unless ``round_volume=True`` (e.g. the BTC file's float-noise volumes like
+  ``218102.59507500002``: 11 decimals of 1e8 overflow); the error names the options to pass and
+  suggests the fewest decimals that drop only float noise (:func:`suggest_volume_precision`);
 - without ``volume`` the volume is 0; precisions not given are inferred by scanning the file.
 """
 
@@ -25,6 +27,7 @@ from domain.enums import BarAggregation, PriceType
 from domain.kinds import Kind
 from replay.loaders.csv_common import (
     DEFAULT_CHUNK_SIZE,
+    MAX_PRECISION,
     RowChunk,
     check_positive,
     check_precision,
@@ -35,8 +38,11 @@ from replay.loaders.csv_common import (
     parse_decimals_rounded,
 )
 from replay.loaders.csv_time import EventTimes
+from replay.loaders.errors import DataError
 
 PRICES = ("open", "high", "low", "close")
+_PRECISION_PROBLEMS = ("decimals but the precision is", "overflows int64")
+_NOISE_ULPS = 4
 _UNIT_NS = {BarAggregation.SECOND: 1_000_000_000, BarAggregation.MINUTE: 60_000_000_000,
             BarAggregation.HOUR: 3_600_000_000_000, BarAggregation.DAY: 86_400_000_000_000}
 
@@ -144,5 +150,41 @@ def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | No
     times = EventTimes()
     for chunk in iter_row_chunks(path, options.chunk_size, required=PRICES):
         ts, ts_init = times.read(chunk)
-        yield bar_records(chunk, ts, ts_init if "ts_init" in chunk.columns else None,
-                          instrument_id, pp, sp, options)
+        try:
+            records = bar_records(chunk, ts, ts_init if "ts_init" in chunk.columns else None,
+                                  instrument_id, pp, sp, options)
+        except DataError as exc:
+            if (exc.field != "volume" or options.round_volume
+                    or not any(p in exc.why for p in _PRECISION_PROBLEMS)):
+                raise
+            raise _volume_advice(exc, path) from None
+        yield records
+
+
+def suggest_volume_precision(path: str | Path) -> int | None:
+    """Returns the fewest decimals (<= MAX_PRECISION) at which every volume of the file differs
+    from its rounding by at most a few float64 ulps (the rest is float noise) and the largest
+    volume still fits int64; None if no precision does. Only ever a suggestion: the loader
+    rounds nothing unless asked."""
+    ok = np.ones(MAX_PRECISION + 1, bool)
+    for chunk in iter_row_chunks(path, DEFAULT_CHUNK_SIZE, required=("volume",)):
+        try:
+            v = np.abs(np.array(chunk.columns["volume"], np.float64))
+        except ValueError:
+            continue
+        for d in np.flatnonzero(ok).tolist():
+            noise = np.abs(v - np.round(v, d)) <= _NOISE_ULPS * np.spacing(v)
+            ok[d] = bool(noise.all()) and float(v.max(initial=0.0)) * 10.0**d < 9.2e18
+    found = np.flatnonzero(ok)
+    return int(found[0]) if found.size else None
+
+
+def _volume_advice(exc: DataError, path: str) -> DataError:
+    """Returns ``exc`` with what to do: the options to pass and a suggested size_precision."""
+    d = suggest_volume_precision(path)
+    size = "N (the decimals to keep)" if d is None else str(d)
+    why = (f"{exc.why}; to load it, round volume (only volume, half up) by passing "
+           f"size_precision={size}, round_volume=True")
+    if d is not None:
+        why += f" ({d} decimals drop only float noise in this file)"
+    return DataError(exc.path, exc.line, exc.field, exc.value, why)

@@ -5,44 +5,89 @@ Design contract:
   that matches no known format raises :class:`UnknownFormat` naming the path and its header;
 - the rules, first match wins: ``.dbn`` / ``.dbn.zst`` -> ``dbn``; no header and
   ``YYYYMMDD HHMMSSmmm,`` -> ``histdata``; Binance depth columns -> ``binance_depth``; Tardis
-  trades columns -> ``tardis_trades``; ``open,high,low,close`` -> ``bars``; exactly
-  ``timestamp,bid,ask`` -> ``truefx``; ``bid,ask`` -> ``quotes``; ``price,size`` -> ``trades``.
+  trades columns -> ``tardis_trades``; Tardis ``incremental_book_L2`` columns -> ``tardis_book``;
+  ``open,high,low,close`` -> ``bars``; exactly ``timestamp,bid,ask`` -> ``truefx``;
+  ``bid,ask`` -> ``quotes``; ``price,size`` -> ``trades``;
+- loader options given to :func:`detect_format` (e.g. ``size_precision=7, round_volume=True``
+  for a bars file) are checked against the format's ``option_names`` (an unknown one raises
+  :class:`UnknownOption`) and bound into ``loader``; options passed to the loader call are
+  added to (and override) them.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import attrs
 import numpy as np
 
-from replay.loaders.bars_csv import iter_bars_csv
+from replay.loaders.bars_csv import BarOptions, iter_bars_csv
 from replay.loaders.binance_depth import COLUMNS as DEPTH_COLUMNS
-from replay.loaders.binance_depth import iter_binance_depth
+from replay.loaders.binance_depth import DepthOptions, iter_binance_depth
 from replay.loaders.csv_common import open_text
 from replay.loaders.histdata import iter_histdata_quotes
-from replay.loaders.quotes_csv import iter_quotes_csv
+from replay.loaders.quotes_csv import QuoteOptions, iter_quotes_csv
+from replay.loaders.tardis import BOOK_COLUMNS as TARDIS_BOOK_COLUMNS
 from replay.loaders.tardis import TRADE_COLUMNS as TARDIS_TRADE_COLUMNS
-from replay.loaders.tardis import iter_tardis_trades
-from replay.loaders.trades_csv import iter_trades_csv
+from replay.loaders.tardis import iter_tardis_book_l2, iter_tardis_trades
+from replay.loaders.trades_csv import TradeOptions, iter_trades_csv
 from replay.loaders.truefx import iter_truefx_quotes
 
 Loader = Callable[..., Iterator[np.ndarray]]
 _HISTDATA = re.compile(r"\d{8} \d{9},")
+_OPTIONS_CLASS: dict[str, type] = {
+    "histdata": QuoteOptions, "truefx": QuoteOptions, "quotes": QuoteOptions,
+    "trades": TradeOptions, "tardis_trades": TradeOptions, "bars": BarOptions,
+    "binance_depth": DepthOptions, "tardis_book": DepthOptions,
+}
 
 
 class UnknownFormat(ValueError):
     """No loader recognises the file."""
 
 
+class UnknownOption(ValueError):
+    """A loader option the detected format does not take."""
+
+
 @attrs.frozen
 class DetectedFormat:
-    """A format name and the loader to call as ``loader(path, instrument_id, **options)``."""
+    """A format name and its loader, called as ``loader(path, instrument_id, **more_options)``.
+
+    ``options`` are the options bound into ``loader``; ``option_names`` every option the
+    format's loader takes (sorted).
+    """
 
     name: str
     loader: Loader
+    options: Mapping[str, object] = attrs.field(factory=dict, converter=MappingProxyType)
+    option_names: tuple[str, ...] = ()
+
+
+def option_names(fmt: str, loader: Loader) -> tuple[str, ...]:
+    """Returns the sorted option names of format ``fmt`` (its options class's fields, or the
+    loader's keyword-only parameters)."""
+    cls = _OPTIONS_CLASS.get(fmt)
+    if cls is not None:
+        return tuple(sorted(f.name for f in attrs.fields(cls)))
+    params = inspect.signature(loader).parameters.values()
+    return tuple(sorted(p.name for p in params if p.kind is p.KEYWORD_ONLY))
+
+
+def _bind(fmt: str, loader: Loader, path: str | Path, options: dict[str, object]
+          ) -> DetectedFormat:
+    names = option_names(fmt, loader)
+    for key in sorted(options):
+        if key not in names:
+            raise UnknownOption(f"{path}: option {key!r} (value {options[key]!r}) is not an "
+                                f"option of the {fmt!r} loader; its options are {list(names)}")
+    bound = functools.partial(loader, **options) if options else loader
+    return DetectedFormat(fmt, bound, options, names)
 
 
 def _dbn_loader() -> Loader:
@@ -51,19 +96,21 @@ def _dbn_loader() -> Loader:
     return iter_dbn
 
 
-def detect_format(path: str | Path) -> DetectedFormat:
-    """Returns the format of ``path`` and its loader; raises UnknownFormat if none fits."""
+def detect_format(path: str | Path, **options: object) -> DetectedFormat:
+    """Returns the format of ``path`` and its loader with ``options`` bound; raises
+    UnknownFormat if no format fits, UnknownOption if the format takes no such option."""
     name = Path(path).name.lower()
     if name.endswith((".dbn", ".dbn.zst")):
-        return DetectedFormat("dbn", _dbn_loader())
+        return _bind("dbn", _dbn_loader(), path, options)
     with open_text(path) as f:
         first = f.readline().strip()
     columns = {c.strip().lower() for c in first.split(",")}
     if _HISTDATA.match(first):
-        return DetectedFormat("histdata", iter_histdata_quotes)
+        return _bind("histdata", iter_histdata_quotes, path, options)
     rules: tuple[tuple[str, bool, Loader], ...] = (
         ("binance_depth", set(DEPTH_COLUMNS) <= columns, iter_binance_depth),
         ("tardis_trades", set(TARDIS_TRADE_COLUMNS) <= columns, iter_tardis_trades),
+        ("tardis_book", set(TARDIS_BOOK_COLUMNS) <= columns, iter_tardis_book_l2),
         ("bars", {"open", "high", "low", "close"} <= columns, iter_bars_csv),
         ("truefx", columns == {"timestamp", "bid", "ask"}, iter_truefx_quotes),
         ("quotes", {"bid", "ask"} <= columns, iter_quotes_csv),
@@ -71,5 +118,5 @@ def detect_format(path: str | Path) -> DetectedFormat:
     )
     for format_name, matches, loader in rules:
         if matches:
-            return DetectedFormat(format_name, loader)
+            return _bind(format_name, loader, path, options)
     raise UnknownFormat(f"{path}: unknown data format; first line is {first[:200]!r}")
