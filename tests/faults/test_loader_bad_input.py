@@ -142,3 +142,66 @@ def test_a_depth_row_with_an_unknown_side_is_refused(tmp_path):
 def test_a_value_too_large_for_int64_is_refused(tmp_path):
     err = _fail(tmp_path, QUOTES + "1,99999999999999999999,1e30,1,1\n", price_precision=2)
     assert (err.line, err.field) == (2, "bid") and "overflows" in err.why
+
+
+TARDIS_BOOK = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
+GOOD_T = "deribit,BTC-PERPETUAL,10,11,true,ask,6421.5,18640\n"
+
+
+@pytest.mark.parametrize("row,line_field_value", [
+    ("deribit,BTC-PERPETUAL,20,21,false,buy,6421.5,10\n", ("side", "buy")),
+    ("deribit,BTC-PERPETUAL,20,21,false,ask,6421.5,-10\n", ("amount", "-10")),
+    ("deribit,BTC-PERPETUAL,20,21,false,ask,nan,10\n", ("price", "nan")),
+    ("deribit,BTC-PERPETUAL,20,21,false,ask,6421.5,NaN\n", ("amount", "NaN")),
+    ("deribit,BTC-PERPETUAL,9,21,false,ask,6421.5,10\n", ("timestamp", "9")),
+    ("deribit,BTC-PERPETUAL,20,10,false,ask,6421.5,10\n", ("local_timestamp", "10")),
+    ("deribit,BTC-PERPETUAL,20,21,maybe,ask,6421.5,10\n", ("is_snapshot", "maybe")),
+])
+def test_a_bad_tardis_book_row_is_refused_naming_line_field_and_value(tmp_path, row,
+                                                                       line_field_value):
+    from replay.loaders.tardis import iter_tardis_book_l2
+
+    err = _fail(tmp_path, TARDIS_BOOK + GOOD_T + row, iter_tardis_book_l2, price_precision=1,
+                size_precision=0)
+    assert (err.line, err.field, err.value) == (3, *line_field_value)
+    assert f"{tmp_path / 'data.csv'}:3: field {line_field_value[0]!r}" in str(err)
+
+
+def test_a_backwards_tardis_book_time_says_it_goes_backwards(tmp_path):
+    from replay.loaders.tardis import iter_tardis_book_l2
+
+    text = TARDIS_BOOK + GOOD_T + "deribit,BTC-PERPETUAL,9,21,false,ask,6421.5,10\n"
+    err = _fail(tmp_path, text, iter_tardis_book_l2)
+    assert "goes backwards" in err.why and "9000 ns" in err.why
+
+
+def test_a_bad_tardis_book_row_in_a_later_chunk_lets_only_earlier_chunks_through(tmp_path):
+    from replay.loaders.tardis import iter_tardis_book_l2
+
+    path = tmp_path / "book.csv"
+    path.write_text(TARDIS_BOOK + GOOD_T * 3 + "deribit,BTC-PERPETUAL,10,11,true,ask,1,-1\n")
+    seen = []
+    with pytest.raises(DataError) as err:
+        for chunk in iter_tardis_book_l2(path, 1, chunk_size=2, price_precision=1,
+                                         size_precision=0):
+            seen.append(chunk)
+    assert err.value.line == 5
+    assert sum(len(c) for c in seen) == 0  # LAST needs the next chunk: nothing of a group leaks
+
+
+BTC_BARS = "timestamp,open,high,low,close,volume\n"
+
+
+def test_float_noise_volume_error_names_the_options_and_a_precision_that_keeps_the_data(tmp_path):
+    text = (BTC_BARS + "2022-01-01 03:07:00,1.0,1.0,1.0,1.0,2.5\n"
+            "2022-01-01 03:08:00,1.0,1.0,1.0,1.0,218102.59507500002\n")
+    err = _fail(tmp_path, text, iter_bars_csv, size_precision=4)
+    assert (err.line, err.field, err.value) == (3, "volume", "218102.59507500002")
+    assert "passing size_precision=6, round_volume=True" in err.why
+    assert "only volume" in err.why
+
+
+def test_a_volume_that_is_not_float_noise_gets_no_precision_guess(tmp_path):
+    text = BTC_BARS + "2022-01-01 03:07:00,1.0,1.0,1.0,1.0,2.12345678901234\n"
+    err = _fail(tmp_path, text, iter_bars_csv, size_precision=4)
+    assert "size_precision=N (the decimals to keep), round_volume=True" in err.why
