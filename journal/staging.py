@@ -18,6 +18,9 @@ from journal.batch import frame_batch
 WORDS_PER_RECORD = fmt.RECORD_SIZE // 8
 HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 _MAX_FREE = 64
+_HEADER_BYTES = fmt.BATCH_HEADER_SIZE
+if fmt.RECORD_SIZE != 128:  # put_one shifts by 7
+    raise ValueError(f"RECORD_SIZE must be 128 for put_one, got {fmt.RECORD_SIZE}")
 
 
 class ValueStager:
@@ -37,6 +40,7 @@ class ValueStager:
         else:
             self._buffer = bytearray(fmt.BATCH_HEADER_SIZE + self.value_records * fmt.RECORD_SIZE)
         self.words = np.frombuffer(self._buffer, dtype=np.uint64)
+        self._view = memoryview(self._buffer)  # slice assignment through it is the cheapest copy
         self.fill = 0
 
     @property
@@ -57,10 +61,11 @@ class ValueStager:
 
     def put_one(self, data: bytes) -> None:
         """Appends one record's ``RECORD_SIZE`` bytes (already checked), sealing a full buffer."""
-        at = fmt.BATCH_HEADER_SIZE + self.fill * fmt.RECORD_SIZE
-        self._buffer[at : at + fmt.RECORD_SIZE] = data
-        self.fill += 1
-        if self.fill == self.value_records:
+        fill = self.fill
+        at = _HEADER_BYTES + (fill << 7)
+        self._view[at : at + 128] = data
+        self.fill = fill = fill + 1
+        if fill == self.value_records:
             self.seal()
 
     def copy_in(self, words: np.ndarray) -> None:
