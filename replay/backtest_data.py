@@ -37,7 +37,12 @@ _CCY = "AUD|CAD|CHF|CNH|EUR|GBP|HKD|JPY|MXN|NOK|NZD|SEK|SGD|USD|ZAR"
 _PAIR_IN_NAME = re.compile(rf"(?i)(?<![a-z])({_CCY})[-_/]?({_CCY})(?![a-z])")
 #: Futures roots with a tick and multiplier other than one price unit.
 _FUTURE_ROOTS = {"ES": ("0.25", 50), "MES": ("0.25", 5), "NQ": ("0.25", 20), "MNQ": ("0.25", 2)}
-_BOOK_LEVELS = {"dbn:mbo": BookLevel.L3, "dbn:mbp-10": BookLevel.L2, "binance_depth": BookLevel.L2}
+_BOOK_LEVELS = {
+    "dbn:mbo": BookLevel.L3,
+    "dbn:mbp-10": BookLevel.L2,
+    "binance_depth": BookLevel.L2,
+    "tardis_book": BookLevel.L2,
+}
 _HEAD_VIEW = np.dtype({"names": ["price_precision", "size_precision"], "formats": ["u1", "u1"],
                        "offsets": [44, 45], "itemsize": 128})
 _IID_VIEW = np.dtype({"names": ["instrument_id"], "formats": ["<u4"], "offsets": [40],
@@ -175,7 +180,7 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
     path = str(cfg.path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
-    detected = detect_format(path)
+    detected = detect_format(path, **cfg.options)
     fmt = detected.name if cfg.format == "auto" else cfg.format
     symbol, inferred = _symbol_for(cfg, fmt, path)
     configured = {i.id: i for i in instruments}

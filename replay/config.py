@@ -80,12 +80,17 @@ class InstrumentConfig:
 
 @attrs.frozen
 class DataConfig:
-    """One data file; ``instrument_id`` names the instrument of a file that does not."""
+    """One data file; ``instrument_id`` names the instrument of a file that does not.
+
+    ``options`` go to the file's loader (e.g. ``{"size_precision": 7, "round_volume": true}``
+    for bars whose volumes carry float noise); an option the loader does not take is refused.
+    """
 
     path: str
     format: str = "auto"
     instrument_id: str | None = None
     bar_spec: str | None = None
+    options: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
