@@ -16,6 +16,8 @@ names per field cost about half of each emit (perf/backtest_run.py ``ema_cross``
 
 from __future__ import annotations
 
+import operator
+import re
 import struct
 from collections.abc import Sequence
 from typing import Any
@@ -23,47 +25,72 @@ from typing import Any
 import numpy as np
 
 from domain.codec import RAW_STRUCTS, RAW_TUPLES, RecordError, kind_name, packer
-from domain.kinds import RECORD_DTYPE
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE
 from engines.context import KernelContext
 
 _HEADER_SET = ("ts_event", "ts_init", "cause", "source")
+_TOKEN = re.compile(r"(\d*)([a-zA-Z?])")
+
+
+def _field_codes(kind: int) -> dict[str, str]:
+    """Returns each field's struct code, read from the kind's full raw struct (offset order)."""
+    tokens = _TOKEN.findall(RAW_STRUCTS[kind].format.lstrip("<=>!@"))
+    codes = [count + code for count, code in tokens if code != "x"]
+    return dict(zip(RAW_TUPLES[kind]._fields, codes, strict=True))
 
 
 class RecordEmitter:
-    """Emits records of one kind from positional payload values (see the module contract)."""
+    """Emits records of one kind from positional payload values (see the module contract).
 
-    __slots__ = ("kind", "names", "_struct", "_row", "_at", "_header_at")
+    One struct covers the whole record: the header fields set per emit, the given payload
+    fields, the fields whose schema default is not zero (as constants, e.g. ``kind`` and NULL
+    prices) and zero pad bytes for everything else; the values are put in offset order by one
+    C-level ``itemgetter``.
+    """
+
+    __slots__ = ("kind", "names", "_n", "_pack", "_order", "_consts")
 
     def __init__(self, kind: int, names: Sequence[str]) -> None:
         fields = RAW_TUPLES[kind]._fields
-        index = {name: i for i, name in enumerate(fields)}
         for name in names:
-            if name not in index or name in _HEADER_SET or name in ("seq", "kind", "flags"):
+            if name not in fields or name in _HEADER_SET or name in ("seq", "kind", "flags"):
                 raise RecordError(f"kind {kind_name(kind)}: {name!r} is not a payload field")
         self.kind = kind
         self.names = tuple(names)
-        self._struct: struct.Struct = RAW_STRUCTS[kind]
-        # The schema defaults, exactly as the keyword packer fills them.
-        self._row = list(self._struct.unpack(packer(kind).pack()))
-        self._header_at = tuple(index[name] for name in _HEADER_SET)
-        self._at = tuple(index[name] for name in names)
+        self._n = len(names)
+        defaults = dict(zip(fields, RAW_STRUCTS[kind].unpack(packer(kind).pack()), strict=True))
+        consts = {n: v for n, v in defaults.items()
+                  if v and n not in self.names and n not in _HEADER_SET}
+        self._consts = tuple(consts.values())
+        given = (*_HEADER_SET, *self.names, *consts)  # the order values arrive in
+        dtype = KIND_DTYPES[kind]
+        codes = _field_codes(kind)
+        parts, order, pos = ["<"], [], 0
+        for name in sorted(given, key=lambda n: dtype.fields[n][1]):
+            sub, offset = dtype.fields[name][0], dtype.fields[name][1]
+            if offset > pos:
+                parts.append(f"{offset - pos}x")
+            parts.append(codes[name])
+            order.append(given.index(name))
+            pos = offset + sub.itemsize
+        if pos < dtype.itemsize:
+            parts.append(f"{dtype.itemsize - pos}x")
+        self._pack = struct.Struct("".join(parts)).pack
+        self._order = operator.itemgetter(*order)
 
     def pack(self, ctx: KernelContext, source_id: int, values: Sequence[Any]) -> bytes:
         """Returns the record's bytes stamped with kernel time and cause (not emitted)."""
-        row = self._row.copy()
-        i_event, i_init, i_cause, i_source = self._header_at
-        row[i_event] = row[i_init] = ctx.now_ns
-        row[i_cause] = ctx.current_seq
-        row[i_source] = source_id
-        for i, value in zip(self._at, values, strict=True):
-            row[i] = value
+        if len(values) != self._n:
+            raise ValueError(f"kind {kind_name(self.kind)}: {len(values)} values given for "
+                             f"{self._n} fields {self.names}")
+        now = ctx.now_ns
         try:
-            return self._struct.pack(*row)
+            return self._pack(*self._order((now, now, ctx.current_seq, source_id, *values,
+                                            *self._consts)))
         except struct.error:
             # The keyword packer names the field that does not fit.
-            packer(self.kind).pack(ts_event=ctx.now_ns, ts_init=ctx.now_ns,
-                                   cause=ctx.current_seq, source=source_id,
-                                   **dict(zip(self.names, values, strict=True)))
+            packer(self.kind).pack(ts_event=now, ts_init=now, cause=ctx.current_seq,
+                                   source=source_id, **dict(zip(self.names, values, strict=True)))
             raise
 
     def emit(self, ctx: KernelContext, source_id: int, *values: Any) -> None:

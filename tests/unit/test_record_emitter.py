@@ -68,3 +68,14 @@ def test_emitting_in_the_state_stage_is_not_allowed() -> None:
     ctx.enter_stage("state", None)
     with pytest.raises(EmitNotAllowed):
         RecordEmitter(Kind.ORDER_ACCEPTED, ("client_order_id",)).emit(ctx, 1, 5)
+
+
+def test_every_kind_with_no_payload_given_matches_the_keyword_emit() -> None:
+    from domain.codec import RAW_TUPLES
+
+    ctx, outbox = context()
+    for kind in sorted(RAW_TUPLES):
+        ctx.emit(kind, 3)
+        RecordEmitter(kind, ()).emit(ctx, 3)
+        a, b = outbox.take()
+        assert a.tobytes() == b.tobytes(), kind
