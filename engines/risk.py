@@ -201,6 +201,8 @@ class RiskEngine(Reactor):
         need = self._lock_need(inst, order, px, account)
         pending = sum(raw for _, acc, raw in self._inflight.values() if acc == account_id)
         free = account.free_raw(inst.settlement_currency) - pending
+        if need <= free:  # passes: no account text needed
+            return None
         return rc.check_balance(inst, need, free, ctx.strings.get(account_id, str(account_id)))
 
     # --- decisions ------------------------------------------------------------------------------
