@@ -252,10 +252,13 @@ class Cache(Reducer):
             h.update(struct.pack("<I", iid))
         # Sorted keys: the batch path inserts new instruments in id order, one at a time in log
         # order; the hash must not depend on which path ran.
+        # The latest records are hashed without seq and cause: the state does not depend on how
+        # the log is numbered (a recovered run's log holds RUN_RECOVERED and a continuation
+        # RUN_STARTED more than an uninterrupted one, and must hash the same).
         for table in (self.quotes, self.trades, self.bars):
             for key in sorted(table):
                 rec = table[key]
-                h.update(RAW_STRUCTS[rec.kind].pack(*rec))
+                h.update(RAW_STRUCTS[rec.kind].pack(*rec._replace(seq=0, cause=0)))
         for iid in sorted(self.books):
             book = self.books[iid]
             h.update(struct.pack("<I", iid))
