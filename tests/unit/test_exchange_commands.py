@@ -168,3 +168,22 @@ def test_restore_of_a_snapshot_gives_the_same_state_digest() -> None:
     b.exchange.digest(hb)
     assert ha.digest() == hb.digest() and list(b.exchange.orders) == list(a.exchange.orders)
     assert b.exchange.reacts_to(Kind.QUOTE, a.iid)
+
+
+def test_a_market_order_filled_at_once_does_not_change_what_the_venue_reacts_to() -> None:
+    v = Venue()
+    v.quote(480000, 480025)
+    before = v.kernel.ctx.reaction_version
+    c = v.submit(BUY, OrderType.MARKET, 1)
+    assert v.kinds(c) == ["ACCEPTED", "FILLED"] and not v.exchange.active
+    assert v.kernel.ctx.reaction_version == before
+
+
+def test_a_resting_limit_and_its_cancel_each_change_what_the_venue_reacts_to() -> None:
+    v = Venue()
+    before = v.kernel.ctx.reaction_version
+    c = resting_buy(v)
+    assert v.exchange.active and v.kernel.ctx.reaction_version > before
+    opened = v.kernel.ctx.reaction_version
+    v.cancel(c)
+    assert not v.exchange.active and v.kernel.ctx.reaction_version > opened
