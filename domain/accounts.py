@@ -202,6 +202,8 @@ class MarginAccount(_Account):
         self._leverages[instrument.id] = leverage
 
     def leverage(self, instrument: Instrument) -> float:
+        if not self._leverages:  # the usual case; hashing an instrument id is not free
+            return self.default_leverage
         return self._leverages.get(instrument.id, self.default_leverage)
 
     def margin_init_raw(self, instrument: Instrument, qty_raw: int, px_raw: int) -> int:

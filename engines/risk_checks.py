@@ -173,14 +173,15 @@ def check_collar(
 def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, precision: int) -> str | None:
     """A reduce-only order must be on the opposite side of the position and not larger."""
     held = position_signed_raw
-    qty = _units(qty_raw, precision)
-    pos = _units(held, precision)
     if held == 0:
-        return f"reduce-only: {side.name} {qty} would open a position (position is flat)"
+        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} would open a position "
+                "(position is flat)")
     if (side == OrderSide.BUY) == (held > 0):
-        return f"reduce-only: {side.name} {qty} would increase position {pos}"
+        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} would increase position "
+                f"{_units(held, precision)}")
     if qty_raw > abs(held):
-        return f"reduce-only: {side.name} {qty} exceeds position {pos}"
+        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} exceeds position "
+                f"{_units(held, precision)}")
     return None
 
 
