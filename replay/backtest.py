@@ -13,7 +13,13 @@ Design contract:
   state hash; the journal is closed at the end;
 - a failure mid-run (bad data later in a file) ends the run with RUN_ENDED reason FAULTED when
   the kernel is intact (crash-only otherwise), closes the journal and re-raises; results are
-  only produced by a run that completed.
+  only produced by a run that completed;
+- started on a journal whose last run crashed (the same config and seed), the node recovers it
+  first (:mod:`replay.recovery`: newest snapshot, verified re-execution of the tail,
+  RUN_RECOVERED, then the data resumes at the first input not journaled); a journal whose last
+  run of this config completed is refused; node snapshots are taken every ``snapshot_every``
+  records. The components are wired by :func:`replay.reexecute.assemble` (shared with
+  re-execution, so both build the same kernel).
 """
 
 from __future__ import annotations
@@ -27,27 +33,22 @@ import attrs
 from domain.codec import encode
 from domain.enums import RecordFlag, RunEndReason
 from domain.kinds import Kind
-from engines.data_engine import DataEngine
-from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
-from engines.portfolio import Portfolio
-from engines.risk import RiskEngine
 from engines.risk_checks import RiskConfig
 from engines.strategy import Strategy
 from journal.runs import RunManifest
 from journal.writer import JournalWriter
 from replay.backtest_data import DataSource, open_source
 from replay.backtest_setup import (
-    make_exchange,
     publish_accounts,
     publish_instrument,
-    register_execution,
-    register_state,
     resolve_venues,
 )
 from replay.config import BacktestConfig, ConfigError, VenueConfig
 from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
+from replay.recovery import NodeStart, skip_inputs
+from replay.reexecute import assemble
 from replay.results import BacktestResult, build_results
 from replay.sources import merge
 from replay.strategy_registry import build_strategy
@@ -144,59 +145,68 @@ class BacktestNode:
             self.extra_strategies
 
     def run(self) -> BacktestRun:
-        """Runs the backtest to the end of its data; returns its results."""
+        """Runs the backtest to the end of its data; returns its results. On a journal whose
+        last run crashed (same config), recovers it first (:mod:`replay.recovery`)."""
         cfg = self.config
         sources = [open_source(d, cfg.instruments) for d in cfg.data] + self.extra_data
         instruments = _unique_instruments(sources)
         venues = resolve_venues(cfg.venues, [str(i.id.venue) for i in instruments.values()])
-        risk = _risk_config(cfg.risk)
         strategies = self._strategies()
         path = Path(cfg.journal) if cfg.journal else new_journal_dir(
             self.runs_root, self.journal_prefix, self.run_id)
         t0 = min(s.first_ts_init for s in sources)
+        levels = {v.name: max((s.book_level for s in sources
+                               if str(s.instrument.id.venue) == v.name), default=1)
+                  for v in venues}
         wall0 = time.perf_counter()
         writer = JournalWriter(path, durability=cfg.durability)
-        kernel = Kernel(capacity=self.capacity, journal=writer, first_seq=writer.next_seq)
-        first_seq = writer.next_seq
+        try:
+            start = NodeStart.open(writer, self.manifest)
+        except BaseException:
+            writer.close()
+            raise
+        kernel = Kernel(capacity=self.capacity, journal=start.journal, first_seq=start.kernel_seq)
+        start.attach(kernel)
+        first_seq = start.first_seq
         kernel.ctx.now_ns = t0  # setup records (component ids too) carry the first data time
         try:
-            sampler, recorder, cache = register_state(kernel, venues[0], cfg.equity_interval_ns)
-            kernel.register(DataEngine())
-            execution = ExecutionEngine()
-            kernel.register(RiskEngine(execution, risk))
-            register_execution(kernel, execution)
-            for venue in venues:
-                level = max((s.book_level for s in sources
-                             if str(s.instrument.id.venue) == venue.name), default=1)
-                kernel.register(make_exchange(venue, level, cfg.seed))
-            kernel.ctx.portfolio = Portfolio(cache)
-            for strategy in strategies:
-                kernel.register(strategy)
-            start = self.manifest.to_records(kernel.strings.intern(self.manifest.to_json())[0])
-            start["ts_event"] = start["ts_init"] = t0
-            start["flags"] = INPUT
-            kernel.publish(start)
-            kernel.publish_setup()
-            iids = {sym: publish_instrument(kernel, inst, t0) for sym, inst in instruments.items()}
-            for venue in venues:
-                publish_accounts(kernel, venue, t0)
-            start_equity = (t0, sampler.equity_now())
-            kernel.start()
+            sampler, recorder, cache = assemble(kernel, cfg, venues, levels, strategies)
+            if start.from_snapshot:
+                skip, start_equity = start.restore(kernel)
+                iids = {sym: kernel.strings.id_of(sym) for sym in instruments}
+            else:
+                skip = 0
+                manifest = self.manifest.to_records(
+                    kernel.strings.intern(self.manifest.to_json())[0])
+                manifest["ts_event"] = manifest["ts_init"] = t0
+                manifest["flags"] = INPUT
+                kernel.publish(manifest)
+                kernel.publish_setup()
+                iids = {sym: publish_instrument(kernel, inst, t0)
+                        for sym, inst in instruments.items()}
+                for venue in venues:
+                    publish_accounts(kernel, venue, t0)
+                start_equity = (t0, sampler.equity_now())
+                kernel.start()
+            snap = start.snapshotter(kernel, writer, cfg.snapshot_every,
+                                     {"start_equity": list(start_equity)},
+                                     getattr(cfg, "snapshot_interval_ns", 0), skip)
             progress = Progress(self.progress)
             stats = LoopStats()
             try:
-                chunks = merge([s.chunks(iids[s.symbol]) for s in sources])
-                run(kernel, progress.wrap(chunks), stats)
+                chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
+                run(kernel, progress.wrap(chunks), stats, on_publish=snap)
             finally:
                 progress.close()
             end_ts = max(kernel.ctx.now_ns, t0)
             run_until(kernel, end_ts, stats)
             kernel.stop()
             state_hash = kernel.state_hash()
-            self._end(kernel, RunEndReason.CLEAN, state_hash, first_seq)
+            start.check_caught_up(kernel)
+            self._end(kernel, RunEndReason.CLEAN, state_hash, start)
         except BaseException:
-            if kernel.faulted is None and kernel.last_seq >= first_seq:
-                self._end(kernel, RunEndReason.FAULTED, kernel.state_hash(), first_seq)
+            if kernel.faulted is None and kernel.last_seq >= first_seq and start.appending:
+                self._end(kernel, RunEndReason.FAULTED, kernel.state_hash(), start)
             writer.close()
             raise
         writer.close()
@@ -207,16 +217,18 @@ class BacktestNode:
                                cfg.equity_interval_ns, _extra(cache, kernel, venues))
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
-            n_records=last_seq - first_seq + 1, n_inputs=stats.inputs, state_hash=state_hash,
-            wall_s=wall, result=result, instruments=tuple(instruments),
+            n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,
+            state_hash=state_hash, wall_s=wall, result=result, instruments=tuple(instruments),
             inferred_instruments=tuple(s.symbol for s in sources if s.inferred), loop=stats,
             venue=venues[0])
 
-    def _end(self, kernel: Kernel, reason: RunEndReason, state_hash: int, first_seq: int) -> None:
+    def _end(self, kernel: Kernel, reason: RunEndReason, state_hash: int,
+             start: NodeStart) -> None:
+        run_id, first_seq = start.run_id(self.run_id)
         n = kernel.last_seq - first_seq + 2
         ts = kernel.ctx.now_ns
         kernel.publish(encode(Kind.RUN_ENDED, ts_event=ts, ts_init=ts, flags=INPUT,
-                              run_id=self.run_id, n_records=n, state_hash=state_hash,
+                              run_id=run_id, n_records=n, state_hash=state_hash,
                               reason=int(reason)))
 
 

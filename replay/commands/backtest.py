@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE.toml", help="backtest config file; the "
                         "options above override it")
     parser.add_argument("--seed", type=int, help="seed of the run's random generators")
+    parser.add_argument("--snapshot-every", type=int, metavar="N",
+                        help="store a snapshot of the whole kernel in the journal every N "
+                        "records (crash recovery starts from the newest; default 0: none)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -63,7 +66,7 @@ def build_config(args: argparse.Namespace) -> Any:
             ccy, _ = parse_balance(text, "--balance")
             balances.append(f"{text.strip()[: -len(ccy.code)].strip()} {ccy.code}")
         changes["venues"] = [attrs.evolve(v, starting_balances=balances) for v in config.venues]
-    for name in ("journal", "durability", "seed"):
+    for name in ("journal", "durability", "seed", "snapshot_every"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

@@ -1,0 +1,106 @@
+"""A backtest in ``sync`` durability killed with SIGKILL at random moments and restarted with
+the same command recovers, continues from the next input it had not journaled, and ends with
+the state hash and the records (apart from run-lifecycle ones) of an uninterrupted run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from journal.runs import RunEndState, scan_runs
+from journal.store import Journal
+from journal.verify import VerifyStatus, verify_journal
+from tests.faults.crash_recovery_proc import (
+    content,
+    finish,
+    kill_at_random,
+    last_seq,
+    make_workload,
+    start,
+)
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[str, Any]:
+    root = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    workdir = Path(tmp_path_factory.mktemp("crash")) if root is None else \
+        Path(__import__("tempfile").mkdtemp(prefix="ringbus-crash-", dir=root))
+    config = make_workload(workdir, shared_data)
+    ref = workdir / "reference"
+    import time
+
+    t0 = time.monotonic()
+    code, doc, err = finish(start(config, ref))
+    wall = time.monotonic() - t0
+    assert code == 0, err
+    yield {"workdir": workdir, "config": config, "ref": ref, "doc": doc, "wall": wall,
+           "content": content(ref)}
+    if root is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def trial(workload: dict[str, Any], seed: int) -> None:
+    journal = workload["workdir"] / f"trial-{seed}"
+    shutil.rmtree(journal, ignore_errors=True)
+    ref_doc = workload["doc"]
+    code, killed_at = kill_at_random(workload["config"], journal, seed, ref_doc["last_seq"],
+                                     workload["wall"])
+    if code == 0:  # finished before a kill at a random time: nothing to recover
+        assert seed % 2, "a kill at a seq before 90 % of the run found the run finished"
+        return
+    code, doc, err = finish(start(workload["config"], journal))
+    if killed_at and _completed(journal) and code != 0:
+        assert "already holds the completed run" in err  # killed after its RUN_ENDED
+    else:
+        assert code == 0, f"restart after a kill at seq {killed_at}: {err}"
+        assert doc["state_hash"] == ref_doc["state_hash"]
+        last = last_seq(journal)
+        assert doc["last_seq"] == last and doc["n_records"] == last  # the whole journal
+        for key in ("n_orders", "n_fills", "n_positions", "realized_pnl", "final_balances"):
+            assert doc[key] == ref_doc[key], key
+    got, want = content(journal), workload["content"]
+    assert len(got) == len(want) and np.array_equal(got.view(np.uint8), want.view(np.uint8)), \
+        f"records differ from the uninterrupted run after a kill at seq {killed_at}"
+    result = verify_journal(journal)
+    assert result.status == VerifyStatus.CLEAN, result
+    with Journal.open(journal) as j:
+        runs = scan_runs(j)
+    assert runs[-1].end_state == RunEndState.CLEAN
+    assert all(r.end_state == RunEndState.RECOVERED for r in runs[:-1])
+
+
+def _completed(journal: Path) -> bool:
+    with Journal.open(journal) as j:
+        runs = scan_runs(j)
+    return len(runs) == 1 and runs[0].end_state == RunEndState.CLEAN
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_killed_backtest_restarted_with_the_same_command_matches_an_uninterrupted_run(
+        workload: dict[str, Any], seed: int) -> None:
+    trial(workload, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3, 27))
+def test_many_killed_backtests_recover_to_the_uninterrupted_run(workload: dict[str, Any],
+                                                                seed: int) -> None:
+    trial(workload, seed)
+
+
+def test_a_run_killed_twice_recovers_twice(workload: dict[str, Any]) -> None:
+    journal = workload["workdir"] / "twice"
+    shutil.rmtree(journal, ignore_errors=True)
+    ref_doc = workload["doc"]
+    kill_at_random(workload["config"], journal, 4, ref_doc["last_seq"] // 3, workload["wall"])
+    kill_at_random(workload["config"], journal, 6, 2 * ref_doc["last_seq"] // 3, workload["wall"])
+    code, doc, err = finish(start(workload["config"], journal))
+    assert code == 0, err
+    assert doc["state_hash"] == ref_doc["state_hash"]
+    got, want = content(journal), workload["content"]
+    assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+    assert verify_journal(journal).status == VerifyStatus.CLEAN
