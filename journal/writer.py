@@ -47,17 +47,10 @@ DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
 
 
-def _head_reader() -> Any:
-    """Returns ``unpack_from(buffer, offset) -> (seq, ts_init, kind)``, laid out from RECORD_DTYPE."""
-    at = {name: RECORD_DTYPE.fields[name][1] for name in ("seq", "ts_init", "kind")}
-    if not at["seq"] < at["ts_init"] < at["kind"]:
-        raise ValueError(f"record header order must be seq < ts_init < kind, got offsets {at}")
-    fmt_ = (f"<{at['seq']}xQ{at['ts_init'] - at['seq'] - 8}xq"
-            f"{at['kind'] - at['ts_init'] - 8}xH").replace("<0x", "<")
-    return struct.Struct(fmt_).unpack_from
-
-
-_HEAD = _head_reader()
+# ``_HEAD(buffer, offset) -> (seq, ts_init, kind)``, laid out from RECORD_DTYPE's offsets.
+_AT = [RECORD_DTYPE.fields[name][1] for name in ("seq", "ts_init", "kind")]
+_HEAD = struct.Struct(f"<{_AT[0]}xQ{_AT[1] - _AT[0] - 8}xq{_AT[2] - _AT[1] - 8}xH".replace(
+    "<0x", "<")).unpack_from
 
 
 class JournalWriter:
