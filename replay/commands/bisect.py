@@ -6,6 +6,10 @@ a journal that cannot be opened."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from replay.bisect import BisectResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,21 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _text(result: object) -> str:
+def _text(r: BisectResult) -> str:
     from replay.state_report import format_report
 
-    r = result  # BisectResult
-    if r.corruption is not None:  # type: ignore[attr-defined]
-        c = r.corruption  # type: ignore[attr-defined]
+    if r.corruption is not None:
+        c = r.corruption
         return (f"corrupt journal {c['file']}: seq {c['seq_range'][0]}..{c['seq_range'][1]}: "
-                f"{c['reason']}; checked up to it, no violation of {r.invariant} before")  # type: ignore[attr-defined]
-    if r.errors:  # type: ignore[attr-defined]
-        e = r.errors[0]  # type: ignore[attr-defined]
+                f"{c['reason']}; checked up to it, no violation of {r.invariant} before")
+    if r.errors:
+        e = r.errors[0]
         return f"invariant {e['invariant']} raised at seq {e['seq']}: {e['error']}"
-    if not r.failed:  # type: ignore[attr-defined]
-        return f"{r.invariant} holds after every record ({r.n_records} records)"  # type: ignore[attr-defined]
-    return (f"{r.invariant} first fails at seq {r.seq}: {r.message}\n"  # type: ignore[attr-defined]
-            f"record: {r.record}\nstate there:\n{format_report(r.state)}")  # type: ignore[attr-defined]
+    if not r.failed or r.state is None:
+        return f"{r.invariant} holds after every record ({r.n_records} records)"
+    return (f"{r.invariant} first fails at seq {r.seq}: {r.message}\n"
+            f"record: {r.record}\nstate there:\n{format_report(r.state)}")
 
 
 def run(args: argparse.Namespace) -> int:
