@@ -48,8 +48,11 @@ class Currency:
 
     @property
     def packed(self) -> int:
-        """The u4 that records store for this currency."""
-        return pack_currency(self.code)
+        """The u4 that records store for this currency (computed once per code)."""
+        packed = _PACKED.get(self.code)
+        if packed is None:
+            packed = _PACKED[self.code] = pack_currency(self.code)
+        return packed
 
     def __str__(self) -> str:
         return self.code
@@ -64,8 +67,15 @@ class Currency:
 
     @staticmethod
     def from_packed(value: int) -> Currency:
-        """Returns the currency whose packed u4 is ``value`` (as read from a record)."""
-        return Currency.from_code(unpack_currency(value))
+        """Returns the currency whose packed u4 is ``value`` (as read from a record).
+
+        Answers are remembered per u4: a registered code never changes its currency.
+        """
+        found = _BY_PACKED.get(value)
+        if found is None:
+            found = Currency.from_code(unpack_currency(value))
+            _BY_PACKED[value] = found
+        return found
 
     @staticmethod
     def is_known(code: str) -> bool:
@@ -145,6 +155,10 @@ _CRYPTO: tuple[tuple[str, str], ...] = (
     ("XRP", "Ripple"),
 )
 
+#: Memo of ``Currency.packed`` per code and of ``Currency.from_packed`` per u4 (hot paths: every
+#: ACCOUNT_STATE and fill reads a currency).
+_PACKED: dict[str, int] = {}
+_BY_PACKED: dict[int, Currency] = {}
 _REGISTRY: dict[str, Currency] = {code: Currency(code, p, name) for code, p, name in _FIAT}
 _REGISTRY.update({code: Currency(code, 8, name) for code, name in _CRYPTO})
 
