@@ -148,7 +148,7 @@ class ExecutionEngine(Reactor):
     def _routed(self, cmd: Any, ctx: KernelContext) -> Any:
         pid = self.resolve_position_id(ctx, cmd)
         self._order_position[cmd.client_order_id] = pid
-        return cmd._replace(position_id=pid)
+        return cmd if pid == cmd.position_id else cmd._replace(position_id=pid)
 
     # --- records --------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:

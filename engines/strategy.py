@@ -25,6 +25,19 @@ from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 from engines.actor import Actor
 from engines.order_factory import NewOrder, NewOrderList, OrderFactory
+from engines.record_emitter import RecordEmitter
+
+_SUBMIT = RecordEmitter(
+    int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
+#: ORDER_INITIALIZED emitters per payload field names (``initialized_fields`` gives one set).
+_INITIALIZED: dict[tuple[str, ...], RecordEmitter] = {}
+
+
+def _initialized_emitter(names: tuple[str, ...]) -> RecordEmitter:
+    found = _INITIALIZED.get(names)
+    if found is None:
+        found = _INITIALIZED[names] = RecordEmitter(int(Kind.ORDER_INITIALIZED), names)
+    return found
 
 
 class StrategyError(ValueError):
@@ -95,16 +108,16 @@ class Strategy(Actor):
 
     # --- commands --------------------------------------------------------------------------------
     def submit_order(self, order: NewOrder, position_id: int = 0) -> int:
-        """Emits ORDER_INITIALIZED + SUBMIT_ORDER; returns the client order id."""
+        """Emits ORDER_INITIALIZED + SUBMIT_ORDER; returns the client order id.
+
+        Positional emitters (:mod:`engines.record_emitter`): the same bytes as ``ctx.emit``.
+        """
+        coid, iid, src, ctx = order.client_order_id, order.instrument_id, self.source_id, self.ctx
         fields = order.spec.initialized_fields(
-            order.client_order_id, order.instrument_id, self.source_id,
-            price_precision=self._price_precision(order.instrument_id, order.spec),
-        )
-        self._emit(Kind.ORDER_INITIALIZED, **fields)
-        self._emit(Kind.SUBMIT_ORDER, client_order_id=order.client_order_id,
-                   instrument_id=order.instrument_id, strategy_id=self.source_id,
-                   position_id=position_id)
-        return order.client_order_id
+            coid, iid, src, price_precision=self._price_precision(iid, order.spec))
+        _initialized_emitter(tuple(fields)).emit(ctx, src, *fields.values())
+        _SUBMIT.emit(ctx, src, coid, iid, src, position_id)
+        return coid
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
         """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
