@@ -43,7 +43,7 @@ from engines.emit_buffer import EmitBuffer
 from engines.kernel_consumer import KernelConsumer
 from engines.kernel_snapshot import restore_kernel, snapshot_kernel
 from engines.scheduler import Scheduler
-from engines.stage import Stage
+from engines.stage import BATCH_MIN, Stage
 from ringbus.drain_loop import DrainLoop
 from ringbus.graph import ConsumerGraph
 from ringbus.ring import Ring
@@ -266,8 +266,7 @@ class Kernel:
                 handle(mem, off)
                 kernel_seq.value = seq
                 if outbox._pending:
-                    outbox.flush_into(ring)
-                    loop.drain()
+                    self._cascade(on_journal, journal_seq, handle, mem, kernel_seq, outbox)
             else:
                 loop.drain()
         except BaseException as exc:
@@ -278,6 +277,42 @@ class Kernel:
         if self.journal is not None:
             self.journal.flush()
         return seq
+
+    def _cascade(self, on_journal: Any, journal_seq: Any, handle: Any, mem: memoryview,
+                 kernel_seq: Any, outbox: EmitBuffer) -> None:
+        """Publishes and handles what handlers emitted, run by run, as the drain loop would.
+
+        Each run (everything pending) is written into the ring after the last seq, handed to the
+        journal as one batch, then to the fused consumer record by record; what that emits is
+        the next run. A run that wraps the ring, is long (``BATCH_MIN``), or meets a lagging
+        journal goes to the general drain (same records, same seqs, same order).
+        """
+        ring = self.ring
+        cap = ring.capacity
+        while outbox._pending:
+            pending = outbox._pending
+            n = len(pending) >> 7
+            first = ring.cursor + 1
+            start = first & (cap - 1)
+            if (n >= BATCH_MIN or start + n > cap or (on_journal is None and journal_seq is not None)
+                    or not self.consumer._kinds):
+                outbox.flush_into(ring)
+                self.loop.drain()
+                return
+            ring.claim(n)
+            lo = start << 7
+            mem[lo : lo + (n << 7)] = pending
+            pending.clear()
+            last = first + n - 1
+            for i in range(n):
+                _SEQ_PACK(mem, lo + (i << 7), first + i)
+            ring.publish(last)
+            if on_journal is not None:
+                on_journal(ring.buffer[start : start + n])
+                journal_seq.value = last
+            for off in range(lo, lo + (n << 7), 128):
+                handle(mem, off)
+            kernel_seq.value = last
 
     def intern(self, text: str, input_record: bool = True) -> int:
         """Returns the id of ``text``, publishing its STRING records (INPUT-flagged by default:
