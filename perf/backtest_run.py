@@ -4,7 +4,9 @@ risk, execution, equity sampler) over synthetic seeded random-walk EUR/USD quote
 Rows: ``noop`` over 1 M quotes and ``ema_cross`` over 100 k quotes (about 10 k orders), journal
 on with durability ``none``. ``records_per_s`` / ``quotes_per_s`` are medians of ``--repeats``
 warm runs (after one untimed run that compiles the numba kernels); ``cold_s`` is that first run
-and ``process_s`` the time since the interpreter started, at the end of the row.
+and ``process_s`` the time since the interpreter started, at the end of the row. ``run_s`` is the
+whole ``BacktestNode.run`` (results included); ``results_s`` is the part spent building the
+results (tables, equity curve) and ``loop_s`` / ``loop_quotes_per_s`` the run without it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from _common import QUOTE_DTYPE, parser, report
 
+import replay.backtest as backtest_module
 from domain.enums import RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
@@ -26,6 +29,19 @@ from replay.backtest_data import DataSource
 from replay.config import BacktestConfig, StrategyConfig
 
 CHUNK = 65_536
+_RESULTS_S: list[float] = []
+_build_results = backtest_module.build_results
+
+
+def _timed_build_results(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    t0 = time.perf_counter()
+    try:
+        return _build_results(*args, **kwargs)
+    finally:
+        _RESULTS_S.append(time.perf_counter() - t0)
+
+
+backtest_module.build_results = _timed_build_results
 
 
 def random_walk_quotes(n: int, seed: int = 42) -> np.ndarray:
@@ -44,8 +60,10 @@ def random_walk_quotes(n: int, seed: int = 42) -> np.ndarray:
     return q.view(RECORD_DTYPE)
 
 
-def one_run(strategy: str, quotes: np.ndarray, root: Path) -> tuple[float, int, int]:
-    """Runs one backtest; returns (wall seconds of the run, records journaled, orders)."""
+def one_run(strategy: str, quotes: np.ndarray, root: Path) -> tuple[float, int, int, float]:
+    """Runs one backtest; returns (wall seconds of the run, records journaled, orders, seconds
+    of it spent building the results)."""
+    _RESULTS_S.clear()
     inst = Instrument.fx_pair("EUR/USD.SIM", price_precision=5)
     source = DataSource.from_records(
         inst, (quotes[i : i + CHUNK] for i in range(0, len(quotes), CHUNK)), name="random-walk")
@@ -55,7 +73,7 @@ def one_run(strategy: str, quotes: np.ndarray, root: Path) -> tuple[float, int, 
     run = BacktestNode(config, data=[source]).run()
     wall = time.perf_counter() - t0
     shutil.rmtree(journal, ignore_errors=True)
-    return wall, run.n_records, run.result.summary["n_orders"]
+    return wall, run.n_records, run.result.summary["n_orders"], sum(_RESULTS_S)
 
 
 def process_seconds() -> float:
@@ -81,12 +99,15 @@ def main() -> None:
             if args.only and strategy != args.only:
                 continue
             quotes = random_walk_quotes(n)
-            cold_s, _, _ = one_run(strategy, quotes, root)
+            cold_s = one_run(strategy, quotes, root)[0]
             runs = [one_run(strategy, quotes, root) for _ in range(max(1, args.repeats))]
             wall = statistics.median(r[0] for r in runs)
+            loop = statistics.median(r[0] - r[3] for r in runs)
             rows.append({"strategy": strategy, "quotes": n, "records": runs[0][1],
                          "orders": runs[0][2], "quotes_per_s": round(n / wall),
                          "records_per_s": round(runs[0][1] / wall), "run_s": round(wall, 3),
+                         "results_s": round(statistics.median(r[3] for r in runs), 3),
+                         "loop_s": round(loop, 3), "loop_quotes_per_s": round(n / loop),
                          "cold_s": round(cold_s, 3), "process_s": round(process_seconds(), 2)})
     finally:
         shutil.rmtree(root, ignore_errors=True)
