@@ -190,7 +190,7 @@ class BacktestNode:
                 kernel.start()
             snap = start.snapshotter(kernel, writer, cfg.snapshot_every,
                                      {"start_equity": list(start_equity)},
-                                     getattr(cfg, "snapshot_interval_ns", 0), skip)
+                                     cfg.snapshot_interval_ns, skip)
             progress = Progress(self.progress)
             stats = LoopStats()
             try:

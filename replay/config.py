@@ -114,6 +114,7 @@ class BacktestConfig:
     journal: str | None = None
     durability: str = attrs.field(default="none", validator=_choice("none", "batch", "sync"))
     snapshot_every: int = 0
+    snapshot_interval_ns: int = 0
     equity_interval_ns: int = 60_000_000_000
 
     def to_json(self) -> str:

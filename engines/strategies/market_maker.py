@@ -91,3 +91,5 @@ class MarketMaker(Strategy):
         self.iid, self.position_id = state["iid"], state["position_id"]
         self.quoted_mid_raw = state["quoted_mid_raw"]
         self._inst = self.cache.instrument(self.iid) if self.iid else None
+        if self._inst is not None:
+            self._max_inventory_raw = self._inst.make_qty(self.max_inventory).raw

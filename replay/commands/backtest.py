@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="strategy parameter (int, float, true/false or text); repeatable")
     parser.add_argument("--data", action="append", default=[], metavar="PATH",
                         help="data file (format detected); repeatable")
+    parser.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="loader option for every --data file, e.g. size_precision=7 or "
+                        "round_volume=true (an option the format does not take is refused)")
     parser.add_argument("--instrument", metavar="ID",
                         help="instrument of files that do not name one, e.g. AUD/USD.SIM")
     parser.add_argument("--journal", metavar="DIR", help="journal directory (default: a new "
@@ -35,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot-every", type=int, metavar="N",
                         help="store a snapshot of the whole kernel in the journal every N "
                         "records (crash recovery starts from the newest; default 0: none)")
+    parser.add_argument("--snapshot-interval-ns", type=int, metavar="NS",
+                        help="also store a snapshot every NS nanoseconds of ts_init "
+                        "(default 0: none)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -56,7 +62,11 @@ def build_config(args: argparse.Namespace) -> Any:
         changes["strategies"] = [attrs.evolve(s, params={**s.params, **parse_params(args.param)})
                                  for s in config.strategies]
     if args.data:
-        changes["data"] = [DataConfig(path) for path in args.data]
+        options = parse_params(args.data_option)
+        changes["data"] = [DataConfig(path, options=options) for path in args.data]
+    elif args.data_option:
+        options = parse_params(args.data_option)
+        changes["data"] = [attrs.evolve(d, options={**d.options, **options}) for d in config.data]
     if args.instrument:
         changes["data"] = [d if d.instrument_id else attrs.evolve(d, instrument_id=args.instrument)
                            for d in changes.get("data", config.data)]
@@ -66,7 +76,7 @@ def build_config(args: argparse.Namespace) -> Any:
             ccy, _ = parse_balance(text, "--balance")
             balances.append(f"{text.strip()[: -len(ccy.code)].strip()} {ccy.code}")
         changes["venues"] = [attrs.evolve(v, starting_balances=balances) for v in config.venues]
-    for name in ("journal", "durability", "seed", "snapshot_every"):
+    for name in ("journal", "durability", "seed", "snapshot_every", "snapshot_interval_ns"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

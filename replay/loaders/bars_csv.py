@@ -187,4 +187,6 @@ def _volume_advice(exc: DataError, path: str) -> DataError:
            f"size_precision={size}, round_volume=True")
     if d is not None:
         why += f" ({d} decimals drop only float noise in this file)"
+    why += (f"; on the command line: --data-option size_precision={size} "
+            "--data-option round_volume=true")
     return DataError(exc.path, exc.line, exc.field, exc.value, why)

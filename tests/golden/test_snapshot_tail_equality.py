@@ -17,7 +17,6 @@ import pytest
 
 from domain.codec import as_kind
 from domain.kinds import Kind
-from engines.strategies.market_maker import MarketMaker
 from journal.reader import JournalReader
 from journal.runs import run_markers
 from journal.snapshots import read_snapshot, snapshot_seqs
@@ -26,16 +25,6 @@ from journal.writer import JournalWriter
 from replay.backtest import BacktestNode
 from replay.config import BacktestConfig, DataConfig, StrategyConfig
 from tests.faults.crash_recovery_proc import content
-
-
-class MarketMakerRestorable(MarketMaker):
-    """``market_maker`` whose ``on_load`` also restores what ``on_start`` derives (the
-    built-in's leaves ``_max_inventory_raw`` at 0 after a restore: reported)."""
-
-    def on_load(self, state: dict[str, Any]) -> None:
-        super().on_load(state)
-        if self._inst is not None:
-            self._max_inventory_raw = self._inst.make_qty(self.max_inventory).raw
 
 
 def config(data: Path, journal: Path, strategy: str, params: dict[str, Any],
@@ -105,4 +94,4 @@ def test_snapshot_at_k_plus_the_tail_equals_the_full_run_on_eurusd_quotes(
 def test_snapshot_at_k_plus_the_tail_equals_the_full_run_on_the_es_mbo_file(
         tmp_path: Path, shared_data: Path) -> None:
     check_many_k(tmp_path, shared_data / "esh4-glbx-mdp3-20231225.mbo.dbn.zst",
-                 f"{__name__}:MarketMakerRestorable", {}, 5000, 10)
+                 "market_maker", {}, 5000, 10)
