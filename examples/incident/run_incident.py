@@ -81,9 +81,8 @@ def walkthrough(workdir: Path) -> dict[str, Any]:
     print(chain.format())
 
     step("5. re-execute the original inputs with the fixed strategy, into a new journal",
-         f"python -c \"from replay.reexecute import reexecute; from incident_strategy_fixed "
-         f"import MeanReverter; reexecute('{original}', [MeanReverter(**{PARAMS})], "
-         f"out='{fixed}')\"")
+         f"ringbus verify {original} --reexecute --strategy incident_strategy_fixed:MeanReverter "
+         + " ".join(f"--param {k}={v}" for k, v in PARAMS.items()) + f" --out {fixed}")
     redo = reexecute(original, strategies=[Fixed(**PARAMS)], out=fixed)
     print(f"{redo.n_inputs} inputs re-executed: {redo.n_records} records, "
           f"state_hash {redo.state_hash:016x}")

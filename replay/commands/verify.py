@@ -1,5 +1,7 @@
-"""``ringbus verify JOURNAL [--reexecute]``: exit 0 clean (or a crashed last run), 1 corrupt or
-(with ``--reexecute``) a divergence, 2 unreadable or bad usage.
+"""``ringbus verify JOURNAL [--reexecute [--strategy module:Class ...] [--out DIR]]``: exit 0
+clean (or a crashed last run), 1 corrupt or (with ``--reexecute``) a divergence, 2 unreadable or
+bad usage. With ``--out`` the re-executed records go to a new journal instead of being compared
+(re-running the original inputs with fixed code), and a divergence is no finding.
 
 ``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
 records and compares every record it produces with the journal's; the strategies named in the
@@ -19,7 +21,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
     parser.add_argument("--reexecute", action="store_true",
                         help="also re-execute the INPUT records and compare every record")
+    parser.add_argument("--strategy", action="append", default=[], metavar="NAME|module:Class",
+                        help="with --reexecute: run these strategies (e.g. your fixed code) "
+                        "instead of the manifest's; repeat for several, in the run's order")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --strategy: a strategy parameter; repeatable")
+    parser.add_argument("--out", metavar="DIR",
+                        help="with --reexecute: write the re-executed records to a new journal "
+                        "DIR instead of comparing them (then `ringbus diff JOURNAL DIR`)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _strategies(args: argparse.Namespace) -> list[Any] | None:
+    if not args.strategy:
+        return None
+    from replay.strategy_registry import build_strategy, parse_params
+
+    params = parse_params(args.param)
+    return [build_strategy(name, params) for name in args.strategy]
 
 
 def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
@@ -32,10 +51,12 @@ def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
     from journal.verify import Finding
     from replay.reexecute import reexecute
 
+    strategies = _strategies(args)
+
     def check(journal: Any, result: Any) -> list[Any]:
-        outcome = reexecute(journal)
+        outcome = reexecute(journal, strategies=strategies, out=args.out)
         args.reexecution = outcome
-        if outcome.ok:
+        if outcome.ok or args.out is not None:
             return []
         return [Finding((outcome.seq, outcome.seq), f"re-execution diverges: {outcome.why}",
                         str(result.path))]
@@ -49,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
 
     from journal.verify import verify_journal
 
+    if (args.strategy or args.out or args.param) and not args.reexecute:
+        sys.stderr.write("ringbus verify: error: --strategy, --param and --out go with "
+                         "--reexecute\n")
+        return 2
     try:
         result = verify_journal(args.journal, checks=extra_checks(args))
     except ValueError as exc:  # a manifest this build cannot re-execute (names refused...)
