@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from domain.enums import OrderSide, TimeInForce
-from domain.identifiers import ClientOrderId
+from domain.identifiers import COUNTER_BITS, MAX_COUNTER, MAX_STRATEGY_INDEX, ClientOrderId
 from domain.orders import OrderList, OrderSpec
 
 
@@ -49,7 +49,11 @@ class OrderFactory:
     def next_id(self) -> int:
         """Returns the next client order id (and counts it)."""
         self.counter += 1
-        return ClientOrderId.of(self.strategy_index, self.counter).value
+        counter = self.counter
+        if 0 < counter <= MAX_COUNTER and type(self.strategy_index) is int \
+                and 0 <= self.strategy_index <= MAX_STRATEGY_INDEX:
+            return self.strategy_index << COUNTER_BITS | counter  # ClientOrderId.of's value
+        return ClientOrderId.of(self.strategy_index, counter).value  # raises, naming the field
 
     def _prep(self, instrument: str | int, quantity: Any, **prices: Any) -> tuple[int, Any, dict]:
         iid = self._resolve(instrument)
