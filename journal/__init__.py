@@ -15,10 +15,9 @@ Design contract:
   live in their own sub-database (:mod:`journal.snapshots`); tailers in other processes are
   woken by the writer after each commit (:mod:`journal.tailer`, :mod:`journal.notify`).
 
-Modules: store (environment), format (layout), batch (framing), checksum (numba scan), writer,
-staging (the writer's value buffers),
-reader, runs, snapshots, notify, tailer, verify, summary (inspect), lock, errors, synth (test
-and benchmark records).
+Modules: store (environment), format (layout), batch (framing), checksum (xxh3-64 and numpy
+order checks), writer, staging (the writer's value buffers), reader, runs, snapshots, notify,
+tailer, verify, summary (inspect), lock, errors, synth (test and benchmark records).
 """
 
 from journal.errors import (

@@ -14,7 +14,7 @@ import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from journal import format as fmt
-from journal.checksum import SEQ_GAP, scan_records, words_of
+from journal.checksum import SEQ_GAP, batch_checksum, scan_records, words_of
 from journal.errors import CorruptionError
 
 TS_MIN = -(1 << 63)
@@ -28,11 +28,12 @@ def frame_batch(buffer: bytearray, n_records: int) -> memoryview:
     words = words_of(buffer, fmt.BATCH_HEADER_SIZE, n_records)
     first_seq = int(words[0])
     last_ts = int(words[(n_records - 1) * 16 + 2].view(np.int64))
-    checksum, _, _ = scan_records(words, first_seq, TS_MIN)
+    end = fmt.BATCH_HEADER_SIZE + n_records * fmt.RECORD_SIZE
+    checksum = batch_checksum(memoryview(buffer)[fmt.BATCH_HEADER_SIZE : end], first_seq)
     fmt.BATCH_HEADER.pack_into(
-        buffer, 0, fmt.BATCH_MAGIC, n_records, int(checksum), first_seq, last_ts
+        buffer, 0, fmt.BATCH_MAGIC, n_records, checksum, first_seq, last_ts
     )
-    return memoryview(buffer)[: fmt.BATCH_HEADER_SIZE + n_records * fmt.RECORD_SIZE]
+    return memoryview(buffer)[:end]
 
 
 def batch_bounds(key: bytes | memoryview, value: bytes | memoryview) -> tuple[int, int, int]:

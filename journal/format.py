@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import struct
 
-FORMAT_VERSION = 1
+#: 2: batch checksum is xxh3-64 (journal.checksum); 1 (a numba hash) is refused, never misread.
+FORMAT_VERSION = 2
 DATA_FILE = "data.mdb"
 LOCK_FILE = "writer.lock"
 TAILERS_DIR = "tailers"

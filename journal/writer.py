@@ -164,7 +164,7 @@ class JournalWriter:
             first_ts = int(words[2])
             self._uncommitted_first_ts = first_ts - (1 << 64) if first_ts >> 63 else first_ts
         stager = self._stager
-        if n <= stager.room:  # the common case: check and copy in one numba call
+        if n <= stager.room:  # the common case: check, then copy into the stage
             bad, reason, marker, last_ts = check_and_stage(
                 words, stager.words, stager.at_word, self._next_seq, self._prev_ts,
                 _RUN_LO, _RUN_HI,
