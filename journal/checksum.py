@@ -82,11 +82,12 @@ def scan_records(words: np.ndarray, first_seq: int, prev_ts_init: int) -> tuple[
     rec = _records(words)
     if rec.shape[0] == 0:
         return batch_checksum(b"", first_seq), -1, OK
+    data = words if words.flags.c_contiguous else np.ascontiguousarray(words)
+    checksum = batch_checksum(data[: rec.size], first_seq)  # first: it pulls the batch into cache
     bad, reason = _first_disorder(rec, first_seq, prev_ts_init)
     if bad >= 0:
         return 0, bad, reason
-    data = words if words.flags.c_contiguous else np.ascontiguousarray(words)
-    return batch_checksum(data[: rec.size], first_seq), -1, OK
+    return checksum, -1, OK
 
 
 def words_of(buffer: memoryview | bytes | bytearray | np.ndarray, offset: int, n: int) -> np.ndarray:
