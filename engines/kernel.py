@@ -11,9 +11,9 @@ Design contract:
 - ``start()`` starts every component in registration order; ``stop()`` and ``dispose()`` go in
   reverse registration order (strategies first, so their last commands still reach running
   engines); records emitted by lifecycle hooks are published and drained after each component;
-- ``publish_one`` is the one-at-a-time path: the record is written into its ring slot, the
-  journal and the fused consumer run on it directly, and only when something was emitted does
-  the general drain take over;
+- ``publish_one`` (:mod:`engines.kernel_publish`) is the one-at-a-time path: the record is
+  written into its ring slot, the journal and the fused consumer run on it directly, and only
+  when something was emitted does the general drain take over;
 - ``journal_lag=N`` (opt-in, for runs where no record leaves the process, e.g. backtests with
   durability ``none``) lets the journal take records in runs of up to N instead of one by one;
   it then runs beside the fused consumer rather than before it (same records, same order);
@@ -30,7 +30,6 @@ Design contract:
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -41,23 +40,24 @@ from engines.component import Component, Reducer
 from engines.context import KernelContext
 from engines.emit_buffer import EmitBuffer
 from engines.kernel_consumer import KernelConsumer
+from engines.kernel_errors import KernelError
+from engines.kernel_publish import KernelPublishing
 from engines.kernel_snapshot import restore_kernel, snapshot_kernel
 from engines.scheduler import Scheduler
-from engines.stage import BATCH_MIN, Stage
+from engines.stage import Stage
 from ringbus.drain_loop import DrainLoop
 from ringbus.graph import ConsumerGraph
 from ringbus.ring import Ring
 
 STAGES = ("state", "engines", "strategies")
-_SEQ_PACK = struct.Struct("<Q").pack_into
 
 
-class KernelError(RuntimeError):
-    """The kernel was used against its structure (register after build, unknown stage...)."""
+class Kernel(KernelPublishing):
+    """The single-threaded core: ring, stages, components, context, scheduler.
 
-
-class Kernel:
-    """The single-threaded core: ring, stages, components, context, scheduler."""
+    The publish path (``publish``, ``publish_one``) comes from
+    :class:`engines.kernel_publish.KernelPublishing`.
+    """
 
     def __init__(
         self,
@@ -215,104 +215,6 @@ class Kernel:
             return
         if outbox._pending:
             self.publish(outbox.take())
-
-    # --- publishing ------------------------------------------------------------------------------
-    def publish(self, records: np.ndarray) -> tuple[int, int]:
-        """Publishes ``records`` as one batch, drains, flushes the journal; returns (first, last)."""
-        loop = self.loop
-        try:
-            first, last = self.ring.publish_records(records)
-            loop.drain()
-        except BaseException as exc:
-            self._drained_at = -1
-            self._fault(exc)
-            raise
-        self._drained_at = self.ring.cursor
-        if self.journal is not None:
-            self.journal.flush()
-        return first, last
-
-    def publish_one(self, record: Any) -> int:
-        """Publishes one record, drains, flushes the journal; returns its seq (one-at-a-time).
-
-        ``record`` is a numpy record, a 1-record array, or a 128-byte memoryview slice. When the
-        ring was drained before (the usual case), the record is handed to the journal and to the
-        fused consumer straight from its slot; emitted records go through the general drain.
-        """
-        loop = self._loop if self._loop is not None else self._build()
-        ring = self.ring
-        try:
-            drained = ring.cursor == self._drained_at
-            if type(record) is memoryview:
-                if len(record) != 128:
-                    raise KernelError(f"publish_one: a record is 128 bytes, got {len(record)}")
-                seq = ring.claim(1)
-                off = (seq & (ring.capacity - 1)) << 7
-                mem = self._ring_mem
-                mem[off : off + 128] = record
-                _SEQ_PACK(mem, off, seq)
-                ring.publish(seq)
-            else:
-                seq = ring.publish_record(record)
-                off = (seq & (ring.capacity - 1)) << 7
-            if drained:
-                on_journal, journal_seq, handle, mem, kernel_seq, outbox = self._fast
-                if on_journal is not None:
-                    idx = off >> 7
-                    on_journal(ring.buffer[idx : idx + 1])
-                    journal_seq.value = seq
-                elif journal_seq is not None and seq - journal_seq.value >= self.journal_lag:
-                    self._journal_consumer.consume()
-                handle(mem, off)
-                kernel_seq.value = seq
-                if outbox._pending:
-                    self._cascade(on_journal, journal_seq, handle, mem, kernel_seq, outbox)
-            else:
-                loop.drain()
-        except BaseException as exc:
-            self._drained_at = -1
-            self._fault(exc)
-            raise
-        self._drained_at = ring.cursor
-        if self.journal is not None:
-            self.journal.flush()
-        return seq
-
-    def _cascade(self, on_journal: Any, journal_seq: Any, handle: Any, mem: memoryview,
-                 kernel_seq: Any, outbox: EmitBuffer) -> None:
-        """Publishes and handles what handlers emitted, run by run, as the drain loop would.
-
-        Each run (everything pending) is written into the ring after the last seq, handed to the
-        journal as one batch, then to the fused consumer record by record; what that emits is
-        the next run. A run that wraps the ring, is long (``BATCH_MIN``), or meets a lagging
-        journal goes to the general drain (same records, same seqs, same order).
-        """
-        ring = self.ring
-        cap = ring.capacity
-        while outbox._pending:
-            pending = outbox._pending
-            n = len(pending) >> 7
-            first = ring.cursor + 1
-            start = first & (cap - 1)
-            if (n >= BATCH_MIN or start + n > cap or (on_journal is None and journal_seq is not None)
-                    or not self.consumer._kinds):
-                outbox.flush_into(ring)
-                self.loop.drain()
-                return
-            ring.claim(n)
-            lo = start << 7
-            mem[lo : lo + (n << 7)] = pending
-            pending.clear()
-            last = first + n - 1
-            for i in range(n):
-                _SEQ_PACK(mem, lo + (i << 7), first + i)
-            ring.publish(last)
-            if on_journal is not None:
-                on_journal(ring.buffer[start : start + n])
-                journal_seq.value = last
-            for off in range(lo, lo + (n << 7), 128):
-                handle(mem, off)
-            kernel_seq.value = last
 
     def intern(self, text: str, input_record: bool = True) -> int:
         """Returns the id of ``text``, publishing its STRING records (INPUT-flagged by default:
