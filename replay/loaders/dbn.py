@@ -25,74 +25,19 @@ import attrs
 import databento_dbn as dbn
 import numpy as np
 
-from domain.enums import (
-    AggressorSide,
-    BarAggregation,
-    BookAction,
-    BookLevel,
-    OrderSide,
-    PriceType,
-    RecordFlag,
-)
-from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
-from domain.schema import NULL_I64
-from replay.loaders.errors import LoaderError
+from domain.kinds import RECORD_DTYPE
+from replay.loaders.dbn_convert import RAW_DTYPES, convert_raw, min_precision
+from replay.loaders.dbn_errors import DbnDataError, DbnError, DbnFormatError
+
+__all__ = [
+    "DbnDataError", "DbnError", "DbnFormatError", "DbnMetadata", "iter_dbn", "load_dbn",
+    "read_dbn_metadata", "scan_price_precision",
+]
 
 _PIECE_BYTES = 1 << 20
 _META_PIECE_BYTES = 1 << 14
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_HDR = [("length", "u1"), ("rtype", "u1"), ("publisher_id", "<u2"), ("instrument_id", "<u4"),
-        ("ts_event", "<u8")]
-_MBP_BASE = [*_HDR, ("price", "<i8"), ("size", "<u4"), ("action", "u1"), ("side", "u1"),
-             ("flags", "u1"), ("depth", "u1"), ("ts_recv", "<u8"), ("ts_in_delta", "<i4"),
-             ("sequence", "<u4")]
-_LEVEL0 = [("bid_px", "<i8"), ("ask_px", "<i8"), ("bid_sz", "<u4"), ("ask_sz", "<u4"),
-           ("bid_ct", "<u4"), ("ask_ct", "<u4")]
-_MBO = np.dtype([*_HDR, ("order_id", "<u8"), ("price", "<i8"), ("size", "<u4"), ("flags", "u1"),
-                 ("channel_id", "u1"), ("action", "u1"), ("side", "u1"), ("ts_recv", "<u8"),
-                 ("ts_in_delta", "<i4"), ("sequence", "<u4")])
-_MBP1 = np.dtype([*_MBP_BASE, *_LEVEL0])
-_MBP10 = np.dtype([*_MBP_BASE, *_LEVEL0, ("deeper_levels", "V288")])
-_TRADES = np.dtype(_MBP_BASE)
-_OHLCV = np.dtype([*_HDR, ("open", "<i8"), ("high", "<i8"), ("low", "<i8"), ("close", "<i8"),
-                   ("volume", "<u8")])
-
-_ACTIONS = np.zeros(256, np.uint8)
-for _char, _action in zip("AMCRTF", BookAction, strict=True):
-    _ACTIONS[ord(_char)] = _action
-_SIDES = np.full(256, 255, np.uint8)
-_SIDES[ord("B")], _SIDES[ord("A")], _SIDES[ord("N")] = OrderSide.BUY, OrderSide.SELL, 0
-_AGGRESSORS = np.full(256, 255, np.uint8)
-_AGGRESSORS[ord("B")], _AGGRESSORS[ord("A")] = AggressorSide.BUYER, AggressorSide.SELLER
-_AGGRESSORS[ord("N")] = AggressorSide.NO_AGGRESSOR
-_BAR_RTYPES = {  # rtype -> (aggregation, interval ns)
-    32: (BarAggregation.SECOND, 1_000_000_000),
-    33: (BarAggregation.MINUTE, 60_000_000_000),
-    34: (BarAggregation.HOUR, 3_600_000_000_000),
-    35: (BarAggregation.DAY, 86_400_000_000_000),
-    36: (BarAggregation.DAY, 86_400_000_000_000),
-}
 _UNDEF_TS = 2**64 - 1
-
-
-class DbnError(LoaderError):
-    """A DBN file could not be loaded; ``path`` and ``index`` (DBN record, from 0) locate it."""
-
-    def __init__(self, path: str, index: int, message: str) -> None:
-        super().__init__(f"{path}: record {index}: {message}")
-        self.path, self.index = path, index
-
-
-class DbnFormatError(DbnError):
-    """The file is truncated, corrupt, of an unsupported schema or holds an unexpected record."""
-
-
-class DbnDataError(DbnError):
-    """A record holds a bad value; ``field`` and ``value`` name it."""
-
-    def __init__(self, path: str, index: int, field: str, value: object, rule: str) -> None:
-        super().__init__(path, index, f"field {field!r} = {value!r}: {rule}")
-        self.field, self.value = field, value
 
 
 @attrs.frozen
@@ -127,13 +72,11 @@ def _metadata(path: str, meta: dbn.Metadata) -> DbnMetadata:
     )
 
 
+_MSG_TYPES = {"mbo": dbn.MBOMsg, "mbp-1": dbn.MBP1Msg, "mbp-10": dbn.MBP10Msg,
+              "trades": dbn.TradeMsg}
+#: schema -> (raw record dtype, decoder message type)
 _SCHEMAS: dict[str, tuple[np.dtype, type]] = {
-    "mbo": (_MBO, dbn.MBOMsg),
-    "mbp-1": (_MBP1, dbn.MBP1Msg),
-    "mbp-10": (_MBP10, dbn.MBP10Msg),
-    "trades": (_TRADES, dbn.TradeMsg),
-    **{s: (_OHLCV, dbn.OHLCVMsg) for s in ("ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d",
-                                           "ohlcv-eod")},
+    schema: (dtype, _MSG_TYPES.get(schema, dbn.OHLCVMsg)) for schema, dtype in RAW_DTYPES.items()
 }
 
 
@@ -145,7 +88,7 @@ def _decoder(first_piece: bytes) -> dbn.DBNDecoder:
 def _raw_chunks(path: str, chunk: int) -> Iterator[tuple[DbnMetadata, int, np.ndarray]]:
     """Yields (metadata, index of the first record, raw records) with at most ``chunk`` records."""
     meta: DbnMetadata | None = None
-    raw_dtype, msg_type = _MBO, dbn.MBOMsg
+    raw_dtype, msg_type = _SCHEMAS["mbo"]
     pending = bytearray()  # raw records decoded but not yet yielded
     index = 0  # DBN index of the first pending record
     with open(path, "rb") as f:
@@ -211,140 +154,9 @@ def read_dbn_metadata(path: str | Path) -> DbnMetadata:
     raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
 
 
-def _price_columns(raw: np.ndarray) -> list[str]:
-    if raw.dtype == _OHLCV:
-        return ["open", "high", "low", "close"]
-    return ["price", "bid_px", "ask_px"] if "bid_px" in raw.dtype.names else ["price"]
-
-
-def _min_precision(raw: np.ndarray) -> int:
-    """Returns the fewest decimals (0..9) that represent every defined price in ``raw`` exactly."""
-    prices = np.concatenate([raw[c] for c in _price_columns(raw)])
-    prices = prices[prices != dbn.UNDEF_PRICE]
-    for precision in range(10):
-        if not np.any(prices % 10 ** (9 - precision)):
-            return precision
-    return 9
-
-
 def scan_price_precision(path: str | Path) -> int:
     """Reads the whole file and returns the fewest decimals that represent all its prices."""
-    return max((_min_precision(raw) for _, _, raw in _raw_chunks(str(path), 1 << 16)), default=0)
-
-
-def _scale(path: str, start: int, raw: np.ndarray, field: str, precision: int) -> np.ndarray:
-    prices = raw[field]
-    undefined = prices == dbn.UNDEF_PRICE
-    factor = 10 ** (9 - precision)
-    bad = np.flatnonzero((prices % factor != 0) & ~undefined)
-    if bad.size:
-        raise DbnDataError(path, start + int(bad[0]), field, int(prices[bad[0]]),
-                           f"not representable with price_precision {precision} (1e-9 units); "
-                           "pass a larger price_precision or use scan_price_precision()")
-    return np.where(undefined, NULL_I64, prices // factor)
-
-
-def _check(path: str, start: int, bad: np.ndarray, raw: np.ndarray, field: str, rule: str) -> None:
-    """Raises DbnDataError for the first record where ``bad`` holds."""
-    hits = np.flatnonzero(bad)
-    if hits.size:
-        value = raw[field][hits[0]].item()
-        raise DbnDataError(path, start + int(hits[0]), field,
-                           chr(value) if field in ("action", "side") else value, rule)
-
-
-def _header(kind: Kind, n: int, ts_event: np.ndarray, ts_init: np.ndarray,
-            dbn_flags: np.ndarray | None, source: int) -> tuple[np.ndarray, np.ndarray]:
-    out = np.zeros(n, RECORD_DTYPE)
-    view = out.view(KIND_DTYPES[kind])
-    view["kind"] = kind
-    view["source"] = source
-    view["ts_event"] = ts_event
-    view["ts_init"] = ts_init
-    flags = np.full(n, RecordFlag.INPUT, np.uint16)
-    if dbn_flags is not None:
-        for bit, flag in ((0x80, RecordFlag.LAST), (0x20, RecordFlag.SNAPSHOT),
-                          (0x08, RecordFlag.BAD_TS), (0x04, RecordFlag.MAYBE_BAD_BOOK)):
-            flags |= np.where(dbn_flags & bit, np.uint16(flag), np.uint16(0))
-    view["flags"] = flags
-    return out, view
-
-
-def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
-                 ) -> np.ndarray:
-    actions, sides = _ACTIONS[raw["action"]], _SIDES[raw["side"]]
-    _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F)")
-    _check(path, start, sides == 255, raw, "side", "unknown side (expected B/A/N)")
-    adds = actions == BookAction.ADD
-    _check(path, start, adds & (raw["size"] == 0), raw, "size", "an ADD must have a positive size")
-    _check(path, start, adds & (raw["price"] == dbn.UNDEF_PRICE), raw, "price",
-           "an ADD must have a defined price")
-    _check(path, start, adds & (sides == 0), raw, "side", "an ADD must have side B or A")
-    price = _scale(path, start, raw, "price", prec)
-    out, v = _header(Kind.BOOK_DELTA, raw.size, raw["ts_event"], raw["ts_recv"], raw["flags"],
-                     source)
-    v["instrument_id"], v["price_precision"], v["size_precision"] = iid, prec, 0
-    v["action"], v["side"], v["level"], v["venue_flags"] = actions, sides, BookLevel.L3, raw["flags"]
-    v["price"], v["size"], v["order_id"], v["venue_sequence"] = (
-        price, raw["size"], raw["order_id"], raw["sequence"])
-    return out
-
-
-def _convert_mbp(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
-                 ) -> np.ndarray:
-    aggressors = _AGGRESSORS[raw["side"]]
-    _check(path, start, aggressors == 255, raw, "side", "unknown side (expected B/A/N)")
-    trades = raw["action"] == ord("T")
-    # each T record becomes a TRADE followed by its QUOTE; others become one QUOTE
-    quote_pos = np.arange(raw.size) + np.cumsum(trades)
-    out = np.zeros(raw.size + int(trades.sum()), RECORD_DTYPE)
-    quotes, q = _header(Kind.QUOTE, raw.size, raw["ts_event"], raw["ts_recv"], raw["flags"], source)
-    q["instrument_id"], q["price_precision"], q["size_precision"] = iid, prec, 0
-    q["bid"], q["ask"] = _scale(path, start, raw, "bid_px", prec), _scale(path, start, raw,
-                                                                          "ask_px", prec)
-    q["bid_size"], q["ask_size"] = raw["bid_sz"], raw["ask_sz"]
-    out[quote_pos] = quotes
-    if trades.any():
-        out[quote_pos[trades] - 1] = _trades(path, start, raw, iid, prec, source, trades)
-    return out
-
-
-def _trades(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int,
-            mask: np.ndarray | None = None) -> np.ndarray:
-    aggressors = _AGGRESSORS[raw["side"]]
-    _check(path, start, aggressors == 255, raw, "side", "unknown side (expected B/A/N)")
-    price = _scale(path, start, raw, "price", prec)
-    if mask is not None:
-        raw, aggressors, price = raw[mask], aggressors[mask], price[mask]
-    out, t = _header(Kind.TRADE, raw.size, raw["ts_event"], raw["ts_recv"], raw["flags"], source)
-    t["instrument_id"], t["price_precision"], t["size_precision"] = iid, prec, 0
-    t["aggressor_side"], t["price"], t["size"] = aggressors, price, raw["size"]
-    t["trade_id"] = raw["sequence"]
-    return out
-
-
-def _convert_ohlcv(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
-                   ) -> np.ndarray:
-    rtypes = raw["rtype"]
-    known = np.isin(rtypes, list(_BAR_RTYPES))
-    _check(path, start, ~known, raw, "rtype", f"not an OHLCV rtype {sorted(_BAR_RTYPES)}")
-    _check(path, start, raw["volume"] > np.iinfo(np.int64).max, raw, "volume", "overflows int64")
-    interval = np.zeros(raw.size, np.int64)
-    aggregation = np.zeros(raw.size, np.uint8)
-    for rtype, (agg, ns) in _BAR_RTYPES.items():
-        interval[rtypes == rtype], aggregation[rtypes == rtype] = ns, agg
-    close_ns = raw["ts_event"].astype(np.int64) + interval
-    out, b = _header(Kind.BAR, raw.size, close_ns, close_ns, None, source)
-    b["instrument_id"], b["price_precision"], b["size_precision"] = iid, prec, 0
-    b["aggregation"], b["price_type"], b["step"] = aggregation, PriceType.LAST, 1
-    for field in ("open", "high", "low", "close"):
-        b[field] = _scale(path, start, raw, field, prec)
-    b["volume"], b["ts_open"] = raw["volume"], raw["ts_event"]
-    return out
-
-
-_CONVERTERS = {"mbo": _convert_mbo, "mbp-1": _convert_mbp, "mbp-10": _convert_mbp,
-               "trades": _trades}
+    return max((min_precision(raw) for _, _, raw in _raw_chunks(str(path), 1 << 16)), default=0)
 
 
 def _check_precision(price_precision: int) -> None:
@@ -370,9 +182,8 @@ def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
     raw_chunk = chunk_records // 2 if schema.startswith("mbp") else chunk_records
     for meta, start, raw in _raw_chunks(path, raw_chunk):
         if price_precision is None:
-            price_precision = _min_precision(raw)
-        convert = _CONVERTERS.get(meta.schema, _convert_ohlcv)
-        yield convert(path, start, raw, instrument_id, price_precision, source)
+            price_precision = min_precision(raw)
+        yield convert_raw(meta.schema, path, start, raw, instrument_id, price_precision, source)
 
 
 def load_dbn(path: str | Path, instrument_id: int, *, price_precision: int | None = None,
@@ -384,8 +195,8 @@ def load_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
     if not raws:
         return np.zeros(0, RECORD_DTYPE)
     if price_precision is None:
-        price_precision = max(_min_precision(raw) for _, _, raw in raws)
+        price_precision = max(min_precision(raw) for _, _, raw in raws)
     _check_precision(price_precision)
-    convert = _CONVERTERS.get(raws[0][0].schema, _convert_ohlcv)
-    return np.concatenate([convert(path, start, raw, instrument_id, price_precision, source)
-                           for _, start, raw in raws])
+    schema = raws[0][0].schema
+    return np.concatenate([convert_raw(schema, path, start, raw, instrument_id, price_precision,
+                                       source) for _, start, raw in raws])
