@@ -237,24 +237,34 @@ class Order:
             self.ts_last = ts_event
 
     def _on_filled(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
-        if f["size_precision"] != self.size_precision or f["price_precision"] != self.price_precision:
+        self._filled(
+            seq, f["price_precision"], f["size_precision"], f["side"], int(f["last_qty"]),
+            int(f["last_px"]), int(f["commission"]), int(f["commission_currency"]),
+            int(f["trade_id"]), int(f.get("ts_event", 0)), int(f["venue_order_id"]),
+            int(f["position_id"]), int(f["account_id"]),
+        )
+
+    def _filled(
+        self, seq: int, price_precision: int, size_precision: int, side: int, last_qty: int,
+        last_px: int, commission: int, commission_currency: int, trade_id: int, ts_event: int,
+        venue_order_id: int, position_id: int, account_id: int,
+    ) -> None:
+        if size_precision != self.size_precision or price_precision != self.price_precision:
             raise OrderFieldError(
-                f"order {self._coid}: fill precisions (price {f['price_precision']}, size "
-                f"{f['size_precision']}) differ from the order's ({self.price_precision}, "
+                f"order {self._coid}: fill precisions (price {price_precision}, size "
+                f"{size_precision}) differ from the order's ({self.price_precision}, "
                 f"{self.size_precision}) at seq {seq}"
             )
-        if f["side"] != self.side:
+        if side != self.side:
             raise OrderFieldError(
-                f"order {self._coid}: fill side {f['side']} differs from the order's "
+                f"order {self._coid}: fill side {side} differs from the order's "
                 f"{self.side.name} at seq {seq}"
             )
-        self.apply_fill(
-            int(f["last_qty"]), int(f["last_px"]), int(f["commission"]),
-            int(f["commission_currency"]), int(f["trade_id"]), int(f.get("ts_event", 0)), seq,
-        )
-        self.venue_order_id = int(f["venue_order_id"]) or self.venue_order_id
-        self.position_id = int(f["position_id"]) or self.position_id
-        self.account_id = int(f["account_id"]) or self.account_id
+        self.apply_fill(last_qty, last_px, commission, commission_currency, trade_id, ts_event,
+                        seq)
+        self.venue_order_id = venue_order_id or self.venue_order_id
+        self.position_id = position_id or self.position_id
+        self.account_id = account_id or self.account_id
 
     def _on_updated(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
         qty = int(f["quantity"])
@@ -271,15 +281,38 @@ class Order:
         self._set_status(new)
 
     def _on_simple(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        self._simple(kind, seq, int(f.get("venue_order_id", 0)),
+                     int(f["account_id"]) if kind == Kind.ORDER_SUBMITTED else 0,
+                     int(f.get("reason_id", 0)))
+
+    def _simple(self, kind: int, seq: int, venue_order_id: int, account_id: int,
+                reason_id: int) -> None:
         self._set_status(self._move(kind, seq))
-        venue_order_id = f.get("venue_order_id", 0)
         if venue_order_id:
-            self.venue_order_id = int(venue_order_id)
+            self.venue_order_id = venue_order_id
         if kind == Kind.ORDER_SUBMITTED:
-            self.account_id = int(f["account_id"])
-        reason = f.get("reason_id", 0)
-        if reason:
-            self.reason_id = int(reason)
+            self.account_id = account_id
+        if reason_id:
+            self.reason_id = reason_id
+
+    def apply_record(self, rec: Any) -> None:
+        """As :meth:`apply` for a decoded record tuple (fields read as attributes, no dict): the
+        cache's path. Same checks, errors and result as ``apply(rec.kind, rec._asdict())``."""
+        kind = rec.kind
+        if kind == Kind.ORDER_FILLED:
+            self._filled(
+                rec.seq, rec.price_precision, rec.size_precision, rec.side, rec.last_qty,
+                rec.last_px, rec.commission, rec.commission_currency, rec.trade_id,
+                rec.ts_event, rec.venue_order_id, rec.position_id, rec.account_id,
+            )
+        elif kind in _SIMPLE_KINDS:
+            self._simple(kind, rec.seq, getattr(rec, "venue_order_id", 0),
+                         rec.account_id if kind == Kind.ORDER_SUBMITTED else 0,
+                         getattr(rec, "reason_id", 0))
+        else:
+            self.apply(kind, rec._asdict())
+            return
+        self.ts_last = rec.ts_event
 
 
 class OrderSpecError(ValueError):
@@ -463,18 +496,15 @@ class OrderList:
 
 
 _Handler = Callable[[Order, int, Mapping[str, Any], int], None]
+_SIMPLE_KINDS = frozenset(int(k) for k in (
+    Kind.ORDER_DENIED, Kind.ORDER_SUBMITTED, Kind.ORDER_ACCEPTED, Kind.ORDER_REJECTED,
+    Kind.ORDER_CANCELED, Kind.ORDER_EXPIRED, Kind.ORDER_TRIGGERED, Kind.ORDER_PENDING_UPDATE,
+    Kind.ORDER_PENDING_CANCEL, Kind.ORDER_MODIFY_REJECTED, Kind.ORDER_CANCEL_REJECTED,
+))
 _HANDLERS: dict[int, _Handler] = {
     int(Kind.ORDER_FILLED): Order._on_filled,
     int(Kind.ORDER_UPDATED): Order._on_updated,
-    **{
-        int(k): Order._on_simple
-        for k in (
-            Kind.ORDER_DENIED, Kind.ORDER_SUBMITTED, Kind.ORDER_ACCEPTED, Kind.ORDER_REJECTED,
-            Kind.ORDER_CANCELED, Kind.ORDER_EXPIRED, Kind.ORDER_TRIGGERED,
-            Kind.ORDER_PENDING_UPDATE, Kind.ORDER_PENDING_CANCEL, Kind.ORDER_MODIFY_REJECTED,
-            Kind.ORDER_CANCEL_REJECTED,
-        )
-    },
+    **{k: Order._on_simple for k in sorted(_SIMPLE_KINDS)},
 }
 
 __all__ = [

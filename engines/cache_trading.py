@@ -92,7 +92,7 @@ class TradingState:
                 f"seq {rec.seq}: {Kind(rec.kind).name} for unknown client_order_id "
                 f"{rec.client_order_id}"
             )
-        order.apply(rec.kind, rec._asdict())
+        order.apply_record(rec)
         if order.is_closed:
             self.orders_open.pop(order.client_order_id, None)
             self.orders_closed[order.client_order_id] = None
