@@ -58,11 +58,14 @@ def _grid_error(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> st
     return None
 
 
+def _visible(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> list[tuple[int, int]]:
+    return visible_levels(ex.view(ctx), vo.instrument_id, vo.side, ex.level, ex.config.depth,
+                          ex.config.nominal_l1_sizes)
+
+
 def levels_for(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> list[tuple[int, int]]:
     """Returns the opposite side's levels available to ``vo`` (consumed liquidity removed)."""
-    levels = visible_levels(ex.view(ctx), vo.instrument_id, vo.side, ex.level, ex.config.depth,
-                            ex.config.nominal_l1_sizes)
-    return ex.consumed.available(vo.instrument_id, opposite(vo.side), levels)
+    return ex.consumed.available(vo.instrument_id, opposite(vo.side), _visible(ex, ctx, vo))
 
 
 def reducible(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> int:
@@ -72,10 +75,13 @@ def reducible(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> int:
 
 
 def take(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, limit_raw: int | None,
-         max_qty: int | None = None) -> int:
-    """Fills ``vo`` as taker from the visible levels up to ``limit_raw``; returns the filled qty."""
-    seen = visible_levels(ex.view(ctx), vo.instrument_id, vo.side, ex.level, ex.config.depth,
-                          ex.config.nominal_l1_sizes)
+         max_qty: int | None = None, seen: list[tuple[int, int]] | None = None) -> int:
+    """Fills ``vo`` as taker from the visible levels up to ``limit_raw``; returns the filled qty.
+
+    ``seen``: the visible levels when the caller has just read them within the same command
+    (nothing can change them before the command ends); None reads them."""
+    if seen is None:
+        seen = _visible(ex, ctx, vo)
     book_side = opposite(vo.side)
     avail = ex.consumed.available(vo.instrument_id, book_side, seen)
     qty = vo.leaves_raw if max_qty is None else min(vo.leaves_raw, max_qty)
@@ -98,8 +104,10 @@ def rest(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
             else QueuePosition()
 
 
-def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
-    """Runs an accepted, active order (not a waiting stop) against the market by its type / TIF."""
+def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder,
+            seen: list[tuple[int, int]] | None = None) -> None:
+    """Runs an accepted, active order (not a waiting stop) against the market by its type / TIF
+    (``seen``: as for :func:`take`)."""
     tif = vo.time_in_force
     if vo.order_type == OrderType.MARKET_TO_LIMIT and vo.price_raw is None:
         avail = levels_for(ex, ctx, vo)
@@ -125,7 +133,7 @@ def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
             < vo.leaves_raw:
         events.cancel(ex, ctx, vo)
         return
-    take(ex, ctx, vo, limit)
+    take(ex, ctx, vo, limit, seen=seen)
     if vo.leaves_raw == 0:
         return
     if limit is None or tif in (TimeInForce.IOC, TimeInForce.FOK):
@@ -145,7 +153,8 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
     error = _grid_error(ex, ctx, vo)
     if error is None and vo.time_in_force == TimeInForce.GTD and vo.expire_ns <= ctx.now_ns:
         error = f"expire_time_ns {vo.expire_ns} is not after venue time {ctx.now_ns}"
-    avail = levels_for(ex, ctx, vo) if error is None else []
+    seen = _visible(ex, ctx, vo) if error is None else []
+    avail = ex.consumed.available(vo.instrument_id, opposite(vo.side), seen) if seen else []
     marketable = bool(avail) and crosses(vo.side, vo.price_raw, avail[0][0])
     if error is None and vo.order_type in (OrderType.MARKET, OrderType.MARKET_TO_LIMIT) \
             and not avail:
@@ -169,7 +178,7 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
         if touch and stop_triggered(vo.side, vo.trigger_raw, touch[0][0]):
             fire_stop(ex, ctx, vo)
         return
-    execute(ex, ctx, vo)
+    execute(ex, ctx, vo, seen)
 
 
 def _not_open(doc: dict[str, Any]) -> str:
