@@ -61,6 +61,9 @@ class RiskEngine(Reactor):
         self._recent: deque[int] = deque()
         self._inflight: dict[int, tuple[int, int, int]] = {}  # coid -> (iid, account, lock raw)
         self._source_id = 0
+        #: What the last passing ``check_submit`` looked up (coid, account id, order, instrument,
+        #: valuation price), reused by ``_forward`` of that same command; never state.
+        self._passed: tuple[int, int, Any, Instrument, int | None] | None = None
 
     def on_reset(self) -> None:
         self._reset_state()
@@ -84,11 +87,12 @@ class RiskEngine(Reactor):
 
     def _on_submit(self, cmd: Any, ctx: KernelContext) -> None:
         self._prune(ctx)
+        self._passed = None
         reason = self.check_submit(cmd, ctx, extra_open=0)
         if reason is not None:
             self._deny(cmd, reason, ctx)
             return
-        self._forward(cmd, ctx)
+        self._forward(cmd, ctx, self._passed)
         self.execution.execute_submit(cmd, ctx)
 
     def _on_submit_list(self, cmd: Any, ctx: KernelContext) -> None:
@@ -179,9 +183,11 @@ class RiskEngine(Reactor):
             reason = rc.check_open_orders(inst, cfg, n_live + extra_open + n_unapplied)
             if reason is not None:
                 return reason
-        if cfg.max_submit_rate is None:
-            return None
-        return rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
+        if cfg.max_submit_rate is not None:
+            reason = rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
+        if reason is None:
+            self._passed = (cmd.client_order_id, client.account_id, order, inst, px)
+        return reason
 
     def _position_signed(self, cmd: Any, ctx: KernelContext) -> int:
         pos = self.execution.position(self.execution.resolve_position_id(ctx, cmd))
@@ -213,19 +219,24 @@ class RiskEngine(Reactor):
             reason_id=ctx.intern(reason),
         )
 
-    def _forward(self, cmd: Any, ctx: KernelContext) -> None:
-        client = ctx.client(venue_of(ctx, cmd.instrument_id))
+    def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
+        """ORDER_SUBMITTED, and the order's lock noted in flight. ``passed``: what the check of
+        this same command looked up (nothing changed since), else looked up again."""
+        if passed is not None and passed[0] == cmd.client_order_id:
+            _, account_id, order, inst, px = passed
+        else:
+            account_id = ctx.client(venue_of(ctx, cmd.instrument_id)).account_id
+            order = ctx.cache.order(cmd.client_order_id)
+            inst = ctx.cache.instrument(cmd.instrument_id)
+            px = rc.valuation_price(order, ctx.cache.quote(cmd.instrument_id))
         _SUBMITTED.emit(ctx, self._src(ctx), cmd.client_order_id, cmd.instrument_id,
-                        cmd.strategy_id, client.account_id)
+                        cmd.strategy_id, account_id)
         self._recent.append(ctx.now_ns)
         lock = 0
-        order = ctx.cache.order(cmd.client_order_id)
-        inst = ctx.cache.instrument(cmd.instrument_id)
-        account = ctx.cache.account(client.account_id)
-        px = rc.valuation_price(order, ctx.cache.quote(cmd.instrument_id))
+        account = ctx.cache.account(account_id)
         if account is not None and px is not None:
             lock = self._lock_need(inst, order, px, account)
-        self._inflight[cmd.client_order_id] = (cmd.instrument_id, client.account_id, lock)
+        self._inflight[cmd.client_order_id] = (cmd.instrument_id, account_id, lock)
 
     def _prune(self, ctx: KernelContext) -> None:
         rate = self.config.max_submit_rate
