@@ -1,0 +1,201 @@
+"""Order specs: what a strategy's order factory builds (no ids, no state), and bracket lists.
+
+Design contract: an :class:`OrderSpec` checks its order type's rules at construction (raising
+:class:`OrderSpecError`, naming the field); ``initialized_fields`` gives the raw fields of the
+ORDER_INITIALIZED record for given ids. Re-exported by :mod:`domain.orders`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from domain.enums import ContingencyType, OrderOption, OrderSide, OrderType, TimeInForce
+from domain.schema import NULL_I64
+from domain.values import Price, Quantity
+
+_POST_ONLY, _REDUCE_ONLY = int(OrderOption.POST_ONLY), int(OrderOption.REDUCE_ONLY)
+
+
+class OrderSpecError(ValueError):
+    """An order spec that breaks a rule of its order type; the message names the field."""
+
+
+@attrs.frozen
+class OrderSpec:
+    """What a strategy asks for: an order without ids or state. Build with the factories.
+
+    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT need a price, STOP_* a
+    trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT no price; GTD needs expire_time_ns > 0;
+    post_only only on LIMIT orders.
+    """
+
+    side: OrderSide
+    order_type: OrderType
+    quantity: Quantity
+    price: Price | None = None
+    trigger_price: Price | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expire_time_ns: int = 0
+    post_only: bool = False
+    reduce_only: bool = False
+    contingency: ContingencyType = ContingencyType.NO_CONTINGENCY
+
+    def __attrs_post_init__(self) -> None:
+        t = self.order_type
+        if self.side not in (OrderSide.BUY, OrderSide.SELL):
+            raise OrderSpecError(f"side must be BUY or SELL, got {self.side!r}")
+        if self.quantity.raw <= 0:
+            raise OrderSpecError(f"quantity must be positive, got {self.quantity}")
+        needs_price = t in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        if needs_price != (self.price is not None):
+            raise OrderSpecError(
+                f"price must be {'set' if needs_price else 'None'} for {t.name}, got {self.price}"
+            )
+        needs_trigger = t in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+        if needs_trigger != (self.trigger_price is not None):
+            raise OrderSpecError(
+                f"trigger_price must be {'set' if needs_trigger else 'None'} for {t.name}, "
+                f"got {self.trigger_price}"
+            )
+        if (self.time_in_force == TimeInForce.GTD) != (self.expire_time_ns > 0):
+            raise OrderSpecError(
+                f"expire_time_ns must be > 0 exactly when time_in_force is GTD, got "
+                f"{self.expire_time_ns} with {self.time_in_force.name}"
+            )
+        if self.post_only and t != OrderType.LIMIT:
+            raise OrderSpecError(f"post_only is only allowed on LIMIT orders, got {t.name}")
+
+    @classmethod
+    def market(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.MARKET, quantity, **kw)
+
+    @classmethod
+    def limit(cls, side: OrderSide, quantity: Quantity, price: Price, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.LIMIT, quantity, price=price, **kw)
+
+    @classmethod
+    def stop_market(
+        cls, side: OrderSide, quantity: Quantity, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        return cls(side, OrderType.STOP_MARKET, quantity, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def stop_limit(
+        cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        return cls(side, OrderType.STOP_LIMIT, quantity, price=price, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def market_to_limit(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
+        return cls(side, OrderType.MARKET_TO_LIMIT, quantity, **kw)
+
+    @property
+    def options(self) -> OrderOption:
+        opts = OrderOption.NONE
+        if self.post_only:
+            opts |= OrderOption.POST_ONLY
+        if self.reduce_only:
+            opts |= OrderOption.REDUCE_ONLY
+        return opts
+
+    def initialized_fields(
+        self, client_order_id: int, instrument_id: int, strategy_id: int, *,
+        price_precision: int, order_list_id: int = 0, linked_order_id: int = 0,
+        parent_order_id: int = 0,
+    ) -> dict[str, Any]:
+        """Returns the payload of this order's ORDER_INITIALIZED record (raw values).
+
+        ``price_precision`` is the instrument's; ``price`` and ``trigger_price`` must have it.
+        """
+        for name, p in (("price", self.price), ("trigger_price", self.trigger_price)):
+            if p is not None and p.precision != price_precision:
+                raise OrderSpecError(
+                    f"{name} {p} has precision {p.precision}, the instrument's is {price_precision}"
+                )
+        return {
+            "client_order_id": client_order_id, "instrument_id": instrument_id,
+            "strategy_id": strategy_id, "order_type": int(self.order_type),
+            "side": int(self.side), "time_in_force": int(self.time_in_force),
+            "options": int(self.options), "contingency": int(self.contingency),
+            "price_precision": price_precision,
+            "size_precision": self.quantity.precision, "quantity": self.quantity.raw,
+            "price": NULL_I64 if self.price is None else self.price.raw,
+            "trigger_price": NULL_I64 if self.trigger_price is None else self.trigger_price.raw,
+            "expire_time_ns": self.expire_time_ns, "order_list_id": order_list_id,
+            "linked_order_id": linked_order_id, "parent_order_id": parent_order_id,
+        }
+
+
+@attrs.frozen
+class OrderList:
+    """Contingent orders submitted together. ``parents[i]`` / ``links[i]`` are indexes into
+    ``orders`` (-1 for none): the OTO parent of order i and its OCO / OUO partner.
+    """
+
+    orders: tuple[OrderSpec, ...]
+    parents: tuple[int, ...]
+    links: tuple[int, ...]
+
+    def __attrs_post_init__(self) -> None:
+        n = len(self.orders)
+        if n == 0 or len(self.parents) != n or len(self.links) != n:
+            raise OrderSpecError(
+                f"an order list needs orders, parents and links of one length, got "
+                f"{n}, {len(self.parents)}, {len(self.links)}"
+            )
+        for i, j in (*enumerate(self.parents), *enumerate(self.links)):
+            if j == i or not -1 <= j < n:
+                raise OrderSpecError(f"order list index {j} for order {i} is out of range or self")
+
+    @classmethod
+    def bracket(
+        cls, side: OrderSide, quantity: Quantity, *, take_profit: Price, stop_loss: Price,
+        entry_price: Price | None = None, time_in_force: TimeInForce = TimeInForce.GTC,
+        tp_post_only: bool = False,
+    ) -> OrderList:
+        """Returns entry (market, or limit at ``entry_price``) OTO [take-profit limit OCO
+        stop-loss stop-market]; the exits are on the opposite side and reduce-only.
+        """
+        exit_side = OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY
+        lo, hi = (stop_loss, take_profit) if side == OrderSide.BUY else (take_profit, stop_loss)
+        if not lo < hi:
+            raise OrderSpecError(
+                f"take_profit {take_profit} and stop_loss {stop_loss} are on the wrong sides "
+                f"for a {side.name} bracket"
+            )
+        oto, oco = ContingencyType.OTO, ContingencyType.OCO
+        if entry_price is None:
+            entry = OrderSpec.market(side, quantity, contingency=oto)
+        else:
+            entry = OrderSpec.limit(side, quantity, entry_price, time_in_force=time_in_force,
+                                    contingency=oto)
+        tp = OrderSpec.limit(exit_side, quantity, take_profit, time_in_force=time_in_force,
+                             post_only=tp_post_only, reduce_only=True, contingency=oco)
+        sl = OrderSpec.stop_market(exit_side, quantity, stop_loss, time_in_force=time_in_force,
+                                   reduce_only=True, contingency=oco)
+        return cls((entry, tp, sl), parents=(-1, 0, 0), links=(-1, 2, 1))
+
+    def initialized_fields(
+        self, client_order_ids: Sequence[int], instrument_id: int, strategy_id: int,
+        order_list_id: int, price_precision: int,
+    ) -> list[dict[str, Any]]:
+        """Returns the ORDER_INITIALIZED payloads of the list, links resolved to the given ids."""
+        if len(client_order_ids) != len(self.orders):
+            raise OrderSpecError(
+                f"client_order_ids has {len(client_order_ids)} ids for {len(self.orders)} orders"
+            )
+        ids = list(client_order_ids)
+        return [
+            spec.initialized_fields(
+                ids[i], instrument_id, strategy_id, price_precision=price_precision,
+                order_list_id=order_list_id,
+                linked_order_id=ids[self.links[i]] if self.links[i] >= 0 else 0,
+                parent_order_id=ids[self.parents[i]] if self.parents[i] >= 0 else 0,
+            )
+            for i, spec in enumerate(self.orders)
+        ]
+
+__all__ = ["OrderList", "OrderSpec", "OrderSpecError"]
