@@ -16,17 +16,14 @@ import them into a test module / conftest::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 import numpy as np
-import pytest
 
 from replay.testing.check import CheckResult, check
 from replay.testing.harness import TradingHarness
-from replay.testing.journal_io import write_journal
 from replay.testing.pretty import format_stream
 from replay.testing.state import CheckConfig
 
@@ -65,23 +62,8 @@ def make_run(stream: Any, *strategies: Any, invariants: Sequence[Any] | None = N
     return StrategyRun(harness, log, check(log, invariants, config=config))
 
 
-@pytest.fixture
-def kernel_factory() -> Callable[..., TradingHarness]:
-    """Returns ``build(instrument, *strategies, **options) -> TradingHarness``."""
-    def build(instrument: Any, *strategies: Any, **options: Any) -> TradingHarness:
-        return TradingHarness(instrument, strategies, **options)
-    return build
+# The fixtures themselves live in the pytest plugin (lazy imports); re-exported for
+# `from replay.testing.fixtures import run_strategy` in a conftest.
+from replay.pytest_plugin import journal_from_stream, kernel_factory, run_strategy  # noqa: E402
 
-
-@pytest.fixture
-def run_strategy() -> Callable[..., StrategyRun]:
-    """Returns ``run(stream, *strategies, invariants=None, **options) -> StrategyRun``."""
-    return make_run
-
-
-@pytest.fixture
-def journal_from_stream(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """Returns ``save(stream_or_records, name="stream") -> Path`` of a new journal."""
-    def save(stream: Any, name: str = "stream") -> Path:
-        return write_journal(stream, tmp_path_factory.mktemp("journals") / name)
-    return save
+__all__ = ["StrategyRun", "journal_from_stream", "kernel_factory", "make_run", "run_strategy"]
