@@ -155,7 +155,7 @@ class RiskEngine(Reactor):
             reason = rc.check_reduce_only(order.side, order.quantity_raw, held, inst.size_precision)
         if reason is not None:
             return reason
-        quote = cache.quote(cmd.instrument_id)
+        quote = rc.touch_of(cache, cmd.instrument_id)
         mid2 = quote.bid + quote.ask if quote is not None else None
         reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
             inst, cfg, "trigger_price", order.trigger_price_raw, mid2
@@ -166,7 +166,8 @@ class RiskEngine(Reactor):
         need_value = cfg.check_balance or (
             bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
         if px is None and need_value and not reduces:
-            return f"valuation: no price for {order.order_type.name} order: no quote for {inst.id}"
+            return (f"valuation: no price for {order.order_type.name} order: no quote or book "
+                    f"for {inst.id}")
         if px is not None:
             reason = rc.check_max_notional(inst, cfg, inst.notional_raw(order.quantity_raw, px))
             if reason is None and cfg.check_balance and not reduces:
@@ -228,7 +229,7 @@ class RiskEngine(Reactor):
             account_id = ctx.client(venue_of(ctx, cmd.instrument_id)).account_id
             order = ctx.cache.order(cmd.client_order_id)
             inst = ctx.cache.instrument(cmd.instrument_id)
-            px = rc.valuation_price(order, ctx.cache.quote(cmd.instrument_id))
+            px = rc.valuation_price(order, rc.touch_of(ctx.cache, cmd.instrument_id))
         _SUBMITTED.emit(ctx, self._src(ctx), cmd.client_order_id, cmd.instrument_id,
                         cmd.strategy_id, account_id)
         self._recent.append(ctx.now_ns)

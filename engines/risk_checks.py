@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -219,6 +219,28 @@ def check_balance(
         f"balance: order needs {_units(need_raw, ccy.precision)} {ccy.code}, free "
         f"{_units(free_raw, ccy.precision)} {ccy.code} in account {account_text}"
     )
+
+
+class Touch(NamedTuple):
+    """Best bid and ask raw prices, from a quote or the top of a book."""
+
+    bid: int
+    ask: int
+
+
+def touch_of(cache: Any, instrument_id: int) -> Any:
+    """Returns the latest quote of the instrument, else the top of its L2 / L3 book (both sides
+    present), else None: book-only data (an MBO stream) still values market orders."""
+    quote = cache.quote(instrument_id)
+    if quote is not None:
+        return quote
+    book = cache.book(instrument_id)
+    if book is None:
+        return None
+    bid, ask = book.best_bid(), book.best_ask()
+    if bid is None or ask is None:
+        return None
+    return Touch(bid[0], ask[0])
 
 
 def valuation_price(order: Any, quote: Any) -> int | None:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import pytest
 
 from domain.codec import decode_raw
-from domain.enums import OrderOption, OrderSide, OrderType, TradingState
+from domain.enums import (
+    BookAction,
+    BookLevel,
+    OrderOption,
+    OrderSide,
+    OrderType,
+    RecordFlag,
+    TradingState,
+)
 from domain.kinds import Kind
 from domain.schema import NULL_I64
 from engines.risk_checks import RiskConfig
@@ -99,7 +108,25 @@ def test_a_market_order_without_any_quote_is_denied_for_lack_of_a_price():
     h = Harness()
     coid = h.order(qty=1000)
     assert _denied(h, h.submit(coid)) == (
-        "valuation: no price for MARKET order: no quote for EUR/USD.SIM"
+        "valuation: no price for MARKET order: no quote or book for EUR/USD.SIM"
+    )
+
+
+def _book_level(h: Harness, side: OrderSide, price: str, size: int) -> None:
+    h.apply(raw(
+        Kind.BOOK_DELTA, instrument_id=h.iid, price_precision=5, size_precision=0,
+        action=int(BookAction.ADD), side=int(side), level=int(BookLevel.L2),
+        price=int(Decimal(price) * 10**5), size=size, flags=int(RecordFlag.LAST),
+    ))
+
+
+def test_a_market_order_on_book_only_data_is_valued_at_the_top_of_the_book():
+    h = Harness(RiskConfig(max_notional_per_order={"EUR/USD.SIM": "1100"}))
+    _book_level(h, OrderSide.BUY, "1.09990", 1_000_000)
+    _book_level(h, OrderSide.SELL, "1.10010", 1_000_000)
+    coid = h.order(qty=1000)
+    assert _denied(h, h.submit(coid)) == (
+        "max notional per order: notional 1100.10 USD exceeds 1100 for EUR/USD.SIM"
     )
 
 
