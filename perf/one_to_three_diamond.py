@@ -16,6 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from _common import QUOTE_DTYPE, median_rate, parser, quote_records, report
+from one_to_one_throughput import PythonPerRecordConsumer
 
 from ringbus import ConsumerGraph, DrainLoop, Ring
 
@@ -35,19 +36,6 @@ class NumbaConsumer:
     def on_batch(self, batch: np.ndarray) -> None:
         _spread_sum(batch.view(QUOTE_DTYPE), self.acc)
 
-
-class PythonConsumer:
-    def __init__(self) -> None:
-        self.total = 0
-
-    def on_batch(self, batch: np.ndarray) -> None:
-        q = batch.view(QUOTE_DTYPE)
-        total = self.total
-        for bid, ask, size in zip(
-            q["bid"].tolist(), q["ask"].tolist(), q["bid_size"].tolist(), strict=True
-        ):
-            total += ask - bid + size
-        self.total = total
 
 
 class CountingConsumer:
@@ -108,7 +96,7 @@ def main() -> None:
     rows = []
     for name, factory, n in (
         ("diamond_numba_batch", NumbaConsumer, args.records),
-        ("diamond_python_per_record", PythonConsumer, args.records // 16),
+        ("diamond_python_per_record", PythonPerRecordConsumer, args.records // 16),
     ):
         rate = batched_rate(factory, n, args.batch, args.capacity, args.repeats)
         rows.append({"workload": name, "batch": args.batch, "records_per_s": rate,
