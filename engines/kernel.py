@@ -17,7 +17,8 @@ Design contract:
 - ``journal_lag=N`` (opt-in, for runs where no record leaves the process, e.g. backtests with
   durability ``none``) lets the journal take records in runs of up to N instead of one by one;
   it then runs beside the fused consumer rather than before it (same records, same order);
-  :meth:`Kernel.sync_journal` (called by ``stop``) catches it up;
+  :meth:`Kernel.sync_journal` (called by ``stop``, by a snapshot and when the kernel faults)
+  catches it up, so a faulted run journals the same records as without a lag;
 - everything runs on the calling thread; a handler that raises propagates out of ``publish*``
   and the kernel is then faulted (crash-only): the journal keeps what it committed;
 - ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
@@ -231,6 +232,13 @@ class Kernel(KernelPublishing):
     def _fault(self, exc: BaseException) -> None:
         self.faulted = exc
         self.ctx.leave_stage()
+        if self.journal_lag:
+            # the journal holds every published record, the faulting one included, exactly as
+            # without a lag (where it takes each record before the handlers run)
+            try:
+                self.sync_journal()
+            except Exception as journal_exc:  # the kernel's fault stays the error raised
+                exc.add_note(f"the journal could not catch up after the fault: {journal_exc!r}")
         for comp in self.components:
             if comp.is_running:
                 comp.state = type(comp.state).FAULTED

@@ -5,8 +5,9 @@ Design contract:
 - ``publish_one`` writes one record into its slot and, when the ring was drained before (the
   usual case), hands it to the journal and the fused consumer straight from the slot; what the
   handlers emit is published and handled run by run (:meth:`KernelPublishing._cascade`) exactly
-  as the drain loop would (same records, same seqs, same order); a run that wraps the ring, is
-  long (``BATCH_MIN``) or meets a lagging journal goes to the general drain;
+  as the drain loop would (same records, same seqs, same order); a run that wraps the ring or is
+  long (``BATCH_MIN``) goes to the general drain; with ``journal_lag`` the journal takes the
+  records in runs, before the ring could overwrite any it has not taken;
 - a handler that raises faults the kernel (``_fault``) and propagates (crash-only).
 
 A mixin of :class:`engines.kernel.Kernel`: a delegating method would cost a call per record on
@@ -117,8 +118,9 @@ class KernelPublishing:
 
         Each run (everything pending) is written into the ring after the last seq, handed to the
         journal as one batch, then to the fused consumer record by record; what that emits is
-        the next run. A run that wraps the ring, is long (``BATCH_MIN``), or meets a lagging
-        journal goes to the general drain (same records, same seqs, same order).
+        the next run. A run that wraps the ring or is long (``BATCH_MIN``) goes to the general
+        drain (same records, same seqs, same order). A lagging journal (``journal_lag``) is
+        caught up first when the run would put it more than ``journal_lag`` records behind.
         """
         ring = self.ring
         cap = ring.capacity
@@ -127,11 +129,15 @@ class KernelPublishing:
             n = len(pending) >> 7
             first = ring.cursor + 1
             start = first & (cap - 1)
-            if (n >= BATCH_MIN or start + n > cap or (on_journal is None and journal_seq is not None)
-                    or not self.consumer._kinds):
+            if n >= BATCH_MIN or start + n > cap or not self.consumer._kinds:
                 outbox.flush_into(ring)
                 self.loop.drain()
                 return
+            if on_journal is None and journal_seq is not None and \
+                    first + n - 1 - journal_seq.value > self.journal_lag:
+                # a lagging journal takes what it has not yet before the run is claimed: it
+                # then never lags more than ``journal_lag + BATCH_MIN`` (< capacity) records
+                self._journal_consumer.consume()
             ring.claim(n)
             lo = start << 7
             mem[lo : lo + (n << 7)] = pending

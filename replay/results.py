@@ -5,7 +5,7 @@ Design contract:
   POSITION_CLOSED records of the run, in log order; it is an observer (empty digest: it adds
   nothing to the state hash) and adds no record to the journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
-  the end of a run; amounts are decimal strings in their currency (exact), ratios are floats or
+  the end of a run (the tables are built on first read, from the same final state); amounts are decimal strings in their currency (exact), ratios are floats or
   None when undefined (strict JSON), per :mod:`engines.analysis`;
 - a position counts once per open -> close cycle (a netting position reopened is a new one);
   win rate and profit factor are over closed cycles' realized PnL (commissions included).
@@ -13,6 +13,7 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -55,16 +56,44 @@ def money(raw: int, currency_code: int) -> str:
     return str(Money(raw, Currency.from_packed(currency_code))).split(" ")[0]
 
 
+class _Tables:
+    """The orders / fills / positions tables, each built on first use and kept."""
+
+    def __init__(self, builders: dict[str, Callable[[], list[dict[str, Any]]]]) -> None:
+        self._builders = builders
+        self._built: dict[str, list[dict[str, Any]]] = {}
+
+    def get(self, name: str) -> list[dict[str, Any]]:
+        table = self._built.get(name)
+        if table is None:
+            table = self._built[name] = self._builders[name]()
+        return table
+
+
 @attrs.frozen
 class BacktestResult:
-    """What a run produced; ``summary`` is strict-JSON plain data, tables are lists of rows."""
+    """What a run produced; ``summary`` is strict-JSON plain data, tables are lists of rows.
+
+    The tables are built when first read (a run's figures do not need them; a parameter sweep
+    that never writes a report never pays for them); they read the run's final cache, which
+    nothing changes after the run."""
 
     summary: dict[str, Any]
-    orders: list[dict[str, Any]]
-    fills: list[dict[str, Any]]
-    positions: list[dict[str, Any]]
     equity_ts_ns: np.ndarray
     equity: np.ndarray
+    _tables: _Tables = attrs.field(repr=False, eq=False, alias="tables")
+
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        return self._tables.get("orders")
+
+    @property
+    def fills(self) -> list[dict[str, Any]]:
+        return self._tables.get("fills")
+
+    @property
+    def positions(self) -> list[dict[str, Any]]:
+        return self._tables.get("positions")
 
 
 def _orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
@@ -165,8 +194,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         "n_orders": len(cache.orders()), "n_fills": len(recorder.fills),
         "n_positions": len(recorder.opened),
     }
-    return BacktestResult(
-        summary=summary, orders=_orders_table(cache, text),
-        fills=_fills_table(recorder.fills, text), positions=_positions_table(recorder, text),
-        equity_ts_ns=equity_ts, equity=equity_raw,
-    )
+    tables = _Tables({"orders": lambda: _orders_table(cache, text),
+                      "fills": lambda: _fills_table(recorder.fills, text),
+                      "positions": lambda: _positions_table(recorder, text)})
+    return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
+                          tables=tables)

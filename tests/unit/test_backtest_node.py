@@ -115,3 +115,15 @@ def test_a_node_without_data_or_strategies_is_refused() -> None:
         BacktestNode(BacktestConfig(strategies=[StrategyConfig("noop")]))
     with pytest.raises(ConfigError, match="at least one strategy"):
         BacktestNode(BacktestConfig(data=[DataConfig("x.csv")]))
+
+
+def test_durability_none_lets_the_journal_lag_yet_journals_the_records_of_sync(
+        tmp_path: Path) -> None:
+    recs = quotes(random_walk(6000, seed=11))
+    lagged = run_quotes(tmp_path / "none", recs, durability="none")
+    synced = run_quotes(tmp_path / "sync", recs, durability="sync")
+    assert lagged.result.summary["n_orders"] > 50
+    assert lagged.state_hash == synced.state_hash
+    a, b = journal_records(lagged.journal), journal_records(synced.journal)
+    assert len(a) == lagged.n_records > 6000
+    assert a.tobytes() == b.tobytes()
