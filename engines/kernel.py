@@ -96,6 +96,7 @@ class Kernel(KernelPublishing):
         )
         self._drained_at = -1
         self._fast: tuple[Any, ...] = ()
+        self._flushed_at = -1
         self._journal_consumer: Any = None
         self.components: list[Component] = []
         self._stage_of: dict[str, str] = {}

@@ -43,6 +43,7 @@ class KernelPublishing:
     consumer: KernelConsumer
     _loop: DrainLoop | None
     _drained_at: int
+    _flushed_at: int
     _fast: tuple[Any, ...]
     _journal_consumer: Any
     _ring_mem: memoryview
@@ -108,7 +109,11 @@ class KernelPublishing:
             self._fault(exc)
             raise
         self._drained_at = ring.cursor
-        if self.journal is not None:
+        journal_seq = self._fast[1]
+        if journal_seq is not None and journal_seq.value != self._flushed_at:
+            # a flush decides from the records the journal holds: with none new (a lagging
+            # journal between its runs) it would decide as the last one did
+            self._flushed_at = journal_seq.value
             self.journal.flush()
         return seq
 
