@@ -19,8 +19,8 @@ WORDS_PER_RECORD = fmt.RECORD_SIZE // 8
 HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 _MAX_FREE = 64
 _HEADER_BYTES = fmt.BATCH_HEADER_SIZE
-if fmt.RECORD_SIZE != 128:  # put_one shifts by 7
-    raise ValueError(f"RECORD_SIZE must be 128 for put_one, got {fmt.RECORD_SIZE}")
+if fmt.RECORD_SIZE != 128:  # put shifts by 7
+    raise ValueError(f"RECORD_SIZE must be 128 for put, got {fmt.RECORD_SIZE}")
 
 
 class ValueStager:
@@ -59,12 +59,13 @@ class ValueStager:
         if self.fill == self.value_records:
             self.seal()
 
-    def put_one(self, data: bytes) -> None:
-        """Appends one record's ``RECORD_SIZE`` bytes (already checked), sealing a full buffer."""
+    def put(self, data: bytes, n: int) -> None:
+        """Appends ``n`` records (``data``, already checked; at most ``room``), sealing a full
+        buffer."""
         fill = self.fill
         at = _HEADER_BYTES + (fill << 7)
-        self._view[at : at + 128] = data
-        self.fill = fill = fill + 1
+        self._view[at : at + (n << 7)] = data
+        self.fill = fill = fill + n
         if fill == self.value_records:
             self.seal()
 

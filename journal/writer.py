@@ -45,6 +45,8 @@ from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal
 
 DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
+#: batches up to this many records take the plain-int path (``_take_small``)
+_SMALL = 32
 
 
 # ``_HEAD(buffer, offset) -> (seq, ts_init, kind)``, laid out from RECORD_DTYPE's offsets.
@@ -129,23 +131,10 @@ class JournalWriter:
     def on_batch(self, batch: np.ndarray) -> None:
         """Takes records (a contiguous 1-D array of 128-byte records) in seq order."""
         n = len(batch)
-        if n == 1 and batch.itemsize == fmt.RECORD_SIZE and batch.ndim == 1 and not self._closed:
-            # The one-record path (the kernel's publish-one): plain-int checks and one bytes
-            # copy; anything unusual (a gap, time going back, a run marker) takes the general
-            # path below, which refuses or indexes it. perf/journal_append.py, batch 1.
-            seq, ts_init, kind = _HEAD(batch, 0)
-            if seq == self._next_seq and ts_init >= self._prev_ts and not (
-                _RUN_LO <= kind <= _RUN_HI
-            ):
-                if self._uncommitted == 0:
-                    self._uncommitted_first_ts = ts_init
-                self._stager.put_one(batch.tobytes())
-                self._next_seq = seq + 1
-                self._prev_ts = ts_init
-                self._uncommitted += 1
-                if self._uncommitted >= self._commit_at:
-                    self.commit()
-                return
+        if 0 < n <= _SMALL and batch.itemsize == fmt.RECORD_SIZE and batch.ndim == 1 and \
+                batch.flags.c_contiguous and not self._closed and n <= self._stager.room and \
+                self._take_small(batch, n):
+            return
         if self._closed:
             raise WriterClosedError(f"{self.path}: writer is closed")
         if n == 0:
@@ -186,6 +175,27 @@ class JournalWriter:
         self._uncommitted += n
         if self._uncommitted >= self._commit_at:
             self.commit()
+
+    def _take_small(self, batch: np.ndarray, n: int) -> bool:
+        """Takes a short batch in order (the kernel's publish-one path and its cascades) with
+        plain-int checks and one copy; returns False, taking nothing, for anything unusual (a
+        gap, time going back, a run marker), which the general path then
+        refuses or indexes. Numpy's checks cost more than the loop below for a few records
+        (perf/journal_append.py, batch 1)."""
+        expected, prev = self._next_seq, self._prev_ts
+        for off in range(0, n << 7, 128):
+            seq, ts_init, kind = _HEAD(batch, off)
+            if seq != expected or ts_init < prev or _RUN_LO <= kind <= _RUN_HI:
+                return False
+            expected, prev = seq + 1, ts_init
+        if self._uncommitted == 0:
+            self._uncommitted_first_ts = _HEAD(batch, 0)[1]
+        self._stager.put(batch.tobytes(), n)
+        self._next_seq, self._prev_ts = expected, prev
+        self._uncommitted += n
+        if self._uncommitted >= self._commit_at:
+            self.commit()
+        return True
 
     def _refuse(self, batch: np.ndarray, bad: int, reason: int) -> None:
         records = batch.view(RECORD_DTYPE)
