@@ -22,10 +22,8 @@ is current at every fill.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
-from domain.codec import RAW_TUPLES
 from domain.enums import TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
@@ -36,6 +34,8 @@ from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine
 from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
+from engines.risk_inflight import Forwarded
+from engines.risk_lists import list_submits
 from engines.risk_modify import check_modify
 
 
@@ -58,8 +58,7 @@ class RiskEngine(Reactor):
 
     def _reset_state(self) -> None:
         self.trading_state = TradingState.ACTIVE
-        self._recent: deque[int] = deque()
-        self._inflight: dict[int, tuple[int, int, int]] = {}  # coid -> (iid, account, lock raw)
+        self._forwarded = Forwarded()
         self._source_id = 0
         #: What the last passing ``check_submit`` looked up (coid, account id, order, instrument,
         #: valuation price, position id), reused by ``_forward`` and the execution engine's
@@ -99,11 +98,7 @@ class RiskEngine(Reactor):
 
     def _on_submit_list(self, cmd: Any, ctx: KernelContext) -> None:
         self._prune(ctx)
-        orders = [
-            o for o in ctx.cache.orders(strategy_id=cmd.strategy_id)
-            if o.order_list_id == cmd.order_list_id
-        ]
-        subs = [_submit_of(o, cmd) for o in orders]
+        orders, subs = list_submits(ctx.cache, cmd)
         reason = None
         if len(orders) != cmd.n_orders:
             reason = (
@@ -197,15 +192,12 @@ class RiskEngine(Reactor):
         if cfg.max_open_orders is not None:
             # Counted only when limited: O(orders not closed), never O(orders ever seen).
             n_live = len(cache.live_orders(iid))
-            n_unapplied = sum(  # forwarded, but the cache has not applied ORDER_SUBMITTED yet
-                1 for c, (i, _, _) in self._inflight.items()
-                if i == iid and cache.order(c).status == OrderStatus.INITIALIZED
-            )
+            n_unapplied = self._forwarded.n_unapplied(cache, iid)
             reason = rc.check_open_orders(inst, cfg, n_live + extra_open + n_unapplied)
             if reason is not None:
                 return reason
         if cfg.max_submit_rate is not None:
-            reason = rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
+            reason = rc.check_rate(cfg, [*self._forwarded.recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
         if reason is None:
             self._passed = (coid, client.account_id, order, inst, px, pid)
         return reason
@@ -222,7 +214,7 @@ class RiskEngine(Reactor):
         if account is None:
             return None  # no account known: nothing to check against (e.g. a data-only run)
         need = self._lock_need(inst, order, px, account)
-        pending = sum(raw for _, acc, raw in self._inflight.values() if acc == account_id)
+        pending = self._forwarded.pending_lock_raw(account_id)
         free = account.free_raw(inst.settlement_currency) - pending
         if need <= free:  # passes: no account text needed
             return None
@@ -248,40 +240,14 @@ class RiskEngine(Reactor):
             px = rc.valuation_price(order, rc.touch_of(ctx.cache, cmd.instrument_id))
         _SUBMITTED.emit(ctx, self._source_id or self._src(ctx), cmd.client_order_id,
                         cmd.instrument_id, cmd.strategy_id, account_id)
-        self._recent.append(ctx.now_ns)
         lock = 0
         account = ctx.cache.account(account_id)
         if account is not None and px is not None:
             lock = self._lock_need(inst, order, px, account)
-        self._inflight[cmd.client_order_id] = (cmd.instrument_id, account_id, lock)
+        self._forwarded.note(cmd.client_order_id, cmd.instrument_id, account_id, lock, ctx.now_ns)
 
     def _prune(self, ctx: KernelContext) -> None:
-        """Drops submits that left the rate window (all of them when no rate is limited) and
-        in-flight orders the cache has applied (no longer INITIALIZED / SUBMITTED, or funds
-        locked)."""
-        rate = self.config.max_submit_rate
-        if rate is not None:
-            oldest = ctx.now_ns - rate[1]
-            while self._recent and self._recent[0] <= oldest:
-                self._recent.popleft()
-        elif self._recent:
-            self._recent.clear()
-        if not self._inflight:
-            return
-        cache = ctx.cache
-        done = []
-        for coid, (_, account_id, _) in self._inflight.items():
-            order = cache.order(coid)
-            # The account is read only for an order still in flight by status (rarely: a
-            # market order is filled before the next submit).
-            if order is None or order.status not in _INFLIGHT_STATUSES:
-                done.append(coid)
-                continue
-            account = cache.account(account_id) if account_id else None
-            if account is not None and account.lock_of(coid):
-                done.append(coid)
-        for coid in done:
-            del self._inflight[coid]
+        self._forwarded.prune(ctx.cache, ctx.now_ns, self.config.max_submit_rate)
 
     def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
         reason = self.check_modify(cmd, ctx)
@@ -305,34 +271,16 @@ class RiskEngine(Reactor):
     def snapshot(self) -> dict[str, Any]:
         return {
             "trading_state": int(self.trading_state),
-            "recent": list(self._recent),
-            "inflight": [[c, *v] for c, v in sorted(self._inflight.items())],
+            **self._forwarded.snapshot(),
         }
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.trading_state = TradingState(doc["trading_state"])
-        self._recent = deque(int(t) for t in doc["recent"])
-        self._inflight = {int(c): (int(i), int(a), int(r)) for c, i, a, r in doc["inflight"]}
+        self._forwarded.restore(doc)
 
     def digest(self, h: Any) -> None:
         h.update(repr(sorted(self.snapshot().items())).encode())
 
 
-_INFLIGHT_STATUSES = (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED)
-
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))
-
-
-def _submit_of(order: Any, cmd: Any) -> Any:
-    """A SUBMIT_ORDER namedtuple for one order of a list (header of the list command)."""
-    cls = RAW_TUPLES[int(Kind.SUBMIT_ORDER)]
-    fields = dict.fromkeys(cls._fields, 0)
-    fields.update(
-        seq=cmd.seq, ts_event=cmd.ts_event, ts_init=cmd.ts_init, cause=cmd.cause,
-        kind=int(Kind.SUBMIT_ORDER), flags=cmd.flags, source=cmd.source,
-        client_order_id=order.client_order_id, instrument_id=order.instrument_id,
-        strategy_id=order.strategy_id, position_id=order.position_id,
-        order_list_id=cmd.order_list_id,
-    )
-    return cls(**fields)
