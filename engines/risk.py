@@ -16,8 +16,8 @@ Design contract:
 
 Cache interface used: ``instrument(instrument_id)``, ``order(client_order_id)``,
 ``quote(instrument_id)`` (with ``bid`` / ``ask`` raw), ``orders(strategy_id=, instrument_id=,
-open_only=)``, ``account(account_id)``; position sizes come from the execution engine, which
-is current at every fill.
+open_only=)``, ``account(account_id)``, ``position(position_id)`` (the position the execution
+engine routes the order to, read as of the command).
 """
 
 from __future__ import annotations
