@@ -92,6 +92,9 @@ class ExecutionEngine(Reactor):
         self._source_id = 0
         self._order_position: dict[int, int] = {}
         self._ctx: Any = None
+        # instrument id -> venue, valid for one string table (ids are never redefined in one).
+        self._venues: dict[int, str] = {}
+        self._venues_of: Any = None
 
     def on_register(self, kernel: Any) -> None:
         """Binds the kernel context (its cache holds the positions)."""
@@ -116,27 +119,42 @@ class ExecutionEngine(Reactor):
             self.source_id = self._source_id or ctx.intern(self.component_id)
         return self.source_id
 
+    def venue(self, ctx: KernelContext, instrument_id: int) -> str:
+        """Returns :func:`venue_of` the instrument, remembered per id (the text of an interned
+        id never changes in one string table; the risk engine asks on every submit)."""
+        if ctx.strings is not self._venues_of:
+            self._venues, self._venues_of = {}, ctx.strings
+        venue = self._venues.get(instrument_id)
+        if venue is None:
+            venue = self._venues[instrument_id] = venue_of(ctx, instrument_id)
+        return venue
+
     # --- commands from risk ---------------------------------------------------------------------
-    def resolve_position_id(self, ctx: KernelContext, cmd: Any) -> int:
-        """Returns the position id for a SUBMIT_ORDER (see the module contract)."""
-        order = ctx.cache.order(cmd.client_order_id)
+    def resolve_position_id(self, ctx: KernelContext, cmd: Any, order: Any = None) -> int:
+        """Returns the position id for a SUBMIT_ORDER (see the module contract); ``order``: the
+        cache's order of the command when the caller has it (else it is looked up)."""
+        if order is None:
+            order = ctx.cache.order(cmd.client_order_id)
         if order is None:
             return cmd.position_id or netting_position_id(cmd.instrument_id, cmd.strategy_id)
         return int(ctx.cache.trading.position_id_for(order, cmd.position_id))
 
-    def execute_submit(self, cmd: Any, ctx: KernelContext) -> None:
-        """Hands a risk-approved SUBMIT_ORDER to its venue's client, position id resolved."""
-        cmd = self._routed(cmd, ctx)
-        ctx.client(venue_of(ctx, cmd.instrument_id)).submit(cmd, ctx)
+    def execute_submit(self, cmd: Any, ctx: KernelContext, position_id: int | None = None) -> None:
+        """Hands a risk-approved SUBMIT_ORDER to its venue's client, position id resolved.
+
+        ``position_id``: what :meth:`resolve_position_id` returned for this same command (the
+        risk engine's check resolved it already), else it is resolved here."""
+        cmd = self._routed(cmd, ctx, position_id)
+        ctx.client(self.venue(ctx, cmd.instrument_id)).submit(cmd, ctx)
 
     def execute_submit_list(self, cmd: Any, orders: list[Any], ctx: KernelContext) -> None:
         """Hands a risk-approved SUBMIT_ORDER_LIST and its orders to the venue's client."""
         routed = [self._routed(o, ctx) for o in orders]
-        ctx.client(venue_of(ctx, cmd.instrument_id)).submit_order_list(cmd, routed, ctx)
+        ctx.client(self.venue(ctx, cmd.instrument_id)).submit_order_list(cmd, routed, ctx)
 
     def execute_modify(self, cmd: Any, ctx: KernelContext) -> None:
         """Emits ORDER_PENDING_UPDATE and hands a risk-approved MODIFY_ORDER to the client."""
-        client = ctx.client(venue_of(ctx, cmd.instrument_id))
+        client = ctx.client(self.venue(ctx, cmd.instrument_id))
         order = ctx.cache.order(cmd.client_order_id)
         ctx.emit(
             Kind.ORDER_PENDING_UPDATE, self._src(ctx), client_order_id=cmd.client_order_id,
@@ -145,10 +163,11 @@ class ExecutionEngine(Reactor):
         )
         client.modify(cmd, ctx)
 
-    def _routed(self, cmd: Any, ctx: KernelContext) -> Any:
-        pid = self.resolve_position_id(ctx, cmd)
+    def _routed(self, cmd: Any, ctx: KernelContext, pid: int | None = None) -> Any:
+        if pid is None:
+            pid = self.resolve_position_id(ctx, cmd)
         self._order_position[cmd.client_order_id] = pid
-        return cmd if pid == cmd.position_id else cmd._replace(position_id=pid)
+        return cmd if pid == cmd.position_id else with_position_id(cmd, pid)
 
     # --- records --------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:
@@ -172,7 +191,7 @@ class ExecutionEngine(Reactor):
             reason = f"cancel: order {rec.client_order_id} was never submitted"
         else:
             try:
-                client = ctx.client(venue_of(ctx, rec.instrument_id))
+                client = ctx.client(self.venue(ctx, rec.instrument_id))
             except UnknownClientError as exc:
                 reason = f"cancel: {exc}"
             else:
@@ -191,7 +210,7 @@ class ExecutionEngine(Reactor):
 
     def _on_cancel_all(self, rec: Any, ctx: KernelContext) -> None:
         try:
-            client = ctx.client(venue_of(ctx, rec.instrument_id))
+            client = ctx.client(self.venue(ctx, rec.instrument_id))
         except UnknownClientError:
             return  # nothing can be open on a venue without a client
         client.cancel_all(rec, ctx)
@@ -207,13 +226,13 @@ class ExecutionEngine(Reactor):
         pid, effect, _ = effect_of
         pos = trading.positions[pid]
         self._order_position.setdefault(rec.client_order_id, pid)
-        src = self._src(ctx)
+        src = self.source_id or self._src(ctx)
         if effect == PositionEffect.FLIPPED:
             ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
-            _POSITION_EMITTERS[PositionEffect.OPENED].emit(ctx, src, *pos.field_values())
-        else:
-            _POSITION_EMITTERS[effect].emit(ctx, src, *pos.field_values())
-        account = ctx.cache.account(rec.account_id) if rec.account_id else None
+            effect = PositionEffect.OPENED
+        _POSITION_EMITTERS[effect].emit(ctx, src, *pos.field_values())
+        # ``trading.accounts`` is what ``cache.account`` reads; one call less per fill.
+        account = trading.accounts.get(rec.account_id) if rec.account_id else None
         if account is not None:
             for row in account.field_rows():
                 _ACCOUNT_STATE.emit(ctx, src, *row)
@@ -241,6 +260,19 @@ _POSITION_EMITTERS = {
     )
 }
 _ACCOUNT_STATE = RecordEmitter(Kind.ACCOUNT_STATE, ACCOUNT_FIELD_NAMES)
+
+_POSITION_INDEX: dict[type, int] = {}
+
+
+def with_position_id(cmd: Any, position_id: int) -> Any:
+    """Returns the command namedtuple with ``position_id`` replaced (what ``cmd._replace``
+    returns). Built as one tuple: ``_replace`` costs a keyword dict and a ``map`` per call, and
+    every market order of a netting strategy is routed through here."""
+    cls = type(cmd)
+    i = _POSITION_INDEX.get(cls)
+    if i is None:
+        i = _POSITION_INDEX[cls] = cls._fields.index("position_id")
+    return tuple.__new__(cls, (*cmd[:i], position_id, *cmd[i + 1:]))
 
 
 __all__ = ["ExecutionClient", "ExecutionEngine", "ExecutionError", "netting_position_id", "venue_of"]

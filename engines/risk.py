@@ -16,27 +16,27 @@ Design contract:
 
 Cache interface used: ``instrument(instrument_id)``, ``order(client_order_id)``,
 ``quote(instrument_id)`` (with ``bid`` / ``ask`` raw), ``orders(strategy_id=, instrument_id=,
-open_only=)``, ``account(account_id)``; position sizes come from the execution engine, which
-is current at every fill.
+open_only=)``, ``account(account_id)``, ``position(position_id)`` (the position the execution
+engine routes the order to, read as of the command).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
-from domain.codec import RAW_TUPLES
 from domain.enums import TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
-from domain.schema import NULL_I64
 from engines import risk_checks as rc
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
-from engines.execution import ExecutionEngine, venue_of
+from engines.execution import ExecutionEngine
 from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
+from engines.risk_inflight import Forwarded
+from engines.risk_lists import list_submits
+from engines.risk_modify import check_modify
 
 
 class RiskEngine(Reactor):
@@ -58,12 +58,12 @@ class RiskEngine(Reactor):
 
     def _reset_state(self) -> None:
         self.trading_state = TradingState.ACTIVE
-        self._recent: deque[int] = deque()
-        self._inflight: dict[int, tuple[int, int, int]] = {}  # coid -> (iid, account, lock raw)
+        self._forwarded = Forwarded()
         self._source_id = 0
         #: What the last passing ``check_submit`` looked up (coid, account id, order, instrument,
-        #: valuation price), reused by ``_forward`` of that same command; never state.
-        self._passed: tuple[int, int, Any, Instrument, int | None] | None = None
+        #: valuation price, position id), reused by ``_forward`` and the execution engine's
+        #: routing of that same command; never state.
+        self._passed: tuple[int, int, Any, Instrument, int | None, int] | None = None
 
     def on_reset(self) -> None:
         self._reset_state()
@@ -92,16 +92,13 @@ class RiskEngine(Reactor):
         if reason is not None:
             self._deny(cmd, reason, ctx)
             return
-        self._forward(cmd, ctx, self._passed)
-        self.execution.execute_submit(cmd, ctx)
+        passed = self._passed
+        self._forward(cmd, ctx, passed)
+        self.execution.execute_submit(cmd, ctx, passed[5] if passed is not None else None)
 
     def _on_submit_list(self, cmd: Any, ctx: KernelContext) -> None:
         self._prune(ctx)
-        orders = [
-            o for o in ctx.cache.orders(strategy_id=cmd.strategy_id)
-            if o.order_list_id == cmd.order_list_id
-        ]
-        subs = [_submit_of(o, cmd) for o in orders]
+        orders, subs = list_submits(ctx.cache, cmd)
         reason = None
         if len(orders) != cmd.n_orders:
             reason = (
@@ -126,42 +123,57 @@ class RiskEngine(Reactor):
     def check_submit(
         self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0
     ) -> str | None:
-        """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check."""
+        """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check.
+
+        The checks run in a fixed order and the first failing one gives the reason. A check is
+        not called where it cannot fail (an ACTIVE trading state, an unset price, a limit not
+        configured): that is the usual market order, submitted once per signal."""
         cache = ctx.cache
-        order = cache.order(cmd.client_order_id)
+        coid = cmd.client_order_id
+        order = cache.order(coid)
         if order is None:
-            return f"unknown order: client_order_id {cmd.client_order_id} was never initialized"
+            return f"unknown order: client_order_id {coid} was never initialized"
         if order.status != OrderStatus.INITIALIZED:
-            return f"order {cmd.client_order_id} already {order.status.name}: submit ignored"
-        inst = cache.instrument(cmd.instrument_id)
+            return f"order {coid} already {order.status.name}: submit ignored"
+        iid = cmd.instrument_id
+        inst = cache.instrument(iid)
         if inst is None:
-            text = ctx.strings.get(cmd.instrument_id, "?")
-            return f"unknown instrument: {text} (id {cmd.instrument_id}) has no INSTRUMENT record"
+            text = ctx.strings.get(iid, "?")
+            return f"unknown instrument: {text} (id {iid}) has no INSTRUMENT record"
+        execution = self.execution
         try:
-            client = ctx.client(venue_of(ctx, cmd.instrument_id))
+            client = ctx.client(execution.venue(ctx, iid))
         except UnknownClientError as exc:
             return f"routing: {exc}"
-        held = self._position_signed(cmd, ctx)
-        reduces = rc.reduces_position(order.side, order.quantity_raw, held)
+        pid = execution.resolve_position_id(ctx, cmd, order)
+        pos = cache.position(pid)  # what ``execution.position`` reads
+        held = pos.signed_raw if pos is not None else 0
+        qty = order.quantity_raw
+        reduces = rc.reduces_position(order.side, qty, held)
         cfg = self.config
-        reason = (
-            rc.check_trading_state(self.trading_state, reduces)
-            or rc.check_quantity(inst, order.quantity_raw, order.size_precision)
-            or rc.check_price(inst, "price", order.price_raw, order.price_precision)
-            or rc.check_price(inst, "trigger_price", order.trigger_price_raw, order.price_precision)
-            or rc.check_max_qty(inst, cfg, order.quantity_raw)
-        )
+        reason = None
+        if self.trading_state != TradingState.ACTIVE:
+            reason = rc.check_trading_state(self.trading_state, reduces)
+        reason = reason or rc.check_quantity(inst, qty, order.size_precision)
+        if reason is None and order.price_raw is not None:
+            reason = rc.check_price(inst, "price", order.price_raw, order.price_precision)
+        if reason is None and order.trigger_price_raw is not None:
+            reason = rc.check_price(
+                inst, "trigger_price", order.trigger_price_raw, order.price_precision)
+        if reason is None and cfg.max_order_qty:
+            reason = rc.check_max_qty(inst, cfg, qty)
         if reason is None and order.is_reduce_only:
-            reason = rc.check_reduce_only(order.side, order.quantity_raw, held, inst.size_precision)
+            reason = rc.check_reduce_only(order.side, qty, held, inst.size_precision)
         if reason is not None:
             return reason
-        quote = rc.touch_of(cache, cmd.instrument_id)
-        mid2 = quote.bid + quote.ask if quote is not None else None
-        reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
-            inst, cfg, "trigger_price", order.trigger_price_raw, mid2
-        )
-        if reason is not None:
-            return reason
+        quote = rc.touch_of(cache, iid)
+        if cfg.price_collar_pct is not None and quote is not None:
+            mid2 = quote.bid + quote.ask
+            reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
+                inst, cfg, "trigger_price", order.trigger_price_raw, mid2
+            )
+            if reason is not None:
+                return reason
         px = rc.valuation_price(order, quote)
         need_value = cfg.check_balance or (
             bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
@@ -169,30 +181,26 @@ class RiskEngine(Reactor):
             return (f"valuation: no price for {order.order_type.name} order: no quote or book "
                     f"for {inst.id}")
         if px is not None:
-            reason = rc.check_max_notional(inst, cfg, inst.notional_raw(order.quantity_raw, px))
+            # The notional is valued only for a limit, and for an inverse instrument, whose
+            # notional refuses a price <= 0 (an InstrumentError, raised here as it always was).
+            if cfg.max_notional_per_order or inst.is_inverse:
+                reason = rc.check_max_notional(inst, cfg, inst.notional_raw(qty, px))
             if reason is None and cfg.check_balance and not reduces:
                 reason = self._check_balance(inst, order, px, client.account_id, ctx)
             if reason is not None:
                 return reason
         if cfg.max_open_orders is not None:
             # Counted only when limited: O(orders not closed), never O(orders ever seen).
-            n_live = len(cache.live_orders(cmd.instrument_id))
-            n_unapplied = sum(  # forwarded, but the cache has not applied ORDER_SUBMITTED yet
-                1 for coid, (iid, _, _) in self._inflight.items()
-                if iid == cmd.instrument_id and cache.order(coid).status == OrderStatus.INITIALIZED
-            )
+            n_live = len(cache.live_orders(iid))
+            n_unapplied = self._forwarded.n_unapplied(cache, iid)
             reason = rc.check_open_orders(inst, cfg, n_live + extra_open + n_unapplied)
             if reason is not None:
                 return reason
         if cfg.max_submit_rate is not None:
-            reason = rc.check_rate(cfg, [*self._recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
+            reason = rc.check_rate(cfg, [*self._forwarded.recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
         if reason is None:
-            self._passed = (cmd.client_order_id, client.account_id, order, inst, px)
+            self._passed = (coid, client.account_id, order, inst, px, pid)
         return reason
-
-    def _position_signed(self, cmd: Any, ctx: KernelContext) -> int:
-        pos = self.execution.position(self.execution.resolve_position_id(ctx, cmd))
-        return pos.signed_raw if pos is not None else 0
 
     def _lock_need(self, inst: Instrument, order: Any, px: int, account: Any) -> int:
         if hasattr(account, "margin_init_raw"):
@@ -206,7 +214,7 @@ class RiskEngine(Reactor):
         if account is None:
             return None  # no account known: nothing to check against (e.g. a data-only run)
         need = self._lock_need(inst, order, px, account)
-        pending = sum(raw for _, acc, raw in self._inflight.values() if acc == account_id)
+        pending = self._forwarded.pending_lock_raw(account_id)
         free = account.free_raw(inst.settlement_currency) - pending
         if need <= free:  # passes: no account text needed
             return None
@@ -224,44 +232,22 @@ class RiskEngine(Reactor):
         """ORDER_SUBMITTED, and the order's lock noted in flight. ``passed``: what the check of
         this same command looked up (nothing changed since), else looked up again."""
         if passed is not None and passed[0] == cmd.client_order_id:
-            _, account_id, order, inst, px = passed
+            _, account_id, order, inst, px, _ = passed
         else:
-            account_id = ctx.client(venue_of(ctx, cmd.instrument_id)).account_id
+            account_id = ctx.client(self.execution.venue(ctx, cmd.instrument_id)).account_id
             order = ctx.cache.order(cmd.client_order_id)
             inst = ctx.cache.instrument(cmd.instrument_id)
             px = rc.valuation_price(order, rc.touch_of(ctx.cache, cmd.instrument_id))
-        _SUBMITTED.emit(ctx, self._src(ctx), cmd.client_order_id, cmd.instrument_id,
-                        cmd.strategy_id, account_id)
-        self._recent.append(ctx.now_ns)
+        _SUBMITTED.emit(ctx, self._source_id or self._src(ctx), cmd.client_order_id,
+                        cmd.instrument_id, cmd.strategy_id, account_id)
         lock = 0
         account = ctx.cache.account(account_id)
         if account is not None and px is not None:
             lock = self._lock_need(inst, order, px, account)
-        self._inflight[cmd.client_order_id] = (cmd.instrument_id, account_id, lock)
+        self._forwarded.note(cmd.client_order_id, cmd.instrument_id, account_id, lock, ctx.now_ns)
 
     def _prune(self, ctx: KernelContext) -> None:
-        rate = self.config.max_submit_rate
-        if rate is not None:
-            oldest = ctx.now_ns - rate[1]
-            while self._recent and self._recent[0] <= oldest:
-                self._recent.popleft()
-        elif self._recent:
-            self._recent.clear()
-        if not self._inflight:
-            return
-        cache = ctx.cache
-        done = []
-        for coid, (_, account_id, _) in self._inflight.items():
-            order = cache.order(coid)
-            account = cache.account(account_id) if account_id else None
-            if (
-                order is None
-                or order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED)
-                or (account is not None and account.lock_of(coid))
-            ):
-                done.append(coid)
-        for coid in done:
-            del self._inflight[coid]
+        self._forwarded.prune(ctx.cache, ctx.now_ns, self.config.max_submit_rate)
 
     def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
         reason = self.check_modify(cmd, ctx)
@@ -277,55 +263,20 @@ class RiskEngine(Reactor):
         )
 
     def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
-        """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue."""
-        order = ctx.cache.order(cmd.client_order_id)
-        coid = cmd.client_order_id
-        if order is None:
-            return f"modify: order {coid} is unknown"
-        if order.is_closed:
-            return f"modify: order {coid} is closed ({order.status.name})"
-        if order.status == OrderStatus.INITIALIZED:
-            return f"modify: order {coid} was never submitted"
-        if self.trading_state == TradingState.HALTED:
-            return "trading state HALTED: no modifies are accepted"
-        inst = ctx.cache.instrument(cmd.instrument_id)
-        if inst is None:
-            return f"unknown instrument: id {cmd.instrument_id} has no INSTRUMENT record"
-        qty = None if cmd.quantity == NULL_I64 else cmd.quantity
-        price = None if cmd.price == NULL_I64 else cmd.price
-        trigger = None if cmd.trigger_price == NULL_I64 else cmd.trigger_price
-        if self.trading_state == TradingState.REDUCING and qty is not None and qty > order.quantity_raw:
-            return "trading state REDUCING: modify would increase the order quantity"
-        if qty is not None:
-            reason = rc.check_quantity(inst, qty, cmd.size_precision) or rc.check_max_qty(
-                inst, self.config, qty
-            )
-            if reason is None and qty < order.filled_raw:
-                reason = f"modify: quantity raw {qty} is below filled_qty raw {order.filled_raw}"
-            if reason is not None:
-                return reason
-        quote = ctx.cache.quote(cmd.instrument_id)
-        mid2 = quote.bid + quote.ask if quote is not None else None
-        for field, raw in (("price", price), ("trigger_price", trigger)):
-            reason = rc.check_price(inst, field, raw, cmd.price_precision) or rc.check_collar(
-                inst, self.config, field, raw, mid2
-            )
-            if reason is not None:
-                return reason
-        return None
+        """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue
+        (see :func:`engines.risk_modify.check_modify`)."""
+        return check_modify(self.config, self.trading_state, cmd, ctx)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         return {
             "trading_state": int(self.trading_state),
-            "recent": list(self._recent),
-            "inflight": [[c, *v] for c, v in sorted(self._inflight.items())],
+            **self._forwarded.snapshot(),
         }
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.trading_state = TradingState(doc["trading_state"])
-        self._recent = deque(int(t) for t in doc["recent"])
-        self._inflight = {int(c): (int(i), int(a), int(r)) for c, i, a, r in doc["inflight"]}
+        self._forwarded.restore(doc)
 
     def digest(self, h: Any) -> None:
         h.update(repr(sorted(self.snapshot().items())).encode())
@@ -333,17 +284,3 @@ class RiskEngine(Reactor):
 
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))
-
-
-def _submit_of(order: Any, cmd: Any) -> Any:
-    """A SUBMIT_ORDER namedtuple for one order of a list (header of the list command)."""
-    cls = RAW_TUPLES[int(Kind.SUBMIT_ORDER)]
-    fields = dict.fromkeys(cls._fields, 0)
-    fields.update(
-        seq=cmd.seq, ts_event=cmd.ts_event, ts_init=cmd.ts_init, cause=cmd.cause,
-        kind=int(Kind.SUBMIT_ORDER), flags=cmd.flags, source=cmd.source,
-        client_order_id=order.client_order_id, instrument_id=order.instrument_id,
-        strategy_id=order.strategy_id, position_id=order.position_id,
-        order_list_id=cmd.order_list_id,
-    )
-    return cls(**fields)

@@ -6,7 +6,8 @@ import pytest
 
 from domain.enums import OrderSide, PositionSide
 from domain.kinds import Kind
-from engines.execution import ExecutionError
+from domain.strings import StringTable
+from engines.execution import ExecutionError, venue_of, with_position_id
 from tests.unit.test_risk_harness import Harness
 
 
@@ -121,3 +122,44 @@ def test_execution_state_round_trips_through_snapshot():
     pid = h.execution.position_id_of(a)
     assert other.execution.position_id_of(a) == pid
     assert other.execution.snapshot() == h.execution.snapshot()
+
+
+def test_routing_a_command_replaces_only_its_position_id_as_namedtuple_replace_does():
+    from tests.unit.test_risk_harness import raw
+
+    cmd = raw(Kind.SUBMIT_ORDER, seq=7, ts_init=11, ts_event=10, client_order_id=3,
+              instrument_id=4, strategy_id=5, position_id=0, order_list_id=9)
+    routed = with_position_id(cmd, 123)
+    assert routed == cmd._replace(position_id=123)
+    assert type(routed) is type(cmd) and routed.position_id == 123 and routed.seq == 7
+
+
+def test_the_remembered_venue_equals_venue_of_and_follows_a_new_string_table():
+    h = Harness()
+    assert h.execution.venue(h.ctx, h.iid) == venue_of(h.ctx, h.iid) == "SIM"
+    h.ctx.strings = StringTable()
+    h.ctx.strings.intern("X")
+    h.ctx.strings.intern("ES.GLBX")
+    iid = h.ctx.strings.id_of("ES.GLBX")
+    assert h.execution.venue(h.ctx, iid) == venue_of(h.ctx, iid) == "GLBX"
+    with pytest.raises(KeyError, match="string id 999"):
+        h.execution.venue(h.ctx, 999)
+
+
+def test_a_submit_routed_with_the_position_id_risk_resolved_equals_one_resolved_here():
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    coid = h.order(side=OrderSide.BUY, qty=1000, price="1.10000")
+    h.submit(coid)  # the risk engine hands its resolved position id to execute_submit
+    (_, via_risk), = [c for c in h.venue.calls if c[0] == "submit"]
+    direct = Harness()
+    direct.quote("1.10000", "1.10010")
+    coid2 = direct.order(side=OrderSide.BUY, qty=1000, price="1.10000")
+    from tests.unit.test_risk_harness import raw
+
+    cmd = raw(Kind.SUBMIT_ORDER, seq=99, ts_init=direct.ts, ts_event=direct.ts,
+              client_order_id=coid2, instrument_id=direct.iid, strategy_id=direct.sid)
+    direct.execution.execute_submit(cmd, direct.ctx)
+    (_, resolved), = direct.venue.calls
+    assert coid2 == coid and resolved.position_id == via_risk.position_id != 0
+    assert h.execution.position_id_of(coid) == direct.execution.position_id_of(coid2)

@@ -217,6 +217,19 @@ def test_halted_trading_denies_every_order_and_reducing_denies_orders_that_add()
     )
 
 
+def test_the_trading_state_reason_comes_before_a_failing_quantity_or_price_check():
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    h.command(Kind.SET_TRADING_STATE, state=int(TradingState.HALTED))
+    coid = h.order(qty=15, price="1.10001", size_precision=1)
+    assert _denied(h, h.submit(coid)) == "trading state HALTED: no orders are accepted"
+    h.command(Kind.SET_TRADING_STATE, state=int(TradingState.ACTIVE))
+    coid = h.order(qty=15, price="1.10001", size_precision=1)
+    assert _denied_last(h, h.submit(coid)) == (
+        "precision: quantity precision 1 differs from EUR/USD.SIM size_precision 0"
+    )
+
+
 def test_a_modify_of_an_unknown_or_closed_order_is_rejected_with_a_reason():
     h = Harness()
     cmd = raw(Kind.MODIFY_ORDER, client_order_id=12345, instrument_id=h.iid, strategy_id=h.sid,

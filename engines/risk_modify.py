@@ -1,0 +1,59 @@
+"""The risk engine's decision on a MODIFY_ORDER: rejection reason, or None to forward it.
+
+Design contract:
+- :func:`check_modify` is a pure read of the cache and the engine's trading state: it never
+  emits, never changes what it is given and never raises for a bad command;
+- the reasons are the texts interned into ORDER_MODIFY_REJECTED (see :mod:`engines.risk`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.enums import TradingState
+from domain.order_fsm import OrderStatus
+from domain.schema import NULL_I64
+from engines import risk_checks as rc
+from engines.context import KernelContext
+from engines.risk_checks import RiskConfig
+
+
+def check_modify(
+    config: RiskConfig, trading_state: TradingState, cmd: Any, ctx: KernelContext
+) -> str | None:
+    """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue."""
+    order = ctx.cache.order(cmd.client_order_id)
+    coid = cmd.client_order_id
+    if order is None:
+        return f"modify: order {coid} is unknown"
+    if order.is_closed:
+        return f"modify: order {coid} is closed ({order.status.name})"
+    if order.status == OrderStatus.INITIALIZED:
+        return f"modify: order {coid} was never submitted"
+    if trading_state == TradingState.HALTED:
+        return "trading state HALTED: no modifies are accepted"
+    inst = ctx.cache.instrument(cmd.instrument_id)
+    if inst is None:
+        return f"unknown instrument: id {cmd.instrument_id} has no INSTRUMENT record"
+    qty = None if cmd.quantity == NULL_I64 else cmd.quantity
+    price = None if cmd.price == NULL_I64 else cmd.price
+    trigger = None if cmd.trigger_price == NULL_I64 else cmd.trigger_price
+    if trading_state == TradingState.REDUCING and qty is not None and qty > order.quantity_raw:
+        return "trading state REDUCING: modify would increase the order quantity"
+    if qty is not None:
+        reason = rc.check_quantity(inst, qty, cmd.size_precision) or rc.check_max_qty(
+            inst, config, qty
+        )
+        if reason is None and qty < order.filled_raw:
+            reason = f"modify: quantity raw {qty} is below filled_qty raw {order.filled_raw}"
+        if reason is not None:
+            return reason
+    quote = ctx.cache.quote(cmd.instrument_id)
+    mid2 = quote.bid + quote.ask if quote is not None else None
+    for field, raw in (("price", price), ("trigger_price", trigger)):
+        reason = rc.check_price(inst, field, raw, cmd.price_precision) or rc.check_collar(
+            inst, config, field, raw, mid2
+        )
+        if reason is not None:
+            return reason
+    return None
