@@ -31,6 +31,7 @@ from engines.record_emitter import RecordEmitter, emit_packed
 _SUBMIT = RecordEmitter(
     int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
 _INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 
 
 class StrategyError(ValueError):
@@ -180,7 +181,7 @@ class Strategy(Actor):
         """Submits a reduce-only market order that flattens ``position``; None when flat."""
         if not position.signed_raw:
             return None
-        side = OrderSide.SELL if position.signed_raw > 0 else OrderSide.BUY
+        side = _SELL if position.signed_raw > 0 else _BUY
         if self.order_factory is None:
             raise StrategyError(f"{self.component_id}: not registered with a kernel")
         order = self.order_factory.market(position.instrument_id, side, position.quantity,
