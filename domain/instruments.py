@@ -53,9 +53,24 @@ def _to_price(x: Price | str | float | int | Decimal, precision: int, field: str
     return Price.from_float(x, precision, field)
 
 
+#: The last int quantity made (value, precision, Quantity): a strategy trades one size over and
+#: over, and Quantity's checked constructor is most of ``make_qty`` (perf/backtest_run.py
+#: ``ema_cross``). Quantities are immutable, so handing out the same one is safe.
+_last_int_qty: tuple[int, int, Quantity] = (0, 0, Quantity(0, 0))
+
+
 def _to_qty(x: Quantity | str | float | int | Decimal, precision: int, field: str) -> Quantity:
+    global _last_int_qty
+    if type(x) is int:
+        value, at, qty = _last_int_qty
+        if x == value and precision == at:
+            return qty
+        qty = Quantity.from_int(x, precision, field)  # raises, naming the field
+        _last_int_qty = (x, precision, qty)
+        return qty
     if isinstance(x, Quantity):
-        return x.to_precision(precision)
+        # Already at the precision (a position's quantity when it is closed): x is the result.
+        return x if x.precision == precision else x.to_precision(precision)
     if isinstance(x, str):
         return Quantity.from_str(x, precision, field)
     if isinstance(x, Decimal):

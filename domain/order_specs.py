@@ -17,6 +17,23 @@ from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 
 _POST_ONLY, _REDUCE_ONLY = int(OrderOption.POST_ONLY), int(OrderOption.REDUCE_ONLY)
+_SIDES = (OrderSide.BUY, OrderSide.SELL)
+# Module constants: reading an enum member off its class costs ~0.1 us on Python 3.11, and
+# a strategy builds a spec per order (perf/backtest_run.py ``ema_cross``).
+_MARKET, _LIMIT, _GTD = OrderType.MARKET, OrderType.LIMIT, TimeInForce.GTD
+#: (needs a price, needs a trigger price) per order type; any other type needs neither.
+_PRICES_NEEDED = {
+    OrderType.LIMIT: (True, False),
+    OrderType.STOP_MARKET: (False, True),
+    OrderType.STOP_LIMIT: (True, True),
+}
+_NO_PRICES = (False, False)
+#: The payload fields of ORDER_INITIALIZED, in the order ``initialized_values`` gives them.
+INITIALIZED_NAMES = (
+    "client_order_id", "instrument_id", "strategy_id", "order_type", "side", "time_in_force",
+    "options", "contingency", "price_precision", "size_precision", "quantity", "price",
+    "trigger_price", "expire_time_ns", "order_list_id", "linked_order_id", "parent_order_id",
+)
 
 
 class OrderSpecError(ValueError):
@@ -44,33 +61,34 @@ class OrderSpec:
     contingency: ContingencyType = ContingencyType.NO_CONTINGENCY
 
     def __attrs_post_init__(self) -> None:
+        # One table lookup per rule instead of enum comparisons: a strategy builds a spec per
+        # order (perf/backtest_run.py ``ema_cross``); the checks and their order are the same.
         t = self.order_type
-        if self.side not in (OrderSide.BUY, OrderSide.SELL):
+        if self.side not in _SIDES:
             raise OrderSpecError(f"side must be BUY or SELL, got {self.side!r}")
         if self.quantity.raw <= 0:
             raise OrderSpecError(f"quantity must be positive, got {self.quantity}")
-        needs_price = t in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        needs_price, needs_trigger = _PRICES_NEEDED.get(t, _NO_PRICES)
         if needs_price != (self.price is not None):
             raise OrderSpecError(
                 f"price must be {'set' if needs_price else 'None'} for {t.name}, got {self.price}"
             )
-        needs_trigger = t in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
         if needs_trigger != (self.trigger_price is not None):
             raise OrderSpecError(
                 f"trigger_price must be {'set' if needs_trigger else 'None'} for {t.name}, "
                 f"got {self.trigger_price}"
             )
-        if (self.time_in_force == TimeInForce.GTD) != (self.expire_time_ns > 0):
+        if (self.time_in_force == _GTD) != (self.expire_time_ns > 0):
             raise OrderSpecError(
                 f"expire_time_ns must be > 0 exactly when time_in_force is GTD, got "
                 f"{self.expire_time_ns} with {self.time_in_force.name}"
             )
-        if self.post_only and t != OrderType.LIMIT:
+        if self.post_only and t != _LIMIT:
             raise OrderSpecError(f"post_only is only allowed on LIMIT orders, got {t.name}")
 
     @classmethod
     def market(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
-        return cls(side, OrderType.MARKET, quantity, **kw)
+        return cls(side, _MARKET, quantity, **kw)
 
     @classmethod
     def limit(cls, side: OrderSide, quantity: Quantity, price: Price, **kw: Any) -> OrderSpec:
@@ -101,32 +119,42 @@ class OrderSpec:
             opts |= OrderOption.REDUCE_ONLY
         return opts
 
+    def initialized_values(
+        self, client_order_id: int, instrument_id: int, strategy_id: int, price_precision: int,
+        order_list_id: int = 0, linked_order_id: int = 0, parent_order_id: int = 0,
+    ) -> tuple[Any, ...]:
+        """Returns the payload of this order's ORDER_INITIALIZED record (raw values) in the
+        order of :data:`INITIALIZED_NAMES`.
+
+        ``price_precision`` is the instrument's; ``price`` and ``trigger_price`` must have it
+        (else :class:`OrderSpecError`, naming the field).
+        """
+        price, trigger = self.price, self.trigger_price
+        for name, p in (("price", price), ("trigger_price", trigger)):
+            if p is not None and p.precision != price_precision:
+                raise OrderSpecError(
+                    f"{name} {p} has precision {p.precision}, the instrument's is {price_precision}"
+                )
+        quantity = self.quantity
+        # Plain ints for the options bits: an IntFlag ``|`` per order costs more than the rest.
+        options = (_POST_ONLY if self.post_only else 0) | (_REDUCE_ONLY if self.reduce_only else 0)
+        return (
+            client_order_id, instrument_id, strategy_id, int(self.order_type), int(self.side),
+            int(self.time_in_force), options, int(self.contingency), price_precision,
+            quantity.precision, quantity.raw, NULL_I64 if price is None else price.raw,
+            NULL_I64 if trigger is None else trigger.raw, self.expire_time_ns, order_list_id,
+            linked_order_id, parent_order_id,
+        )
+
     def initialized_fields(
         self, client_order_id: int, instrument_id: int, strategy_id: int, *,
         price_precision: int, order_list_id: int = 0, linked_order_id: int = 0,
         parent_order_id: int = 0,
     ) -> dict[str, Any]:
-        """Returns the payload of this order's ORDER_INITIALIZED record (raw values).
-
-        ``price_precision`` is the instrument's; ``price`` and ``trigger_price`` must have it.
-        """
-        for name, p in (("price", self.price), ("trigger_price", self.trigger_price)):
-            if p is not None and p.precision != price_precision:
-                raise OrderSpecError(
-                    f"{name} {p} has precision {p.precision}, the instrument's is {price_precision}"
-                )
-        return {
-            "client_order_id": client_order_id, "instrument_id": instrument_id,
-            "strategy_id": strategy_id, "order_type": int(self.order_type),
-            "side": int(self.side), "time_in_force": int(self.time_in_force),
-            "options": int(self.options), "contingency": int(self.contingency),
-            "price_precision": price_precision,
-            "size_precision": self.quantity.precision, "quantity": self.quantity.raw,
-            "price": NULL_I64 if self.price is None else self.price.raw,
-            "trigger_price": NULL_I64 if self.trigger_price is None else self.trigger_price.raw,
-            "expire_time_ns": self.expire_time_ns, "order_list_id": order_list_id,
-            "linked_order_id": linked_order_id, "parent_order_id": parent_order_id,
-        }
+        """Returns :meth:`initialized_values` by field name."""
+        return dict(zip(INITIALIZED_NAMES, self.initialized_values(
+            client_order_id, instrument_id, strategy_id, price_precision, order_list_id,
+            linked_order_id, parent_order_id), strict=True))
 
 
 @attrs.frozen
@@ -198,4 +226,4 @@ class OrderList:
             for i, spec in enumerate(self.orders)
         ]
 
-__all__ = ["OrderList", "OrderSpec", "OrderSpecError"]
+__all__ = ["INITIALIZED_NAMES", "OrderList", "OrderSpec", "OrderSpecError"]

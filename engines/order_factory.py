@@ -55,10 +55,14 @@ class OrderFactory:
             return self.strategy_index << COUNTER_BITS | counter  # ClientOrderId.of's value
         return ClientOrderId.of(self.strategy_index, counter).value  # raises, naming the field
 
-    def _prep(self, instrument: str | int, quantity: Any, **prices: Any) -> tuple[int, Any, dict]:
+    def _target(self, instrument: str | int, quantity: Any) -> tuple[int, Any, Any]:
+        """Returns the instrument id, the instrument (or its stand-in) and the quantity made."""
         iid = self._resolve(instrument)
         inst = self._instrument_of(iid)
-        qty = inst.make_qty(quantity)
+        return iid, inst, inst.make_qty(quantity)
+
+    def _prep(self, instrument: str | int, quantity: Any, **prices: Any) -> tuple[int, Any, dict]:
+        iid, inst, qty = self._target(instrument, quantity)
         out = {k: inst.make_price(v) for k, v in prices.items() if v is not None}
         return iid, qty, out
 
@@ -66,7 +70,7 @@ class OrderFactory:
         return NewOrder(self.next_id(), iid, spec)
 
     def market(self, instrument: str | int, side: OrderSide, quantity: Any, **kw: Any) -> NewOrder:
-        iid, qty, _ = self._prep(instrument, quantity)
+        iid, _, qty = self._target(instrument, quantity)  # no prices: no dict of them to build
         return self._new(iid, OrderSpec.market(side, qty, **kw))
 
     def limit(self, instrument: str | int, side: OrderSide, quantity: Any, price: Any,
@@ -86,7 +90,7 @@ class OrderFactory:
 
     def market_to_limit(self, instrument: str | int, side: OrderSide, quantity: Any,
                         **kw: Any) -> NewOrder:
-        iid, qty, _ = self._prep(instrument, quantity)
+        iid, _, qty = self._target(instrument, quantity)
         return self._new(iid, OrderSpec.market_to_limit(side, qty, **kw))
 
     def bracket(self, instrument: str | int, side: OrderSide, quantity: Any, *, take_profit: Any,

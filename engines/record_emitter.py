@@ -96,9 +96,14 @@ class RecordEmitter:
     def emit(self, ctx: KernelContext, source_id: int, *values: Any) -> None:
         """Emits one record with ``values`` for ``names`` (in order) into the stage's outbox."""
         outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
-        data = self.pack(ctx, source_id, values)
-        emit_bytes = getattr(outbox, "emit_bytes", None)
-        if emit_bytes is not None:
-            emit_bytes(data)
-        else:
-            outbox.emit_one(np.frombuffer(data, dtype=RECORD_DTYPE))
+        emit_packed(outbox, self.pack(ctx, source_id, values))
+
+
+def emit_packed(outbox: Any, data: bytes) -> None:
+    """Queues packed records (whole records, e.g. several :meth:`RecordEmitter.pack` results
+    joined) into ``outbox`` (``ctx._require_outbox()``), in order."""
+    emit_bytes = getattr(outbox, "emit_bytes", None)
+    if emit_bytes is not None:
+        emit_bytes(data)
+    else:
+        outbox.emit(np.frombuffer(data, dtype=RECORD_DTYPE))  # an array of one or more records

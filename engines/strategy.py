@@ -21,23 +21,17 @@ from typing import Any
 
 from domain.enums import OrderSide
 from domain.kinds import Kind
+from domain.order_specs import INITIALIZED_NAMES
 from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 from engines.actor import Actor
 from engines.order_factory import NewOrder, NewOrderList, OrderFactory
-from engines.record_emitter import RecordEmitter
+from engines.record_emitter import RecordEmitter, emit_packed
 
 _SUBMIT = RecordEmitter(
     int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
-#: ORDER_INITIALIZED emitters per payload field names (``initialized_fields`` gives one set).
-_INITIALIZED: dict[tuple[str, ...], RecordEmitter] = {}
-
-
-def _initialized_emitter(names: tuple[str, ...]) -> RecordEmitter:
-    found = _INITIALIZED.get(names)
-    if found is None:
-        found = _INITIALIZED[names] = RecordEmitter(int(Kind.ORDER_INITIALIZED), names)
-    return found
+_INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 
 
 class StrategyError(ValueError):
@@ -110,13 +104,14 @@ class Strategy(Actor):
     def submit_order(self, order: NewOrder, position_id: int = 0) -> int:
         """Emits ORDER_INITIALIZED + SUBMIT_ORDER; returns the client order id.
 
-        Positional emitters (:mod:`engines.record_emitter`): the same bytes as ``ctx.emit``.
+        Positional emitters (:mod:`engines.record_emitter`): the same bytes as ``ctx.emit``,
+        both records packed before either is queued and queued in one call.
         """
         coid, iid, src, ctx = order.client_order_id, order.instrument_id, self.source_id, self.ctx
-        fields = order.spec.initialized_fields(
-            coid, iid, src, price_precision=self._price_precision(iid, order.spec))
-        _initialized_emitter(tuple(fields)).emit(ctx, src, *fields.values())
-        _SUBMIT.emit(ctx, src, coid, iid, src, position_id)
+        values = order.spec.initialized_values(coid, iid, src, self._price_precision(iid, order.spec))
+        outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
+        emit_packed(outbox, _INITIALIZED.pack(ctx, src, values)
+                    + _SUBMIT.pack(ctx, src, (coid, iid, src, position_id)))
         return coid
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
@@ -186,7 +181,7 @@ class Strategy(Actor):
         """Submits a reduce-only market order that flattens ``position``; None when flat."""
         if not position.signed_raw:
             return None
-        side = OrderSide.SELL if position.signed_raw > 0 else OrderSide.BUY
+        side = _SELL if position.signed_raw > 0 else _BUY
         if self.order_factory is None:
             raise StrategyError(f"{self.component_id}: not registered with a kernel")
         order = self.order_factory.market(position.instrument_id, side, position.quantity,
