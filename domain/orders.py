@@ -44,6 +44,19 @@ def _member(cls: type, value: int) -> Any:
     return member
 
 
+_MEMBER_CLASSES = (OrderSide, OrderType, TimeInForce, OrderOption, ContingencyType)
+_MEMBER_SETS: dict[tuple[int, ...], tuple[Any, ...]] = {}
+
+
+def _member_set(values: tuple[int, ...]) -> tuple[Any, ...]:
+    """Returns the members of (side, order type, time in force, options, contingency), checked
+    one by one in that order (an invalid value raises the class's ValueError, nothing is kept)."""
+    members = tuple(_member(cls, v) for cls, v in zip(_MEMBER_CLASSES, values, strict=True))
+    if all(type(v) is int for v in values):
+        _MEMBER_SETS[values] = members
+    return members
+
+
 class Order(OrderEvents):
     """One order's state. Raw ints inside; Price / Quantity objects only from accessors."""
 
@@ -91,11 +104,12 @@ class Order(OrderEvents):
         self._coid = coid
         self.instrument_id = instrument_id
         self.strategy_id = strategy_id
-        self.side = _member(OrderSide, side)
-        self.order_type = _member(OrderType, order_type)
-        self.time_in_force = _member(TimeInForce, time_in_force)
-        self.options = _member(OrderOption, options)
-        self.contingency = _member(ContingencyType, contingency)
+        # One lookup for the five members: a run uses a handful of combinations.
+        key = (side, order_type, time_in_force, options, contingency)
+        members = _MEMBER_SETS.get(key)
+        if members is None:
+            members = _member_set(key)
+        self.side, self.order_type, self.time_in_force, self.options, self.contingency = members
         if quantity_raw <= 0:
             raise OrderFieldError(
                 f"order {coid}: quantity must be positive, got raw {quantity_raw}"

@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from domain.codec import RAW_TUPLES
-from domain.enums import OrderSide
+from domain.enums import OrderOption, OrderSide
 from domain.kinds import Kind
 from domain.order_fsm import InvalidTransition
 from domain.orders import Order, OrderFieldError, OrderSpec, OverfillError
@@ -124,3 +124,13 @@ def test_every_simple_event_applied_from_its_record_equals_the_dict_path(kind):
     by_rec.apply_record(r)
     assert state(by_rec) == state(by_dict)
     assert by_rec.ts_last == 90
+
+
+def test_enum_fields_are_members_and_a_refused_value_is_not_remembered():
+    combined = int(OrderOption.POST_ONLY) | int(OrderOption.REDUCE_ONLY)
+    for _ in range(2):  # the second build takes the remembered member set
+        order = Order.from_record(initialized(options=combined))
+        assert order.side is OrderSide.BUY and order.is_post_only and order.is_reduce_only
+    for _ in range(2):  # refused every time, not only the first
+        with pytest.raises(ValueError):
+            Order.from_record(initialized(contingency=77))
