@@ -114,7 +114,9 @@ class TradingState:
         if rec.kind == _FILLED:
             self._fill(order, rec)
         if order.account_id:
-            refresh_lock(order, self._instruments, self.accounts)
+            account = self.accounts.get(order.account_id)
+            if isinstance(account, CashAccount):  # margin accounts: their own margin model
+                refresh_lock(order, self._instruments.get(order.instrument_id), account)
 
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
