@@ -67,6 +67,8 @@ class Cache(Reducer):
         self.strings = kernel.strings
 
     def handlers(self) -> dict[int, Any]:
+        # The trading state's methods take ``(rec, ctx)`` so they are registered bound, with no
+        # lambda frame in between (the kernel calls one handler per order record).
         t = self.trading
         table: dict[int, Any] = {
             Kind.STRING: self._string,
@@ -75,11 +77,11 @@ class Cache(Reducer):
             Kind.TRADE: self._trade,
             Kind.BAR: self._bar,
             Kind.BOOK_DELTA: self._book_delta,
-            Kind.ORDER_INITIALIZED: lambda rec, ctx: t.order_initialized(rec),
-            Kind.ACCOUNT_STATE: lambda rec, ctx: t.account_state(rec),
+            Kind.ORDER_INITIALIZED: t.order_initialized,
+            Kind.ACCOUNT_STATE: t.account_state,
         }
         for kind in ORDER_EVENT_KINDS:
-            table[kind] = lambda rec, ctx: t.order_event(rec)
+            table[kind] = t.order_event
         return {int(k): v for k, v in table.items()}
 
     # --- per-record ------------------------------------------------------------------------------

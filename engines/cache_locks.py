@@ -47,12 +47,9 @@ def order_lock(order: Order, inst: Instrument | None, account: CashAccount) -> t
     return base.packed, raw
 
 
-def refresh_lock(order: Order, instruments: dict[int, Instrument], accounts: dict[int, Any]) -> None:
+def refresh_lock(order: Order, inst: Instrument | None, account: CashAccount) -> None:
     """Sets the lock of ``order`` in its cash account to what :func:`order_lock` says."""
-    account = accounts.get(order.account_id)
-    if not isinstance(account, CashAccount):
-        return
-    currency, raw = order_lock(order, instruments.get(order.instrument_id), account)
+    currency, raw = order_lock(order, inst, account)
     key = order.client_order_id
     old = account._locks.pop(key, None)
     if old is not None:

@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from domain.codec import RAW_TUPLES
-from domain.enums import OrderSide
+from domain.enums import OrderOption, OrderSide
 from domain.kinds import Kind
 from domain.order_fsm import InvalidTransition
 from domain.orders import Order, OrderFieldError, OrderSpec, OverfillError
@@ -79,3 +79,58 @@ def test_a_bad_record_raises_the_same_error_and_leaves_the_order_unchanged(bad, 
     with pytest.raises(error) as by_dict:
         twin.apply(bad.kind, bad._asdict())
     assert str(by_rec.value) == str(by_dict.value)
+
+
+def initialized(**kw):
+    spec = OrderSpec.limit(OrderSide.BUY, Quantity(10, 0), Price(10000, 2))
+    fields = {**spec.initialized_fields(5, 3, 2, price_precision=2), "ts_init": 1, "seq": 1}
+    ids = ("kind", "client_order_id", "instrument_id", "strategy_id")
+    return rec(Kind.ORDER_INITIALIZED, **{k: v for k, v in {**fields, **kw}.items()
+                                          if k not in ids})
+
+
+def test_an_order_built_from_the_record_equals_one_built_from_its_fields():
+    r = initialized()
+    assert state(Order.from_record(r)) == state(Order(r._asdict(), r.ts_init))
+
+
+@pytest.mark.parametrize(("bad", "error"), [
+    (dict(quantity=0), OrderFieldError),
+    (dict(side=9), ValueError),
+    (dict(time_in_force=99), ValueError),
+])
+def test_a_bad_initialized_record_raises_the_same_error_on_both_paths(bad, error):
+    r = initialized(**bad)
+    with pytest.raises(error) as by_rec:
+        Order.from_record(r)
+    with pytest.raises(error) as by_dict:
+        Order(r._asdict(), r.ts_init)
+    assert str(by_rec.value) == str(by_dict.value)
+
+
+@pytest.mark.parametrize("kind", [Kind.ORDER_DENIED, Kind.ORDER_REJECTED, Kind.ORDER_CANCELED,
+                                  Kind.ORDER_EXPIRED, Kind.ORDER_PENDING_CANCEL])
+def test_every_simple_event_applied_from_its_record_equals_the_dict_path(kind):
+    # Each kind's record carries a different subset of venue_order_id / reason_id / account_id.
+    fields = {f: 40 + i for i, f in enumerate(("venue_order_id", "reason_id"))
+              if f in RAW_TUPLES[int(kind)]._fields}
+    r = rec(kind, seq=9, ts_event=90, **fields)
+    by_dict, by_rec = new_order(), new_order()
+    if kind != Kind.ORDER_DENIED:
+        for life in LIFE[:2]:
+            by_dict.apply(life.kind, life._asdict())
+            by_rec.apply_record(life)
+    by_dict.apply(r.kind, r._asdict())
+    by_rec.apply_record(r)
+    assert state(by_rec) == state(by_dict)
+    assert by_rec.ts_last == 90
+
+
+def test_enum_fields_are_members_and_a_refused_value_is_not_remembered():
+    combined = int(OrderOption.POST_ONLY) | int(OrderOption.REDUCE_ONLY)
+    for _ in range(2):  # the second build takes the remembered member set
+        order = Order.from_record(initialized(options=combined))
+        assert order.side is OrderSide.BUY and order.is_post_only and order.is_reduce_only
+    for _ in range(2):  # refused every time, not only the first
+        with pytest.raises(ValueError):
+            Order.from_record(initialized(contingency=77))

@@ -118,3 +118,16 @@ def test_a_non_positive_quantity_or_no_side_is_refused():
         pos.apply_fill(BUY, 0, 100)
     with pytest.raises(PositionError, match="side"):
         pos.apply_fill(OrderSide.NO_SIDE, 1, 100)
+
+
+@pytest.mark.parametrize(("fills", "side"), [
+    ([(BUY, 10)], PositionSide.LONG),
+    ([(SELL, 10)], PositionSide.SHORT),
+    ([(BUY, 10), (SELL, 10)], PositionSide.FLAT),
+])
+def test_the_record_fields_carry_the_side_the_position_reports(fills, side):
+    pos = Position(AAPL, position_id=1)
+    for order_side, qty in fills:
+        pos.apply_fill(order_side, qty, 100_00)
+    assert pos.side == side
+    assert pos.to_fields()["side"] == int(side) and type(pos.to_fields()["side"]) is int
