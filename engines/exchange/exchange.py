@@ -26,7 +26,7 @@ from domain.enums import BookAction, BookLevel, TimeInForce
 from domain.kinds import Kind
 from engines.component import Reactor
 from engines.context import KernelContext
-from engines.exchange import data, flow
+from engines.exchange import data, flow, immediate
 from engines.exchange.config import ExchangeConfig
 from engines.exchange.fill_model import FillModel
 from engines.exchange.latency import Operation
@@ -97,17 +97,19 @@ class SimulatedExchange(Reactor):
     # --- ExecutionClient ------------------------------------------------------------------------
     def submit(self, rec: Any, ctx: KernelContext) -> None:
         """Takes a SUBMIT_ORDER command (raw tuple); the order must be in the cache."""
-        order = self.view(ctx).order(rec.client_order_id)
+        view = self.view(ctx)
+        order = view.order(rec.client_order_id)
         if order is None:
             raise ExchangeError(
                 f"seq {rec.seq}: SUBMIT_ORDER for client_order_id {rec.client_order_id}, which the "
                 "cache does not hold (no ORDER_INITIALIZED before it)")
-        vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
         latency = self.config.latency.command_ns(Operation.SUBMIT)
         if latency == 0:  # the hot path: no round trip of the order through plain data
-            flow.on_submit(self, ctx, vo)
+            if not immediate.fill_at_touch(self, ctx, view, order, rec.position_id):
+                flow.on_submit(self, ctx, VenueOrder.from_order(order, rec.position_id, rec.seq))
             self._settle(ctx)
             return
+        vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
         self._delay(ctx, Operation.SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
 
     def submit_order_list(self, rec: Any, orders: list[Any], ctx: KernelContext) -> None:
