@@ -35,6 +35,8 @@ from engines.exchange.matching import day_end_ns
 from engines.exchange.venue_order import VenueOrder
 from engines.record_emitter import RecordEmitter
 
+_SUBMIT = Operation.SUBMIT  # read per order: an enum class attribute costs ~0.3 µs
+
 
 class ExchangeError(RuntimeError):
     """A broken invariant between the exchange and the log (e.g. a submit for an unknown order)."""
@@ -103,7 +105,7 @@ class SimulatedExchange(Reactor):
             raise ExchangeError(
                 f"seq {rec.seq}: SUBMIT_ORDER for client_order_id {rec.client_order_id}, which the "
                 "cache does not hold (no ORDER_INITIALIZED before it)")
-        latency = self.config.latency.command_ns(Operation.SUBMIT)
+        latency = self.config.latency.command_ns(_SUBMIT)
         if latency == 0:  # the hot path: no round trip of the order through plain data
             if not immediate.fill_at_touch(self, ctx, view, order, rec.position_id):
                 flow.on_submit(self, ctx, VenueOrder.from_order(order, rec.position_id, rec.seq))
@@ -261,8 +263,8 @@ class SimulatedExchange(Reactor):
         if delay:
             ctx.schedule_kind(ctx.now_ns + delay, emitter.kind, self.sid(ctx), ts_event=ctx.now_ns,
                               **dict(zip(emitter.names, values, strict=True)))
-        else:
-            emitter.emit(ctx, self.sid(ctx), *values)
+        else:  # the id is set at registration; ``sid`` only for an exchange used outside a kernel
+            emitter.emit(ctx, self.source_id or self.sid(ctx), *values)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -31,11 +31,14 @@ from engines.exchange.market import UNBOUNDED
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
 
-# Plain ints: compared per order, and an IntEnum / IntFlag operator is a Python-level call.
+# Module constants: compared per order; an enum class attribute costs ~0.3 µs to look up and an
+# IntFlag operator is a Python-level call.
 _MARKET = int(OrderType.MARKET)
 _GTD, _DAY = int(TimeInForce.GTD), int(TimeInForce.DAY)
 _BUY, _SELL = int(OrderSide.BUY), int(OrderSide.SELL)
 _REDUCE_ONLY = int(OrderOption.REDUCE_ONLY)
+_L1 = int(BookLevel.L1)
+_TAKER = LiquiditySide.TAKER
 
 
 def fill_at_touch(ex: SimulatedExchange, ctx: KernelContext, view: Any, order: Any,
@@ -43,7 +46,7 @@ def fill_at_touch(ex: SimulatedExchange, ctx: KernelContext, view: Any, order: A
     """Fills the cache's ``order`` whole as taker at the L1 touch when the module's conditions
     hold, and returns True; otherwise returns False having emitted and changed nothing."""
     options = int(order.options)
-    if order.order_type != _MARKET or ex.level != BookLevel.L1 or options & ~_REDUCE_ONLY \
+    if order.order_type != _MARKET or ex.level != _L1 or options & ~_REDUCE_ONLY \
             or order.time_in_force in (_GTD, _DAY) or order.price_raw is not None \
             or order.trigger_price_raw is not None or order.client_order_id in ex.orders \
             or ex.config.latency.response_ns():
@@ -78,5 +81,5 @@ def fill_at_touch(ex: SimulatedExchange, ctx: KernelContext, view: Any, order: A
                                    order.strategy_id)
     consumed.take(instrument_id, book_side, px, size, qty)
     emit_filled(ex, ctx, instrument, order, venue_order_id, position_id, px, qty,
-                LiquiditySide.TAKER)
+                _TAKER)
     return True
