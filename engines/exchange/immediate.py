@@ -9,9 +9,11 @@ Design contract:
 - it applies only when nothing else can happen to the order: a MARKET order (reduce-only when
   the position covers the whole quantity, the only option a market order may carry),
   time in force not GTD / DAY (those schedule an expiry), no price or trigger, on the lot grid,
-  at an L1 venue without response latency, not already open here, with at least its quantity
+  at an L1 venue, not already open here, with at least its quantity
   available at the touch. Every reject, partial fill, cancel and latency case goes the general
-  way, so their records and messages cannot differ.
+  way, so their records and messages cannot differ;
+- the events go out through ``SimulatedExchange.emit_values`` as on the general path, so a
+  response latency schedules them the same way and the latency model is asked as many times.
 
 Why: the ``ema_cross`` node benchmark (perf/backtest_run.py) sends ~9 k such orders; the general
 path builds a :class:`VenueOrder`, opens and closes it and re-reads the quote and instrument at
@@ -48,8 +50,7 @@ def fill_at_touch(ex: SimulatedExchange, ctx: KernelContext, view: Any, order: A
     options = int(order.options)
     if order.order_type != _MARKET or ex.level != _L1 or options & ~_REDUCE_ONLY \
             or order.time_in_force in (_GTD, _DAY) or order.price_raw is not None \
-            or order.trigger_price_raw is not None or order.client_order_id in ex.orders \
-            or ex.config.latency.response_ns():
+            or order.trigger_price_raw is not None or order.client_order_id in ex.orders:
         return False
     instrument_id = order.instrument_id
     instrument = view.instrument(instrument_id)

@@ -9,25 +9,27 @@ from typing import Any
 import pytest
 
 from domain.enums import OrderSide, OrderType, TimeInForce
-from engines.exchange import immediate
+from engines.exchange import ConstantLatency, immediate
 from tests.unit.exchange_harness import Venue
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
 
 def _market_orders(v: Venue) -> None:
-    """Market orders that take the shortcut and ones that must not (partial, rejects, DAY)."""
+    """Market orders that take the shortcut and ones that must not (rejects, cancels, DAY,
+    capped reduce-only); the first quote's displayed sizes are small on purpose."""
     v.submit(BUY, OrderType.MARKET, 1)  # no quote yet: rejected
     v.quote(480000, 480025, bid_size=5, ask_size=4)
     v.submit(BUY, OrderType.MARKET, 3)
     v.submit(SELL, OrderType.MARKET, 2, tif=TimeInForce.IOC)
-    v.submit(BUY, OrderType.MARKET, 3, tif=TimeInForce.FOK)  # 1 left on displayed sizes
+    v.submit(BUY, OrderType.MARKET, 3, tif=TimeInForce.FOK)  # displayed sizes: 1 left, canceled
     v.submit(SELL, OrderType.MARKET, 3, tif=TimeInForce.DAY)
-    v.submit(SELL, OrderType.MARKET, 2, reduce_only=True)  # flat: rejected
+    v.submit(SELL, OrderType.MARKET, 2, reduce_only=True)  # capped (UPDATED) or rejected
     v.quote(480000, 480050, bid_size=7, ask_size=9)
     v.submit(BUY, OrderType.MARKET, 9)
     v.submit(BUY, OrderType.MARKET, 1)
     v.submit(SELL, OrderType.MARKET, 7)
+    v.submit(SELL, OrderType.MARKET, 1, reduce_only=True)  # covered by the position when sizes are nominal
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, general_only: bool,
@@ -48,7 +50,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, general_only: bool,
     return v.log_bytes(), h.hexdigest(), sum(taken)
 
 
-@pytest.mark.parametrize(("nominal", "n_shortcut"), [(True, 6), (False, 4)])
+@pytest.mark.parametrize(("nominal", "n_shortcut"), [(True, 7), (False, 4)])
 def test_market_orders_log_the_same_records_and_state_with_or_without_the_shortcut(
         monkeypatch: pytest.MonkeyPatch, nominal: bool, n_shortcut: int) -> None:
     fast = _run(monkeypatch, False, _market_orders, nominal_l1_sizes=nominal)
@@ -68,12 +70,13 @@ def test_the_shortcut_leaves_limits_stops_and_l2_venues_to_the_general_path(
     assert _run(monkeypatch, False, others)[2] == 0
 
 
-def test_a_response_latency_keeps_market_orders_on_the_general_path(
+def test_with_a_response_latency_the_shortcut_schedules_the_same_records(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from engines.exchange import ConstantLatency
+    def delayed(v: Venue) -> None:
+        _market_orders(v)
+        v.advance(v.t + 10_000)
 
-    def one(v: Venue) -> None:
-        v.quote(480000, 480025)
-        v.submit(BUY, OrderType.MARKET, 1)
-
-    assert _run(monkeypatch, False, one, latency=ConstantLatency(event_ns=5))[2] == 0
+    latency = ConstantLatency(event_ns=5)
+    fast = _run(monkeypatch, False, delayed, latency=latency)
+    general = _run(monkeypatch, True, delayed, latency=latency)
+    assert fast[:2] == general[:2] and fast[2] == 7
