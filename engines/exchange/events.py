@@ -39,11 +39,18 @@ def _null(raw: int | None) -> int:
 
 def accept(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """ORDER_ACCEPTED with a new venue order id; the order is open from now on."""
-    vo.venue_order_id = ex.next_venue_order_id
-    ex.next_venue_order_id += 1
-    ex.emit_values(ctx, _ACCEPTED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
-                   vo.venue_order_id)
+    vo.venue_order_id = emit_accepted(ex, ctx, vo.client_order_id, vo.instrument_id,
+                                      vo.strategy_id)
     ex.open_order(ctx, vo)
+
+
+def emit_accepted(ex: SimulatedExchange, ctx: KernelContext, client_order_id: int,
+                  instrument_id: int, strategy_id: int) -> int:
+    """Emits ORDER_ACCEPTED with the next venue order id and returns that id (no bookkeeping)."""
+    venue_order_id = ex.next_venue_order_id
+    ex.next_venue_order_id += 1
+    ex.emit_values(ctx, _ACCEPTED, client_order_id, instrument_id, strategy_id, venue_order_id)
+    return venue_order_id
 
 
 def reject(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, reason: str) -> None:
@@ -59,17 +66,26 @@ def fill(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, px_raw: int,
     if qty_raw <= 0 or qty_raw > vo.leaves_raw:
         raise ValueError(f"order {vo.client_order_id}: fill qty raw {qty_raw} outside 1..leaves "
                          f"raw {vo.leaves_raw} (seq {ctx.current_seq})")
-    instrument = ex.view(ctx).instrument(vo.instrument_id)
+    emit_filled(ex, ctx, ex.view(ctx).instrument(vo.instrument_id), vo, vo.venue_order_id,
+                vo.position_id, px_raw, qty_raw, liquidity)
+    vo.filled_raw += qty_raw
+    if vo.leaves_raw == 0:
+        ex.close_order(ctx, vo)
+
+
+def emit_filled(ex: SimulatedExchange, ctx: KernelContext, instrument: Any, order: Any,
+                venue_order_id: int, position_id: int, px_raw: int, qty_raw: int,
+                liquidity: LiquiditySide) -> None:
+    """Emits ORDER_FILLED with the fee model's commission and the next trade id (no checks,
+    no bookkeeping). ``order`` is a :class:`VenueOrder` or the cache's ``Order``: the fields
+    read here (ids, side, precisions, account) mean the same on both."""
     commission, currency = ex.config.fees.commission(instrument, liquidity, qty_raw, px_raw)
     trade_id = ex.next_trade_id
     ex.next_trade_id += 1
-    vo.filled_raw += qty_raw
-    ex.emit_values(ctx, _FILLED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
-                   vo.venue_order_id, trade_id, vo.position_id, vo.side, int(liquidity),
-                   vo.price_precision, vo.size_precision, vo.account_id or ex.account(ctx),
-                   qty_raw, px_raw, commission, currency)
-    if vo.leaves_raw == 0:
-        ex.close_order(ctx, vo)
+    ex.emit_values(ctx, _FILLED, order.client_order_id, order.instrument_id, order.strategy_id,
+                   venue_order_id, trade_id, position_id, int(order.side), int(liquidity),
+                   order.price_precision, order.size_precision,
+                   order.account_id or ex.account(ctx), qty_raw, px_raw, commission, currency)
 
 
 def cancel(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:

@@ -26,7 +26,7 @@ from domain.enums import BookAction, BookLevel, TimeInForce
 from domain.kinds import Kind
 from engines.component import Reactor
 from engines.context import KernelContext
-from engines.exchange import data, flow
+from engines.exchange import data, flow, immediate
 from engines.exchange.config import ExchangeConfig
 from engines.exchange.fill_model import FillModel
 from engines.exchange.latency import Operation
@@ -34,6 +34,8 @@ from engines.exchange.market import CacheView, ConsumedLiquidity, VenueState
 from engines.exchange.matching import day_end_ns
 from engines.exchange.venue_order import VenueOrder
 from engines.record_emitter import RecordEmitter
+
+_SUBMIT = Operation.SUBMIT  # read per order: an enum class attribute costs ~0.3 µs
 
 
 class ExchangeError(RuntimeError):
@@ -97,17 +99,19 @@ class SimulatedExchange(Reactor):
     # --- ExecutionClient ------------------------------------------------------------------------
     def submit(self, rec: Any, ctx: KernelContext) -> None:
         """Takes a SUBMIT_ORDER command (raw tuple); the order must be in the cache."""
-        order = self.view(ctx).order(rec.client_order_id)
+        view = self.view(ctx)
+        order = view.order(rec.client_order_id)
         if order is None:
             raise ExchangeError(
                 f"seq {rec.seq}: SUBMIT_ORDER for client_order_id {rec.client_order_id}, which the "
                 "cache does not hold (no ORDER_INITIALIZED before it)")
-        vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
-        latency = self.config.latency.command_ns(Operation.SUBMIT)
+        latency = self.config.latency.command_ns(_SUBMIT)
         if latency == 0:  # the hot path: no round trip of the order through plain data
-            flow.on_submit(self, ctx, vo)
+            if not immediate.fill_at_touch(self, ctx, view, order, rec.position_id):
+                flow.on_submit(self, ctx, VenueOrder.from_order(order, rec.position_id, rec.seq))
             self._settle(ctx)
             return
+        vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
         self._delay(ctx, Operation.SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
 
     def submit_order_list(self, rec: Any, orders: list[Any], ctx: KernelContext) -> None:
@@ -259,8 +263,8 @@ class SimulatedExchange(Reactor):
         if delay:
             ctx.schedule_kind(ctx.now_ns + delay, emitter.kind, self.sid(ctx), ts_event=ctx.now_ns,
                               **dict(zip(emitter.names, values, strict=True)))
-        else:
-            emitter.emit(ctx, self.sid(ctx), *values)
+        else:  # the id is set at registration; ``sid`` only for an exchange used outside a kernel
+            emitter.emit(ctx, self.source_id or self.sid(ctx), *values)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

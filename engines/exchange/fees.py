@@ -18,6 +18,8 @@ from domain.enums import LiquiditySide
 from domain.instruments import Instrument
 from domain.values import pack_currency
 
+_MAKER = LiquiditySide.MAKER  # a module constant: read per fill (enum attribute ~0.3 µs)
+
 
 class FeeModel(Protocol):
     """Prices one fill; must be a pure function of its arguments."""
@@ -62,7 +64,7 @@ class InstrumentRates:
             entry = self._terms[id(instrument)] = (
                 instrument, _rate_terms(instrument), pack_currency(instrument.settlement_currency.code))
         maker_num, maker_den, taker_num, taker_den = entry[1]
-        if liquidity_side == LiquiditySide.MAKER:
+        if liquidity_side == _MAKER:
             rate_num, rate_den = maker_num, maker_den
         else:
             rate_num, rate_den = taker_num, taker_den

@@ -36,6 +36,10 @@ class LatencyModel(Protocol):
         ...
 
 
+# Module constants: ``command_ns`` runs per order, an enum class attribute costs ~0.3 µs.
+_SUBMIT, _MODIFY = Operation.SUBMIT, Operation.MODIFY
+
+
 def _non_negative(instance: object, attribute: attrs.Attribute, value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0 ns, got {value}")
@@ -52,9 +56,9 @@ class ConstantLatency:
 
     def command_ns(self, op: Operation) -> int:
         """Returns ``submit_ns``, ``modify_ns`` or ``cancel_ns``."""
-        if op == Operation.SUBMIT:
+        if op == _SUBMIT:
             return self.submit_ns
-        if op == Operation.MODIFY:
+        if op == _MODIFY:
             return self.modify_ns
         return self.cancel_ns
 
