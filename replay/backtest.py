@@ -45,6 +45,7 @@ from replay.backtest_setup import (
     resolve_venues,
 )
 from replay.config import BacktestConfig, ConfigError, VenueConfig
+from replay.gc_policy import collector_for_runs
 from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
 from replay.recovery import NodeStart, skip_inputs
@@ -196,14 +197,15 @@ class BacktestNode:
                                      cfg.snapshot_interval_ns, skip)
             progress = Progress(self.progress)
             stats = LoopStats()
-            try:
-                chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
-                run(kernel, progress.wrap(chunks), stats, on_publish=snap)
-            finally:
-                progress.close()
-            end_ts = max(kernel.ctx.now_ns, t0)
-            run_until(kernel, end_ts, stats)
-            kernel.stop()
+            with collector_for_runs():
+                try:
+                    chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
+                    run(kernel, progress.wrap(chunks), stats, on_publish=snap)
+                finally:
+                    progress.close()
+                end_ts = max(kernel.ctx.now_ns, t0)
+                run_until(kernel, end_ts, stats)
+                kernel.stop()
             state_hash = kernel.state_hash()
             start.check_caught_up(kernel)
             self._end(kernel, RunEndReason.CLEAN, state_hash, start)

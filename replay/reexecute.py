@@ -42,6 +42,7 @@ from journal.runs import RunInfo, RunManifest, scan_runs
 from journal.store import Journal
 from replay.backtest_setup import make_exchange, register_execution, register_state
 from replay.config import BacktestConfig, VenueConfig
+from replay.gc_policy import collector_for_runs
 from replay.loop import run, run_until
 from replay.rebuild import Lineage, ReplayError, manifest_config, run_venues, setup_symbols
 from replay.trace import cause_chain, record_dict
@@ -239,7 +240,8 @@ def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Str
         kernel.publish(inputs[n_m:j])
     kernel.start()
     data = inputs[j:-1] if ended else inputs[j:]
-    run(kernel, (data[k : k + 65536] for k in range(0, len(data), 65536)))
+    with collector_for_runs():
+        run(kernel, (data[k : k + 65536] for k in range(0, len(data), 65536)))
     if ended:
         run_until(kernel, max(kernel.ctx.now_ns, t0))
         kernel.stop()
