@@ -172,10 +172,11 @@ class OrderEvents:
 
     def _on_updated(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
         qty = int(f["quantity"])
-        if qty < self.filled_raw or qty <= 0:
+        if qty <= self.filled_raw:  # the simulated venue rejects such a modify the same way
             raise OverfillError(
-                f"order {self._coid}: updated quantity raw {qty} is below filled_qty raw "
-                f"{self.filled_raw} (or not positive) at seq {seq}"
+                f"order {self._coid}: updated quantity raw {qty} is not above filled_qty raw "
+                f"{self.filled_raw} at seq {seq} (an order whose quantity equals its fills would "
+                "stay open with nothing left to fill)"
             )
         new = self._move(kind, seq)
         self.quantity_raw = qty

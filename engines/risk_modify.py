@@ -44,8 +44,8 @@ def check_modify(
         reason = rc.check_quantity(inst, qty, cmd.size_precision) or rc.check_max_qty(
             inst, config, qty
         )
-        if reason is None and qty < order.filled_raw:
-            reason = f"modify: quantity raw {qty} is below filled_qty raw {order.filled_raw}"
+        if reason is None and qty <= order.filled_raw:  # the venue would reject it
+            reason = f"modify: quantity raw {qty} is not above filled_qty raw {order.filled_raw}"
         if reason is not None:
             return reason
     quote = ctx.cache.quote(cmd.instrument_id)

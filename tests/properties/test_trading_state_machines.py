@@ -68,8 +68,8 @@ class OrderMachine(RuleBasedStateMachine):
         legal = (order.status, kind) in TRANSITIONS
         if kind == Kind.ORDER_FILLED:
             overfill = order.filled_raw + qty > order.quantity_raw
-        elif kind == Kind.ORDER_UPDATED:
-            overfill = qty < order.filled_raw
+        elif kind == Kind.ORDER_UPDATED:  # the quantity must stay above what is filled
+            overfill = qty <= order.filled_raw
         else:
             overfill = False
         try:

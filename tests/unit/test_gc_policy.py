@@ -41,9 +41,8 @@ def test_a_caller_that_froze_objects_keeps_them_frozen() -> None:
 
 
 def test_a_gen0_threshold_below_one_is_refused() -> None:
-    with pytest.raises(ValueError, match="gen0 must be >= 1, got 0"):
-        with collector_for_runs(gen0=0):
-            pass
+    with pytest.raises(ValueError, match="gen0 must be >= 1, got 0"), collector_for_runs(gen0=0):
+        raise AssertionError("the block must not run")
 
 
 def test_a_backtest_journals_the_same_records_under_the_default_collector(

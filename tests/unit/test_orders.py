@@ -113,15 +113,18 @@ def test_an_update_changes_quantity_and_price_and_returns_from_pending_update():
     assert order.quantity == Quantity(20, 0) and order.price == Price(9900, 2)
 
 
-def test_an_update_below_the_filled_quantity_is_refused():
+@pytest.mark.parametrize("quantity", [4, 5])
+def test_an_update_to_the_filled_quantity_or_below_is_refused(quantity: int):
     order = accepted(limit_order())
     order.apply(Kind.ORDER_FILLED, fill(5))
-    with pytest.raises(OverfillError, match="below filled"):
+    with pytest.raises(OverfillError, match=f"quantity raw {quantity} is not above filled_qty raw 5"):
         order.apply(
             Kind.ORDER_UPDATED,
-            ev(price_precision=2, size_precision=0, quantity=4, price=9900, trigger_price=NULL_I64),
+            ev(price_precision=2, size_precision=0, quantity=quantity, price=9900,
+               trigger_price=NULL_I64),
         )
     assert order.quantity_raw == 10
+    assert order.status == OrderStatus.PARTIALLY_FILLED
 
 
 def test_a_fill_after_cancel_is_applied():

@@ -312,3 +312,21 @@ def test_risk_state_round_trips_through_snapshot_and_digest():
 def test_a_config_with_a_non_positive_limit_is_refused(bad):
     with pytest.raises(ValueError, match="RiskConfig.max_"):
         RiskConfig(**bad)
+
+
+@pytest.mark.parametrize(("quantity", "denied"), [(4, True), (5, True), (6, False)])
+def test_a_modify_must_leave_the_quantity_above_what_is_filled(quantity: int, denied: bool):
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    coid = h.order(qty=10, price="1.10000")
+    h.submit(coid)
+    h.accept(coid)
+    h.fill(coid, OrderSide.BUY, 5, "1.10000", trade_id=1)
+    out = h.command(Kind.MODIFY_ORDER, client_order_id=coid, instrument_id=h.iid,
+                    strategy_id=h.sid, price_precision=5, size_precision=0, quantity=quantity,
+                    price=NULL_I64, trigger_price=NULL_I64)
+    if denied:
+        (rejected,) = [r for r in out if r.kind == Kind.ORDER_MODIFY_REJECTED]
+        assert h.reason(rejected) == f"modify: quantity raw {quantity} is not above filled_qty raw 5"
+    else:
+        assert [Kind(r.kind).name for r in out] == ["ORDER_PENDING_UPDATE"]
