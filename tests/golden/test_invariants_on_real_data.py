@@ -23,6 +23,7 @@ from replay.testing.check import check
 from replay.testing.journal_io import write_journal
 from replay.testing.state import CheckConfig
 from replay.testing.streams import concat, setup_records, stamp
+from tests.conftest import SHARED_DATA
 
 ES = "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 PRE_OPEN = CheckConfig(crossed_windows_utc=("22:39-23:00",))
@@ -35,8 +36,7 @@ LOADER_OPTIONS: dict[str, dict[str, object]] = {
 }
 #: Formats the backtest's open_source does not give a book level for yet.
 BOOK_LEVELS = {"tardis_book": BookLevel.L2}
-FILES = sorted(p.name for p in (Path(__file__).resolve().parents[3] / "shared" / "data").glob("*")
-               if p.suffix != ".md") or [ES]
+FILES = sorted(p.name for p in SHARED_DATA.glob("*") if p.suffix != ".md") or [ES]
 
 
 def stream_of(path: Path) -> np.ndarray:
