@@ -48,7 +48,7 @@ class RecordEmitter:
     C-level ``itemgetter``.
     """
 
-    __slots__ = ("kind", "names", "_n", "_pack", "_order", "_consts")
+    __slots__ = ("kind", "names", "_n", "_pack", "_order", "_consts", "_direct")
 
     def __init__(self, kind: int, names: Sequence[str]) -> None:
         fields = RAW_TUPLES[kind]._fields
@@ -77,6 +77,11 @@ class RecordEmitter:
             parts.append(f"{dtype.itemsize - pos}x")
         self._pack = struct.Struct("".join(parts)).pack
         self._order = operator.itemgetter(*order)
+        # When the values arrive as (ts_event, ts_init, cause, kind, source, *payload) in offset
+        # order and no other field has a non-zero default, they need no reordering (the usual
+        # emitter: about a third of a pack was the reorder)
+        self._direct = consts == {"kind": kind} and \
+            order == [0, 1, 2, len(given) - 1, 3, *range(4, 4 + self._n)]
 
     def pack(self, ctx: KernelContext, source_id: int, values: Sequence[Any]) -> bytes:
         """Returns the record's bytes stamped with kernel time and cause (not emitted)."""
@@ -85,6 +90,8 @@ class RecordEmitter:
                              f"{self._n} fields {self.names}")
         now = ctx.now_ns
         try:
+            if self._direct:
+                return self._pack(now, now, ctx.current_seq, self.kind, source_id, *values)
             return self._pack(*self._order((now, now, ctx.current_seq, source_id, *values,
                                             *self._consts)))
         except struct.error:
