@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engines.kernel_errors import KernelError
 from engines.stage import BATCH_MIN
 
 if TYPE_CHECKING:
@@ -79,17 +78,10 @@ class KernelPublishing:
         try:
             drained = ring.cursor == self._drained_at
             if type(record) is memoryview:
-                if len(record) != 128:
-                    raise KernelError(f"publish_one: a record is 128 bytes, got {len(record)}")
-                seq = ring.claim(1)
-                off = (seq & (ring.capacity - 1)) << 7
-                mem = self._ring_mem
-                mem[off : off + 128] = record
-                _SEQ_PACK(mem, off, seq)
-                ring.publish(seq)
+                seq = ring.publish_bytes(record)
             else:
                 seq = ring.publish_record(record)
-                off = (seq & (ring.capacity - 1)) << 7
+            off = (seq & (ring.capacity - 1)) << 7
             if drained:
                 on_journal, journal_seq, handle, mem, kernel_seq, outbox = self._fast
                 if on_journal is not None:

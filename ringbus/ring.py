@@ -15,6 +15,8 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 from domain.schema import RECORD_DTYPE
@@ -43,6 +45,12 @@ class Ring:
         self._gating: list[Sequence] = []
         self._gating_floor: int = _NO_GATING
         self._seq_col: np.ndarray | None = self.buffer["seq"] if "seq" in dtype.names else None
+        #: byte offset of a little-endian u8 ``seq`` field in a record (struct stamping), or None
+        self._seq_at: int | None = None
+        if self._seq_col is not None:
+            seq_dtype, seq_at = dtype.fields["seq"][:2]
+            if seq_dtype == np.dtype("<u8"):
+                self._seq_at = seq_at
         # Copies go through an opaque-bytes view: numpy copies structured dtypes field by field
         # (~9x slower than memcpy for 128-byte records; perf/one_to_one_throughput.py).
         self._void = np.dtype(f"V{dtype.itemsize}")
@@ -179,6 +187,32 @@ class Ring:
         self.cursor = seq
         return seq
 
+    def publish_bytes(self, data: memoryview | bytes) -> int:
+        """Publishes one record given as its raw bytes (the kernel's one-at-a-time path, e.g. a
+        slice of a loader's chunk); stamps and returns its seq.
+
+        Same checks as :meth:`claim` and :meth:`publish_record`, in one call: the record must be
+        ``itemsize`` bytes and no claim may be pending.
+        """
+        size = self._itemsize
+        if len(data) != size:
+            raise RingConfigError(f"publish_bytes: a record is {size} bytes, got {len(data)}")
+        seq = self._claimed + 1
+        if self._claimed != self.cursor:
+            raise RingRangeError(self._pending_claim_message("publish_bytes"))
+        if seq - self.capacity > self._gating_floor:
+            self._check_room(1)
+        self._claimed = seq
+        idx = seq & self._mask
+        offset = idx * size
+        self._bytes[offset : offset + size] = data
+        if self._seq_at is not None:
+            _U8_PACK(self._bytes, offset + self._seq_at, seq)
+        elif self._seq_col is not None:
+            self._seq_col[idx] = seq
+        self.cursor = seq
+        return seq
+
     # --- readers ---------------------------------------------------------------------------------
     def views(self, lo: int, hi: int) -> list[np.ndarray]:
         """Returns 1 or 2 contiguous read views of published seqs ``lo..hi`` (inclusive), in order.
@@ -222,6 +256,7 @@ class Ring:
         return f"Ring(capacity={self.capacity}, cursor={self.cursor}, claimed={self._claimed})"
 
 
+_U8_PACK = struct.Struct("<Q").pack_into
 _NO_GATING = 1 << 62  # a floor no claim passes: without gating sequences, slots are reused freely
 
 

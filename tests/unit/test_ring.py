@@ -248,3 +248,37 @@ def test_a_fresh_sequence_holds_first_seq_minus_one() -> None:
     assert Sequence().value == 0
     assert Sequence(100, "journal").value == 99
     assert "journal" in repr(Sequence(1, "journal"))
+
+
+def test_publish_bytes_stamps_the_seq_and_matches_publish_record() -> None:
+    src = records(6, start=10)
+    by_bytes, by_record = Ring(4), Ring(4)
+    mem = memoryview(src.view(np.uint8))
+    for i in range(6):  # wraps the 4-slot ring
+        assert by_bytes.publish_bytes(mem[i * 128 : (i + 1) * 128]) == i + 1
+        assert by_record.publish_record(src[i]) == i + 1
+    assert joined(by_bytes, 3, 6).tobytes() == joined(by_record, 3, 6).tobytes()
+    assert joined(by_bytes, 3, 6)["seq"].tolist() == [3, 4, 5, 6]
+
+
+def test_publish_bytes_refuses_a_wrong_size_a_pending_claim_and_a_full_ring() -> None:
+    ring = Ring(2)
+    with pytest.raises(RingConfigError, match="a record is 128 bytes, got 64"):
+        ring.publish_bytes(bytes(64))
+    ring.add_gating_sequences(Sequence(1, "strategy"))
+    ring.publish_bytes(bytes(128))
+    ring.claim(1)
+    with pytest.raises(RingRangeError, match="publish_bytes"):
+        ring.publish_bytes(bytes(128))
+    ring.publish(2)
+    with pytest.raises(RingFullError, match="'strategy'"):
+        ring.publish_bytes(bytes(128))
+    assert ring.cursor == 2
+
+
+def test_publish_bytes_on_a_dtype_with_another_seq_type_stamps_through_numpy() -> None:
+    dt = np.dtype([("seq", "<i8"), ("b", "<i8")])
+    ring = Ring(4, dtype=dt)
+    assert ring.publish_bytes(np.array([(0, 7)], dtype=dt).tobytes()) == 1
+    (view,) = ring.views(1, 1)
+    assert view.tolist() == [(1, 7)]
