@@ -8,7 +8,6 @@ Timestamps are ns (``ts_event``, ``ts_init``); ``instrument_id`` is the interned
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
 from domain.codec import RAW_TUPLES
@@ -16,9 +15,10 @@ from domain.kinds import Kind
 from domain.values import Price, Quantity
 
 
-def _field(raw_cls: Any, name: str) -> property:
-    """A read-only attribute reading one field of the raw record by index (a C-level getter)."""
-    return property(itemgetter(raw_cls._fields.index(name)), doc=f"The record's ``{name}``.")
+def _field(raw_cls: Any, name: str) -> Any:
+    """A read-only attribute reading one field of the raw record by index: the raw namedtuple's
+    own C-level descriptor (it reads any tuple; half the cost of a ``property(itemgetter)``)."""
+    return raw_cls.__dict__[name]
 
 
 _RAW_QUOTE = RAW_TUPLES[int(Kind.QUOTE)]
