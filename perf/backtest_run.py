@@ -91,6 +91,8 @@ def process_seconds() -> float:
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--only", choices=("noop", "ema_cross"), help="run one row only")
+    p.add_argument("--quotes", type=int, default=0,
+                   help="quotes per run for every row (default: 1 M for noop, 100 k for ema_cross)")
     args = p.parse_args()
     rows = []
     root = Path(tempfile.mkdtemp(prefix="ringbus-bt-"))
@@ -98,6 +100,7 @@ def main() -> None:
         for strategy, n in (("noop", 1_000_000), ("ema_cross", 100_000)):
             if args.only and strategy != args.only:
                 continue
+            n = args.quotes or n
             quotes = random_walk_quotes(n)
             cold_s = one_run(strategy, quotes, root)[0]
             runs = [one_run(strategy, quotes, root) for _ in range(max(1, args.repeats))]
