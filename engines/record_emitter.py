@@ -27,6 +27,7 @@ import numpy as np
 from domain.codec import RAW_STRUCTS, RAW_TUPLES, RecordError, kind_name, packer
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE
 from engines.context import KernelContext
+from engines.emit_buffer import EmitBuffer
 
 _HEADER_SET = ("ts_event", "ts_init", "cause", "source")
 _TOKEN = re.compile(r"(\d*)([a-zA-Z?])")
@@ -102,8 +103,14 @@ class RecordEmitter:
 
     def emit(self, ctx: KernelContext, source_id: int, *values: Any) -> None:
         """Emits one record with ``values`` for ``names`` (in order) into the stage's outbox."""
-        outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
-        emit_packed(outbox, self.pack(ctx, source_id, values))
+        outbox = ctx._outbox
+        if outbox is None:
+            ctx._require_outbox()  # raises EmitNotAllowed (the state stage)
+        data = self.pack(ctx, source_id, values)
+        if type(outbox) is EmitBuffer:  # the kernel's outbox: one whole record, appended as is
+            outbox._pending += data
+        else:
+            emit_packed(outbox, data)
 
 
 def emit_packed(outbox: Any, data: bytes) -> None:
