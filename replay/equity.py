@@ -57,20 +57,6 @@ class EquitySampler(Reducer):
         self._ctx = kernel.ctx
 
     # --- folding ---------------------------------------------------------------------------------
-    def handlers(self) -> dict[int, Any]:
-        """``apply`` for every kind in ``handles``; a QUOTE (one per quote a strategy takes one
-        at a time) goes to :meth:`_quote`, the same fold without the dispatch on kind."""
-        table: dict[int, Any] = {k: self.apply for k in self.handles}
-        table[_QUOTE] = self._quote
-        return table
-
-    def _quote(self, rec: Any, ctx: KernelContext) -> None:
-        ts = rec.ts_init
-        nxt = self.next_ns
-        if nxt is None or ts >= nxt:
-            self._cross(ts, ctx)
-        self.marks[rec.instrument_id] = (rec.bid, rec.ask)
-
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         ts = rec.ts_init
         nxt = self.next_ns
