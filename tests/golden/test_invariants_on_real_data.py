@@ -57,7 +57,8 @@ def stream_of(path: Path) -> np.ndarray:
     return stamp(concat([setup_records(src.instrument, 1, src.first_ts_init), *src.chunks(1)]))
 
 
-def test_every_real_file_is_covered_and_none_is_skipped() -> None:
+def test_every_real_file_is_covered_and_none_is_skipped(shared_data: Path) -> None:
+    assert shared_data == SHARED_DATA
     assert len(FILES) == 10
     assert {"deribit_incremental_book_L2_BTC-PERPETUAL.csv",
             "btc-perp-20211231-20220201_1m.csv"} <= set(FILES)
