@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="levels compared by the L3 -> L2 check at each LAST (default 5)")
     parser.add_argument("--whole-journal", action="store_true",
                         help="also run the whole-journal invariants (snapshot_tail, reexecution)")
+    parser.add_argument("--trust-journal-code", action="store_true",
+                        help="with --whole-journal: let reexecution import the module:Class "
+                        "strategies the journal's manifest names (default: built-ins only)")
     parser.add_argument("--keep-going", action="store_true",
                         help="report the first violation of every invariant, not only the first")
     parser.add_argument("--list", action="store_true", help="list the built-in invariants and exit")
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         config = CheckConfig(crossed_windows_utc=tuple(args.allow_crossed),
-                             crossed_exempt_flags=args.auction_flags, depth=args.depth)
+                             crossed_exempt_flags=args.auction_flags, depth=args.depth,
+                             trust_journal_code=args.trust_journal_code)
         specs = list(args.invariant) if args.invariant else list(BUILTINS)
         if args.whole_journal:
             specs += [f"builtin:{name}" for name in JOURNAL_BUILTINS]

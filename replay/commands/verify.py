@@ -5,7 +5,9 @@ bad usage. With ``--out`` the re-executed records go to a new journal instead of
 
 ``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
 records and compares every record it produces with the journal's; the strategies named in the
-manifest are imported from the user's installed code (a journal never carries code).
+manifest are built when they are built-ins; a ``module:Class`` the journal names is code the
+journal chooses, so it is imported only with ``--trust-journal-code`` (or give the code yourself
+with ``--strategy``), and never from the working directory unless that is on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "instead of the manifest's; repeat for several, in the run's order")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="with --strategy: a strategy parameter; repeatable")
+    parser.add_argument("--trust-journal-code", action="store_true",
+                        help="with --reexecute: import the module:Class strategies the journal's "
+                        "manifest names (runs that code; default: built-in strategies only)")
     parser.add_argument("--out", metavar="DIR",
                         help="with --reexecute: write the re-executed records to a new journal "
                         "DIR instead of comparing them (then `ringbus diff JOURNAL DIR`)")
@@ -54,7 +59,8 @@ def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
     strategies = _strategies(args)
 
     def check(journal: Any, result: Any) -> list[Any]:
-        outcome = reexecute(journal, strategies=strategies, out=args.out)
+        outcome = reexecute(journal, strategies=strategies, out=args.out,
+                            trust_code=args.trust_journal_code)
         args.reexecution = outcome
         if outcome.ok or args.out is not None:
             return []
@@ -70,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
 
     from journal.verify import verify_journal
 
-    if (args.strategy or args.out or args.param) and not args.reexecute:
-        sys.stderr.write("ringbus verify: error: --strategy, --param and --out go with "
-                         "--reexecute\n")
+    if (args.strategy or args.out or args.param or args.trust_journal_code) \
+            and not args.reexecute:
+        sys.stderr.write("ringbus verify: error: --strategy, --param, --out and "
+                         "--trust-journal-code go with --reexecute\n")
         return 2
     try:
         result = verify_journal(args.journal, checks=extra_checks(args))

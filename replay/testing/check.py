@@ -243,6 +243,7 @@ def _check_journal(path: Path, specs: list[Any], journal_specs: list[str],
 
 def _run_journal_check(result: CheckResult, name: str, fn: Any, path: Path,
                        config: CheckConfig | None) -> None:
+    from replay.strategy_registry import StrategyLoadError
     from replay.testing.journal_checks import JournalCheckUnavailable
 
     result.invariants.append(name)
@@ -251,6 +252,8 @@ def _run_journal_check(result: CheckResult, name: str, fn: Any, path: Path,
     except JournalCheckUnavailable as exc:
         result.skipped.append(f"{name}: {exc}")
         return
+    except StrategyLoadError:
+        raise  # untrusted or unimportable strategy code: the caller's choice, not a finding
     except Exception as exc:
         result.errors.append(InvariantError(result.last_seq, name,
                                             f"{type(exc).__name__}: {exc}", traceback.format_exc()))

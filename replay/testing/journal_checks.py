@@ -84,7 +84,7 @@ def reexecution(path: str | Path, config: CheckConfig | None = None) -> tuple[in
         raise JournalCheckUnavailable(
             "the journal is a saved stream (replay.testing.journal_io): it names no kernel to "
             "re-execute")
-    outcome = reexecute_check(path)
+    outcome = reexecute_check(path, trust_code=config is not None and config.trust_journal_code)
     if outcome.ok:
         return None
     return outcome.seq, f"seq {outcome.seq}: re-execution diverges from the journal: {outcome}"

@@ -56,12 +56,15 @@ class CheckConfig:
     ``crossed_windows_utc``: times of day (UTC, ``"HH:MM-HH:MM"``) when a book may be crossed
     after LAST (auctions, pre-open; compared with the record's ``ts_event``, the venue's time);
     ``crossed_exempt_flags``: records carrying any of these flag bits are exempt too (a venue's
-    auction flag); ``depth``: levels compared by the L3 -> L2 check at each LAST record.
+    auction flag); ``depth``: levels compared by the L3 -> L2 check at each LAST record;
+    ``trust_journal_code``: the ``reexecution`` check may import the strategy code the journal's
+    manifest names (off: only built-in strategies; a journal is untrusted input).
     """
 
     crossed_windows_utc: tuple[str, ...] = ()
     crossed_exempt_flags: int = 0
     depth: int = 5
+    trust_journal_code: bool = False
     windows_ns: tuple[tuple[int, int], ...] = attrs.field(init=False)
 
     @windows_ns.default
