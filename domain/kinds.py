@@ -263,6 +263,17 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("margin_init", "<i8", "money:currency", "initial margin in use"),
         F("margin_maint", "<i8", "money:currency", "maintenance margin in use"),
     ), "An account's balance in one currency.", "event"),
+    # --- market status (codes 165-169) ---------------------------------------------------------
+    KindSpec("INSTRUMENT_STATUS", 165, (
+        _INSTRUMENT,
+        F("action", "<u2", "enum:MarketStatus", "the venue's trading status from here on"),
+        F("reason", "<u2", "", "the venue's reason code (Databento StatusReason); 0 none"),
+        F("trading_event", "<u2", "", "the venue's trading event (Databento TradingEvent)"),
+        F("is_trading", "u1", "", "1 yes, 0 no, 255 not stated"),
+        F("is_quoting", "u1", "", "1 yes, 0 no, 255 not stated"),
+        F("is_short_sell_restricted", "u1", "", "1 yes, 0 no, 255 not stated"),
+    ), "An instrument's trading status at its venue changed (e.g. Databento's status schema).",
+        "data"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

@@ -3,7 +3,8 @@
 Design contract:
 - supported schemas: ``mbo`` -> BOOK_DELTA (L3), ``mbp-1`` and ``mbp-10`` -> QUOTE of the top
   level (preceded by a TRADE for each ``T`` record), ``trades`` -> TRADE, ``ohlcv-1s/1m/1h/1d/eod``
-  -> BAR; any other schema fails with :class:`DbnFormatError`;
+  -> BAR, ``status`` -> INSTRUMENT_STATUS (decoded by :mod:`replay.dbn_status`, the schema
+  hook); any other schema fails with :class:`DbnFormatError`;
 - ``ts_event`` is the venue's ``ts_event`` and ``ts_init`` is Databento's ``ts_recv`` (for bars,
   whose DBN timestamp is the open: ``ts_event = ts_init = open + interval``, ``ts_open = open``);
 - header flags: INPUT always, plus LAST / SNAPSHOT / BAD_TS / MAYBE_BAD_BOOK from DBN flag bits
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import databento_dbn as dbn
@@ -80,6 +82,15 @@ _SCHEMAS: dict[str, tuple[np.dtype, type]] = {
 }
 
 
+def _schema_hook(schema: str) -> Any:
+    """Returns the loader of a schema decoded by its own module (``status``), else None."""
+    if schema == "status":
+        from replay.dbn_status import iter_dbn_status
+
+        return iter_dbn_status
+    return None
+
+
 def _decoder(first_piece: bytes) -> dbn.DBNDecoder:
     zstd = first_piece.startswith(_ZSTD_MAGIC)
     return dbn.DBNDecoder(compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
@@ -130,7 +141,7 @@ def _check_metadata(path: str, obj: object) -> DbnMetadata:
     if not isinstance(obj, dbn.Metadata):
         raise DbnFormatError(path, 0, "file does not start with DBN metadata")
     meta = _metadata(path, obj)
-    if meta.schema not in _SCHEMAS:
+    if meta.schema not in _SCHEMAS and _schema_hook(meta.schema) is None:
         raise DbnFormatError(path, 0, f"schema {meta.schema!r} is not supported; "
                              f"supported: {sorted(_SCHEMAS)}")
     return meta
@@ -178,6 +189,10 @@ def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
         _check_precision(price_precision)
     path = str(path)
     schema = read_dbn_metadata(path).schema
+    hook = _schema_hook(schema)
+    if hook is not None:
+        yield from hook(path, instrument_id, chunk_records=chunk_records, source=source)
+        return
     # an MBP record may become two records (TRADE + QUOTE): halve the raw chunk to keep the bound
     raw_chunk = chunk_records // 2 if schema.startswith("mbp") else chunk_records
     for meta, start, raw in _raw_chunks(path, raw_chunk):
