@@ -35,15 +35,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _list() -> int:
+def catalogue() -> list[dict[str, Any]]:
+    """Returns every built-in invariant: name, when it runs, whether ``bisect`` takes it, and
+    its full description (the function's docstring)."""
     from replay.testing.invariants import BUILTINS, JOURNAL_BUILTINS
+    from replay.testing.journal_checks import JOURNAL_CHECKS
 
+    out = []
     for name, inv in BUILTINS.items():
         when = "LAST records" if inv.at_last else "every record" if inv.kinds is None else \
             "records of its kinds"
-        print(f"builtin:{name:<24} [{when}] {' '.join(inv.doc.split())[:90]}")
+        out.append({"name": f"builtin:{name}", "runs_on": when, "bisectable": True,
+                    "default": True, "description": " ".join(inv.doc.split())})
     for name in JOURNAL_BUILTINS:
-        print(f"builtin:{name:<24} [whole journal]")
+        doc = JOURNAL_CHECKS[name].__doc__ or ""
+        out.append({"name": f"builtin:{name}", "runs_on": "whole journal", "bisectable": False,
+                    "default": False, "description": " ".join(doc.split())})
+    return out
+
+
+def _list(as_json: bool) -> int:
+    import json
+
+    entries = catalogue()
+    if as_json:
+        print(json.dumps({"invariants": entries}, sort_keys=True))
+        return 0
+    for e in entries:
+        tag = e["runs_on"] + ("" if e["bisectable"] else ", not bisectable")
+        print(f"{e['name']:<32} [{tag}] {e['description']}")
     return 0
 
 
@@ -57,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from replay.testing.state import CheckConfig
 
     if args.list:
-        return _list()
+        return _list(args.json)
     if args.journal is None:
         print("ringbus check: a JOURNAL is required (or --list)", file=sys.stderr)
         return 2
@@ -83,11 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(result: Any, path: str, out: Any) -> None:
+    from replay.testing.invariants import strip_seq
+
     status = "OK" if result.ok else "FAILED"
     out.write(f"{status} {path}: {result.n_records} records (seq {result.first_seq}.."
               f"{result.last_seq}), {len(result.invariants)} invariants\n")
     for v in result.violations:
-        out.write(f"  VIOLATION {v.invariant} at seq {v.seq}: {v.message}\n")
+        out.write(f"  VIOLATION {v.invariant} at seq {v.seq}: {strip_seq(v.message, v.seq)}\n")
         if v.record:
             out.write(f"    record: {v.record.strip()}\n")
         for key, value in v.excerpt.items():

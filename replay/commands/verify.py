@@ -99,10 +99,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out.write(f"{result.status.value} {result.path}: seq {result.first_seq}..{result.last_seq}, "
               f"{result.n_records} records checked in {result.n_batches} batches\n")
+    from journal.runs import format_run_id
+
     for run_id in result.crashed_runs:
-        out.write(f"  run {run_id} ended without RUN_ENDED (crashed; recoverable prefix)\n")
+        out.write(f"  run {format_run_id(run_id)} ended without RUN_ENDED (crashed; recoverable prefix)\n")
     if result.open_run is not None:
-        out.write(f"  run {result.open_run} is open (a live writer holds the journal)\n")
+        out.write(f"  run {format_run_id(result.open_run)} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
     if outcome is not None:

@@ -233,8 +233,23 @@ BUILTINS: dict[str, Invariant] = {inv.name: inv for inv in (
     Invariant("l3_to_l2_aggregation", l3_to_l2_aggregation, _DELTA, at_last=True, at_end=True),
 )}
 
-#: Invariants over a whole journal (functions of its path); see journal_checks.
+#: Invariants over a whole journal (functions of its path); see journal_checks. They compare
+#: whole replays, so there is no per-record first failure: they are not bisectable.
 JOURNAL_BUILTINS = ("snapshot_tail", "reexecution")
+
+
+def strip_seq(message: str, seq: int) -> str:
+    """Returns ``message`` without its leading ``"seq N: "`` (the reporter names the seq)."""
+    return message.removeprefix(f"seq {seq}: ")
+
+
+def check_bisectable(spec: str) -> None:
+    """Raises InvariantSpecError when ``spec`` names a whole-journal invariant."""
+    name = spec.removeprefix("builtin:")
+    if name in JOURNAL_BUILTINS:
+        raise InvariantSpecError(
+            f"invariant {spec!r} compares whole replays of the journal, so it has no first "
+            f"failing record to bisect; run `ringbus check JOURNAL --invariant builtin:{name}`")
 
 
 def resolve(spec: str | Invariant | InvariantFn) -> Invariant:

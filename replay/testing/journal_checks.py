@@ -38,7 +38,10 @@ def _digest(cache: Any) -> bytes:
 
 def snapshot_tail(path: str | Path, config: CheckConfig | None = None,
                   at_seqs: list[int] | None = None) -> tuple[int, str] | None:
-    """Snapshot + tail equals a full replay (see the module docstring)."""
+    """Snapshot + tail equals a full replay: the state (instruments, market data, books,
+    orders, positions, accounts) folded to seq k, snapshotted, restored into a fresh cache and
+    folded on to the end has the same digest as the state folded from seq 1; k are the
+    journal's stored snapshot seqs (at most three), else n/3 and 2n/3."""
     from journal.reader import JournalReader
     from journal.snapshots import snapshot_seqs
     from journal.store import Journal

@@ -15,7 +15,7 @@ import pytest
 from domain.codec import as_kind
 from domain.kinds import Kind
 from journal import JournalWriter
-from journal.runs import RunManifest
+from journal.runs import RunManifest, format_run_id
 from journal.synth import quote_records, run_ended, run_started
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def test_inspect_json_reports_seqs_kinds_times_runs_size_and_schema(two_runs):
     assert doc["time_range"]["first_ts_init"] == TS
     assert doc["time_range"]["first_iso"] == "2023-11-14T22:13:20.000000000Z"
     assert [(r["run_id"], r["end_state"]) for r in doc["runs"]] == [
-        (a.run_id, "CLEAN"), (b.run_id, "CRASHED")]
+        (format_run_id(a.run_id), "CLEAN"), (format_run_id(b.run_id), "CRASHED")]
     assert doc["runs"][0]["manifest"]["config"] == {"fast": 10, "strategy": "ema"}
     assert doc["durability"] == "batch"
     assert doc["size_on_disk_bytes"] > 0
@@ -72,7 +72,7 @@ def test_verify_reports_a_crashed_last_run_and_exits_0(two_runs):
     proc = ringbus("verify", "--json", str(path))
     assert proc.returncode == 0
     doc = json.loads(proc.stdout)
-    assert doc["status"] == "CRASHED_RUN" and doc["crashed_runs"] == [b.run_id]
+    assert doc["status"] == "CRASHED_RUN" and doc["crashed_runs"] == [format_run_id(b.run_id)]
 
 
 def test_verify_of_a_missing_path_exits_2(tmp_path):
