@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "pre-open); repeatable")
     parser.add_argument("--auction-flags", type=lambda s: int(s, 0), default=0, metavar="MASK",
                         help="record flag bits that exempt a crossed book (e.g. 0x20)")
+    parser.add_argument("--no-infer-status", action="store_true",
+                        help="do not infer an L3 book's pre-open from a crossed book no trade "
+                        "printed on (only INSTRUMENT_STATUS records then exempt a crossed book)")
     parser.add_argument("--depth", type=int, default=5,
                         help="levels compared by the L3 -> L2 check at each LAST (default 5)")
     parser.add_argument("--whole-journal", action="store_true",
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = CheckConfig(crossed_windows_utc=tuple(args.allow_crossed),
                              crossed_exempt_flags=args.auction_flags, depth=args.depth,
+                             infer_trading_status=not args.no_infer_status,
                              trust_journal_code=args.trust_journal_code)
         specs = list(args.invariant) if args.invariant else list(BUILTINS)
         if args.whole_journal:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
@@ -70,6 +71,19 @@ def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
     return (check,)
 
 
+def _out_refusal(out: str | None) -> str:
+    """Returns why ``--out`` cannot take the new journal ("" when it can: new or empty)."""
+    if out is None:
+        return ""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out}: exists and is not a folder; give a new or empty folder"
+    if path.is_dir() and any(path.iterdir()):
+        return (f"--out {out}: the folder is not empty (a journal there would be appended to "
+                "or mixed with other files); give a new or empty folder")
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
@@ -81,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("ringbus verify: error: --strategy, --param, --out and "
                          "--trust-journal-code go with --reexecute\n")
         return 2
+    refusal = _out_refusal(args.out)
+    if refusal:
+        sys.stderr.write(f"ringbus verify: error: {refusal}\n")
+        return 2
     try:
         result = verify_journal(args.journal, checks=extra_checks(args))
     except ValueError as exc:  # a manifest this build cannot re-execute (names refused...)
@@ -89,8 +107,12 @@ def run(args: argparse.Namespace) -> int:
     outcome = getattr(args, "reexecution", None)
     if args.json:
         doc = result.to_dict()
+        if result.status.value == "UNREADABLE":  # the error, named as every command names it
+            doc["error"] = result.message
         if outcome is not None:
             doc["reexecution"] = outcome.to_dict()
+            if args.out is not None:
+                doc["out_journal"] = str(Path(args.out).resolve())
         print(json.dumps(doc, sort_keys=True))
         return EXIT_CODES[result.status.value]
     out = sys.stdout if result.status.value in ("CLEAN", "CRASHED_RUN") else sys.stderr
@@ -107,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  run {format_run_id(result.open_run)} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
-    if outcome is not None:
+    if outcome is not None and args.out is not None:
+        out.write(f"re-executed {outcome.n_inputs} inputs into {outcome.n_records} records, "
+                  f"written to the new journal {Path(args.out).resolve()}\n"
+                  f"  compare: ringbus diff {args.journal} {args.out}\n")
+    elif outcome is not None:
         out.write(outcome.format() + "\n")
     return EXIT_CODES[result.status.value]

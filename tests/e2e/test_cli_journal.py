@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,8 @@ def test_tail_prints_each_record_as_it_is_committed_and_ends_cleanly_on_sigterm(
         writer.flush()
         lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
         assert [(line["seq"], line["kind_name"]) for line in lines] == [(6, "QUOTE"), (7, "QUOTE")]
-        assert lines[0]["bid"] == int(as_kind(quote_records(6, 1), Kind.QUOTE)["bid"][0])
+        q = as_kind(quote_records(6, 1), Kind.QUOTE)[0]  # decoded: a decimal string, never raw
+        assert lines[0]["bid"] == str(Decimal(int(q["bid"])).scaleb(-int(q["price_precision"])))
     time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0

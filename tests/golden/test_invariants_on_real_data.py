@@ -97,6 +97,10 @@ def test_invariants_on_real_data_ringbus_check_passes_on_the_es_journal(es_journ
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"OK {es_journal}: ")
+    without = subprocess.run([sys.executable, "-m", "replay.cli", "check", str(es_journal),
+                              "--no-infer-status"], capture_output=True, text=True, env=env,
+                             timeout=300)
+    assert without.returncode == 1 and "VIOLATION book_not_crossed" in without.stderr
 
 
 def test_invariants_on_real_data_es_trading_status_is_inferred_pre_open_then_trading(
