@@ -171,7 +171,8 @@ class Checker:
         return None
 
     def _violation(self, name: str, rec: Any, message: str) -> Violation:
-        line = format_record(np.frombuffer(RAW_STRUCTS[rec.kind].pack(*rec), RECORD_DTYPE))
+        line = format_record(np.frombuffer(RAW_STRUCTS[rec.kind].pack(*rec), RECORD_DTYPE),
+                             self.state.cache.strings)
         v = Violation(int(rec.seq), name, message, line, self.state.excerpt(rec))
         self.result.violations.append(v)
         return v
