@@ -25,16 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 EVIL = "import pathlib\npathlib.Path(__file__).with_name('PWNED').write_text('ran')\n"
 
 
-@pytest.fixture
-def crafted(tmp_path: Path) -> Path:
-    """A journal whose one run's manifest names ``pwn_strategy:Evil``, beside that module."""
+def write_manifest_journal(path: Path, strategy_name: str) -> Path:
+    """Writes a journal of one run (RUN_STARTED, manifest, RUN_ENDED) whose manifest names
+    the strategy ``strategy_name``; returns ``path``."""
     from journal.runs import RunManifest
     from journal.writer import JournalWriter
 
-    (tmp_path / "pwn_strategy.py").write_text(EVIL)
-    manifest = RunManifest(config={"strategies": [{"name": "pwn_strategy:Evil", "params": {}}],
+    manifest = RunManifest(config={"strategies": [{"name": strategy_name, "params": {}}],
                                    "data": [], "seed": 0})
-    with JournalWriter(tmp_path / "crafted", durability="sync") as writer:
+    with JournalWriter(path, durability="sync") as writer:
         recs = manifest.to_records(1)
         recs["seq"] = np.arange(1, len(recs) + 1)
         recs["flags"] = 1
@@ -42,6 +41,14 @@ def crafted(tmp_path: Path) -> Path:
         end = encode(Kind.RUN_ENDED, run_id=manifest.run_id, n_records=len(recs) + 1, flags=1)
         end["seq"] = len(recs) + 1
         writer.on_batch(end)
+    return path
+
+
+@pytest.fixture
+def crafted(tmp_path: Path) -> Path:
+    """A journal whose one run's manifest names ``pwn_strategy:Evil``, beside that module."""
+    (tmp_path / "pwn_strategy.py").write_text(EVIL)
+    write_manifest_journal(tmp_path / "crafted", "pwn_strategy:Evil")
     return tmp_path
 
 
