@@ -2,7 +2,8 @@
 
 Design contract:
 - a venue's ``INSTRUMENT_STATUS`` record states the status (``MarketStatus``); once an
-  instrument has one, only such records change it (``SSR_CHANGE`` and ``NONE`` leave it as is);
+  instrument has one, only such records change it (``SSR_CHANGE``, ``NONE`` and a code outside
+  ``MarketStatus`` leave it as is);
 - without a stated status it is inferred from an L3 (market-by-order) book, at each LAST record:
   a book left crossed by an event that printed no trade is in a pre-open / auction
   (``PRE_OPEN``: orders rest without matching); an event that printed a trade (a BOOK_DELTA
@@ -29,6 +30,7 @@ _L3 = int(BookLevel.L3)
 _LAST = int(RecordFlag.LAST)
 _PRINTS = (int(BookAction.TRADE), int(BookAction.FILL))
 _KEEP = (int(MarketStatus.NONE), int(MarketStatus.SSR_CHANGE))
+_CODES = frozenset(int(s) for s in MarketStatus)
 _CONTINUOUS = (MarketStatus.NONE, MarketStatus.TRADING)
 
 
@@ -67,7 +69,7 @@ class TradingStatus:
         if kind == _STATUS:
             st = self._entry(rec.instrument_id)
             st.stated = True
-            if rec.action not in _KEEP:
+            if rec.action not in _KEEP and rec.action in _CODES:
                 st.status, st.seq, st.inferred = MarketStatus(rec.action), rec.seq, False
             return
         if not self.infer or kind not in (_DELTA, _TRADE):
