@@ -68,7 +68,9 @@ def test_trading_status_without_inference_any_crossed_book_is_a_violation() -> N
 def test_trading_status_a_stated_status_decides_and_is_never_overridden_by_inference(
     stated: MarketStatus, ok: bool,
 ) -> None:
-    body = [status(stated), status(MarketStatus.SSR_CHANGE), *CROSS]  # SSR_CHANGE keeps it
+    unknown = status(MarketStatus.TRADING)
+    as_kind(unknown, Kind.INSTRUMENT_STATUS)["action"] = 99  # not a MarketStatus: keeps it too
+    body = [status(stated), status(MarketStatus.SSR_CHANGE), unknown, *CROSS]  # SSR too
     result = check(build(INST, body).records)
     assert result.ok is ok, result.to_dict()
 
