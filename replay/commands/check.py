@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         specs = list(args.invariant) if args.invariant else list(BUILTINS)
         if args.whole_journal:
             specs += [f"builtin:{name}" for name in JOURNAL_BUILTINS]
-        result = check(args.journal, specs, config=config, keep_going=args.keep_going)
+        result = check(args.journal, specs, config=config, keep_going=args.keep_going,
+                       progress=not args.json)
     except (InvariantSpecError, ValueError) as exc:
         print(f"ringbus check: {exc}", file=sys.stderr)
         return 2

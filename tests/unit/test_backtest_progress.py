@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from domain.kinds import RECORD_DTYPE
+from domain.kinds import RECORD_DTYPE, Kind
 from replay.progress import Progress, progress_line
 
 
@@ -69,3 +69,24 @@ def test_quiet_progress_draws_nothing_even_on_a_tty() -> None:
     list(p.wrap(chunks()))
     p.close()
     assert out.getvalue() == ""
+
+
+def test_check_of_a_journal_draws_its_total_percent_and_eta(
+    builtin_line: None, tmp_path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domain.instruments import Instrument
+    from replay.testing.check import check
+    from replay.testing.journal_io import write_journal
+    from replay.testing.streams import T0_NS, build, record
+
+    inst = Instrument.fx_pair("EUR/USD.SIM")
+    quotes = [record(Kind.QUOTE, T0_NS + i, instrument_id=1, price_precision=5, bid=110_000,
+                     ask=110_002, bid_size=1, ask_size=1) for i in range(50)]
+    path = write_journal(build(inst, quotes, 1).records, tmp_path / "j")
+    out = FakeTty()
+    monkeypatch.setattr(sys, "stderr", out)
+    result = check(path, progress=True)
+    n = result.n_records
+    last = out.getvalue().split("\r")[-1]
+    assert result.ok and last.startswith(f"check: {n:,}/{n:,} records (100%), ")
+    assert "ETA 00:00" in last
