@@ -244,3 +244,6 @@ def test_cli_consistency_strategy_commands_name_the_expected_type() -> None:
     with pytest.raises(TypeError, match=r"submit_order\(order\): expected a NewOrder.*"
                                         r"order_factory"):
         s.submit_order({"side": "BUY"})
+    with pytest.raises(TypeError, match=r"instrument_id\(instrument\): expected an instrument "
+                                        r"as 'SYMBOL.VENUE' or its int id, got Strategy"):
+        s.subscribe_quotes(s)
