@@ -25,11 +25,10 @@ from replay.loaders.csv_common import (
     DEFAULT_CHUNK_SIZE,
     RowChunk,
     check_positive,
-    check_precision,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
+    with_precisions,
 )
 from replay.loaders.csv_time import EventTimes
 
@@ -110,16 +109,11 @@ def iter_trades_csv(path: str | Path, instrument_id: int, options: TradeOptions 
                     **overrides: object) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` TRADE INPUT records, in file order."""
     options = attrs.evolve(options or TradeOptions(), **overrides)
-    path = str(path)
-    pp = options.price_precision
-    if pp is None:
-        pp = infer_precision(path, ("price",), max_rows=options.infer_rows)
-    sp = options.size_precision
-    if sp is None:
-        sp = infer_precision(path, ("size",), max_rows=options.infer_rows)
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = iter_row_chunks(path, options.chunk_size, required=("price", "size"))
+    pp, sp, chunks = with_precisions(chunks, (options.price_precision, ("price",)),
+                                     (options.size_precision, ("size",)), options.infer_rows)
     times = EventTimes()
-    for chunk in iter_row_chunks(path, options.chunk_size, required=("price", "size")):
+    for chunk in chunks:
         ts_event, ts_init = times.read(chunk)
         yield trade_records(chunk, ts_event, ts_init, instrument_id, pp, sp,
                             source=options.source)
