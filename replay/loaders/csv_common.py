@@ -207,7 +207,12 @@ def _needed(chunk: RowChunk, groups: Mapping[str, Sequence[str]], rows: int,
     for group, fields in groups.items():
         for field in fields:
             if field in chunk.columns:
-                best[group] = max(best[group], decimals_needed(chunk, field, rows))
+                needed = decimals_needed(chunk, field, rows)
+                if needed > MAX_PRECISION:
+                    i = int(np.flatnonzero(scanned(chunk, field)[1] > MAX_PRECISION)[0])
+                    raise chunk.fail(i, field, f"needs {needed} decimals; at most "
+                                     f"{MAX_PRECISION} are supported")
+                best[group] = max(best[group], needed)
 
 
 def sample_precisions(chunks: Iterator[RowChunk], groups: Mapping[str, Sequence[str]],
