@@ -1,7 +1,7 @@
 """Raw DBN records (numpy views of the decoder's bytes) converted to ringbus records in bulk.
 
 Design contract:
-- ``mbo`` -> BOOK_DELTA (L3); ``mbp-1`` / ``mbp-10`` -> QUOTE of the top level, preceded by a
+- ``mbo`` -> BOOK_DELTA (L3; action ``N`` becomes a NONE delta that changes nothing); ``mbp-1`` / ``mbp-10`` -> QUOTE of the top level, preceded by a
   TRADE for each ``T`` record; ``trades`` -> TRADE; ``ohlcv-*`` -> BAR (``ts_event = ts_init =
   open + interval``, ``ts_open = open``); ``ts_init`` is Databento's ``ts_recv``;
 - header flags: INPUT, plus LAST / SNAPSHOT / BAD_TS / MAYBE_BAD_BOOK from DBN flag bits
@@ -48,7 +48,7 @@ _OHLCV = np.dtype([*_HDR, ("open", "<i8"), ("high", "<i8"), ("low", "<i8"), ("cl
                    ("volume", "<u8")])
 
 _ACTIONS = np.zeros(256, np.uint8)
-for _char, _action in zip("AMCRTF", BookAction, strict=True):
+for _char, _action in zip("AMCRTFN", BookAction, strict=True):
     _ACTIONS[ord(_char)] = _action
 _SIDES = np.full(256, 255, np.uint8)
 _SIDES[ord("B")], _SIDES[ord("A")], _SIDES[ord("N")] = OrderSide.BUY, OrderSide.SELL, 0
@@ -127,7 +127,7 @@ def _header(kind: Kind, n: int, ts_event: np.ndarray, ts_init: np.ndarray,
 def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
                  ) -> np.ndarray:
     actions, sides = _ACTIONS[raw["action"]], _SIDES[raw["side"]]
-    _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F)")
+    _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F/N)")
     _check(path, start, sides == 255, raw, "side", "unknown side (expected B/A/N)")
     adds = actions == BookAction.ADD
     _check(path, start, adds & (raw["size"] == 0), raw, "size", "an ADD must have a positive size")
