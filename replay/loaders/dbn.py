@@ -130,7 +130,7 @@ def _check_records(path: str, meta: DbnMetadata, index: int, raw: np.ndarray) ->
     the metadata's record limit."""
     rtypes = _RTYPES.get(meta.schema, _OHLCV_RTYPES)
     bad = raw["length"] != raw.dtype.itemsize // 4
-    bad |= ~np.isin(raw["rtype"], rtypes)
+    bad |= raw["rtype"] != rtypes[0] if len(rtypes) == 1 else ~np.isin(raw["rtype"], rtypes)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise DbnFormatError(path, index + j, f"unexpected record (rtype {int(raw['rtype'][j])}, "

@@ -22,7 +22,6 @@ from domain.enums import (
     AggressorSide,
     BarAggregation,
     BookAction,
-    BookLevel,
     OrderSide,
     PriceType,
     RecordFlag,
@@ -30,6 +29,7 @@ from domain.enums import (
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
 from replay.loaders.dbn_errors import DbnDataError
+from replay.loaders.dbn_mbo import fill_mbo
 
 _HDR = [("length", "u1"), ("rtype", "u1"), ("publisher_id", "<u2"), ("instrument_id", "<u4"),
         ("ts_event", "<u8")]
@@ -124,8 +124,8 @@ def _header(kind: Kind, n: int, ts_event: np.ndarray, ts_init: np.ndarray,
     return out, view
 
 
-def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
-                 ) -> np.ndarray:
+def _explain_mbo(path: str, start: int, raw: np.ndarray, prec: int) -> None:
+    """Raises DbnDataError for the first bad record of ``raw`` (the first at index ``start``)."""
     actions, sides = _ACTIONS[raw["action"]], _SIDES[raw["side"]]
     _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F/N)")
     _check(path, start, sides == 255, raw, "side", "unknown side (expected B/A/N)")
@@ -134,13 +134,14 @@ def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, so
     _check(path, start, adds & (raw["price"] == dbn.UNDEF_PRICE), raw, "price",
            "an ADD must have a defined price")
     _check(path, start, adds & (sides == 0), raw, "side", "an ADD must have side B or A")
-    price = _scale(path, start, raw, "price", prec)
-    out, v = _header(Kind.BOOK_DELTA, raw.size, raw["ts_event"], raw["ts_recv"], raw["flags"],
-                     source)
-    v["instrument_id"], v["price_precision"], v["size_precision"] = iid, prec, 0
-    v["action"], v["side"], v["level"], v["venue_flags"] = actions, sides, BookLevel.L3, raw["flags"]
-    v["price"], v["size"], v["order_id"], v["venue_sequence"] = (
-        price, raw["size"], raw["order_id"], raw["sequence"])
+    _scale(path, start, raw, "price", prec)
+
+
+def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
+                 ) -> np.ndarray:
+    out, bad = fill_mbo(raw, _ACTIONS, _SIDES, iid, prec, source)
+    if bad >= 0:
+        _explain_mbo(path, start + bad, raw[bad:bad + 1], prec)
     return out
 
 
