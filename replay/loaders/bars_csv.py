@@ -11,7 +11,8 @@ Design contract:
   unless ``round_volume=True`` (e.g. the BTC file's float-noise volumes like
   ``218102.59507500002``: 11 decimals of 1e8 overflow); the error names the options to pass and
   suggests the fewest decimals that drop only float noise (:func:`suggest_volume_precision`);
-- without ``volume`` the volume is 0; precisions not given are inferred by scanning the file.
+- without ``volume`` the volume is 0; precisions not given are inferred in the same pass
+  (:func:`~replay.loaders.csv_common.sample_precisions`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Design contract:
 - a trade id made of digits is kept as that integer (< 2**64); any other id (a UUID) becomes
   the first 8 bytes of its BLAKE2b hash, little-endian: stable across runs and machines;
 - refused, naming line, field and value: bad or non-exact prices, negative sizes, unknown sides,
-  timestamps going backwards; precisions not given are inferred by scanning the file.
+  timestamps going backwards; precisions not given are inferred in the same pass
+  (:func:`~replay.loaders.csv_common.sample_precisions`).
 """
 
 from __future__ import annotations
