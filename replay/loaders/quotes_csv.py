@@ -33,7 +33,7 @@ from replay.loaders.csv_common import (
     iter_row_chunks,
     new_records,
     parse_decimals,
-    sample_precisions,
+    with_precisions,
 )
 from replay.loaders.csv_time import EventTimes
 
@@ -57,21 +57,15 @@ def resolve_precisions(chunks: Iterator[RowChunk], options: QuoteOptions
                        ) -> tuple[int, int, Iterator[RowChunk]]:
     """Returns (price_precision, size_precision, chunks), inferring those not given from the
     first ``options.infer_rows`` rows in the same pass (see the module contract)."""
-    groups = {}
-    if options.price_precision is None:
-        groups["price"] = ("bid", "ask")
+    pp, sp, chunks = with_precisions(chunks, (options.price_precision, ("bid", "ask")),
+                                     (options.size_precision, ("bid_size", "ask_size")),
+                                     options.infer_rows)
     if options.size_precision is None:
-        groups["size"] = ("bid_size", "ask_size")
-    found, chunks = sample_precisions(chunks, groups, options.infer_rows)
-    first = next(chunks, None)
-    chunks = itertools.chain([first] if first is not None else [], chunks)
-    pp = found["price"] if options.price_precision is None else options.price_precision
-    sp = options.size_precision
-    if sp is None:
-        has_sizes = first is not None and "bid_size" in first.columns
-        sp = found["size"] if has_sizes else _decimals(str(options.default_size))
-    return (check_precision("price_precision", pp), check_precision("size_precision", sp),
-            chunks)
+        first = next(chunks, None)
+        chunks = itertools.chain([first] if first is not None else [], chunks)
+        if first is not None and "bid_size" not in first.columns:
+            sp = check_precision("size_precision", _decimals(str(options.default_size)))
+    return pp, sp, chunks
 
 
 def _decimals(text: str) -> int:
