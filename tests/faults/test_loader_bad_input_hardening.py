@@ -94,3 +94,25 @@ def test_a_late_bad_row_keeps_every_valid_row_of_the_earlier_chunks(tmp_path):
     assert err.value.line == 9
     assert [len(c) for c in got] == [3, 3]  # rows 1-6; row 7 shares the bad row's chunk
     assert got[-1]["ts_init"][-1] == 1005
+
+
+def test_a_late_bad_row_keeps_the_last_valid_row_of_the_previous_chunk_in_the_journal(tmp_path):
+    from domain.kinds import Kind
+    from journal.reader import JournalReader
+    from journal.store import Journal
+    from replay.backtest import BacktestNode
+    from replay.config import BacktestConfig, DataConfig, InstrumentConfig, StrategyConfig
+
+    t0, n_good = 1_704_153_600_000_000_000, 70_000  # past the first 65,536-row chunk
+    path = tmp_path / "quotes.csv"
+    path.write_text("timestamp,bid,ask,bid_size,ask_size\n" + "".join(
+        f"{t0 + i * 1_000_000},1.10000,1.10020,5,5\n" for i in range(n_good))
+        + f"{t0 + n_good * 1_000_000},inf,1.1,5,5\n")
+    inst = InstrumentConfig("EUR/USD.SIM", price_precision=5, size_precision=0)
+    with pytest.raises(DataError, match=f"quotes.csv:{n_good + 2}: field 'bid'"):
+        BacktestNode(BacktestConfig(
+            data=[DataConfig(str(path), instrument_id="EUR/USD.SIM")], instruments=[inst],
+            strategies=[StrategyConfig("noop")], journal=str(tmp_path / "j"))).run()
+    with Journal.open(tmp_path / "j") as j:
+        recs = JournalReader(j).records_between()
+    assert int((recs["kind"] == Kind.QUOTE).sum()) == 65_536  # the whole first chunk
