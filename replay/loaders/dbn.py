@@ -42,6 +42,7 @@ __all__ = [
     "read_dbn_metadata", "scan_price_precision",
 ]
 
+_PIECE = 1 << 20
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _UNDEF_TS = 2**64 - 1
 
@@ -86,16 +87,41 @@ _RTYPES = {"mbo": (160,), "mbp-1": (1,), "mbp-10": (10,), "trades": (0,)}
 _OHLCV_RTYPES = (32, 33, 34, 35, 36)
 
 
-def _open_records(f: BinaryIO) -> BinaryIO:
+class _ZstdStream:
+    """Decompressed bytes of zstd frames read from ``f``; ``cut_short`` is set when the input
+    ends inside a frame (its end or its checksum missing), which is then no shorter file."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f, self._out, self._dobj = f, bytearray(), zstandard.ZstdDecompressor(
+            ).decompressobj()
+        self._eof = False
+        self.cut_short = False
+
+    def read(self, n: int) -> bytes:
+        while len(self._out) < n and not self._eof:
+            piece = self._f.read(_PIECE)
+            if not piece:
+                self._eof = True
+                self.cut_short = not self._dobj.eof
+                break
+            while piece:
+                if self._dobj.eof:
+                    self._dobj = zstandard.ZstdDecompressor().decompressobj()
+                self._out += self._dobj.decompress(piece)
+                piece = self._dobj.unused_data if self._dobj.eof else b""
+        part = bytes(self._out[:n])
+        del self._out[:n]
+        return part
+
+
+def _open_records(f: BinaryIO) -> BinaryIO | _ZstdStream:
     """Returns a stream of the file's DBN bytes (zstd decompressed as a stream)."""
     zstd = f.read(4) == _ZSTD_MAGIC
     f.seek(0)
-    if zstd:
-        return zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True)
-    return f
+    return _ZstdStream(f) if zstd else f
 
 
-def _read(stream: BinaryIO, n: int) -> bytes:
+def _read(stream: BinaryIO | _ZstdStream, n: int) -> bytes:
     """Reads up to ``n`` bytes (fewer only at the end of the stream)."""
     parts, got = [], 0
     while got < n:
@@ -107,7 +133,7 @@ def _read(stream: BinaryIO, n: int) -> bytes:
     return b"".join(parts)
 
 
-def _read_metadata(path: str, stream: BinaryIO) -> DbnMetadata:
+def _read_metadata(path: str, stream: BinaryIO | _ZstdStream) -> DbnMetadata:
     prefix = _read(stream, 8)
     if len(prefix) < 8:
         raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
@@ -152,19 +178,22 @@ def _raw_chunks(path: str, chunk: int) -> Iterator[tuple[DbnMetadata, int, np.nd
             while True:
                 data = carry + _read(stream, chunk * size - len(carry))
                 n = len(data) // size
+                carry = data[n * size:]
+                if carry:  # only at the end: the last chunk holds an incomplete record
+                    raise DbnFormatError(path, index + n, f"truncated file: {len(carry)} bytes "
+                                         "of an incomplete record at the end")
+                if getattr(stream, "cut_short", False):
+                    raise DbnFormatError(path, index + n, "truncated file: the zstd data ends "
+                                         "inside a frame")
                 if n:
                     raw = np.frombuffer(data, raw_dtype, count=n)
                     _check_records(path, meta, index, raw)
                     yield meta, index, raw
                     index += n
-                carry = data[n * size:]
                 if len(data) < chunk * size:
                     break
         except zstandard.ZstdError as exc:
             raise DbnFormatError(path, index, f"corrupt DBN data: {exc}") from exc
-    if carry:
-        raise DbnFormatError(path, index, f"truncated file: {len(carry)} bytes of an incomplete "
-                             "record at the end")
 
 
 def _check_metadata(path: str, obj: object) -> DbnMetadata:
