@@ -55,3 +55,12 @@ def test_a_plain_dbn_file_with_more_records_than_its_metadata_limit_is_refused(
         load_dbn(path, 7)
     path.write_bytes(meta.encode() + b"".join(bytes(mbo(i, 100 * E9, 1)) for i in range(1, 3)))
     assert len(load_dbn(path, 7)) == 2
+
+
+def test_a_zstd_file_cut_inside_its_last_frame_is_truncated_not_shorter(
+        shared_data: Path, tmp_path: Path) -> None:
+    data = (shared_data / "esh4-glbx-mdp3-20231225.mbo.dbn.zst").read_bytes()
+    cut = tmp_path / "cut.mbo.dbn.zst"
+    cut.write_bytes(data[:-3])  # the frame's checksum is cut: every record still decodes
+    with pytest.raises(DbnFormatError, match=r"record 68792: truncated file: the zstd data"):
+        load_dbn(cut, 7, price_precision=2)
