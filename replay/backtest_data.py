@@ -35,7 +35,6 @@ from domain.enums import BookLevel
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 from replay.config import DataConfig, InstrumentConfig
-from replay.loaders.detect import detect_format
 
 _VENUES = {"binance_depth": "BINANCE"}
 _CCY = "AUD|CAD|CHF|CNH|EUR|GBP|HKD|JPY|MXN|NOK|NZD|SEK|SGD|USD|ZAR"
@@ -218,6 +217,8 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
             return open_catalog_source(cfg, instruments)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
+    from replay.loaders.detect import detect_format  # CSV machinery: only for files
+
     detected = detect_format(path, **cfg.options)
     fmt = detected.name if cfg.format == "auto" else cfg.format
     symbol, inferred = _symbol_for(cfg, fmt, path)
