@@ -84,8 +84,8 @@ def _step(a: int, s_raw: int, price: int, size: int, oid: int, lv: np.ndarray, n
         clear_l3(lv, n_lv, orders, hvals, state)
         return 0
     slot = lookup(hkeys, hvals, oid)
-    if a == ACT_FILL:
-        return ISS_FILL_UNKNOWN if slot == -1 else 0
+    if a == ACT_FILL:  # a side-less fill (N: the opening auction's) may name an unseen order
+        return ISS_FILL_UNKNOWN if slot == -1 and side_index(s_raw) >= 0 else 0
     if a == ACT_ADD:
         s = side_index(s_raw)
         if slot != -1:

@@ -34,7 +34,8 @@ def test_dbn_action_n_is_a_no_op_record_not_a_refusal(tmp_path: Path) -> None:
 def test_a_dbn_fill_for_an_unknown_order_id_is_counted_as_a_book_issue(tmp_path: Path) -> None:
     path = write_dbn(tmp_path / "f.dbn", dbn.Schema.MBO, [
         mbo(1, 100 * E9, 5), mbo(1, 100 * E9, 2, dbn.Action.FILL),
-        mbo(99, 100 * E9, 2, dbn.Action.FILL)])
+        mbo(99, 100 * E9, 2, dbn.Action.FILL),
+        mbo(98, 100 * E9, 2, dbn.Action.FILL, dbn.Side.NONE)])  # side-less: an auction fill
     book = L3Book(7)
     book.apply(load_dbn(path, 7))
     assert book.issues.counts == {BookIssue.FILL_UNKNOWN_ORDER: 1}
