@@ -112,11 +112,16 @@ def merge(sources: list[Iterable[np.ndarray]], chunk_records: int = 65536) -> It
                 if not c.done and len(c.buf) and int(c.buf["ts_init"][-1]) == horizon:
                     c.load_or_fail()
             continue
-        merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        if len(parts) > 1:
-            merged = merged[np.argsort(merged["ts_init"], kind="stable")]
-        for lo in range(0, len(merged), chunk_records):
-            yield merged[lo : lo + chunk_records]
+        yield from _merged(parts, chunk_records)
+
+
+def _merged(parts: list[np.ndarray], chunk_records: int) -> Iterator[np.ndarray]:
+    """Yields ``parts`` (in source order) merged by ts_init, stable, in bounded chunks."""
+    merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        merged = merged[np.argsort(merged["ts_init"], kind="stable")]
+    for lo in range(0, len(merged), chunk_records):
+        yield merged[lo : lo + chunk_records]
 
 
 def _flush(cursors: list[_Cursor], failed: _Cursor, chunk_records: int) -> Iterator[np.ndarray]:
@@ -127,10 +132,5 @@ def _flush(cursors: list[_Cursor], failed: _Cursor, chunk_records: int) -> Itera
     parts = [c.take(int(np.searchsorted(c.buf["ts_init"], limit, side="right")))
              for c in cursors if len(c.buf)]
     parts = [p for p in parts if len(p)]
-    if not parts:
-        return
-    merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    if len(parts) > 1:
-        merged = merged[np.argsort(merged["ts_init"], kind="stable")]
-    for lo in range(0, len(merged), chunk_records):
-        yield merged[lo : lo + chunk_records]
+    if parts:
+        yield from _merged(parts, chunk_records)
