@@ -50,7 +50,7 @@ from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
 from replay.recovery import NodeStart, skip_inputs
 from replay.reexecute import assemble
-from replay.results import BacktestResult, build_results
+from replay.results import BacktestResult, build_results, fees_used
 from replay.sources import merge
 from replay.strategy_registry import build_strategy
 
@@ -219,7 +219,9 @@ class BacktestNode:
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
         result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, _extra(cache, kernel, venues))
+                               cfg.equity_interval_ns, {
+                                   **_extra(cache, kernel, venues),
+                                   "fees": fees_used(instruments, cfg.instruments, venues)})
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
             n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,

@@ -24,7 +24,7 @@ from domain.enums import AccountType, BookLevel, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 from engines.cache import Cache
-from engines.exchange import ConstantLatency, ExchangeConfig, SimulatedExchange
+from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
 from replay.config import ConfigError, VenueConfig
 from replay.equity import EquitySampler
@@ -95,7 +95,8 @@ def resolve_venues(venues: tuple[VenueConfig, ...], names: list[str]) -> list[Ve
 
 def _fields(v: VenueConfig) -> dict[str, Any]:
     return {a: getattr(v, a) for a in ("name", "account_type", "starting_balances", "book_level",
-                                       "oms_type", "leverage", "latency", "fill_model")}
+                                       "oms_type", "leverage", "latency", "fill_model",
+                                       "fee_rounding")}
 
 
 def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedExchange:
@@ -108,7 +109,7 @@ def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedE
         latency=ConstantLatency(submit_ns=lat.submit_ns, modify_ns=lat.modify_ns,
                                 cancel_ns=lat.cancel_ns),
         prob_fill_at_limit=venue.fill_model.prob_fill_on_limit,
-        seed=seed,
+        fees=InstrumentRates(venue.fee_rounding), seed=seed,
     ))
 
 

@@ -57,11 +57,14 @@ class VenueConfig:
     leverage: float = 1.0
     latency: LatencyConfig = attrs.field(factory=LatencyConfig)
     fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
+    fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",
+                                    validator=_choice("HALF_AWAY_FROM_ZERO", "HALF_EVEN"))
 
 
 @attrs.frozen
 class InstrumentConfig:
-    """An instrument; fields left ``None`` are inferred from the data or take class defaults."""
+    """An instrument; fields left ``None`` are inferred from the data or take class defaults
+    (fees too: an FX pair keeps its 2e-5 maker / taker rates unless the config sets them)."""
 
     id: str
     instrument_class: str = attrs.field(
@@ -72,8 +75,8 @@ class InstrumentConfig:
     tick_size: str | None = None
     lot_size: str | None = None
     multiplier: str = "1"
-    maker_fee: float = 0.0
-    taker_fee: float = 0.0
+    maker_fee: float | None = None
+    taker_fee: float | None = None
     margin_init: float = 0.0
     margin_maint: float = 0.0
 

@@ -143,6 +143,19 @@ def _positions_table(rec: RunRecorder, text: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def fees_used(instruments: dict[str, Any], configured: tuple[Any, ...],
+              venues: list[Any]) -> dict[str, dict[str, Any]]:
+    """Returns, per instrument symbol, the maker / taker rates the run charged, where they came
+    from (``config`` when the instrument's config sets a rate, else ``default``: the rates of
+    the instrument class) and the venue's fee rounding mode."""
+    set_in_config = {i.id for i in configured if i.maker_fee is not None or i.taker_fee is not None}
+    rounding = {v.name: v.fee_rounding for v in venues}
+    return {sym: {"maker_fee": inst.maker_fee, "taker_fee": inst.taker_fee,
+                  "source": "config" if sym in set_in_config else "default",
+                  "rounding": rounding.get(str(inst.id.venue), "HALF_AWAY_FROM_ZERO")}
+            for sym, inst in sorted(instruments.items())}
+
+
 def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np.ndarray,
                   equity_raw: np.ndarray, currency: str, interval_ns: int,
                   extra: dict[str, Any]) -> BacktestResult:
@@ -154,15 +167,19 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     for f in recorder.fills:
         if f.commission_currency:
             commissions[f.commission_currency] = commissions.get(f.commission_currency, 0) + f.commission
-    # realized per (instrument, currency): closed cycles, plus the open cycles' realized part
+    # realized per (instrument, currency): closed cycles net of their commissions, plus what
+    # open positions realized by reducing (gross); open positions' commissions stand apart.
     realized: dict[tuple[int, int], int] = {}
     for c in recorder.closed:
         key = (c.instrument_id, c.currency)
         realized[key] = realized.get(key, 0) + c.realized_pnl
     unrealized: dict[tuple[int, int], int] = {}
+    open_commissions: dict[int, int] = {}
     for pos in cache.positions(open_only=True):
         key = (pos.instrument_id, pos.instrument.settlement_code)
-        realized[key] = realized.get(key, 0) + pos.realized_pnl_raw
+        realized[key] = realized.get(key, 0) + pos.realized_gross_raw
+        for code, raw in pos.commissions().items():
+            open_commissions[code] = open_commissions.get(code, 0) + raw
         quote = cache.quote(pos.instrument_id)
         if quote is not None:
             mark = quote.bid if pos.signed_raw > 0 else quote.ask
@@ -189,6 +206,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         "realized_pnl": {Currency.from_packed(k).code: money(v, k) for k, v in sorted(totals.items())},
         "commissions": {Currency.from_packed(k).code: money(v, k)
                         for k, v in sorted(commissions.items())},
+        "open_commissions": {Currency.from_packed(k).code: money(v, k)
+                             for k, v in sorted(open_commissions.items())},
         "per_instrument": dict(sorted(per_instrument.items())),
         **stats.to_dict(),
         "n_orders": len(cache.orders()), "n_fills": len(recorder.fills),
