@@ -89,7 +89,12 @@ class BacktestRun:
             "journal": self.journal, "run_id": f"{self.run_id:016x}", "last_seq": self.last_seq,
             "n_records": self.n_records, "n_orders": s["n_orders"], "n_fills": s["n_fills"],
             "n_positions": s["n_positions"], "realized_pnl": s["realized_pnl"],
-            "commissions": s["commissions"], "final_balances": s["final_balances"],
+            "open_commissions": s["open_commissions"], "commissions": s["commissions"],
+            "final_balances": s["final_balances"], "currency": s["currency"],
+            "total_pnl": s["total_pnl"], "return_pct": s["return_pct"], "sharpe": s["sharpe"],
+            "sortino": s["sortino"], "max_drawdown_pct": s["max_drawdown_pct"],
+            "n_denied": s["n_denied"], "denied_reasons": s["denied_reasons"],
+            "n_rejected": s["n_rejected"], "rejected_reasons": s["rejected_reasons"],
             "state_hash": f"{self.state_hash:016x}", "wall_s": round(self.wall_s, 6),
             "records_per_s": round(self.records_per_s),
         }
@@ -218,10 +223,9 @@ class BacktestNode:
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, {
-                                   **_extra(cache, kernel, venues),
-                                   "fees": fees_used(instruments, cfg.instruments, venues)})
+        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code, {
+            **_extra(cache, kernel, venues),
+            "fees": fees_used(instruments, cfg.instruments, venues)}, cfg.days_per_year)
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
             n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,

@@ -30,6 +30,11 @@ def _choice(*allowed: str):
     return check
 
 
+def _at_least_one(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{attribute.name} must be an int >= 1, got {value!r}")
+
+
 @attrs.frozen
 class LatencyConfig:
     """Constant latencies of a simulated venue, in ns (0 = immediate)."""
@@ -119,6 +124,8 @@ class BacktestConfig:
     snapshot_every: int = 0
     snapshot_interval_ns: int = 0
     equity_interval_ns: int = 60_000_000_000
+    #: Trading days a year that annualise the daily returns' Sharpe / Sortino (sqrt(252)).
+    days_per_year: int = attrs.field(default=252, validator=_at_least_one)
 
     def to_json(self) -> str:
         """Returns the canonical JSON of this config (sorted keys, no whitespace)."""

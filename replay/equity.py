@@ -161,12 +161,16 @@ class EquitySampler(Reducer):
               ) -> tuple[np.ndarray, np.ndarray]:
         """Returns (ts_ns, equity_raw) int64 arrays: ``start`` (the run's start time and
         starting equity) when given, the grid samples, and the equity now at ``end_ns`` when
-        given (the end of the run). The two ends are not stored, so not part of the state."""
+        given (the end of the run: it replaces a grid sample at that same time, which holds the
+        state before the records at ``end_ns``, so the last point includes every fill and
+        commission of the run). The two ends are not stored, so not part of the state."""
         ts, eq = list(self.ts_ns), list(self.equity_raw)
         if start is not None and (not ts or start[0] < ts[0]):
             ts.insert(0, start[0])
             eq.insert(0, start[1])
-        if end_ns is not None and (not ts or end_ns > ts[-1]):
+        if end_ns is not None:
+            if ts and end_ns <= ts[-1]:
+                del ts[-1], eq[-1]
             ts.append(end_ns)
             eq.append(self.equity_now())
         return np.asarray(ts, dtype=np.int64), np.asarray(eq, dtype=np.int64)

@@ -13,19 +13,24 @@ Design contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 import numpy as np
 
 from domain.currencies import Currency
-from domain.enums import LiquiditySide, OrderSide, OrderType, PositionSide
 from domain.kinds import Kind
-from domain.values import Money, Price, Quantity
-from engines.analysis import performance
+from engines.analysis import DAYS_PER_YEAR, performance
 from engines.component import Reducer
 from engines.context import KernelContext
+from replay.result_tables import (
+    Tables,
+    fills_table,
+    money,
+    orders_table,
+    positions_table,
+    refusals,
+)
 
 _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), int(Kind.POSITION_CLOSED)
 
@@ -51,25 +56,6 @@ class RunRecorder(Reducer):
             self.closed.append(rec)
 
 
-def money(raw: int, currency_code: int) -> str:
-    """Returns ``raw`` units of the packed currency as an exact decimal string."""
-    return str(Money(raw, Currency.from_packed(currency_code))).split(" ")[0]
-
-
-class _Tables:
-    """The orders / fills / positions tables, each built on first use and kept."""
-
-    def __init__(self, builders: dict[str, Callable[[], list[dict[str, Any]]]]) -> None:
-        self._builders = builders
-        self._built: dict[str, list[dict[str, Any]]] = {}
-
-    def get(self, name: str) -> list[dict[str, Any]]:
-        table = self._built.get(name)
-        if table is None:
-            table = self._built[name] = self._builders[name]()
-        return table
-
-
 @attrs.frozen
 class BacktestResult:
     """What a run produced; ``summary`` is strict-JSON plain data, tables are lists of rows.
@@ -81,7 +67,7 @@ class BacktestResult:
     summary: dict[str, Any]
     equity_ts_ns: np.ndarray
     equity: np.ndarray
-    _tables: _Tables = attrs.field(repr=False, eq=False, alias="tables")
+    _tables: Tables = attrs.field(repr=False, eq=False, alias="tables")
 
     @property
     def orders(self) -> list[dict[str, Any]]:
@@ -94,53 +80,6 @@ class BacktestResult:
     @property
     def positions(self) -> list[dict[str, Any]]:
         return self._tables.get("positions")
-
-
-def _orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
-    rows = []
-    for o in cache.orders():
-        rows.append({
-            "client_order_id": o.client_order_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": OrderSide(o.side).name,
-            "type": OrderType(o.order_type).name,
-            "quantity": str(Quantity(o.quantity_raw, o.size_precision)),
-            "filled": str(Quantity(o.filled_raw, o.size_precision)),
-            "price": "" if o.price_raw is None else str(Price(o.price_raw, o.price_precision)),
-            "status": o.status.name, "ts_init": o.ts_init, "ts_last": o.ts_last,
-        })
-    return rows
-
-
-def _fills_table(fills: list[Any], text: Any) -> list[dict[str, Any]]:
-    return [{
-        "seq": f.seq, "ts_event": f.ts_event, "client_order_id": f.client_order_id,
-        "instrument": text(f.instrument_id), "side": OrderSide(f.side).name,
-        "liquidity": LiquiditySide(f.liquidity_side).name,
-        "last_qty": str(Quantity(f.last_qty, f.size_precision)),
-        "last_px": str(Price(f.last_px, f.price_precision)), "trade_id": f.trade_id,
-        "commission": money(f.commission, f.commission_currency) if f.commission_currency else "0",
-        "commission_currency": Currency.from_packed(f.commission_currency).code
-        if f.commission_currency else "",
-    } for f in fills]
-
-
-def _positions_table(rec: RunRecorder, text: Any) -> list[dict[str, Any]]:
-    closes: dict[int, list[Any]] = {}
-    for c in rec.closed:
-        closes.setdefault(c.position_id, []).append(c)
-    rows = []
-    for o in rec.opened:
-        pending = closes.get(o.position_id) or []
-        close = pending.pop(0) if pending else None
-        rows.append({
-            "position_id": o.position_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": PositionSide(o.side).name,
-            "ts_opened": o.ts_opened, "ts_closed": close.ts_event if close else "",
-            "avg_px_open": o.avg_px_open, "avg_px_close": close.avg_px_close if close else "",
-            "realized_pnl": money(close.realized_pnl, close.currency) if close else "",
-            "currency": Currency.from_packed(o.currency).code,
-        })
-    return rows
 
 
 def fees_used(instruments: dict[str, Any], configured: tuple[Any, ...],
@@ -156,10 +95,20 @@ def fees_used(instruments: dict[str, Any], configured: tuple[Any, ...],
             for sym, inst in sorted(instruments.items())}
 
 
+def _codes(amounts: dict[int, int]) -> dict[str, str]:
+    return {Currency.from_packed(k).code: money(v, k) for k, v in sorted(amounts.items())}
+
+
 def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np.ndarray,
-                  equity_raw: np.ndarray, currency: str, interval_ns: int,
-                  extra: dict[str, Any]) -> BacktestResult:
-    """Returns the run's results (see the module contract); ``extra`` is merged into summary."""
+                  equity_raw: np.ndarray, currency: str, extra: dict[str, Any],
+                  days_per_year: int = DAYS_PER_YEAR) -> BacktestResult:
+    """Returns the run's results (see the module contract); ``extra`` is merged into summary.
+
+    ``realized_pnl`` (per currency) is the PnL of closed positions net of their commissions,
+    plus what open positions realized by reducing (gross); the commissions of open positions
+    are ``open_commissions``, apart. ``total_pnl`` = final - starting equity, so when flat it
+    equals ``realized_pnl``; while a position is open it is ``realized_pnl`` + unrealized -
+    ``open_commissions``."""
     ccy = Currency.from_code(currency)
     scale = 10.0 ** ccy.precision
     text = strings.text
@@ -167,8 +116,6 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     for f in recorder.fills:
         if f.commission_currency:
             commissions[f.commission_currency] = commissions.get(f.commission_currency, 0) + f.commission
-    # realized per (instrument, currency): closed cycles net of their commissions, plus what
-    # open positions realized by reducing (gross); open positions' commissions stand apart.
     realized: dict[tuple[int, int], int] = {}
     for c in recorder.closed:
         key = (c.instrument_id, c.currency)
@@ -195,7 +142,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         totals[code] = totals.get(code, 0) + value
     closed_pnls = np.array([c.realized_pnl / scale for c in recorder.closed
                             if c.currency == ccy.packed], dtype=np.float64)
-    stats = performance(equity_raw.astype(np.float64) / scale, interval_ns, closed_pnls)
+    stats = performance(equity_ts, equity_raw.astype(np.float64) / scale, closed_pnls,
+                        days_per_year)
     start_eq = int(equity_raw[0]) if len(equity_raw) else 0
     end_eq = int(equity_raw[-1]) if len(equity_raw) else 0
     summary = {
@@ -203,18 +151,24 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         "currency": ccy.code,
         "starting_equity": money(start_eq, ccy.packed), "final_equity": money(end_eq, ccy.packed),
         "total_pnl": money(end_eq - start_eq, ccy.packed),
-        "realized_pnl": {Currency.from_packed(k).code: money(v, k) for k, v in sorted(totals.items())},
-        "commissions": {Currency.from_packed(k).code: money(v, k)
-                        for k, v in sorted(commissions.items())},
-        "open_commissions": {Currency.from_packed(k).code: money(v, k)
-                             for k, v in sorted(open_commissions.items())},
+        "realized_pnl": _codes(totals),
+        "commissions": _codes(commissions),
+        "open_commissions": _codes(open_commissions),
         "per_instrument": dict(sorted(per_instrument.items())),
-        **stats.to_dict(),
+        **_stats_fields(stats.to_dict()),
         "n_orders": len(cache.orders()), "n_fills": len(recorder.fills),
-        "n_positions": len(recorder.opened),
+        "n_positions": len(recorder.opened), "n_closed_positions": len(recorder.closed),
+        **refusals(cache, text),
     }
-    tables = _Tables({"orders": lambda: _orders_table(cache, text),
-                      "fills": lambda: _fills_table(recorder.fills, text),
-                      "positions": lambda: _positions_table(recorder, text)})
+    tables = Tables({"orders": lambda: orders_table(cache, text),
+                     "fills": lambda: fills_table(recorder.fills, text),
+                     "positions": lambda: positions_table(recorder.opened, recorder.closed, text)})
     return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
                           tables=tables)
+
+
+def _stats_fields(stats: dict[str, Any]) -> dict[str, Any]:
+    """Returns the statistics with the return and the drawdown as percentages."""
+    total, dd = stats.pop("total_return"), stats.pop("max_drawdown")
+    return {**stats, "return_pct": None if total is None else total * 100,
+            "max_drawdown_pct": dd * 100}
