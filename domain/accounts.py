@@ -10,7 +10,11 @@ Design contract:
   settlement currency; the asset bought is represented by the position, not by a balance;
   only buy orders lock funds (their notional plus the taker fee);
 - :class:`MarginAccount` books only realized PnL and commissions; open orders lock initial
-  margin and positions maintenance margin, both ``notional * rate / leverage``.
+  margin and positions maintenance margin, both ``notional * rate / leverage`` (NautilusTrader's
+  ``MarginAccount`` model); ``margin_init`` is always the sum of the order locks and
+  ``margin_maint`` the sum of the position margins, so ``locked = margin_init + margin_maint``;
+- :meth:`_Account.set_lock` is the fold's path (a fact: no free-balance check), :meth:`lock`
+  the checking one.
 """
 
 from __future__ import annotations
@@ -104,11 +108,7 @@ class _Account:
         if raw > free:
             code = self._currencies[c].code
             return f"insufficient {code}: need raw {raw}, free raw {free} (account {self.account_id})"
-        if key in self._locks:
-            self.unlock(key)
-        if raw:
-            self._locks[key] = (c, raw)
-            self._locked[c] = self._locked.get(c, 0) + raw
+        self.set_lock(key, c, raw)
         return None
 
     def unlock(self, key: int) -> int:
@@ -120,6 +120,19 @@ class _Account:
         c, raw = entry
         self._locked[c] -= raw
         return raw
+
+    def set_lock(self, key: int, currency: int, raw: int) -> None:
+        """Sets the lock under ``key`` to ``raw`` of the packed ``currency`` (0 releases it),
+        whatever the free balance: what an open order holds is a fact the cache folds."""
+        self.unlock(key)
+        if raw:
+            c = self._ccy(currency)
+            self._locks[key] = (c, raw)
+            self._locked[c] = self._locked.get(c, 0) + raw
+            self._note_lock(c, raw)
+
+    def _note_lock(self, currency: int, raw: int) -> None:
+        """Hook: a lock of ``raw`` was added in ``currency`` (margin accounts count it)."""
 
     def lock_of(self, key: int) -> int:
         """Returns the raw amount locked under ``key`` (0 for none)."""
@@ -216,16 +229,19 @@ class MarginAccount(_Account):
         n = instrument.notional_raw(abs(qty_raw), px_raw)
         return round(n * instrument.margin_maint / self.leverage(instrument))
 
+    def order_lock_raw(self, instrument: Instrument, side: int, qty_raw: int, px_raw: int) -> int:
+        """Returns what an open order locks: its initial margin (either side)."""
+        return self.margin_init_raw(instrument, qty_raw, px_raw)
+
     def lock(
         self, key: int, instrument: Instrument, side: int, qty_raw: int, px_raw: int
     ) -> str | None:
         """Locks the initial margin of an open order under ``key``; returns None or a reason."""
         raw = self.margin_init_raw(instrument, qty_raw, px_raw)
-        c = self._ccy(instrument.settlement_currency)
-        reason = self._lock_raw(key, c, raw)
-        if reason is None and raw:
-            self._margin_init[c] = self._margin_init.get(c, 0) + raw
-        return reason
+        return self._lock_raw(key, instrument.settlement_code, raw)
+
+    def _note_lock(self, currency: int, raw: int) -> None:
+        self._margin_init[currency] = self._margin_init.get(currency, 0) + raw
 
     def unlock(self, key: int) -> int:
         entry = self._locks.get(key)
@@ -235,17 +251,24 @@ class MarginAccount(_Account):
             self._margin_init[c] = self._margin_init.get(c, 0) - raw
         return raw
 
+    def position_margin_raw(self, key: object) -> int:
+        """Returns the maintenance margin held for the position under ``key`` (0 for none)."""
+        return self._position_margin.get(key, (0, 0))[1]
+
     def update_position_margin(
-        self, instrument: Instrument, signed_qty_raw: int, mark_px_raw: int
+        self, instrument: Instrument, signed_qty_raw: int, mark_px_raw: int,
+        key: object = None,
     ) -> None:
-        """Sets the maintenance margin held for ``instrument``'s position at a mark price."""
+        """Sets the maintenance margin held for a position at a mark price; ``key`` names the
+        position (default: the instrument id: one position per instrument)."""
+        key = instrument.id if key is None else key
         c = self._ccy(instrument.settlement_currency)
-        old_c, old = self._position_margin.pop(instrument.id, (c, 0))
+        old_c, old = self._position_margin.pop(key, (c, 0))
         self._locked[old_c] = self._locked.get(old_c, 0) - old
         self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
         new = self.margin_maint_raw(instrument, signed_qty_raw, mark_px_raw) if signed_qty_raw else 0
         if new:
-            self._position_margin[instrument.id] = (c, new)
+            self._position_margin[key] = (c, new)
         self._locked[c] = self._locked.get(c, 0) + new
         self._margin_maint[c] = self._margin_maint.get(c, 0) + new
 

@@ -263,6 +263,16 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("margin_init", "<i8", "money:currency", "initial margin in use"),
         F("margin_maint", "<i8", "money:currency", "maintenance margin in use"),
     ), "An account's balance in one currency.", "event"),
+    # --- accounts (codes 120-139) --------------------------------------------------------------
+    KindSpec("MARGIN_CALL", 120, (
+        F("account_id", "<u4", "", "interned account id"),
+        F("currency", "<u4", "currency", "the currency whose free balance is negative"),
+        F("balance_total", "<i8", "money:currency", "after the fill that caused it"),
+        F("margin_init", "<i8", "money:currency", "initial margin of open orders"),
+        F("margin_maint", "<i8", "money:currency", "maintenance margin of positions"),
+        F("balance_free", "<i8", "money:currency", "total - locked: negative"),
+    ), "A margin account's free balance fell below zero (realized losses beyond margin).",
+        "event"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

@@ -115,7 +115,7 @@ class TradingState:
             self._fill(order, rec)
         if order.account_id:
             account = self.accounts.get(order.account_id)
-            if isinstance(account, CashAccount):  # margin accounts: their own margin model
+            if account is not None:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
 
     def order(self, client_order_id: int) -> Order | None:
@@ -160,6 +160,8 @@ class TradingState:
                                rec.commission_currency)
         elif isinstance(account, MarginAccount):
             account.apply_fill(inst, pos.fill_realized_raw, rec.commission, rec.commission_currency)
+            # maintenance margin of the position as it is now, at this fill's price
+            account.update_position_margin(inst, pos.signed_raw, rec.last_px, pid)
 
     # --- accounts --------------------------------------------------------------------------------
     def account_state(self, rec: Any, ctx: Any = None) -> None:

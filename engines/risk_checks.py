@@ -221,6 +221,20 @@ def check_balance(
     )
 
 
+def check_margin(
+    inst: Instrument, need_raw: int, free_raw: int, released_raw: int, account_text: str
+) -> str:
+    """The denial of an order whose initial margin exceeds the margin account's free balance
+    (plus the maintenance margin the order would release)."""
+    ccy = inst.settlement_currency
+    p = ccy.precision
+    released = f" + {_units(released_raw, p)} released" if released_raw else ""
+    return (
+        f"margin: order needs initial margin {_units(need_raw, p)} {ccy.code}, free "
+        f"{_units(free_raw, p)}{released} {ccy.code} in account {account_text}"
+    )
+
+
 class Touch(NamedTuple):
     """Best bid and ask raw prices, from a quote or the top of a book."""
 

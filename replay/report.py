@@ -120,7 +120,8 @@ def _ratio(value: float | None, n_days: int) -> str:
 
 
 def _refused(n: int, reasons: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(f"  {r['count']:>6}x", r["reason"]) for r in reasons] if n else []
+    return [(f"  {r['count']:>6}x", r["example"] if r["count"] == 1 else
+             f"{r['reason']}, e.g. {r['example']}") for r in reasons] if n else []
 
 
 def _fees(fees: dict[str, dict[str, Any]]) -> str:

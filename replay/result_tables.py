@@ -5,8 +5,9 @@ Design contract:
 - ``orders.csv`` names why an order ended as it did: ``status``, ``reason`` (the ORDER_DENIED /
   ORDER_REJECTED / last refusal text, as interned), ``trigger_price`` and ``tags`` (the order's
   options and contingency, ``;``-separated, e.g. ``REDUCE_ONLY;OCO``);
-- :func:`refusals` counts DENIED and REJECTED orders with their most frequent reasons, ties
-  broken by the reason text, so the same run always lists the same reasons.
+- :func:`refusals` counts DENIED and REJECTED orders by reason, grouped by the check that
+  refused them (the reason text before its first ``:``, e.g. ``margin``; amounts differ per
+  order), most frequent first, ties broken by name, each with its first reason text in full.
 """
 
 from __future__ import annotations
@@ -110,17 +111,20 @@ def positions_table(opened: list[Any], closed: list[Any], text: Any) -> list[dic
 
 def refusals(cache: Any, text: Any) -> dict[str, Any]:
     """Returns ``n_denied`` / ``n_rejected`` and, for each, the top reasons with their counts
-    (``denied_reasons`` / ``rejected_reasons``: ``[{"reason", "count"}]``, most frequent first)."""
-    counts: dict[OrderStatus, dict[str, int]] = {OrderStatus.DENIED: {}, OrderStatus.REJECTED: {}}
+    (``denied_reasons`` / ``rejected_reasons``: ``[{"reason", "count", "example"}]``)."""
+    counts: dict[OrderStatus, dict[str, list[Any]]] = {
+        OrderStatus.DENIED: {}, OrderStatus.REJECTED: {}}
     for o in cache.orders():
         per = counts.get(o.status)
         if per is not None:
-            reason = text(o.reason_id) if o.reason_id else "(no reason given)"
-            per[reason] = per.get(reason, 0) + 1
+            full = text(o.reason_id) if o.reason_id else "(no reason given)"
+            entry = per.setdefault(full.split(":", 1)[0], [0, full])
+            entry[0] += 1
     out: dict[str, Any] = {}
     for status, name in ((OrderStatus.DENIED, "denied"), (OrderStatus.REJECTED, "rejected")):
         per = counts[status]
-        out[f"n_{name}"] = sum(per.values())
-        top = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
-        out[f"{name}_reasons"] = [{"reason": r, "count": n} for r, n in top]
+        out[f"n_{name}"] = sum(n for n, _ in per.values())
+        top = sorted(per.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP_REASONS]
+        out[f"{name}_reasons"] = [{"reason": r, "count": n, "example": ex}
+                                  for r, (n, ex) in top]
     return out

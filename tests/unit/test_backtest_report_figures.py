@@ -57,9 +57,11 @@ def test_denied_orders_are_counted_with_their_reasons_in_report_json_and_orders_
     assert s["n_fills"] == 0 and s["n_orders"] > 5
     assert s["n_denied"] == s["n_orders"] and s["n_rejected"] == 0
     reason = "max order quantity: quantity 100000 exceeds 1000 for EUR/USD.SIM"
-    assert s["denied_reasons"] == [{"reason": reason, "count": s["n_orders"]}]
+    assert s["denied_reasons"] == [
+        {"reason": "max order quantity", "count": s["n_orders"], "example": reason}]
     assert run.to_json_dict()["n_denied"] == s["n_orders"]
-    assert re.search(rf"{s['n_orders']}x +{re.escape(reason)}", format_report(run))
+    assert re.search(rf"{s['n_orders']}x +max order quantity, e.g. {re.escape(reason)}",
+                     format_report(run))
     report, _ = write_report(run, tmp_path / "report")
     with open(report / "orders.csv") as f:
         rows = list(csv.DictReader(f))
