@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.accounts import MarginAccount
-from domain.enums import TradingState
+from domain.accounts import CashAccount, MarginAccount
+from domain.enums import OrderSide, TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
@@ -170,6 +170,10 @@ class RiskEngine(Reactor):
             reason = rc.check_max_qty(inst, cfg, qty)
         if reason is None and order.is_reduce_only:
             reason = rc.check_reduce_only(order.side, qty, held, inst.size_precision)
+        if reason is None and order.side == OrderSide.SELL and qty > held:
+            account = cache.account(client.account_id)
+            if isinstance(account, CashAccount):
+                reason = rc.check_cash_holding(inst, cfg, order.side, qty, held)
         if reason is not None:
             return reason
         quote = rc.touch_of(cache, iid)

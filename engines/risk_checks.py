@@ -56,7 +56,9 @@ class RiskConfig:
     - ``max_submit_rate``: ``(n, window_ns)``: at most ``n`` orders forwarded in any window of
       ``window_ns`` measured on ``ts_init`` (half-open: a submit at ``t`` counts those in
       ``(t - window_ns, t]``);
-    - ``check_balance``: deny orders whose cash lock / initial margin exceeds the free balance.
+    - ``check_balance``: deny orders whose cash lock / initial margin exceeds the free balance;
+    - ``short_selling``: instrument symbols a CASH account may sell short (more than it holds);
+      any other sell beyond the holding of a cash account is denied.
     """
 
     max_order_qty: dict[str, Decimal] = attrs.field(factory=dict, converter=_decimal_map)
@@ -65,6 +67,7 @@ class RiskConfig:
     price_collar_pct: float | None = attrs.field(default=None, validator=_positive)
     max_submit_rate: tuple[int, int] | None = attrs.field(default=None, validator=_rate)
     check_balance: bool = True
+    short_selling: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
 
 
 def _units(raw: int, precision: int) -> Decimal:
@@ -183,6 +186,18 @@ def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, p
         return (f"reduce-only: {side.name} {_units(qty_raw, precision)} exceeds position "
                 f"{_units(held, precision)}")
     return None
+
+
+def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qty_raw: int,
+                       held_raw: int) -> str | None:
+    """A cash account sells at most what it holds, unless the instrument may be sold short."""
+    if side != OrderSide.SELL or qty_raw <= max(held_raw, 0):
+        return None
+    if config.short_selling and str(inst.id) in config.short_selling:
+        return None
+    p = inst.size_precision
+    return (f"cash holding: SELL {_units(qty_raw, p)} exceeds the {_units(max(held_raw, 0), p)} "
+            f"{inst.id} held (short selling not allowed for {inst.id} on a cash account)")
 
 
 def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) -> bool:

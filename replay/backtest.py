@@ -264,8 +264,13 @@ def _unique_instruments(sources: list[DataSource]) -> dict[str, Any]:
     return out
 
 
-def _risk_config(values: dict[str, Any]) -> RiskConfig:
+def _risk_config(values: dict[str, Any], venues: list[VenueConfig] = ()) -> RiskConfig:
+    """Returns the risk engine's config: the ``[risk]`` table, plus the venues' short-selling
+    instruments (``short_selling``)."""
     values = dict(values)
+    shortable = sorted({s for v in venues for s in v.short_selling})
+    if shortable:
+        values["short_selling"] = frozenset([*values.get("short_selling", ()), *shortable])
     if isinstance(values.get("max_submit_rate"), list):
         values["max_submit_rate"] = tuple(values["max_submit_rate"])
     try:

@@ -62,6 +62,8 @@ class VenueConfig:
     leverage: float = 1.0
     latency: LatencyConfig = attrs.field(factory=LatencyConfig)
     fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
+    #: Instruments a CASH account may sell short (beyond what it holds); none by default.
+    short_selling: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",
                                     validator=_choice("HALF_AWAY_FROM_ZERO", "HALF_EVEN"))
 

@@ -6,10 +6,12 @@ Design contract:
   ``ts_init`` reaches the next grid point (epoch-aligned multiples of ``interval_ns``), the
   equity of every grid point passed is the state just before that record — exactly the state at
   the grid point. Time comes from the log only (``ts_init``), never from the wall clock;
-- equity = the account's total balance in ``currency`` + the unrealized PnL of every open
-  position settled in ``currency``, marked at the latest quote (longs at the bid, shorts at the
-  ask), else at the latest trade price, else the book's best bid / ask, else its open price;
-  positions in other currencies are left out (nothing converts between currencies);
+- equity = the account's total balance in ``currency`` + for a margin account the unrealized
+  PnL of every open position settled in ``currency``, for a cash account the market value of
+  every holding (what selling it, or buying a short back, would move: the balance already paid
+  for it), marked at the latest quote (longs at the bid, shorts at the ask), else at the latest
+  trade price, else the book's best bid / ask, else its open price; positions in other
+  currencies are left out (nothing converts between currencies);
 - it adds no record to the journal (the curve is derived state: a rebuild over the journal
   registering the same sampler gives the same curve), and it runs the batch path
   (``apply_batch``) for market data, so it never forces one-at-a-time publishing.
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from domain.accounts import CashAccount
 from domain.codec import as_kind
 from domain.currencies import Currency
 from domain.kinds import Kind
@@ -137,11 +140,17 @@ class EquitySampler(Reducer):
         account = cache.account(aid) if aid is not None else None
         code = self.currency.packed
         total = account.total_raw(code) if account is not None else 0
+        holdings = isinstance(account, CashAccount)
         for pos in cache.positions(open_only=True):
             if pos.instrument.settlement_code != code:
                 continue
             mark = self._mark(pos, cache)
-            if mark is not None:
+            if mark is None:
+                # no price seen: valued at cost (unrealized 0)
+                total -= pos.open_cost_raw if holdings else 0
+            elif holdings:
+                total += pos.unrealized_pnl_raw(mark) - pos.open_cost_raw
+            else:
                 total += pos.unrealized_pnl_raw(mark)
         return total
 

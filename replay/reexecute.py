@@ -87,7 +87,7 @@ def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
     sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
-    kernel.register(RiskEngine(execution, _risk_config(config.risk)))
+    kernel.register(RiskEngine(execution, _risk_config(config.risk, venues)))
     register_execution(kernel, execution)
     for venue in venues:
         kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
