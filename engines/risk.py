@@ -173,7 +173,8 @@ class RiskEngine(Reactor):
         if reason is None and order.side == OrderSide.SELL and qty > held:
             account = cache.account(client.account_id)
             if isinstance(account, CashAccount):
-                reason = rc.check_cash_holding(inst, cfg, order.side, qty, held)
+                held_base = rc.base_holding_raw(inst, account)
+                reason = rc.check_cash_holding(inst, cfg, order.side, qty, held + held_base)
         if reason is not None:
             return reason
         quote = rc.touch_of(cache, iid)

@@ -190,7 +190,8 @@ def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, p
 
 def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qty_raw: int,
                        held_raw: int) -> str | None:
-    """A cash account sells at most what it holds, unless the instrument may be sold short."""
+    """A cash account sells at most what it holds (``held_raw``: its position plus its base
+    currency balance), unless the instrument may be sold short."""
     if side != OrderSide.SELL or qty_raw <= max(held_raw, 0):
         return None
     if config.short_selling and str(inst.id) in config.short_selling:
@@ -198,6 +199,19 @@ def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qt
     p = inst.size_precision
     return (f"cash holding: SELL {_units(qty_raw, p)} exceeds the {_units(max(held_raw, 0), p)} "
             f"{inst.id} held (short selling not allowed for {inst.id} on a cash account)")
+
+
+def base_holding_raw(inst: Instrument, account: Any) -> int:
+    """Returns the free balance a cash account holds in the instrument's base currency (an FX
+    or crypto spot pair), in raw units of the instrument's size (floored); 0 for none."""
+    base = inst.base_currency
+    if base is None or base.packed not in account._currencies:
+        return 0
+    free = account.free_raw(base.packed)
+    if free <= 0:
+        return 0
+    shift = inst.size_precision - base.precision
+    return free * 10**shift if shift >= 0 else free // 10**-shift
 
 
 def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) -> bool:
