@@ -14,7 +14,11 @@ Design contract:
   ``MarginAccount`` model); ``margin_init`` is always the sum of the order locks and
   ``margin_maint`` the sum of the position margins, so ``locked = margin_init + margin_maint``;
 - :meth:`_Account.set_lock` is the fold's path (a fact: no free-balance check), :meth:`lock`
-  the checking one.
+  the checking one;
+- an account may have a base currency (``base_code``, packed; 0 for none) and remembers the
+  last journaled rate of each other currency into it (``fx``, from FX_RATE records); a margin
+  account with a base currency holds its margins in the base currency, converted at that rate
+  (in the settlement currency until a rate is known).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from domain.currencies import Currency
 from domain.enums import AccountType, OrderSide
 from domain.instruments import Instrument
+from domain.money import convert_raw
 from domain.values import Money
 
 #: The payload fields of an ACCOUNT_STATE record, in the order of ``field_rows``.
@@ -51,6 +56,8 @@ class _Account:
         self._locks: dict[int, tuple[int, int]] = {}  # key -> (currency, raw)
         self._margin_init: dict[int, int] = {}
         self._margin_maint: dict[int, int] = {}
+        self.base_code = 0
+        self.fx: dict[int, float] = {}  # packed currency -> last journaled rate into base
         for money in starting:
             self.deposit(money)
 
@@ -137,6 +144,16 @@ class _Account:
     def lock_of(self, key: int) -> int:
         """Returns the raw amount locked under ``key`` (0 for none)."""
         return self._locks.get(key, (0, 0))[1]
+
+    def apply_fx(self, from_code: int, to_code: int, rate: float, amount_from: int,
+                 amount_to: int) -> None:
+        """Folds an FX_RATE record: remembers the rate and moves the converted amount."""
+        if to_code == self.base_code:
+            self.fx[from_code] = rate
+        if amount_from or amount_to:
+            f, t = self._ccy(from_code), self._ccy(to_code)
+            self._total[f] = self._total.get(f, 0) - amount_from
+            self._total[t] = self._total.get(t, 0) + amount_to
 
     def _charge(self, commission_raw: int, commission_currency: int, settle: int) -> None:
         if commission_raw:
@@ -251,6 +268,20 @@ class MarginAccount(_Account):
             self._margin_init[c] = self._margin_init.get(c, 0) - raw
         return raw
 
+    def in_margin_currency(self, instrument: Instrument, raw: int) -> tuple[int, int]:
+        """Returns ``(packed currency, raw)`` of a margin computed in the instrument's
+        settlement currency: converted into the base currency at the last journaled rate when
+        the account has one, else as it is."""
+        settle = instrument.settlement_code
+        base = self.base_code
+        if not base or settle == base:
+            return settle, raw
+        rate = self.fx.get(settle)
+        if rate is None:
+            return settle, raw
+        return base, convert_raw(raw, instrument.settlement_currency,
+                                 self._currencies.get(base) or Currency.from_packed(base), rate)
+
     def position_margin_raw(self, key: object) -> int:
         """Returns the maintenance margin held for the position under ``key`` (0 for none)."""
         return self._position_margin.get(key, (0, 0))[1]
@@ -262,11 +293,13 @@ class MarginAccount(_Account):
         """Sets the maintenance margin held for a position at a mark price; ``key`` names the
         position (default: the instrument id: one position per instrument)."""
         key = instrument.id if key is None else key
-        c = self._ccy(instrument.settlement_currency)
-        old_c, old = self._position_margin.pop(key, (c, 0))
-        self._locked[old_c] = self._locked.get(old_c, 0) - old
-        self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
+        old_c, old = self._position_margin.pop(key, (0, 0))
+        if old:
+            self._locked[old_c] = self._locked.get(old_c, 0) - old
+            self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
         new = self.margin_maint_raw(instrument, signed_qty_raw, mark_px_raw) if signed_qty_raw else 0
+        c, new = self.in_margin_currency(instrument, new)
+        c = self._ccy(c)
         if new:
             self._position_margin[key] = (c, new)
         self._locked[c] = self._locked.get(c, 0) + new

@@ -41,7 +41,8 @@ def order_lock(order: Order, inst: Instrument | None, account: CashAccount | Mar
     if leaves <= 0:
         return 0, 0
     if isinstance(account, MarginAccount):
-        return inst.settlement_code, account.order_lock_raw(inst, order.side, leaves, price)
+        return account.in_margin_currency(
+            inst, account.order_lock_raw(inst, order.side, leaves, price))
     if order.side == OrderSide.BUY:
         return inst.settlement_code, account.order_lock_raw(inst, OrderSide.BUY, leaves, price)
     base = inst.base_currency

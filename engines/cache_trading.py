@@ -189,6 +189,26 @@ class TradingState:
             # Locked funds of a cash account are derived from its open orders (cache_locks).
             account._locked[code] = locked_by_orders(account, code)
 
+    def account_config(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an ACCOUNT_CONFIG record: the account's base currency and leverage."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: ACCOUNT_CONFIG for account_id {rec.account_id}, "
+                             f"which no ACCOUNT_STATE created")
+        if rec.base_currency:
+            account._ccy(Currency.from_packed(rec.base_currency))
+        account.base_code = rec.base_currency
+        if isinstance(account, MarginAccount):
+            account.default_leverage = rec.leverage
+
+    def fx_rate(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an FX_RATE record into its account (the rate, and any amount converted)."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: FX_RATE for unknown account_id {rec.account_id}")
+        account.apply_fx(rec.from_currency, rec.to_currency, rec.rate, rec.amount_from,
+                         rec.amount_to)
+
     # --- digest and snapshot ---------------------------------------------------------------------
     def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
         pack = struct.pack
@@ -203,6 +223,11 @@ class TradingState:
             for f in acc.to_fields():
                 h.update(pack("<IIqqqq", aid, f["currency"], f["balance_total"],
                               f["balance_locked"], f["margin_init"], f["margin_maint"]))
+            base = getattr(acc, "base_code", 0)
+            if base:
+                h.update(pack("<I", base))
+                for code, rate in sorted(acc.fx.items()):
+                    h.update(pack("<Id", code, rate))
 
     def summary(self) -> dict[str, Any]:
         """Returns plain data describing orders, positions and accounts (JSON-able)."""

@@ -27,12 +27,14 @@ from __future__ import annotations
 from typing import Any
 
 from domain.accounts import CashAccount, MarginAccount
+from domain.currencies import Currency
 from domain.enums import OrderSide, TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
 from engines import risk_checks as rc
 from engines import risk_margin as rm
+from engines.account_events import journal_rate
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine
@@ -214,16 +216,6 @@ class RiskEngine(Reactor):
             self._passed = (coid, client.account_id, order, inst, px, pid, held)
         return reason
 
-    def _lock_need(self, inst: Instrument, order: Any, px: int, account: Any,
-                   held: int | None = None) -> int:
-        """Returns what the order will lock: a margin account's initial margin of the part that
-        opens exposure from ``held`` (all of it when None), a cash account's order lock."""
-        if isinstance(account, MarginAccount):
-            qty = order.quantity_raw if held is None else rm.opening_raw(held, order.side,
-                                                                         order.quantity_raw)
-            return account.margin_init_raw(inst, qty, px) if qty else 0
-        return account.order_lock_raw(inst, order.side, order.quantity_raw, px)
-
     def _check_balance(
         self, inst: Instrument, order: Any, px: int, account_id: int, ctx: KernelContext,
         position: tuple[int, int, int],
@@ -233,19 +225,22 @@ class RiskEngine(Reactor):
         if account is None:
             return None  # no account known: nothing to check against (e.g. a data-only run)
         pid, held_now, held = position
-        need = self._lock_need(inst, order, px, account, held)
+        need = rm.lock_need(account, inst, order, px, held, ctx.cache)
+        if isinstance(need, str):
+            return need
+        code, need_raw, _ = need
         pending = self._forwarded.pending_lock_raw(account_id)
-        free = account.free_raw(inst.settlement_currency) - pending
+        free = account.free_raw(code) - pending
         released = 0
         if isinstance(account, MarginAccount):
             after = held + rm.signed(order.side, order.quantity_raw)
             released = rm.released_raw(account.position_margin_raw(pid), held_now, after)
-        if need <= free + released:  # passes: no account text needed
+        if need_raw <= free + released:  # passes: no account text needed
             return None
         text = ctx.strings.get(account_id, str(account_id))
         if isinstance(account, MarginAccount):
-            return rc.check_margin(inst, need, free, released, text)
-        return rc.check_balance(inst, need, free, text)
+            return rc.check_margin(Currency.from_packed(code), need_raw, free, released, text)
+        return rc.check_balance(inst, need_raw, free, text)
 
     # --- decisions ------------------------------------------------------------------------------
     def _deny(self, cmd: Any, reason: str, ctx: KernelContext) -> None:
@@ -271,7 +266,11 @@ class RiskEngine(Reactor):
         lock = 0
         account = ctx.cache.account(account_id)
         if account is not None and px is not None:
-            lock = self._lock_need(inst, order, px, account, held)
+            need = rm.lock_need(account, inst, order, px, held, ctx.cache)
+            if not isinstance(need, str):
+                lock = need[1]
+                if need[2] is not None:
+                    journal_rate(account, inst, need[2], ctx, self._src(ctx))
         self._forwarded.note(cmd.client_order_id, cmd.instrument_id, account_id, lock, ctx.now_ns)
 
     def _prune(self, ctx: KernelContext) -> None:

@@ -251,11 +251,10 @@ def check_balance(
 
 
 def check_margin(
-    inst: Instrument, need_raw: int, free_raw: int, released_raw: int, account_text: str
+    ccy: Any, need_raw: int, free_raw: int, released_raw: int, account_text: str
 ) -> str:
     """The denial of an order whose initial margin exceeds the margin account's free balance
-    (plus the maintenance margin the order would release)."""
-    ccy = inst.settlement_currency
+    (plus the maintenance margin the order would release), in the margin currency ``ccy``."""
     p = ccy.precision
     released = f" + {_units(released_raw, p)} released" if released_raw else ""
     return (

@@ -9,6 +9,8 @@ Design contract:
   when the projected position is flat or on its side, else what exceeds the projected size;
 - the maintenance margin the cache holds for the position is released, pro rata, by what the
   pending orders and this one take off it (all of it when they close or flip it);
+- a margin account with a base currency needs the initial margin converted into it at the rate
+  the quotes give now (:mod:`engines.fx_rates`); no rate: the order is denied with that reason;
 - pure functions of the cache and the values given; nothing is changed.
 """
 
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.accounts import MarginAccount
 from domain.enums import OrderSide
 from domain.order_fsm import OrderStatus
+from engines import fx_rates
 
 
 def signed(side: Any, qty_raw: int) -> int:
@@ -60,3 +64,24 @@ def released_raw(margin_raw: int, held_raw: int, after_raw: int) -> int:
     if abs(after_raw) >= abs(held_raw):
         return 0
     return margin_raw * (abs(held_raw) - abs(after_raw)) // abs(held_raw)
+
+
+def lock_need(account: Any, inst: Any, order: Any, px: int, held: int | None,
+              cache: Any) -> tuple[int, int, fx_rates.FxRate | None] | str:
+    """Returns ``(packed currency, raw, rate used)`` the order will lock: a margin account's
+    initial margin of the part that opens exposure from ``held`` (all of it when None), in its
+    base currency when it has one; a cash account's order lock in the settlement currency. A
+    base-currency margin account without a rate gets the denial reason instead."""
+    settle = inst.settlement_code
+    if not isinstance(account, MarginAccount):
+        return settle, account.order_lock_raw(inst, order.side, order.quantity_raw, px), None
+    qty = order.quantity_raw if held is None else opening_raw(held, order.side,
+                                                              order.quantity_raw)
+    raw = account.margin_init_raw(inst, qty, px) if qty else 0
+    base = account.base_code
+    if not base or base == settle:
+        return settle, raw, None
+    fx = fx_rates.find_rate(cache, settle, base)
+    if fx is None:
+        return fx_rates.no_rate_reason(settle, base)
+    return base, fx_rates.convert_raw(raw, settle, base, fx.rate), fx

@@ -223,7 +223,8 @@ class BacktestNode:
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code, {
+        currency = sampler.currency.code if sampler.currency is not None else None
+        result = build_results(cache, kernel.strings, recorder, ts, eq, currency, {
             **_extra(cache, kernel, venues),
             "fees": fees_used(instruments, cfg.instruments, venues)}, cfg.days_per_year)
         return BacktestRun(

@@ -62,6 +62,9 @@ class VenueConfig:
     leverage: float = 1.0
     latency: LatencyConfig = attrs.field(factory=LatencyConfig)
     fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
+    #: Currency the account reports in (and, for MARGIN, holds its balance and margins in):
+    #: amounts in other currencies are converted at journaled rates. None: no conversion.
+    base_currency: str | None = None
     #: Instruments a CASH account may sell short (beyond what it holds); none by default.
     short_selling: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",

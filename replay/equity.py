@@ -10,8 +10,10 @@ Design contract:
   PnL of every open position settled in ``currency``, for a cash account the market value of
   every holding (what selling it, or buying a short back, would move: the balance already paid
   for it), marked at the latest quote (longs at the bid, shorts at the ask), else at the latest
-  trade price, else the book's best bid / ask, else its open price; positions in other
-  currencies are left out (nothing converts between currencies);
+  trade price, else the book's best bid / ask, else its open price; when ``currency`` is the
+  account's base currency, balances and positions in other currencies are converted at the
+  current rate (:mod:`engines.fx_rates`), else they are left out; without a ``currency``
+  (several currencies, no base) nothing is sampled;
 - it adds no record to the journal (the curve is derived state: a rebuild over the journal
   registering the same sampler gives the same curve), and it runs the batch path
   (``apply_batch``) for market data, so it never forces one-at-a-time publishing.
@@ -30,6 +32,7 @@ from domain.currencies import Currency
 from domain.kinds import Kind
 from engines.component import Reducer
 from engines.context import KernelContext
+from engines.fx_rates import convert_raw, find_rate
 
 _MARKET = (int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR), int(Kind.BOOK_DELTA))
 _QUOTE, _TRADE = int(Kind.QUOTE), int(Kind.TRADE)
@@ -41,13 +44,13 @@ class EquitySampler(Reducer):
     handles = (*_MARKET, int(Kind.ORDER_FILLED), int(Kind.ACCOUNT_STATE))
     batch_kinds = _MARKET
 
-    def __init__(self, account: str, currency: str, interval_ns: int,
+    def __init__(self, account: str, currency: str | None, interval_ns: int,
                  component_id: str = "equity") -> None:
         super().__init__(component_id)
         if interval_ns < 1_000_000:
             raise ValueError(f"equity_interval_ns must be >= 1 ms (1000000), got {interval_ns}")
         self.account = account
-        self.currency = Currency.from_code(currency)
+        self.currency = Currency.from_code(currency) if currency is not None else None
         self.interval_ns = int(interval_ns)
         self.next_ns: int | None = None
         self.ts_ns: list[int] = []
@@ -131,28 +134,43 @@ class EquitySampler(Reducer):
 
     # --- reading ---------------------------------------------------------------------------------
     def equity_now(self, ctx: KernelContext | None = None) -> int:
-        """Returns the equity now, as raw units of ``currency`` (0 before the account exists)."""
+        """Returns the equity now, as raw units of ``currency`` (0 before the account exists,
+        or without a report currency)."""
         ctx = ctx or self._ctx
         cache = ctx.cache if ctx is not None else None
-        if cache is None:
+        if cache is None or self.currency is None:
             return 0
         aid = ctx.strings.id_of(self.account)
         account = cache.account(aid) if aid is not None else None
         code = self.currency.packed
-        total = account.total_raw(code) if account is not None else 0
+        convert = account is not None and account.base_code == code
+        total = 0
+        if account is not None:
+            for c, raw in sorted(account._total.items()):
+                total += raw if c == code else self._converted(cache, raw, c, code, convert)
         holdings = isinstance(account, CashAccount)
         for pos in cache.positions(open_only=True):
-            if pos.instrument.settlement_code != code:
-                continue
             mark = self._mark(pos, cache)
             if mark is None:
                 # no price seen: valued at cost (unrealized 0)
-                total -= pos.open_cost_raw if holdings else 0
+                value = -pos.open_cost_raw if holdings else 0
             elif holdings:
-                total += pos.unrealized_pnl_raw(mark) - pos.open_cost_raw
+                value = pos.unrealized_pnl_raw(mark) - pos.open_cost_raw
             else:
-                total += pos.unrealized_pnl_raw(mark)
+                value = pos.unrealized_pnl_raw(mark)
+            settle = pos.instrument.settlement_code
+            total += value if settle == code else self._converted(cache, value, settle, code,
+                                                                  convert)
         return total
+
+    @staticmethod
+    def _converted(cache: Any, raw: int, from_code: int, to_code: int, convert: bool) -> int:
+        """``raw`` converted at the current rate when the account reports in a base currency;
+        0 otherwise, or without a rate (amounts in other currencies are left out)."""
+        if not convert or not raw:
+            return 0
+        fx = find_rate(cache, from_code, to_code)
+        return 0 if fx is None else convert_raw(raw, from_code, to_code, fx.rate)
 
     def _mark(self, pos: Any, cache: Any) -> int | None:
         mark = self.marks.get(pos.instrument_id)

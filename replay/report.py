@@ -81,13 +81,15 @@ def write_report(run: BacktestRun, report_dir: str | Path) -> tuple[Path, bool]:
         _write_csv(tmp / "orders.csv", res.orders, ["client_order_id"])
         _write_csv(tmp / "fills.csv", res.fills, ["seq"])
         _write_csv(tmp / "positions.csv", res.positions, ["position_id"])
-        ccy = res.summary["currency"]
-        scale = 10.0 ** _precision(ccy)
-        _write_csv(tmp / "equity.csv", [
-            {"ts_ns": int(t), f"equity_{ccy}": f"{e / scale:.{_precision(ccy)}f}"}
-            for t, e in zip(res.equity_ts_ns.tolist(), res.equity.tolist(), strict=True)
-        ], ["ts_ns"])
-        png = plot_equity(res.equity_ts_ns, res.equity / scale, ccy, tmp / "equity.png")
+        ccy = res.summary["currency"]  # None: several currencies, no base: no curve
+        png = False
+        if ccy is not None:
+            scale = 10.0 ** _precision(ccy)
+            _write_csv(tmp / "equity.csv", [
+                {"ts_ns": int(t), f"equity_{ccy}": f"{e / scale:.{_precision(ccy)}f}"}
+                for t, e in zip(res.equity_ts_ns.tolist(), res.equity.tolist(), strict=True)
+            ], ["ts_ns"])
+            png = plot_equity(res.equity_ts_ns, res.equity / scale, ccy, tmp / "equity.png")
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -138,7 +140,11 @@ def format_report(run: BacktestRun) -> str:
         ("run id", f"{run.run_id:016x}"),
         ("instruments", ", ".join(run.instruments)),
         ("records", f"{run.n_records:,} (seq {run.first_seq}..{run.last_seq})"),
-        ("total PnL", f"{s['total_pnl']} {s['currency']}"),
+        ("total PnL", f"{s['total_pnl']} {s['currency']}" if s["currency"] else
+         "n/a (several currencies, no base currency: see realized PnL per currency)"),
+        *[("converted", f"{c['amount']} {k} -> {c['amount_to']} {c['to']} "
+                        f"({c['n_conversions']} conversions at journaled rates)")
+          for k, c in s["converted_to_base"].items()],
         ("realized PnL", _fmt(s["realized_pnl"])),
         ("open commissions", _fmt(s["open_commissions"])),
         ("return", _fmt(s["return_pct"], pct=True)),

@@ -33,18 +33,24 @@ from replay.result_tables import (
 )
 
 _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), int(Kind.POSITION_CLOSED)
+_FX = int(Kind.FX_RATE)
 
 
 class RunRecorder(Reducer):
     """Keeps the fills and position open / close events of a run (see the module contract)."""
 
-    handles = (_FILLED, _OPENED, _CLOSED)
+    handles = (_FILLED, _OPENED, _CLOSED, _FX)
 
     def __init__(self, component_id: str = "recorder") -> None:
         super().__init__(component_id)
         self.fills: list[Any] = []
         self.opened: list[Any] = []
         self.closed: list[Any] = []
+        self.conversions: list[Any] = []
+        #: Per POSITION_CLOSED: the last journaled rate of its currency into the base (0.0:
+        #: none seen), to state closed positions' PnL in the report currency.
+        self.closed_rates: list[float] = []
+        self._rates: dict[int, float] = {}
 
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
@@ -52,8 +58,13 @@ class RunRecorder(Reducer):
             self.fills.append(rec)
         elif kind == _OPENED:
             self.opened.append(rec)
-        else:
+        elif kind == _CLOSED:
             self.closed.append(rec)
+            self.closed_rates.append(self._rates.get(rec.currency, 0.0))
+        else:
+            self._rates[rec.from_currency] = rec.rate
+            if rec.amount_from:
+                self.conversions.append(rec)
 
 
 @attrs.frozen
@@ -99,8 +110,22 @@ def _codes(amounts: dict[int, int]) -> dict[str, str]:
     return {Currency.from_packed(k).code: money(v, k) for k, v in sorted(amounts.items())}
 
 
+def _converted(recorder: RunRecorder) -> dict[str, dict[str, Any]]:
+    """Returns, per converted currency, the amount moved into the base currency and what it
+    became there (the sums of the FX_RATE records' amounts)."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for r in recorder.conversions:
+        entry = out.setdefault((r.from_currency, r.to_currency), [0, 0, 0])
+        entry[0] += r.amount_from
+        entry[1] += r.amount_to
+        entry[2] += 1
+    return {Currency.from_packed(f).code: {
+        "amount": money(a, f), "to": Currency.from_packed(t).code, "amount_to": money(b, t),
+        "n_conversions": n} for (f, t), (a, b, n) in sorted(out.items())}
+
+
 def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np.ndarray,
-                  equity_raw: np.ndarray, currency: str, extra: dict[str, Any],
+                  equity_raw: np.ndarray, currency: str | None, extra: dict[str, Any],
                   days_per_year: int = DAYS_PER_YEAR) -> BacktestResult:
     """Returns the run's results (see the module contract); ``extra`` is merged into summary.
 
@@ -109,8 +134,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     are ``open_commissions``, apart. ``total_pnl`` = final - starting equity, so when flat it
     equals ``realized_pnl``; while a position is open it is ``realized_pnl`` + unrealized -
     ``open_commissions``."""
-    ccy = Currency.from_code(currency)
-    scale = 10.0 ** ccy.precision
+    ccy = Currency.from_code(currency) if currency is not None else None
+    scale = 10.0 ** ccy.precision if ccy is not None else 1.0
     text = strings.text
     commissions: dict[int, int] = {}
     for f in recorder.fills:
@@ -140,17 +165,25 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
             "currency": Currency.from_packed(code).code,
         }
         totals[code] = totals.get(code, 0) + value
-    closed_pnls = np.array([c.realized_pnl / scale for c in recorder.closed
-                            if c.currency == ccy.packed], dtype=np.float64)
+    if ccy is None:  # several currencies, no base: no curve, figures per currency only
+        equity_ts, equity_raw = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    closed_pnls = np.array([
+        c.realized_pnl / 10.0 ** Currency.from_packed(c.currency).precision
+        * (1.0 if c.currency == ccy.packed else rate)
+        for c, rate in zip(recorder.closed, recorder.closed_rates, strict=True)
+        if ccy is not None and (c.currency == ccy.packed or rate)], dtype=np.float64)
     stats = performance(equity_ts, equity_raw.astype(np.float64) / scale, closed_pnls,
                         days_per_year)
     start_eq = int(equity_raw[0]) if len(equity_raw) else 0
     end_eq = int(equity_raw[-1]) if len(equity_raw) else 0
+    code = ccy.packed if ccy is not None else None
     summary = {
         **extra,
-        "currency": ccy.code,
-        "starting_equity": money(start_eq, ccy.packed), "final_equity": money(end_eq, ccy.packed),
-        "total_pnl": money(end_eq - start_eq, ccy.packed),
+        "currency": ccy.code if ccy is not None else None,
+        "starting_equity": money(start_eq, code) if code else None,
+        "final_equity": money(end_eq, code) if code else None,
+        "total_pnl": money(end_eq - start_eq, code) if code else None,
+        "converted_to_base": _converted(recorder),
         "realized_pnl": _codes(totals),
         "commissions": _codes(commissions),
         "open_commissions": _codes(open_commissions),
