@@ -95,7 +95,8 @@ def resolve_venues(venues: tuple[VenueConfig, ...], names: list[str]) -> list[Ve
 def _fields(v: VenueConfig) -> dict[str, Any]:
     return {a: getattr(v, a) for a in ("name", "account_type", "starting_balances", "book_level",
                                        "oms_type", "leverage", "latency", "fill_model",
-                                       "base_currency", "short_selling", "fee_rounding")}
+                                       "base_currency", "liquidate_on_margin_call", "short_selling",
+                                       "fee_rounding")}
 
 
 def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedExchange:

@@ -65,6 +65,8 @@ class VenueConfig:
     #: Currency the account reports in (and, for MARGIN, holds its balance and margins in):
     #: amounts in other currencies are converted at journaled rates. None: no conversion.
     base_currency: str | None = None
+    #: Close every open position of the account at market after a MARGIN_CALL (off by default).
+    liquidate_on_margin_call: bool = False
     #: Instruments a CASH account may sell short (beyond what it holds); none by default.
     short_selling: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",
