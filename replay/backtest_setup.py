@@ -142,9 +142,12 @@ def publish_accounts(kernel: Kernel, venue: VenueConfig, ts_ns: int) -> None:
 
 
 def base_currency(venue: VenueConfig) -> Currency | None:
-    """Returns the venue's configured base currency, or None."""
+    """Returns the venue account's base currency: the configured one, else the only starting
+    currency (a single-currency account, as NautilusTrader takes it); None for several starting
+    currencies and no base (a multi-currency account: nothing is converted)."""
     if venue.base_currency is None:
-        return None
+        codes = sorted({parse_balance(b)[0].code for b in venue.starting_balances})
+        return Currency.from_code(codes[0]) if len(codes) == 1 else None
     try:
         return Currency.from_code(venue.base_currency.upper())
     except (KeyError, ValueError):
@@ -153,13 +156,10 @@ def base_currency(venue: VenueConfig) -> Currency | None:
 
 
 def report_currency(venue: VenueConfig) -> str | None:
-    """Returns the currency a run reports in: the base currency, else the only starting
-    currency; None when there are several and no base (figures per currency only)."""
+    """Returns the currency a run reports in: the base currency; None for a multi-currency
+    account (figures per currency only)."""
     base = base_currency(venue)
-    if base is not None:
-        return base.code
-    codes = sorted({parse_balance(b)[0].code for b in venue.starting_balances})
-    return codes[0] if len(codes) == 1 else None
+    return base.code if base is not None else None
 
 
 def register_execution(kernel: Kernel, execution: Any) -> None:

@@ -63,7 +63,8 @@ class VenueConfig:
     latency: LatencyConfig = attrs.field(factory=LatencyConfig)
     fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
     #: Currency the account reports in (and, for MARGIN, holds its balance and margins in):
-    #: amounts in other currencies are converted at journaled rates. None: no conversion.
+    #: amounts in other currencies are converted at journaled rates. None: the only starting
+    #: currency; with several starting currencies, none (nothing is converted).
     base_currency: str | None = None
     #: Close every open position of the account at market after a MARGIN_CALL (off by default).
     liquidate_on_margin_call: bool = False

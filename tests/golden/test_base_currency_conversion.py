@@ -18,6 +18,7 @@ from journal.store import Journal
 from replay.backtest import BacktestNode
 from replay.config import BacktestConfig, DataConfig, StrategyConfig, VenueConfig
 from replay.reexecute import reexecute
+from replay.report import format_report, write_report
 
 USD, JPY = Currency.from_code("USD"), Currency.from_code("JPY")
 
@@ -71,3 +72,26 @@ def test_without_a_rate_into_the_base_currency_orders_are_denied_with_that_reaso
     assert s["n_fills"] == 0 and s["n_denied"] == s["n_orders"] > 0
     assert s["denied_reasons"][0]["example"].startswith(
         "fx rate: no quote converts JPY to EUR")
+
+
+def test_a_single_currency_account_takes_it_as_its_base_currency(
+        tmp_path: Path, shared_data: Path) -> None:
+    s = usdjpy(tmp_path, shared_data).result.summary  # no base_currency configured
+    assert s["currency"] == "USD" and s["n_denied"] == 0 and s["n_fills"] > 50
+    assert s["final_balances"]["SIM-001"]["JPY"] == "0"
+
+
+def test_without_a_base_several_currencies_are_reported_each_never_by_list_order(
+        tmp_path: Path, shared_data: Path) -> None:
+    cfg = BacktestConfig(
+        data=[DataConfig(str(shared_data / "usdjpy-ticks.csv"), instrument_id="USD/JPY.SIM")],
+        strategies=[StrategyConfig("ema_cross")], journal=str(tmp_path / "journal"),
+        venues=[VenueConfig(starting_balances=["1000000 USD", "100000000 JPY"])])
+    run = BacktestNode(cfg).run()
+    s = run.result.summary
+    assert "n/a (several currencies, no base currency" in format_report(run)
+    write_report(run, tmp_path / "report")  # no equity curve to write, still a whole report
+    assert s["currency"] is None and s["total_pnl"] is None and s["sharpe"] is None
+    assert s["n_fills"] > 50 and s["realized_pnl"]["JPY"] != "0"
+    assert s["converted_to_base"] == {}
+    assert s["final_balances"]["SIM-001"]["USD"] == "1000000.00"  # nothing converted
