@@ -1,14 +1,17 @@
 """Results of a backtest: headline figures, per-instrument PnL and the fills / positions tables.
 
 Design contract:
-- :class:`RunRecorder` is a ``state`` reducer that keeps the ORDER_FILLED and POSITION_OPENED /
-  POSITION_CLOSED records of the run, in log order; it is an observer (empty digest: it adds
-  nothing to the state hash) and adds no record to the journal;
+- :class:`RunRecorder` is a ``state`` reducer that keeps the ORDER_FILLED, POSITION_OPENED /
+  POSITION_CLOSED and FX_RATE conversion records of the run, in log order; it is an observer
+  (empty digest: it adds nothing to the state hash) and adds no record to the journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
-  the end of a run (the tables are built on first read, from the same final state); amounts are decimal strings in their currency (exact), ratios are floats or
-  None when undefined (strict JSON), per :mod:`engines.analysis`;
+  the end of a run (the tables are built on first read, from the same final state); amounts
+  are decimal strings in their currency (exact), ratios are floats or None when undefined
+  (strict JSON), per :mod:`engines.analysis`; every figure is defined once, in
+  docs/backtest.md ("Report");
 - a position counts once per open -> close cycle (a netting position reopened is a new one);
-  win rate and profit factor are over closed cycles' realized PnL (commissions included).
+  win rate, profit factor and expectancy are over closed cycles' realized PnL (commissions
+  included), converted into the report currency at the rate journaled last before the close.
 """
 
 from __future__ import annotations
