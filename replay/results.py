@@ -99,14 +99,21 @@ class BacktestResult:
 def fees_used(instruments: dict[str, Any], configured: tuple[Any, ...],
               venues: list[Any]) -> dict[str, dict[str, Any]]:
     """Returns, per instrument symbol, the maker / taker rates the run charged, where they came
-    from (``config`` when the instrument's config sets a rate, else ``default``: the rates of
-    the instrument class) and the venue's fee rounding mode."""
-    set_in_config = {i.id for i in configured if i.maker_fee is not None or i.taker_fee is not None}
+    from (``config`` when the instrument's config sets both, ``default`` when it sets neither:
+    the rates of the instrument class, else which one the config set) and the venue's fee
+    rounding mode."""
+    by_id = {i.id: i for i in configured}
     rounding = {v.name: v.fee_rounding for v in venues}
-    return {sym: {"maker_fee": inst.maker_fee, "taker_fee": inst.taker_fee,
-                  "source": "config" if sym in set_in_config else "default",
-                  "rounding": rounding.get(str(inst.id.venue), "HALF_AWAY_FROM_ZERO")}
-            for sym, inst in sorted(instruments.items())}
+    out = {}
+    for sym, inst in sorted(instruments.items()):
+        icfg = by_id.get(sym)
+        set_ = [name for name in ("maker", "taker")
+                if icfg is not None and getattr(icfg, f"{name}_fee") is not None]
+        source = ("config" if len(set_) == 2 else "default" if not set_
+                  else f"{set_[0]} from config, the other default")
+        out[sym] = {"maker_fee": inst.maker_fee, "taker_fee": inst.taker_fee, "source": source,
+                    "rounding": rounding.get(str(inst.id.venue), "HALF_AWAY_FROM_ZERO")}
+    return out
 
 
 def _codes(amounts: dict[int, int]) -> dict[str, str]:
