@@ -15,6 +15,7 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from domain.currencies import Currency
@@ -22,6 +23,8 @@ from domain.money import convert_raw as money_convert
 
 DIRECT, INVERSE, VIA_USD = 1, 2, 3
 _USD = Currency.from_code("USD").packed
+#: ``instrument_id -> (bid raw, ask raw) or None``: a source of prices newer than the cache's.
+Touch = Callable[[int], "tuple[int, int] | None"] | None
 
 
 class FxRate(NamedTuple):
@@ -33,22 +36,27 @@ class FxRate(NamedTuple):
     via_instrument_id: int = 0
 
 
-def _mid(cache: Any, instrument_id: int, price_precision: int) -> float | None:
+def cache_touch(cache: Any, instrument_id: int) -> tuple[int, int] | None:
+    """Returns the raw (bid, ask) of the instrument's latest quote, else of its book's top."""
     quote = cache.quote(instrument_id)
     if quote is not None:
-        bid, ask = quote.bid, quote.ask
-    else:
-        book = cache.book(instrument_id)
-        top = (book.best_bid(), book.best_ask()) if book is not None else (None, None)
-        if top[0] is None or top[1] is None:
-            return None
-        bid, ask = top[0][0], top[1][0]
-    if bid <= 0 or ask <= 0:
+        return quote.bid, quote.ask
+    book = cache.book(instrument_id)
+    top = (book.best_bid(), book.best_ask()) if book is not None else (None, None)
+    if top[0] is None or top[1] is None:
         return None
-    return (bid + ask) / 2 / 10**price_precision
+    return top[0][0], top[1][0]
 
 
-def _leg(cache: Any, from_code: int, to_code: int) -> FxRate | None:
+def _mid(cache: Any, instrument_id: int, price_precision: int, touch: Touch) -> float | None:
+    found = touch(instrument_id) if touch is not None else None
+    bid_ask = found if found is not None else cache_touch(cache, instrument_id)
+    if bid_ask is None or bid_ask[0] <= 0 or bid_ask[1] <= 0:
+        return None
+    return (bid_ask[0] + bid_ask[1]) / 2 / 10**price_precision
+
+
+def _leg(cache: Any, from_code: int, to_code: int, touch: Touch = None) -> FxRate | None:
     """Returns the rate of one direct or inverse pair, or None."""
     for iid in sorted(cache.instruments):
         inst = cache.instruments[iid]
@@ -57,24 +65,26 @@ def _leg(cache: Any, from_code: int, to_code: int) -> FxRate | None:
             continue
         quote = inst.quote_currency.packed
         if (base.packed, quote) == (from_code, to_code):
-            mid = _mid(cache, iid, inst.price_precision)
+            mid = _mid(cache, iid, inst.price_precision, touch)
             if mid is not None:
                 return FxRate(mid, DIRECT, iid)
         elif (base.packed, quote) == (to_code, from_code):
-            mid = _mid(cache, iid, inst.price_precision)
+            mid = _mid(cache, iid, inst.price_precision, touch)
             if mid is not None:
                 return FxRate(1.0 / mid, INVERSE, iid)
     return None
 
 
-def find_rate(cache: Any, from_code: int, to_code: int) -> FxRate | None:
-    """Returns the rate converting packed currency ``from_code`` into ``to_code``, or None."""
+def find_rate(cache: Any, from_code: int, to_code: int, touch: Touch = None) -> FxRate | None:
+    """Returns the rate converting packed currency ``from_code`` into ``to_code``, or None.
+    ``touch(instrument_id)`` may supply newer (bid, ask) raw prices than the cache holds (the
+    equity sampler's marks, which run ahead of the cache inside a batch)."""
     if from_code == to_code:
         return FxRate(1.0, DIRECT, 0)
-    direct = _leg(cache, from_code, to_code)
+    direct = _leg(cache, from_code, to_code, touch)
     if direct is not None or _USD in (from_code, to_code):
         return direct
-    first, second = _leg(cache, from_code, _USD), _leg(cache, _USD, to_code)
+    first, second = _leg(cache, from_code, _USD, touch), _leg(cache, _USD, to_code, touch)
     if first is None or second is None:
         return None
     return FxRate(first.rate * second.rate, VIA_USD, first.instrument_id, second.instrument_id)

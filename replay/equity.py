@@ -77,9 +77,9 @@ class EquitySampler(Reducer):
     def apply_batch(self, records: np.ndarray, ctx: KernelContext) -> None:
         ts = records["ts_init"]
         last_ts = int(ts[-1])
-        if self.next_ns is not None and (last_ts < self.next_ns or not self._open(ctx)):
-            # No grid point in the run, or no open position: market data leaves the equity (the
-            # balance) unchanged, so every grid point of the run gets the same value.
+        if self.next_ns is not None and (last_ts < self.next_ns or not self._moves(ctx)):
+            # No grid point in the run, or nothing market data can move (no open position, no
+            # other currency converted): every grid point of the run gets the same value.
             if last_ts >= self.next_ns:
                 self._cross(last_ts, ctx)
             self._marks_from(records)
@@ -97,10 +97,21 @@ class EquitySampler(Reducer):
             self._cross(int(ts[cut]), ctx)
             start = cut
 
-    @staticmethod
-    def _open(ctx: KernelContext) -> bool:
+    def _moves(self, ctx: KernelContext) -> bool:
+        """True when market data can move the equity: a position is open, or the account holds
+        a currency other than the report currency and converts it."""
         cache = ctx.cache
-        return cache is not None and bool(cache.positions(open_only=True))
+        if cache is None:
+            return False
+        if cache.positions(open_only=True):
+            return True
+        if self.currency is None:
+            return False
+        aid = ctx.strings.id_of(self.account)
+        account = cache.account(aid) if aid is not None else None
+        code = self.currency.packed
+        return account is not None and account.base_code == code and any(
+            raw for c, raw in account._total.items() if c != code)
 
     def _marks_from(self, run: np.ndarray) -> None:
         if not len(run):
@@ -163,13 +174,14 @@ class EquitySampler(Reducer):
                                                                   convert)
         return total
 
-    @staticmethod
-    def _converted(cache: Any, raw: int, from_code: int, to_code: int, convert: bool) -> int:
-        """``raw`` converted at the current rate when the account reports in a base currency;
+    def _converted(self, cache: Any, raw: int, from_code: int, to_code: int,
+                   convert: bool) -> int:
+        """``raw`` converted at the current rate (from the marks this sampler keeps, which
+        are ahead of the cache inside a batch) when the account reports in a base currency;
         0 otherwise, or without a rate (amounts in other currencies are left out)."""
         if not convert or not raw:
             return 0
-        fx = find_rate(cache, from_code, to_code)
+        fx = find_rate(cache, from_code, to_code, self.marks.get)
         return 0 if fx is None else convert_raw(raw, from_code, to_code, fx.rate)
 
     def _mark(self, pos: Any, cache: Any) -> int | None:

@@ -95,3 +95,20 @@ def test_without_a_base_several_currencies_are_reported_each_never_by_list_order
     assert s["n_fills"] > 50 and s["realized_pnl"]["JPY"] != "0"
     assert s["converted_to_base"] == {}
     assert s["final_balances"]["SIM-001"]["USD"] == "1000000.00"  # nothing converted
+
+
+def test_a_cash_account_values_its_other_currency_at_the_current_rate(
+        tmp_path: Path, shared_data: Path) -> None:
+    cfg = BacktestConfig(
+        data=[DataConfig(str(shared_data / "usdjpy-ticks.csv"), instrument_id="USD/JPY.SIM")],
+        strategies=[StrategyConfig("noop")], journal=str(tmp_path / "journal"),
+        equity_interval_ns=60 * 10**9,
+        venues=[VenueConfig(account_type="CASH", base_currency="USD",
+                            starting_balances=["1000000 USD", "100000000 JPY"])])
+    run = BacktestNode(cfg).run()
+    eq = run.result.equity
+    assert len(set(eq.tolist())) > 20  # no trade: the JPY balance moves with USD/JPY
+    last = records(run.journal, Kind.QUOTE)[-1]
+    mid = (int(last["bid"]) + int(last["ask"])) / 2 / 1000
+    jpy_in_usd = Fraction(100_000_000) * Fraction(1.0 / mid) * 100
+    assert int(eq[-1]) == 1_000_000_00 + int(jpy_in_usd + Fraction(1, 2))
