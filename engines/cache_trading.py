@@ -15,8 +15,10 @@ Design contract:
 - an INPUT ACCOUNT_STATE (a venue report, a starting balance) is authoritative for totals and
   margins, and the first one of an account / currency creates it; ACCOUNT_STATE records the
   kernel emits (echoes of this cache after a fill) change nothing: fills move balances through
-  the account classes; a cash account's locked balance is derived from its open orders
-  (:mod:`engines.cache_locks`), never read from a record;
+  the account classes; an account's order locks are derived from its open orders
+  (:mod:`engines.cache_locks`), never read from a record, and a margin account's position
+  margin is set on every fill; ACCOUNT_CONFIG (base currency, leverage) and FX_RATE (a rate and
+  the amount converted at it) are folded into their account;
 - indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
   which is log order: iteration is the same in every run.
 """
