@@ -157,11 +157,14 @@ class RiskEngine(Reactor):
         # checked against the position the orders already sent to it will leave (risk_margin)
         held = held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
         qty = order.quantity_raw
+        # the trading state and reduce-only judge the position as it is; cash holdings and
+        # margin the position the orders in flight will leave
+        reduces_now = rc.reduces_position(order.side, qty, held_now)
         reduces = rc.reduces_position(order.side, qty, held)
         cfg = self.config
         reason = None
         if self.trading_state != TradingState.ACTIVE:
-            reason = rc.check_trading_state(self.trading_state, reduces)
+            reason = rc.check_trading_state(self.trading_state, reduces_now)
         reason = reason or rc.check_quantity(inst, qty, order.size_precision)
         if reason is None and order.price_raw is not None:
             reason = rc.check_price(inst, "price", order.price_raw, order.price_precision)
@@ -171,7 +174,7 @@ class RiskEngine(Reactor):
         if reason is None and cfg.max_order_qty:
             reason = rc.check_max_qty(inst, cfg, qty)
         if reason is None and order.is_reduce_only:
-            reason = rc.check_reduce_only(order.side, qty, held, inst.size_precision)
+            reason = rc.check_reduce_only(order.side, qty, held_now, inst.size_precision)
         if reason is None and order.side == OrderSide.SELL and qty > held:
             account = cache.account(client.account_id)
             if isinstance(account, CashAccount):
@@ -190,7 +193,7 @@ class RiskEngine(Reactor):
         px = rc.valuation_price(order, quote)
         need_value = cfg.check_balance or (
             bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
-        if px is None and need_value and not reduces:
+        if px is None and need_value and not reduces_now:
             return (f"valuation: no price for {order.order_type.name} order: no quote or book "
                     f"for {inst.id}")
         if px is not None:

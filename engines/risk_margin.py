@@ -1,10 +1,12 @@
 """What an order would do to its position and to a margin account: the risk engine's view.
 
 Design contract:
-- the position an order is checked against is the cache's position plus every order already
-  sent to it and not yet filled (``pending``: open orders of the same strategy, instrument and
-  position, and in-flight ones); so a flip sent as "close, then open" is checked as opening
-  the new side, not as reducing the old one;
+- the position an order is checked against (for margin and cash holdings) is the cache's
+  position plus the orders already sent to it that will fill without a price condition:
+  submitted but not yet applied or acknowledged (in flight), and open MARKET orders; so a flip
+  sent as "close, then open" is checked as opening the new side, not as reducing the old one.
+  Resting limit and stop orders are not counted (they may never fill); the trading state and
+  reduce-only checks use the position as it is;
 - an order's initial margin is that of the part that opens or increases exposure: all of it
   when the projected position is flat or on its side, else what exceeds the projected size;
 - the maintenance margin the cache holds for the position is released, pro rata, by what the
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.accounts import MarginAccount
-from domain.enums import OrderSide
+from domain.enums import OrderSide, OrderType
 from domain.order_fsm import OrderStatus
 from engines import fx_rates
 
@@ -30,9 +32,9 @@ def signed(side: Any, qty_raw: int) -> int:
 
 
 def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int:
-    """Returns the signed leaves quantity of the other orders bound for ``position_id``: open
-    orders of the order's strategy and instrument routed there (or not routed yet) and
-    submitted (``in_flight`` holds the client order ids forwarded but not applied)."""
+    """Returns the signed leaves quantity of the other orders bound for ``position_id`` (of the
+    order's strategy and instrument, routed there or not routed yet) that are in flight
+    (forwarded: ``in_flight`` holds their client order ids; or SUBMITTED) or MARKET orders."""
     total = 0
     orders = cache.trading.orders
     for coid in cache.trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
@@ -41,8 +43,11 @@ def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int
             continue
         if o.position_id and o.position_id != position_id:
             continue
-        if o.status == OrderStatus.INITIALIZED and o.client_order_id not in in_flight:
-            continue  # created but never submitted: it may never be
+        if o.status == OrderStatus.INITIALIZED:
+            if o.client_order_id not in in_flight:
+                continue  # created but never submitted: it may never be
+        elif o.status != OrderStatus.SUBMITTED and o.order_type != OrderType.MARKET:
+            continue  # resting at a price: it may never fill
         total += signed(o.side, o.quantity_raw - o.filled_raw)
     return total
 

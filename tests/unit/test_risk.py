@@ -341,3 +341,19 @@ def test_a_modify_must_leave_the_quantity_above_what_is_filled(quantity: int, de
         assert h.reason(rejected) == f"modify: quantity raw {quantity} is not above filled_qty raw 5"
     else:
         assert [Kind(r.kind).name for r in out] == ["ORDER_PENDING_UPDATE"]
+
+
+def test_resting_reduce_only_exits_do_not_block_each_other():
+    # a take-profit and a stop-loss for the same long: both reduce it, neither has filled
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    entry = h.order(side=OrderSide.BUY, qty=1000, price="1.10010")
+    h.submit(entry)
+    h.accept(entry)
+    h.fill(entry, OrderSide.BUY, 1000, "1.10010", trade_id=1)
+    reduce_only = int(OrderOption.REDUCE_ONLY)
+    take_profit = h.order(side=OrderSide.SELL, qty=1000, price="1.11000", options=reduce_only)
+    assert [Kind(r.kind).name for r in h.submit(take_profit)] == ["ORDER_SUBMITTED"]
+    h.accept(take_profit)
+    stop_loss = h.order(side=OrderSide.SELL, qty=1000, price="1.09000", options=reduce_only)
+    assert [Kind(r.kind).name for r in h.submit(stop_loss)] == ["ORDER_SUBMITTED"]
