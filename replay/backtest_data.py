@@ -181,7 +181,7 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
                      icfg: InstrumentConfig | None) -> Instrument:
     kw: dict[str, Any] = {}
     if icfg is not None:
-        kw = {"maker_fee": icfg.maker_fee, "taker_fee": icfg.taker_fee}
+        kw = {k: v for k in ("maker_fee", "taker_fee") if (v := getattr(icfg, k)) is not None}
         if icfg.margin_init:
             kw["margin_init"] = icfg.margin_init
         if icfg.margin_maint:
