@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from domain.accounts import CashAccount, MarginAccount
-from domain.codec import RAW_STRUCTS, RAW_TUPLES, packer
+from domain.codec import KIND_OFFSET, RAW_STRUCTS, RAW_TUPLES, packer
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 from domain.orders import Order
@@ -43,7 +43,7 @@ def _tuples(arr: np.ndarray) -> list[Any]:
     data = np.ascontiguousarray(arr).tobytes()
     out = []
     for off in range(0, len(data), 128):
-        kind = int.from_bytes(data[off + 32 : off + 34], "little")
+        kind = int.from_bytes(data[off + KIND_OFFSET : off + KIND_OFFSET + 2], "little")
         out.append(RAW_TUPLES[kind]._make(RAW_STRUCTS[kind].unpack_from(data, off)))
     return out
 
