@@ -5,11 +5,14 @@ random-walk EUR/USD quotes (made chunk by chunk, never all in memory; the journa
 temporary directory and is deleted). Columns: ``orders`` placed; ``rss_mb_at_10pct`` /
 ``rss_mb_at_50pct`` / ``rss_mb_at_end``: resident set size (``/proc/self/statm``) when that share
 of the quotes had been read; ``peak_rss_mb``: the process's peak (``ru_maxrss``, results built
-included). Flat means the 10 M row's peak is within a few MB of the 1 M row's (issue 19: within
-100 MB).
+included); ``recorder_records``: the ORDER_FILLED / POSITION_* records the results recorder
+(replay/results.py ``RunRecorder``) holds at the end. Flat means the 10 M row's peak is within a
+few MB of the 1 M row's (issue 19: within 100 MB). The cache keeps ``--order-history`` closed
+orders (``Cache.default_order_history``; a backtest's default keeps all of them).
 
     python perf/soak_memory.py                    # 1 M and 10 M quotes (several minutes)
     python perf/soak_memory.py --quotes 1000000 3000000 --json
+    python perf/soak_memory.py --order-history -1   # the cache keeps every order
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import QUOTE_DTYPE, report
@@ -68,12 +72,23 @@ def walk_chunks(n: int, seed: int, marks: dict[int, float]) -> Iterator[np.ndarr
         yield q.view(RECORD_DTYPE)
 
 
-def one_row(n: int) -> dict[str, object]:
+def one_row(n: int, order_history: int) -> dict[str, object]:
     """Runs the backtest over ``n`` quotes in this process; returns its row."""
+    from engines.cache import Cache
+    from replay import backtest as backtest_module
     from replay.backtest import BacktestNode
     from replay.backtest_data import DataSource
     from replay.config import BacktestConfig, StrategyConfig
 
+    Cache.default_order_history = order_history if order_history >= 0 else None
+    recorder_records: list[int] = []
+    build_results = backtest_module.build_results
+
+    def counting_build_results(cache: Any, strings: Any, recorder: Any, *args: Any) -> Any:
+        recorder_records.append(len(recorder.fills) + len(recorder.opened) + len(recorder.closed))
+        return build_results(cache, strings, recorder, *args)
+
+    backtest_module.build_results = counting_build_results
     root = Path(tempfile.mkdtemp(prefix="ringbus-soak-"))
     marks: dict[str, float] = {}
     try:
@@ -87,7 +102,8 @@ def one_row(n: int) -> dict[str, object]:
         end = round(rss_mb(), 1)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {"quotes": n, "orders": run.result.summary["n_orders"], **marks,
+    return {"quotes": n, "orders": run.result.summary["n_orders"], "order_history": order_history,
+            "recorder_records": recorder_records[0], **marks,
             "rss_mb_at_end": end,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "run_s": round(wall, 1)}
@@ -100,14 +116,17 @@ def main() -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--quotes", type=int, nargs="+", default=[1_000_000, 10_000_000],
                    help="quotes per row (one fresh process each)")
+    p.add_argument("--order-history", type=int, default=10_000,
+                   help="closed orders the cache keeps (-1: all, the backtest default)")
     p.add_argument("--row", type=int, help=argparse.SUPPRESS)  # the child process of one row
     args = p.parse_args()
     if args.row:
-        print(json.dumps(one_row(args.row)))
+        print(json.dumps(one_row(args.row, args.order_history)))
         return
     rows = []
     for n in args.quotes:
-        out = subprocess.run([sys.executable, __file__, "--row", str(n)], check=True,
+        out = subprocess.run([sys.executable, __file__, "--row", str(n), "--order-history",
+                              str(args.order_history)], check=True,
                              capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     report("soak_memory", rows, args.json)

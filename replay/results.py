@@ -191,7 +191,7 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
                         for k, v in sorted(commissions.items())},
         "per_instrument": dict(sorted(per_instrument.items())),
         **stats.to_dict(),
-        "n_orders": len(cache.orders()), "n_fills": len(recorder.fills),
+        "n_orders": cache.trading.n_orders, "n_fills": len(recorder.fills),
         "n_positions": len(recorder.opened),
     }
     tables = _Tables({"orders": lambda: _orders_table(cache, text),
