@@ -56,6 +56,15 @@ def _checkpoints(n: int, t0: int = T0) -> np.ndarray:
     return recs
 
 
+def _stored_seqs(path: Path) -> list[int]:
+    """The seqs the journal at ``path`` holds, read back from disk."""
+    journal = Journal.open(path)
+    try:
+        return JournalReader(journal).records_between()["seq"].tolist()
+    finally:
+        journal.close()
+
+
 def _kernel(bad_seq: int, journal: Any = None, **kwargs: Any) -> tuple[Kernel, Folds, Echoes]:
     kernel = Kernel(capacity=1 << 8, journal=journal, **kwargs)
     folds = kernel.register(Folds(bad_seq))
@@ -132,12 +141,7 @@ def test_a_failed_commit_faults_the_kernel_and_leaves_a_clean_prefix(tmp_path: P
     with pytest.raises(KernelFaulted):
         kernel.publish_one(_checkpoints(1, T0 + 10**6)[0])
     writer.close()
-    journal = Journal.open(path)
-    try:
-        seqs = JournalReader(journal).records_between()["seq"]
-    finally:
-        journal.close()
-    assert committed > 0 and seqs.tolist() == list(range(1, committed + 1))
+    assert committed > 0 and _stored_seqs(path) == list(range(1, committed + 1))
     assert verify_journal(path).status.name in ("CLEAN", "CRASHED_RUN")
 
 
@@ -153,9 +157,4 @@ def test_a_handler_fault_journals_a_contiguous_prefix_ending_at_the_faulting_rec
         for rec in recs:
             kernel.publish_one(rec)
     writer.close()
-    journal = Journal.open(path)
-    try:
-        seqs = JournalReader(journal).records_between()["seq"]
-    finally:
-        journal.close()
-    assert seqs.tolist() == list(range(1, kernel.faulted_seq + 1))
+    assert _stored_seqs(path) == list(range(1, kernel.faulted_seq + 1))
