@@ -230,7 +230,11 @@ class Kernel(KernelPublishing):
                 self._refresh()
         self.sync_journal()
         if self.outbound.held and self.journal is not None and self.faulted is None:
-            self.journal.commit()
+            try:
+                self.journal.commit()
+            except BaseException as exc:  # a failed commit faults, as in publish
+                self._fault(exc)
+                raise
             self.release_outbound()
 
     def sync_journal(self) -> None:
