@@ -7,12 +7,17 @@ temporary directory and is deleted). Columns: ``orders`` placed; ``rss_mb_at_10p
 of the quotes had been read; ``peak_rss_mb``: the process's peak (``ru_maxrss``, results built
 included); ``recorder_records``: the ORDER_FILLED / POSITION_* records the results recorder
 (replay/results.py ``RunRecorder``) holds at the end. Flat means the 10 M row's peak is within a
-few MB of the 1 M row's (issue 19: within 100 MB). The cache keeps ``--order-history`` closed
-orders (``Cache.default_order_history``; a backtest's default keeps all of them).
+few MB of the 1 M row's (issue 19: within 100 MB).
+
+What a node that runs for weeks sets, and a backtest by default does not: the cache keeps
+``--order-history`` closed orders (``Cache.default_order_history``; a backtest keeps all of them
+for its orders table) and the results recorder keeps sums only
+(``RunRecorder.default_keep_records = False``; a backtest keeps every fill and position event
+for its tables; ``--keep-records`` measures that).
 
     python perf/soak_memory.py                    # 1 M and 10 M quotes (several minutes)
     python perf/soak_memory.py --quotes 1000000 3000000 --json
-    python perf/soak_memory.py --order-history -1   # the cache keeps every order
+    python perf/soak_memory.py --order-history -1 --keep-records   # a backtest's defaults
 """
 
 from __future__ import annotations
@@ -72,15 +77,17 @@ def walk_chunks(n: int, seed: int, marks: dict[int, float]) -> Iterator[np.ndarr
         yield q.view(RECORD_DTYPE)
 
 
-def one_row(n: int, order_history: int) -> dict[str, object]:
+def one_row(n: int, order_history: int, keep_records: bool) -> dict[str, object]:
     """Runs the backtest over ``n`` quotes in this process; returns its row."""
     from engines.cache import Cache
     from replay import backtest as backtest_module
     from replay.backtest import BacktestNode
     from replay.backtest_data import DataSource
     from replay.config import BacktestConfig, StrategyConfig
+    from replay.results import RunRecorder
 
     Cache.default_order_history = order_history if order_history >= 0 else None
+    RunRecorder.default_keep_records = keep_records
     recorder_records: list[int] = []
     build_results = backtest_module.build_results
 
@@ -103,7 +110,7 @@ def one_row(n: int, order_history: int) -> dict[str, object]:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return {"quotes": n, "orders": run.result.summary["n_orders"], "order_history": order_history,
-            "recorder_records": recorder_records[0], **marks,
+            "keep_records": keep_records, "recorder_records": recorder_records[0], **marks,
             "rss_mb_at_end": end,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "run_s": round(wall, 1)}
@@ -118,15 +125,17 @@ def main() -> None:
                    help="quotes per row (one fresh process each)")
     p.add_argument("--order-history", type=int, default=10_000,
                    help="closed orders the cache keeps (-1: all, the backtest default)")
+    p.add_argument("--keep-records", action="store_true",
+                   help="the results recorder keeps every fill (the backtest default)")
     p.add_argument("--row", type=int, help=argparse.SUPPRESS)  # the child process of one row
     args = p.parse_args()
     if args.row:
-        print(json.dumps(one_row(args.row, args.order_history)))
+        print(json.dumps(one_row(args.row, args.order_history, args.keep_records)))
         return
     rows = []
     for n in args.quotes:
-        out = subprocess.run([sys.executable, __file__, "--row", str(n), "--order-history",
-                              str(args.order_history)], check=True,
+        cmd = [sys.executable, __file__, "--row", str(n), "--order-history", str(args.order_history)]
+        out = subprocess.run(cmd + (["--keep-records"] if args.keep_records else []), check=True,
                              capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     report("soak_memory", rows, args.json)

@@ -1,9 +1,13 @@
 """Results of a backtest: headline figures, per-instrument PnL and the fills / positions tables.
 
 Design contract:
-- :class:`RunRecorder` is a ``state`` reducer that keeps the ORDER_FILLED and POSITION_OPENED /
-  POSITION_CLOSED records of the run, in log order; it is an observer (empty digest: it adds
-  nothing to the state hash) and adds no record to the journal;
+- :class:`RunRecorder` is a ``state`` reducer that folds the ORDER_FILLED and POSITION_OPENED /
+  POSITION_CLOSED records of the run into the summary's sums as they come (counts, commissions,
+  realized PnL per instrument and currency, each closed cycle's PnL as one int64) and, unless
+  ``RunRecorder.default_keep_records`` is False, keeps the records themselves, in log order, for
+  the fills and positions tables (a run that must not grow with its fills, e.g. a soak, turns
+  them off: its summary is the same, its tables are then refused); it is an observer (empty
+  digest: it adds nothing to the state hash) and adds no record to the journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
   the end of a run (the tables are built on first read, from the same final state); amounts are decimal strings in their currency (exact), ratios are floats or
   None when undefined (strict JSON), per :mod:`engines.analysis`;
@@ -13,6 +17,7 @@ Design contract:
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -31,24 +36,58 @@ _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), i
 
 
 class RunRecorder(Reducer):
-    """Keeps the fills and position open / close events of a run (see the module contract)."""
+    """Folds the fills and position open / close events of a run (see the module contract)."""
 
     handles = (_FILLED, _OPENED, _CLOSED)
+    #: Whether a new recorder keeps every fill / position event for the tables (False: sums
+    #: only, constant memory).
+    default_keep_records = True
 
     def __init__(self, component_id: str = "recorder") -> None:
         super().__init__(component_id)
+        self.keep_records = self.default_keep_records
         self.fills: list[Any] = []
         self.opened: list[Any] = []
         self.closed: list[Any] = []
+        self.n_fills = 0
+        self.n_opened = 0
+        #: commission currency -> raw sum; (instrument id, currency) -> closed cycles' realized
+        self.commissions: dict[int, int] = {}
+        self.realized: dict[tuple[int, int], int] = {}
+        #: currency -> realized PnL raw of each closed cycle, in log order
+        self.closed_pnls: dict[int, array[int]] = {}
 
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
+        keep = self.keep_records
         if kind == _FILLED:
-            self.fills.append(rec)
+            self.n_fills += 1
+            if rec.commission_currency:
+                c = self.commissions
+                c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
+            if keep:
+                self.fills.append(rec)
         elif kind == _OPENED:
-            self.opened.append(rec)
+            self.n_opened += 1
+            if keep:
+                self.opened.append(rec)
         else:
-            self.closed.append(rec)
+            key = (rec.instrument_id, rec.currency)
+            self.realized[key] = self.realized.get(key, 0) + rec.realized_pnl
+            pnls = self.closed_pnls.get(rec.currency)
+            if pnls is None:
+                pnls = self.closed_pnls[rec.currency] = array("q")
+            pnls.append(rec.realized_pnl)
+            if keep:
+                self.closed.append(rec)
+
+    def records(self, name: str) -> list[Any]:
+        """Returns the kept records (``fills``, ``opened`` or ``closed``); raises when the
+        recorder kept none (``keep_records`` False)."""
+        if not self.keep_records:
+            raise ValueError(f"{self.component_id}: keep_records is False, so the {name} of the "
+                             f"run were not kept (read them from the journal)")
+        return getattr(self, name)
 
 
 def money(raw: int, currency_code: int) -> str:
@@ -126,10 +165,10 @@ def _fills_table(fills: list[Any], text: Any) -> list[dict[str, Any]]:
 
 def _positions_table(rec: RunRecorder, text: Any) -> list[dict[str, Any]]:
     closes: dict[int, list[Any]] = {}
-    for c in rec.closed:
+    for c in rec.records("closed"):
         closes.setdefault(c.position_id, []).append(c)
     rows = []
-    for o in rec.opened:
+    for o in rec.records("opened"):
         pending = closes.get(o.position_id) or []
         close = pending.pop(0) if pending else None
         rows.append({
@@ -150,15 +189,9 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     ccy = Currency.from_code(currency)
     scale = 10.0 ** ccy.precision
     text = strings.text
-    commissions: dict[int, int] = {}
-    for f in recorder.fills:
-        if f.commission_currency:
-            commissions[f.commission_currency] = commissions.get(f.commission_currency, 0) + f.commission
+    commissions = recorder.commissions
     # realized per (instrument, currency): closed cycles, plus the open cycles' realized part
-    realized: dict[tuple[int, int], int] = {}
-    for c in recorder.closed:
-        key = (c.instrument_id, c.currency)
-        realized[key] = realized.get(key, 0) + c.realized_pnl
+    realized = dict(recorder.realized)
     unrealized: dict[tuple[int, int], int] = {}
     for pos in cache.positions(open_only=True):
         key = (pos.instrument_id, pos.instrument.settlement_code)
@@ -176,8 +209,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
             "currency": Currency.from_packed(code).code,
         }
         totals[code] = totals.get(code, 0) + value
-    closed_pnls = np.array([c.realized_pnl / scale for c in recorder.closed
-                            if c.currency == ccy.packed], dtype=np.float64)
+    closed_pnls = np.asarray(recorder.closed_pnls.get(ccy.packed, array("q")),
+                             dtype=np.float64) / scale
     stats = performance(equity_raw.astype(np.float64) / scale, interval_ns, closed_pnls)
     start_eq = int(equity_raw[0]) if len(equity_raw) else 0
     end_eq = int(equity_raw[-1]) if len(equity_raw) else 0
@@ -191,11 +224,11 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
                         for k, v in sorted(commissions.items())},
         "per_instrument": dict(sorted(per_instrument.items())),
         **stats.to_dict(),
-        "n_orders": cache.trading.n_orders, "n_fills": len(recorder.fills),
-        "n_positions": len(recorder.opened),
+        "n_orders": cache.trading.n_orders, "n_fills": recorder.n_fills,
+        "n_positions": recorder.n_opened,
     }
     tables = _Tables({"orders": lambda: _orders_table(cache, text),
-                      "fills": lambda: _fills_table(recorder.fills, text),
+                      "fills": lambda: _fills_table(recorder.records("fills"), text),
                       "positions": lambda: _positions_table(recorder, text)})
     return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
                           tables=tables)
