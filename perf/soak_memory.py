@@ -5,9 +5,11 @@ random-walk EUR/USD quotes (made chunk by chunk, never all in memory; the journa
 temporary directory and is deleted). Columns: ``orders`` placed; ``rss_mb_at_10pct`` /
 ``rss_mb_at_50pct`` / ``rss_mb_at_end``: resident set size (``/proc/self/statm``) when that share
 of the quotes had been read; ``peak_rss_mb``: the process's peak (``ru_maxrss``, results built
-included); ``recorder_records``: the ORDER_FILLED / POSITION_* records the results recorder
+included); ``peak_anon_mb`` / ``peak_file_mb``: the largest anonymous (the process's own heap)
+and file-backed (mapped journal pages, reclaimable) resident sizes seen at each chunk;
+``recorder_records``: the ORDER_FILLED / POSITION_* records the results recorder
 (replay/results.py ``RunRecorder``) holds at the end. Flat means the 10 M row's peak is within a
-few MB of the 1 M row's (issue 19: within 100 MB).
+few MB of the 1 M row's (issue 19: within 100 MB); ``peak_anon_mb`` is the figure to compare.
 
 What a node that runs for weeks sets, and a backtest by default does not: the cache keeps
 ``--order-history`` closed orders (``Cache.default_order_history``; a backtest keeps all of them
@@ -50,6 +52,14 @@ def rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE_MB
 
 
+def rss_split_mb() -> tuple[float, float]:
+    """Returns (anonymous, file-backed) resident MB: the process's own memory, and pages of
+    mapped files (the journal's LMDB map), which the OS may reclaim at any time."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                  if line.startswith(("RssAnon", "RssFile")))
+    return (int(fields["RssAnon"].split()[0]) / 1024, int(fields["RssFile"].split()[0]) / 1024)
+
+
 def walk_chunks(n: int, seed: int, marks: dict[int, float]) -> Iterator[np.ndarray]:
     """Yields ``n`` quotes in chunks (a ±1 pip random walk, 1-2 pip spread, 50-500 ms apart);
     records the RSS in ``marks`` when 10 %, 50 % and all of them have been handed out."""
@@ -73,6 +83,9 @@ def walk_chunks(n: int, seed: int, marks: dict[int, float]) -> Iterator[np.ndarr
         for mark, name in at.items():
             if done < mark <= done + m:
                 marks[name] = round(rss_mb(), 1)
+        anon, file = rss_split_mb()
+        marks["peak_anon_mb"] = round(max(marks.get("peak_anon_mb", 0.0), anon), 1)
+        marks["peak_file_mb"] = round(max(marks.get("peak_file_mb", 0.0), file), 1)
         done += m
         yield q.view(RECORD_DTYPE)
 
