@@ -6,7 +6,9 @@ Design contract:
   from the risk engine (:meth:`ExecutionEngine.execute_submit` etc.) once they passed its
   checks; CANCEL_ORDER and CANCEL_ALL_ORDERS are handled directly (no risk check);
 - a cancel of an unknown or closed order, or for a venue without a client, becomes an
-  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception;
+  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception; the reason
+  is a template (:class:`engines.reasons.Reason`) whose ``{client_order_id}`` the record fills,
+  so no string is interned per order;
 - position ids are deterministic and resolved by the cache's one rule
   (``cache.trading.position_id_for``: the command's ``position_id``, else netting
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
@@ -18,7 +20,9 @@ Design contract:
   POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then what the fill's
   account reports (:mod:`engines.account_events`: base-currency FX_RATE conversions, one
   ACCOUNT_STATE per currency with the funds locked by its open orders, margin calls);
-- the engine never mutates the cache; its own state is the order -> position routing map.
+- the engine never mutates the cache; its own state is the order -> position routing map of
+  the orders not closed (an entry leaves when its order fills completely, is canceled, expires
+  or is rejected: the map stays as small as the open orders).
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ from engines.account_events import emit_after_fill
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+from engines.reasons import Reason
 from engines.record_emitter import RecordEmitter
+
+#: Events that close an order for good (a fill closes it when it fills the whole quantity).
+_CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED))
 
 
 class ExecutionError(RuntimeError):
@@ -86,7 +94,8 @@ def venue_of(ctx: KernelContext, instrument_id: int) -> str:
 class ExecutionEngine(Reactor):
     """Routes commands to venues and emits position events from fills."""
 
-    handles = (int(Kind.CANCEL_ORDER), int(Kind.CANCEL_ALL_ORDERS), int(Kind.ORDER_FILLED))
+    handles = (int(Kind.CANCEL_ORDER), int(Kind.CANCEL_ALL_ORDERS), int(Kind.ORDER_FILLED),
+               *_CLOSING)
 
     def __init__(self, component_id: str = "ExecEngine") -> None:
         super().__init__(component_id)
@@ -176,6 +185,8 @@ class ExecutionEngine(Reactor):
         kind = rec.kind
         if kind == Kind.ORDER_FILLED:
             self._on_fill(rec, ctx)
+        elif kind in _CLOSING:
+            self._order_position.pop(rec.client_order_id, None)
         elif kind == Kind.CANCEL_ORDER:
             self._on_cancel(rec, ctx)
         else:
@@ -185,11 +196,11 @@ class ExecutionEngine(Reactor):
         order = ctx.cache.order(rec.client_order_id)
         venue_order_id = order.venue_order_id if order is not None else 0
         if order is None:
-            reason = f"cancel: order {rec.client_order_id} is unknown"
+            reason = Reason.CANCEL_UNKNOWN.value
         elif order.is_closed:
-            reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
+            reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
         elif order.status == OrderStatus.INITIALIZED:
-            reason = f"cancel: order {rec.client_order_id} was never submitted"
+            reason = Reason.CANCEL_NEVER_SUBMITTED.value
         else:
             try:
                 client = ctx.client(self.venue(ctx, rec.instrument_id))
@@ -236,6 +247,9 @@ class ExecutionEngine(Reactor):
         account = trading.accounts.get(rec.account_id) if rec.account_id else None
         if account is not None:
             emit_after_fill(account, ctx, src, rec, pos)
+        order = ctx.cache.trading.orders.get(rec.client_order_id)
+        if order is None or order.status == OrderStatus.FILLED:
+            self._order_position.pop(rec.client_order_id, None)
 
     # --- state ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

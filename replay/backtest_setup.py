@@ -16,13 +16,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import numpy as np
-
-from domain.codec import RAW_STRUCTS, encode
+from domain.codec import encode
 from domain.currencies import Currency
 from domain.enums import AccountType, BookLevel, RecordFlag
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import Kind
 from engines.cache import Cache
 from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
@@ -56,16 +54,6 @@ def account_name(venue: VenueConfig) -> str:
     return f"{venue.name}-001"
 
 
-class BacktestCache(Cache):
-    """The kernel's cache, with its one-record BOOK_DELTA path packing the record's own bytes
-    (``Cache._book_delta`` passes ``kind`` to ``RawPacker.pack``, which refuses it: reported)."""
-
-    def _book_delta(self, rec: Any, ctx: Any) -> None:
-        self._known(rec)
-        self._book_for(rec.instrument_id, rec.level).apply(
-            np.frombuffer(RAW_STRUCTS[Kind.BOOK_DELTA].pack(*rec), dtype=RECORD_DTYPE))
-
-
 def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int) -> tuple[
         EquitySampler, RunRecorder, Cache]:
     """Registers the ``state`` components (sampler first: it must see the state before the
@@ -73,7 +61,7 @@ def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int) -> tupl
     currency = report_currency(venue) if venue.starting_balances else "USD"
     sampler = kernel.register(EquitySampler(account_name(venue), currency, interval_ns))
     recorder = kernel.register(RunRecorder())
-    cache = kernel.register(BacktestCache())
+    cache = kernel.register(Cache())
     return sampler, recorder, cache  # type: ignore[return-value]
 
 

@@ -1,9 +1,15 @@
 """Results of a backtest: headline figures, per-instrument PnL and the fills / positions tables.
 
 Design contract:
-- :class:`RunRecorder` is a ``state`` reducer that keeps the ORDER_FILLED, POSITION_OPENED /
-  POSITION_CLOSED and FX_RATE conversion records of the run, in log order; it is an observer
-  (empty digest: it adds nothing to the state hash) and adds no record to the journal;
+- :class:`RunRecorder` is a ``state`` reducer that folds the ORDER_FILLED, POSITION_OPENED /
+  POSITION_CLOSED and FX_RATE conversion records of the run into the summary's sums as they
+  come (counts, commissions, realized PnL per instrument and currency, each closed cycle's PnL
+  with its currency and the rate into the base journaled last before it, conversions per
+  currency pair) and, unless ``RunRecorder.default_keep_records`` is False, keeps the fill and
+  position records themselves, in log order, for the tables (a run that must not grow with its
+  fills, e.g. a soak, turns them off: its summary is the same, its tables are then refused); it
+  is an observer (empty digest: it adds nothing to the state hash) and adds no record to the
+  journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
   the end of a run (the tables are built on first read, from the same final state); amounts
   are decimal strings in their currency (exact), ratios are floats or None when undefined
@@ -16,6 +22,7 @@ Design contract:
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import attrs
@@ -40,34 +47,70 @@ _FX = int(Kind.FX_RATE)
 
 
 class RunRecorder(Reducer):
-    """Keeps the fills and position open / close events of a run (see the module contract)."""
+    """Folds the fills, position events and conversions of a run (see the module contract)."""
 
     handles = (_FILLED, _OPENED, _CLOSED, _FX)
+    #: Whether a new recorder keeps every fill / position event for the tables (False: sums
+    #: only, constant memory).
+    default_keep_records = True
 
     def __init__(self, component_id: str = "recorder") -> None:
         super().__init__(component_id)
+        self.keep_records = self.default_keep_records
         self.fills: list[Any] = []
         self.opened: list[Any] = []
         self.closed: list[Any] = []
-        self.conversions: list[Any] = []
-        #: Per POSITION_CLOSED: the last journaled rate of its currency into the base (0.0:
-        #: none seen), to state closed positions' PnL in the report currency.
-        self.closed_rates: list[float] = []
+        self.n_fills = self.n_opened = self.n_closed = 0
+        #: commission currency -> raw sum; (instrument id, currency) -> closed cycles' realized
+        self.commissions: dict[int, int] = {}
+        self.realized: dict[tuple[int, int], int] = {}
+        #: per closed cycle, in log order: realized PnL raw, its currency, and the last
+        #: journaled rate of that currency into the base (0.0: none seen)
+        self.closed_pnl_raw: array[int] = array("q")
+        self.closed_currency: array[int] = array("q")
+        self.closed_rates: array[float] = array("d")
+        #: (from currency, to currency) -> [amount from, amount to, count] of FX_RATE conversions
+        self.conversions: dict[tuple[int, int], list[int]] = {}
         self._rates: dict[int, float] = {}
 
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
+        keep = self.keep_records
         if kind == _FILLED:
-            self.fills.append(rec)
+            self.n_fills += 1
+            if rec.commission_currency:
+                c = self.commissions
+                c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
+            if keep:
+                self.fills.append(rec)
         elif kind == _OPENED:
-            self.opened.append(rec)
+            self.n_opened += 1
+            if keep:
+                self.opened.append(rec)
         elif kind == _CLOSED:
-            self.closed.append(rec)
+            self.n_closed += 1
+            key = (rec.instrument_id, rec.currency)
+            self.realized[key] = self.realized.get(key, 0) + rec.realized_pnl
+            self.closed_pnl_raw.append(rec.realized_pnl)
+            self.closed_currency.append(rec.currency)
             self.closed_rates.append(self._rates.get(rec.currency, 0.0))
+            if keep:
+                self.closed.append(rec)
         else:
             self._rates[rec.from_currency] = rec.rate
             if rec.amount_from:
-                self.conversions.append(rec)
+                entry = self.conversions.setdefault((rec.from_currency, rec.to_currency), [0, 0, 0])
+                entry[0] += rec.amount_from
+                entry[1] += rec.amount_to
+                entry[2] += 1
+
+    def records(self, name: str) -> list[Any]:
+        """Returns the kept records (``fills``, ``opened`` or ``closed``); raises when the
+        recorder kept none (``keep_records`` False)."""
+        if not self.keep_records:
+            raise ValueError(f"{self.component_id}: keep_records is False, so the {name} of the "
+                             f"run were not kept (read them from the journal)")
+        return getattr(self, name)
 
 
 @attrs.frozen
@@ -123,12 +166,7 @@ def _codes(amounts: dict[int, int]) -> dict[str, str]:
 def _converted(recorder: RunRecorder) -> dict[str, dict[str, Any]]:
     """Returns, per converted currency, the amount moved into the base currency and what it
     became there (the sums of the FX_RATE records' amounts)."""
-    out: dict[tuple[int, int], list[int]] = {}
-    for r in recorder.conversions:
-        entry = out.setdefault((r.from_currency, r.to_currency), [0, 0, 0])
-        entry[0] += r.amount_from
-        entry[1] += r.amount_to
-        entry[2] += 1
+    out = recorder.conversions
     return {Currency.from_packed(f).code: {
         "amount": money(a, f), "to": Currency.from_packed(t).code, "amount_to": money(b, t),
         "n_conversions": n} for (f, t), (a, b, n) in sorted(out.items())}
@@ -147,14 +185,8 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     ccy = Currency.from_code(currency) if currency is not None else None
     scale = 10.0 ** ccy.precision if ccy is not None else 1.0
     text = strings.text
-    commissions: dict[int, int] = {}
-    for f in recorder.fills:
-        if f.commission_currency:
-            commissions[f.commission_currency] = commissions.get(f.commission_currency, 0) + f.commission
-    realized: dict[tuple[int, int], int] = {}
-    for c in recorder.closed:
-        key = (c.instrument_id, c.currency)
-        realized[key] = realized.get(key, 0) + c.realized_pnl
+    commissions = recorder.commissions
+    realized = dict(recorder.realized)
     unrealized: dict[tuple[int, int], int] = {}
     open_commissions: dict[int, int] = {}
     for pos in cache.positions(open_only=True):
@@ -177,11 +209,7 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         totals[code] = totals.get(code, 0) + value
     if ccy is None:  # several currencies, no base: no curve, figures per currency only
         equity_ts, equity_raw = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    closed_pnls = np.array([
-        c.realized_pnl / 10.0 ** Currency.from_packed(c.currency).precision
-        * (1.0 if c.currency == ccy.packed else rate)
-        for c, rate in zip(recorder.closed, recorder.closed_rates, strict=True)
-        if ccy is not None and (c.currency == ccy.packed or rate)], dtype=np.float64)
+    closed_pnls = _closed_pnls_in(ccy, recorder)
     stats = performance(equity_ts, equity_raw.astype(np.float64) / scale, closed_pnls,
                         days_per_year)
     start_eq = int(equity_raw[0]) if len(equity_raw) else 0
@@ -199,15 +227,31 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         "open_commissions": _codes(open_commissions),
         "per_instrument": dict(sorted(per_instrument.items())),
         **_stats_fields(stats.to_dict()),
-        "n_orders": len(cache.orders()), "n_fills": len(recorder.fills),
-        "n_positions": len(recorder.opened), "n_closed_positions": len(recorder.closed),
+        "n_orders": cache.trading.n_orders, "n_fills": recorder.n_fills,
+        "n_positions": recorder.n_opened, "n_closed_positions": recorder.n_closed,
         **refusals(cache, text),
     }
     tables = Tables({"orders": lambda: orders_table(cache, text),
-                     "fills": lambda: fills_table(recorder.fills, text),
-                     "positions": lambda: positions_table(recorder.opened, recorder.closed, text)})
+                     "fills": lambda: fills_table(recorder.records("fills"), text),
+                     "positions": lambda: positions_table(recorder.records("opened"),
+                                                          recorder.records("closed"), text)})
     return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
                           tables=tables)
+
+
+def _closed_pnls_in(ccy: Currency | None, recorder: RunRecorder) -> np.ndarray:
+    """Returns each closed cycle's realized PnL in the report currency ``ccy`` (another
+    currency at the rate journaled last before its close; cycles with no such rate are left
+    out); empty without a report currency."""
+    if ccy is None or not recorder.n_closed:
+        return np.zeros(0, np.float64)
+    pnl = np.asarray(recorder.closed_pnl_raw, dtype=np.float64)
+    codes = np.asarray(recorder.closed_currency, dtype=np.int64)
+    rates = np.asarray(recorder.closed_rates, dtype=np.float64)
+    scale = np.array([10.0 ** Currency.from_packed(int(c)).precision for c in codes])
+    own = codes == ccy.packed
+    keep = own | (rates != 0.0)
+    return (pnl / scale * np.where(own, 1.0, rates))[keep]
 
 
 def _stats_fields(stats: dict[str, Any]) -> dict[str, Any]:

@@ -41,16 +41,22 @@ def register_all(kernel: Kernel, strategies: list[Any]) -> None:
 
 
 class Tape:
-    """A journal stand-in that keeps a copy of every record (a ring consumer, first in line)."""
+    """A journal stand-in that keeps a copy of every record (a ring consumer, first in line);
+    every record it took counts as committed."""
 
     def __init__(self) -> None:
         self.chunks: list[np.ndarray] = []
+        self.committed_seq = 0
 
     def on_batch(self, batch: np.ndarray) -> None:
         self.chunks.append(batch.copy())
+        self.committed_seq = int(batch["seq"][-1])
 
-    def flush(self) -> None:
+    def flush(self) -> int:
         """Nothing to commit."""
+        return self.committed_seq
+
+    commit = flush
 
     def records(self) -> np.ndarray:
         """Returns every record seen, in seq order."""
