@@ -141,6 +141,14 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
         for closed in (S.DENIED, S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED)
         for kind in (K.ORDER_MODIFY_REJECTED, K.ORDER_CANCEL_REJECTED)
     },
+    # Real-world possibility: a cancel or modify decided while an event that closes the order was
+    # already sequenced ahead of it (a fill later in the same batch of the cascade). The request
+    # changes nothing; the venue answers it with CANCEL_REJECTED / MODIFY_REJECTED.
+    **{
+        (closed, kind): closed
+        for closed in (S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED)
+        for kind in (K.ORDER_PENDING_CANCEL, K.ORDER_PENDING_UPDATE)
+    },
 }
 
 #: Statuses from which the order can still change at the venue.

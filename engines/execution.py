@@ -5,8 +5,8 @@ Design contract:
   venue of the order's instrument); SUBMIT_ORDER / SUBMIT_ORDER_LIST / MODIFY_ORDER arrive here
   from the risk engine (:meth:`ExecutionEngine.execute_submit` etc.) once they passed its
   checks; CANCEL_ORDER and CANCEL_ALL_ORDERS are handled directly (no risk check);
-- a cancel of an unknown or closed order, or for a venue without a client, becomes an
-  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception;
+- a cancel of an unknown or closed order, of one an event earlier in the same cascade closes (:mod:`engines.order_projection`), or for a venue without a client,
+  becomes an ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception;
 - position ids are deterministic and resolved by the cache's one rule
   (``cache.trading.position_id_for``: the command's ``position_id``, else netting
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
@@ -26,11 +26,12 @@ from typing import Any, Protocol
 
 from domain.accounts import ACCOUNT_FIELD_NAMES
 from domain.kinds import Kind
-from domain.order_fsm import OrderStatus
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.positions import POSITION_FIELD_NAMES, Position, PositionEffect
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
 
 
@@ -189,6 +190,9 @@ class ExecutionEngine(Reactor):
             reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
         elif order.status == OrderStatus.INITIALIZED:
             reason = f"cancel: order {rec.client_order_id} was never submitted"
+        elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
+            reason = f"cancel: order {rec.client_order_id} is closed ({status.name}) by an " \
+                     f"event of this cascade"
         else:
             try:
                 client = ctx.client(self.venue(ctx, rec.instrument_id))

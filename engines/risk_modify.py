@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.enums import TradingState
-from domain.order_fsm import OrderStatus
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.schema import NULL_I64
 from engines import risk_checks as rc
 from engines.context import KernelContext
+from engines.order_projection import projected_status
 from engines.risk_checks import RiskConfig
 
 
@@ -30,6 +31,11 @@ def check_modify(
         return f"modify: order {coid} is closed ({order.status.name})"
     if order.status == OrderStatus.INITIALIZED:
         return f"modify: order {coid} was never submitted"
+    status = projected_status(ctx, order)
+    if status in CLOSED_STATUSES:
+        return f"modify: order {coid} is closed ({status.name}) by an event of this cascade"
+    if status == OrderStatus.PENDING_CANCEL:
+        return f"modify: order {coid} has a cancel pending"
     if trading_state == TradingState.HALTED:
         return "trading state HALTED: no modifies are accepted"
     inst = ctx.cache.instrument(cmd.instrument_id)

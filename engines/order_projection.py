@@ -1,0 +1,69 @@
+"""An order's status once the events already emitted in this cascade are applied.
+
+Design contract:
+- a command handled in the ``engines`` stage sees the cache as of the record being handled; ORDER_*
+  events emitted earlier in the same cascade (a cancel's PENDING_CANCEL and the venue's
+  CANCELED, a fill from a modify) wait in the outbox and are applied after. A second command
+  for the same order decided on the cache alone would emit an event the state machine refuses
+  (``ORDER_PENDING_CANCEL`` in status CANCELED): the kernel would stop;
+- :func:`projected_status` walks the order's pending events through the state machine (the same
+  table the cache uses) and returns where the order will be, so the command can be rejected
+  with a reason instead; it reads the outbox and never changes it;
+- an event the table refuses ends the walk at the status reached (the cache reports it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from domain.kinds import Kind
+from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+
+#: The header ``kind``, the order reference and ORDER_FILLED's ``last_qty``: the same offsets in
+#: every ORDER_* kind (schema: ``client_order_id`` is each order kind's first field).
+_VIEW = np.dtype({
+    "names": ["kind", "client_order_id", "last_qty"],
+    "formats": ["<u2", "<u8", "<i8"],
+    "offsets": [32, 40, 88],
+    "itemsize": 128,
+})
+_FIRST, _LAST = int(Kind.ORDER_DENIED), int(Kind.ORDER_FILLED)
+_FILLED = int(Kind.ORDER_FILLED)
+_PENDING = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
+
+
+def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]]:
+    """Returns ``(kind, last_qty)`` of the ORDER_* events of the order emitted but not yet
+    published, in emission order (empty outside a stage or when nothing is pending)."""
+    pending = getattr(ctx._outbox, "_pending", None)
+    if not pending:
+        return []
+    view = np.frombuffer(bytes(pending), dtype=_VIEW)
+    kinds = view["kind"]
+    mask = (kinds >= _FIRST) & (kinds <= _LAST) & (view["client_order_id"] == client_order_id)
+    if not mask.any():
+        return []
+    return [(int(k), int(q)) for k, q in zip(kinds[mask], view["last_qty"][mask], strict=True)]
+
+
+def projected_status(ctx: Any, order: Any) -> OrderStatus:
+    """Returns the status ``order`` will have once its pending events are applied."""
+    events = pending_order_events(ctx, order.client_order_id)
+    status, previous, filled = order.status, order._before_pending, order.filled_raw
+    for kind, last_qty in events:
+        if kind == _FILLED:
+            filled += last_qty
+        try:
+            new = next_status(status, kind, fully_filled=filled >= order.quantity_raw,
+                              previous=previous)
+        except InvalidTransition:
+            break
+        if new in _PENDING and status not in _PENDING:
+            previous = status
+        status = new
+    return status
+
+
+__all__ = ["pending_order_events", "projected_status"]
