@@ -61,6 +61,9 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
     (S.INITIALIZED, K.ORDER_CANCELED): S.CANCELED,
     (S.INITIALIZED, K.ORDER_EXPIRED): S.EXPIRED,
     (S.INITIALIZED, K.ORDER_TRIGGERED): S.TRIGGERED,
+    # An OTO child held by the kernel's order manager is sized to its parent's fill before it
+    # is released (engines/order_manager.py).
+    (S.INITIALIZED, K.ORDER_UPDATED): S.INITIALIZED,
     (S.SUBMITTED, K.ORDER_PENDING_UPDATE): S.PENDING_UPDATE,
     (S.SUBMITTED, K.ORDER_PENDING_CANCEL): S.PENDING_CANCEL,
     (S.SUBMITTED, K.ORDER_REJECTED): S.REJECTED,

@@ -188,6 +188,12 @@ class ExecutionEngine(Reactor):
             reason = f"cancel: order {rec.client_order_id} is unknown"
         elif order.is_closed:
             reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
+        elif order.status == OrderStatus.INITIALIZED and order.parent_order_id:
+            # An OTO child held by the order manager: it never reached a venue.
+            ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
+                     instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
+                     venue_order_id=0)
+            return
         elif order.status == OrderStatus.INITIALIZED:
             reason = f"cancel: order {rec.client_order_id} was never submitted"
         elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:

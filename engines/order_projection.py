@@ -40,7 +40,11 @@ def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]
     pending = getattr(ctx._outbox, "_pending", None)
     if not pending:
         return []
-    view = np.frombuffer(bytes(pending), dtype=_VIEW)
+    if isinstance(pending, bytearray):  # the kernel's EmitBuffer
+        data = bytes(pending)
+    else:  # a ringbus Outbox: a list of record arrays
+        data = b"".join(np.ascontiguousarray(a).tobytes() for a in pending)
+    view = np.frombuffer(data, dtype=_VIEW)
     kinds = view["kind"]
     mask = (kinds >= _FIRST) & (kinds <= _LAST) & (view["client_order_id"] == client_order_id)
     if not mask.any():

@@ -29,8 +29,32 @@ def submit_of(order: Any, cmd: Any) -> Any:
 
 def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:
     """Returns ``(orders, submits)`` of a SUBMIT_ORDER_LIST (see the module contract)."""
-    orders = [
-        o for o in cache.orders(strategy_id=cmd.strategy_id)
-        if o.order_list_id == cmd.order_list_id
-    ]
+    orders = _newest_of_list(cache, cmd)
+    if orders is None:
+        orders = [
+            o for o in cache.orders(strategy_id=cmd.strategy_id)
+            if o.order_list_id == cmd.order_list_id
+        ]
     return orders, [submit_of(o, cmd) for o in orders]
+
+
+def _newest_of_list(cache: Any, cmd: Any) -> list[Any] | None:
+    """The list's orders when they are the strategy's ``n_orders`` newest (a strategy initializes
+    a list's orders right before its SUBMIT_ORDER_LIST), else None: O(list) instead of
+    O(orders of the strategy) per list (a bracket per signal: perf/backtest_brackets.py)."""
+    t = cache.trading
+    ids = t.orders_by_strategy.get(cmd.strategy_id)
+    n = cmd.n_orders
+    if not ids or n <= 0 or n > len(ids):
+        return None
+    newest = []
+    for coid in reversed(ids):  # one past the n newest: it must not be of the list
+        newest.append(t.orders[coid])
+        if len(newest) > n:
+            break
+    if len(newest) > n and newest.pop().order_list_id == cmd.order_list_id:
+        return None
+    newest.reverse()
+    if any(o.order_list_id != cmd.order_list_id for o in newest):
+        return None
+    return newest

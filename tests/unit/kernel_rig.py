@@ -21,6 +21,7 @@ from engines.data_engine import DataEngine
 from engines.exchange import ExchangeConfig, SimulatedExchange
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from replay.loop import run
 
@@ -37,6 +38,7 @@ def register_all(kernel: Kernel, strategies: list[Any],
     kernel.register(DataEngine())
     execution = kernel.register(ExecutionEngine())
     kernel.register(RiskEngine(execution))
+    kernel.register(OrderManager())
     kernel.register(SimulatedExchange(exchange or ExchangeConfig(venue="SIM")))
     for strategy in strategies:
         kernel.register(strategy)
