@@ -188,18 +188,21 @@ class ExecutionEngine(Reactor):
             reason = f"cancel: order {rec.client_order_id} is unknown"
         elif order.is_closed:
             reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
-        elif order.status == OrderStatus.INITIALIZED and order.parent_order_id:
+        elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
+            reason = f"cancel: order {rec.client_order_id} is closed ({status.name}) by an " \
+                     f"event of this cascade"
+        elif status == OrderStatus.INITIALIZED and order.parent_order_id:
             # An OTO child held by the order manager: it never reached a venue.
             ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
                      instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
                      venue_order_id=0)
             return
-        elif order.status == OrderStatus.INITIALIZED:
+        elif status == OrderStatus.INITIALIZED:
             reason = f"cancel: order {rec.client_order_id} was never submitted"
-        elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
-            reason = f"cancel: order {rec.client_order_id} is closed ({status.name}) by an " \
-                     f"event of this cascade"
         else:
+            if rec.instrument_id != order.instrument_id:
+                # asked before the strategy's cache had the order (same callback as its submit)
+                rec = rec._replace(instrument_id=order.instrument_id)
             try:
                 client = ctx.client(self.venue(ctx, rec.instrument_id))
             except UnknownClientError as exc:

@@ -3,12 +3,13 @@
 Design contract:
 - a command handled in the ``engines`` stage sees the cache as of the record being handled; ORDER_*
   events emitted earlier in the same cascade (a cancel's PENDING_CANCEL and the venue's
-  CANCELED, a fill from a modify) wait in the outbox and are applied after. A second command
+  CANCELED, a fill from a modify) wait in the outbox, or in the ring behind the current record,
+  and are applied after. A second command
   for the same order decided on the cache alone would emit an event the state machine refuses
   (``ORDER_PENDING_CANCEL`` in status CANCELED): the kernel would stop;
 - :func:`projected_status` walks the order's pending events through the state machine (the same
   table the cache uses) and returns where the order will be, so the command can be rejected
-  with a reason instead; it reads the outbox and never changes it;
+  with a reason instead; it reads the ring and the outbox and never changes them;
 - an event the table refuses ends the walk at the status reached (the cache reports it).
 """
 
@@ -35,16 +36,22 @@ _PENDING = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
 
 
 def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]]:
-    """Returns ``(kind, last_qty)`` of the ORDER_* events of the order emitted but not yet
-    published, in emission order (empty outside a stage or when nothing is pending)."""
+    """Returns ``(kind, last_qty)`` of the ORDER_* events of the order that the cache has not
+    applied yet, in the order it will apply them: those published after ``current_seq`` and not
+    handled yet (later in the same batch), then those emitted and not yet published."""
+    parts = []
+    ring = getattr(ctx, "ring", None)
+    if ring is not None and ring.cursor > ctx.current_seq > 0:
+        lo = max(ctx.current_seq + 1, ring.cursor - ring.capacity + 1)
+        parts.extend(bytes(v.view(np.uint8)) for v in ring.views(lo, ring.cursor))
     pending = getattr(ctx._outbox, "_pending", None)
-    if not pending:
-        return []
     if isinstance(pending, bytearray):  # the kernel's EmitBuffer
-        data = bytes(pending)
-    else:  # a ringbus Outbox: a list of record arrays
-        data = b"".join(np.ascontiguousarray(a).tobytes() for a in pending)
-    view = np.frombuffer(data, dtype=_VIEW)
+        parts.append(bytes(pending))
+    elif pending:  # a ringbus Outbox: a list of record arrays
+        parts.extend(np.ascontiguousarray(a).tobytes() for a in pending)
+    if not parts:
+        return []
+    view = np.frombuffer(b"".join(parts), dtype=_VIEW)
     kinds = view["kind"]
     mask = (kinds >= _FIRST) & (kinds <= _LAST) & (view["client_order_id"] == client_order_id)
     if not mask.any():

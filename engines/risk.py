@@ -154,6 +154,9 @@ class RiskEngine(Reactor):
             return f"unknown order: client_order_id {coid} was never initialized"
         if order.status != OrderStatus.INITIALIZED:
             return f"order {coid} already {order.status.name}: submit ignored"
+        if order.parent_order_id and (status := projected_status(ctx, order)) != order.status:
+            # a released OTO child canceled while its release was in flight
+            return f"order {coid} already {status.name}: submit ignored"
         iid = cmd.instrument_id
         inst = cache.instrument(iid)
         if inst is None:

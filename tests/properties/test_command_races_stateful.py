@@ -1,17 +1,20 @@
 """No command race can stop the kernel (issue 12, item 4).
 
-A strategy fires bursts of commands in one callback, at any order it ever built, open or not:
+A strategy fires bursts of commands in one callback, at any order it ever built, open or not
+(brackets among them, so the order manager's cascades race the strategy's commands too):
 double cancels, a modify after a cancel, a cancel of a filled, expired or unknown order, a modify
 that makes a resting order marketable followed by a cancel, cancel-all next to a cancel, orders
 that expire (GTD) while commands are in flight. The venue has latency or not. After every input
 the kernel has not faulted, and every built-in invariant of the checker held; every CANCEL_ORDER
-is answered by a record it caused (a PENDING_CANCEL or a CANCEL_REJECTED).
+is answered by a record it caused (a PENDING_CANCEL, a CANCEL_REJECTED, or the CANCELED of an
+OTO child still held by the order manager).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -44,6 +47,8 @@ COMMAND = st.one_of(
               st.sampled_from((-1, 0, 5, 20))),
     st.tuples(st.just("modify"), _PICK, st.sampled_from((-1, 0, 5, 20)), st.integers(1, 3)),
     st.tuples(st.just("cancel_all"), st.sampled_from((0, int(OrderSide.BUY)))),
+    st.tuples(st.just("bracket"), _SIDES, st.sampled_from((None, -1, 0, 5)), st.integers(1, 3),
+              st.integers(1, 6), st.integers(1, 6)),
 )
 
 
@@ -85,6 +90,22 @@ class Racer(Strategy):
             self.ids.append(self.submit_order(f.limit(
                 self.iid, side, INSTRUMENT.make_qty(lots * 1000),
                 INSTRUMENT.make_price(touch / 10**INSTRUMENT.price_precision), **kw)))
+        elif op == "bracket":  # entry (market, or limit ``offset`` ticks behind the touch)
+            side, offset, lots, tp_ticks, sl_ticks = command[1:]
+            sign = 1 if side == OrderSide.BUY else -1
+            ref = quote.ask_raw if side == OrderSide.BUY else quote.bid_raw
+            entry = None if offset is None else ref - sign * offset * tick
+            base = ref if entry is None else entry
+
+            def px(raw: int) -> Any:
+                return INSTRUMENT.make_price(raw / 10**INSTRUMENT.price_precision)
+
+            order_list = f.bracket(self.iid, side, INSTRUMENT.make_qty(lots * 1000),
+                                   take_profit=px(base + sign * tp_ticks * tick),
+                                   stop_loss=px(base - sign * sl_ticks * tick),
+                                   entry_price=None if entry is None else px(entry))
+            self.submit_order_list(order_list)
+            self.ids.extend(order_list.client_order_ids)
         elif op == "cancel":
             self.cancel_order(self._pick(command[1]))
         elif op == "cancel_twice":
@@ -157,11 +178,11 @@ class CommandRaces(RuleBasedStateMachine):
 
 
 def _cancel_answers(log: Any) -> int:
-    """PENDING_CANCEL (forwarded) or CANCEL_REJECTED (refused), one per CANCEL_ORDER whose cause
-    is that command."""
+    """PENDING_CANCEL (forwarded), CANCEL_REJECTED (refused) or CANCELED (a held OTO child),
+    one per CANCEL_ORDER whose cause is that command."""
     cancels = set(int(s) for s in log["seq"][log["kind"] == int(Kind.CANCEL_ORDER)])
-    answers = log[(log["kind"] == int(Kind.ORDER_PENDING_CANCEL))
-                  | (log["kind"] == int(Kind.ORDER_CANCEL_REJECTED))]
+    answers = log[np.isin(log["kind"], (int(Kind.ORDER_PENDING_CANCEL),
+                                        int(Kind.ORDER_CANCEL_REJECTED), int(Kind.ORDER_CANCELED)))]
     return len({int(c) for c in answers["cause"] if int(c) in cancels})
 
 
