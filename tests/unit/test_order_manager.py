@@ -232,3 +232,41 @@ def test_an_ouo_leg_partially_filled_reduces_its_partner_to_the_same_leaves():
     buy, sell = s.lists[0].client_order_ids
     assert kernel.cache.order(buy).filled_raw == 1_000_000
     assert kernel.cache.order(sell).quantity_raw == 500_000  # the buy's leaves
+
+
+class Typed(Script):
+    """Records the typed handlers called, and the generic ones after them."""
+
+    def __init__(self, script: dict[int, Callable[[Script], Any]]) -> None:
+        super().__init__(script)
+        self.calls: list[str] = []
+
+    def on_order_accepted(self, rec: Any) -> None:
+        self.calls.append("accepted")
+
+    def on_order_filled(self, rec: Any) -> None:
+        self.calls.append("filled")
+
+    def on_order_canceled(self, rec: Any) -> None:
+        self.calls.append("canceled")
+
+    def on_order_event(self, rec: Any) -> None:
+        self.calls.append(f"event:{Kind(rec.kind).name}")
+
+    def on_position_opened(self, rec: Any) -> None:
+        self.calls.append("opened")
+
+    def on_position_closed(self, rec: Any) -> None:
+        self.calls.append("closed")
+
+
+def test_typed_handlers_run_before_the_generic_order_handler_for_the_strategys_records():
+    s = Typed({2: lambda s: s.bracket(BUY, 1000, tp="1.10100", sl="1.09900")})
+    kernel = build([s])
+    feed(kernel, quotes(kernel, np.array([110_000] * 3 + [110_100, 110_100], dtype=np.int64)))
+    calls = s.calls
+    first_fill = calls.index("filled")
+    assert calls[first_fill + 1] == "event:ORDER_FILLED"
+    assert calls.count("filled") == 2 and calls.count("canceled") == 1
+    assert calls.count("accepted") == 3
+    assert [c for c in calls if c in ("opened", "closed")] == ["opened", "closed"]
