@@ -57,13 +57,8 @@ class OrderManager(Reactor):
         #: Orders this manager asked to cancel whose close it has not seen yet: a cancel is
         #: asked once (events already sequenced behind the current one are not in the cache).
         self.canceling: set[int] = set()
-        self._contingent = False
 
     # --- dispatch -------------------------------------------------------------------------------
-    def reacts_to(self, kind: int, instrument_id: int) -> bool:
-        """Lists always; order events only once some contingent order was seen."""
-        return kind == Kind.SUBMIT_ORDER_LIST or self._contingent or bool(self.children)
-
     def react(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
         if kind == Kind.SUBMIT_ORDER_LIST:
@@ -79,9 +74,6 @@ class OrderManager(Reactor):
 
     def _on_list(self, cmd: Any, ctx: KernelContext) -> None:
         orders, _ = list_submits(ctx.cache, cmd)
-        if not self._contingent:
-            self._contingent = True
-            ctx.reactions_changed()
         ids = {o.client_order_id for o in orders}
         for o in orders:
             parent = o.parent_order_id
@@ -178,24 +170,21 @@ class OrderManager(Reactor):
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         return {"children": [[p, list(c)] for p, c in self.children.items()],
-                "released": sorted(self.released), "canceling": sorted(self.canceling),
-                "contingent": self._contingent}
+                "released": sorted(self.released), "canceling": sorted(self.canceling)}
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.children = {int(p): tuple(int(x) for x in c) for p, c in doc["children"]}
         self.released = {int(c) for c in doc["released"]}
         self.canceling = {int(c) for c in doc["canceling"]}
-        self._contingent = bool(doc["contingent"])
 
     def digest(self, h: Any) -> None:
         h.update(repr((sorted(self.children.items()), sorted(self.released),
-                       sorted(self.canceling), self._contingent)).encode())
+                       sorted(self.canceling))).encode())
 
     def on_reset(self) -> None:
         self.children = {}
         self.released = set()
         self.canceling = set()
-        self._contingent = False
 
 
 def _raw(value: int | None) -> int:
