@@ -108,6 +108,7 @@ def check_brackets(data: Path, n: int | None) -> dict[str, int]:
     kernel, log = harness.kernel, harness.log()
     assert kernel.faulted is None
     bid, ask = _sides(data, n)
+    assert strategy.n == len(bid)  # each external BID bar delivered once, none re-aggregated
     assert fills_within_bars(log, bid, ask) > 0
     cache = kernel.cache
     by_seq = {int(s): i for i, s in enumerate(log["seq"])}
