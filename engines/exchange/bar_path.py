@@ -22,6 +22,8 @@ Design contract (NautilusTrader's ``bar_execution`` is the reference):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from domain.enums import PriceType, RecordFlag
@@ -32,6 +34,9 @@ _QUOTE = KIND_DTYPES[Kind.QUOTE]
 _INPUT = int(RecordFlag.INPUT)
 #: Quote size when a bar has no volume (FX bars): taken as nominal by the L1 exchange.
 NOMINAL_SIZE_RAW = 10**12
+#: Records per yielded chunk of :func:`bar_quote_stream` (a bar is five to six records; the
+#: replay loop publishes a chunk's quiet runs in one claim, which must fit the ring).
+CHUNK_RECORDS = 16_384
 
 
 class BarPathError(ValueError):
@@ -106,4 +111,27 @@ def bar_quotes(bars: np.ndarray, spread_raw: int = 0) -> np.ndarray:
     return out[order]
 
 
-__all__ = ["NOMINAL_SIZE_RAW", "BarPathError", "bar_quotes", "path_points"]
+def bar_quote_stream(chunks: Iterable[np.ndarray], spread_raw: int = 0) -> Iterator[np.ndarray]:
+    """Yields :func:`bar_quotes` of a stream of BAR chunks (each sorted by ``ts_init``, the
+    stream too) in chunks of at most :data:`CHUNK_RECORDS`; the bars of a chunk's last time
+    wait for the next chunk, so a BID / ASK pair split between two chunks is still paired."""
+    held = np.zeros(0, dtype=RECORD_DTYPE)
+    for chunk in chunks:
+        recs = np.ascontiguousarray(chunk).view(RECORD_DTYPE)
+        if not len(recs):
+            continue
+        recs = np.concatenate([held, recs]) if len(held) else recs
+        cut = int(np.searchsorted(recs["ts_init"], recs["ts_init"][-1], side="left"))
+        held = recs[cut:].copy()
+        if cut:
+            yield from _slices(bar_quotes(recs[:cut], spread_raw))
+    if len(held):
+        yield from _slices(bar_quotes(held, spread_raw))
+
+
+def _slices(records: np.ndarray, size: int = CHUNK_RECORDS) -> Iterator[np.ndarray]:
+    for i in range(0, len(records), size):
+        yield records[i : i + size]
+
+
+__all__ = ["NOMINAL_SIZE_RAW", "BarPathError", "bar_quote_stream", "bar_quotes", "path_points"]

@@ -159,3 +159,17 @@ def test_the_bracket_example_runs_as_documented(shared_data: Path) -> None:
                           "500"], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert "brackets:" in out and "take_profit:" in out and "stop_loss:" in out
+
+
+def test_the_stream_pairs_bid_and_ask_bars_split_between_chunks_and_keeps_chunks_small():
+    from engines.exchange.bar_path import bar_quote_stream
+
+    bid = bars([(100, 104, 99, 101)] * 3, PriceType.BID)
+    ask = bars([(102, 106, 101, 103)] * 3, PriceType.ASK)
+    both = np.concatenate([bid, ask])
+    both = both[np.argsort(both["ts_init"], kind="stable")]
+    whole = bar_quotes(both)
+    split = np.concatenate(list(bar_quote_stream([both[:3], both[3:]])))  # splits bar 2's pair
+    assert split.tobytes() == whole.tobytes()
+    many = bars([(100, 104, 99, 101)] * 5000, PriceType.BID)
+    assert max(len(c) for c in bar_quote_stream([many])) <= 16_384
