@@ -9,37 +9,27 @@ from typing import Any
 
 import numpy as np
 
-from domain.enums import OrderSide
+from domain.enums import ContingencyType, OrderSide
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from domain.order_specs import OrderList, OrderSpec
 from engines.cache_trading import netting_position_id
 from engines.exchange import ExchangeConfig
-from engines.strategy import Strategy
+from engines.order_factory import NewOrderList
 from tests.unit.kernel_rig import SYMBOL, build, feed, log, quotes
+from tests.unit.test_kernel_bad_commands import Scripted
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 #: Quotes fill up to their size (1 M in the rig), so large orders fill in parts.
 _VISIBLE_SIZES = ExchangeConfig(venue="SIM", nominal_l1_sizes=False)
 
 
-class Script(Strategy):
-    """Runs ``script[n](self)`` on the n-th quote (1-based); remembers its order lists."""
+class Script(Scripted):
+    """``Scripted`` (runs ``script[n](self)`` on the n-th quote) with order lists and helpers."""
 
     def __init__(self, script: dict[int, Callable[[Script], Any]]) -> None:
-        super().__init__("script")
-        self.script = script
-        self.n = 0
+        super().__init__(script)
         self.lists: list[Any] = []
-        self.ids: list[int] = []
-
-    def on_start(self) -> None:
-        self.subscribe_quotes(SYMBOL)
-
-    def on_quote(self, quote: Any) -> None:
-        self.n += 1
-        action = self.script.get(self.n)
-        if action is not None:
-            action(self)
 
     def bracket(self, side: OrderSide, qty: int, tp: str, sl: str, entry: str | None = None):
         order_list = self.order_factory.bracket(SYMBOL, side, qty, take_profit=tp, stop_loss=sl,
@@ -178,29 +168,25 @@ def test_partial_fills_of_the_entry_release_the_exits_for_the_filled_quantity_th
         assert kernel.cache.order(child).status == OrderStatus.ACCEPTED
 
 
-def test_an_oco_pair_without_a_parent_cancels_the_other_leg_when_one_fills():
-    from domain.enums import ContingencyType
-    from domain.order_specs import OrderList, OrderSpec
-
-    def oco(s: Script) -> None:
-        inst = s.cache.instrument(s.instrument_id(SYMBOL))
-        qty = inst.make_qty(1000)
-        legs = OrderList((OrderSpec.limit(SELL, qty, inst.make_price("1.10100"),
-                                          contingency=ContingencyType.OCO),
-                          OrderSpec.limit(BUY, qty, inst.make_price("1.09800"),
-                                          contingency=ContingencyType.OCO)),
-                         parents=(-1, -1), links=(1, 0))
-        from engines.order_factory import NewOrderList
+def _pair(contingency: ContingencyType, qty: int, legs: tuple[tuple[OrderSide, str], ...]):
+    """A script step submitting two limit orders linked as ``contingency`` (no parent)."""
+    def step(s: Script) -> None:
+        iid = s.instrument_id(SYMBOL)
+        inst = s.cache.instrument(iid)
+        specs = tuple(OrderSpec.limit(side, inst.make_qty(qty), inst.make_price(px),
+                                      contingency=contingency) for side, px in legs)
         f = s.order_factory
         f.list_counter += 1
-        order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, inst_id(s), legs,
+        order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, iid,
+                                  OrderList(specs, parents=(-1, -1), links=(1, 0)),
                                   (f.next_id(), f.next_id()))
         s.lists.append(order_list)
         s.submit_order_list(order_list)
+    return step
 
-    def inst_id(s: Script) -> int:
-        return s.instrument_id(SYMBOL)
 
+def test_an_oco_pair_without_a_parent_cancels_the_other_leg_when_one_fills():
+    oco = _pair(ContingencyType.OCO, 1000, ((SELL, "1.10100"), (BUY, "1.09800")))
     kernel, s = _run({2: oco}, [110_000] * 3 + [109_700, 109_700])
     sell, buy = s.lists[0].client_order_ids
     assert kernel.cache.order(buy).status == OrderStatus.FILLED
@@ -208,26 +194,7 @@ def test_an_oco_pair_without_a_parent_cancels_the_other_leg_when_one_fills():
 
 
 def test_an_ouo_leg_partially_filled_reduces_its_partner_to_the_same_leaves():
-    from domain.enums import ContingencyType
-    from domain.order_specs import OrderList, OrderSpec
-    from engines.order_factory import NewOrderList
-
-    def ouo(s: Script) -> None:
-        iid = s.instrument_id(SYMBOL)
-        inst = s.cache.instrument(iid)
-        qty = inst.make_qty(1_500_000)
-        legs = OrderList((OrderSpec.limit(BUY, qty, inst.make_price("1.10000"),
-                                          contingency=ContingencyType.OUO),
-                          OrderSpec.limit(SELL, qty, inst.make_price("1.20000"),
-                                          contingency=ContingencyType.OUO)),
-                         parents=(-1, -1), links=(1, 0))
-        f = s.order_factory
-        f.list_counter += 1
-        order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, iid, legs,
-                                  (f.next_id(), f.next_id()))
-        s.lists.append(order_list)
-        s.submit_order_list(order_list)
-
+    ouo = _pair(ContingencyType.OUO, 1_500_000, ((BUY, "1.10000"), (SELL, "1.20000")))
     kernel, s = _run({2: ouo}, [110_000] * 3 + [109_990, 110_100, 110_100], _VISIBLE_SIZES)
     buy, sell = s.lists[0].client_order_ids
     assert kernel.cache.order(buy).filled_raw == 1_000_000
