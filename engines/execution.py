@@ -58,7 +58,9 @@ class ExecutionClient(Protocol):
     - ``submit(cmd, ctx)``: a SUBMIT_ORDER that passed risk; ``cmd.position_id`` is the position
       the order's fills apply to: copy it into every ORDER_FILLED of the order;
     - ``submit_order_list(cmd, orders, ctx)``: a SUBMIT_ORDER_LIST that passed risk; ``orders``
-      are the SUBMIT_ORDER namedtuples of its orders in list order (position ids resolved);
+      are the SUBMIT_ORDER namedtuples of its orders without a parent in the list, in list order
+      (position ids resolved); OTO children come later as SUBMIT_ORDERs from the kernel's order
+      manager (:mod:`engines.order_manager`), which also does OCO / OUO;
     - ``modify(cmd, ctx)``: a MODIFY_ORDER that passed risk (NULL_I64 fields mean "keep");
     - ``cancel(cmd, ctx)``: a CANCEL_ORDER of an order the cache knows to be open or in flight;
     - ``cancel_all(cmd, ctx)``: a CANCEL_ALL_ORDERS (``cmd.side`` NO_SIDE means both sides).
