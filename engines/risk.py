@@ -11,7 +11,8 @@ Design contract:
   are checked in full then;
 - a SUBMIT_ORDER of an order that already left INITIALIZED (a second submit, a held child
   canceled before its release) is dropped: the state machine has no event for it;
-- a modify of an unknown or closed order, or one that fails a check, becomes an
+- a modify of a held OTO child that passes the checks is applied here (ORDER_UPDATED); a
+  modify of an unknown or closed order, or one that fails a check, becomes an
   ORDER_MODIFY_REJECTED with a reason; nothing here raises for a bad command;
 - decisions count what this engine forwarded but the cache has not applied yet (several submits
   in one batch): in-flight orders add to the open-order count and their cash / margin to the
@@ -34,6 +35,7 @@ from domain.enums import TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from domain.schema import NULL_I64
 from engines import risk_checks as rc
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
@@ -277,6 +279,10 @@ class RiskEngine(Reactor):
     def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
         reason = self.check_modify(cmd, ctx)
         if reason is None:
+            order = ctx.cache.order(cmd.client_order_id)
+            if order.status == OrderStatus.INITIALIZED:  # a held OTO child: changed here
+                self._update_held(cmd, order, ctx)
+                return
             self.execution.execute_modify(cmd, ctx)
             return
         order = ctx.cache.order(cmd.client_order_id)
@@ -286,6 +292,19 @@ class RiskEngine(Reactor):
             venue_order_id=order.venue_order_id if order is not None else 0,
             reason_id=ctx.intern(reason),
         )
+
+    def _update_held(self, cmd: Any, order: Any, ctx: KernelContext) -> None:
+        """ORDER_UPDATED of a held OTO child (NULL fields keep the order's values)."""
+        def keep(new: int, old: int | None) -> int:
+            return (NULL_I64 if old is None else old) if new == NULL_I64 else new
+
+        ctx.emit(Kind.ORDER_UPDATED, self._src(ctx), client_order_id=cmd.client_order_id,
+                 instrument_id=order.instrument_id, strategy_id=order.strategy_id,
+                 venue_order_id=0, price_precision=order.price_precision,
+                 size_precision=order.size_precision,
+                 quantity=keep(cmd.quantity, order.quantity_raw),
+                 price=keep(cmd.price, order.price_raw),
+                 trigger_price=keep(cmd.trigger_price, order.trigger_price_raw))
 
     def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
         """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue

@@ -237,3 +237,17 @@ def test_typed_handlers_run_before_the_generic_order_handler_for_the_strategys_r
     assert calls.count("filled") == 2 and calls.count("canceled") == 1
     assert calls.count("accepted") == 3
     assert [c for c in calls if c in ("opened", "closed")] == ["opened", "closed"]
+
+
+def test_a_held_exit_can_be_modified_before_the_entry_fills_and_is_released_as_modified():
+    kernel, s = _run({2: lambda s: s.bracket(BUY, 1000, tp="1.10100", sl="1.09800",
+                                             entry="1.09950"),
+                      3: lambda s: s.modify_order(s.lists[0].client_order_ids[1],
+                                                  price="1.10200")},
+                     [110_000] * 4 + [109_950, 109_940])
+    entry, tp, _ = s.lists[0].client_order_ids
+    updated = [r for r in log(kernel) if r.kind == Kind.ORDER_UPDATED and r.client_order_id == tp]
+    assert updated[0].price == 110_200 and updated[0].quantity == 1000
+    assert kernel.cache.order(entry).status == OrderStatus.FILLED
+    order = kernel.cache.order(tp)
+    assert order.status == OrderStatus.ACCEPTED and order.price_raw == 110_200
