@@ -5,7 +5,8 @@ Design contract:
   venue of the order's instrument); SUBMIT_ORDER / SUBMIT_ORDER_LIST / MODIFY_ORDER arrive here
   from the risk engine (:meth:`ExecutionEngine.execute_submit` etc.) once they passed its
   checks; CANCEL_ORDER and CANCEL_ALL_ORDERS are handled directly (no risk check);
-- a cancel of an unknown or closed order, or for a venue without a client, becomes an
+- a cancel of an unknown or closed order, of one an event earlier in the same cascade closes
+  (:mod:`engines.order_projection`), or for a venue without a client, becomes an
   ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception; the reason
   is a template (:class:`engines.reasons.Reason`) whose ``{client_order_id}`` the record fills,
   so no string is interned per order;
@@ -30,12 +31,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from domain.kinds import Kind
-from domain.order_fsm import OrderStatus
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.positions import POSITION_FIELD_NAMES, Position, PositionEffect
 from engines.account_events import emit_after_fill
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+from engines.order_projection import projected_status
 from engines.reasons import Reason
 from engines.record_emitter import RecordEmitter
 
@@ -66,7 +68,9 @@ class ExecutionClient(Protocol):
     - ``submit(cmd, ctx)``: a SUBMIT_ORDER that passed risk; ``cmd.position_id`` is the position
       the order's fills apply to: copy it into every ORDER_FILLED of the order;
     - ``submit_order_list(cmd, orders, ctx)``: a SUBMIT_ORDER_LIST that passed risk; ``orders``
-      are the SUBMIT_ORDER namedtuples of its orders in list order (position ids resolved);
+      are the SUBMIT_ORDER namedtuples of its orders without a parent in the list, in list order
+      (position ids resolved); OTO children come later as SUBMIT_ORDERs from the kernel's order
+      manager (:mod:`engines.order_manager`), which also does OCO / OUO;
     - ``modify(cmd, ctx)``: a MODIFY_ORDER that passed risk (NULL_I64 fields mean "keep");
     - ``cancel(cmd, ctx)``: a CANCEL_ORDER of an order the cache knows to be open or in flight;
     - ``cancel_all(cmd, ctx)``: a CANCEL_ALL_ORDERS (``cmd.side`` NO_SIDE means both sides).
@@ -199,9 +203,20 @@ class ExecutionEngine(Reactor):
             reason = Reason.CANCEL_UNKNOWN.value
         elif order.is_closed:
             reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
-        elif order.status == OrderStatus.INITIALIZED:
+        elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
+            reason = Reason[f"CANCEL_CLOSING_{status.name}"].value
+        elif status == OrderStatus.INITIALIZED and order.parent_order_id:
+            # An OTO child held by the order manager: it never reached a venue.
+            ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
+                     instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
+                     venue_order_id=0)
+            return
+        elif status == OrderStatus.INITIALIZED:
             reason = Reason.CANCEL_NEVER_SUBMITTED.value
         else:
+            if rec.instrument_id != order.instrument_id:
+                # asked before the strategy's cache had the order (same callback as its submit)
+                rec = rec._replace(instrument_id=order.instrument_id)
             try:
                 client = ctx.client(self.venue(ctx, rec.instrument_id))
             except UnknownClientError as exc:

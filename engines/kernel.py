@@ -96,6 +96,7 @@ class Kernel(KernelPublishing):
         # handlers (published by the drain after the consumer's batch).
         self._setup_outbox = EmitBuffer()
         self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
+        self.ctx.ring = self.ring  # read-only: records published but not yet handled
         self.stages: dict[str, Stage] = {
             "state": Stage("state", reactors=False),
             "engines": Stage("engines", reactors=True),

@@ -29,6 +29,17 @@ class Reason(StrEnum):
     CANCEL_CLOSED_EXPIRED = "cancel: order {client_order_id} is closed (EXPIRED)"
     CANCEL_CLOSED_REJECTED = "cancel: order {client_order_id} is closed (REJECTED)"
     CANCEL_CLOSED_DENIED = "cancel: order {client_order_id} is closed (DENIED)"
+    # closed by an event earlier in the same cascade, not yet applied (engines.order_projection)
+    CANCEL_CLOSING_FILLED = ("cancel: order {client_order_id} is closed (FILLED) by an event "
+                             "of this cascade")
+    CANCEL_CLOSING_CANCELED = ("cancel: order {client_order_id} is closed (CANCELED) by an "
+                               "event of this cascade")
+    CANCEL_CLOSING_EXPIRED = ("cancel: order {client_order_id} is closed (EXPIRED) by an event "
+                              "of this cascade")
+    CANCEL_CLOSING_REJECTED = ("cancel: order {client_order_id} is closed (REJECTED) by an "
+                               "event of this cascade")
+    CANCEL_CLOSING_DENIED = ("cancel: order {client_order_id} is closed (DENIED) by an event "
+                             "of this cascade")
 
 
 def reason_text(strings: Any, rec: Any) -> str:

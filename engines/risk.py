@@ -5,7 +5,14 @@ Design contract:
   either denied (one ORDER_DENIED per order, with an interned reason naming the check, field and
   value; see :mod:`engines.risk_checks`) or forwarded: ORDER_SUBMITTED (with the venue client's
   account id), then the command goes to :class:`engines.execution.ExecutionEngine`;
-- a modify of an unknown or closed order, or one that fails a check, becomes an
+- a SUBMIT_ORDER_LIST is all or nothing; its OTO children (orders whose parent is in the list)
+  are checked for their own values only and held (not forwarded): the order manager
+  (:mod:`engines.order_manager`) releases them as SUBMIT_ORDERs when the parent fills, and they
+  are checked in full then;
+- a SUBMIT_ORDER of an order that already left INITIALIZED (a second submit, a held child
+  canceled before its release) is dropped: the state machine has no event for it;
+- a modify of a held OTO child that passes the checks is applied here (ORDER_UPDATED); a
+  modify of an unknown or closed order, or one that fails a check, becomes an
   ORDER_MODIFY_REJECTED with a reason; nothing here raises for a bad command;
 - decisions count what this engine forwarded but the cache has not applied yet (several submits
   in one batch): in-flight orders add to the open-order count and their cash / margin to the
@@ -32,12 +39,14 @@ from domain.enums import OrderSide, TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from domain.schema import NULL_I64
 from engines import risk_checks as rc
 from engines import risk_margin as rm
 from engines.account_events import journal_rate
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine
+from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
 from engines.risk_inflight import Forwarded
@@ -111,25 +120,37 @@ class RiskEngine(Reactor):
                 f"order list {cmd.order_list_id}: n_orders {cmd.n_orders} but "
                 f"{len(orders)} orders initialized"
             )
-        for i, sub in enumerate(subs):
+        ids = {o.client_order_id for o in orders}
+        held = [o.parent_order_id in ids for o in orders]  # OTO children: held until the fill
+        n_roots = 0
+        for sub, is_held in zip(subs, held, strict=True):
             if reason is not None:
                 break
-            why = self.check_submit(sub, ctx, extra_open=i, rate_extra=i)
+            why = self.check_submit(sub, ctx, extra_open=n_roots, rate_extra=n_roots,
+                                    held_child=is_held)
+            n_roots += not is_held
             if why is not None:
                 reason = f"order list {cmd.order_list_id}: order {sub.client_order_id}: {why}"
         if reason is not None:
             for sub in subs:
                 self._deny(sub, reason, ctx)
             return
-        for sub in subs:
+        roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
+        for sub in roots:
             self._forward(sub, ctx)
-        self.execution.execute_submit_list(cmd, subs, ctx)
+        self.execution.execute_submit_list(cmd, roots, ctx)
 
     # --- checks ---------------------------------------------------------------------------------
     def check_submit(
-        self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0
+        self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0,
+        held_child: bool = False,
     ) -> str | None:
         """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check.
+
+        ``held_child``: an OTO child of a list, held by the order manager until its parent
+        fills: only the order's own values are checked now (quantity, prices, max quantity);
+        reduce-only, price collar, notional, balance, open orders and rate are checked when it
+        is released, against the position its parent's fill produced.
 
         The checks run in a fixed order and the first failing one gives the reason. A check is
         not called where it cannot fail (an ACTIVE trading state, an unset price, a limit not
@@ -141,6 +162,9 @@ class RiskEngine(Reactor):
             return f"unknown order: client_order_id {coid} was never initialized"
         if order.status != OrderStatus.INITIALIZED:
             return f"order {coid} already {order.status.name}: submit ignored"
+        if order.parent_order_id and (status := projected_status(ctx, order)) != order.status:
+            # a released OTO child canceled while its release was in flight
+            return f"order {coid} already {status.name}: submit ignored"
         iid = cmd.instrument_id
         inst = cache.instrument(iid)
         if inst is None:
@@ -173,14 +197,14 @@ class RiskEngine(Reactor):
                 inst, "trigger_price", order.trigger_price_raw, order.price_precision)
         if reason is None and cfg.max_order_qty:
             reason = rc.check_max_qty(inst, cfg, qty)
-        if reason is None and order.is_reduce_only:
+        if reason is None and order.is_reduce_only and not held_child:
             reason = rc.check_reduce_only(order.side, qty, held_now, inst.size_precision)
-        if reason is None and order.side == OrderSide.SELL and qty > held:
+        if reason is None and not held_child and order.side == OrderSide.SELL and qty > held:
             account = cache.account(client.account_id)
             if isinstance(account, CashAccount):
                 held_base = rc.base_holding_raw(inst, account)
                 reason = rc.check_cash_holding(inst, cfg, order.side, qty, held + held_base)
-        if reason is not None:
+        if reason is not None or held_child:
             return reason
         quote = rc.touch_of(cache, iid)
         if cfg.price_collar_pct is not None and quote is not None:
@@ -247,6 +271,9 @@ class RiskEngine(Reactor):
 
     # --- decisions ------------------------------------------------------------------------------
     def _deny(self, cmd: Any, reason: str, ctx: KernelContext) -> None:
+        order = ctx.cache.order(cmd.client_order_id)
+        if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+            return  # a second submit of an order already on its way: no event applies to it
         ctx.emit(
             Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
             instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
@@ -282,6 +309,10 @@ class RiskEngine(Reactor):
     def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
         reason = self.check_modify(cmd, ctx)
         if reason is None:
+            order = ctx.cache.order(cmd.client_order_id)
+            if order.status == OrderStatus.INITIALIZED:  # a held OTO child: changed here
+                self._update_held(cmd, order, ctx)
+                return
             self.execution.execute_modify(cmd, ctx)
             return
         order = ctx.cache.order(cmd.client_order_id)
@@ -291,6 +322,19 @@ class RiskEngine(Reactor):
             venue_order_id=order.venue_order_id if order is not None else 0,
             reason_id=ctx.intern(reason),
         )
+
+    def _update_held(self, cmd: Any, order: Any, ctx: KernelContext) -> None:
+        """ORDER_UPDATED of a held OTO child (NULL fields keep the order's values)."""
+        def keep(new: int, old: int | None) -> int:
+            return (NULL_I64 if old is None else old) if new == NULL_I64 else new
+
+        ctx.emit(Kind.ORDER_UPDATED, self._src(ctx), client_order_id=cmd.client_order_id,
+                 instrument_id=order.instrument_id, strategy_id=order.strategy_id,
+                 venue_order_id=0, price_precision=order.price_precision,
+                 size_precision=order.size_precision,
+                 quantity=keep(cmd.quantity, order.quantity_raw),
+                 price=keep(cmd.price, order.price_raw),
+                 trigger_price=keep(cmd.trigger_price, order.trigger_price_raw))
 
     def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
         """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue

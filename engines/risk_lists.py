@@ -37,3 +37,4 @@ def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:
         if (o := t.orders[coid]).order_list_id == cmd.order_list_id
     ]
     return orders, [submit_of(o, cmd) for o in orders]
+

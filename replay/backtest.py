@@ -33,6 +33,7 @@ import attrs
 from domain.codec import encode
 from domain.enums import RecordFlag, RunEndReason
 from domain.kinds import Kind
+from engines.exchange.bar_path import bar_quote_stream
 from engines.kernel import Kernel
 from engines.risk_checks import RiskConfig
 from engines.strategy import Strategy
@@ -162,7 +163,8 @@ class BacktestNode:
         strategies = self._strategies()
         path = Path(cfg.journal) if cfg.journal else new_journal_dir(
             self.runs_root, self.journal_prefix, self.run_id)
-        t0 = min(s.first_ts_init for s in sources)
+        bar_execution = bool(sources) and all(s.format == "bars" for s in sources)
+        t0 = min(s.first_path_ts if bar_execution else s.first_ts_init for s in sources)
         levels = {v.name: max((s.book_level for s in sources
                                if str(s.instrument.id.venue) == v.name), default=1)
                   for v in venues}
@@ -204,7 +206,10 @@ class BacktestNode:
             stats = LoopStats()
             with collector_for_runs():
                 try:
-                    chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
+                    merged = merge([s.chunks(iids[s.symbol]) for s in sources])
+                    if bar_execution:
+                        merged = bar_quote_stream(merged)  # bar-driven execution
+                    chunks = skip_inputs(merged, skip)
                     run(kernel, progress.wrap(chunks), stats, on_publish=snap)
                 finally:
                     progress.close()

@@ -33,7 +33,7 @@ import numpy as np
 
 from domain.enums import BookLevel
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from replay.config import DataConfig, InstrumentConfig
 
 _VENUES = {"binance_depth": "BINANCE"}
@@ -85,6 +85,14 @@ class DataSource:
     @property
     def first_ts_init(self) -> int:
         return int(self._first["ts_init"][0]) if len(self._first) else 0
+
+    @property
+    def first_path_ts(self) -> int:
+        """When the first input is run: a bar's quote path starts at its ``ts_open``
+        (:mod:`engines.exchange.bar_path`), anything else at its ``ts_init``."""
+        if len(self._first) and int(self._first["kind"][0]) == Kind.BAR:
+            return int(self._first[:1].view(KIND_DTYPES[Kind.BAR])["ts_open"][0])
+        return self.first_ts_init
 
     def chunks(self, instrument_id: int) -> Iterator[np.ndarray]:
         """Yields the file's records in chunks, stamped with ``instrument_id``."""
@@ -206,6 +214,19 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
     return Instrument.equity(symbol, price_precision=pp, size_precision=sp, **kw)
 
 
+def _side_from_name(path: str) -> dict[str, Any]:
+    """A bars file named ``...-bid...`` / ``...-ask...`` holds BID / ASK bars (1-minute unless a
+    ``bar_spec`` says otherwise), so ``subscribe_bars(..., PriceType.BID)`` finds them."""
+    from domain.enums import BarAggregation, PriceType
+    from replay.loaders.bars_csv import BarSpec
+
+    parts = set(Path(path).name.lower().replace(".", "-").replace("_", "-").split("-"))
+    for word, price_type in (("bid", PriceType.BID), ("ask", PriceType.ASK)):
+        if word in parts:
+            return {"spec": BarSpec(1, BarAggregation.MINUTE, price_type)}
+    return {}
+
+
 def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> DataSource:
     """Opens ``cfg``'s file and reads its first chunk (see the module contract)."""
     path = str(cfg.path)
@@ -241,6 +262,8 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
         from replay.loaders.bars_csv import BarSpec
 
         options["spec"] = BarSpec.parse(cfg.bar_spec)
+    elif fmt == "bars":
+        options.update(_side_from_name(path))
     stream = iter(detected.loader(path, 0, **options))
     first = next(stream, None)
     if first is None:

@@ -24,6 +24,7 @@ from domain.kinds import Kind
 from engines.cache import Cache
 from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
+from engines.order_manager import OrderManager
 from replay.config import ConfigError, VenueConfig
 from replay.equity import EquitySampler
 from replay.results import RunRecorder
@@ -151,10 +152,12 @@ def report_currency(venue: VenueConfig) -> str | None:
 
 
 def register_execution(kernel: Kernel, execution: Any) -> None:
-    """Registers the execution engine. ``Kernel.register`` sets an int ``source_id`` attribute,
+    """Registers the execution engine, then the order manager (contingent orders, after the
+    risk engine). ``Kernel.register`` sets an int ``source_id`` attribute,
     which hides ``ExecutionEngine.source_id(ctx)`` (a method): the int moves to the engine's own
     ``_source_id`` so the method answers again (same id)."""
     kernel.register(execution)
+    kernel.register(OrderManager())
     sid = execution.__dict__.pop("source_id", None)
     if sid is not None and hasattr(execution, "_source_id"):
         execution._source_id = sid

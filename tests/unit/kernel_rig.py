@@ -21,6 +21,7 @@ from engines.data_engine import DataEngine
 from engines.exchange import ExchangeConfig, SimulatedExchange
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from replay.loop import run
 
@@ -29,13 +30,16 @@ INPUT = int(RecordFlag.INPUT)
 T0 = 1_500_000_000_000_000_000
 
 
-def register_all(kernel: Kernel, strategies: list[Any]) -> None:
-    """Registers the platform components, then ``strategies``, in the rig's fixed order."""
+def register_all(kernel: Kernel, strategies: list[Any],
+                 exchange: ExchangeConfig | None = None) -> None:
+    """Registers the platform components, then ``strategies``, in the rig's fixed order
+    (``exchange``: the SIM venue's config; default: no latency)."""
     kernel.register(Cache())
     kernel.register(DataEngine())
     execution = kernel.register(ExecutionEngine())
     kernel.register(RiskEngine(execution))
-    kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
+    kernel.register(OrderManager())
+    kernel.register(SimulatedExchange(exchange or ExchangeConfig(venue="SIM")))
     for strategy in strategies:
         kernel.register(strategy)
 
@@ -64,10 +68,11 @@ class Tape:
 
 
 def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
-          capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0) -> Kernel:
+          capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0,
+          exchange: ExchangeConfig | None = None) -> Kernel:
     """Returns a started kernel with the instrument and the account published (as inputs)."""
     kernel = Kernel(capacity=capacity, mode=mode, journal=journal, journal_lag=journal_lag)
-    register_all(kernel, strategies)
+    register_all(kernel, strategies, exchange)
     exchange = kernel.component("exchange-SIM")
     kernel.publish_setup()
     iid = kernel.intern(SYMBOL)
