@@ -19,7 +19,8 @@ from tests.e2e.test_cli_backtest import ringbus
 def test_ema_cross_with_a_small_balance_is_denied_by_margin(tmp_path: Path,
                                                              shared_data: Path) -> None:
     out = ringbus("backtest", "--strategy", "ema_cross", "--data",
-                  str(shared_data / "quote_tick_data.csv"), "--balance", "3500USD", "--json",
+                  str(shared_data / "quote_tick_data.csv"), "--instrument", "EUR/USD.SIM",
+                      "--balance", "3500USD", "--json",
                   "--journal", str(tmp_path / "j"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
