@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "compare two journals record by record"),
     "trace": ("trace", "show the causal chain of a record"),
     "check": ("check", "run invariants over a journal after every record"),
+    "sweep": ("sweep", "run a backtest per point of a parameter grid, on Dask, into a table"),
 }
 
 
