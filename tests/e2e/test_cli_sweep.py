@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli_check import ringbus
+from tests.sweep_support import quotes_slice
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:2000]
-    path = tmp_path_factory.mktemp("data") / "eurusd-quotes.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return quotes_slice(shared_data, 2000, tmp_path_factory.mktemp("data"))
 
 
 def test_the_flag_form_writes_the_table_and_prints_the_best_points(

@@ -18,16 +18,14 @@ from journal.store import Journal
 from journal.verify import verify_journal
 from replay.config import BacktestConfig, DataConfig
 from replay.sweep import SweepSpec, run_sweep
+from tests.sweep_support import quotes_slice
 
-STRATEGIES = "tests.faults.sweep_strategies"
+STRATEGIES = "tests.sweep_support"
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:3000]
-    path = tmp_path_factory.mktemp("data") / "eurusd-quotes.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return quotes_slice(shared_data, 3000, tmp_path_factory.mktemp("data"))
 
 
 def kinds(journal: Path) -> set[int]:

@@ -19,6 +19,7 @@ from journal.store import Journal  # noqa: E402
 from replay.config import BacktestConfig, DataConfig  # noqa: E402
 from replay.dist import open_client  # noqa: E402
 from replay.sweep import SweepSpec, run_sweep  # noqa: E402
+from tests.sweep_support import quotes_slice  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = {"fast": (5, 10, 20), "slow": (40, 80)}
@@ -26,10 +27,7 @@ GRID = {"fast": (5, 10, 20), "slow": (40, 80)}
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:4000]
-    path = tmp_path_factory.mktemp("data") / "eurusd-quotes.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return quotes_slice(shared_data, 4000, tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="module")

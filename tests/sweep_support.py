@@ -1,9 +1,11 @@
-"""Strategies of the sweep fault tests (workers import them by ``module:Class``)."""
+"""Support of the sweep tests: a slice of the real EUR/USD quotes, and strategies that fail on
+purpose (workers import them by ``module:Class``)."""
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from engines.strategies.ema_cross import EmaCross
@@ -47,3 +49,11 @@ class BlockOnce(EmaCross):
                 while time.monotonic() < deadline:
                     time.sleep(0.05)
         super().on_quote(quote)
+
+
+def quotes_slice(shared_data: Path, rows: int, folder: Path) -> Path:
+    """Writes the first ``rows`` quotes of ``quote_tick_data.csv`` into ``folder``; returns it."""
+    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:rows]
+    path = folder / "eurusd-quotes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
