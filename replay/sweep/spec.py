@@ -12,14 +12,19 @@ Design contract:
 from __future__ import annotations
 
 import itertools
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from replay.backtest import BacktestNode
-from replay.config import BacktestConfig, ConfigError, StrategyConfig, config_from_dict
+from replay.config import (
+    BacktestConfig,
+    ConfigError,
+    StrategyConfig,
+    config_from_dict,
+    read_toml,
+)
 from replay.strategy_registry import parse_value
 from replay.sweep.table import COLUMNS, METRICS
 
@@ -100,12 +105,7 @@ def load_sweep_toml(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
     fixed ``params``, the ``grid`` (key = [values]) and optionally ``metric``, ``out``,
     ``workers``, ``scheduler``. Returns the spec and those run options."""
     path = Path(path)
-    try:
-        values = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such sweep file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values = read_toml(path, "sweep file")
     sweep = values.pop("sweep", None)
     if not isinstance(sweep, dict):
         raise ConfigError(f"{path}: a sweep file needs a [sweep] table")
