@@ -82,3 +82,24 @@ def test_a_missing_data_file_exits_2_naming_it(tmp_path: Path) -> None:
     r = ringbus("sweep", "--strategy", "ema_cross", "--grid", "fast=5", "--data",
                 str(tmp_path / "none.csv"), "--workers", "0", "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and f"{tmp_path / 'none.csv'}: no such data file" in r.stderr
+
+
+def test_the_docs_python_api_and_toml_examples_run(shared_data: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from replay.sweep import load_sweep_toml
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sweeps.md").read_text()
+    toml = re.findall(r"```toml\n(.*?)```", docs, flags=re.S)[0]
+    (tmp_path / "sweep.toml").write_text(toml)
+    spec, options = load_sweep_toml(tmp_path / "sweep.toml")
+    assert len(spec.points()) == 6 and options == {"out": "sweep-eurusd", "workers": 2}
+    block = re.findall(r"```python\n(.*?)```", docs, flags=re.S)[0]
+    assert "workers=2" in block
+    quotes_slice(shared_data, 1500, tmp_path).rename(tmp_path / "quotes.csv")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block.replace("workers=2", "workers=0"), "docs/sweeps.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 3 and all(line.split()[-1].startswith("journals/") for line in printed)
