@@ -39,11 +39,8 @@ class Point:
 
     @property
     def run_id(self) -> int:
+        """The run id of this point's backtest (and the name of its journal folder)."""
         return BacktestNode(self.config).run_id
-
-    @property
-    def config_hash(self) -> int:
-        return BacktestNode(self.config).manifest.config_hash
 
 
 @attrs.frozen
