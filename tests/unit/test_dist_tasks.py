@@ -53,3 +53,22 @@ def test_each_thread_captures_only_its_own_output() -> None:
 def test_the_aggregate_exit_is_1_on_any_finding_else_2_on_any_unreadable(
         codes: list[int], expected: int) -> None:
     assert aggregate_exit(codes) == expected
+
+
+def test_the_progress_line_shows_tasks_done_and_running_on_a_tty_only() -> None:
+    import io
+
+    from replay.dist.progress import TaskProgress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    bar = TaskProgress(3, stream=tty)
+    bar._bar = None  # the built-in line, whether or not tqdm is installed
+    map_tasks(str, [1, 2, 3], ["a", "b", "c"], progress=bar)
+    assert tty.getvalue().startswith("\rpoints: 0/3 done, 1 running")
+    assert tty.getvalue().endswith("\rpoints: 3/3 done, 0 running\n")
+    map_tasks(str, [1, 2, 3], ["a", "b", "c"], progress=TaskProgress(3, stream=pipe))
+    assert pipe.getvalue() == ""
