@@ -5,7 +5,9 @@ Rows: ``sequential`` (``run_sweep(workers=0)``: the points one after the other i
 process) and ``local_cluster_2`` (``run_sweep`` on a LocalCluster of 2 single-threaded worker
 processes, started once; its start-up time is its own row). Each sweep writes 16 journals into
 a fresh out directory; the data file (a HistData-style CSV of 100 k synthetic EUR/USD quotes)
-is read once per process (the worker-local cache), in an untimed warm-up sweep per mode.
+is read once per process (the worker-local cache), in an untimed warm-up sweep per mode. The
+two modes alternate, so that both see the same load, and the speed-up is the median of the
+per-pair ratios.
 ``noop_task_overhead``: 400 tasks that return their argument, submitted at once to the same
 cluster: wall time per task (what the scheduler costs a task, amortised over 2 workers) and
 the round trip of one task alone. Goals (issue 17): speed-up >= 1.7x, overhead <= 20 ms.
@@ -47,15 +49,12 @@ def write_quotes(path: Path, n: int, seed: int = 7) -> Path:
     return path
 
 
-def _timed_sweeps(spec: SweepSpec, root: Path, repeats: int, **kw) -> list[float]:
-    run_sweep(spec, root / "warm", **kw)
-    seconds = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        result = run_sweep(spec, root / f"run{i}", **kw)
-        seconds.append(time.perf_counter() - t0)
-        assert result.n_faulted == 0 and result.how == {"ran": len(result.rows)}, result.how
-        shutil.rmtree(root / f"run{i}")
+def _timed_sweep(spec: SweepSpec, out: Path, **kw) -> float:
+    t0 = time.perf_counter()
+    result = run_sweep(spec, out, **kw)
+    seconds = time.perf_counter() - t0
+    assert result.n_faulted == 0 and result.how == {"ran": len(result.rows)}, result.how
+    shutil.rmtree(out)
     return seconds
 
 
@@ -75,23 +74,28 @@ def main() -> None:
         data = write_quotes(root / "eurusd-synthetic.csv", args.quotes)
         spec = SweepSpec(BacktestConfig(data=[DataConfig(str(data))]), "ema_cross", GRID)
         n = len(spec.points())
-        seq = _timed_sweeps(spec, root / "seq", args.repeats, workers=0)
-        seq_s = statistics.median(seq)
-        rows.append({"row": "sequential", "points": n, "wall_s": round(seq_s, 2),
-                     "points_per_s": round(n / seq_s, 2), "speedup": 1.0,
-                     "load_1m": round(os.getloadavg()[0], 1)})
         t0 = time.perf_counter()
         with open_client(workers=args.workers) as client:
             startup = time.perf_counter() - t0
-            rows.append({"row": f"cluster_start_{args.workers}", "points": 0,
-                         "wall_s": round(startup, 2), "points_per_s": 0.0, "speedup": 0.0,
-                         "load_1m": round(os.getloadavg()[0], 1)})
-            par = _timed_sweeps(spec, root / "par", args.repeats, client=client)
-            par_s = statistics.median(par)
+            start_load = round(os.getloadavg()[0], 1)
+            _timed_sweep(spec, root / "warm-seq", workers=0)
+            _timed_sweep(spec, root / "warm-par", client=client)
+            seq, par, loads = [], [], []
+            for i in range(args.repeats):  # alternated: both modes see the same load
+                seq.append(_timed_sweep(spec, root / f"seq{i}", workers=0))
+                par.append(_timed_sweep(spec, root / f"par{i}", client=client))
+                loads.append(os.getloadavg()[0])
+            seq_s, par_s = statistics.median(seq), statistics.median(par)
+            ratio = statistics.median(a / b for a, b in zip(seq, par, strict=True))
+            load = round(statistics.median(loads), 1)
+            rows.append({"row": "sequential", "points": n, "wall_s": round(seq_s, 2),
+                         "points_per_s": round(n / seq_s, 2), "speedup": 1.0, "load_1m": load})
             rows.append({"row": f"local_cluster_{args.workers}", "points": n,
                          "wall_s": round(par_s, 2), "points_per_s": round(n / par_s, 2),
-                         "speedup": round(seq_s / par_s, 2),
-                         "load_1m": round(os.getloadavg()[0], 1)})
+                         "speedup": round(ratio, 2), "load_1m": load})
+            rows.append({"row": f"cluster_start_{args.workers}", "points": 0,
+                         "wall_s": round(startup, 2), "points_per_s": 0.0, "speedup": 0.0,
+                         "load_1m": start_load})
             client.gather(client.map(_noop, range(50), pure=False))  # warm
             per_task, round_trip = [], []
             for r in range(args.repeats):
