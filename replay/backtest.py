@@ -51,7 +51,7 @@ from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
 from replay.recovery import NodeStart, skip_inputs
 from replay.reexecute import assemble
-from replay.results import BacktestResult, build_results
+from replay.results import BacktestResult, build_results, fees_used
 from replay.sources import merge
 from replay.strategy_registry import build_strategy
 
@@ -90,7 +90,12 @@ class BacktestRun:
             "journal": self.journal, "run_id": f"{self.run_id:016x}", "last_seq": self.last_seq,
             "n_records": self.n_records, "n_orders": s["n_orders"], "n_fills": s["n_fills"],
             "n_positions": s["n_positions"], "realized_pnl": s["realized_pnl"],
-            "commissions": s["commissions"], "final_balances": s["final_balances"],
+            "open_commissions": s["open_commissions"], "commissions": s["commissions"],
+            "final_balances": s["final_balances"], "currency": s["currency"],
+            "total_pnl": s["total_pnl"], "return_pct": s["return_pct"], "sharpe": s["sharpe"],
+            "sortino": s["sortino"], "max_drawdown_pct": s["max_drawdown_pct"],
+            "n_denied": s["n_denied"], "denied_reasons": s["denied_reasons"],
+            "n_rejected": s["n_rejected"], "rejected_reasons": s["rejected_reasons"],
             "state_hash": f"{self.state_hash:016x}", "wall_s": round(self.wall_s, 6),
             "records_per_s": round(self.records_per_s),
         }
@@ -223,8 +228,10 @@ class BacktestNode:
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, _extra(cache, kernel, venues))
+        currency = sampler.currency.code if sampler.currency is not None else None
+        result = build_results(cache, kernel.strings, recorder, ts, eq, currency, {
+            **_extra(cache, kernel, venues),
+            "fees": fees_used(instruments, cfg.instruments, venues)}, cfg.days_per_year)
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
             n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,
@@ -263,8 +270,13 @@ def _unique_instruments(sources: list[DataSource]) -> dict[str, Any]:
     return out
 
 
-def _risk_config(values: dict[str, Any]) -> RiskConfig:
+def _risk_config(values: dict[str, Any], venues: list[VenueConfig] = ()) -> RiskConfig:
+    """Returns the risk engine's config: the ``[risk]`` table, plus the venues' short-selling
+    instruments (``short_selling``)."""
     values = dict(values)
+    shortable = sorted({s for v in venues for s in v.short_selling})
+    if shortable:
+        values["short_selling"] = frozenset([*values.get("short_selling", ()), *shortable])
     if isinstance(values.get("max_submit_rate"), list):
         values["max_submit_rate"] = tuple(values["max_submit_rate"])
     try:

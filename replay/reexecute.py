@@ -4,9 +4,10 @@ and compare every record it produces with the journal's.
 Design contract:
 - the kernel is wired by :func:`assemble`, the same function the backtest node uses: same
   components in the same registration order (so interned ids match), configured from the
-  manifest's config and seed; strategies are built from the manifest's names (a built-in name
-  or a ``module:Class`` import path of the user's installed code, imported only here, when
-  the user asks to re-execute) unless the caller passes strategy objects (a fixed strategy);
+  manifest's config and seed; strategies are built from the manifest's names unless the caller
+  passes strategy objects (a fixed strategy). A journal is untrusted: of its names only the
+  built-ins build by default; a ``module:Class`` is imported only with ``trust_code``
+  (``--trust-journal-code``), and never with the working directory added to ``sys.path``;
 - the driver follows the node's script: RUN_STARTED + manifest, registration records, the
   setup inputs (symbols, instruments, accounts), start, THE replay loop over the other inputs,
   the timers due by the last ``ts_init``, stop, RUN_ENDED (recomputed: its state hash is
@@ -34,13 +35,14 @@ from domain.kinds import Kind
 from engines.data_engine import DataEngine
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.liquidator import Liquidator
 from engines.portfolio import Portfolio
 from engines.risk import RiskEngine
 from engines.strategy import Strategy
 from journal.reader import JournalReader
 from journal.runs import RunInfo, RunManifest, scan_runs
 from journal.store import Journal
-from replay.backtest_setup import make_exchange, register_execution, register_state
+from replay.backtest_setup import account_name, make_exchange, register_execution, register_state
 from replay.config import BacktestConfig, VenueConfig
 from replay.gc_policy import collector_for_runs
 from replay.loop import run, run_until
@@ -67,15 +69,19 @@ def check_strategy_name(name: str) -> str:
                          f"({sorted(BUILTIN)}) nor a module:Class import path; refusing it")
 
 
-def manifest_strategies(manifest: RunManifest, config: BacktestConfig) -> list[Strategy]:
-    """Builds the run's strategies from the manifest's names (imports the user's code)."""
-    from replay.strategy_registry import build_strategy
+def manifest_strategies(manifest: RunManifest, config: BacktestConfig,
+                        trust_code: bool = False) -> list[Strategy]:
+    """Builds the run's strategies from the manifest's names: built-ins only, unless
+    ``trust_code`` lets it import the ``module:Class`` the journal names."""
+    from replay.strategy_registry import journal_strategy
 
     if manifest.config.get("python_strategies"):
         raise ReexecuteError(
             f"run {manifest.run_id:016x} used strategy objects given in code "
             f"({manifest.config['python_strategies']}); pass them as strategies=")
-    return [build_strategy(check_strategy_name(s.name), dict(s.params)) for s in config.strategies]
+    where = f"run {manifest.run_id:016x}'s manifest"
+    return [journal_strategy(check_strategy_name(s.name), dict(s.params), trust_code, where)
+            for s in config.strategies]
 
 
 def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
@@ -87,13 +93,16 @@ def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
     sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
-    kernel.register(RiskEngine(execution, _risk_config(config.risk)))
+    kernel.register(RiskEngine(execution, _risk_config(config.risk, venues)))
     register_execution(kernel, execution)
     for venue in venues:
         kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
     kernel.ctx.portfolio = Portfolio(cache)
     for strategy in strategies:
         kernel.register(strategy)
+    for venue in venues:
+        if venue.liquidate_on_margin_call:
+            kernel.register(Liquidator(account_name(venue), venue.name))
     return sampler, recorder, cache
 
 
@@ -165,17 +174,19 @@ def lineages(runs: list[RunInfo]) -> list[Lineage]:
 
 
 def reexecute(path: str | Path | Journal, strategies: list[Strategy] | None = None,
-              out: str | Path | None = None, capacity: int = 1 << 16) -> ReexecuteResult:
+              out: str | Path | None = None, capacity: int = 1 << 16,
+              trust_code: bool = False) -> ReexecuteResult:
     """Re-executes every run of the journal at ``path`` (an open :class:`Journal` too; see the
-    module contract)."""
+    module contract). Without ``strategies`` the manifest's are built: built-ins only, unless
+    ``trust_code`` allows importing the code the journal names."""
     if isinstance(path, Journal):
-        return _reexecute(path, str(path.path), strategies, out, capacity)
+        return _reexecute(path, str(path.path), strategies, out, capacity, trust_code)
     with Journal.open(path) as journal:
-        return _reexecute(journal, str(path), strategies, out, capacity)
+        return _reexecute(journal, str(path), strategies, out, capacity, trust_code)
 
 
 def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
-               out: str | Path | None, capacity: int) -> ReexecuteResult:
+               out: str | Path | None, capacity: int, trust_code: bool) -> ReexecuteResult:
     reader = JournalReader(journal)
     runs = scan_runs(journal)
     if not runs:
@@ -189,7 +200,7 @@ def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
     total = Totals()
     try:
         for lin in lineages(runs):
-            _reexecute_lineage(reader, lin, strategies, writer, capacity, total)
+            _reexecute_lineage(reader, lin, strategies, writer, capacity, total, trust_code)
     except DivergenceError as exc:
         return _divergence(path, reader, exc, total)
     finally:
@@ -206,14 +217,15 @@ class Totals:
 
 
 def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Strategy] | None,
-                       writer: Any, capacity: int, total: Totals) -> None:
+                       writer: Any, capacity: int, total: Totals, trust_code: bool) -> None:
     assert lin.root is not None and lin.run is not None
     manifest = lin.manifest
     if manifest is None:
         raise ReexecuteError(f"run {lin.root.run_id:016x} at seq {lin.root.first_seq} has no "
                              "readable manifest")
     config = manifest_config(manifest)
-    strats = list(strategies) if strategies is not None else manifest_strategies(manifest, config)
+    strats = list(strategies) if strategies is not None else \
+        manifest_strategies(manifest, config, trust_code)
     first, last = lin.first_seq, lin.run.last_seq
     records = reader.records_between(first, last)
     inputs = records[(records["flags"] & INPUT) != 0]
@@ -274,6 +286,6 @@ def _divergence(path: str, reader: JournalReader, exc: DivergenceError,
         None if exc.produced is None else record_dict(exc.produced), tuple(chain))
 
 
-def reexecute_check(path: str | Path) -> ReexecuteResult:
+def reexecute_check(path: str | Path, trust_code: bool = False) -> ReexecuteResult:
     """Re-executes the journal with the run's own strategies (the toolkit's ``reexecution``)."""
-    return reexecute(path)
+    return reexecute(path, trust_code=trust_code)

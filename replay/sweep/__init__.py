@@ -13,7 +13,8 @@ Design contract:
 Python API::
 
     from replay.sweep import SweepSpec, run_sweep
-    spec = SweepSpec(BacktestConfig(data=[DataConfig("quotes.csv")]), "ema_cross",
+    data = DataConfig("quotes.csv", instrument_id="EUR/USD.SIM")
+    spec = SweepSpec(BacktestConfig(data=[data]), "ema_cross",
                      {"fast": (5, 10, 20), "slow": (30, 60)})
     result = run_sweep(spec, "sweep-out", workers=2)
     result.best(3)

@@ -2,6 +2,8 @@
 worker runs streams it from memory.
 
 Design contract:
+- an ingested catalog (a directory: :mod:`replay.catalog`) is not cached: it is already read
+  at journal speed, from the worker's own page cache;
 - keyed by what the file's records depend on: the path, its size and mtime, and the data and
   instrument configs (format, instrument, bar spec, loader options); a changed file is re-read;
 - a cached source yields the same records, in the same chunks, as :func:`open_source` would:
@@ -65,9 +67,9 @@ def open_cached(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
     """Returns ``cfg``'s data source, from this process's cache when it holds the file (see
     the module contract); a drop-in for :func:`open_source`."""
     global _used_bytes
-    key = _key(cfg, instruments)
+    key = None if Path(cfg.path).is_dir() else _key(cfg, instruments)
     if key is None:
-        return open_source(cfg, instruments)  # fails as a single backtest would
+        return open_source(cfg, instruments)  # a catalog, or fails as a single backtest would
     with _lock:
         entry = _entries.get(key)
         if entry is None:

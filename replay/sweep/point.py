@@ -119,8 +119,9 @@ def _row(task: PointTask, run: BacktestRun) -> dict[str, Any]:
         "status": "CLEAN", "run_id": doc["run_id"], "state_hash": doc["state_hash"],
         "total_pnl": s["total_pnl"], "realized_pnl": s["realized_pnl"],
         "commissions": s["commissions"], "currency": s["currency"],
-        **{k: s[k] for k in ("sharpe", "sortino", "max_drawdown", "total_return", "win_rate",
-                             "profit_factor", "n_orders", "n_fills", "n_positions")},
+        **{k: s[k] for k in ("sharpe", "sortino", "max_drawdown_pct", "return_pct", "win_rate",
+                             "profit_factor", "expectancy", "n_orders", "n_fills",
+                             "n_positions", "n_denied", "n_rejected")},
         "n_records": run.n_records, "last_seq": run.last_seq,
         "journal": _rel(task, Path(run.journal)), "error": "",
     }

@@ -23,14 +23,15 @@ from typing import Any
 
 COLUMNS = (
     "status", "run_id", "state_hash", "total_pnl", "realized_pnl", "commissions", "currency",
-    "sharpe", "sortino", "max_drawdown", "total_return", "win_rate", "profit_factor",
-    "n_orders", "n_fills", "n_positions", "n_records", "last_seq", "journal", "error",
+    "sharpe", "sortino", "max_drawdown_pct", "return_pct", "win_rate", "profit_factor",
+    "expectancy", "n_orders", "n_fills", "n_positions", "n_denied", "n_rejected", "n_records",
+    "last_seq", "journal", "error",
 )
 #: the columns a sweep can rank its points by
-METRICS = ("sharpe", "sortino", "total_pnl", "total_return", "max_drawdown", "win_rate",
-           "profit_factor", "n_orders", "n_fills", "n_positions")
+METRICS = ("sharpe", "sortino", "total_pnl", "return_pct", "max_drawdown_pct", "win_rate",
+           "profit_factor", "expectancy", "n_orders", "n_fills", "n_positions")
 #: metrics for which a smaller value is the better point
-LOWER_IS_BETTER = frozenset({"max_drawdown"})
+LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
 
 
 def metric_value(row: dict[str, Any], metric: str) -> float | None:
@@ -88,7 +89,7 @@ def write_json(doc: dict[str, Any], path: str | Path) -> Path:
 
 def format_rows(rows: Sequence[dict[str, Any]], params: Sequence[str], metric: str) -> str:
     """Returns a small aligned text table of ``rows``: params, metric, PnL, fills, status."""
-    shown = [*params, metric, *(c for c in ("total_pnl", "max_drawdown", "n_fills", "status",
+    shown = [*params, metric, *(c for c in ("total_pnl", "max_drawdown_pct", "n_fills", "status",
                                             "journal") if c != metric)]
     cells = [[_short(row.get(c)) for c in shown] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c)

@@ -57,12 +57,12 @@ def test_bad_specs_are_refused_with_the_rule(grid: dict, metric: str, words: str
 
 
 def test_best_rows_rank_by_metric_with_undefined_last_and_drawdown_lower_is_better() -> None:
-    rows = [{"point": 0, "sharpe": None, "max_drawdown": 0.2, "total_pnl": "-1.5"},
-            {"point": 1, "sharpe": 1.5, "max_drawdown": 0.1, "total_pnl": "10.25"},
-            {"point": 2, "sharpe": 2.5, "max_drawdown": 0.3, "total_pnl": "3"},
-            {"point": 3, "sharpe": 1.5, "max_drawdown": None, "total_pnl": None}]
+    rows = [{"point": 0, "sharpe": None, "max_drawdown_pct": 0.2, "total_pnl": "-1.5"},
+            {"point": 1, "sharpe": 1.5, "max_drawdown_pct": 0.1, "total_pnl": "10.25"},
+            {"point": 2, "sharpe": 2.5, "max_drawdown_pct": 0.3, "total_pnl": "3"},
+            {"point": 3, "sharpe": 1.5, "max_drawdown_pct": None, "total_pnl": None}]
     assert [r["point"] for r in best_rows(rows, "sharpe", 4)] == [2, 1, 3, 0]
-    assert [r["point"] for r in best_rows(rows, "max_drawdown", 4)] == [1, 0, 2, 3]
+    assert [r["point"] for r in best_rows(rows, "max_drawdown_pct", 4)] == [1, 0, 2, 3]
     assert [r["point"] for r in best_rows(rows, "total_pnl", 2)] == [1, 2]
 
 
