@@ -25,6 +25,7 @@ Design contract:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ from replay.backtest_setup import (
     publish_instrument,
     resolve_venues,
 )
-from replay.config import BacktestConfig, ConfigError, VenueConfig
+from replay.config import BacktestConfig, ConfigError, DataConfig, InstrumentConfig, VenueConfig
 from replay.gc_policy import collector_for_runs
 from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
@@ -128,8 +129,12 @@ class BacktestNode:
     def __init__(self, config: BacktestConfig, strategies: list[Strategy] | None = None,
                  progress: bool = False, journal_prefix: str = "backtest",
                  runs_root: str | Path = "runs", capacity: int = 1 << 16,
-                 data: list[DataSource] | None = None) -> None:
+                 data: list[DataSource] | None = None,
+                 open_data: Callable[[DataConfig, tuple[InstrumentConfig, ...]], DataSource]
+                 = open_source) -> None:
         self.extra_data = list(data or [])
+        #: opens a data file of the config (a parameter sweep passes its worker-local cache)
+        self.open_data = open_data
         if not config.data and not self.extra_data:
             raise ConfigError("data: a backtest needs at least one data file, got none")
         if not config.strategies and not strategies:
@@ -157,7 +162,7 @@ class BacktestNode:
         """Runs the backtest to the end of its data; returns its results. On a journal whose
         last run crashed (same config), recovers it first (:mod:`replay.recovery`)."""
         cfg = self.config
-        sources = [open_source(d, cfg.instruments) for d in cfg.data] + self.extra_data
+        sources = [self.open_data(d, cfg.instruments) for d in cfg.data] + self.extra_data
         instruments = _unique_instruments(sources)
         venues = resolve_venues(cfg.venues, [str(i.id.venue) for i in instruments.values()])
         strategies = self._strategies()

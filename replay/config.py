@@ -185,13 +185,17 @@ def config_from_dict(values: dict[str, Any], where: str = "config") -> BacktestC
     return _build(BacktestConfig, values, where)
 
 
-def load_toml(path: str | Path) -> BacktestConfig:
-    """Loads a TOML config file; errors name the file."""
+def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
+    """Returns the parsed TOML of ``path``; errors name the file."""
     path = Path(path)
     try:
-        values = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{path}: no such {what}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return config_from_dict(values, where=str(path))
+
+
+def load_toml(path: str | Path) -> BacktestConfig:
+    """Loads a TOML config file; errors name the file."""
+    return config_from_dict(read_toml(path), where=str(path))
