@@ -35,13 +35,12 @@ from domain.kinds import Kind
 from engines.kernel import Kernel
 from journal.reader import JournalReader
 from journal.runs import RunEndState, RunInfo, RunManifest, run_markers, scan_runs
-from journal.snapshots import read_snapshot
 from journal.store import Journal
-from replay.rebuild import ReplayError
+from replay.rebuild import NODE_SNAPSHOT_FORMAT, ReplayError, Snapshot, usable_snapshot
 from replay.verifying import VerifyingJournal
 
 INPUT = int(RecordFlag.INPUT)
-SNAPSHOT_FORMAT = "ringbus.node/1"
+SNAPSHOT_FORMAT = NODE_SNAPSHOT_FORMAT
 
 
 class RecoveryError(ReplayError):
@@ -56,8 +55,10 @@ class RecoveryPlan:
     root: RunInfo
     last_seq: int
     manifest_id: int
-    snapshot: tuple[int, dict[str, Any], dict[str, np.ndarray]] | None
+    snapshot: Snapshot | None
     old_markers: tuple[int, ...]  # seqs of earlier RUN_RECOVERED records in the lineage
+    #: newer snapshots skipped (damaged, another format) and what recovery starts from instead
+    notes: tuple[str, ...] = ()
 
     @property
     def snapshot_seq(self) -> int:
@@ -92,14 +93,12 @@ def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | Non
     reader = JournalReader(journal)
     last = reader.last_seq()
     start = as_kind(reader.record(root.first_seq), Kind.RUN_STARTED)[0]
-    snap = read_snapshot(journal, last)
-    if snap is not None and (snap[0] < root.first_seq or snap[1].get("format") != SNAPSHOT_FORMAT):
-        snap = None
+    snap, notes = usable_snapshot(journal, last, root.first_seq, SNAPSHOT_FORMAT)
     markers = run_markers(journal)
     old = markers["seq"][(markers["kind"] == Kind.RUN_RECOVERED) & (markers["seq"] > root.first_seq)]
     floor = snap[0] if snap is not None else 0
     return RecoveryPlan(crashed, root, last, int(start["manifest_id"]), snap,
-                        tuple(int(s) for s in old.tolist() if s > floor))
+                        tuple(int(s) for s in old.tolist() if s > floor), tuple(notes))
 
 
 def _same_config(runs: list[RunInfo], manifest: RunManifest) -> bool:
@@ -211,8 +210,6 @@ class Snapshotter:
 def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> int:
     """Restores a kernel (built with ``first_seq = snapshot seq + 1`` and the run's components)
     from the plan's snapshot and checks it; returns the number of data inputs to skip."""
-    from replay.rebuild import refill
-
     assert plan.snapshot is not None
     seq, doc, arrays = plan.snapshot
     kernel.restore(doc["kernel"], arrays)
@@ -221,7 +218,6 @@ def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> i
     if got != want:
         raise RecoveryError(f"{reader.journal.path}: snapshot at seq {seq} restores to state hash "
                             f"{got}, it was taken at {want}")
-    refill(kernel, reader, plan.root.first_seq, seq)
     return int(doc["node"]["inputs"])
 
 

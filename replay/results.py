@@ -19,9 +19,10 @@ from typing import Any
 import attrs
 import numpy as np
 
+from domain.codec import RAW_STRUCTS, decode_raw
 from domain.currencies import Currency
 from domain.enums import LiquiditySide, OrderSide, OrderType, PositionSide
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 from domain.values import Money, Price, Quantity
 from engines.analysis import performance
 from engines.component import Reducer
@@ -49,6 +50,20 @@ class RunRecorder(Reducer):
             self.opened.append(rec)
         else:
             self.closed.append(rec)
+
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Returns the kept records as record arrays (restored without a refill)."""
+        arrays = {name: np.frombuffer(b"".join(RAW_STRUCTS[r.kind].pack(*r) for r in recs),
+                                      dtype=RECORD_DTYPE)
+                  for name, recs in (("fills", self.fills), ("opened", self.opened),
+                                     ("closed", self.closed))}
+        return {}, arrays
+
+    def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Replaces the kept records with a snapshot's."""
+        for name in ("fills", "opened", "closed"):
+            data = np.ascontiguousarray(arrays[name]).tobytes()
+            setattr(self, name, [decode_raw(data, i << 7) for i in range(len(data) >> 7)])
 
 
 def money(raw: int, currency_code: int) -> str:
