@@ -263,6 +263,10 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("margin_init", "<i8", "money:currency", "initial margin in use"),
         F("margin_maint", "<i8", "money:currency", "maintenance margin in use"),
     ), "An account's balance in one currency.", "event"),
+    KindSpec("NODE_STARTED", 150, (
+        F("n_components", "<u4", "", "components started"),
+    ), "The node's setup is complete and its components start: inputs before it (since "
+       "RUN_STARTED) are setup, inputs after it are data.", "control"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)
