@@ -139,7 +139,7 @@ class BacktestNode:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:
             writer.close()
-            return completed_run(path, self.run_id, venues[0], cfg.equity_interval_ns,
+            return completed_run(path, self.run_id, venues, cfg.equity_interval_ns,
                                  tuple(instruments), time.perf_counter() - wall0)
         except BaseException:
             writer.close()
