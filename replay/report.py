@@ -5,6 +5,7 @@ Design contract:
   ``positions.csv``, ``equity.csv`` and, when matplotlib is installed (extra ``plot``),
   ``equity.png`` into a temporary sibling directory, then renames it into place: a report
   directory either holds a whole report or does not exist; an existing one is never replaced;
+  temporary directories left by a killed writer (its pid gone) are removed;
 - matplotlib is imported only when plotting, with the non-interactive Agg backend;
 - :func:`format_report` returns the plain-text table printed by ``ringbus backtest`` and
   ``ringbus demo``.
@@ -69,6 +70,7 @@ def write_report(run: BacktestRun, report_dir: str | Path) -> tuple[Path, bool]:
     final = check_report_dir(report_dir)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    _remove_stale(final)
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
@@ -92,6 +94,26 @@ def write_report(run: BacktestRun, report_dir: str | Path) -> tuple[Path, bool]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, png
+
+
+def _remove_stale(final: Path) -> None:
+    """Removes ``.<name>.tmp-<pid>`` siblings of ``final`` whose process is gone."""
+    for old in final.parent.glob(f".{final.name}.tmp-*"):
+        pid = old.name.rpartition("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _precision(code: str) -> int:

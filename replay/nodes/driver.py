@@ -90,25 +90,32 @@ class NodeDriver:
         return self.stats
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        """Yields the data records of ``chunks``; queues the control records by seq."""
+        """Yields the data records of ``chunks``, cut at each control record (queued by seq,
+        published when the kernel reaches its seq: between two cuts at the latest)."""
         for chunk in chunks:
             mask = data_mask(chunk)
             if mask.all():
+                self._publish_controls()
                 yield chunk
                 continue
-            for i in np.flatnonzero(~mask).tolist():
+            cuts = np.flatnonzero(~mask).tolist()
+            stop = len(chunk)
+            for i in cuts:
                 rec = chunk[i : i + 1].copy()
                 if int(rec["kind"][0]) == Kind.RUN_ENDED and int(as_kind(
                         rec, Kind.RUN_ENDED)["reason"][0]) != RunEndReason.INTERRUPTED:
-                    data = chunk[:i][mask[:i]]
-                    if len(data):
-                        yield data
-                    self.ended = rec
-                    return
+                    self.ended, stop = rec, i
+                    break
                 self._controls.append(rec)
-            data = chunk[mask]
-            if len(data):
-                yield data
+            lo = 0
+            for i in [*(c for c in cuts if c < stop), stop]:
+                self._publish_controls()
+                if i > lo:
+                    yield chunk[lo:i]
+                lo = i + 1
+            if self.ended is not None:
+                self._publish_controls()
+                return
 
     def _after_publish(self, n: int) -> None:
         self.data = n
