@@ -142,6 +142,7 @@ def format_report(run: BacktestRun) -> str:
         ("run id", f"{run.run_id:016x}"),
         ("instruments", ", ".join(run.instruments)),
         ("records", f"{run.n_records:,} (seq {run.first_seq}..{run.last_seq})"),
+        ("run ended", run.end_reason + (f": {run.fault}" if run.fault else "")),
         ("total PnL", f"{s['total_pnl']} {s['currency']}"),
         ("realized PnL", _fmt(s["realized_pnl"])),
         ("return", _fmt(s["total_return"], pct=True)),

@@ -183,10 +183,11 @@ class LiveInbox:
         self._queue: list[np.ndarray] = []
         self._last = 0  # no stamp below this: the last stamp or the last horizon handed out
         self._closed = False
+        self._drained = False  # the last take after close handed out the final horizon
 
     def push(self, records: np.ndarray) -> None:
         """Queues copies of ``records`` (INPUT-flagged, ts_init stamped now); any thread."""
-        recs = np.array(records, dtype=RECORD_DTYPE, copy=True).reshape(-1)
+        recs = np.ascontiguousarray(records).reshape(-1).view(RECORD_DTYPE).copy()
         with self._cond:
             if self._closed:
                 raise RuntimeError("push to a closed inbox")
@@ -204,12 +205,15 @@ class LiveInbox:
 
     def take(self, timeout_s: float) -> tuple[np.ndarray, int] | None:
         """Waits up to ``timeout_s`` for records; returns (records queued, possibly none, the
-        horizon), or None when the inbox is closed and empty."""
+        horizon), or None once the inbox is closed and empty and its final horizon (the clock
+        at the first take after the close) was handed out."""
         with self._cond:
             if not self._queue and not self._closed:
                 self._cond.wait(timeout_s)
             if not self._queue and self._closed:
-                return None
+                if self._drained:
+                    return None
+                self._drained = True
             queued, self._queue = self._queue, []
             self._last = max(self._last, self.clock.now_ns())
             records = np.concatenate(queued) if queued else np.zeros(0, dtype=RECORD_DTYPE)
