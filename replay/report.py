@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from journal.lock import _pid_alive  # the journal lock's liveness check, shared
 from replay.backtest import BacktestRun
 
 
@@ -100,20 +101,8 @@ def _remove_stale(final: Path) -> None:
     """Removes ``.<name>.tmp-<pid>`` siblings of ``final`` whose process is gone."""
     for old in final.parent.glob(f".{final.name}.tmp-*"):
         pid = old.name.rpartition("-")[2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _precision(code: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
             rebuilt = rebuild(journal, target, use_snapshots=not args.no_snapshots)
             report = state_report(rebuilt.kernel, rebuilt.seq, rebuilt.ts_init)
         report["snapshot_seq"] = rebuilt.snapshot_seq or None
+        if rebuilt.notes:
+            report["notes"] = list(rebuilt.notes)
+            if not args.json:
+                for note in rebuilt.notes:
+                    sys.stderr.write(f"note: {note}\n")
         emit(args, report, format_report(report))
         return 0
 

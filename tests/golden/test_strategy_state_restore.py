@@ -172,3 +172,27 @@ def test_the_digest_covers_attributes_on_save_leaves_out(shared_data: Path):
                 kernel.snapshot()
         else:
             assert kernel.state_hash("all") != before
+
+
+def test_a_damaged_snapshot_falls_back_to_an_older_one_and_says_so(shared_data: Path,
+                                                                   tmp_path: Path):
+    from journal.format import seq_key
+    from journal.writer import JournalWriter
+
+    full = _node(shared_data, tmp_path, "ema_cross", "full").run()
+    with Journal.open(full.journal) as journal:
+        snaps = snapshot_seqs(journal)
+    k, older = snaps[len(snaps) // 2], snaps[len(snaps) // 2 - 1]
+    assert cut_copy(Path(full.journal), tmp_path / "cut", k + 7) == k
+    with JournalWriter(tmp_path / "cut", durability="none") as writer:  # flip a byte of it
+        journal = writer.journal
+        with journal.read_txn() as txn:
+            value = bytearray(txn.get(seq_key(k), db=journal.snapshots_db))
+        value[len(value) // 2] ^= 0xFF
+        journal.write(lambda txn: txn.put(seq_key(k), bytes(value), db=journal.snapshots_db))
+    recovered = _node(shared_data, tmp_path, "ema_cross", "cut").run()
+    assert recovered.state_hash == full.state_hash
+    assert recovered.notes[0].startswith(f"snapshot at seq {k} is damaged")
+    assert recovered.notes[-1] == f"using the older snapshot at seq {older}"
+    assert np.array_equal(content(tmp_path / "cut").view(np.uint8),
+                          content(Path(full.journal)).view(np.uint8))
