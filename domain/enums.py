@@ -77,6 +77,7 @@ class BookAction(IntEnum):
     CLEAR = 4
     TRADE = 5
     FILL = 6
+    NONE = 7  # DBN action N: changes nothing (it may carry the LAST flag)
 
 
 class BookLevel(IntEnum):
@@ -89,6 +90,29 @@ class TradingState(IntEnum):
     ACTIVE = 1
     REDUCING = 2  # only orders that reduce a position are allowed
     HALTED = 3
+
+
+class MarketStatus(IntEnum):
+    """An instrument's trading status at its venue (the codes of Databento's ``StatusAction``).
+
+    Only ``TRADING`` is continuous trading; in the others a crossed book can be legitimate."""
+
+    NONE = 0  # no change / not stated
+    PRE_OPEN = 1  # orders accepted, no matching (a crossed book is legitimate)
+    PRE_CROSS = 2  # the auction's cross is about to happen
+    QUOTING = 3  # quoting but not trading
+    CROSS = 4  # the auction is crossing
+    ROTATION = 5  # an opening rotation
+    NEW_PRICE_INDICATION = 6
+    TRADING = 7  # continuous trading
+    HALT = 8
+    PAUSE = 9
+    SUSPEND = 10
+    PRE_CLOSE = 11
+    CLOSE = 12
+    POST_CLOSE = 13
+    SSR_CHANGE = 14  # short-sell restriction changed; the trading status is unchanged
+    NOT_AVAILABLE_FOR_TRADING = 15
 
 
 class AccountType(IntEnum):

@@ -26,6 +26,7 @@ from engines.actor_state import audit, dump, fingerprint, load, user_attributes
 from engines.clock import Clock
 from engines.component import Reactor
 from engines.market_data import Bar, QuoteTick, TradeTick
+from engines.strategy_args import expect_instrument
 
 POSITION_KINDS = (int(Kind.POSITION_OPENED), int(Kind.POSITION_CHANGED), int(Kind.POSITION_CLOSED))
 ORDER_KINDS = (int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS)
@@ -83,9 +84,11 @@ class Actor(Reactor):
 
     # --- subscriptions ---------------------------------------------------------------------------
     def instrument_id(self, instrument: str | int) -> int:
-        """Returns the interned id of an instrument given as ``SYMBOL.VENUE`` or as its id."""
-        if isinstance(instrument, int):
+        """Returns the interned id of an instrument given as ``SYMBOL.VENUE`` or as its id;
+        anything else is a TypeError naming the expected types."""
+        if isinstance(instrument, int) and not isinstance(instrument, bool):
             return instrument
+        expect_instrument("instrument_id", instrument)
         iid = self.ctx.strings.id_of(str(instrument))
         if iid is None:
             raise SubscriptionError(f"{self.component_id}: instrument {instrument!r} is not interned")

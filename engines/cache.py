@@ -49,6 +49,7 @@ class Cache(Reducer):
     handles = (
         int(Kind.STRING), int(Kind.INSTRUMENT), *_MARKET, int(Kind.BOOK_DELTA),
         int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS, int(Kind.ACCOUNT_STATE),
+        int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE),
     )
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
@@ -79,6 +80,8 @@ class Cache(Reducer):
             Kind.BOOK_DELTA: self._book_delta,
             Kind.ORDER_INITIALIZED: t.order_initialized,
             Kind.ACCOUNT_STATE: t.account_state,
+            Kind.ACCOUNT_CONFIG: t.account_config,
+            Kind.FX_RATE: t.fx_rate,
         }
         for kind in ORDER_EVENT_KINDS:
             table[kind] = t.order_event

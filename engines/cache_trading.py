@@ -15,8 +15,10 @@ Design contract:
 - an INPUT ACCOUNT_STATE (a venue report, a starting balance) is authoritative for totals and
   margins, and the first one of an account / currency creates it; ACCOUNT_STATE records the
   kernel emits (echoes of this cache after a fill) change nothing: fills move balances through
-  the account classes; a cash account's locked balance is derived from its open orders
-  (:mod:`engines.cache_locks`), never read from a record;
+  the account classes; an account's order locks are derived from its open orders
+  (:mod:`engines.cache_locks`), never read from a record, and a margin account's position
+  margin is set on every fill; ACCOUNT_CONFIG (base currency, leverage) and FX_RATE (a rate and
+  the amount converted at it) are folded into their account;
 - indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
   which is log order: iteration is the same in every run.
 """
@@ -115,7 +117,7 @@ class TradingState:
             self._fill(order, rec)
         if order.account_id:
             account = self.accounts.get(order.account_id)
-            if isinstance(account, CashAccount):  # margin accounts: their own margin model
+            if account is not None:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
 
     def order(self, client_order_id: int) -> Order | None:
@@ -160,6 +162,8 @@ class TradingState:
                                rec.commission_currency)
         elif isinstance(account, MarginAccount):
             account.apply_fill(inst, pos.fill_realized_raw, rec.commission, rec.commission_currency)
+            # maintenance margin of the position as it is now, at this fill's price
+            account.update_position_margin(inst, pos.signed_raw, rec.last_px, pid)
 
     # --- accounts --------------------------------------------------------------------------------
     def account_state(self, rec: Any, ctx: Any = None) -> None:
@@ -187,6 +191,26 @@ class TradingState:
             # Locked funds of a cash account are derived from its open orders (cache_locks).
             account._locked[code] = locked_by_orders(account, code)
 
+    def account_config(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an ACCOUNT_CONFIG record: the account's base currency and leverage."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: ACCOUNT_CONFIG for account_id {rec.account_id}, "
+                             f"which no ACCOUNT_STATE created")
+        if rec.base_currency:
+            account._ccy(Currency.from_packed(rec.base_currency))
+        account.base_code = rec.base_currency
+        if isinstance(account, MarginAccount):
+            account.default_leverage = rec.leverage
+
+    def fx_rate(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an FX_RATE record into its account (the rate, and any amount converted)."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: FX_RATE for unknown account_id {rec.account_id}")
+        account.apply_fx(rec.from_currency, rec.to_currency, rec.rate, rec.amount_from,
+                         rec.amount_to)
+
     # --- digest and snapshot ---------------------------------------------------------------------
     def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
         pack = struct.pack
@@ -201,6 +225,11 @@ class TradingState:
             for f in acc.to_fields():
                 h.update(pack("<IIqqqq", aid, f["currency"], f["balance_total"],
                               f["balance_locked"], f["margin_init"], f["margin_maint"]))
+            base = getattr(acc, "base_code", 0)
+            if base:
+                h.update(pack("<I", base))
+                for code, rate in sorted(acc.fx.items()):
+                    h.update(pack("<Id", code, rate))
 
     def summary(self) -> dict[str, Any]:
         """Returns plain data describing orders, positions and accounts (JSON-able)."""

@@ -15,8 +15,9 @@ Design contract:
 - on every ORDER_FILLED the engine reads what the fill did from the cache: the kernel's fused
   consumer applies a record to the cache before any engine sees it, so the cache's position
   and account are exactly as of that fill (``cache.trading.last_fill_effect``); it emits
-  POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then one ACCOUNT_STATE per
-  currency of the fill's account (with the funds locked by its open orders);
+  POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then what the fill's
+  account reports (:mod:`engines.account_events`: base-currency FX_RATE conversions, one
+  ACCOUNT_STATE per currency with the funds locked by its open orders, margin calls);
 - the engine never mutates the cache; its own state is the order -> position routing map.
 """
 
@@ -24,10 +25,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from domain.accounts import ACCOUNT_FIELD_NAMES
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
 from domain.positions import POSITION_FIELD_NAMES, Position, PositionEffect
+from engines.account_events import emit_after_fill
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
@@ -234,8 +235,7 @@ class ExecutionEngine(Reactor):
         # ``trading.accounts`` is what ``cache.account`` reads; one call less per fill.
         account = trading.accounts.get(rec.account_id) if rec.account_id else None
         if account is not None:
-            for row in account.field_rows():
-                _ACCOUNT_STATE.emit(ctx, src, *row)
+            emit_after_fill(account, ctx, src, rec, pos)
 
     # --- state ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -259,7 +259,7 @@ _POSITION_EMITTERS = {
         (PositionEffect.CLOSED, Kind.POSITION_CLOSED),
     )
 }
-_ACCOUNT_STATE = RecordEmitter(Kind.ACCOUNT_STATE, ACCOUNT_FIELD_NAMES)
+
 
 _POSITION_INDEX: dict[type, int] = {}
 

@@ -12,7 +12,10 @@ Design contract:
 - bad commands are events, never exceptions: an order for an instrument without an INSTRUMENT
   record is still initialized (its values keep the precision they were given with) and submitted,
   and risk denies it (ORDER_DENIED); a modify or cancel of an unknown or closed order is sent
-  and answered with ORDER_MODIFY_REJECTED / ORDER_CANCEL_REJECTED.
+  and answered with ORDER_MODIFY_REJECTED / ORDER_CANCEL_REJECTED;
+- an argument of the wrong type (``close_position("EUR/USD.SIM")``, a str order id) is a bug in
+  the strategy: a TypeError naming the method, parameter and expected type
+  (:mod:`engines.strategy_args`).
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from typing import Any
 from domain.enums import OrderSide
 from domain.kinds import Kind
 from domain.order_specs import INITIALIZED_NAMES
+from domain.positions import Position
 from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 from engines.actor import Actor
 from engines.order_factory import NewOrder, NewOrderList, OrderFactory
 from engines.record_emitter import RecordEmitter, emit_packed
+from engines.strategy_args import expect_instrument, expect_int, expect_type
 
 _SUBMIT = RecordEmitter(
     int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
 _INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
+_COID = "an int client order id (as submit_order returned)"
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 
 
@@ -109,6 +115,9 @@ class Strategy(Actor):
         Positional emitters (:mod:`engines.record_emitter`): the same bytes as ``ctx.emit``,
         both records packed before either is queued and queued in one call.
         """
+        if order.__class__ is not NewOrder:  # one compare on the hot path
+            expect_type("submit_order", "order", order, NewOrder,
+                        " (make it with self.order_factory)")
         coid, iid, src, ctx = order.client_order_id, order.instrument_id, self.source_id, self.ctx
         values = order.spec.initialized_values(coid, iid, src, self._price_precision(iid, order.spec))
         outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
@@ -118,6 +127,7 @@ class Strategy(Actor):
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
         """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
+        expect_type("submit_order_list", "order_list", order_list, NewOrderList)
         specs = order_list.orders.orders
         precision = self._price_precision(order_list.instrument_id, *specs)
         for fields in order_list.orders.initialized_fields(
@@ -147,6 +157,7 @@ class Strategy(Actor):
         A modify of an unknown or closed order is still emitted: risk answers it with
         ORDER_MODIFY_REJECTED.
         """
+        expect_int("modify_order", "client_order_id", client_order_id, _COID)
         order = self.cache.order(client_order_id)
         iid = order.instrument_id if order is not None else 0
         inst = self.cache.instrument(iid) if order is not None else None
@@ -169,6 +180,7 @@ class Strategy(Actor):
     def cancel_order(self, client_order_id: int) -> None:
         """Emits CANCEL_ORDER for one of this strategy's orders (an unknown or closed one is
         answered with ORDER_CANCEL_REJECTED)."""
+        expect_int("cancel_order", "client_order_id", client_order_id, _COID)
         order = self.cache.order(client_order_id)
         self._emit(Kind.CANCEL_ORDER, client_order_id=client_order_id,
                    instrument_id=order.instrument_id if order is not None else 0,
@@ -176,11 +188,15 @@ class Strategy(Actor):
 
     def cancel_all_orders(self, instrument: str | int, side: OrderSide = OrderSide.NO_SIDE) -> None:
         """Emits CANCEL_ALL_ORDERS for this strategy's open orders on ``instrument``."""
+        expect_instrument("cancel_all_orders", instrument)
         self._emit(Kind.CANCEL_ALL_ORDERS, instrument_id=self.instrument_id(instrument),
                    strategy_id=self.source_id, side=int(side))
 
     def close_position(self, position: Any) -> int | None:
         """Submits a reduce-only market order that flattens ``position``; None when flat."""
+        expect_type("close_position", "position", position, Position,
+                    " (from self.cache.positions(...); to close by instrument use "
+                    "close_all_positions(instrument))")
         if not position.signed_raw:
             return None
         side = _SELL if position.signed_raw > 0 else _BUY
@@ -192,6 +208,7 @@ class Strategy(Actor):
 
     def close_all_positions(self, instrument: str | int | None = None) -> list[int]:
         """Closes every open position of this strategy (on ``instrument`` when given)."""
+        expect_instrument("close_all_positions", instrument, optional=True)
         iid = None if instrument is None else self.instrument_id(instrument)
         out = []
         for pos in self.cache.positions(strategy_id=self.source_id, instrument_id=iid,
@@ -204,6 +221,7 @@ class Strategy(Actor):
     # --- queries ---------------------------------------------------------------------------------
     def orders_open(self, instrument: str | int | None = None) -> list[Any]:
         """Returns this strategy's open orders, in log order."""
+        expect_instrument("orders_open", instrument, optional=True)
         iid = None if instrument is None else self.instrument_id(instrument)
         return self.cache.orders(strategy_id=self.source_id, instrument_id=iid, open_only=True)
 

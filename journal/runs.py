@@ -55,6 +55,11 @@ def derive_run_id(config_hash_value: int, seed: int, parent_run_id: int = 0) -> 
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") or 1
 
 
+def format_run_id(run_id: int) -> str:
+    """Returns the one printed form of a run id (and a parent run id): 16 hex digits."""
+    return f"{int(run_id):016x}"
+
+
 def _version_tuple(version: str) -> tuple[int, int, int]:
     parts = [int(p) if p.isdigit() else 0 for p in version.split(".")[:3]]
     return tuple((parts + [0, 0, 0])[:3])  # type: ignore[return-value]
@@ -131,10 +136,15 @@ class RunInfo:
     parent_run_id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        manifest = None if self.manifest is None else json.loads(self.manifest.to_json())
+        if manifest is not None:  # the printed form; the journal's manifest keeps the integers
+            for key in ("run_id", "parent_run_id"):
+                if isinstance(manifest.get(key), int):
+                    manifest[key] = format_run_id(manifest[key])
         return {
-            "run_id": self.run_id, "first_seq": self.first_seq, "last_seq": self.last_seq,
-            "end_state": self.end_state.value, "parent_run_id": self.parent_run_id,
-            "manifest": None if self.manifest is None else json.loads(self.manifest.to_json()),
+            "run_id": format_run_id(self.run_id), "first_seq": self.first_seq,
+            "last_seq": self.last_seq, "end_state": self.end_state.value,
+            "parent_run_id": format_run_id(self.parent_run_id), "manifest": manifest,
         }
 
 

@@ -28,7 +28,7 @@ from journal import format as fmt
 from journal.errors import CorruptionError, JournalError
 from journal.lock import writer_alive
 from journal.reader import JournalReader
-from journal.runs import run_markers
+from journal.runs import format_run_id, run_markers
 from journal.store import Journal
 
 
@@ -69,7 +69,8 @@ class VerifyResult:
             "status": self.status.value, "path": self.path, "first_seq": self.first_seq,
             "last_seq": self.last_seq, "n_records": self.n_records, "n_batches": self.n_batches,
             "findings": [f.to_dict() for f in self.findings],
-            "crashed_runs": list(self.crashed_runs), "open_run": self.open_run,
+            "crashed_runs": [format_run_id(r) for r in self.crashed_runs],
+            "open_run": None if self.open_run is None else format_run_id(self.open_run),
             "message": self.message,
         }
 
@@ -156,7 +157,7 @@ def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[
             start = as_kind(rec, Kind.RUN_STARTED)[0]
             if int(start["schema_fingerprint"]) != SCHEMA_FINGERPRINT:
                 findings.append(Finding((seq, seq), (
-                    f"run {int(start['run_id'])} declares schema fingerprint "
+                    f"run {format_run_id(int(start['run_id']))} declares schema fingerprint "
                     f"{int(start['schema_fingerprint']):016x}, journal has {SCHEMA_FINGERPRINT:016x}"
                 ), file))
             if open_run is not None:
@@ -167,7 +168,8 @@ def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[
             run_id = int(as_kind(rec, Kind.RUN_ENDED)[0]["run_id"])
             if run_id != open_run:
                 findings.append(Finding((seq, seq), (
-                    f"RUN_ENDED of run {run_id}, but the open run is {open_run}"), file))
+                    f"RUN_ENDED of run {format_run_id(run_id)}, but the open run is "
+                    f"{'none' if open_run is None else format_run_id(open_run)}"), file))
             open_run = None
         else:
             run_id = int(as_kind(rec, Kind.RUN_RECOVERED)[0]["crashed_run_id"])
@@ -178,8 +180,9 @@ def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[
                 crashed.remove(run_id)
             elif run_id not in started:
                 findings.append(Finding((seq, seq), (
-                    f"RUN_RECOVERED names run {run_id}, which never started"), file))
+                    f"RUN_RECOVERED names run {format_run_id(run_id)}, which never started"), file))
             else:
                 findings.append(Finding((seq, seq), (
-                    f"RUN_RECOVERED names run {run_id}, which ended cleanly or was recovered"), file))
+                    f"RUN_RECOVERED names run {format_run_id(run_id)}, which ended cleanly or "
+                    "was recovered"), file))
     return findings, crashed, open_run

@@ -55,7 +55,7 @@ from replay.nodes.inputs import FileInputs, JournalInputs, data_inputs
 from replay.nodes.lifecycle import end_run, fault_text, startup
 from replay.progress import Progress
 from replay.recovery import CompletedRunError, NodeStart
-from replay.results import build_results
+from replay.results import build_results, fees_used
 from replay.strategy_registry import build_strategy
 
 __all__ = ["BacktestNode", "BacktestRun", "hashed_config", "new_journal_dir"]
@@ -139,8 +139,11 @@ class BacktestNode:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:
             writer.close()
-            return completed_run(path, self.run_id, venues, cfg.equity_interval_ns,
-                                 tuple(instruments), time.perf_counter() - wall0)
+            return completed_run(path, self.run_id, venues, tuple(instruments),
+                                 time.perf_counter() - wall0,
+                                 lambda cache, kernel: self._extra(cache, kernel, venues,
+                                                                   instruments),
+                                 cfg.days_per_year)
         except BaseException:
             writer.close()
             raise
@@ -208,8 +211,9 @@ class BacktestNode:
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq if kernel.faulted is None else writer.next_seq - 1
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, final_balances(cache, kernel, venues))
+        currency = sampler.currency.code if sampler.currency is not None else None
+        result = build_results(cache, kernel.strings, recorder, ts, eq, currency,
+                               self._extra(cache, kernel, venues, instruments), cfg.days_per_year)
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
             n_records=last_seq - first_seq + 1, n_inputs=driver.data if reason != RunEndReason.FAULTED
@@ -219,6 +223,13 @@ class BacktestNode:
             loop=driver.stats if reason != RunEndReason.FAULTED else LoopStats(),
             venue=venues[0], end_reason=reason.name, fault=fault,
             notes=start.plan.notes if start.plan is not None else ())
+
+
+    def _extra(self, cache: Any, kernel: Kernel, venues: list[Any],
+               instruments: dict[str, Any]) -> dict[str, Any]:
+        """Returns the summary's node-level entries: final balances, the fees charged."""
+        return {**final_balances(cache, kernel, venues),
+                "fees": fees_used(instruments, self.config.instruments, venues)}
 
 
 def _resume(tail: JournalInputs, files: FileInputs, skip: int) -> Iterator[np.ndarray]:

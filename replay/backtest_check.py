@@ -12,6 +12,7 @@ Design contract:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -38,6 +39,11 @@ class ReplayCheck:
     @property
     def ok(self) -> bool:
         return self.verify_status == "CLEAN" and self.run_state_hash == self.rebuilt_state_hash
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "verify_status": self.verify_status, "n_records": self.n_records,
+                "run_state_hash": f"{self.run_state_hash:016x}",
+                "rebuilt_state_hash": f"{self.rebuilt_state_hash:016x}"}
 
 
 def replay_check(journal_path: str | Path, run_id: int, venue: VenueConfig,

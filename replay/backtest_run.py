@@ -11,6 +11,7 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,12 @@ class BacktestRun:
             "journal": self.journal, "run_id": f"{self.run_id:016x}", "last_seq": self.last_seq,
             "n_records": self.n_records, "n_orders": s["n_orders"], "n_fills": s["n_fills"],
             "n_positions": s["n_positions"], "realized_pnl": s["realized_pnl"],
-            "commissions": s["commissions"], "final_balances": s["final_balances"],
+            "open_commissions": s["open_commissions"], "commissions": s["commissions"],
+            "final_balances": s["final_balances"], "currency": s["currency"],
+            "total_pnl": s["total_pnl"], "return_pct": s["return_pct"], "sharpe": s["sharpe"],
+            "sortino": s["sortino"], "max_drawdown_pct": s["max_drawdown_pct"],
+            "n_denied": s["n_denied"], "denied_reasons": s["denied_reasons"],
+            "n_rejected": s["n_rejected"], "rejected_reasons": s["rejected_reasons"],
             "state_hash": f"{self.state_hash:016x}", "wall_s": round(self.wall_s, 6),
             "records_per_s": round(self.records_per_s), "end_reason": self.end_reason,
         }
@@ -88,8 +94,11 @@ def final_balances(cache: Any, kernel: Kernel, venues: list[VenueConfig]) -> dic
 
 
 def completed_run(path: str | Path, run_id: int, venues: list[VenueConfig],
-                  interval_ns: int, instruments: tuple[str, ...], wall_s: float) -> BacktestRun:
-    """Returns the results of the completed last run of the journal at ``path``."""
+                  instruments: tuple[str, ...], wall_s: float,
+                  extra: Callable[[Any, Kernel], dict[str, Any]], days_per_year: int
+                  ) -> BacktestRun:
+    """Returns the results of the completed last run of the journal at ``path``; ``extra``
+    gives the summary's node-level entries from (cache, kernel)."""
     with Journal.open(path) as journal:
         reader = JournalReader(journal)
         last = scan_runs(journal)[-1]
@@ -103,9 +112,10 @@ def completed_run(path: str | Path, run_id: int, venues: list[VenueConfig],
         end = as_kind(reader.record(last.last_seq), Kind.RUN_ENDED)[0]
     kernel = state.kernel
     ts, eq = sampler.curve(int(end["ts_init"]), start_equity)  # type: ignore[attr-defined]
+    ccy = sampler.currency  # type: ignore[attr-defined]
     result = build_results(cache, kernel.strings, recorder, ts, eq,
-                           sampler.currency.code, interval_ns,  # type: ignore[attr-defined]
-                           final_balances(cache, kernel, venues))
+                           ccy.code if ccy is not None else None, extra(cache, kernel),
+                           days_per_year)
     return BacktestRun(
         journal=str(path), run_id=run_id, first_seq=first, last_seq=last.last_seq,
         n_records=last.last_seq - first + 1, n_inputs=0, state_hash=int(end["state_hash"]),

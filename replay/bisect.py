@@ -4,7 +4,8 @@ Design contract:
 - the invariant is a built-in (``builtin:position_matches_fills``, see
   :mod:`replay.testing.invariants`) or the user's ``module:function`` taking ``(state,
   record)`` and returning None or a message; it is imported only because the user named it
-  (a journal never names code); a spec that does not resolve raises
+  (a journal never names code); a spec that does not resolve, or names a whole-journal
+  invariant (``snapshot_tail``, ``reexecution``: not bisectable), raises
   :class:`replay.testing.invariants.InvariantSpecError` naming it;
 - the journal is folded once, record by record, with the invariant checked after each record
   it applies to (:func:`replay.testing.check.check`); an invariant need not be monotonic, so
@@ -21,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from replay.testing.invariants import resolve
+from replay.testing.invariants import check_bisectable, resolve
 
 
 @attrs.frozen
@@ -57,6 +58,8 @@ def bisect(path: str | Path, spec: str) -> BisectResult:
     from replay.state_report import state_report
     from replay.testing.check import check
 
+    if isinstance(spec, str):
+        check_bisectable(spec)
     inv = resolve(spec)
     result = check(path, [inv])
     first = result.first

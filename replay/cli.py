@@ -5,7 +5,10 @@ Design contract:
   it runs, so ``ringbus --help`` and ``ringbus inspect`` start fast;
 - exit codes: 0 success, 1 a finding (corruption, divergence, violation), 2 usage errors and
   inputs that cannot be opened;
-- ``--json`` output is one JSON object on stdout (JSON lines for streaming commands).
+- ``--json`` output is one JSON object on stdout (JSON lines for streaming commands); under
+  ``--json`` every error is JSON too: a command that fails (exit != 0) without printing to
+  stdout, a usage error and an unexpected exception print ``{"error": ..., "exit_code": N,
+  "command": ...}`` on stdout (the text still goes to stderr).
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import sys
+import traceback
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from ringbus._version import __version__
 
@@ -30,13 +36,43 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "compare two journals record by record"),
     "trace": ("trace", "show the causal chain of a record"),
     "check": ("check", "run invariants over a journal after every record"),
+    "ingest": ("ingest", "validate and convert data files once into a journal-format catalog"),
+    "catalog": ("catalog", "list a data catalog's instruments, time ranges and record counts"),
 }
 
 
 class _Parser(argparse.ArgumentParser):
+    #: set by :func:`main` when ``--json`` is on the command line: usage errors print JSON too
+    json_errors = False
+
     def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep that
         self.print_usage(sys.stderr)
+        if _Parser.json_errors:
+            _json_error(self.prog.removeprefix("ringbus").strip() or None, 2, message)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _json_error(command: str | None, code: int, message: str) -> None:
+    print(json.dumps({"command": command, "error": message, "exit_code": code},
+                     sort_keys=True), file=sys.stdout, flush=True)
+
+
+class _Watch:
+    """Passes writes through to ``stream``, remembering them (stderr) or that there were any."""
+
+    def __init__(self, stream: TextIO, keep: bool) -> None:
+        self._stream, self._keep = stream, keep
+        self.text: list[str] = []
+        self.written = False
+
+    def write(self, s: str) -> int:
+        self.written = self.written or bool(s)
+        if self._keep:
+            self.text.append(s)
+        return self._stream.write(s)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _available() -> dict[str, tuple[str, str]]:
@@ -69,14 +105,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv:
         parser.print_help()
         return 2
-    args = parser.parse_args(argv)
+    _Parser.json_errors = "--json" in argv
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        _Parser.json_errors = False
     module = importlib.import_module(f"replay.commands.{_available()[args.command][0]}")
+    if not getattr(args, "json", False):
+        return _run(module, args)
+    return _run_json(module, args)
+
+
+def _run(module: Any, args: argparse.Namespace) -> int:
     try:
         return int(module.run(args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _run_json(module: Any, args: argparse.Namespace) -> int:
+    """Runs a command under ``--json``; an error it only wrote to stderr becomes JSON too."""
+    out, err = _Watch(sys.stdout, keep=False), _Watch(sys.stderr, keep=True)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    try:
+        code = _run(module, args)
+    except Exception as exc:  # an unexpected error: still one JSON object, the trace on stderr
+        traceback.print_exc()
+        code, err.text = 1, [f"{type(exc).__name__}: {exc}"]
+    finally:
+        sys.stdout, sys.stderr = saved
+    if code != 0 and not out.written:
+        message = "".join(err.text).strip() or f"exit code {code}"
+        message = message.removeprefix(f"ringbus {args.command}: ").removeprefix("error: ")
+        _json_error(args.command, code, message)
+    return code
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ and compare every record it produces with the journal's.
 Design contract:
 - the kernel is wired by :func:`replay.nodes.assemble.assemble`, as every node's: same
   components in the same registration order (so interned ids match), configured from the
-  manifest's config and seed; strategies are built from the manifest's names (a built-in name
-  or a ``module:Class`` import path of the user's installed code, imported only here, when
-  the user asks to re-execute) unless the caller passes strategy objects (a fixed strategy);
+  manifest's config and seed; strategies are built from the manifest's names unless the caller
+  passes strategy objects (a fixed strategy). A journal is untrusted: of its names only the
+  built-ins build by default; a ``module:Class`` is imported only with ``trust_code``
+  (``--trust-journal-code``), and never with the working directory added to ``sys.path``;
 - the lineage's INPUT records stream from the journal one stored batch at a time (bounded
   memory) into the node driver: RUN_STARTED and its manifest STRING records (``n_parts`` of
   the first says how many) and the setup inputs up to NODE_STARTED go through
@@ -66,15 +67,19 @@ def check_strategy_name(name: str) -> str:
                          f"({sorted(BUILTIN)}) nor a module:Class import path; refusing it")
 
 
-def manifest_strategies(manifest: RunManifest, config: BacktestConfig) -> list[Strategy]:
-    """Builds the run's strategies from the manifest's names (imports the user's code)."""
-    from replay.strategy_registry import build_strategy
+def manifest_strategies(manifest: RunManifest, config: BacktestConfig,
+                        trust_code: bool = False) -> list[Strategy]:
+    """Builds the run's strategies from the manifest's names: built-ins only, unless
+    ``trust_code`` lets it import the ``module:Class`` the journal names."""
+    from replay.strategy_registry import journal_strategy
 
     if manifest.config.get("python_strategies"):
         raise ReexecuteError(
             f"run {manifest.run_id:016x} used strategy objects given in code "
             f"({manifest.config['python_strategies']}); pass them as strategies=")
-    return [build_strategy(check_strategy_name(s.name), dict(s.params)) for s in config.strategies]
+    where = f"run {manifest.run_id:016x}'s manifest"
+    return [journal_strategy(check_strategy_name(s.name), dict(s.params), trust_code, where)
+            for s in config.strategies]
 
 
 @attrs.frozen
@@ -131,17 +136,19 @@ def lineages(runs: list[RunInfo]) -> list[Lineage]:
 
 
 def reexecute(path: str | Path | Journal, strategies: list[Strategy] | None = None,
-              out: str | Path | None = None, capacity: int = 1 << 16) -> ReexecuteResult:
+              out: str | Path | None = None, capacity: int = 1 << 16,
+              trust_code: bool = False) -> ReexecuteResult:
     """Re-executes every run of the journal at ``path`` (an open :class:`Journal` too; see the
-    module contract)."""
+    module contract). Without ``strategies`` the manifest's are built: built-ins only, unless
+    ``trust_code`` allows importing the code the journal names."""
     if isinstance(path, Journal):
-        return _reexecute(path, str(path.path), strategies, out, capacity)
+        return _reexecute(path, str(path.path), strategies, out, capacity, trust_code)
     with Journal.open(path) as journal:
-        return _reexecute(journal, str(path), strategies, out, capacity)
+        return _reexecute(journal, str(path), strategies, out, capacity, trust_code)
 
 
 def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
-               out: str | Path | None, capacity: int) -> ReexecuteResult:
+               out: str | Path | None, capacity: int, trust_code: bool) -> ReexecuteResult:
     reader = JournalReader(journal)
     runs = scan_runs(journal)
     if not runs:
@@ -155,7 +162,7 @@ def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
     total = Totals()
     try:
         for lin in lineages(runs):
-            _reexecute_lineage(reader, lin, strategies, writer, capacity, total)
+            _reexecute_lineage(reader, lin, strategies, writer, capacity, total, trust_code)
     except DivergenceError as exc:
         return _divergence(path, reader, exc, total)
     finally:
@@ -172,14 +179,15 @@ class Totals:
 
 
 def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Strategy] | None,
-                       writer: Any, capacity: int, total: Totals) -> None:
+                       writer: Any, capacity: int, total: Totals, trust_code: bool) -> None:
     assert lin.root is not None and lin.run is not None
     manifest = lin.manifest
     if manifest is None:
         raise ReexecuteError(f"run {lin.root.run_id:016x} at seq {lin.root.first_seq} has no "
                              "readable manifest")
     config = manifest_config(manifest)
-    strats = list(strategies) if strategies is not None else manifest_strategies(manifest, config)
+    strats = list(strategies) if strategies is not None else \
+        manifest_strategies(manifest, config, trust_code)
     first, last = lin.first_seq, lin.run.last_seq
     end = reader.record(last)
     ended = end is not None and int(end["kind"][0]) == Kind.RUN_ENDED and int(as_kind(
@@ -245,6 +253,6 @@ def _divergence(path: str, reader: JournalReader, exc: DivergenceError,
         None if exc.produced is None else record_dict(exc.produced), tuple(chain))
 
 
-def reexecute_check(path: str | Path) -> ReexecuteResult:
+def reexecute_check(path: str | Path, trust_code: bool = False) -> ReexecuteResult:
     """Re-executes the journal with the run's own strategies (the toolkit's ``reexecution``)."""
-    return reexecute(path)
+    return reexecute(path, trust_code=trust_code)

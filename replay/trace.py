@@ -18,10 +18,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import RecordError, fields_of, kind_name
+from domain.codec import RecordError
 from domain.enums import RecordFlag
+from domain.strings import StringTable
 from journal.reader import JournalReader
-from replay.testing.pretty import format_record
+from replay.testing.pretty import decoded, format_record, strings_until
 
 INPUT = int(RecordFlag.INPUT)
 DEFAULT_WINDOW = 200_000
@@ -31,15 +32,15 @@ class TraceError(ValueError):
     """A seq to trace is not in the journal, or a cause chain is broken."""
 
 
-def record_dict(record: np.ndarray) -> dict[str, Any]:
-    """Returns a record as JSON-able plain data: its fields, kind name and a readable line."""
+def record_dict(record: np.ndarray, strings: StringTable | None = None) -> dict[str, Any]:
+    """Returns a record as JSON-able data: kind name, header, decoded payload (prices as
+    decimal strings, enums by name, interned ids as text with ``strings``) and a readable line
+    (:func:`replay.testing.pretty.decoded`)."""
     try:
-        fields = fields_of(record)
+        out = decoded(record, strings)
     except RecordError as exc:
         return {"seq": int(record["seq"][0]), "error": str(exc)}
-    out = {k: (v.rstrip(b"\0").decode("utf-8", "replace") if isinstance(v, bytes) else v)
-           for k, v in fields.items()}
-    return {"kind_name": kind_name(int(fields["kind"])), **out, "text": format_record(record)}
+    return {**out, "text": format_record(record, strings)}
 
 
 @attrs.frozen
@@ -52,24 +53,28 @@ class Trace:
     chain: tuple[np.ndarray, ...]
     effects: tuple[np.ndarray, ...]
     effects_truncated: bool
+    #: The journal's strings up to the last record shown: interned ids print as text.
+    strings: StringTable | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        s = self.strings
         return {
-            "seq": self.seq, "record": record_dict(self.record),
-            "chain": [record_dict(r) for r in self.chain],
-            "effects": [record_dict(r) for r in self.effects],
+            "seq": self.seq, "record": record_dict(self.record, s),
+            "chain": [record_dict(r, s) for r in self.chain],
+            "effects": [record_dict(r, s) for r in self.effects],
             "effects_truncated": self.effects_truncated,
         }
 
     def format(self) -> str:
         """Returns the trace as text: the chain from the input down to the record, then effects."""
+        s = self.strings
         lines = ["cause chain (input first):"]
         for rec in reversed(self.chain):
-            lines.append("  " + format_record(rec))
-        lines.append("> " + format_record(self.record))
+            lines.append("  " + format_record(rec, s))
+        lines.append("> " + format_record(self.record, s))
         lines.append(f"caused ({len(self.effects)} records"
                      + (", scan window reached" if self.effects_truncated else "") + "):")
-        lines.extend("  " + format_record(r) for r in self.effects)
+        lines.extend("  " + format_record(r, s) for r in self.effects)
         return "\n".join(lines)
 
 
@@ -107,7 +112,9 @@ def trace(reader: JournalReader, seq: int, window: int = DEFAULT_WINDOW) -> Trac
     """Returns the :class:`Trace` of the record ``seq``."""
     record = _record(reader, seq)
     effects, truncated = effects_of(reader, seq, window)
-    return Trace(seq, record, tuple(cause_chain(reader, seq)), tuple(effects), truncated)
+    last = int(effects[-1]["seq"][0]) if effects else seq
+    return Trace(seq, record, tuple(cause_chain(reader, seq)), tuple(effects), truncated,
+                 strings_until(reader, last))
 
 
 def _record(reader: JournalReader, seq: int, what: str = "seq") -> np.ndarray:

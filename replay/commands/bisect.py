@@ -1,7 +1,8 @@
 """``ringbus bisect JOURNAL --invariant module:function|builtin:NAME``: the first seq at which
 the invariant fails, with the state there. Exit codes: 0 it held everywhere; 1 it fails (or the
 journal is corrupt, or the invariant raised); 2 bad usage, an invariant that does not resolve,
-a journal that cannot be opened."""
+a journal that cannot be opened, a whole-journal invariant (``snapshot_tail``, ``reexecution``:
+nothing to bisect; ``ringbus check`` runs them)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _text(r: BisectResult) -> str:
     from replay.state_report import format_report
+    from replay.testing.invariants import strip_seq
 
     if r.corruption is not None:
         c = r.corruption
@@ -32,7 +34,7 @@ def _text(r: BisectResult) -> str:
         return f"invariant {e['invariant']} raised at seq {e['seq']}: {e['error']}"
     if not r.failed or r.state is None:
         return f"{r.invariant} holds after every record ({r.n_records} records)"
-    return (f"{r.invariant} first fails at seq {r.seq}: {r.message}\n"
+    return (f"{r.invariant} first fails at seq {r.seq}: {strip_seq(r.message, r.seq)}\n"
             f"record: {r.record}\nstate there:\n{format_report(r.state)}")
 
 

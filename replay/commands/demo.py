@@ -2,7 +2,9 @@
 then a replay check: verify the journal, rebuild the state from it, compare state hashes.
 
 Exit codes: 0 the replay reproduced the run's state hash; 1 it did not (or the journal is not
-clean); 2 the run could not be made.
+clean); 2 the run could not be made. ``--json`` prints one object: the backtest's (as
+``ringbus backtest --json``), its report folder and ``replay_check`` (verify status, records
+replayed, both state hashes, ok).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", default="runs", metavar="DIR",
                         help="folder of the demo's journal (default ./runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
     import sys
 
     from replay.backtest import BacktestNode
@@ -30,13 +34,19 @@ def run(args: argparse.Namespace) -> int:
     config = BacktestConfig(data=[DataConfig(str(DEMO_DATA), instrument_id="EUR/USD.SIM")],
                             strategies=[StrategyConfig("ema_cross")])
     try:
-        node = BacktestNode(config, progress=not args.quiet, journal_prefix="demo",
+        node = BacktestNode(config, progress=not args.quiet and not args.json, journal_prefix="demo",
                             runs_root=args.runs)
         result = node.run()
         report_dir, png = write_report(result, Path(result.journal) / "report")
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"ringbus demo: error: {exc}\n")
         return 2
+    if args.json:
+        check = replay_check(result.journal, result.run_id, result.venue,
+                             config.equity_interval_ns)
+        print(json.dumps({**result.to_json_dict(), "report": str(report_dir),
+                          "replay_check": check.to_dict()}, sort_keys=True))
+        return 0 if check.ok else 1
     print(f"ringbus demo: ema_cross (fast 10, slow 20, 100 000 at market) on {DEMO_DATA.name}\n")
     print(format_report(result))
     print(f"{'report':<14}  {report_dir}")

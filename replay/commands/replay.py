@@ -7,42 +7,28 @@ Exit codes: 0 printed; 1 the journal is corrupt before the target (the seq range
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
-
-_FRACTION = re.compile(r"^(?P<head>[^.]*T\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?(?P<tz>.*)$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--to-seq", type=int, metavar="N", help="state after record N")
-    where.add_argument("--to-time", metavar="ISO8601", help="state after the last record whose "
-                       "ts_init <= this time (nanoseconds accepted; UTC when no offset)")
+    where.add_argument("--to-time", metavar="TIME", help="state after the last record whose "
+                       "ts_init <= this time: integer ns, YYYY-MM-DD, or an ISO 8601 time with "
+                       "T or a space, up to 9 fraction digits (UTC when no offset)")
     parser.add_argument("--no-snapshots", action="store_true",
                         help="fold from the run's first record, ignoring stored snapshots")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def parse_iso_ns(text: str) -> int:
-    """Returns ns since the epoch of an ISO 8601 time with up to 9 fraction digits (UTC when
-    it has no offset); raises ValueError naming the text."""
-    m = _FRACTION.match(text.strip())
-    if m is None:
-        raise ValueError(f"--to-time: not an ISO 8601 time (YYYY-MM-DDTHH:MM:SS[.fffffffff]"
-                         f"[Z|+HH:MM]), got {text!r}")
-    frac = (m["frac"] or "").ljust(9, "0")
-    try:
-        stamp = datetime.fromisoformat(m["head"] + (m["tz"] or ""))
-    except ValueError:
-        raise ValueError(f"--to-time: not an ISO 8601 time, got {text!r}") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    seconds = int((stamp - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
-    return seconds * 1_000_000_000 + int(frac)
+    """Returns ns since the epoch of a ``--to-time`` value (see :mod:`replay.time_arg`)."""
+    from replay.time_arg import parse_time_ns
+
+    return parse_time_ns(text)
 
 
 def guarded(name: str, body: Callable[[], int]) -> int:

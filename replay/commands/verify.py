@@ -5,13 +5,16 @@ bad usage. With ``--out`` the re-executed records go to a new journal instead of
 
 ``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
 records and compares every record it produces with the journal's; the strategies named in the
-manifest are imported from the user's installed code (a journal never carries code).
+manifest are built when they are built-ins; a ``module:Class`` the journal names is code the
+journal chooses, so it is imported only with ``--trust-journal-code`` (or give the code yourself
+with ``--strategy``), and never from the working directory unless that is on ``sys.path``.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
@@ -26,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "instead of the manifest's; repeat for several, in the run's order")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="with --strategy: a strategy parameter; repeatable")
+    parser.add_argument("--trust-journal-code", action="store_true",
+                        help="with --reexecute: import the module:Class strategies the journal's "
+                        "manifest names (runs that code; default: built-in strategies only)")
     parser.add_argument("--out", metavar="DIR",
                         help="with --reexecute: write the re-executed records to a new journal "
                         "DIR instead of comparing them (then `ringbus diff JOURNAL DIR`)")
@@ -54,7 +60,8 @@ def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
     strategies = _strategies(args)
 
     def check(journal: Any, result: Any) -> list[Any]:
-        outcome = reexecute(journal, strategies=strategies, out=args.out)
+        outcome = reexecute(journal, strategies=strategies, out=args.out,
+                            trust_code=args.trust_journal_code)
         args.reexecution = outcome
         if outcome.ok or args.out is not None:
             return []
@@ -64,15 +71,33 @@ def extra_checks(args: argparse.Namespace) -> Sequence[Any]:
     return (check,)
 
 
+def _out_refusal(out: str | None) -> str:
+    """Returns why ``--out`` cannot take the new journal ("" when it can: new or empty)."""
+    if out is None:
+        return ""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out}: exists and is not a folder; give a new or empty folder"
+    if path.is_dir() and any(path.iterdir()):
+        return (f"--out {out}: the folder is not empty (a journal there would be appended to "
+                "or mixed with other files); give a new or empty folder")
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
     from journal.verify import verify_journal
 
-    if (args.strategy or args.out or args.param) and not args.reexecute:
-        sys.stderr.write("ringbus verify: error: --strategy, --param and --out go with "
-                         "--reexecute\n")
+    if (args.strategy or args.out or args.param or args.trust_journal_code) \
+            and not args.reexecute:
+        sys.stderr.write("ringbus verify: error: --strategy, --param, --out and "
+                         "--trust-journal-code go with --reexecute\n")
+        return 2
+    refusal = _out_refusal(args.out)
+    if refusal:
+        sys.stderr.write(f"ringbus verify: error: {refusal}\n")
         return 2
     try:
         result = verify_journal(args.journal, checks=extra_checks(args))
@@ -82,8 +107,12 @@ def run(args: argparse.Namespace) -> int:
     outcome = getattr(args, "reexecution", None)
     if args.json:
         doc = result.to_dict()
+        if result.status.value == "UNREADABLE":  # the error, named as every command names it
+            doc["error"] = result.message
         if outcome is not None:
             doc["reexecution"] = outcome.to_dict()
+            if args.out is not None:
+                doc["out_journal"] = str(Path(args.out).resolve())
         print(json.dumps(doc, sort_keys=True))
         return EXIT_CODES[result.status.value]
     out = sys.stdout if result.status.value in ("CLEAN", "CRASHED_RUN") else sys.stderr
@@ -92,12 +121,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out.write(f"{result.status.value} {result.path}: seq {result.first_seq}..{result.last_seq}, "
               f"{result.n_records} records checked in {result.n_batches} batches\n")
+    from journal.runs import format_run_id
+
     for run_id in result.crashed_runs:
-        out.write(f"  run {run_id} ended without RUN_ENDED (crashed; recoverable prefix)\n")
+        out.write(f"  run {format_run_id(run_id)} ended without RUN_ENDED (crashed; recoverable prefix)\n")
     if result.open_run is not None:
-        out.write(f"  run {result.open_run} is open (a live writer holds the journal)\n")
+        out.write(f"  run {format_run_id(result.open_run)} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
-    if outcome is not None:
+    if outcome is not None and args.out is not None:
+        out.write(f"re-executed {outcome.n_inputs} inputs into {outcome.n_records} records, "
+                  f"written to the new journal {Path(args.out).resolve()}\n"
+                  f"  compare: ringbus diff {args.journal} {args.out}\n")
+    elif outcome is not None:
         out.write(outcome.format() + "\n")
     return EXIT_CODES[result.status.value]

@@ -2,8 +2,8 @@
 
 Design contract:
 - :func:`assemble` registers ``state`` (equity sampler, run recorder, cache), then the data
-  engine, risk engine, execution engine, one simulated exchange per venue (name order), then
-  the strategies in the given order: the order is part of the log (component ids are interned
+  engine, risk engine, execution engine, one simulated exchange per venue (name order), the
+  strategies in the given order, then a liquidator per venue that liquidates on a margin call: the order is part of the log (component ids are interned
   in it), so every node of a run builds the same kernel;
 - :func:`book_levels` streams a journal's INPUT records once (bounded memory) for the highest
   BOOK_DELTA level per venue: what a backtest infers from its data files.
@@ -21,20 +21,26 @@ from domain.kinds import Kind
 from engines.data_engine import DataEngine
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.liquidator import Liquidator
 from engines.portfolio import Portfolio
 from engines.risk import RiskEngine
 from engines.risk_checks import RiskConfig
 from engines.strategy import Strategy
 from journal.reader import JournalReader
-from replay.backtest_setup import make_exchange, register_execution, register_state
+from replay.backtest_setup import account_name, make_exchange, register_execution, register_state
 from replay.config import BacktestConfig, ConfigError, VenueConfig
 
 INPUT = int(RecordFlag.INPUT)
 
 
-def risk_config(values: dict[str, Any]) -> RiskConfig:
-    """Returns the RiskConfig of a config's ``risk`` table (ConfigError naming the field)."""
+def risk_config(values: dict[str, Any], venues: list[VenueConfig] | tuple[()] = ()
+                ) -> RiskConfig:
+    """Returns the risk engine's config: the ``[risk]`` table, plus the venues' short-selling
+    instruments (``short_selling``); ConfigError naming the field."""
     values = dict(values)
+    shortable = sorted({s for v in venues for s in v.short_selling})
+    if shortable:
+        values["short_selling"] = frozenset([*values.get("short_selling", ()), *shortable])
     if isinstance(values.get("max_submit_rate"), list):
         values["max_submit_rate"] = tuple(values["max_submit_rate"])
     try:
@@ -50,13 +56,16 @@ def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
     sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
-    kernel.register(RiskEngine(execution, risk_config(config.risk)))
+    kernel.register(RiskEngine(execution, risk_config(config.risk, venues)))
     register_execution(kernel, execution)
     for venue in venues:
         kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
     kernel.ctx.portfolio = Portfolio(cache)
     for strategy in strategies:
         kernel.register(strategy)
+    for venue in venues:
+        if venue.liquidate_on_margin_call:
+            kernel.register(Liquidator(account_name(venue), venue.name))
     return sampler, recorder, cache
 
 

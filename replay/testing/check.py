@@ -171,7 +171,8 @@ class Checker:
         return None
 
     def _violation(self, name: str, rec: Any, message: str) -> Violation:
-        line = format_record(np.frombuffer(RAW_STRUCTS[rec.kind].pack(*rec), RECORD_DTYPE))
+        line = format_record(np.frombuffer(RAW_STRUCTS[rec.kind].pack(*rec), RECORD_DTYPE),
+                             self.state.cache.strings)
         v = Violation(int(rec.seq), name, message, line, self.state.excerpt(rec))
         self.result.violations.append(v)
         return v
@@ -195,15 +196,18 @@ def _stream_batches(source: Any) -> Iterator[np.ndarray]:
 
 def check(source: str | Path | np.ndarray | Iterable[np.ndarray] | Any,
           invariants: Sequence[str | Invariant | Any] | None = None, *,
-          config: CheckConfig | None = None, keep_going: bool = False) -> CheckResult:
+          config: CheckConfig | None = None, keep_going: bool = False,
+          progress: bool = False) -> CheckResult:
     """Checks a journal (a path) or a stream (a record array, a ``Stream``, or an iterable of
     record arrays) against ``invariants`` (default: every built-in record invariant; add
-    ``"builtin:snapshot_tail"`` / ``"builtin:reexecution"`` for the journal-wide ones)."""
+    ``"builtin:snapshot_tail"`` / ``"builtin:reexecution"`` for the journal-wide ones).
+    ``progress``: a journal's record pass draws a progress line on a TTY's stderr, with its
+    total, percent and ETA (:class:`replay.progress.Progress`)."""
     specs = list(BUILTINS) if invariants is None else list(invariants)
     journal_specs = [s for s in specs if isinstance(s, str)
                      and s.removeprefix("builtin:") in JOURNAL_BUILTINS]
     if isinstance(source, (str, Path)):
-        return _check_journal(Path(source), specs, journal_specs, config, keep_going)
+        return _check_journal(Path(source), specs, journal_specs, config, keep_going, progress)
     checker = Checker(specs, config, keep_going=keep_going)
     for batch in _stream_batches(source):
         checker.feed(batch)
@@ -213,17 +217,20 @@ def check(source: str | Path | np.ndarray | Iterable[np.ndarray] | Any,
 
 
 def _check_journal(path: Path, specs: list[Any], journal_specs: list[str],
-                   config: CheckConfig | None, keep_going: bool) -> CheckResult:
+                   config: CheckConfig | None, keep_going: bool,
+                   progress: bool = False) -> CheckResult:
     from journal.errors import CorruptionError
     from journal.reader import JournalReader
     from journal.store import Journal
+    from replay.progress import Progress
 
     with Journal.open(path) as journal:
         reader = JournalReader(journal)
-        checker = Checker(specs, config, first_seq=max(reader.first_seq(), 1),
-                          keep_going=keep_going)
+        first = max(reader.first_seq(), 1)
+        checker = Checker(specs, config, first_seq=first, keep_going=keep_going)
+        bar = Progress(progress, label="check", total=max(reader.last_seq() - first + 1, 0))
         try:
-            for batch in reader.batches(1):
+            for batch in bar.wrap(reader.batches(1)):
                 checker.feed(batch)
                 if checker.stopped:
                     break
@@ -231,6 +238,8 @@ def _check_journal(path: Path, specs: list[Any], journal_specs: list[str],
             checker.result.corruption = {"seq_range": list(exc.seq_range), "file": exc.path,
                                          "reason": exc.reason}
             return checker.result
+        finally:
+            bar.close()
     result = checker.finish()
     if result.ok or keep_going:
         from replay.testing.journal_checks import JOURNAL_CHECKS
@@ -243,6 +252,7 @@ def _check_journal(path: Path, specs: list[Any], journal_specs: list[str],
 
 def _run_journal_check(result: CheckResult, name: str, fn: Any, path: Path,
                        config: CheckConfig | None) -> None:
+    from replay.strategy_registry import StrategyLoadError
     from replay.testing.journal_checks import JournalCheckUnavailable
 
     result.invariants.append(name)
@@ -251,6 +261,8 @@ def _run_journal_check(result: CheckResult, name: str, fn: Any, path: Path,
     except JournalCheckUnavailable as exc:
         result.skipped.append(f"{name}: {exc}")
         return
+    except StrategyLoadError:
+        raise  # untrusted or unimportable strategy code: the caller's choice, not a finding
     except Exception as exc:
         result.errors.append(InvariantError(result.last_seq, name,
                                             f"{type(exc).__name__}: {exc}", traceback.format_exc()))

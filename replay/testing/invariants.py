@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from domain.enums import BookLevel, RecordFlag
+from domain.enums import BookLevel, MarketStatus, RecordFlag
 from domain.invariants import order_fill_within_quantity, order_status_reachable
 from domain.kinds import Kind
 from domain.order_fsm import ORDER_EVENT_KINDS, InvalidTransition
@@ -166,15 +166,23 @@ def quote_not_crossed(state: CheckState, rec: Any) -> str | None:
 
 
 def book_not_crossed(state: CheckState, rec: Any) -> str | None:
-    """A book is neither crossed nor locked after a LAST record, outside the configured auction
-    windows / flags (``CheckConfig``). Evaluated at LAST records only."""
+    """In continuous trading a book is neither crossed nor locked after a LAST record. Exempt:
+    any other trading status (stated by INSTRUMENT_STATUS, or an L3 pre-open inferred from a
+    crossed book no trade printed on) and the configured auction windows / flags
+    (``CheckConfig``). Evaluated at LAST records only."""
     book = state.cache.book(rec.instrument_id)
     if book is None or not book.is_crossed():
         return None
+    if not state.status.continuous(rec.instrument_id):
+        return None
     if state.config.crossing_allowed(rec.ts_event, rec.flags):
         return None
-    return (f"seq {rec.seq}: book {rec.instrument_id} crossed after LAST: best bid "
-            f"{book.best_bid()} >= best ask {book.best_ask()} (price_raw, size_raw)")
+    st = state.status.get(rec.instrument_id)
+    why = "no trading status known" if st.status == MarketStatus.NONE else \
+        f"trading status TRADING ({'inferred' if st.inferred else 'stated'} at seq {st.seq})"
+    return (f"seq {rec.seq}: book {rec.instrument_id} crossed after LAST in continuous trading "
+            f"({why}): best bid {book.best_bid()} >= best ask {book.best_ask()} "
+            "(price_raw, size_raw)")
 
 
 def l3_known_order_ids(state: CheckState, rec: Any) -> str | None:
@@ -225,8 +233,23 @@ BUILTINS: dict[str, Invariant] = {inv.name: inv for inv in (
     Invariant("l3_to_l2_aggregation", l3_to_l2_aggregation, _DELTA, at_last=True, at_end=True),
 )}
 
-#: Invariants over a whole journal (functions of its path); see journal_checks.
+#: Invariants over a whole journal (functions of its path); see journal_checks. They compare
+#: whole replays, so there is no per-record first failure: they are not bisectable.
 JOURNAL_BUILTINS = ("snapshot_tail", "reexecution")
+
+
+def strip_seq(message: str, seq: int) -> str:
+    """Returns ``message`` without its leading ``"seq N: "`` (the reporter names the seq)."""
+    return message.removeprefix(f"seq {seq}: ")
+
+
+def check_bisectable(spec: str) -> None:
+    """Raises InvariantSpecError when ``spec`` names a whole-journal invariant."""
+    name = spec.removeprefix("builtin:")
+    if name in JOURNAL_BUILTINS:
+        raise InvariantSpecError(
+            f"invariant {spec!r} compares whole replays of the journal, so it has no first "
+            f"failing record to bisect; run `ringbus check JOURNAL --invariant builtin:{name}`")
 
 
 def resolve(spec: str | Invariant | InvariantFn) -> Invariant:

@@ -1,13 +1,17 @@
 """A readable listing of records: one decoded line per record (counterexamples, ``--json`` off).
 
 Each line: ``seq``, ``ts_init`` (ns, and as a UTC time), the kind, the flags, then the payload
-fields that are not zero, prices and quantities as decimals, enums by name.
+fields that are not zero, prices and quantities as decimals, enums by name, currencies as codes,
+run ids as hex and, given a :class:`~domain.strings.StringTable`, interned ids as their text;
+never a raw price or the NULL sentinel. :func:`decoded` gives the same values as JSON-able data
+(``ringbus tail --json``, ``trace --json``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -15,9 +19,11 @@ from domain import enums
 from domain.codec import RecordError, fields_of, kind_name
 from domain.currencies import Currency
 from domain.enums import RecordFlag
-from domain.kinds import LAYOUTS
-from domain.schema import NULL_I64
+from domain.kinds import LAYOUTS, Kind
+from domain.schema import NULL_I64, Field
+from domain.strings import StringTable
 from domain.values import unpack_currency
+from journal.runs import format_run_id
 
 _ROLE_TARGET_PREFIXES = ("price", "price?", "qty", "qty?")
 
@@ -27,52 +33,122 @@ def _flags(flags: int) -> str:
     return "|".join(n for n in names if n) or "-"
 
 
-def _value(role: str, value: object, raw: dict[str, object]) -> str | None:
-    prefix, _, target = role.partition(":")
+#: Fields holding a run id: printed as 16 hex digits (:func:`journal.runs.format_run_id`).
+RUN_ID_FIELDS = frozenset({"run_id", "parent_run_id", "crashed_run_id"})
+#: 64-bit hashes: printed as 16 hex digits, as run ids are.
+HASH_FIELDS = frozenset({"schema_fingerprint", "config_hash", "state_hash"})
+#: Longest interned text shown inline; a longer one (a manifest's JSON) shows as ``#id``.
+MAX_INLINE_TEXT = 120
+HEADER_FIELDS = ("seq", "kind", "flags", "source", "cause", "ts_event", "ts_init")
+
+
+#: Names of fields that hold an interned id: those the schema documents as interned in any kind
+#: (``strategy_id`` is documented once, on the order reference).
+INTERNED_FIELDS = frozenset(f.name for layout in LAYOUTS.values() for f in layout.spec.fields
+                            if "interned" in f.doc)
+
+
+def _interned(field: Field) -> bool:
+    return field.name in INTERNED_FIELDS
+
+
+def field_value(field: Field, value: Any, raw: dict[str, Any],
+                strings: StringTable | None = None) -> Any:
+    """Returns a payload field's decoded value: prices and quantities as decimal strings (None
+    for NULL), money as ``"amount CCY"``, currencies as codes, enums by name, run ids as hex,
+    interned ids as their text (``"#id"`` when the table does not know it, or the text is
+    longer than :data:`MAX_INLINE_TEXT`; None for id 0), text as str; other values as they are."""
+    prefix, _, target = field.role.partition(":")
     if prefix in _ROLE_TARGET_PREFIXES:
         if value == NULL_I64:
             return None
-        return str(Decimal(int(value)).scaleb(-int(raw[target])))  # type: ignore[arg-type]
+        return str(Decimal(int(value)).scaleb(-int(raw[target])))
     if prefix in ("enum", "flag"):
         try:
             member = getattr(enums, target)(value)
         except ValueError:
-            return str(value)
-        return str(member.name) if member.name else str(value)
+            return int(value)
+        return str(member.name) if member.name else int(value)
     if prefix == "money":
-        code = int(raw[target])  # type: ignore[arg-type]
-        if not value or not code:
-            return None if not value else str(value)
+        code = int(raw[target])
+        if not code:
+            return None if not value else int(value)
         ccy = Currency.from_packed(code)
-        return f"{Decimal(int(value)).scaleb(-ccy.precision)} {ccy.code}"  # type: ignore[arg-type]
+        return f"{Decimal(int(value)).scaleb(-ccy.precision)} {ccy.code}"
     if prefix == "currency":
-        return unpack_currency(int(value)) if value else None  # type: ignore[arg-type]
+        return unpack_currency(int(value)) if value else None
     if prefix == "text":
-        return repr(bytes(value).rstrip(b"\0").decode("utf-8", "replace"))  # type: ignore[arg-type]
-    return None if value in (0, 0.0) else str(value)
+        return bytes(value).rstrip(b"\0").decode("utf-8", "replace")
+    if field.name in RUN_ID_FIELDS:
+        return format_run_id(int(value)) if value else None
+    if field.name in HASH_FIELDS:
+        return f"{int(value):016x}"
+    if _interned(field) and strings is not None:
+        if not value:
+            return None
+        text = strings.get(int(value))
+        return text if text is not None and len(text) <= MAX_INLINE_TEXT else f"#{int(value)}"
+    return value.item() if isinstance(value, np.generic) else value
 
 
-def format_record(record: np.ndarray | np.void) -> str:
-    """Returns one line describing ``record``."""
+def _folded(kind: int) -> set[str]:
+    """The precision and currency fields that are folded into other fields' decoded values."""
+    return {f.role.partition(":")[2] for f in LAYOUTS[kind].spec.fields
+            if f.role.partition(":")[0] in (*_ROLE_TARGET_PREFIXES, "money")}
+
+
+def decoded(record: np.ndarray | np.void, strings: StringTable | None = None) -> dict[str, Any]:
+    """Returns a record as JSON-able decoded data: ``kind_name``, the header fields as ints,
+    ``flag_names``, then every payload field decoded by :func:`field_value` (raises
+    RecordError for a record that does not decode)."""
+    raw = fields_of(record)
+    kind = int(raw["kind"])
+    out: dict[str, Any] = {"kind_name": kind_name(kind)}
+    out.update((h, int(raw[h])) for h in HEADER_FIELDS)
+    out["flag_names"] = _flags(int(raw["flags"]))
+    for field in LAYOUTS[kind].spec.fields:
+        value = field_value(field, raw[field.name], raw, strings)
+        out[field.name] = value.item() if isinstance(value, np.generic) else value
+    return out
+
+
+def format_record(record: np.ndarray | np.void, strings: StringTable | None = None) -> str:
+    """Returns one line describing ``record`` (interned ids as text when ``strings`` is given)."""
     try:
         raw = fields_of(record)
     except RecordError as exc:
         return f"<undecodable record: {exc}>"
-    ts = int(raw["ts_init"])  # type: ignore[arg-type]
+    ts = int(raw["ts_init"])
     when = datetime.fromtimestamp(ts / 1e9, UTC).strftime("%H:%M:%S.%f")
-    layout = LAYOUTS[int(raw["kind"])]  # type: ignore[arg-type]
-    folded = {f.role.partition(":")[2] for f in layout.spec.fields
-              if f.role.partition(":")[0] in (*_ROLE_TARGET_PREFIXES, "money")}
+    kind = int(raw["kind"])
+    folded = _folded(kind)
     parts = []
-    for field in layout.spec.fields:
+    for field in LAYOUTS[kind].spec.fields:
         if field.name in folded:
             continue
-        text = _value(field.role, raw[field.name], raw)
-        if text is not None:
-            parts.append(f"{field.name}={text}")
+        value = field_value(field, raw[field.name], raw, strings)
+        if value is None or (not isinstance(value, str) and value in (0, 0.0)):
+            continue
+        parts.append(f"{field.name}={value!r}" if field.role == "text" else
+                     f"{field.name}={value}")
     cause = f" cause={raw['cause']}" if raw["cause"] else ""
-    return (f"{raw['seq']:>6} {when} {kind_name(int(raw['kind']))}"  # type: ignore[arg-type]
+    return (f"{raw['seq']:>6} {when} {kind_name(kind)}"
             f" [{_flags(int(raw['flags']))}]{cause} " + " ".join(parts)).rstrip()
+
+
+def strings_until(reader: Any, last_seq: int) -> StringTable:
+    """Returns the string table of the journal's STRING records up to ``last_seq`` (a damaged
+    or out-of-order part is skipped: its ids then print as ``#id``)."""
+    table = StringTable()
+    if last_seq < 1:
+        return table
+    for batch in reader.batches(1, last_seq):
+        for i in np.flatnonzero(batch["kind"] == Kind.STRING):
+            try:
+                table.apply(batch[i : i + 1])
+            except RecordError:
+                continue
+    return table
 
 
 def format_stream(records: np.ndarray, limit: int = 200) -> str:

@@ -5,7 +5,9 @@ Design contract:
   reducer the kernel runs: instruments, strings, market data, books, orders, positions,
   accounts) and into independent bookkeeping: an L3 model per instrument
   (:class:`~replay.testing.shadow.ShadowL3`), the signed fill sum and settlement cash flow per
-  position, and a balance reconciler per account;
+  position, a balance reconciler per account, and each instrument's trading status
+  (:class:`~engines.book.trading_status.TradingStatus`: stated by INSTRUMENT_STATUS records,
+  else inferred from L3 books);
 - a record the cache refuses (an illegal order transition, an overfill, an unknown order or
   instrument) is not applied; the exception is kept in ``fold_error`` for the invariants (it is
   a finding, not a crash of the checker);
@@ -25,6 +27,7 @@ from domain.accounts import CashAccount
 from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
 from domain.positions import Position
+from engines.book.trading_status import TradingStatus
 from replay.backtest_setup import BacktestCache
 from replay.testing.shadow import ShadowL3
 
@@ -34,6 +37,7 @@ _ACCOUNT = int(Kind.ACCOUNT_STATE)
 _DELTA = int(Kind.BOOK_DELTA)
 _L3 = int(BookLevel.L3)
 _INPUT = int(RecordFlag.INPUT)
+_STATUS_KINDS = frozenset({_DELTA, int(Kind.TRADE), int(Kind.INSTRUMENT_STATUS)})
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -56,12 +60,18 @@ class CheckConfig:
     ``crossed_windows_utc``: times of day (UTC, ``"HH:MM-HH:MM"``) when a book may be crossed
     after LAST (auctions, pre-open; compared with the record's ``ts_event``, the venue's time);
     ``crossed_exempt_flags``: records carrying any of these flag bits are exempt too (a venue's
-    auction flag); ``depth``: levels compared by the L3 -> L2 check at each LAST record.
+    auction flag); ``depth``: levels compared by the L3 -> L2 check at each LAST record;
+    ``infer_trading_status``: without INSTRUMENT_STATUS records, infer an L3 book's pre-open /
+    auction from a crossed book no trade printed on (see :mod:`engines.book.trading_status`);
+    ``trust_journal_code``: the ``reexecution`` check may import the strategy code the journal's
+    manifest names (off: only built-in strategies; a journal is untrusted input).
     """
 
     crossed_windows_utc: tuple[str, ...] = ()
     crossed_exempt_flags: int = 0
     depth: int = 5
+    infer_trading_status: bool = True
+    trust_journal_code: bool = False
     windows_ns: tuple[tuple[int, int], ...] = attrs.field(init=False)
 
     @windows_ns.default
@@ -136,6 +146,7 @@ class CheckState:
         self.signed_at_fill: dict[int, int] = {}
         self.reconcilers: dict[int, AccountReconciler] = {}
         self.last_record: Any = None
+        self.status = TradingStatus(infer=self.config.infer_trading_status)
 
     # --- folding ---------------------------------------------------------------------------------
     def fold(self, rec: Any) -> None:
@@ -155,6 +166,8 @@ class CheckState:
             except Exception as exc:  # the cache refused the record: a finding, kept for checks
                 self.fold_error = exc
                 return
+        if kind in _STATUS_KINDS:
+            self.status.fold(rec, self.cache.book(rec.instrument_id) if kind == _DELTA else None)
         if kind == _FILL:
             self._fill(rec)
         elif kind == _ACCOUNT and rec.account_id not in self.reconcilers:
@@ -211,7 +224,8 @@ class CheckState:
         book = cache.book(iid) if iid is not None else None
         if book is not None:
             out["book"] = {"instrument_id": iid, "best_bid": book.best_bid(),
-                           "best_ask": book.best_ask()}
+                           "best_ask": book.best_ask(),
+                           "trading_status": self.status.get(iid).to_dict()}
             if rec.kind == _DELTA:
                 out["delta"] = {"action": rec.action, "side": rec.side, "price": rec.price,
                                 "size": rec.size, "order_id": rec.order_id}

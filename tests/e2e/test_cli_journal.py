@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from domain.codec import as_kind
 from domain.kinds import Kind
 from journal import JournalWriter
-from journal.runs import RunManifest
+from journal.runs import RunManifest, format_run_id
 from journal.synth import quote_records, run_ended, run_started
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,7 @@ def test_inspect_json_reports_seqs_kinds_times_runs_size_and_schema(two_runs):
     assert doc["time_range"]["first_ts_init"] == TS
     assert doc["time_range"]["first_iso"] == "2023-11-14T22:13:20.000000000Z"
     assert [(r["run_id"], r["end_state"]) for r in doc["runs"]] == [
-        (a.run_id, "CLEAN"), (b.run_id, "CRASHED")]
+        (format_run_id(a.run_id), "CLEAN"), (format_run_id(b.run_id), "CRASHED")]
     assert doc["runs"][0]["manifest"]["config"] == {"fast": 10, "strategy": "ema"}
     assert doc["durability"] == "batch"
     assert doc["size_on_disk_bytes"] > 0
@@ -72,7 +73,7 @@ def test_verify_reports_a_crashed_last_run_and_exits_0(two_runs):
     proc = ringbus("verify", "--json", str(path))
     assert proc.returncode == 0
     doc = json.loads(proc.stdout)
-    assert doc["status"] == "CRASHED_RUN" and doc["crashed_runs"] == [b.run_id]
+    assert doc["status"] == "CRASHED_RUN" and doc["crashed_runs"] == [format_run_id(b.run_id)]
 
 
 def test_verify_of_a_missing_path_exits_2(tmp_path):
@@ -94,7 +95,8 @@ def test_tail_prints_each_record_as_it_is_committed_and_ends_cleanly_on_sigterm(
         writer.flush()
         lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
         assert [(line["seq"], line["kind_name"]) for line in lines] == [(6, "QUOTE"), (7, "QUOTE")]
-        assert lines[0]["bid"] == int(as_kind(quote_records(6, 1), Kind.QUOTE)["bid"][0])
+        q = as_kind(quote_records(6, 1), Kind.QUOTE)[0]  # decoded: a decimal string, never raw
+        assert lines[0]["bid"] == str(Decimal(int(q["bid"])).scaleb(-int(q["price_precision"])))
     time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0

@@ -205,26 +205,10 @@ def test_verify_reexecute_exits_1_with_the_first_divergence_decoded(run, tmp_pat
 
 
 def test_reexecution_refuses_a_manifest_strategy_that_is_no_import_path(tmp_path, capsys) -> None:
-    from journal.runs import RunManifest
-    from journal.writer import JournalWriter
+    from tests.e2e.test_untrusted_journals import write_manifest_journal
 
-    evil = "__import__('os').system('touch pwned')"
-    manifest = RunManifest(config={"strategies": [{"name": evil, "params": {}}],
-                                   "data": [], "seed": 0})
-    with JournalWriter(tmp_path / "evil", durability="sync") as writer:
-        recs = manifest.to_records(1)
-        recs["seq"] = np.arange(1, len(recs) + 1)
-        recs["flags"] = 1
-        writer.on_batch(recs)
-        writer.on_batch(np.concatenate([recs[:0], _ended(len(recs) + 1, manifest.run_id)]))
+    write_manifest_journal(tmp_path / "evil", "__import__('os').system('touch pwned')")
     code, _, err = cli(capsys, "verify", str(tmp_path / "evil"), "--reexecute")
     assert code == 2 and "refusing" in err
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
-
-def _ended(seq: int, run_id: int) -> np.ndarray:
-    from domain.codec import encode
-
-    rec = encode(Kind.RUN_ENDED, run_id=run_id, n_records=seq, flags=1)
-    rec["seq"] = seq
-    return rec

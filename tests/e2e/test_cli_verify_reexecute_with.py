@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ PARAMS = ["period=50", "threshold=0.00005", "trade_size=100000", "max_position=2
 
 
 def _ringbus(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(INCIDENT), "PATH": "/usr/bin:/bin"}
+    # the checkout under test first: an installed copy of ringbus elsewhere must not answer
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(INCIDENT)]), "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-m", "replay.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -30,7 +32,7 @@ def test_fixed_code_re_executes_the_original_inputs_into_a_new_journal_that_diff
                    "--data", str(demo), "--instrument", "EUR/USD.SIM", "--journal", "bad",
                    "--quiet", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    same = _ringbus("verify", "bad", "--reexecute", cwd=tmp_path)
+    same = _ringbus("verify", "bad", "--reexecute", "--trust-journal-code", cwd=tmp_path)
     assert same.returncode == 0, same.stderr
     fixed = _ringbus("verify", "bad", "--reexecute", "--strategy",
                      "incident_strategy_fixed:MeanReverter", *_params(), "--out", "fixed",
@@ -44,4 +46,4 @@ def test_fixed_code_re_executes_the_original_inputs_into_a_new_journal_that_diff
 def test_strategy_and_out_without_reexecute_are_a_usage_error(tmp_path: Path):
     result = _ringbus("verify", "nowhere", "--out", "x", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--strategy, --param and --out go with --reexecute" in result.stderr
+    assert "--strategy, --param, --out and --trust-journal-code go with --reexecute" in result.stderr

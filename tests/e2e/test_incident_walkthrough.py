@@ -50,6 +50,6 @@ def test_the_walkthrough_finds_the_bug_traces_it_and_the_fix_removes_it(tmp_path
     diff = ringbus("diff", journal, fixed, "--json", cwd=tmp_path)
     assert diff.returncode == 1 and json.loads(diff.stdout)["first_divergent_seq"] == \
         doc["first_divergent_seq"]
-    verify = ringbus("verify", journal, "--reexecute", cwd=tmp_path)
+    verify = ringbus("verify", journal, "--reexecute", "--trust-journal-code", cwd=tmp_path)
     assert verify.returncode == 0, verify.stderr  # the buggy code reproduces its own run
     assert ringbus("bisect", fixed, "--invariant", spec, cwd=tmp_path).returncode == 0

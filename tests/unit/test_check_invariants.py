@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from domain.codec import as_kind
-from domain.enums import BookAction, OrderSide, OrderType, RecordFlag, TimeInForce
+from domain.enums import BookAction, MarketStatus, OrderSide, OrderType, RecordFlag, TimeInForce
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from replay.testing.check import check
@@ -107,14 +107,27 @@ ADD, CANCEL, MODIFY = int(BookAction.ADD), int(BookAction.CANCEL), int(BookActio
 TEN_PAST_TEN = T0_NS + (22 * 60 + 45) * 60 * 10**9  # 22:45 UTC
 
 
-def crossing(ts: int = T0_NS, last: bool = True, flags: int = 0) -> np.ndarray:
-    return build(INST, [delta(ADD, SELL, 110_000, 1000, 1, ts=ts),
+def status(action: MarketStatus, ts: int = T0_NS) -> np.ndarray:
+    return record(Kind.INSTRUMENT_STATUS, ts, instrument_id=IID, action=int(action),
+                  is_trading=int(action == MarketStatus.TRADING), is_quoting=255,
+                  is_short_sell_restricted=255)
+
+
+def crossing(ts: int = T0_NS, last: bool = True, flags: int = 0,
+             stated: MarketStatus | None = MarketStatus.TRADING) -> np.ndarray:
+    """The book crossed by a bid above the resting ask, after the venue stated ``stated``
+    (seq 3; the crossing ADD is seq 5)."""
+    head = [] if stated is None else [status(stated, ts)]
+    return build(INST, [*head, delta(ADD, SELL, 110_000, 1000, 1, ts=ts),
                         delta(ADD, BUY, 110_005, 1000, 2, last=last, ts=ts, flags=flags)]).records
 
 
 def test_a_book_crossed_after_last_is_named_with_its_top() -> None:
     v = check(crossing()).first
-    assert v is not None and (v.seq, v.invariant) == (4, "book_not_crossed")
+    assert v is not None and (v.seq, v.invariant) == (5, "book_not_crossed")
+    assert "in continuous trading (trading status TRADING (stated at seq 3))" in v.message
+    assert v.excerpt["book"]["trading_status"] == {"status": "TRADING", "seq": 3,
+                                                   "inferred": False}
     assert v.excerpt["book"]["best_bid"] == (110_005, 1000)
     assert v.excerpt["book"]["best_ask"] == (110_000, 1000)
 

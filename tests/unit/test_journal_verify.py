@@ -53,7 +53,7 @@ def test_a_run_end_of_another_run_is_a_structural_error_with_its_seq(tmp_path):
     assert result.status == VerifyStatus.CORRUPT
     seq = len(m.to_records(1)) + 1
     assert result.findings[0].seq_range == (seq, seq)
-    assert "RUN_ENDED of run 999" in result.findings[0].reason
+    assert "RUN_ENDED of run 00000000000003e7" in result.findings[0].reason
 
 
 def test_recovering_a_run_that_never_started_is_a_structural_error(tmp_path):
