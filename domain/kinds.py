@@ -304,6 +304,11 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("leverage", "<f8", "", "default leverage of a margin account (>= 1)"),
     ), "How an account converts and leverages: published with its starting balances.",
         "event"),
+    # --- node (codes 150-159) -------------------------------------------------------------------
+    KindSpec("NODE_STARTED", 150, (
+        F("n_components", "<u4", "", "components started"),
+    ), "The node's setup is complete and its components start: inputs before it (since "
+       "RUN_STARTED) are setup, inputs after it are data.", "control"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

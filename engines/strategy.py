@@ -76,6 +76,8 @@ class ValuesAsGiven:
 class Strategy(Actor):
     """Base of trading strategies; see the module contract."""
 
+    framework_attrs = Actor.framework_attrs | {"oms", "strategy_index", "order_factory"}
+
     def __init__(self, component_id: str | None = None, oms: str = "netting") -> None:
         super().__init__(component_id)
         if oms not in ("netting", "hedging"):

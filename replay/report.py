@@ -5,6 +5,7 @@ Design contract:
   ``positions.csv``, ``equity.csv`` and, when matplotlib is installed (extra ``plot``),
   ``equity.png`` into a temporary sibling directory, then renames it into place: a report
   directory either holds a whole report or does not exist; an existing one is never replaced;
+  temporary directories left by a killed writer (its pid gone) are removed;
 - matplotlib is imported only when plotting, with the non-interactive Agg backend;
 - :func:`format_report` returns the plain-text table printed by ``ringbus backtest`` and
   ``ringbus demo``.
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from engines.analysis import MIN_DAYS
+from journal.lock import _pid_alive  # the journal lock's liveness check, shared
 from replay.backtest import BacktestRun
 
 
@@ -70,6 +72,7 @@ def write_report(run: BacktestRun, report_dir: str | Path) -> tuple[Path, bool]:
     final = check_report_dir(report_dir)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    _remove_stale(final)
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
@@ -95,6 +98,14 @@ def write_report(run: BacktestRun, report_dir: str | Path) -> tuple[Path, bool]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, png
+
+
+def _remove_stale(final: Path) -> None:
+    """Removes ``.<name>.tmp-<pid>`` siblings of ``final`` whose process is gone."""
+    for old in final.parent.glob(f".{final.name}.tmp-*"):
+        pid = old.name.rpartition("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _precision(code: str) -> int:
@@ -140,6 +151,7 @@ def format_report(run: BacktestRun) -> str:
         ("run id", f"{run.run_id:016x}"),
         ("instruments", ", ".join(run.instruments)),
         ("records", f"{run.n_records:,} (seq {run.first_seq}..{run.last_seq})"),
+        ("run ended", run.end_reason + (f": {run.fault}" if run.fault else "")),
         ("total PnL", f"{s['total_pnl']} {s['currency']}" if s["currency"] else
          "n/a (several currencies, no base currency: see realized PnL per currency)"),
         *[("converted", f"{c['amount']} {k} -> {c['amount_to']} {c['to']} "

@@ -28,8 +28,9 @@ from typing import Any
 import attrs
 import numpy as np
 
+from domain.codec import RAW_STRUCTS, decode_raw
 from domain.currencies import Currency
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 from engines.analysis import DAYS_PER_YEAR, performance
 from engines.component import Reducer
 from engines.context import KernelContext
@@ -111,6 +112,27 @@ class RunRecorder(Reducer):
             raise ValueError(f"{self.component_id}: keep_records is False, so the {name} of the "
                              f"run were not kept (read them from the journal)")
         return getattr(self, name)
+
+    _KEPT = ("fills", "opened", "closed", "conversions")
+
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Returns the kept records as record arrays and the rates as plain data (restored
+        without a refill)."""
+        arrays = {name: np.frombuffer(b"".join(RAW_STRUCTS[r.kind].pack(*r)
+                                               for r in getattr(self, name)),
+                                      dtype=RECORD_DTYPE)
+                  for name in self._KEPT}
+        doc = {"closed_rates": list(self.closed_rates),
+               "rates": [[k, v] for k, v in self._rates.items()]}
+        return doc, arrays
+
+    def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Replaces the kept records and rates with a snapshot's."""
+        for name in self._KEPT:
+            data = np.ascontiguousarray(arrays[name]).tobytes()
+            setattr(self, name, [decode_raw(data, i << 7) for i in range(len(data) >> 7)])
+        self.closed_rates = [float(x) for x in doc["closed_rates"]]
+        self._rates = {int(k): float(v) for k, v in doc["rates"]}
 
 
 @attrs.frozen
