@@ -113,25 +113,40 @@ class RunRecorder(Reducer):
                              f"run were not kept (read them from the journal)")
         return getattr(self, name)
 
-    _KEPT = ("fills", "opened", "closed", "conversions")
+    _KEPT = ("fills", "opened", "closed")
 
     def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Returns the kept records as record arrays and the rates as plain data (restored
-        without a refill)."""
+        """Returns the sums and rates as plain data and the kept records as record arrays
+        (restored without a refill)."""
         arrays = {name: np.frombuffer(b"".join(RAW_STRUCTS[r.kind].pack(*r)
                                                for r in getattr(self, name)),
                                       dtype=RECORD_DTYPE)
                   for name in self._KEPT}
-        doc = {"closed_rates": list(self.closed_rates),
-               "rates": [[k, v] for k, v in self._rates.items()]}
+        arrays["closed_pnl_raw"] = np.asarray(self.closed_pnl_raw, dtype=np.int64)
+        arrays["closed_currency"] = np.asarray(self.closed_currency, dtype=np.int64)
+        arrays["closed_rates"] = np.asarray(self.closed_rates, dtype=np.float64)
+        doc = {"keep_records": self.keep_records,
+               "counts": [self.n_fills, self.n_opened, self.n_closed],
+               "commissions": sorted(self.commissions.items()),
+               "realized": [[i, c, v] for (i, c), v in sorted(self.realized.items())],
+               "conversions": [[f, t, *v] for (f, t), v in sorted(self.conversions.items())],
+               "rates": sorted(self._rates.items())}
         return doc, arrays
 
     def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        """Replaces the kept records and rates with a snapshot's."""
+        """Replaces the sums, rates and kept records with a snapshot's."""
         for name in self._KEPT:
             data = np.ascontiguousarray(arrays[name]).tobytes()
             setattr(self, name, [decode_raw(data, i << 7) for i in range(len(data) >> 7)])
-        self.closed_rates = [float(x) for x in doc["closed_rates"]]
+        self.closed_pnl_raw = array("q", (int(x) for x in arrays["closed_pnl_raw"]))
+        self.closed_currency = array("q", (int(x) for x in arrays["closed_currency"]))
+        self.closed_rates = array("d", (float(x) for x in arrays["closed_rates"]))
+        self.keep_records = bool(doc["keep_records"])
+        self.n_fills, self.n_opened, self.n_closed = (int(x) for x in doc["counts"])
+        self.commissions = {int(k): int(v) for k, v in doc["commissions"]}
+        self.realized = {(int(i), int(c)): int(v) for i, c, v in doc["realized"]}
+        self.conversions = {(int(f), int(t)): [int(a), int(b), int(n)]
+                            for f, t, a, b, n in doc["conversions"]}
         self._rates = {int(k): float(v) for k, v in doc["rates"]}
 
 
