@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.accounts import MarginAccount
-from domain.enums import OrderSide, OrderType
+from domain.enums import ContingencyType, OrderSide, OrderType
 from domain.order_fsm import OrderStatus
 from engines import fx_rates
 
@@ -31,15 +31,25 @@ def signed(side: Any, qty_raw: int) -> int:
     return qty_raw if side == OrderSide.BUY else -qty_raw
 
 
+#: contingencies where at most one of the linked orders fills
+_EITHER_OR = (int(ContingencyType.OCO), int(ContingencyType.OUO))
+
+
 def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int:
     """Returns the signed leaves quantity of the other orders bound for ``position_id`` (of the
     order's strategy and instrument, routed there or not routed yet) that are in flight
-    (forwarded: ``in_flight`` holds their client order ids; or SUBMITTED) or MARKET orders."""
+    (forwarded: ``in_flight`` holds their client order ids; or SUBMITTED) or MARKET orders.
+    An OCO / OUO partner of ``order`` is left out: at most one of the two fills, so the partner
+    can never add to what ``order`` finds (a bracket's take-profit and stop-loss)."""
     total = 0
     orders = cache.trading.orders
+    partner = order.linked_order_id if int(order.contingency) in _EITHER_OR else 0
     for coid in cache.trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
         o = orders[coid]
         if o is order or o.strategy_id != order.strategy_id or o.instrument_id != order.instrument_id:
+            continue
+        if coid == partner or (o.linked_order_id == order.client_order_id
+                               and int(o.contingency) in _EITHER_OR):
             continue
         if o.position_id and o.position_id != position_id:
             continue

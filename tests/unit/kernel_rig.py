@@ -23,6 +23,7 @@ from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
 from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
+from engines.risk_checks import RiskConfig
 from replay.loop import run
 
 SYMBOL = "EUR/USD.SIM"
@@ -31,13 +32,14 @@ T0 = 1_500_000_000_000_000_000
 
 
 def register_all(kernel: Kernel, strategies: list[Any],
-                 exchange: ExchangeConfig | None = None) -> None:
+                 exchange: ExchangeConfig | None = None, risk: RiskConfig | None = None) -> None:
     """Registers the platform components, then ``strategies``, in the rig's fixed order
-    (``exchange``: the SIM venue's config; default: no latency)."""
+    (``exchange``: the SIM venue's config, default: no latency; ``risk``: the risk engine's,
+    default: RiskConfig())."""
     kernel.register(Cache())
     kernel.register(DataEngine())
     execution = kernel.register(ExecutionEngine())
-    kernel.register(RiskEngine(execution))
+    kernel.register(RiskEngine(execution, risk or RiskConfig()))
     kernel.register(OrderManager())
     kernel.register(SimulatedExchange(exchange or ExchangeConfig(venue="SIM")))
     for strategy in strategies:
@@ -69,10 +71,10 @@ class Tape:
 
 def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
           capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0,
-          exchange: ExchangeConfig | None = None) -> Kernel:
+          exchange: ExchangeConfig | None = None, risk: RiskConfig | None = None) -> Kernel:
     """Returns a started kernel with the instrument and the account published (as inputs)."""
     kernel = Kernel(capacity=capacity, mode=mode, journal=journal, journal_lag=journal_lag)
-    register_all(kernel, strategies, exchange)
+    register_all(kernel, strategies, exchange, risk)
     exchange = kernel.component("exchange-SIM")
     kernel.publish_setup()
     iid = kernel.intern(SYMBOL)

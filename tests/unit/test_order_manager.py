@@ -16,6 +16,7 @@ from domain.order_specs import OrderList, OrderSpec
 from engines.cache_trading import netting_position_id
 from engines.exchange import ExchangeConfig
 from engines.order_factory import NewOrderList
+from engines.risk_checks import RiskConfig
 from tests.unit.kernel_rig import SYMBOL, build, feed, log, quotes
 from tests.unit.test_kernel_bad_commands import Scripted
 
@@ -44,7 +45,8 @@ class Script(Scripted):
 def _run(script: dict[int, Callable[[Script], Any]], bids: list[int],
          exchange: ExchangeConfig | None = None) -> tuple[Any, Script]:
     s = Script(script)
-    kernel = build([s], exchange=exchange)
+    # a cash account that may go short: the tests open short positions from flat
+    kernel = build([s], exchange=exchange, risk=RiskConfig(short_selling={SYMBOL}))
     feed(kernel, quotes(kernel, np.array(bids, dtype=np.int64)))
     assert kernel.faulted is None
     return kernel, s
