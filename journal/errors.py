@@ -29,6 +29,23 @@ class CorruptionError(JournalError):
         self.reason = message
 
 
+class StructureError(CorruptionError):
+    """LMDB's own pages (meta, B-tree, overflow headers) are damaged: reading on could fault.
+
+    ``after_seq`` is the last seq known readable (0 when nothing is); the message says
+    ``journal structure damaged after seq N`` and names the page or sub-database.
+    """
+
+    def __init__(self, message: str, *, after_seq: int, path: str) -> None:
+        super().__init__(f"journal structure damaged after seq {after_seq}: {message}",
+                         seq_range=(after_seq + 1, after_seq + 1), path=path)
+        self.after_seq = after_seq
+
+
+class RollbackError(JournalError):
+    """The journal holds fewer (or other) records than its high-water mark says were committed."""
+
+
 class SequenceGapError(JournalError, ValueError):
     """A writer was given a record whose seq is not the next one; ``seq`` is the one given."""
 

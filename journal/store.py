@@ -15,6 +15,7 @@ Design contract:
 from __future__ import annotations
 
 import os
+import resource
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,14 @@ import lmdb
 
 from domain.kinds import SCHEMA_FINGERPRINT
 from journal import format as fmt
-from journal.errors import JournalError, JournalFullError, NotAJournalError, SchemaMismatch
+from journal.errors import (
+    JournalError,
+    JournalFullError,
+    NotAJournalError,
+    SchemaMismatch,
+    StructureError,
+)
+from journal.metapages import meta_damage
 from ringbus._version import __version__
 
 T = TypeVar("T")
@@ -55,6 +63,9 @@ class Journal:
             self.snapshots_db = env.open_db(fmt.DB_SNAPSHOTS, create=not readonly)
         except lmdb.Error as exc:
             env.close()
+            if made_by_ringbus(path):
+                raise StructureError(f"LMDB cannot open its sub-databases: {exc}", after_seq=0,
+                                     path=str(path / fmt.DATA_FILE)) from None
             raise NotAJournalError(f"{path}: not a ringbus journal ({exc})") from None
 
     @classmethod
@@ -100,7 +111,16 @@ class Journal:
                 ) from None
             env = _open_on_readonly_media(path, readonly, map_size) if readonly else None
             if env is None:
+                damage = meta_damage(data) if data.is_file() else None
+                if damage is not None:
+                    raise StructureError(f"{damage} ({exc})", after_seq=0,
+                                         path=str(data)) from None
                 raise NotAJournalError(f"{data}: cannot open as LMDB: {exc}") from None
+        if data.is_file() and not create:
+            damage = meta_damage(data)
+            if damage is not None:
+                env.close()
+                raise StructureError(damage, after_seq=0, path=str(data))
         try:
             _check_not_truncated(env, data)
         except NotAJournalError:
@@ -129,28 +149,64 @@ class Journal:
                         map_size=map_size, max_map_size=max_map_size, writemap=writemap)
 
     def _check_meta(self, create: bool) -> None:
-        with self.env.begin(db=self.meta_db) as txn:
-            version = txn.get(fmt.META_FORMAT_VERSION)
-            fingerprint = txn.get(fmt.META_SCHEMA_FINGERPRINT)
+        try:
+            with self.env.begin(db=self.meta_db) as txn:
+                version = txn.get(fmt.META_FORMAT_VERSION)
+                fingerprint = txn.get(fmt.META_SCHEMA_FINGERPRINT)
+        except lmdb.Error as exc:
+            raise self._damaged(f"LMDB cannot read the meta sub-database: {exc}") from None
         if version is None or fingerprint is None:
             if not create:
+                if made_by_ringbus(self.path):
+                    raise self._damaged("the journal meta entries are missing")
                 raise NotAJournalError(f"{self.path}: LMDB file without ringbus journal meta")
             self.write(self._init_meta)
             return
         if len(version) != 8 or len(fingerprint) != 8:
+            if made_by_ringbus(self.path):
+                raise self._damaged(f"journal meta of {len(version)} and {len(fingerprint)} "
+                                    f"bytes, not 8")
             raise NotAJournalError(f"{self.path}: malformed journal meta")
         stored_version = _U8.unpack(version)[0]
         stored_fp = _U8.unpack(fingerprint)[0]
         if stored_version != fmt.FORMAT_VERSION:
+            if self._records_are_ours(_U8.pack(fmt.FORMAT_VERSION), version):
+                raise self._damaged(f"meta format_version reads {stored_version}, but the "
+                                    f"records check as format {fmt.FORMAT_VERSION}")
             raise SchemaMismatch(
                 f"{self.path}: journal format version {stored_version}, this build reads "
                 f"{fmt.FORMAT_VERSION}"
             )
         if stored_fp != SCHEMA_FINGERPRINT:
+            if self._records_are_ours(_U8.pack(SCHEMA_FINGERPRINT), fingerprint):
+                raise self._damaged(f"meta schema_fingerprint reads {stored_fp:016x}, one byte "
+                                    f"off this build's {SCHEMA_FINGERPRINT:016x}, and the "
+                                    f"records check")
             raise SchemaMismatch(
                 f"{self.path}: journal schema fingerprint {stored_fp:016x}, this build has "
                 f"{SCHEMA_FINGERPRINT:016x}"
             )
+
+    def _damaged(self, why: str) -> StructureError:
+        return StructureError(why, after_seq=0, path=str(self.path / fmt.DATA_FILE))
+
+    def _records_are_ours(self, expected: bytes, stored: bytes) -> bool:
+        """True when a meta value differs from this build's in exactly one byte while the
+        first stored batch passes its checksum: a damaged byte, not another schema (whose
+        fingerprint differs everywhere)."""
+        from journal.batch import decode_batch
+
+        if sum(a != b for a, b in zip(expected, bytes(stored), strict=True)) != 1:
+            return False
+        try:
+            with self.read_txn() as txn:
+                cursor = txn.cursor(self.records_db)
+                if not cursor.first():
+                    return False
+                decode_batch(cursor.key(), cursor.value(), str(self.path), None)
+        except (JournalError, lmdb.Error, struct.error):
+            return False
+        return True
 
     def _init_meta(self, txn: lmdb.Transaction) -> None:
         txn.put(fmt.META_FORMAT_VERSION, _U8.pack(fmt.FORMAT_VERSION), db=self.meta_db)
@@ -181,8 +237,9 @@ class Journal:
             except lmdb.MapResizedError:
                 self.env.set_mapsize(0)
             except lmdb.Error as exc:
-                if "No space left" in str(exc) or isinstance(exc, lmdb.DiskError):
-                    raise JournalFullError(f"{self.path}: disk full: {exc}") from None
+                why = _out_of_space(self.path / fmt.DATA_FILE, exc)
+                if why is not None:
+                    raise JournalFullError(f"{self.path}: {why}: {exc}") from None
                 raise
 
     def _grow(self) -> None:
@@ -210,15 +267,52 @@ class Journal:
         self.close()
 
 
+#: errors a write reports when the filesystem (or the process's file size limit) is full
+_FULL = ("No space left", "Disk quota exceeded", "File too large")
+
+
+def _out_of_space(data: Path, exc: lmdb.Error) -> str | None:
+    """Returns why a failed write is a full disk, or None when it is another error.
+
+    LMDB reports a short write as EIO: it counts as full when the filesystem has less than
+    64 MiB free or the data file reached the process's RLIMIT_FSIZE."""
+    text = str(exc)
+    if any(marker in text for marker in _FULL):
+        return "disk full"
+    if "Input/output error" not in text and not isinstance(exc, lmdb.DiskError):
+        return None
+    try:
+        st = os.statvfs(data.parent)
+        size = data.stat().st_size
+    except OSError:
+        return None
+    free = st.f_bavail * st.f_frsize
+    if free < 64 << 20:
+        return f"disk full ({free} bytes free on the filesystem)"
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and size + (1 << 20) >= limit:
+        return f"file size limit reached (RLIMIT_FSIZE {limit} bytes)"
+    return None
+
+
 def _check_not_truncated(env: lmdb.Environment, data: Path) -> None:
     info = env.info()
     psize = env.stat()["psize"]
     needed = (info["last_pgno"] + 1) * psize
     actual = data.stat().st_size
     if actual < needed:
+        damage = meta_damage(data)
+        if damage is not None:  # the other meta page fits the file: one meta is damaged
+            raise StructureError(damage, after_seq=0, path=str(data))
         raise NotAJournalError(
             f"{data}: truncated: {actual} bytes, its last page ends at byte {needed}"
         )
+
+
+def made_by_ringbus(path: Path) -> bool:
+    """True when a ringbus writer has used the directory (its lock or high-water file is
+    there): a failure to read its LMDB structure is then damage, not a foreign file."""
+    return (path / fmt.LOCK_FILE).exists() or (path / fmt.HIGH_WATER_FILE).exists()
 
 
 def _open_on_readonly_media(path: Path, readonly: bool, map_size: int) -> lmdb.Environment | None:

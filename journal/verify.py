@@ -85,6 +85,9 @@ def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResu
     file = str(Path(path) / fmt.DATA_FILE)
     try:
         journal = Journal.open(path, readonly=True)
+    except CorruptionError as exc:  # LMDB's own pages are damaged
+        return VerifyResult(VerifyStatus.CORRUPT, str(path), message=str(exc),
+                            findings=(Finding(exc.seq_range, exc.reason, file),))
     except JournalError as exc:
         return VerifyResult(VerifyStatus.UNREADABLE, str(path), message=str(exc))
     with journal:

@@ -34,10 +34,13 @@ from journal.batch import TS_MIN, batch_bounds, decode_batch
 from journal.checksum import SEQ_GAP, check_and_stage, check_order
 from journal.errors import (
     JournalError,
+    JournalFullError,
+    RollbackError,
     SequenceGapError,
     TimestampOrderError,
     WriterClosedError,
 )
+from journal.highwater import Mark, MarkDamaged, MarkWriter, chain_step, read_mark
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
 from journal.staging import ValueStager
@@ -47,6 +50,7 @@ DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
 #: batches up to this many records take the plain-int path (``_take_small``)
 _SMALL = 32
+_CHECKSUM = struct.Struct("<Q").unpack_from  # a stored batch's checksum, at byte 8 of its value
 
 
 # ``_HEAD(buffer, offset) -> (seq, ts_init, kind)``, laid out from RECORD_DTYPE's offsets.
@@ -95,6 +99,7 @@ class JournalWriter:
             self.journal.write(lambda txn: txn.put(
                 fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db
             ))
+            self._mark = MarkWriter(self.path, self._start_mark(), fsync=durability != "none")
         except Exception:
             if hasattr(self, "journal"):
                 self.journal.close()
@@ -122,6 +127,29 @@ class JournalWriter:
             first, _, _ = batch_bounds(key, value)
             records = decode_batch(key, value, str(self.path), first)
             return int(records["seq"][-1]), int(records["ts_init"][-1])
+
+    def _start_mark(self) -> Mark:
+        """Returns the high-water mark to continue from; refuses a journal that holds fewer
+        records than its mark says were committed (a rollback: appending would bury it)."""
+        try:
+            mark = read_mark(self.path)
+        except MarkDamaged:
+            mark = None
+        last = self.committed_seq
+        if mark is not None and mark.last_seq > last:
+            raise RollbackError(
+                f"{self.path}: its high-water mark says seq {mark.last_seq} was committed, but "
+                f"the journal ends at seq {last}: records {last + 1}..{mark.last_seq} are lost "
+                f"(LMDB opened an older meta page?); `ringbus verify` it; to append anyway, "
+                f"move {fmt.HIGH_WATER_FILE} aside"
+            )
+        if mark is not None and mark.last_seq == last:
+            return mark
+        chain = 0
+        with self.journal.read_txn() as txn:
+            for value in txn.cursor(self.journal.records_db).iternext(keys=False):
+                chain = chain_step(chain, _CHECKSUM(value, 8)[0])
+        return Mark(mark.commits if mark is not None else 0, last, chain)
 
     @property
     def next_seq(self) -> int:
@@ -254,9 +282,13 @@ class JournalWriter:
 
         try:
             journal.write(put_all)
+        except JournalFullError as exc:
+            self._commit_prefix(exc)
         except Exception:
             self._fail()
             raise
+        self._mark.advance(self._stager.last_sealed_seq,
+                           [_CHECKSUM(value, 8)[0] for _, value in pending])
         self._stager.recycle()
         self._pending_runs = []
         self.committed_seq = self._stager.last_sealed_seq
@@ -264,6 +296,32 @@ class JournalWriter:
         if self._notifier is not None:
             self._notifier.notify()
         return self.committed_seq
+
+    def _commit_prefix(self, full: JournalFullError) -> None:
+        """After a commit failed for want of space: commits its batches one at a time while
+        they fit, so the journal keeps the longest prefix, then fails the writer."""
+        journal, committed = self.journal, self.committed_seq
+        try:
+            for key, value in self._stager.pending:
+                first = fmt.key_seq(key)
+                last = first + len(value) // fmt.RECORD_SIZE - 1
+                runs = [(k, v) for k, v in self._pending_runs if first <= fmt.key_seq(k) <= last]
+
+                def put_one(txn: lmdb.Transaction, key=key, value=value, runs=runs) -> None:
+                    txn.put(key, value, db=journal.records_db, append=True)
+                    for run_key, run_value in runs:
+                        txn.put(run_key, run_value, db=journal.runs_db, append=True)
+
+                journal.write(put_one)
+                self._mark.advance(last, [_CHECKSUM(value, 8)[0]])
+                committed = self.committed_seq = last
+        except (JournalError, OSError):
+            pass
+        self._fail()
+        raise JournalFullError(
+            f"{full}; the journal keeps records 1..{committed} (committed), records after "
+            f"seq {committed} were not written"
+        ) from None
 
     def write_snapshot(self, seq: int, doc: Any, arrays: dict[str, np.ndarray] | None = None) -> None:
         """Stores a snapshot of derived state at ``seq`` (at most ``committed_seq``)."""
@@ -280,6 +338,7 @@ class JournalWriter:
         self._release()
 
     def _release(self) -> None:
+        self._mark.close()
         if self._notifier is not None:
             self._notifier.close()
             self._notifier = None

@@ -62,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the process exit code."""
+def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> int:
+    """Runs the command line; returns the process exit code.
+
+    Commands whose module sets ``READS_JOURNAL`` run in a child process when ``isolate`` is
+    true (by default: when called as the ``ringbus`` program, ``argv`` None), so a damaged
+    journal page cannot kill the command (:mod:`replay.isolation`)."""
+    isolate = argv is None if isolate is None else isolate
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv:
@@ -71,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args = parser.parse_args(argv)
     module = importlib.import_module(f"replay.commands.{_available()[args.command][0]}")
+    if isolate and getattr(module, "READS_JOURNAL", False):
+        from replay.isolation import run_isolated
+
+        return run_isolated(args.command, lambda: int(module.run(args)),
+                            bool(getattr(args, "json", False)))
     try:
         return int(module.run(args))
     except KeyboardInterrupt:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
@@ -20,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         journal = Journal.open(args.journal, readonly=True)
+    except CorruptionError as exc:  # LMDB's own pages are damaged: a finding
+        _fail(args, str(exc), seq_range=list(exc.seq_range))
+        return 1
     except JournalError as exc:
         _fail(args, str(exc))
         return 2

@@ -15,6 +15,9 @@ from typing import Any
 _FRACTION = re.compile(r"^(?P<head>[^.]*T\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?(?P<tz>.*)$")
 
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
     where = parser.add_mutually_exclusive_group()

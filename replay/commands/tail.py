@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
@@ -35,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
             with Journal.open(args.journal, readonly=True) as journal:
                 from_seq = JournalReader(journal).last_seq() + 1
         tailer = Tailer(args.journal, from_seq=max(from_seq, 1))
+    except CorruptionError as exc:  # LMDB's own pages are damaged: a finding
+        print(f"ringbus tail: {exc}", file=sys.stderr)
+        return 1
     except JournalError as exc:
         print(f"ringbus tail: {exc}", file=sys.stderr)
         return 2

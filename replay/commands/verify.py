@@ -17,6 +17,9 @@ from typing import Any
 EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
 
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
     parser.add_argument("--reexecute", action="store_true",

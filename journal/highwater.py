@@ -1,0 +1,117 @@
+"""The high-water mark: the last committed seq and a chained checksum, outside LMDB's pages.
+
+Design contract:
+- ``<journal>/high_water`` holds two 64-byte slots (magic ``RBHW``, commit count, last seq,
+  chain, xxh3 of the slot); each commit overwrites the older slot, so a torn write leaves the
+  other one readable; the newest sound slot wins;
+- ``chain`` folds the stored batch checksums in seq order:
+  ``chain = xxh3_64(chain_prev || checksum)``, starting from 0; a journal whose batches up to
+  ``last_seq`` fold to another chain holds other records than were committed;
+- the writer updates the mark after each LMDB commit (never before, so the mark is never ahead
+  of what LMDB made durable) and ``fdatasync``s it when the durability mode fsyncs (``sync``,
+  ``batch``); with ``none`` it is written but not synced;
+- LMDB opening an older meta page (a damaged newest one) loses the last commits silently;
+  ``verify`` compares the journal with the mark and reports that rollback as a finding.
+  A journal without the file (written before it existed) still opens: "no high-water mark".
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import attrs
+import xxhash
+
+from journal.format import HIGH_WATER_FILE
+
+_MAGIC = b"RBHW"
+_VERSION = 1
+_BODY = struct.Struct("<4sHHQQQ")  # magic, version, reserved, commits, last_seq, chain
+_CHECK = struct.Struct("<Q")
+_SLOT = 64
+_PAIR = struct.Struct("<QQ")
+
+
+def chain_step(chain: int, checksum: int) -> int:
+    """Returns the chain after one more batch of checksum ``checksum``."""
+    return xxhash.xxh3_64_intdigest(_PAIR.pack(chain, checksum))
+
+
+@attrs.frozen
+class Mark:
+    """One high-water mark: ``commits`` counts the writes, ``last_seq`` and ``chain`` as above."""
+
+    commits: int
+    last_seq: int
+    chain: int
+
+
+class MarkDamaged(ValueError):
+    """The high-water file exists but neither slot is sound."""
+
+
+def read_mark(journal_dir: Path) -> Mark | None:
+    """Returns the newest sound mark, None when the file does not exist (an older journal).
+
+    Raises MarkDamaged when the file exists and no slot is sound."""
+    try:
+        raw = (Path(journal_dir) / HIGH_WATER_FILE).read_bytes()
+    except FileNotFoundError:
+        return None
+    marks = [m for m in (_decode(raw[i : i + _SLOT]) for i in (0, _SLOT)) if m is not None]
+    if not marks:
+        raise MarkDamaged(f"{Path(journal_dir) / HIGH_WATER_FILE}: no sound slot "
+                          f"({len(raw)} bytes)")
+    return max(marks, key=lambda m: m.commits)
+
+
+def _decode(slot: bytes) -> Mark | None:
+    if len(slot) < _BODY.size + _CHECK.size:
+        return None
+    magic, version, _, commits, last_seq, chain = _BODY.unpack_from(slot)
+    (check,) = _CHECK.unpack_from(slot, _BODY.size)
+    if magic != _MAGIC or version != _VERSION or \
+            check != xxhash.xxh3_64_intdigest(slot[: _BODY.size]):
+        return None
+    return Mark(commits, last_seq, chain)
+
+
+def _encode(mark: Mark) -> bytes:
+    body = _BODY.pack(_MAGIC, _VERSION, 0, mark.commits, mark.last_seq, mark.chain)
+    return (body + _CHECK.pack(xxhash.xxh3_64_intdigest(body))).ljust(_SLOT, b"\0")
+
+
+class MarkWriter:
+    """Keeps the mark of a journal that this process writes (the writer lock is held)."""
+
+    def __init__(self, journal_dir: Path, start: Mark, *, fsync: bool) -> None:
+        self.path = Path(journal_dir) / HIGH_WATER_FILE
+        self.mark = start
+        self.fsync = fsync
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if os.fstat(self._fd).st_size < 2 * _SLOT:  # allocate both slots now, not on a full disk
+            os.pwrite(self._fd, _encode(start) * 2, 0)
+            self._sync()
+
+    def advance(self, last_seq: int, checksums: list[int]) -> None:
+        """Records a commit ending at ``last_seq`` whose new batches have ``checksums``."""
+        chain = self.mark.chain
+        for checksum in checksums:
+            chain = chain_step(chain, checksum)
+        self.mark = Mark(self.mark.commits + 1, last_seq, chain)
+        if self._fd is None:
+            return
+        os.pwrite(self._fd, _encode(self.mark), (self.mark.commits % 2) * _SLOT)
+        self._sync()
+
+    def _sync(self) -> None:
+        if self.fsync and self._fd is not None:
+            os.fdatasync(self._fd)
+
+    def close(self) -> None:
+        """Closes the file (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
