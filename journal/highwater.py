@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import xxhash
 
-from journal.format import HIGH_WATER_FILE
+from journal.format import HIGH_WATER_FILE, key_seq
 
 _MAGIC = b"RBHW"
 _VERSION = 1
@@ -32,11 +34,26 @@ _BODY = struct.Struct("<4sHHQQQ")  # magic, version, reserved, commits, last_seq
 _CHECK = struct.Struct("<Q")
 _SLOT = 64
 _PAIR = struct.Struct("<QQ")
+_HEADER = struct.Struct("<IQ").unpack_from  # a stored batch's record count and checksum, at 4
 
 
 def chain_step(chain: int, checksum: int) -> int:
     """Returns the chain after one more batch of checksum ``checksum``."""
     return xxhash.xxh3_64_intdigest(_PAIR.pack(chain, checksum))
+
+
+def fold_stored(items: Iterable[tuple[Any, Any]], stop_at: int | None = None) -> tuple[int, int]:
+    """Folds the chain over stored ``(key, value)`` batches in seq order, through the batch
+    whose last seq reaches ``stop_at`` (all when None); returns ``(chain, last_seq)``. Reads
+    only each value's header."""
+    chain = last = 0
+    for key, value in items:
+        n, checksum = _HEADER(value, 4)
+        chain = chain_step(chain, checksum)
+        last = key_seq(key) + n - 1
+        if stop_at is not None and last >= stop_at:
+            break
+    return chain, last
 
 
 @attrs.frozen

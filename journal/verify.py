@@ -26,6 +26,8 @@ from domain.codec import as_kind
 from domain.kinds import KIND_DTYPES, SCHEMA_FINGERPRINT, Kind
 from journal import format as fmt
 from journal.errors import CorruptionError, JournalError
+from journal.highwater import MarkDamaged, read_mark
+from journal.stored_checks import check_high_water, check_stored
 from journal.lock import writer_alive
 from journal.reader import JournalReader
 from journal.runs import run_markers
@@ -63,6 +65,8 @@ class VerifyResult:
     crashed_runs: tuple[int, ...] = ()
     open_run: int | None = None
     message: str = ""
+    high_water_seq: int | None = None  # the last committed seq its high-water mark records
+    notes: tuple[str, ...] = ()  # facts that are no finding ("no high-water mark")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,7 +74,8 @@ class VerifyResult:
             "last_seq": self.last_seq, "n_records": self.n_records, "n_batches": self.n_batches,
             "findings": [f.to_dict() for f in self.findings],
             "crashed_runs": list(self.crashed_runs), "open_run": self.open_run,
-            "message": self.message,
+            "message": self.message, "high_water_seq": self.high_water_seq,
+            "notes": list(self.notes),
         }
 
 
@@ -91,7 +96,14 @@ def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResu
     except JournalError as exc:
         return VerifyResult(VerifyStatus.UNREADABLE, str(path), message=str(exc))
     with journal:
+        try:
+            mark = read_mark(journal.path)  # before the scan: a live writer only moves it up
+        except MarkDamaged as exc:
+            mark = exc
         result = _scan(journal, file)
+        if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN):
+            result = _add(result, check_high_water(journal, result, mark, file))
+            result = _add(result, check_stored(journal, result, file))
         if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN) and checks:
             extra = tuple(f for check in checks for f in check(journal, result))
             if extra:
@@ -144,6 +156,15 @@ def _scan(journal: Journal, file: str) -> VerifyResult:
         open_run = None
     status = VerifyStatus.CRASHED_RUN if crashed else VerifyStatus.CLEAN
     return VerifyResult(status, crashed_runs=tuple(crashed), open_run=open_run, **common)
+
+
+def _add(result: VerifyResult, found: tuple[list[Finding], list[str]]) -> VerifyResult:
+    findings, notes = found
+    result = attrs.evolve(result, notes=result.notes + tuple(notes))
+    if findings:
+        result = attrs.evolve(result, status=VerifyStatus.CORRUPT,
+                              findings=result.findings + tuple(findings))
+    return result
 
 
 def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[int], int | None]:

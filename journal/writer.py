@@ -40,7 +40,7 @@ from journal.errors import (
     TimestampOrderError,
     WriterClosedError,
 )
-from journal.highwater import Mark, MarkDamaged, MarkWriter, chain_step, read_mark
+from journal.highwater import Mark, MarkDamaged, MarkWriter, fold_stored, read_mark
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
 from journal.staging import ValueStager
@@ -145,10 +145,8 @@ class JournalWriter:
             )
         if mark is not None and mark.last_seq == last:
             return mark
-        chain = 0
         with self.journal.read_txn() as txn:
-            for value in txn.cursor(self.journal.records_db).iternext(keys=False):
-                chain = chain_step(chain, _CHECKSUM(value, 8)[0])
+            chain, _ = fold_stored(txn.cursor(self.journal.records_db).iternext())
         return Mark(mark.commits if mark is not None else 0, last, chain)
 
     @property

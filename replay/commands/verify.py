@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  run {result.open_run} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
+    for note in result.notes:
+        out.write(f"  {note}\n")
     if outcome is not None:
         out.write(outcome.format() + "\n")
     return EXIT_CODES[result.status.value]
