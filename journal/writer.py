@@ -117,6 +117,7 @@ class JournalWriter:
         self._commit_at = max_uncommitted_records if durability != "none" else min(
             max_uncommitted_records, none_commit_records)
         self._closed = False
+        self._full: JournalFullError | None = None  # why a commit failed for want of space
 
     def _read_tail(self) -> tuple[int, int]:
         with self.journal.read_txn() as txn:
@@ -162,7 +163,7 @@ class JournalWriter:
                 self._take_small(batch, n):
             return
         if self._closed:
-            raise WriterClosedError(f"{self.path}: writer is closed")
+            raise self._closed_error()
         if n == 0:
             return
         if batch.dtype.itemsize != fmt.RECORD_SIZE or batch.ndim != 1:
@@ -264,7 +265,7 @@ class JournalWriter:
     def commit(self) -> int:
         """Commits everything received, whatever the mode; returns ``committed_seq``."""
         if self._closed:
-            raise WriterClosedError(f"{self.path}: writer is closed")
+            raise self._closed_error()
         self._stager.seal()
         pending, runs = self._stager.pending, self._pending_runs
         if not pending:
@@ -316,10 +317,18 @@ class JournalWriter:
         except (JournalError, OSError):
             pass
         self._fail()
-        raise JournalFullError(
+        self._full = JournalFullError(
             f"{full}; the journal keeps records 1..{committed} (committed), records after "
             f"seq {committed} were not written"
-        ) from None
+        )
+        raise self._full from None
+
+    def _closed_error(self) -> JournalError:
+        """The error for a write to a closed writer: the disk-full failure that closed it
+        again (so whoever writes next, e.g. a run's end record, reports the real cause)."""
+        if self._full is not None:
+            return JournalFullError(f"{self._full} (the writer stopped there)")
+        return WriterClosedError(f"{self.path}: writer is closed")
 
     def write_snapshot(self, seq: int, doc: Any, arrays: dict[str, np.ndarray] | None = None) -> None:
         """Stores a snapshot of derived state at ``seq`` (at most ``committed_seq``)."""

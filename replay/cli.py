@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ringbus._version import __version__
 
@@ -79,14 +80,30 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
     if isolate and getattr(module, "READS_JOURNAL", False):
         from replay.isolation import run_isolated
 
-        return run_isolated(args.command, lambda: int(module.run(args)),
+        return run_isolated(args.command, lambda: _run(module, args),
                             bool(getattr(args, "json", False)))
     try:
-        return int(module.run(args))
+        return _run(module, args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _run(module: Any, args: argparse.Namespace) -> int:
+    """Runs a command; a journal held by another writer (exit 2) or a full disk (exit 1)
+    ends it with one line rather than a traceback, whichever command met it."""
+    from journal.errors import JournalFullError, WriterLockedError
+
+    try:
+        return int(module.run(args))
+    except WriterLockedError as exc:
+        sys.stderr.write(f"ringbus {args.command}: {exc}; stop it or choose another "
+                         f"journal\n")
+        return 2
+    except JournalFullError as exc:
+        sys.stderr.write(f"ringbus {args.command}: journal full: {exc}\n")
+        return 1
 
 
 if __name__ == "__main__":

@@ -34,9 +34,10 @@ def run(args: argparse.Namespace) -> int:
         except CorruptionError as exc:
             _fail(args, str(exc), seq_range=list(exc.seq_range))
             return 1
+    status = 1 if summary["unknown_kinds"] else 0  # a record this build cannot read: a finding
     if args.json:
         print(json.dumps(summary, sort_keys=True))
-        return 0
+        return status
     out = sys.stdout
     out.write(f"journal      {summary['path']}\n")
     out.write(f"seq          {summary['first_seq']}..{summary['last_seq']} "
@@ -60,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
             m = r["manifest"]
             out.write(f"    version {m['version']} seed {m['seed']} config_hash "
                       f"{m['config_hash']:016x} config {json.dumps(m['config'], sort_keys=True)}\n")
-    return 0
+    for code, seq in summary["unknown_kinds"].items():
+        sys.stderr.write(f"ringbus inspect: unknown record kind {code} at seq {seq} (first of "
+                         f"its kind): a journal of a newer build or a damaged one\n")
+    return status
 
 
 def _fail(args: argparse.Namespace, message: str, **extra: object) -> None:
