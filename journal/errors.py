@@ -81,3 +81,8 @@ class WriterClosedError(JournalError):
 
 class SnapshotError(JournalError):
     """A snapshot is corrupt, of an unknown version, or holds a refused dtype."""
+
+
+class WriterStoppedFullError(JournalFullError, WriterClosedError):
+    """A writer that a full disk stopped was asked to write again (both a full journal and a
+    closed writer, so either handler sees the real cause)."""

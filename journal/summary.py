@@ -19,7 +19,6 @@ from journal.reader import JournalReader
 from journal.runs import scan_runs
 from journal.store import Journal
 
-
 _KNOWN = np.zeros(1 << 16, dtype=bool)
 _KNOWN[list(KIND_DTYPES)] = True
 

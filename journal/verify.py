@@ -27,11 +27,11 @@ from domain.kinds import KIND_DTYPES, SCHEMA_FINGERPRINT, Kind
 from journal import format as fmt
 from journal.errors import CorruptionError, JournalError
 from journal.highwater import MarkDamaged, read_mark
-from journal.stored_checks import check_high_water, check_stored
 from journal.lock import writer_alive
 from journal.reader import JournalReader
 from journal.runs import run_markers
 from journal.store import Journal
+from journal.stored_checks import check_high_water, check_stored
 
 
 class VerifyStatus(enum.Enum):

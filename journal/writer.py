@@ -7,21 +7,28 @@ Design contract:
   large values (``value_records`` records, raw bytes, one key per value);
 - ``flush`` makes what was received durable according to ``durability``:
   ``sync`` commits and fsyncs now; ``batch`` commits (with fsync) once ``batch_records`` records
-  or ``batch_ns`` of ts_init have accumulated; ``none`` commits every ``none_commit_records``
-  records without fsync; ``commit``/``close`` commit everything in any mode;
+  are uncommitted or the oldest of them arrived ``batch_ns`` ago (monotonic wall clock: a
+  crash loses real time, and in a backtest 100 ms of data time pass in a quote or two, which
+  made ``batch`` fsync nearly every record: perf/journal_durability.py); ``none`` commits
+  every ``none_commit_records`` records without fsync; ``commit``/``close`` commit everything
+  in any mode; commit timing never changes the records, only how they are framed on disk;
+- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
   ``committed_seq`` reaches it;
 - a commit is one LMDB transaction: all of its batches (and their run index entries) are
   stored, or none; a full map is grown and the commit retried; a full disk or a map at
-  ``max_map_size`` raises JournalFullError and the writer refuses further records;
+  ``max_map_size`` raises JournalFullError after committing the failed commit's batches one by
+  one while they fit (the longest prefix), and the writer refuses further records with it;
 - one writer per journal (see :mod:`journal.lock`); a writer on an existing journal continues at
-  its last seq + 1 after checking the last stored batch.
+  its last seq + 1 after checking the last stored batch, and refuses (RollbackError) one that
+  ends before its high-water mark.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +46,7 @@ from journal.errors import (
     SequenceGapError,
     TimestampOrderError,
     WriterClosedError,
+    WriterStoppedFullError,
 )
 from journal.highwater import Mark, MarkDamaged, MarkWriter, fold_stored, read_mark
 from journal.lock import WriterLock
@@ -110,7 +118,7 @@ class JournalWriter:
         self._stager.last_sealed_seq = self.committed_seq
         self._pending_runs: list[tuple[bytes, bytes]] = []
         self._uncommitted = 0
-        self._uncommitted_first_ts = 0
+        self._uncommitted_since_ns = 0  # monotonic clock when the oldest uncommitted arrived
         self._notifier = CommitNotifier(self.path) if notify else None
         #: on_batch commits once this many records are uncommitted (mode ``none``: the smaller
         #: of ``none_commit_records`` and ``max_uncommitted_records``).
@@ -177,8 +185,7 @@ class JournalWriter:
         if not words.flags.aligned:
             words = words.copy()
         if self._uncommitted == 0:
-            first_ts = int(words[2])
-            self._uncommitted_first_ts = first_ts - (1 << 64) if first_ts >> 63 else first_ts
+            self._uncommitted_since_ns = time.monotonic_ns()
         stager = self._stager
         if n <= stager.room:  # the common case: check, then copy into the stage
             bad, reason, marker, last_ts = check_and_stage(
@@ -216,7 +223,7 @@ class JournalWriter:
                 return False
             expected, prev = seq + 1, ts_init
         if self._uncommitted == 0:
-            self._uncommitted_first_ts = _HEAD(batch, 0)[1]
+            self._uncommitted_since_ns = time.monotonic_ns()
         self._stager.put(batch.tobytes(), n)
         self._next_seq, self._prev_ts = expected, prev
         self._uncommitted += n
@@ -255,7 +262,7 @@ class JournalWriter:
         elif self.durability == "batch":
             if (
                 self._uncommitted >= self.batch_records
-                or self._prev_ts - self._uncommitted_first_ts >= self.batch_ns
+                or time.monotonic_ns() - self._uncommitted_since_ns >= self.batch_ns
             ):
                 self.commit()
         elif self._uncommitted >= self.none_commit_records:
@@ -327,7 +334,7 @@ class JournalWriter:
         """The error for a write to a closed writer: the disk-full failure that closed it
         again (so whoever writes next, e.g. a run's end record, reports the real cause)."""
         if self._full is not None:
-            return JournalFullError(f"{self._full} (the writer stopped there)")
+            return WriterStoppedFullError(f"{self._full} (the writer stopped there)")
         return WriterClosedError(f"{self.path}: writer is closed")
 
     def write_snapshot(self, seq: int, doc: Any, arrays: dict[str, np.ndarray] | None = None) -> None:
