@@ -42,8 +42,10 @@ class StructureError(CorruptionError):
         self.after_seq = after_seq
 
 
-class RollbackError(JournalError):
-    """The journal holds fewer (or other) records than its high-water mark says were committed."""
+class RollbackError(CorruptionError):
+    """The journal ends before the seq its high-water mark says was committed: LMDB opened an
+    older meta page (a damaged newest one) and the commits in between are lost.
+    ``seq_range`` is the lost range."""
 
 
 class SequenceGapError(JournalError, ValueError):

@@ -6,10 +6,17 @@ Design contract:
 - opening checks, before any record is read: the data file exists and is not truncated (a
   truncated file would fault the memory map), it is an LMDB file, it has ringbus meta, and its
   fingerprint equals :data:`domain.kinds.SCHEMA_FINGERPRINT` (else :class:`SchemaMismatch`);
+- a damaged LMDB meta page, a sub-database LMDB cannot open in a directory a ringbus writer
+  used, or a meta value one byte off while the records check, raise :class:`StructureError`
+  (a finding, exit 1), not NotAJournalError / SchemaMismatch (exit 2);
+- a read-only open refuses, with :class:`RollbackError`, a journal that ends before its
+  high-water mark (:mod:`journal.highwater`);
 - opening never executes anything from the file: values are raw bytes, integers and JSON;
 - ``write`` runs a write transaction and retries it after growing the map when LMDB reports the
-  map full; a map that would exceed ``max_map_size`` or a full disk raises
-  :class:`JournalFullError` with the transaction aborted, so the journal keeps a clean prefix.
+  map full; a map that would exceed ``max_map_size`` or a full disk (ENOSPC, EDQUOT, EFBIG,
+  or LMDB's EIO for a short write while the filesystem is nearly full or the file reached
+  RLIMIT_FSIZE) raises :class:`JournalFullError` with the transaction aborted, so the journal
+  keeps a clean prefix.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from journal.errors import (
     JournalError,
     JournalFullError,
     NotAJournalError,
+    RollbackError,
     SchemaMismatch,
     StructureError,
 )
+from journal.highwater import Mark, MarkDamaged, read_mark
 from journal.metapages import meta_damage
 from ringbus._version import __version__
 
@@ -88,6 +97,10 @@ class Journal:
         """
         path = Path(path)
         data = path / fmt.DATA_FILE
+        try:
+            mark: Mark | MarkDamaged | None = read_mark(path) if readonly else None
+        except MarkDamaged as exc:
+            mark = exc  # verify reports it; reading the records does not depend on it
         if not data.is_file():
             if not create:
                 what = "is not a directory" if not path.is_dir() else f"has no {fmt.DATA_FILE}"
@@ -129,10 +142,25 @@ class Journal:
         journal = cls(path, env, readonly=readonly, max_map_size=max_map_size)
         try:
             journal._check_meta(create)
+            if readonly and isinstance(mark, Mark):
+                journal._check_not_rolled_back(mark)
         except Exception:
             env.close()
             raise
         return journal
+
+    def _check_not_rolled_back(self, mark: Mark) -> None:
+        """Refuses a journal that ends before its high-water mark (read before any LMDB
+        transaction began, so a live writer can only have moved the journal further)."""
+        with self.read_txn() as txn:
+            cursor = txn.cursor(self.records_db)
+            if not cursor.last() or len(cursor.value()) < fmt.BATCH_HEADER_SIZE:
+                last = 0
+            else:
+                last = fmt.key_seq(cursor.key()) + fmt.BATCH_HEADER.unpack_from(
+                    cursor.value())[1] - 1
+        if mark.last_seq > last:
+            raise rollback_error(self.path, mark.last_seq, last, "")
 
     @classmethod
     def create(
@@ -307,6 +335,14 @@ def _check_not_truncated(env: lmdb.Environment, data: Path) -> None:
         raise NotAJournalError(
             f"{data}: truncated: {actual} bytes, its last page ends at byte {needed}"
         )
+
+
+def rollback_error(path: Path, mark_seq: int, last: int, advice: str) -> RollbackError:
+    """Returns the error of a journal ending at ``last`` whose mark says ``mark_seq``."""
+    return RollbackError(
+        f"rollback: the high-water mark says seq {mark_seq} was committed, the journal ends at "
+        f"seq {last}: records {last + 1}..{mark_seq} are lost (LMDB opened an older meta "
+        f"page){advice}", seq_range=(last + 1, mark_seq), path=str(path / fmt.DATA_FILE))
 
 
 def made_by_ringbus(path: Path) -> bool:

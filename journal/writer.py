@@ -42,7 +42,6 @@ from journal.checksum import SEQ_GAP, check_and_stage, check_order
 from journal.errors import (
     JournalError,
     JournalFullError,
-    RollbackError,
     SequenceGapError,
     TimestampOrderError,
     WriterClosedError,
@@ -52,7 +51,7 @@ from journal.highwater import Mark, MarkDamaged, MarkWriter, fold_stored, read_m
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
 from journal.staging import ValueStager
-from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal
+from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal, rollback_error
 
 DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
@@ -146,12 +145,8 @@ class JournalWriter:
             mark = None
         last = self.committed_seq
         if mark is not None and mark.last_seq > last:
-            raise RollbackError(
-                f"{self.path}: its high-water mark says seq {mark.last_seq} was committed, but "
-                f"the journal ends at seq {last}: records {last + 1}..{mark.last_seq} are lost "
-                f"(LMDB opened an older meta page?); `ringbus verify` it; to append anyway, "
-                f"move {fmt.HIGH_WATER_FILE} aside"
-            )
+            raise rollback_error(self.path, mark.last_seq, last,
+                                 f"; to append anyway, move {fmt.HIGH_WATER_FILE} aside")
         if mark is not None and mark.last_seq == last:
             return mark
         with self.journal.read_txn() as txn:
