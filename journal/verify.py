@@ -8,6 +8,10 @@ Design contract:
   disagrees with the log: each with its seq range, reason and file) or UNREADABLE (missing,
   not a journal, truncated, other schema);
 - the scan stops at the first corrupt batch: nothing after it is read as records;
+- a journal that ends before its high-water mark (a rollback: LMDB opened an older meta page)
+  is CORRUPT naming the lost seq range; a mark whose chain disagrees with the stored batches,
+  a damaged snapshot, or LMDB's batch count disagreeing with the scan are findings too
+  (:mod:`journal.stored_checks`); a journal without a mark gets the note "no high-water mark";
 - ``checks`` are further checks run over a journal whose integrity scan passed (the hook for
   re-execution); each returns findings, which make the result CORRUPT.
 """
@@ -26,7 +30,7 @@ from domain.codec import as_kind
 from domain.kinds import KIND_DTYPES, SCHEMA_FINGERPRINT, Kind
 from journal import format as fmt
 from journal.errors import CorruptionError, JournalError
-from journal.highwater import MarkDamaged, read_mark
+from journal.highwater import Mark, MarkDamaged, read_mark
 from journal.lock import writer_alive
 from journal.reader import JournalReader
 from journal.runs import run_markers
@@ -101,6 +105,8 @@ def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResu
         except MarkDamaged as exc:
             mark = exc
         result = _scan(journal, file)
+        if isinstance(mark, Mark):
+            result = attrs.evolve(result, high_water_seq=mark.last_seq)
         if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN):
             result = _add(result, check_high_water(journal, result, mark, file))
             result = _add(result, check_stored(journal, result, file))
