@@ -19,11 +19,13 @@ Design contract:
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
+import lmdb
 import numpy as np
 
 from domain.codec import as_kind
@@ -104,7 +106,12 @@ def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResu
             mark = read_mark(journal.path)  # before the scan: a live writer only moves it up
         except MarkDamaged as exc:
             mark = exc
-        result = _scan(journal, file)
+        try:
+            result = _scan(journal, file)
+        except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages
+            why = f"journal structure damaged: {type(exc).__name__}: {exc}"
+            return VerifyResult(VerifyStatus.CORRUPT, str(path), message=why,
+                                findings=(Finding((1, 1), why, file),))
         if isinstance(mark, Mark):
             result = attrs.evolve(result, high_water_seq=mark.last_seq)
         if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN):

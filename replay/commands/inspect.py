@@ -14,7 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import struct
     import sys
+
+    import lmdb
 
     from journal.errors import CorruptionError, JournalError
     from journal.store import Journal
@@ -33,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
             summary = summarize(journal)
         except CorruptionError as exc:
             _fail(args, str(exc), seq_range=list(exc.seq_range))
+            return 1
+        except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages
+            _fail(args, f"journal structure damaged: {type(exc).__name__}: {exc}")
             return 1
     status = 1 if summary["unknown_kinds"] else 0  # a record this build cannot read: a finding
     if args.json:

@@ -49,7 +49,10 @@ def parse_iso_ns(text: str) -> int:
 
 def guarded(name: str, body: Callable[[], int]) -> int:
     """Runs a command body, mapping errors to exit codes: corruption 1, bad input 2."""
+    import struct
     import sys
+
+    import lmdb
 
     from journal.errors import CorruptionError, JournalError
 
@@ -58,6 +61,10 @@ def guarded(name: str, body: Callable[[], int]) -> int:
     except CorruptionError as exc:
         sys.stderr.write(f"ringbus {name}: corrupt journal {exc.path}: seq {exc.seq_range[0]}.."
                          f"{exc.seq_range[1]}: {exc.reason}; nothing at or after it was applied\n")
+        return 1
+    except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages: damage
+        sys.stderr.write(f"ringbus {name}: journal structure damaged: {type(exc).__name__}: "
+                         f"{exc}\n")
         return 1
     except (JournalError, ValueError, OSError) as exc:
         sys.stderr.write(f"ringbus {name}: error: {exc}\n")

@@ -17,7 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import signal
+    import struct
     import sys
+
+    import lmdb
 
     from domain.codec import RecordError, fields_of, kind_name
     from journal.errors import CorruptionError, JournalError
@@ -63,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
             out.flush()
     except CorruptionError as exc:
         print(f"ringbus tail: {exc}", file=sys.stderr)
+        return 1
+    except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages: damage
+        print(f"ringbus tail: journal structure damaged after seq {tailer.next_seq - 1}: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
