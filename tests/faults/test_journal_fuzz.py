@@ -7,8 +7,11 @@ meta page is detected. 20 positions run by default, 220 under ``-m slow``."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ import pytest
 from journal import format as fmt
 from tests.faults.damage import (
     PAGE,
+    ROOT,
     Outcome,
     demo_journal,
     lower_newest_txnid,
@@ -26,6 +30,7 @@ from tests.faults.damage import (
 )
 
 SEED = 18
+HELPER = Path(__file__).with_name("read_commands_proc.py")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +66,21 @@ def position(index: int, size: int, tree: list[int]) -> tuple[int, int]:
     return offset, rng.randrange(1, 256)
 
 
+def read_commands(path: Path, work: Path) -> dict[str, Outcome]:
+    """Runs verify, inspect and replay (``--json``) as the program does, each in a forked
+    child, from one helper process (tests/faults/read_commands_proc.py)."""
+    out = work / "out"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, str(HELPER), str(path), str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-1200:])
+    codes = json.loads(proc.stdout)
+    return {command: Outcome(code, (out / f"{command}.out").read_text(),
+                             (out / f"{command}.err").read_text())
+            for command, code in codes.items()}
+
+
 def flip_and_read(pristine: dict, work: Path, index: int) -> None:
     path = work / "j"
     shutil.copytree(pristine["path"], path, ignore=shutil.ignore_patterns("report"))
@@ -68,12 +88,7 @@ def flip_and_read(pristine: dict, work: Path, index: int) -> None:
     offset, mask = position(index, data.stat().st_size, pristine["tree"])
     xor_byte(data, offset, mask)
     where = f"flip {index}: byte {offset} (page {offset // PAGE}) ^ {mask:#04x}"
-    outcomes = {
-        "verify": ringbus("verify", "--json", str(path)),
-        "inspect": ringbus("inspect", "--json", str(path)),
-        "replay": ringbus("replay", "--json", str(path)),
-        "tail": tail_all(path, pristine["last_seq"]),
-    }
+    outcomes = {**read_commands(path, work), "tail": tail_all(path, pristine["last_seq"])}
     for command, outcome in outcomes.items():
         assert not outcome.died_by_signal, (where, command, outcome.returncode)
         assert not outcome.traceback, (where, command, outcome.stderr[-1200:])
