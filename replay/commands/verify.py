@@ -1,6 +1,6 @@
 """``ringbus verify JOURNAL [--reexecute [--strategy module:Class ...] [--out DIR]]``: exit 0
-clean (or a crashed last run), 1 corrupt or (with ``--reexecute``) a divergence, 2 unreadable or
-bad usage. With ``--out`` the re-executed records go to a new journal instead of being compared
+clean (or a crashed last run), 1 corrupt, damaged LMDB pages, a rollback against the high-water
+mark, a damaged snapshot or (with ``--reexecute``) a divergence, 2 unreadable or bad usage. With ``--out`` the re-executed records go to a new journal instead of being compared
 (re-running the original inputs with fixed code), and a divergence is no finding.
 
 ``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
