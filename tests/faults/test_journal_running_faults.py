@@ -169,3 +169,16 @@ def test_a_writer_stopped_by_a_full_map_keeps_its_prefix_and_the_high_water_mark
     result = verify_journal(path)
     assert result.status == VerifyStatus.CLEAN
     assert result.last_seq == writer.committed_seq == result.high_water_seq > 0
+
+
+@pytest.mark.parametrize("durability", ["none", "batch", "sync"])
+def test_a_backtest_on_a_full_disk_ends_with_one_line_and_leaves_a_recoverable_prefix(
+        small_tmpfs, durability):
+    journal = small_tmpfs / "j"
+    data = ROOT / "replay" / "demo_data" / "eurusd-histdata-20200101.csv.gz"
+    outcome = ringbus("backtest", "--strategy", "ema_cross", "--data", str(data), "--journal",
+                      str(journal), "--durability", durability, "--quiet")
+    assert outcome.returncode == 1 and not outcome.traceback, outcome.stderr[-1200:]
+    assert "journal full" in outcome.stderr and "keeps records 1.." in outcome.stderr
+    result = verify_journal(journal)
+    assert result.status == VerifyStatus.CRASHED_RUN and result.last_seq > 4000, result
