@@ -77,11 +77,13 @@ class MarkDamaged(ValueError):
 def read_mark(journal_dir: Path) -> Mark | None:
     """Returns the newest sound mark, None when the file does not exist (an older journal).
 
-    Raises MarkDamaged when the file exists and no slot is sound."""
+    Raises MarkDamaged when the file exists and no slot is sound, or it cannot be read."""
     try:
         raw = (Path(journal_dir) / HIGH_WATER_FILE).read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise MarkDamaged(f"{Path(journal_dir) / HIGH_WATER_FILE}: cannot read: {exc}") from None
     marks = [m for m in (_decode(raw[i : i + _SLOT]) for i in (0, _SLOT)) if m is not None]
     if not marks:
         raise MarkDamaged(f"{Path(journal_dir) / HIGH_WATER_FILE}: no sound slot "
