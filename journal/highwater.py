@@ -26,12 +26,16 @@ import struct
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import xxhash
 
+from journal.failures import rollback_error
 from journal.format import HIGH_WATER_FILE, key_seq
+
+if TYPE_CHECKING:
+    from journal.store import Journal
 
 _MAGIC = b"RBHW"
 _VERSION = 1
@@ -146,3 +150,22 @@ class MarkWriter:
                 self._sync()
             os.close(self._fd)
             self._fd = None
+
+
+def start_mark(journal: Journal, last_seq: int) -> Mark:
+    """Returns the mark a writer of ``journal`` (ending at ``last_seq``) continues from: the
+    stored mark when it is at ``last_seq``, else one folded from the stored batches. Refuses,
+    with RollbackError, a journal that ends before its mark: appending would bury the loss."""
+    try:
+        mark = read_mark(journal.path)
+    except MarkDamaged:
+        mark = None
+    if mark is not None and mark.last_seq > last_seq:
+        raise rollback_error(journal.path, mark.last_seq, last_seq,
+                             f"; `ringbus verify` it; to append anyway, move {HIGH_WATER_FILE} "
+                             f"aside")
+    if mark is not None and mark.last_seq == last_seq:
+        return mark
+    with journal.read_txn() as txn:
+        chain, _ = fold_stored(txn.cursor(journal.records_db).iternext())
+    return Mark(mark.commits if mark is not None else 0, last_seq, chain)

@@ -22,7 +22,6 @@ Design contract:
 from __future__ import annotations
 
 import os
-import resource
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -36,9 +35,14 @@ from journal.errors import (
     JournalError,
     JournalFullError,
     NotAJournalError,
-    RollbackError,
     SchemaMismatch,
     StructureError,
+)
+from journal.failures import (
+    made_by_ringbus,
+    one_byte_off_and_records_check,
+    out_of_space,
+    rollback_error,
 )
 from journal.highwater import Mark, MarkDamaged, read_mark
 from journal.metapages import meta_damage
@@ -198,7 +202,7 @@ class Journal:
         stored_version = _U8.unpack(version)[0]
         stored_fp = _U8.unpack(fingerprint)[0]
         if stored_version != fmt.FORMAT_VERSION:
-            if self._records_are_ours(_U8.pack(fmt.FORMAT_VERSION), version):
+            if one_byte_off_and_records_check(self, _U8.pack(fmt.FORMAT_VERSION), version):
                 raise self._damaged(f"meta format_version reads {stored_version}, but the "
                                     f"records check as format {fmt.FORMAT_VERSION}")
             raise SchemaMismatch(
@@ -206,7 +210,7 @@ class Journal:
                 f"{fmt.FORMAT_VERSION}"
             )
         if stored_fp != SCHEMA_FINGERPRINT:
-            if self._records_are_ours(_U8.pack(SCHEMA_FINGERPRINT), fingerprint):
+            if one_byte_off_and_records_check(self, _U8.pack(SCHEMA_FINGERPRINT), fingerprint):
                 raise self._damaged(f"meta schema_fingerprint reads {stored_fp:016x}, one byte "
                                     f"off this build's {SCHEMA_FINGERPRINT:016x}, and the "
                                     f"records check")
@@ -217,24 +221,6 @@ class Journal:
 
     def _damaged(self, why: str) -> StructureError:
         return StructureError(why, after_seq=0, path=str(self.path / fmt.DATA_FILE))
-
-    def _records_are_ours(self, expected: bytes, stored: bytes) -> bool:
-        """True when a meta value differs from this build's in exactly one byte while the
-        first stored batch passes its checksum: a damaged byte, not another schema (whose
-        fingerprint differs everywhere)."""
-        from journal.batch import decode_batch
-
-        if sum(a != b for a, b in zip(expected, bytes(stored), strict=True)) != 1:
-            return False
-        try:
-            with self.read_txn() as txn:
-                cursor = txn.cursor(self.records_db)
-                if not cursor.first():
-                    return False
-                decode_batch(cursor.key(), cursor.value(), str(self.path), None)
-        except (JournalError, lmdb.Error, struct.error):
-            return False
-        return True
 
     def _init_meta(self, txn: lmdb.Transaction) -> None:
         txn.put(fmt.META_FORMAT_VERSION, _U8.pack(fmt.FORMAT_VERSION), db=self.meta_db)
@@ -265,7 +251,7 @@ class Journal:
             except lmdb.MapResizedError:
                 self.env.set_mapsize(0)
             except lmdb.Error as exc:
-                why = _out_of_space(self.path / fmt.DATA_FILE, exc)
+                why = out_of_space(self.path / fmt.DATA_FILE, exc)
                 if why is not None:
                     raise JournalFullError(f"{self.path}: {why}: {exc}") from None
                 raise
@@ -295,34 +281,6 @@ class Journal:
         self.close()
 
 
-#: errors a write reports when the filesystem (or the process's file size limit) is full
-_FULL = ("No space left", "Disk quota exceeded", "File too large")
-
-
-def _out_of_space(data: Path, exc: lmdb.Error) -> str | None:
-    """Returns why a failed write is a full disk, or None when it is another error.
-
-    LMDB reports a short write as EIO: it counts as full when the filesystem has less than
-    64 MiB free or the data file reached the process's RLIMIT_FSIZE."""
-    text = str(exc)
-    if any(marker in text for marker in _FULL):
-        return "disk full"
-    if "Input/output error" not in text and not isinstance(exc, lmdb.DiskError):
-        return None
-    try:
-        st = os.statvfs(data.parent)
-        size = data.stat().st_size
-    except OSError:
-        return None
-    free = st.f_bavail * st.f_frsize
-    if free < 64 << 20:
-        return f"disk full ({free} bytes free on the filesystem)"
-    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    if limit != resource.RLIM_INFINITY and size + (1 << 20) >= limit:
-        return f"file size limit reached (RLIMIT_FSIZE {limit} bytes)"
-    return None
-
-
 def _check_not_truncated(env: lmdb.Environment, data: Path) -> None:
     info = env.info()
     psize = env.stat()["psize"]
@@ -335,20 +293,6 @@ def _check_not_truncated(env: lmdb.Environment, data: Path) -> None:
         raise NotAJournalError(
             f"{data}: truncated: {actual} bytes, its last page ends at byte {needed}"
         )
-
-
-def rollback_error(path: Path, mark_seq: int, last: int, advice: str) -> RollbackError:
-    """Returns the error of a journal ending at ``last`` whose mark says ``mark_seq``."""
-    return RollbackError(
-        f"rollback: the high-water mark says seq {mark_seq} was committed, the journal ends at "
-        f"seq {last}: records {last + 1}..{mark_seq} are lost (LMDB opened an older meta "
-        f"page){advice}", seq_range=(last + 1, mark_seq), path=str(path / fmt.DATA_FILE))
-
-
-def made_by_ringbus(path: Path) -> bool:
-    """True when a ringbus writer has used the directory (its lock or high-water file is
-    there): a failure to read its LMDB structure is then damage, not a foreign file."""
-    return (path / fmt.LOCK_FILE).exists() or (path / fmt.HIGH_WATER_FILE).exists()
 
 
 def _open_on_readonly_media(path: Path, readonly: bool, map_size: int) -> lmdb.Environment | None:

@@ -47,11 +47,11 @@ from journal.errors import (
     WriterClosedError,
     WriterStoppedFullError,
 )
-from journal.highwater import Mark, MarkDamaged, MarkWriter, fold_stored, read_mark
+from journal.highwater import MarkWriter, start_mark
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
 from journal.staging import ValueStager
-from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal, rollback_error
+from journal.store import DEFAULT_MAP_SIZE, DEFAULT_MAX_MAP_SIZE, Journal
 
 DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
@@ -106,7 +106,8 @@ class JournalWriter:
             self.journal.write(lambda txn: txn.put(
                 fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db
             ))
-            self._mark = MarkWriter(self.path, self._start_mark(), fsync=durability != "none")
+            self._mark = MarkWriter(self.path, start_mark(self.journal, self.committed_seq),
+                                    fsync=durability != "none")
         except Exception:
             if hasattr(self, "journal"):
                 self.journal.close()
@@ -135,23 +136,6 @@ class JournalWriter:
             first, _, _ = batch_bounds(key, value)
             records = decode_batch(key, value, str(self.path), first)
             return int(records["seq"][-1]), int(records["ts_init"][-1])
-
-    def _start_mark(self) -> Mark:
-        """Returns the high-water mark to continue from; refuses a journal that holds fewer
-        records than its mark says were committed (a rollback: appending would bury it)."""
-        try:
-            mark = read_mark(self.path)
-        except MarkDamaged:
-            mark = None
-        last = self.committed_seq
-        if mark is not None and mark.last_seq > last:
-            raise rollback_error(self.path, mark.last_seq, last,
-                                 f"; to append anyway, move {fmt.HIGH_WATER_FILE} aside")
-        if mark is not None and mark.last_seq == last:
-            return mark
-        with self.journal.read_txn() as txn:
-            chain, _ = fold_stored(txn.cursor(self.journal.records_db).iternext())
-        return Mark(mark.commits if mark is not None else 0, last, chain)
 
     @property
     def next_seq(self) -> int:
