@@ -49,7 +49,12 @@ def read_meta_pages(data: Path) -> list[MetaPage]:
             return []
         psize = _DB.unpack_from(first, _DBS_AT)[0]  # the free DB's md_pad holds the page size
         if psize < 512 or psize > 65536 or psize & (psize - 1):
-            psize = 4096
+            psize = os.sysconf("SC_PAGE_SIZE")  # LMDB's default: the OS page size
+        second = os.pread(f.fileno(), 160, psize)
+        if len(second) == 160 and _DB.unpack_from(second, _DBS_AT)[0] != psize:
+            other = _DB.unpack_from(second, _DBS_AT)[0]
+            if other == os.sysconf("SC_PAGE_SIZE"):  # meta 0's field is the damaged one
+                psize = other
         pages = [first, os.pread(f.fileno(), 160, psize)]
     return [_parse(i, raw, psize, size) for i, raw in enumerate(pages) if len(raw) == 160]
 
@@ -59,6 +64,7 @@ def _parse(index: int, raw: bytes, psize: int, file_size: int) -> MetaPage:
     magic, version = _MAGIC.unpack_from(raw, 16)
     last_pgno, txnid = _TAIL.unpack_from(raw, _TAIL_AT)
     roots = [_DB.unpack_from(raw, _DBS_AT + 48 * k)[7] for k in range(2)]
+    own_psize = _DB.unpack_from(raw, _DBS_AT)[0]
     problem = None
     if magic != MAGIC:
         problem = f"bad magic {magic:#010x}"
@@ -66,6 +72,8 @@ def _parse(index: int, raw: bytes, psize: int, file_size: int) -> MetaPage:
         problem = f"page header says page {pgno} flags {flags:#x}"
     elif version != DATA_VERSION:
         problem = f"LMDB data version {version}"
+    elif own_psize != psize:
+        problem = f"page size field {own_psize}, the file's pages are {psize} bytes"
     elif (last_pgno + 1) * psize > file_size:
         problem = f"last page {last_pgno} lies beyond the file's {file_size // psize} pages"
     elif any(root != P_INVALID and root > last_pgno for root in roots):
