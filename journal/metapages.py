@@ -3,7 +3,8 @@
 Design contract:
 - ``read_meta_pages`` parses both meta pages of a ``data.mdb`` (LMDB 0.9 layout, 64-bit) and
   says of each whether it is sound: page number, P_META flag, magic, data version, page size,
-  a last page inside the file and sub-database roots at or below it;
+  the free and main databases' flags, a last page inside the file and sub-database roots at or
+  below it;
 - ``meta_damage`` tells a damaged LMDB file (one meta page still carries LMDB's magic) from a
   file that is not LMDB at all, so damage is reported as a finding (exit 1) while a foreign
   file stays "not a journal" (exit 2);
@@ -22,6 +23,8 @@ MAGIC = 0xBEEFC0DE
 DATA_VERSION = 1
 P_META = 0x08
 P_INVALID = (1 << 64) - 1
+MDB_INTEGERKEY = 0x08  # the free DB's flags, always
+PERSISTENT_FLAGS = 0x7E  # the flags a sub-database record may carry (LMDB's PERSISTENT_FLAGS)
 _HEAD = struct.Struct("<QHH")  # mp_pgno, mp_pad, mp_flags
 _MAGIC = struct.Struct("<II")  # mm_magic, mm_version (at byte 16)
 _DB = struct.Struct("<IHHQQQQQ")  # md_pad, md_flags, md_depth, 4 counts, md_root (48 bytes)
@@ -65,6 +68,7 @@ def _parse(index: int, raw: bytes, psize: int, file_size: int) -> MetaPage:
     last_pgno, txnid = _TAIL.unpack_from(raw, _TAIL_AT)
     roots = [_DB.unpack_from(raw, _DBS_AT + 48 * k)[7] for k in range(2)]
     own_psize = _DB.unpack_from(raw, _DBS_AT)[0]
+    db_flags = [_DB.unpack_from(raw, _DBS_AT + 48 * k)[1] for k in range(2)]
     problem = None
     if magic != MAGIC:
         problem = f"bad magic {magic:#010x}"
@@ -74,6 +78,8 @@ def _parse(index: int, raw: bytes, psize: int, file_size: int) -> MetaPage:
         problem = f"LMDB data version {version}"
     elif own_psize != psize:
         problem = f"page size field {own_psize}, the file's pages are {psize} bytes"
+    elif db_flags[0] != MDB_INTEGERKEY or db_flags[1] & ~PERSISTENT_FLAGS:
+        problem = f"sub-database flags {db_flags[0]:#x}/{db_flags[1]:#x}"
     elif (last_pgno + 1) * psize > file_size:
         problem = f"last page {last_pgno} lies beyond the file's {file_size // psize} pages"
     elif any(root != P_INVALID and root > last_pgno for root in roots):
