@@ -62,6 +62,9 @@ def rescale(mant: np.ndarray, frac: np.ndarray, status: np.ndarray, precision: i
             ) -> tuple[np.ndarray, np.ndarray]:
     """Returns (raw int64 at ``precision``, status) with TOO_PRECISE and OVERFLOW added."""
     shift = precision - frac
+    if len(mant) and not status.any() and shift.min() >= 0 and shift.max() <= 18 \
+            and np.abs(mant).max() <= _INT64_MAX // _POW10[shift.max()]:
+        return mant * _POW10[shift], status  # the common case: every value fits
     ok = status == OK
     pow10 = _POW10[np.clip(shift, 0, 18)]
     too_precise = ok & (shift < 0)

@@ -63,3 +63,12 @@ _TEXT = st.lists(st.one_of(
 def test_arrow_and_numba_scanners_agree(values):
     arrow, numba = _both(values)
     assert _usable(arrow) == _usable(numba)
+
+
+def test_rescale_of_clean_values_at_and_past_the_int64_edge():
+    mant, frac, status = scan_decimals(pa.array([b"1.25", b"-3", b"92233720368547758.07"],
+                                                pa.binary()))
+    raw, out = rescale(mant, frac, status, 2)
+    assert raw.tolist() == [125, -300, 2**63 - 1] and out.tolist() == [OK, OK, OK]
+    raw, out = rescale(mant, frac, status, 3)
+    assert raw.tolist()[:2] == [1250, -3000] and out.tolist() == [OK, OK, OVERFLOW]
