@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from replay.loaders import csv_common
+from replay.loaders.bars_csv import iter_bars_csv
+from replay.loaders.csv_common import load_all
 from replay.loaders.csv_read import TextColumn
 from replay.loaders.csv_scan import BAD_SYNTAX, OK, OVERFLOW, TOO_PRECISE, rescale, scan_decimals
 from replay.loaders.csv_scan_numba import scan_decimals as scan_compiled
+from replay.loaders.histdata import iter_histdata_quotes
 
 CASES = [b"1.2300", b"-0.5", b"+7", b"nan", b"", b".", b"1.", b".5", b"1.2.3", b"+-1",
          b"99999999999999999999", b"9223372036854775807", b"9223372036854775808",
@@ -72,3 +79,15 @@ def test_rescale_of_clean_values_at_and_past_the_int64_edge():
     assert raw.tolist() == [125, -300, 2**63 - 1] and out.tolist() == [OK, OK, OK]
     raw, out = rescale(mant, frac, status, 3)
     assert raw.tolist()[:2] == [1250, -3000] and out.tolist() == [OK, OK, OVERFLOW]
+
+
+@pytest.mark.parametrize(("name", "load"), [("quote_tick_data.csv", iter_histdata_quotes),
+                                            ("btc-perp-20211231-20220201_1m.csv", iter_bars_csv)])
+def test_a_real_file_loads_byte_identical_with_either_scanner(shared_data: Path, monkeypatch,
+                                                              name, load) -> None:
+    path = shared_data / name
+    kwargs = {"round_volume": True, "size_precision": 7} if load is iter_bars_csv else {}
+    by_arrow = load_all(load(path, 1, **kwargs))
+    monkeypatch.setattr(csv_common, "NUMBA_MIN_BYTES", 0)
+    by_numba = load_all(load(path, 1, **kwargs))
+    assert len(by_arrow) > 1000 and by_arrow.tobytes() == by_numba.tobytes()
