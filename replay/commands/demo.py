@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", default="runs", metavar="DIR",
                         help="folder of the demo's journal (default ./runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--plot", action="store_true", help="also draw the report's equity.png "
+                        "(matplotlib, extra 'plot'; its import costs 0.5-2 s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         node = BacktestNode(config, progress=not args.quiet and not args.json, journal_prefix="demo",
                             runs_root=args.runs)
         result = node.run()
-        report_dir, png = write_report(result, Path(result.journal) / "report")
+        report_dir, png = write_report(result, Path(result.journal) / "report", plot=args.plot)
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"ringbus demo: error: {exc}\n")
         return 2
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"ringbus demo: ema_cross (fast 10, slow 20, 100 000 at market) on {DEMO_DATA.name}\n")
     print(format_report(result))
     print(f"{'report':<14}  {report_dir}")
-    if not png:
+    if args.plot and not png:
         print("               no equity.png: matplotlib is not installed "
               "(pip install 'ringbus[plot]')")
     print("\nreplay check: verify the journal, rebuild the state from its records ...")

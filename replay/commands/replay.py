@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-
 #: run in a child process by the command line (replay.isolation): the journal may be damaged
 READS_JOURNAL = True
 

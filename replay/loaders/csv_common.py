@@ -7,8 +7,9 @@ Design contract:
 - one row per line (no quoted newlines); blank lines are skipped but still counted, so ``line``
   in a :class:`~replay.loaders.errors.DataError` is the line a text editor shows (found by
   rescanning the file when there is an error);
-- decimals are converted to raw ``int64`` from their digits by a numba kernel
-  (:mod:`replay.loaders.csv_scan`): exact, never through float, never rounded (a value needing
+- decimals are converted to raw ``int64`` from their digits by pyarrow compute kernels
+  (:mod:`replay.loaders.csv_scan`), or for a file of at least ``NUMBA_MIN_BYTES`` by their numba
+  twin (:mod:`replay.loaders.csv_scan_numba`, imported only then): exact, never through float, never rounded (a value needing
   more decimals than the precision is an error);
 - a precision not given is inferred in the same pass from a bounded sample, the first
   ``INFER_ROWS`` rows (or ``infer_rows``), read ahead and then yielded: a later value needing
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +40,7 @@ from replay.loaders.csv_read import (
     open_binary,
     read_header,
 )
-from replay.loaders.csv_scan import BAD_SYNTAX, OK, rescale, scan_decimals
+from replay.loaders.csv_scan import BAD_SYNTAX, NUMBA_MIN_BYTES, OK, rescale, scan_decimals
 from replay.loaders.errors import DataError
 
 DEFAULT_CHUNK_SIZE = 65_536
@@ -63,6 +65,8 @@ class RowChunk:
     first_row: int
     columns: dict[str, TextColumn]
     has_header: bool = True
+    #: scan decimals with the numba kernel (a large file: the import pays for itself)
+    compiled: bool = False
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -99,6 +103,7 @@ def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
     for name in required:
         if name not in header:
             raise DataError(path, 1, name, None, f"missing column; the header is {header}")
+    compiled = os.path.getsize(path) >= NUMBA_MIN_BYTES
     row = 0
     pending: list[pa.RecordBatch] = []
     n_pending = 0
@@ -107,21 +112,22 @@ def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
         n_pending += batch.num_rows
         while n_pending >= chunk_size:
             table = pa.Table.from_batches(pending)
-            yield _chunk(path, row, table.slice(0, chunk_size), has_header)
+            yield _chunk(path, row, table.slice(0, chunk_size), has_header, compiled)
             row += chunk_size
             rest = table.slice(chunk_size)
             pending, n_pending = rest.to_batches(), rest.num_rows
     if n_pending:
-        yield _chunk(path, row, pa.Table.from_batches(pending), has_header)
+        yield _chunk(path, row, pa.Table.from_batches(pending), has_header, compiled)
         row += n_pending
     if row == 0:
         raise DataError(path, 1, "rows", 0, "empty file: no data rows")
 
 
-def _chunk(path: str, first_row: int, table: pa.Table, has_header: bool) -> RowChunk:
+def _chunk(path: str, first_row: int, table: pa.Table, has_header: bool, compiled: bool
+           ) -> RowChunk:
     columns = {name: TextColumn(table.column(name).combine_chunks())
                for name in table.column_names}
-    return RowChunk(path, first_row, columns, has_header)
+    return RowChunk(path, first_row, columns, has_header, compiled)
 
 
 def _split_decimal(text: str) -> tuple[str, str, str]:
@@ -151,8 +157,12 @@ def decimal_to_raw(text: str, precision: int) -> int:
 def scanned(chunk: RowChunk, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns the column's (mantissa, fraction digits, status), scanning it once."""
     col = chunk.columns[field]
-    if col.scanned is None:
-        col.scanned = scan_decimals(col.data, col.offsets)
+    if col.scanned is None and chunk.compiled:
+        from replay.loaders.csv_scan_numba import scan_decimals as scan_compiled
+
+        col.scanned = scan_compiled(col.data, col.offsets)
+    elif col.scanned is None:
+        col.scanned = scan_decimals(col.arrow)
     return col.scanned
 
 

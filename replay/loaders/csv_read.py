@@ -44,11 +44,11 @@ def open_binary(path: str | Path) -> IO[bytes]:
 class TextColumn(Sequence[str]):
     """One column of a chunk as raw bytes: row ``i`` is ``data[offsets[i]:offsets[i + 1]]``."""
 
-    __slots__ = ("_arrow", "data", "offsets", "scanned")
+    __slots__ = ("arrow", "data", "offsets", "scanned")
 
     def __init__(self, arrow: pa.Array) -> None:
         bufs = arrow.buffers()
-        self._arrow = arrow
+        self.arrow = arrow
         self.offsets = np.frombuffer(bufs[1], np.int32)[arrow.offset:arrow.offset + len(arrow) + 1]
         self.data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and len(bufs[2]) \
             else np.zeros(0, np.uint8)
@@ -72,7 +72,7 @@ class TextColumn(Sequence[str]):
 
     def tolist(self) -> list[str]:
         """Returns every value as text (non-UTF-8 bytes shown as ``\\xNN``)."""
-        return [b.decode("utf-8", "backslashreplace") for b in self._arrow.to_pylist()]
+        return [b.decode("utf-8", "backslashreplace") for b in self.arrow.to_pylist()]
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return np.array(self.tolist(), dtype=dtype)

@@ -1,113 +1,77 @@
-"""Numba kernels over a CSV column's raw bytes (Arrow layout: ``data`` plus ``offsets``).
+"""Exact decimal parsing of a CSV column's raw bytes with pyarrow compute kernels (no numba).
 
 Design contract:
 - :func:`scan_decimals` reads each value ``[+-]digits[.digits]`` exactly into an int64 mantissa
-  (trailing zeros of the fraction dropped) and its count of fraction digits, in one pass over the
-  bytes; it never goes through float and never rounds;
+  (trailing zeros of the fraction dropped) and its count of fraction digits: the digits are
+  split and joined by Arrow's C++ string kernels and cast to int64; never through float, never
+  rounded;
 - a status per value says why it is not usable: ``BAD_SYNTAX`` (no digits, a second point, any
   other byte: NaN, inf, exponents, blanks, spaces, non-UTF-8 bytes) or ``OVERFLOW`` (the digits
   do not fit int64); the caller explains the first bad value in words;
 - :func:`rescale` turns (mantissa, fraction digits) into raw int64 at a precision, flagging values
   that need more decimals (never rounded) or overflow.
+
+Arrow kernels are used rather than a numba kernel so a command reading a small CSV does not pay
+numba's import and cache load at start-up (0.6-1 s). They cost about 0.4 us more per value, so a
+file of at least ``NUMBA_MIN_BYTES`` uses the numba twin (:mod:`replay.loaders.csv_scan_numba`),
+which returns the same values; see docs/hot-paths.md for the figures.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+import pyarrow as pa
+import pyarrow.compute as pc
 
 OK, BAD_SYNTAX, OVERFLOW, TOO_PRECISE = 0, 1, 2, 3
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
+_INT64_MAX = 2**63 - 1
+_DIGITS_MAX = str(_INT64_MAX)
+#: CSV files at least this large (on disk) scan decimals with numba
+NUMBA_MIN_BYTES = 16 << 20
+_PATTERN = r"^(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?$"
 
 
-@njit(cache=True)
-def _scan(data, offsets, mant, frac, status):  # pragma: no cover - compiled
-    edge = 922337203685477580  # (2**63 - 1) // 10; the last digit may be at most 7
-    for i in range(len(mant)):
-        s, e = offsets[i], offsets[i + 1]
-        neg = False
-        if s < e and (data[s] == 45 or data[s] == 43):
-            neg = data[s] == 45
-            s += 1
-        m = 0
-        f = 0
-        pending = 0
-        digits = 0
-        dot = False
-        st = 0
-        for k in range(s, e):
-            c = data[k]
-            if c == 46:
-                if dot:
-                    st = 1
-                    break
-                dot = True
-                continue
-            d = c - 48
-            if d < 0 or d > 9:
-                st = 1
-                break
-            digits += 1
-            if dot:
-                if d == 0:
-                    pending += 1
-                    continue
-                while pending > 0:
-                    if m > edge:
-                        st = 2
-                    m = m * 10
-                    pending -= 1
-                    f += 1
-                f += 1
-            if m >= edge and (m > edge or d > 7):
-                st = 2
-            m = m * 10 + d
-        if st == 0 and digits == 0:
-            st = 1
-        mant[i] = -m if neg else m
-        frac[i] = f
-        status[i] = st
+def _np(array: pa.Array) -> np.ndarray:
+    return array.to_numpy(zero_copy_only=False)
 
 
-@njit(cache=True)
-def _rescale(mant, frac, status, precision, pow10, raw, out):  # pragma: no cover - compiled
-    for i in range(len(mant)):
-        st = status[i]
-        r = 0
-        if st == 0:
-            shift = precision - frac[i]
-            m = mant[i]
-            if shift < 0:
-                st = 3
-            elif m != 0:
-                if shift > 18:
-                    st = 2
-                else:
-                    p = pow10[shift]
-                    a = -m if m < 0 else m
-                    if a > 9223372036854775807 // p:
-                        st = 2
-                    else:
-                        r = m * p
-        raw[i] = r
-        out[i] = st
-
-
-def scan_decimals(data: np.ndarray, offsets: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (mantissa int64, fraction digits int64, status uint8) per value."""
-    n = len(offsets) - 1
-    mant, frac = np.empty(n, np.int64), np.empty(n, np.int64)
-    status = np.empty(n, np.uint8)
-    if n:
-        _scan(data, offsets, mant, frac, status)
-    return mant, frac, status
+def scan_decimals(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns (mantissa int64, fraction digits int64, status uint8) per value of a binary
+    (or string) array."""
+    n = len(arrow)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    parts = pc.extract_regex(arrow.fill_null(b""), _PATTERN)
+    # only ASCII signs and digits were captured: viewing the bytes as UTF-8 is safe
+    sign, whole, frac = (parts.field(i).view(pa.string()) for i in range(3))
+    frac = pc.utf8_rtrim(frac, characters="0")
+    digits = pc.utf8_ltrim(pc.binary_join_element_wise(whole, frac, ""), characters="0")
+    width = _np(pc.binary_length(digits))
+    bad = _np(parts.is_null()) | ((_np(pc.binary_length(whole)) == 0)
+                                  & (_np(pc.binary_length(parts.field(2))) == 0))
+    over = ~bad & ((width > 19) | ((width == 19) & _np(pc.greater(digits, _DIGITS_MAX))))
+    usable = pa.array(~(bad | over) & (width > 0))
+    mant = _np(pc.cast(pc.if_else(usable, digits, "0"), pa.int64()))
+    mant = np.where(_np(pc.equal(sign, "-")), -mant, mant)
+    status = np.where(bad, BAD_SYNTAX, np.where(over, OVERFLOW, OK)).astype(np.uint8)
+    return mant, _np(pc.binary_length(frac)).astype(np.int64), status
 
 
 def rescale(mant: np.ndarray, frac: np.ndarray, status: np.ndarray, precision: int
             ) -> tuple[np.ndarray, np.ndarray]:
     """Returns (raw int64 at ``precision``, status) with TOO_PRECISE and OVERFLOW added."""
-    raw, out = np.empty(len(mant), np.int64), np.empty(len(mant), np.uint8)
-    if len(mant):
-        _rescale(mant, frac, status, precision, _POW10, raw, out)
-    return raw, out
+    shift = precision - frac
+    if len(mant) and not status.any() and shift.min() >= 0 and shift.max() <= 18 \
+            and np.abs(mant).max() <= _INT64_MAX // _POW10[shift.max()]:
+        return mant * _POW10[shift], status  # the common case: every value fits
+    ok = status == OK
+    pow10 = _POW10[np.clip(shift, 0, 18)]
+    too_precise = ok & (shift < 0)
+    over = ok & ~too_precise & (mant != 0) & ((shift > 18) | (np.abs(mant) > _INT64_MAX // pow10))
+    out = status.copy()
+    out[too_precise] = TOO_PRECISE
+    out[over] = OVERFLOW
+    with np.errstate(over="ignore"):
+        raw = np.where(out == OK, mant * pow10, 0)
+    return raw.astype(np.int64, copy=False), out
