@@ -31,6 +31,8 @@ class OrderType(IntEnum):
     STOP_MARKET = 3
     STOP_LIMIT = 4
     MARKET_TO_LIMIT = 5
+    MARKET_IF_TOUCHED = 6  # a market order once the price touches the trigger (buy: at or below)
+    LIMIT_IF_TOUCHED = 7  # a limit order once the price touches the trigger (buy: at or below)
 
 
 class TimeInForce(IntEnum):

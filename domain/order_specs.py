@@ -26,6 +26,8 @@ _PRICES_NEEDED = {
     OrderType.LIMIT: (True, False),
     OrderType.STOP_MARKET: (False, True),
     OrderType.STOP_LIMIT: (True, True),
+    OrderType.MARKET_IF_TOUCHED: (False, True),
+    OrderType.LIMIT_IF_TOUCHED: (True, True),
 }
 _NO_PRICES = (False, False)
 #: The payload fields of ORDER_INITIALIZED, in the order ``initialized_values`` gives them.
@@ -44,8 +46,9 @@ class OrderSpecError(ValueError):
 class OrderSpec:
     """What a strategy asks for: an order without ids or state. Build with the factories.
 
-    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT need a price, STOP_* a
-    trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT no price; GTD needs expire_time_ns > 0;
+    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT / LIMIT_IF_TOUCHED need a
+    price, STOP_* and *_IF_TOUCHED a trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT /
+    MARKET_IF_TOUCHED no price; GTD needs expire_time_ns > 0;
     post_only only on LIMIT orders.
     """
 
@@ -105,6 +108,23 @@ class OrderSpec:
         cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
     ) -> OrderSpec:
         return cls(side, OrderType.STOP_LIMIT, quantity, price=price, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def market_if_touched(
+        cls, side: OrderSide, quantity: Quantity, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        """A market order once the price touches ``trigger_price`` from the favourable side
+        (a buy when the ask is at or below it, a sell when the bid is at or above it)."""
+        return cls(side, OrderType.MARKET_IF_TOUCHED, quantity, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def limit_if_touched(
+        cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        """A limit order at ``price`` once the price touches ``trigger_price`` (as
+        :meth:`market_if_touched`)."""
+        return cls(side, OrderType.LIMIT_IF_TOUCHED, quantity, price=price,
+                   trigger_price=trigger_price, **kw)
 
     @classmethod
     def market_to_limit(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:

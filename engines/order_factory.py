@@ -88,6 +88,17 @@ class OrderFactory:
         iid, qty, p = self._prep(instrument, quantity, price=price, trigger_price=trigger_price)
         return self._new(iid, OrderSpec.stop_limit(side, qty, p["price"], p["trigger_price"], **kw))
 
+    def market_if_touched(self, instrument: str | int, side: OrderSide, quantity: Any,
+                          trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, trigger_price=trigger_price)
+        return self._new(iid, OrderSpec.market_if_touched(side, qty, p["trigger_price"], **kw))
+
+    def limit_if_touched(self, instrument: str | int, side: OrderSide, quantity: Any, price: Any,
+                         trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, price=price, trigger_price=trigger_price)
+        return self._new(
+            iid, OrderSpec.limit_if_touched(side, qty, p["price"], p["trigger_price"], **kw))
+
     def market_to_limit(self, instrument: str | int, side: OrderSide, quantity: Any,
                         **kw: Any) -> NewOrder:
         iid, _, qty = self._target(instrument, quantity)

@@ -29,7 +29,6 @@ from engines.exchange.matching import (
     crossing_volume,
     opposite,
     opt_raw,
-    stop_triggered,
     walk,
 )
 from engines.exchange.queue import QueuePosition
@@ -143,7 +142,8 @@ def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder,
 
 
 def fire_stop(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
-    """Triggers a stop and runs it as a market (stop-market) or limit (stop-limit) order."""
+    """Triggers a stop or if-touched order and runs it as a market (stop-market,
+    market-if-touched) or limit (stop-limit, limit-if-touched) order."""
     events.trigger(ex, ctx, vo)
     if ex.config.stop_fill_at_trigger and vo.order_type == OrderType.STOP_MARKET:
         qty = min(vo.leaves_raw, reducible(ex, ctx, vo)) if vo.is_reduce_only else vo.leaves_raw
@@ -180,7 +180,7 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
         events.update(ex, ctx, vo)
     if vo.is_stop:
         touch = levels_for(ex, ctx, vo)
-        if touch and stop_triggered(vo.side, vo.trigger_raw, touch[0][0]):
+        if touch and vo.triggers_at(touch[0][0]):
             fire_stop(ex, ctx, vo)
         return
     execute(ex, ctx, vo, seen)
@@ -222,7 +222,7 @@ def on_modify(ex: SimulatedExchange, ctx: KernelContext, doc: dict[str, Any]) ->
     vo.quantity_raw, vo.price_raw, vo.trigger_raw = new.quantity_raw, new.price_raw, new.trigger_raw
     events.update(ex, ctx, vo)
     if vo.is_stop:
-        if avail and stop_triggered(vo.side, vo.trigger_raw, avail[0][0]):
+        if avail and vo.triggers_at(avail[0][0]):
             fire_stop(ex, ctx, vo)
         return
     if marketable:

@@ -13,11 +13,18 @@ import attrs
 
 from domain.enums import OrderOption, OrderType, TimeInForce
 from domain.orders import Order
+from engines.exchange.matching import stop_triggered, touched
 from engines.exchange.queue import QueuePosition
 
 # Plain ints: the flag tests run per order on the submit path (an IntFlag ``&`` costs ~1 µs).
 _POST_ONLY = int(OrderOption.POST_ONLY)
 _REDUCE_ONLY = int(OrderOption.REDUCE_ONLY)
+#: Order types that wait for a trigger price: stops trigger at or through it, if-touched
+#: orders when the price reaches it from the favourable side.
+_STOPS = frozenset((int(OrderType.STOP_MARKET), int(OrderType.STOP_LIMIT)))
+_IF_TOUCHED = frozenset((int(OrderType.MARKET_IF_TOUCHED), int(OrderType.LIMIT_IF_TOUCHED)))
+_MARKETLIKE = frozenset((int(OrderType.MARKET), int(OrderType.STOP_MARKET),
+                         int(OrderType.MARKET_TO_LIMIT), int(OrderType.MARKET_IF_TOUCHED)))
 
 
 @attrs.define(slots=True)
@@ -72,14 +79,22 @@ class VenueOrder:
 
     @property
     def is_stop(self) -> bool:
-        """True for a stop order that has not triggered yet."""
-        return self.order_type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT) and not self.triggered
+        """True for an order waiting for its trigger (a stop or an if-touched order that has not
+        triggered yet)."""
+        return (self.order_type in _STOPS or self.order_type in _IF_TOUCHED) and not self.triggered
+
+    def triggers_at(self, price_raw: int) -> bool:
+        """True when ``price_raw`` fires this waiting order's trigger (stops: at or through it;
+        if-touched: at or on the favourable side of it)."""
+        if self.order_type in _IF_TOUCHED:
+            return touched(self.side, self.trigger_raw, price_raw)
+        return stop_triggered(self.side, self.trigger_raw, price_raw)
 
     @property
     def is_marketlike(self) -> bool:
-        """True when the order takes at any price (market, or a triggered stop-market)."""
-        return self.order_type in (OrderType.MARKET, OrderType.STOP_MARKET, OrderType.MARKET_TO_LIMIT) \
-            and self.price_raw is None
+        """True when the order takes at any price (market, or a triggered stop-market or
+        market-if-touched)."""
+        return self.order_type in _MARKETLIKE and self.price_raw is None
 
     @property
     def tif(self) -> TimeInForce:
