@@ -304,6 +304,16 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("leverage", "<f8", "", "default leverage of a margin account (>= 1)"),
     ), "How an account converts and leverages: published with its starting balances.",
         "event"),
+    # --- order extensions (codes 105-119) ------------------------------------------------------
+    KindSpec("TRAILING_OFFSETS", 105, (
+        *_ORDER_REF,
+        F("trailing_offset_type", "u1", "enum:TrailingOffsetType", "unit of both offsets"),
+        F("trigger_type", "u1", "enum:TriggerType", "the price the stop follows"),
+        F("trailing_offset", "<i8", "", "distance of the trigger from that price (> 0)"),
+        F("limit_offset", "<i8", "", "distance of a stop-limit's limit price; 0 for a "
+          "stop-market"),
+    ), "The trailing offsets of the TRAILING_STOP_* order just initialized (follows its "
+       "ORDER_INITIALIZED in the same cascade).", "event"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

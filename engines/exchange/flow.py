@@ -22,7 +22,7 @@ from domain.enums import BookLevel, LiquiditySide, OrderSide, OrderType, TimeInF
 from domain.kinds import Kind
 from domain.values import Price, Quantity
 from engines.context import KernelContext
-from engines.exchange import events
+from engines.exchange import events, trailing
 from engines.exchange.market import visible_levels
 from engines.exchange.matching import (
     crosses,
@@ -33,6 +33,8 @@ from engines.exchange.matching import (
 )
 from engines.exchange.queue import QueuePosition
 from engines.exchange.venue_order import VenueOrder
+
+_TSL = OrderType.TRAILING_STOP_LIMIT
 
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
@@ -179,6 +181,8 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
         vo.quantity_raw = cap
         events.update(ex, ctx, vo)
     if vo.is_stop:
+        if vo.trailing is not None:
+            trailing.on_arrival(ex, ctx, vo)
         touch = levels_for(ex, ctx, vo)
         if touch and vo.triggers_at(touch[0][0]):
             fire_stop(ex, ctx, vo)
@@ -203,9 +207,10 @@ def on_modify(ex: SimulatedExchange, ctx: KernelContext, doc: dict[str, Any]) ->
     new.price_raw = vo.price_raw if price is None else price
     new.trigger_raw = vo.trigger_raw if trig is None else trig
     error = _grid_error(ex, ctx, new)
-    if error is None and price is not None and vo.price_raw is None:
+    if error is None and price is not None and vo.price_raw is None \
+            and vo.order_type != _TSL:
         error = f"price {_px(price, vo)} given for a {OrderType(vo.order_type).name} order"
-    if error is None and trig is not None and vo.trigger_raw is None:
+    if error is None and trig is not None and vo.trigger_raw is None and vo.trailing is None:
         error = f"trigger_price {_px(trig, vo)} given for an order without a trigger"
     if error is None and new.quantity_raw <= vo.filled_raw:
         error = (f"quantity {Quantity(new.quantity_raw, vo.size_precision)} is not above the "

@@ -22,9 +22,11 @@ _REDUCE_ONLY = int(OrderOption.REDUCE_ONLY)
 #: Order types that wait for a trigger price: stops trigger at or through it, if-touched
 #: orders when the price reaches it from the favourable side.
 _STOPS = frozenset((int(OrderType.STOP_MARKET), int(OrderType.STOP_LIMIT)))
+_STOPS = _STOPS | {int(OrderType.TRAILING_STOP_MARKET), int(OrderType.TRAILING_STOP_LIMIT)}
 _IF_TOUCHED = frozenset((int(OrderType.MARKET_IF_TOUCHED), int(OrderType.LIMIT_IF_TOUCHED)))
 _MARKETLIKE = frozenset((int(OrderType.MARKET), int(OrderType.STOP_MARKET),
-                         int(OrderType.MARKET_TO_LIMIT), int(OrderType.MARKET_IF_TOUCHED)))
+                         int(OrderType.MARKET_TO_LIMIT), int(OrderType.MARKET_IF_TOUCHED),
+                         int(OrderType.TRAILING_STOP_MARKET)))
 
 
 @attrs.define(slots=True)
@@ -51,6 +53,8 @@ class VenueOrder:
     triggered: bool = False
     command_seq: int = 0
     queue: QueuePosition | None = None
+    #: (offset type, trigger type, trailing offset, limit offset) of a trailing stop, else None.
+    trailing: tuple[int, int, int, int] | None = None
 
     @classmethod
     def from_order(cls, order: Order, position_id: int, command_seq: int) -> VenueOrder:
@@ -63,6 +67,7 @@ class VenueOrder:
             quantity_raw=order.quantity_raw, price_raw=order.price_raw,
             trigger_raw=order.trigger_price_raw, expire_ns=order.expire_time_ns,
             position_id=position_id, account_id=order.account_id, command_seq=command_seq,
+            trailing=order.trailing,
         )
 
     @property
@@ -86,6 +91,8 @@ class VenueOrder:
     def triggers_at(self, price_raw: int) -> bool:
         """True when ``price_raw`` fires this waiting order's trigger (stops: at or through it;
         if-touched: at or on the favourable side of it)."""
+        if self.trigger_raw is None:
+            return False  # a trailing stop whose trigger the market has not set yet
         if self.order_type in _IF_TOUCHED:
             return touched(self.side, self.trigger_raw, price_raw)
         return stop_triggered(self.side, self.trigger_raw, price_raw)
@@ -104,14 +111,17 @@ class VenueOrder:
         """Returns the order as plain data (fields in declaration order)."""
         doc = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         doc["queue"] = None if self.queue is None else self.queue.to_doc()
+        doc["trailing"] = None if self.trailing is None else list(self.trailing)
         return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> VenueOrder:
         """Rebuilds an order from :meth:`to_doc` data."""
         fields = dict(doc)
-        q = fields.pop("queue")
-        return cls(**fields, queue=None if q is None else QueuePosition.from_doc(q))
+        q, t = fields.pop("queue"), fields.pop("trailing", None)
+        return cls(**fields, queue=None if q is None else QueuePosition.from_doc(q),
+                   trailing=None if t is None else tuple(t))
 
 
-_PLAIN_FIELDS = tuple(f.name for f in attrs.fields(VenueOrder) if f.name != "queue")
+_PLAIN_FIELDS = tuple(f.name for f in attrs.fields(VenueOrder)
+                      if f.name not in ("queue", "trailing"))

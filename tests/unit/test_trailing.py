@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.enums import OrderSide, TrailingOffsetType, TriggerType
+from domain.enums import OrderSide, OrderType, TrailingOffsetType, TriggerType
+from domain.orders import OrderSpec, OrderSpecError
 from domain.schema import NULL_I64
 from domain.trailing import distance_raw, level_raw, quote_basis, trade_basis, trail
+from domain.values import Price, Quantity
 
 BUY, SELL = int(OrderSide.BUY), int(OrderSide.SELL)
 PRICE, BPS, TICKS = (int(TrailingOffsetType.PRICE), int(TrailingOffsetType.BASIS_POINTS),
@@ -71,3 +73,24 @@ def test_a_trailing_level_only_ever_moves_in_the_favourable_direction(
     best = (min if side == BUY else max)(level_raw(side, offset_type, offset, b, tick)
                                          for b in path)
     assert level == best
+
+
+def test_trailing_specs_need_their_offsets_and_refuse_them_on_other_types() -> None:
+    q, p = Quantity.from_str("1"), Price.from_str("1.10")
+    s = OrderSpec.trailing_stop_market(OrderSide.SELL, q, 5, trailing_offset_type=TICKS)
+    assert s.is_trailing and s.trigger_price is None and s.price is None
+    assert OrderSpec.trailing_stop_limit(OrderSide.BUY, q, 5, 2, price=p).price == p
+    cases = [
+        (dict(order_type=OrderType.TRAILING_STOP_MARKET), "trailing_offset must be > 0"),
+        (dict(order_type=OrderType.TRAILING_STOP_LIMIT, trailing_offset=5),
+         "limit_offset must be > 0 for TRAILING_STOP_LIMIT, got 0"),
+        (dict(order_type=OrderType.TRAILING_STOP_MARKET, trailing_offset=5, limit_offset=1),
+         "limit_offset must be 0 for TRAILING_STOP_MARKET, got 1"),
+        (dict(order_type=OrderType.TRAILING_STOP_MARKET, trailing_offset=5, price=p),
+         "price must be None for TRAILING_STOP_MARKET"),
+        (dict(order_type=OrderType.LIMIT, price=p, trailing_offset=5),
+         "trailing_offset and limit_offset must be 0 for LIMIT, got 5 and 0"),
+    ]
+    for kw, message in cases:
+        with pytest.raises(OrderSpecError, match=message):
+            OrderSpec(OrderSide.SELL, quantity=q, **kw)
