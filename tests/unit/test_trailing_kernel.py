@@ -70,3 +70,20 @@ def test_a_buy_market_if_touched_enters_on_the_dip() -> None:
     kernel, s = _run({1: dip}, [110000, 109950, 109890, 109950])
     fills = [r for r in log(kernel) if r.kind == Kind.ORDER_FILLED]
     assert [(f.client_order_id, f.last_px) for f in fills] == [(s.ids[0], 109900)]
+
+
+def test_modify_of_a_trailing_stop_updates_its_trigger_and_quantity_and_refuses_a_price() -> None:
+    """(A trigger modified further from the market would be trailed back by the next quote.)"""
+    def modify(s: Scripted) -> None:
+        s.modify_order(s.ids[1], quantity=500, trigger_price="1.09980")  # tighter: it stays
+
+    def bad_modify(s: Scripted) -> None:
+        s.modify_order(s.ids[1], price="1.09900")
+
+    kernel, s = _run({1: _protect_long, 2: modify, 3: bad_modify}, [110000, 110000, 110000])
+    events = [Kind(r.kind).name for r in log(kernel) if r.kind >= 40
+              and getattr(r, "client_order_id", 0) == s.ids[1]]
+    assert events[-4:] == ["ORDER_PENDING_UPDATE", "ORDER_UPDATED", "ORDER_PENDING_UPDATE",
+                           "ORDER_MODIFY_REJECTED"]
+    order = kernel.cache.order(s.ids[1])
+    assert (order.quantity_raw, order.trigger_price_raw) == (500, 109980)
