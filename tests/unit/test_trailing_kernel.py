@@ -81,7 +81,7 @@ def test_modify_of_a_trailing_stop_updates_its_trigger_and_quantity_and_refuses_
         s.modify_order(s.ids[1], price="1.09900")
 
     kernel, s = _run({1: _protect_long, 2: modify, 3: bad_modify}, [110000, 110000, 110000])
-    events = [Kind(r.kind).name for r in log(kernel) if r.kind >= 40
+    events = [Kind(r.kind).name for r in log(kernel) if Kind(r.kind).name.startswith("ORDER_")
               and getattr(r, "client_order_id", 0) == s.ids[1]]
     assert events[-4:] == ["ORDER_PENDING_UPDATE", "ORDER_UPDATED", "ORDER_PENDING_UPDATE",
                            "ORDER_MODIFY_REJECTED"]
