@@ -314,6 +314,19 @@ KIND_TABLE: tuple[KindSpec, ...] = (
           "stop-market"),
     ), "The trailing offsets of the TRAILING_STOP_* order just initialized (follows its "
        "ORDER_INITIALIZED in the same cascade).", "event"),
+    KindSpec("ORDER_EMULATED", 106, (
+        *_ORDER_REF,
+        F("trigger_type", "u1", "enum:TriggerType", "the prices the kernel triggers it from"),
+    ), "The order is held by the kernel's emulator (not sent) until its trigger; follows its "
+       "ORDER_INITIALIZED (and TRAILING_OFFSETS).", "event"),
+    KindSpec("ORDER_RELEASED", 107, (
+        *_ORDER_REF,
+        _PRICE_PRECISION,
+        F("released_price", "<i8", "price:price_precision", "the quote / trade price that "
+          "triggered it"),
+    ), "The emulator triggered the order (cause: that quote / trade); a SUBMIT_ORDER follows "
+       "and the venue runs it as a market (stop-market, market-if-touched) or limit order.",
+        "event"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

@@ -42,6 +42,9 @@ _NO_PRICES = (False, False)
 #: which sets them from the market on arrival.
 _TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
 _TSL = OrderType.TRAILING_STOP_LIMIT
+#: Order types the kernel's emulator can hold and trigger (engines/emulator.py).
+_EMULABLE = _TRAILING | {OrderType.STOP_MARKET, OrderType.STOP_LIMIT,
+                         OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED}
 #: The payload fields of ORDER_INITIALIZED, in the order ``initialized_values`` gives them.
 INITIALIZED_NAMES = (
     "client_order_id", "instrument_id", "strategy_id", "order_type", "side", "time_in_force",
@@ -65,6 +68,8 @@ class OrderSpec:
     ``trailing_offset`` > 0 (a stop-limit also ``limit_offset`` > 0; in ``trailing_offset_type``
     units: raw price, hundredths of a basis point, or ticks); their trigger (and a stop-limit's
     price) is optional, a stop-market has no price; other types have zero offsets.
+    ``emulation_trigger`` (a TriggerType; None: the venue holds the order) only on orders with a
+    trigger: the kernel's emulator then holds the order and submits it once triggered.
     """
 
     side: OrderSide
@@ -81,6 +86,7 @@ class OrderSpec:
     limit_offset: int = 0
     trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE
     trigger_type: TriggerType = TriggerType.DEFAULT
+    emulation_trigger: TriggerType | None = None
 
     def __attrs_post_init__(self) -> None:
         # One table lookup per rule instead of enum comparisons: a strategy builds a spec per
@@ -113,6 +119,9 @@ class OrderSpec:
             )
         if self.post_only and t != _LIMIT:
             raise OrderSpecError(f"post_only is only allowed on LIMIT orders, got {t.name}")
+        if self.emulation_trigger is not None and t not in _EMULABLE:
+            raise OrderSpecError(f"emulation_trigger is only allowed on orders with a trigger "
+                                 f"(stop, if-touched, trailing), got {t.name}")
 
     def _check_trailing(self, t: OrderType) -> None:
         TrailingOffsetType(self.trailing_offset_type)  # raises ValueError naming the value

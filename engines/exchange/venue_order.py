@@ -67,7 +67,7 @@ class VenueOrder:
             quantity_raw=order.quantity_raw, price_raw=order.price_raw,
             trigger_raw=order.trigger_price_raw, expire_ns=order.expire_time_ns,
             position_id=position_id, account_id=order.account_id, command_seq=command_seq,
-            trailing=order.trailing,
+            trailing=order.trailing, triggered=order.released,
         )
 
     @property
