@@ -56,6 +56,21 @@ def trail(side: int, current_raw: int | None, offset_type: int, offset: int, bas
     return None
 
 
+def follow(side: int, trigger_raw: int | None, price_raw: int | None,
+           trailing: tuple[int, int, int, int], basis_raw: int, tick_raw: int
+           ) -> tuple[int | None, int | None] | None:
+    """Returns a trailing stop's (trigger, limit price) after ``basis_raw`` when either moved,
+    else None. ``trailing``: (offset type, trigger type, trailing offset, limit offset); the
+    limit price trails only when the limit offset is set (a stop-limit)."""
+    offset_type, _, offset, limit_offset = trailing
+    trig = trail(side, trigger_raw, offset_type, offset, basis_raw, tick_raw)
+    px = trail(side, price_raw, offset_type, limit_offset, basis_raw, tick_raw) \
+        if limit_offset else None
+    if trig is None and px is None:
+        return None
+    return (trigger_raw if trig is None else trig), (price_raw if px is None else px)
+
+
 def quote_basis(side: int, trigger_type: int, bid_raw: int, ask_raw: int) -> int | None:
     """Returns the price a quote gives a trailing stop of ``trigger_type`` to follow (None: the
     type follows trades, or the side it needs is missing). A mid rounds toward the order's side
@@ -76,4 +91,5 @@ def trade_basis(trigger_type: int, price_raw: int) -> int | None:
     return price_raw if trigger_type == TriggerType.LAST_PRICE else None
 
 
-__all__ = ["BPS_SCALE", "distance_raw", "level_raw", "quote_basis", "trade_basis", "trail"]
+__all__ = ["BPS_SCALE", "distance_raw", "follow", "level_raw", "quote_basis", "trade_basis",
+           "trail"]

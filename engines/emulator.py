@@ -29,7 +29,7 @@ from typing import Any
 from domain.enums import OrderType
 from domain.kinds import Kind
 from domain.schema import NULL_I64
-from domain.trailing import quote_basis, trade_basis, trail
+from domain.trailing import follow, quote_basis, trade_basis
 from engines.component import Reactor
 from engines.context import KernelContext
 from engines.exchange.matching import stop_triggered, touched
@@ -107,20 +107,16 @@ class OrderEmulator(Reactor):
     def _follow(self, order: Any, rec: Any, ctx: KernelContext) -> int | None:
         """Trails a held trailing stop toward ``rec`` (ORDER_UPDATED when it moved); returns its
         trigger now."""
-        offset_type, trigger_type, offset, limit_offset = order.trailing
-        trig, price = order.trigger_price_raw, order.price_raw
-        basis = self._price(order, trigger_type, rec)
+        basis = self._price(order, order.trailing[1], rec)
         if basis is None:
-            return trig
+            return order.trigger_price_raw
         inst = ctx.cache.instrument(order.instrument_id)
         tick = inst.tick_size.raw if inst is not None else 1
-        new_trig = trail(order.side, trig, offset_type, offset, basis, tick)
-        new_px = trail(order.side, price, offset_type, limit_offset, basis, tick) \
-            if limit_offset else None
-        if new_trig is None and new_px is None:
-            return trig
-        trig = trig if new_trig is None else new_trig
-        price = price if new_px is None else new_px
+        moved = follow(order.side, order.trigger_price_raw, order.price_raw, order.trailing,
+                       basis, tick)
+        if moved is None:
+            return order.trigger_price_raw
+        trig, price = moved
         ctx.emit(Kind.ORDER_UPDATED, self.source_id, **_ref(order), venue_order_id=0,
                  price_precision=order.price_precision, size_precision=order.size_precision,
                  quantity=order.quantity_raw, price=NULL_I64 if price is None else price,

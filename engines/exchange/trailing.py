@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.trailing import quote_basis, trade_basis, trail
+from domain.trailing import follow as trailing_levels
+from domain.trailing import quote_basis, trade_basis
 from engines.context import KernelContext
 from engines.exchange import events
 from engines.exchange.venue_order import VenueOrder
@@ -25,19 +26,13 @@ if TYPE_CHECKING:
 def follow(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, basis_raw: int) -> None:
     """Moves ``vo``'s trigger (and limit price) toward ``basis_raw`` when that is favourable;
     emits ORDER_UPDATED when either moved."""
-    offset_type, _, offset, limit_offset = vo.trailing  # type: ignore[misc]
     inst = ex.view(ctx).instrument(vo.instrument_id)
     tick = inst.tick_size.raw if inst is not None else 1
-    trig = trail(vo.side, vo.trigger_raw, offset_type, offset, basis_raw, tick)
-    px = trail(vo.side, vo.price_raw, offset_type, limit_offset, basis_raw, tick) \
-        if limit_offset else None
-    if trig is None and px is None:
-        return
-    if trig is not None:
-        vo.trigger_raw = trig
-    if px is not None:
-        vo.price_raw = px
-    events.update(ex, ctx, vo)
+    moved = trailing_levels(vo.side, vo.trigger_raw, vo.price_raw, vo.trailing,  # type: ignore[arg-type]
+                            basis_raw, tick)
+    if moved is not None:
+        vo.trigger_raw, vo.price_raw = moved
+        events.update(ex, ctx, vo)
 
 
 def on_quote(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, bid_raw: int,

@@ -11,18 +11,11 @@ from hypothesis import strategies as st
 from domain.enums import OrderSide, TrailingOffsetType, TriggerType
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
-from tests.unit.kernel_rig import SYMBOL, build, feed, log, quotes
+from tests.unit.kernel_rig import SYMBOL, log
 from tests.unit.test_kernel_bad_commands import Scripted
+from tests.unit.test_trailing_kernel import _run
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
-
-
-def _run(script: dict, bids: list[int]) -> tuple:
-    s = Scripted(script)
-    kernel = build([s])
-    feed(kernel, quotes(kernel, np.array(bids, dtype=np.int64)))
-    assert kernel.faulted is None
-    return kernel, s
 
 
 def _of(kernel, coid: int) -> list:
