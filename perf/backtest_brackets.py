@@ -6,7 +6,8 @@ stop-market 3 ticks away) whenever it is flat and none is working - about 10 k b
 entry fill releasing two exits and each exit fill cancelling the other - with cache, data, risk
 and execution engines, the order manager, the (idle) order emulator and the simulated exchange,
 no journal. ``quotes_per_s`` is the median of ``--repeats`` timed runs inside one process;
-``process_s`` is the wall time of one whole ``python perf/backtest_brackets.py --once`` (interpreter start, imports, data, run).
+``process_s`` is the wall time of one whole ``python perf/backtest_brackets.py --once``
+(interpreter start, imports, data, run).
 """
 
 from __future__ import annotations
