@@ -4,6 +4,9 @@ order never reach the venue."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from domain.enums import OrderSide, TrailingOffsetType, TriggerType
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from engines.emulator import OrderEmulator
 from tests.unit.kernel_rig import SYMBOL, log
 from tests.unit.test_kernel_bad_commands import Scripted
 from tests.unit.test_trailing_kernel import _run
@@ -113,3 +117,14 @@ def test_an_emulated_order_is_released_exactly_once_when_and_only_when_reached(
     n_submits = sum(r.kind == Kind.SUBMIT_ORDER for r in recs)
     reached = any(b <= 109980 for b in bids[1:])
     assert n_released == n_submits == (1 if reached else 0)
+
+
+def test_the_emulators_state_round_trips_through_plain_data_in_emulation_order() -> None:
+    e = OrderEmulator()
+    e.held = {3: {7: None, 5: None}, 1: {9: None}}
+    f = OrderEmulator()
+    f.restore(json.loads(json.dumps(e.snapshot())))
+    h1, h2 = hashlib.sha256(), hashlib.sha256()
+    e.digest(h1)
+    f.digest(h2)
+    assert list(f.held[3]) == [7, 5] and h1.digest() == h2.digest()
