@@ -31,6 +31,27 @@ class OrderType(IntEnum):
     STOP_MARKET = 3
     STOP_LIMIT = 4
     MARKET_TO_LIMIT = 5
+    MARKET_IF_TOUCHED = 6  # a market order once the price touches the trigger (buy: at or below)
+    LIMIT_IF_TOUCHED = 7  # a limit order once the price touches the trigger (buy: at or below)
+    TRAILING_STOP_MARKET = 8  # a stop-market whose trigger follows the market at an offset
+    TRAILING_STOP_LIMIT = 9  # a stop-limit whose trigger and limit follow the market
+
+
+class TrailingOffsetType(IntEnum):
+    """The unit of a trailing stop's offsets (``domain.trailing``)."""
+
+    PRICE = 1  # a raw price at the instrument's precision
+    BASIS_POINTS = 2  # hundredths of a basis point of the basis price (25 bp = 2500)
+    TICKS = 3  # a number of price increments
+
+
+class TriggerType(IntEnum):
+    """The price a trailing stop follows."""
+
+    DEFAULT = 0  # BID_ASK (quote-driven data is the common case here; NautilusTrader: LAST)
+    BID_ASK = 1  # a sell follows the bid, a buy the ask (QUOTE records)
+    LAST_PRICE = 2  # the last trade (TRADE records)
+    MID_POINT = 3  # (bid + ask) / 2 (QUOTE records)
 
 
 class TimeInForce(IntEnum):

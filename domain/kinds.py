@@ -309,6 +309,29 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("n_components", "<u4", "", "components started"),
     ), "The node's setup is complete and its components start: inputs before it (since "
        "RUN_STARTED) are setup, inputs after it are data.", "control"),
+    # --- order extensions (codes 105-119) ------------------------------------------------------
+    KindSpec("TRAILING_OFFSETS", 105, (
+        *_ORDER_REF,
+        F("trailing_offset_type", "u1", "enum:TrailingOffsetType", "unit of both offsets"),
+        F("trigger_type", "u1", "enum:TriggerType", "the price the stop follows"),
+        F("trailing_offset", "<i8", "", "distance of the trigger from that price (> 0)"),
+        F("limit_offset", "<i8", "", "distance of a stop-limit's limit price; 0 for a "
+          "stop-market"),
+    ), "The trailing offsets of the TRAILING_STOP_* order just initialized (follows its "
+       "ORDER_INITIALIZED in the same cascade).", "event"),
+    KindSpec("ORDER_EMULATED", 106, (
+        *_ORDER_REF,
+        F("trigger_type", "u1", "enum:TriggerType", "the prices the kernel triggers it from"),
+    ), "The order is held by the kernel's emulator (not sent) until its trigger; follows its "
+       "ORDER_INITIALIZED (and TRAILING_OFFSETS).", "event"),
+    KindSpec("ORDER_RELEASED", 107, (
+        *_ORDER_REF,
+        _PRICE_PRECISION,
+        F("released_price", "<i8", "price:price_precision", "the quote / trade price that "
+          "triggered it"),
+    ), "The emulator triggered the order (cause: that quote / trade); a SUBMIT_ORDER follows "
+       "and the venue runs it as a market (stop-market, market-if-touched) or limit order.",
+        "event"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

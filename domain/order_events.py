@@ -47,6 +47,8 @@ class OrderEvents:
     side: Any
     status: OrderStatus
     _before_pending: OrderStatus
+    emulation_trigger: int | None
+    released: bool
     price_precision: int
     size_precision: int
     quantity_raw: int
@@ -110,6 +112,20 @@ class OrderEvents:
                          rec.account_id if kind == _SUBMITTED else 0,
                          rec.reason_id if reason else 0)
         self.ts_last = rec.ts_event
+
+    def _on_emulated(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        self._set_status(self._move(kind, seq))
+        self.emulation_trigger = int(f["trigger_type"])
+
+    def _on_released(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        new = self._move(kind, seq)
+        if self.emulation_trigger is None or self.released:
+            raise OrderFieldError(
+                f"order {self._coid}: ORDER_RELEASED at seq {seq} of an order that is not held "
+                f"by the emulator (emulated: {self.emulation_trigger is not None}, released: "
+                f"{self.released})")
+        self._set_status(new)
+        self.released = True
 
     def apply_fill(
         self, last_qty_raw: int, last_px_raw: int, commission_raw: int = 0,
@@ -215,5 +231,7 @@ _ByFields = Callable[[OrderEvents, int, Mapping[str, Any], int], None]
 _BY_FIELDS: dict[int, _ByFields] = {
     _FILLED: OrderEvents._on_filled,
     int(Kind.ORDER_UPDATED): OrderEvents._on_updated,
+    int(Kind.ORDER_EMULATED): OrderEvents._on_emulated,
+    int(Kind.ORDER_RELEASED): OrderEvents._on_released,
     **{k: OrderEvents._on_simple for k in _SIMPLE_KINDS},
 }

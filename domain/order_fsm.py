@@ -64,6 +64,10 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
     # An OTO child held by the kernel's order manager is sized to its parent's fill before it
     # is released (engines/order_manager.py).
     (S.INITIALIZED, K.ORDER_UPDATED): S.INITIALIZED,
+    # An emulated order is held by the kernel's emulator (engines/emulator.py) until its trigger,
+    # then released and submitted (ORDER_EMULATED / ORDER_RELEASED keep it INITIALIZED).
+    (S.INITIALIZED, K.ORDER_EMULATED): S.INITIALIZED,
+    (S.INITIALIZED, K.ORDER_RELEASED): S.INITIALIZED,
     (S.SUBMITTED, K.ORDER_PENDING_UPDATE): S.PENDING_UPDATE,
     (S.SUBMITTED, K.ORDER_PENDING_CANCEL): S.PENDING_CANCEL,
     (S.SUBMITTED, K.ORDER_REJECTED): S.REJECTED,

@@ -12,7 +12,15 @@ from typing import Any
 
 import attrs
 
-from domain.enums import ContingencyType, OrderOption, OrderSide, OrderType, TimeInForce
+from domain.enums import (
+    ContingencyType,
+    OrderOption,
+    OrderSide,
+    OrderType,
+    TimeInForce,
+    TrailingOffsetType,
+    TriggerType,
+)
 from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 
@@ -26,8 +34,17 @@ _PRICES_NEEDED = {
     OrderType.LIMIT: (True, False),
     OrderType.STOP_MARKET: (False, True),
     OrderType.STOP_LIMIT: (True, True),
+    OrderType.MARKET_IF_TOUCHED: (False, True),
+    OrderType.LIMIT_IF_TOUCHED: (True, True),
 }
 _NO_PRICES = (False, False)
+#: Trailing types: price and trigger may be given (the initial levels) or left to the venue,
+#: which sets them from the market on arrival.
+_TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
+_TSL = OrderType.TRAILING_STOP_LIMIT
+#: Order types the kernel's emulator can hold and trigger (engines/emulator.py).
+_EMULABLE = _TRAILING | {OrderType.STOP_MARKET, OrderType.STOP_LIMIT,
+                         OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED}
 #: The payload fields of ORDER_INITIALIZED, in the order ``initialized_values`` gives them.
 INITIALIZED_NAMES = (
     "client_order_id", "instrument_id", "strategy_id", "order_type", "side", "time_in_force",
@@ -44,9 +61,15 @@ class OrderSpecError(ValueError):
 class OrderSpec:
     """What a strategy asks for: an order without ids or state. Build with the factories.
 
-    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT need a price, STOP_* a
-    trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT no price; GTD needs expire_time_ns > 0;
-    post_only only on LIMIT orders.
+    Rules checked at construction: quantity > 0; LIMIT / STOP_LIMIT / LIMIT_IF_TOUCHED need a
+    price, STOP_* and *_IF_TOUCHED a trigger price, MARKET / STOP_MARKET / MARKET_TO_LIMIT /
+    MARKET_IF_TOUCHED no price; GTD needs expire_time_ns > 0;
+    post_only only on LIMIT orders. TRAILING_STOP_MARKET / TRAILING_STOP_LIMIT need
+    ``trailing_offset`` > 0 (a stop-limit also ``limit_offset`` > 0; in ``trailing_offset_type``
+    units: raw price, hundredths of a basis point, or ticks); their trigger (and a stop-limit's
+    price) is optional, a stop-market has no price; other types have zero offsets.
+    ``emulation_trigger`` (a TriggerType; None: the venue holds the order) only on orders with a
+    trigger: the kernel's emulator then holds the order and submits it once triggered.
     """
 
     side: OrderSide
@@ -59,6 +82,11 @@ class OrderSpec:
     post_only: bool = False
     reduce_only: bool = False
     contingency: ContingencyType = ContingencyType.NO_CONTINGENCY
+    trailing_offset: int = 0
+    limit_offset: int = 0
+    trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE
+    trigger_type: TriggerType = TriggerType.DEFAULT
+    emulation_trigger: TriggerType | None = None
 
     def __attrs_post_init__(self) -> None:
         # One table lookup per rule instead of enum comparisons: a strategy builds a spec per
@@ -68,12 +96,18 @@ class OrderSpec:
             raise OrderSpecError(f"side must be BUY or SELL, got {self.side!r}")
         if self.quantity.raw <= 0:
             raise OrderSpecError(f"quantity must be positive, got {self.quantity}")
+        trailing = t in _TRAILING
+        if trailing:
+            self._check_trailing(t)
+        elif self.trailing_offset or self.limit_offset:
+            raise OrderSpecError(f"trailing_offset and limit_offset must be 0 for {t.name}, got "
+                                 f"{self.trailing_offset} and {self.limit_offset}")
         needs_price, needs_trigger = _PRICES_NEEDED.get(t, _NO_PRICES)
-        if needs_price != (self.price is not None):
+        if not trailing and needs_price != (self.price is not None):
             raise OrderSpecError(
                 f"price must be {'set' if needs_price else 'None'} for {t.name}, got {self.price}"
             )
-        if needs_trigger != (self.trigger_price is not None):
+        if not trailing and needs_trigger != (self.trigger_price is not None):
             raise OrderSpecError(
                 f"trigger_price must be {'set' if needs_trigger else 'None'} for {t.name}, "
                 f"got {self.trigger_price}"
@@ -85,6 +119,25 @@ class OrderSpec:
             )
         if self.post_only and t != _LIMIT:
             raise OrderSpecError(f"post_only is only allowed on LIMIT orders, got {t.name}")
+        if self.emulation_trigger is not None and t not in _EMULABLE:
+            raise OrderSpecError(f"emulation_trigger is only allowed on orders with a trigger "
+                                 f"(stop, if-touched, trailing), got {t.name}")
+
+    def _check_trailing(self, t: OrderType) -> None:
+        TrailingOffsetType(self.trailing_offset_type)  # raises ValueError naming the value
+        TriggerType(self.trigger_type)
+        if self.trailing_offset <= 0:
+            raise OrderSpecError(f"trailing_offset must be > 0 for {t.name}, got "
+                                 f"{self.trailing_offset}")
+        if (t == _TSL) != (self.limit_offset > 0):
+            raise OrderSpecError(f"limit_offset must be {'> 0' if t == _TSL else '0'} for "
+                                 f"{t.name}, got {self.limit_offset}")
+        if t != _TSL and self.price is not None:
+            raise OrderSpecError(f"price must be None for {t.name}, got {self.price}")
+
+    @property
+    def is_trailing(self) -> bool:
+        return self.order_type in _TRAILING
 
     @classmethod
     def market(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:
@@ -105,6 +158,41 @@ class OrderSpec:
         cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
     ) -> OrderSpec:
         return cls(side, OrderType.STOP_LIMIT, quantity, price=price, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def market_if_touched(
+        cls, side: OrderSide, quantity: Quantity, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        """A market order once the price touches ``trigger_price`` from the favourable side
+        (a buy when the ask is at or below it, a sell when the bid is at or above it)."""
+        return cls(side, OrderType.MARKET_IF_TOUCHED, quantity, trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def limit_if_touched(
+        cls, side: OrderSide, quantity: Quantity, price: Price, trigger_price: Price, **kw: Any
+    ) -> OrderSpec:
+        """A limit order at ``price`` once the price touches ``trigger_price`` (as
+        :meth:`market_if_touched`)."""
+        return cls(side, OrderType.LIMIT_IF_TOUCHED, quantity, price=price,
+                   trigger_price=trigger_price, **kw)
+
+    @classmethod
+    def trailing_stop_market(
+        cls, side: OrderSide, quantity: Quantity, trailing_offset: int, **kw: Any
+    ) -> OrderSpec:
+        """A stop-market whose trigger follows the market ``trailing_offset`` away (see
+        :mod:`domain.trailing`); ``trigger_price`` (optional) is its initial trigger."""
+        return cls(side, OrderType.TRAILING_STOP_MARKET, quantity,
+                   trailing_offset=trailing_offset, **kw)
+
+    @classmethod
+    def trailing_stop_limit(
+        cls, side: OrderSide, quantity: Quantity, trailing_offset: int, limit_offset: int,
+        **kw: Any,
+    ) -> OrderSpec:
+        """A stop-limit whose trigger and limit price follow the market at their offsets."""
+        return cls(side, OrderType.TRAILING_STOP_LIMIT, quantity, trailing_offset=trailing_offset,
+                   limit_offset=limit_offset, **kw)
 
     @classmethod
     def market_to_limit(cls, side: OrderSide, quantity: Quantity, **kw: Any) -> OrderSpec:

@@ -66,7 +66,7 @@ class Order(OrderEvents):
         "price_raw", "trigger_price_raw", "expire_time_ns", "order_list_id", "linked_order_id",
         "parent_order_id", "status", "_before_pending", "filled_raw", "_px_qty_sum",
         "venue_order_id", "account_id", "position_id", "last_trade_id", "ts_init", "ts_last",
-        "n_fills", "_commissions", "reason_id",
+        "n_fills", "_commissions", "reason_id", "trailing", "emulation_trigger", "released",
     )
 
     def __init__(self, fields: Mapping[str, Any], ts_init: int = 0) -> None:
@@ -136,6 +136,13 @@ class Order(OrderEvents):
         self.n_fills = 0
         self._commissions: dict[int, int] = {}
         self.reason_id = 0
+        #: (trailing_offset_type, trigger_type, trailing_offset, limit_offset) from the
+        #: TRAILING_OFFSETS record of a trailing stop; None for other orders.
+        self.trailing: tuple[int, int, int, int] | None = None
+        #: The TriggerType the kernel's emulator triggers it from (ORDER_EMULATED), else None;
+        #: ``released`` once the emulator released it (ORDER_RELEASED) to be submitted.
+        self.emulation_trigger: int | None = None
+        self.released = False
 
     # --- accessors ------------------------------------------------------------------------------
     @property
@@ -174,6 +181,14 @@ class Order(OrderEvents):
         if self.filled_raw == 0:
             return 0.0
         return self._px_qty_sum / self.filled_raw / 10**self.price_precision
+
+    @property
+    def is_held_in_kernel(self) -> bool:
+        """True while the kernel holds the order unsent: an OTO child before its release (order
+        manager) or an emulated order before its trigger (emulator)."""
+        return self.status == OrderStatus.INITIALIZED and (
+            bool(self.parent_order_id) or (self.emulation_trigger is not None
+                                           and not self.released))
 
     @property
     def is_post_only(self) -> bool:

@@ -49,7 +49,7 @@ class Cache(Reducer):
     handles = (
         int(Kind.STRING), int(Kind.INSTRUMENT), *_MARKET, int(Kind.BOOK_DELTA),
         int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS, int(Kind.ACCOUNT_STATE),
-        int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE),
+        int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE), int(Kind.TRAILING_OFFSETS),
     )
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
@@ -89,6 +89,7 @@ class Cache(Reducer):
             Kind.ACCOUNT_STATE: t.account_state,
             Kind.ACCOUNT_CONFIG: t.account_config,
             Kind.FX_RATE: t.fx_rate,
+            Kind.TRAILING_OFFSETS: t.trailing_offsets,
         }
         for kind in ORDER_EVENT_KINDS:
             table[kind] = t.order_event

@@ -39,10 +39,10 @@ from typing import Any
 
 from domain.accounts import CashAccount, MarginAccount
 from domain.currencies import Currency
-from domain.enums import AccountType, RecordFlag
+from domain.enums import AccountType, OrderType, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
-from domain.order_fsm import CLOSED_STATUSES
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
 from engines.cache_locks import locked_by_orders, refresh_lock
@@ -51,6 +51,7 @@ from engines.cache_locks import locked_by_orders, refresh_lock
 _INPUT, _MARGIN, _FILLED = int(RecordFlag.INPUT), int(AccountType.MARGIN), int(Kind.ORDER_FILLED)
 #: Refusals of a modify / cancel: they name an order that may be unknown (no-ops then).
 _REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
+_TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
 
 
 class CacheError(RuntimeError):
@@ -131,6 +132,17 @@ class TradingState:
         self.n_orders += 1
         _index(self.orders_by_strategy, rec.strategy_id, coid)
         _index(self.orders_by_instrument, rec.instrument_id, coid)
+
+    def trailing_offsets(self, rec: Any, ctx: Any = None) -> None:
+        """Sets a trailing stop's offsets from its TRAILING_OFFSETS record (before submission)."""
+        order = self.orders.get(rec.client_order_id)
+        if order is None or order.order_type not in _TRAILING or order.trailing is not None \
+                or order.status != OrderStatus.INITIALIZED:
+            raise CacheError(
+                f"seq {rec.seq}: TRAILING_OFFSETS for client_order_id {rec.client_order_id}, "
+                f"which is not a trailing stop just initialized ({order!r})")
+        order.trailing = (rec.trailing_offset_type, rec.trigger_type, rec.trailing_offset,
+                          rec.limit_offset)
 
     def order_event(self, rec: Any, ctx: Any = None) -> None:
         """Applies an ORDER_* event to its order (``ctx`` unused: handler form)."""

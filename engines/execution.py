@@ -205,8 +205,10 @@ class ExecutionEngine(Reactor):
             reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
         elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
             reason = Reason[f"CANCEL_CLOSING_{status.name}"].value
-        elif status == OrderStatus.INITIALIZED and order.parent_order_id:
-            # An OTO child held by the order manager: it never reached a venue.
+        elif status == OrderStatus.INITIALIZED and (order.parent_order_id
+                                                    or order.emulation_trigger is not None):
+            # An OTO child held by the order manager or an order held by the emulator: it
+            # never reached a venue.
             ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
                      instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
                      venue_order_id=0)

@@ -8,13 +8,27 @@ and quantities may be given as values or numbers; they are made at the instrumen
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from domain.enums import OrderSide, TimeInForce
+from domain.enums import OrderSide, TimeInForce, TrailingOffsetType, TriggerType
 from domain.identifiers import COUNTER_BITS, MAX_COUNTER, MAX_STRATEGY_INDEX, ClientOrderId
 from domain.orders import OrderList, OrderSpec
+
+
+def _offset_raw(inst: Any, offset_type: TrailingOffsetType, offset: Any, name: str) -> int:
+    """Returns a trailing offset in its record unit: a raw price at the instrument's precision,
+    hundredths of a basis point, or ticks (ValueError naming ``name`` when not exact)."""
+    if offset_type == TrailingOffsetType.PRICE:
+        return int(inst.make_price(offset).raw)
+    scale = 100 if offset_type == TrailingOffsetType.BASIS_POINTS else 1
+    value = Decimal(str(offset)) * scale
+    if value != value.to_integral_value():
+        unit = "a hundredth of a basis point" if scale == 100 else "a whole number of ticks"
+        raise ValueError(f"{name} {offset} must be {unit}")
+    return int(value)
 
 
 @attrs.frozen
@@ -87,6 +101,48 @@ class OrderFactory:
                    trigger_price: Any, **kw: Any) -> NewOrder:
         iid, qty, p = self._prep(instrument, quantity, price=price, trigger_price=trigger_price)
         return self._new(iid, OrderSpec.stop_limit(side, qty, p["price"], p["trigger_price"], **kw))
+
+    def market_if_touched(self, instrument: str | int, side: OrderSide, quantity: Any,
+                          trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, trigger_price=trigger_price)
+        return self._new(iid, OrderSpec.market_if_touched(side, qty, p["trigger_price"], **kw))
+
+    def limit_if_touched(self, instrument: str | int, side: OrderSide, quantity: Any, price: Any,
+                         trigger_price: Any, **kw: Any) -> NewOrder:
+        iid, qty, p = self._prep(instrument, quantity, price=price, trigger_price=trigger_price)
+        return self._new(
+            iid, OrderSpec.limit_if_touched(side, qty, p["price"], p["trigger_price"], **kw))
+
+    def trailing_stop_market(
+        self, instrument: str | int, side: OrderSide, quantity: Any, trailing_offset: Any, *,
+        trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
+        trigger_type: TriggerType = TriggerType.DEFAULT, trigger_price: Any = None, **kw: Any,
+    ) -> NewOrder:
+        """A stop-market whose trigger trails the market ``trailing_offset`` away: a price
+        (PRICE), basis points (BASIS_POINTS, e.g. ``"12.5"``) or a number of ticks (TICKS).
+        ``trigger_price``: the initial trigger (None: the venue sets it on arrival)."""
+        iid, qty, p = self._prep(instrument, quantity, trigger_price=trigger_price)
+        inst = self._instrument_of(iid)
+        return self._new(iid, OrderSpec.trailing_stop_market(
+            side, qty, _offset_raw(inst, trailing_offset_type, trailing_offset, "trailing_offset"),
+            trailing_offset_type=trailing_offset_type, trigger_type=trigger_type,
+            trigger_price=p.get("trigger_price"), **kw))
+
+    def trailing_stop_limit(
+        self, instrument: str | int, side: OrderSide, quantity: Any, trailing_offset: Any,
+        limit_offset: Any, *, trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
+        trigger_type: TriggerType = TriggerType.DEFAULT, trigger_price: Any = None,
+        price: Any = None, **kw: Any,
+    ) -> NewOrder:
+        """As :meth:`trailing_stop_market`; the limit price trails ``limit_offset`` away (same
+        unit); ``price``: the initial limit (None: set by the venue on arrival)."""
+        iid, qty, p = self._prep(instrument, quantity, trigger_price=trigger_price, price=price)
+        inst = self._instrument_of(iid)
+        return self._new(iid, OrderSpec.trailing_stop_limit(
+            side, qty, _offset_raw(inst, trailing_offset_type, trailing_offset, "trailing_offset"),
+            _offset_raw(inst, trailing_offset_type, limit_offset, "limit_offset"),
+            trailing_offset_type=trailing_offset_type, trigger_type=trigger_type,
+            trigger_price=p.get("trigger_price"), price=p.get("price"), **kw))
 
     def market_to_limit(self, instrument: str | int, side: OrderSide, quantity: Any,
                         **kw: Any) -> NewOrder:

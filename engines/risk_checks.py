@@ -285,12 +285,18 @@ def touch_of(cache: Any, instrument_id: int) -> Any:
     return Touch(bid[0], ask[0])
 
 
+#: Order types without a price or trigger that are valued at the touch (a trailing stop whose
+#: venue sets its first trigger from the market).
+_VALUED_AT_TOUCH = frozenset((OrderType.MARKET, OrderType.MARKET_TO_LIMIT,
+                              OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
+
+
 def valuation_price(order: Any, quote: Any) -> int | None:
     """The price an order is valued at: limit, else trigger, else the touch it would take."""
     if order.price_raw is not None:
         return order.price_raw
     if order.trigger_price_raw is not None:
         return order.trigger_price_raw
-    if quote is None or order.order_type not in (OrderType.MARKET, OrderType.MARKET_TO_LIMIT):
+    if quote is None or order.order_type not in _VALUED_AT_TOUCH:
         return None
     return quote.ask if order.side == OrderSide.BUY else quote.bid

@@ -4,8 +4,9 @@ Design contract:
 - :func:`check_modify` is a pure read of the cache and the engine's trading state: it never
   emits, never changes what it is given and never raises for a bad command;
 - the reasons are the texts interned into ORDER_MODIFY_REJECTED (see :mod:`engines.risk`);
-- an OTO child still held by the order manager (INITIALIZED, with a parent) may be modified:
-  the risk engine applies the change itself (ORDER_UPDATED), nothing goes to a venue.
+- an OTO child still held by the order manager (INITIALIZED, with a parent) or an order held by
+  the emulator (INITIALIZED, emulated) may be modified: the risk engine applies the change
+  itself (ORDER_UPDATED), nothing goes to a venue.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def check_modify(
         return f"modify: order {coid} is unknown"
     if order.is_closed:
         return f"modify: order {coid} is closed ({order.status.name})"
-    if order.status == OrderStatus.INITIALIZED and not order.parent_order_id:
+    if order.status == OrderStatus.INITIALIZED and not order.parent_order_id \
+            and order.emulation_trigger is None:
         return f"modify: order {coid} was never submitted"
     status = projected_status(ctx, order)
     if status in CLOSED_STATUSES:

@@ -1,7 +1,8 @@
 """The Strategy API: an actor that trades. Its commands become records.
 
 Design contract:
-- ``submit_order`` emits ORDER_INITIALIZED then SUBMIT_ORDER; ``submit_order_list`` emits one
+- ``submit_order`` emits ORDER_INITIALIZED (then TRAILING_OFFSETS for a trailing stop) then
+  SUBMIT_ORDER, or ORDER_EMULATED for an emulated order (the emulator submits it later); ``submit_order_list`` emits one
   ORDER_INITIALIZED per order then SUBMIT_ORDER_LIST; ``modify_order`` MODIFY_ORDER;
   ``cancel_order`` CANCEL_ORDER; ``cancel_all_orders`` CANCEL_ALL_ORDERS; ``close_position`` a
   reduce-only market order for the open quantity. All are emitted through the context (cause =
@@ -131,22 +132,45 @@ class Strategy(Actor):
             expect_type("submit_order", "order", order, NewOrder,
                         " (make it with self.order_factory)")
         coid, iid, src, ctx = order.client_order_id, order.instrument_id, self.source_id, self.ctx
-        values = order.spec.initialized_values(coid, iid, src, self._price_precision(iid, order.spec))
+        spec = order.spec
+        values = spec.initialized_values(coid, iid, src, self._price_precision(iid, spec))
         outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
+        if spec.trailing_offset or spec.emulation_trigger is not None:
+            emit_packed(outbox, _INITIALIZED.pack(ctx, src, values))
+            if spec.trailing_offset:
+                self._emit_trailing(coid, iid, spec)
+            if spec.emulation_trigger is not None:  # held by the emulator: no SUBMIT_ORDER
+                self._emit(Kind.ORDER_EMULATED, client_order_id=coid, instrument_id=iid,
+                           strategy_id=src, trigger_type=int(spec.emulation_trigger))
+                return coid
+            emit_packed(outbox, _SUBMIT.pack(ctx, src, (coid, iid, src, position_id)))
+            return coid
         emit_packed(outbox, _INITIALIZED.pack(ctx, src, values)
                     + _SUBMIT.pack(ctx, src, (coid, iid, src, position_id)))
         return coid
+
+    def _emit_trailing(self, coid: int, iid: int, spec: Any) -> None:
+        """Emits a trailing stop's TRAILING_OFFSETS (right after its ORDER_INITIALIZED)."""
+        self._emit(Kind.TRAILING_OFFSETS, client_order_id=coid, instrument_id=iid,
+                   strategy_id=self.source_id, trailing_offset_type=int(spec.trailing_offset_type),
+                   trigger_type=int(spec.trigger_type), trailing_offset=spec.trailing_offset,
+                   limit_offset=spec.limit_offset)
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
         """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
         expect_type("submit_order_list", "order_list", order_list, NewOrderList)
         specs = order_list.orders.orders
+        if any(spec.emulation_trigger is not None for spec in specs):
+            raise StrategyError(f"{self.component_id}: submit_order_list: emulated orders "
+                                "(emulation_trigger) cannot be in an order list yet")
         precision = self._price_precision(order_list.instrument_id, *specs)
-        for fields in order_list.orders.initialized_fields(
+        for spec, fields in zip(specs, order_list.orders.initialized_fields(
             order_list.client_order_ids, order_list.instrument_id, self.source_id,
             order_list.order_list_id, precision,
-        ):
+        ), strict=True):
             self._emit(Kind.ORDER_INITIALIZED, **fields)
+            if spec.trailing_offset:
+                self._emit_trailing(fields["client_order_id"], order_list.instrument_id, spec)
         self._emit(Kind.SUBMIT_ORDER_LIST, order_list_id=order_list.order_list_id,
                    instrument_id=order_list.instrument_id, strategy_id=self.source_id,
                    n_orders=len(order_list.client_order_ids))

@@ -4,9 +4,10 @@ Row ``bracket_every_n``: :class:`examples.bracket.strategy.BracketEveryN` on 100
 quotes (``_common.quote_records``), a bracket (market entry, take-profit limit and stop-loss
 stop-market 3 ticks away) whenever it is flat and none is working - about 10 k brackets, each
 entry fill releasing two exits and each exit fill cancelling the other - with cache, data, risk
-and execution engines, the order manager and the simulated exchange, no journal. ``quotes_per_s``
-is the median of ``--repeats`` timed runs inside one process; ``process_s`` is the wall time of
-one whole ``python perf/backtest_brackets.py --once`` (interpreter start, imports, data, run).
+and execution engines, the order manager, the (idle) order emulator and the simulated exchange,
+no journal. ``quotes_per_s`` is the median of ``--repeats`` timed runs inside one process;
+``process_s`` is the wall time of one whole ``python perf/backtest_brackets.py --once``
+(interpreter start, imports, data, run).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from domain.instruments import Instrument
 from domain.kinds import KIND_DTYPES, Kind
 from engines.cache import Cache
 from engines.data_engine import DataEngine
+from engines.emulator import OrderEmulator
 from engines.exchange import ExchangeConfig, SimulatedExchange
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
@@ -45,6 +47,7 @@ def make_run(records, stats: dict) -> callable:
         execution = kernel.register(ExecutionEngine())
         kernel.register(RiskEngine(execution))
         kernel.register(OrderManager())
+        kernel.register(OrderEmulator())  # as replay.backtest_setup registers it (idle here)
         exchange = kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
         strategy = kernel.register(BracketEveryN(SYMBOL, quantity=10, tp_ticks=3, sl_ticks=3,
                                                  every=8, on="quote"))

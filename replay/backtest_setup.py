@@ -22,6 +22,7 @@ from domain.enums import AccountType, BookLevel, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from engines.cache import Cache
+from engines.emulator import OrderEmulator
 from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
 from engines.order_manager import OrderManager
@@ -158,6 +159,7 @@ def register_execution(kernel: Kernel, execution: Any) -> None:
     ``_source_id`` so the method answers again (same id)."""
     kernel.register(execution)
     kernel.register(OrderManager())
+    kernel.register(OrderEmulator())
     sid = execution.__dict__.pop("source_id", None)
     if sid is not None and hasattr(execution, "_source_id"):
         execution._source_id = sid

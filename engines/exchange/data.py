@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from domain.enums import AggressorSide, BookLevel, LiquiditySide, OrderSide, RecordFlag
 from domain.schema import NULL_I64
 from engines.context import KernelContext
-from engines.exchange import events, flow
+from engines.exchange import events, flow, trailing
 from engines.exchange.market import UNBOUNDED
-from engines.exchange.matching import crosses, opposite, stop_triggered, trades_through, walk
+from engines.exchange.matching import crosses, opposite, trades_through, walk
 from engines.exchange.queue import QueuePosition
 
 _LAST = int(RecordFlag.LAST)  # a plain int: IntFlag.__and__ costs ~3 µs per record
@@ -68,9 +68,11 @@ def on_quote(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
         if vo.client_order_id not in ex.orders:
             continue
         if vo.is_stop:
+            if vo.trailing is not None:
+                trailing.on_quote(ex, ctx, vo, rec.bid, rec.ask)
             px = rec.ask if vo.side == OrderSide.BUY else rec.bid
             if ex.config.stop_trigger_on_quotes and px != NULL_I64 \
-                    and stop_triggered(vo.side, vo.trigger_raw, px):
+                    and vo.triggers_at(px):
                 flow.fire_stop(ex, ctx, vo)
         elif ex.level == BookLevel.L1 and vo.price_raw is not None:
             px = rec.ask if vo.side == OrderSide.BUY else rec.bid
@@ -85,7 +87,9 @@ def on_trade(ex: SimulatedExchange, ctx: KernelContext, instrument_id: int, pric
         if vo.client_order_id not in ex.orders:
             continue
         if vo.is_stop:
-            if stop_triggered(vo.side, vo.trigger_raw, price):
+            if vo.trailing is not None:
+                trailing.on_trade(ex, ctx, vo, price)
+            if vo.triggers_at(price):
                 flow.fire_stop(ex, ctx, vo)
             continue
         if ex.level == BookLevel.L3 or vo.price_raw is None:

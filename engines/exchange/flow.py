@@ -22,18 +22,19 @@ from domain.enums import BookLevel, LiquiditySide, OrderSide, OrderType, TimeInF
 from domain.kinds import Kind
 from domain.values import Price, Quantity
 from engines.context import KernelContext
-from engines.exchange import events
+from engines.exchange import events, trailing
 from engines.exchange.market import visible_levels
 from engines.exchange.matching import (
     crosses,
     crossing_volume,
     opposite,
     opt_raw,
-    stop_triggered,
     walk,
 )
 from engines.exchange.queue import QueuePosition
 from engines.exchange.venue_order import VenueOrder
+
+_TSL = OrderType.TRAILING_STOP_LIMIT
 
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
@@ -143,7 +144,8 @@ def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder,
 
 
 def fire_stop(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
-    """Triggers a stop and runs it as a market (stop-market) or limit (stop-limit) order."""
+    """Triggers a stop or if-touched order and runs it as a market (stop-market,
+    market-if-touched) or limit (stop-limit, limit-if-touched) order."""
     events.trigger(ex, ctx, vo)
     if ex.config.stop_fill_at_trigger and vo.order_type == OrderType.STOP_MARKET:
         qty = min(vo.leaves_raw, reducible(ex, ctx, vo)) if vo.is_reduce_only else vo.leaves_raw
@@ -179,8 +181,10 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
         vo.quantity_raw = cap
         events.update(ex, ctx, vo)
     if vo.is_stop:
+        if vo.trailing is not None:
+            trailing.on_arrival(ex, ctx, vo)
         touch = levels_for(ex, ctx, vo)
-        if touch and stop_triggered(vo.side, vo.trigger_raw, touch[0][0]):
+        if touch and vo.triggers_at(touch[0][0]):
             fire_stop(ex, ctx, vo)
         return
     execute(ex, ctx, vo, seen)
@@ -203,9 +207,10 @@ def on_modify(ex: SimulatedExchange, ctx: KernelContext, doc: dict[str, Any]) ->
     new.price_raw = vo.price_raw if price is None else price
     new.trigger_raw = vo.trigger_raw if trig is None else trig
     error = _grid_error(ex, ctx, new)
-    if error is None and price is not None and vo.price_raw is None:
+    if error is None and price is not None and vo.price_raw is None \
+            and vo.order_type != _TSL:
         error = f"price {_px(price, vo)} given for a {OrderType(vo.order_type).name} order"
-    if error is None and trig is not None and vo.trigger_raw is None:
+    if error is None and trig is not None and vo.trigger_raw is None and vo.trailing is None:
         error = f"trigger_price {_px(trig, vo)} given for an order without a trigger"
     if error is None and new.quantity_raw <= vo.filled_raw:
         error = (f"quantity {Quantity(new.quantity_raw, vo.size_precision)} is not above the "
@@ -222,7 +227,7 @@ def on_modify(ex: SimulatedExchange, ctx: KernelContext, doc: dict[str, Any]) ->
     vo.quantity_raw, vo.price_raw, vo.trigger_raw = new.quantity_raw, new.price_raw, new.trigger_raw
     events.update(ex, ctx, vo)
     if vo.is_stop:
-        if avail and stop_triggered(vo.side, vo.trigger_raw, avail[0][0]):
+        if avail and vo.triggers_at(avail[0][0]):
             fire_stop(ex, ctx, vo)
         return
     if marketable:

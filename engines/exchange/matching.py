@@ -35,6 +35,12 @@ def stop_triggered(side: int, trigger_raw: int, price_raw: int) -> bool:
     return price_raw >= trigger_raw if side == OrderSide.BUY else price_raw <= trigger_raw
 
 
+def touched(side: int, trigger_raw: int, price_raw: int) -> bool:
+    """True when ``price_raw`` has reached an if-touched order's trigger from the favourable
+    side (buy: <=, sell: >=) -- the mirror of :func:`stop_triggered`."""
+    return price_raw <= trigger_raw if side == OrderSide.BUY else price_raw >= trigger_raw
+
+
 def opposite(side: int) -> int:
     """Returns the other side (BUY <-> SELL)."""
     return OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY

@@ -13,11 +13,20 @@ import attrs
 
 from domain.enums import OrderOption, OrderType, TimeInForce
 from domain.orders import Order
+from engines.exchange.matching import stop_triggered, touched
 from engines.exchange.queue import QueuePosition
 
 # Plain ints: the flag tests run per order on the submit path (an IntFlag ``&`` costs ~1 µs).
 _POST_ONLY = int(OrderOption.POST_ONLY)
 _REDUCE_ONLY = int(OrderOption.REDUCE_ONLY)
+#: Order types that wait for a trigger price: stops trigger at or through it, if-touched
+#: orders when the price reaches it from the favourable side.
+_STOPS = frozenset((int(OrderType.STOP_MARKET), int(OrderType.STOP_LIMIT)))
+_STOPS = _STOPS | {int(OrderType.TRAILING_STOP_MARKET), int(OrderType.TRAILING_STOP_LIMIT)}
+_IF_TOUCHED = frozenset((int(OrderType.MARKET_IF_TOUCHED), int(OrderType.LIMIT_IF_TOUCHED)))
+_MARKETLIKE = frozenset((int(OrderType.MARKET), int(OrderType.STOP_MARKET),
+                         int(OrderType.MARKET_TO_LIMIT), int(OrderType.MARKET_IF_TOUCHED),
+                         int(OrderType.TRAILING_STOP_MARKET)))
 
 
 @attrs.define(slots=True)
@@ -44,6 +53,8 @@ class VenueOrder:
     triggered: bool = False
     command_seq: int = 0
     queue: QueuePosition | None = None
+    #: (offset type, trigger type, trailing offset, limit offset) of a trailing stop, else None.
+    trailing: tuple[int, int, int, int] | None = None
 
     @classmethod
     def from_order(cls, order: Order, position_id: int, command_seq: int) -> VenueOrder:
@@ -56,6 +67,7 @@ class VenueOrder:
             quantity_raw=order.quantity_raw, price_raw=order.price_raw,
             trigger_raw=order.trigger_price_raw, expire_ns=order.expire_time_ns,
             position_id=position_id, account_id=order.account_id, command_seq=command_seq,
+            trailing=order.trailing, triggered=order.released,
         )
 
     @property
@@ -72,14 +84,24 @@ class VenueOrder:
 
     @property
     def is_stop(self) -> bool:
-        """True for a stop order that has not triggered yet."""
-        return self.order_type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT) and not self.triggered
+        """True for an order waiting for its trigger (a stop or an if-touched order that has not
+        triggered yet)."""
+        return (self.order_type in _STOPS or self.order_type in _IF_TOUCHED) and not self.triggered
+
+    def triggers_at(self, price_raw: int) -> bool:
+        """True when ``price_raw`` fires this waiting order's trigger (stops: at or through it;
+        if-touched: at or on the favourable side of it)."""
+        if self.trigger_raw is None:
+            return False  # a trailing stop whose trigger the market has not set yet
+        if self.order_type in _IF_TOUCHED:
+            return touched(self.side, self.trigger_raw, price_raw)
+        return stop_triggered(self.side, self.trigger_raw, price_raw)
 
     @property
     def is_marketlike(self) -> bool:
-        """True when the order takes at any price (market, or a triggered stop-market)."""
-        return self.order_type in (OrderType.MARKET, OrderType.STOP_MARKET, OrderType.MARKET_TO_LIMIT) \
-            and self.price_raw is None
+        """True when the order takes at any price (market, or a triggered stop-market or
+        market-if-touched)."""
+        return self.order_type in _MARKETLIKE and self.price_raw is None
 
     @property
     def tif(self) -> TimeInForce:
@@ -89,14 +111,17 @@ class VenueOrder:
         """Returns the order as plain data (fields in declaration order)."""
         doc = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         doc["queue"] = None if self.queue is None else self.queue.to_doc()
+        doc["trailing"] = None if self.trailing is None else list(self.trailing)
         return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> VenueOrder:
         """Rebuilds an order from :meth:`to_doc` data."""
         fields = dict(doc)
-        q = fields.pop("queue")
-        return cls(**fields, queue=None if q is None else QueuePosition.from_doc(q))
+        q, t = fields.pop("queue"), fields.pop("trailing", None)
+        return cls(**fields, queue=None if q is None else QueuePosition.from_doc(q),
+                   trailing=None if t is None else tuple(t))
 
 
-_PLAIN_FIELDS = tuple(f.name for f in attrs.fields(VenueOrder) if f.name != "queue")
+_PLAIN_FIELDS = tuple(f.name for f in attrs.fields(VenueOrder)
+                      if f.name not in ("queue", "trailing"))

@@ -21,7 +21,7 @@ from domain.invariants import (
 )
 from domain.kinds import Kind
 from domain.order_fsm import ORDER_EVENT_KINDS, TRANSITIONS, InvalidTransition, OrderStatus
-from domain.orders import Order, OrderSpec, OverfillError
+from domain.orders import Order, OrderFieldError, OrderSpec, OverfillError
 from domain.positions import Fill, Position, PositionEffect
 from domain.schema import NULL_I64
 from domain.values import Money, Price, Quantity
@@ -59,6 +59,10 @@ class OrderMachine(RuleBasedStateMachine):
         if kind == Kind.ORDER_UPDATED:
             base.update(price_precision=2, size_precision=0, quantity=qty, price=101,
                         trigger_price=NULL_I64)
+        if kind == Kind.ORDER_EMULATED:
+            base.update(trigger_type=1)
+        if kind == Kind.ORDER_RELEASED:
+            base.update(price_precision=2, released_price=100)
         return base
 
     @rule(kind=st.sampled_from(ORDER_EVENT_KINDS), qty=st.integers(1, 30))
@@ -72,8 +76,15 @@ class OrderMachine(RuleBasedStateMachine):
             overfill = qty <= order.filled_raw
         else:
             overfill = False
+        # a release needs an order the emulator holds (emulated, not released yet)
+        unheld = kind == Kind.ORDER_RELEASED and (order.emulation_trigger is None
+                                                  or order.released)
         try:
             order.apply(kind, self._fields(kind, qty))
+        except OrderFieldError:
+            assert legal and unheld
+            assert (order.status, order.filled_raw, order.quantity_raw) == before
+            return
         except InvalidTransition:
             assert not legal
             assert (order.status, order.filled_raw, order.quantity_raw) == before
@@ -82,7 +93,7 @@ class OrderMachine(RuleBasedStateMachine):
             assert overfill
             assert (order.status, order.filled_raw, order.quantity_raw) == before
             return
-        assert legal and not overfill
+        assert legal and not overfill and not unheld
         if kind == Kind.ORDER_FILLED:
             self.model_filled += qty
         if kind == Kind.ORDER_UPDATED:

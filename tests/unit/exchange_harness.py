@@ -130,8 +130,10 @@ class Venue:
     def submit(self, side: int, order_type: OrderType, qty: int, price: int | None = None,
                trigger: int | None = None, tif: TimeInForce = TimeInForce.GTC,
                post_only: bool = False, reduce_only: bool = False, expire_ns: int = 0,
-               ts: int | None = None) -> int:
-        """Publishes ORDER_INITIALIZED + SUBMIT_ORDER; returns the client order id."""
+               ts: int | None = None, trailing: tuple[int, int, int, int] | None = None) -> int:
+        """Publishes ORDER_INITIALIZED (+ TRAILING_OFFSETS when ``trailing`` = (offset type,
+        trigger type, trailing offset, limit offset)) + SUBMIT_ORDER; returns the client order
+        id."""
         self.n_orders += 1
         coid = (1 << 40) | self.n_orders
         options = (OrderOption.POST_ONLY if post_only else 0) | \
@@ -145,6 +147,13 @@ class Venue:
                       trigger_price=NULL_I64 if trigger is None else trigger,
                       expire_time_ns=expire_ns)
         cmd = encode(Kind.SUBMIT_ORDER, ts_init=t, flags=INPUT, **ref)
+        if trailing is not None:
+            ot, tt, off, loff = trailing
+            trail = encode(Kind.TRAILING_OFFSETS, ts_init=t, flags=INPUT, **ref,
+                           trailing_offset_type=ot, trigger_type=tt, trailing_offset=off,
+                           limit_offset=loff)
+            self.feed(np.concatenate([init, trail, cmd]))
+            return coid
         self.feed(np.concatenate([init, cmd]))
         return coid
 

@@ -18,6 +18,7 @@ from domain.instruments import Instrument
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from engines.cache import Cache
 from engines.data_engine import DataEngine
+from engines.emulator import OrderEmulator
 from engines.exchange import ExchangeConfig, SimulatedExchange
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
@@ -41,6 +42,7 @@ def register_all(kernel: Kernel, strategies: list[Any],
     execution = kernel.register(ExecutionEngine())
     kernel.register(RiskEngine(execution, risk or RiskConfig()))
     kernel.register(OrderManager())
+    kernel.register(OrderEmulator())
     kernel.register(SimulatedExchange(exchange or ExchangeConfig(venue="SIM")))
     for strategy in strategies:
         kernel.register(strategy)

@@ -33,10 +33,11 @@ def _rule_error(side, order_type, quantity, price, trigger, tif, expire_ns, post
         return f"side must be BUY or SELL, got {side!r}"
     if quantity.raw <= 0:
         return f"quantity must be positive, got {quantity}"
-    needs_price = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    needs_price = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
     if needs_price != (price is not None):
         return f"price must be {'set' if needs_price else 'None'} for {order_type.name}, got {price}"
-    needs_trigger = order_type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+    needs_trigger = order_type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT,
+                                   OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED)
     if needs_trigger != (trigger is not None):
         return (f"trigger_price must be {'set' if needs_trigger else 'None'} for "
                 f"{order_type.name}, got {trigger}")
@@ -48,8 +49,10 @@ def _rule_error(side, order_type, quantity, price, trigger, tif, expire_ns, post
     return None
 
 
+# Trailing stops have their own rules (offsets; optional levels): tests/unit/test_trailing.py.
+_FIXED_LEVEL_TYPES = [t for t in OrderType if not t.name.startswith("TRAILING_")]
 SPEC_CASES = list(itertools.product(
-    list(OrderSide), list(OrderType), (Quantity(0, 0), Quantity(5, 2)), (None, Price(101, 2)),
+    list(OrderSide), _FIXED_LEVEL_TYPES, (Quantity(0, 0), Quantity(5, 2)), (None, Price(101, 2)),
     (None, Price(99, 2)), (TimeInForce.GTC, TimeInForce.GTD), (0, 7), (False, True),
 ))
 
