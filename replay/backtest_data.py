@@ -18,7 +18,8 @@ Design contract:
 - records stream in chunks (never the whole file in memory); loaders stamp instrument id 0 and
   :meth:`DataSource.chunks` stamps the interned id;
 - a directory holding a data catalog (``ringbus ingest``) is opened by
-  :func:`replay.catalog_source.open_catalog_source`.
+  :func:`replay.catalog_source.open_catalog_source`, a journal (``ringbus record``) by
+  :func:`replay.journal_source.open_journal_source`.
 """
 
 from __future__ import annotations
@@ -215,6 +216,10 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
 
         if is_catalog(path):
             return open_catalog_source(cfg, instruments)
+        from replay.journal_source import is_journal, open_journal_source
+
+        if is_journal(path):
+            return open_journal_source(cfg, instruments)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
     from replay.loaders.detect import detect_format  # CSV machinery: only for files

@@ -152,3 +152,32 @@ class BinanceReplayServer:
                 continue
             await ws.send(json.dumps({"stream": stream, "data": event}))
         await ws.wait_closed()
+
+
+class ServerThread:
+    """Runs a :class:`BinanceReplayServer` on its own event loop in a daemon thread (for
+    clients in other processes)."""
+
+    def __init__(self, server: BinanceReplayServer) -> None:
+        import threading
+
+        self.server = server
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self.port = 0
+
+        def main() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.port = self.loop.run_until_complete(server.start())
+            started.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=main, daemon=True)
+        self.thread.start()
+        if not started.wait(10):
+            raise TimeoutError("replay server did not start within 10 s")
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
