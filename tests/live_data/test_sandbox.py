@@ -77,6 +77,7 @@ def test_sandbox_trades_on_live_data_reexecutes_and_matches_a_backtest(shared_da
     recs = _records(run.journal)
     kinds = set(recs["kind"].tolist())
     assert Kind.RUN_ENDED in kinds and Kind.SUBMIT_ORDER in kinds, "the strategy never quoted"
+    assert Kind.ORDER_FILLED in kinds, "the simulated exchange never filled"
     assert timeline.done
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
