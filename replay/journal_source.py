@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from domain.enums import BookLevel, RecordFlag
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import Kind
 from replay.config import DataConfig, InstrumentConfig
 
 _MARKET = (Kind.QUOTE, Kind.TRADE, Kind.BAR, Kind.BOOK_DELTA)
@@ -54,30 +54,14 @@ def _instruments(path: str) -> dict[str, int]:
     return {strings.get(i, f"#{i}"): i for i in sorted(ids)}
 
 
-def iter_journal_market_data(path: str, iid: int, chunk_records: int = 1 << 16
-                             ) -> Iterator[np.ndarray]:
+def iter_journal_market_data(path: str, iid: int) -> Iterator[np.ndarray]:
     """Yields instrument ``iid``'s market-data INPUT records (copies, seq 0) in chunks."""
-    from journal.reader import JournalReader
-    from journal.store import Journal
+    from replay.catalog_source import iter_catalog_records
 
-    with Journal.open(path, readonly=True) as journal:
-        parts, n = [], 0
-        for batch in JournalReader(journal).batches():
-            got = _market(batch, iid)
-            if len(got):
-                parts.append(got)
-                n += len(got)
-            if n >= chunk_records:
-                yield _joined(parts)
-                parts, n = [], 0
-        if parts:
-            yield _joined(parts)
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    out = np.concatenate(parts).view(RECORD_DTYPE)
-    out["seq"] = 0
-    return out
+    for chunk in iter_catalog_records(path):
+        got = _market(chunk, iid)
+        if len(got):
+            yield got
 
 
 def open_journal_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]):

@@ -4,9 +4,6 @@ its book equals the loader's, and it is backtest data whose inputs are the recor
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +18,8 @@ from journal.verify import VerifyStatus, verify_journal
 from replay.loaders.binance_depth import iter_binance_depth
 from replay.loaders.csv_common import load_all
 from tests.live_data.binance_server import BinanceReplayServer, Faults, ServerThread, Timeline
+from tests.live_data.conftest import ringbus_process
 
-ROOT = Path(__file__).resolve().parents[2]
 FEEDS = """
 [binance]
 ws_base_url = "ws://127.0.0.1:{port}"
@@ -63,11 +60,8 @@ def test_record_then_backtest_the_recording(shared_data, tmp_path):
         feeds = tmp_path / "feeds.toml"
         feeds.write_text(FEEDS.format(port=server.port))
         journal = tmp_path / "rec"
-        out = subprocess.run(
-            [sys.executable, "-m", "replay.cli", "record", "--config", str(feeds), "--journal",
-             str(journal), "--seconds", "3", "--json"],
-            capture_output=True, text=True, timeout=120, cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        out = ringbus_process("record", "--config", str(feeds), "--journal", str(journal),
+                              "--seconds", "3", "--json", timeout=120)
     finally:
         server.stop()
     assert out.returncode == 0, out.stderr

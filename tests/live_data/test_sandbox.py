@@ -4,11 +4,7 @@ and fills."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +16,8 @@ from journal.store import Journal
 from replay.config import ConfigError
 from replay.nodes.sandbox import SandboxNode, sandbox_config
 from tests.live_data.binance_server import BinanceReplayServer, Faults, ServerThread, Timeline
+from tests.live_data.conftest import ringbus_process
 
-ROOT = Path(__file__).resolve().parents[2]
 ORDER_KINDS = [k for k in Kind if k.name.startswith("ORDER_") or k.name in
                ("SUBMIT_ORDER", "CANCEL_ORDER", "MODIFY_ORDER")]
 
@@ -80,10 +76,7 @@ def test_sandbox_trades_on_live_data_reexecutes_and_matches_a_backtest(shared_da
     assert Kind.ORDER_FILLED in kinds, "the simulated exchange never filled"
     assert timeline.done
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "replay.cli", "verify", run.journal,
-                          "--reexecute"], capture_output=True, text=True, timeout=300,
-                         env=env, cwd=ROOT)
+    out = ringbus_process("verify", run.journal, "--reexecute")
     assert out.returncode == 0, out.stdout + out.stderr
 
     from replay.backtest import BacktestNode
@@ -141,11 +134,8 @@ def test_sandbox_command_runs_as_a_process(shared_data, tmp_path):
     try:
         config = tmp_path / "sandbox.toml"
         config.write_text(SANDBOX_TOML.format(port=server.port))
-        out = subprocess.run(
-            [sys.executable, "-m", "replay.cli", "sandbox", "--config", str(config),
-             "--journal", str(tmp_path / "j"), "--seconds", "3", "--json"],
-            capture_output=True, text=True, timeout=300, cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        out = ringbus_process("sandbox", "--config", str(config), "--journal",
+                              str(tmp_path / "j"), "--seconds", "3", "--json")
     finally:
         server.stop()
     assert out.returncode == 0, out.stderr
