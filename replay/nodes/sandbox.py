@@ -18,6 +18,7 @@ Design contract:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import queue
 import threading
 import time
@@ -37,10 +38,10 @@ class LiveFeed:
     """The Binance adapter on a thread of its own; :meth:`chunks` yields its records."""
 
     def __init__(self, config: BinanceDataConfig, clock: Callable[[], int] = time.time_ns,
-                 poll_s: float = 0.05) -> None:
+                 poll_s: float = 0.05, not_before_ns: int = 0) -> None:
         self.config, self.clock, self.poll_s = config, clock, poll_s
         self._queue: queue.Queue[np.ndarray] = queue.Queue()
-        self._last_ts = 0
+        self._last_ts = not_before_ns
         self._loop = asyncio.new_event_loop()
         self._stop_async = asyncio.Event()
         self.adapter = BinanceMarketData(config, self._queue.put, clock=self._now)
@@ -114,8 +115,10 @@ class SandboxNode:
         sym = self.feed_config.symbols[0]
         self.symbol = f"{sym.symbol}.{VENUE}"
 
-    def run(self, stop: threading.Event) -> Any:
-        """Runs until ``stop`` is set; returns the BacktestRun."""
+    def run(self, stop: threading.Event, replayed: list[np.ndarray] | None = None) -> Any:
+        """Runs until ``stop`` is set; returns the BacktestRun. ``replayed``: the journal's own
+        market-data inputs, fed before the live records (a takeover's recovery re-executes
+        them; the live feed's ``ts_init`` never goes below theirs)."""
         from replay.backtest import BacktestNode
         from replay.backtest_data import DataSource, _make_instrument
 
@@ -123,10 +126,13 @@ class SandboxNode:
         icfg = {i.id: i for i in self.config.instruments}.get(self.symbol)
         instrument = _make_instrument(self.symbol, "binance", sym.price_precision,
                                       sym.size_precision, icfg)
-        feed = LiveFeed(self.feed_config, self.clock)
+        replayed = [r for r in (replayed or []) if len(r)]
+        last_ts = int(replayed[-1]["ts_init"][-1]) if replayed else 0
+        feed = LiveFeed(self.feed_config, self.clock, not_before_ns=last_ts)
         feed.start()
         try:
-            source = DataSource.from_records(instrument, feed.chunks(stop), BookLevel.L2,
+            chunks = itertools.chain(replayed, feed.chunks(stop))
+            source = DataSource.from_records(instrument, chunks, BookLevel.L2,
                                              name=f"binance:{sym.symbol}")
             return BacktestNode(self.config, data=[source], journal_prefix="sandbox").run()
         finally:

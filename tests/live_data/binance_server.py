@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 
 
 @attrs.frozen
@@ -150,7 +151,10 @@ class BinanceReplayServer:
                 return
             if index in self.faults.skip_at:
                 continue
-            await ws.send(json.dumps({"stream": stream, "data": event}))
+            try:
+                await ws.send(json.dumps({"stream": stream, "data": event}))
+            except ConnectionClosed:  # the client went away (killed, or stopped)
+                return
         await ws.wait_closed()
 
 
