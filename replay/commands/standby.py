@@ -29,13 +29,6 @@ def run(args: argparse.Namespace) -> int:
     from replay.nodes.standby import Standby, Takeover
     from replay.tail_state import summary_line
 
-    try:
-        with open(args.config, "rb") as f:
-            config = tomllib.load(f)
-    except (OSError, ValueError) as exc:
-        print(f"ringbus standby: {args.config}: {exc}", file=sys.stderr)
-        return 2
-
     def status(report: dict) -> None:
         line = json.dumps({"status": "following", **report}) if args.json \
             else summary_line(report)
@@ -45,11 +38,19 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"status": "takeover", "last_seq_seen": t.last_seq_seen}) if args.json
               else f"takeover last_seq_seen={t.last_seq_seen}", flush=True)
 
+    try:
+        with open(args.config, "rb") as f:
+            config = tomllib.load(f)
+        standby = Standby(args.journal, config, on_status=status, on_takeover=takeover,
+                          poll_s=args.poll_s)
+    except (OSError, ValueError) as exc:
+        print(f"ringbus standby: {args.config}: {exc}", file=sys.stderr)
+        return 2
+
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, frame: stop.set())
-    done = Standby(args.journal, config, on_status=status, on_takeover=takeover,
-                   poll_s=args.poll_s).run(stop)
+    done = standby.run(stop)
     if done is not None and done.run is not None:
         doc = done.run.to_json_dict()
         print(json.dumps({"status": "ended", **doc}) if args.json else

@@ -34,7 +34,7 @@ import numpy as np
 from journal.errors import NotAJournalError
 from journal.lock import writer_alive
 from journal.tailer import Tailer
-from replay.nodes.sandbox import SandboxNode
+from replay.nodes.sandbox import SandboxNode, sandbox_config
 from replay.tail_state import rolling_states
 
 STANDBY_LOCK = "standby.lock"
@@ -83,6 +83,7 @@ class Standby:
                  on_status: Callable[[dict[str, Any]], None] = lambda report: None,
                  on_takeover: Callable[[Takeover], None] = lambda takeover: None,
                  poll_s: float = 0.05) -> None:
+        sandbox_config(config)  # a bad config fails now, not at the takeover
         self.path, self.config = str(journal), config
         self.on_status, self.on_takeover, self.poll_s = on_status, on_takeover, poll_s
         self.lock = TakeoverLock(journal)
