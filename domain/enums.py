@@ -137,6 +137,7 @@ class RunEndReason(IntEnum):
     CLEAN = 1  # the run reached its natural end
     STOPPED = 2  # an operator stopped it
     FAULTED = 3  # a broken invariant stopped the kernel (crash-only); the journal keeps its prefix
+    INTERRUPTED = 4  # an operator's SIGINT stopped the run between publishes; it resumes
 
 
 class BarAggregation(IntEnum):

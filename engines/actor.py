@@ -8,17 +8,21 @@ Design contract:
   instruments only; ``on_bar`` gets BAR records of subscribed bar types; ``on_book`` the cache's
   book after each delta flagged LAST of a subscribed instrument; ``on_timer(name, ts_event)`` the
   actor's own timers; ``on_order_event`` / ``on_position_event`` the raw records of its strategy;
-- ``on_save() -> dict`` / ``on_load(dict)``: the actor's own state as plain JSON-able data.
+- the actor's own state is captured in snapshots as :mod:`engines.actor_state` says: the
+  ``state_fields`` it declares, or what ``on_save() -> dict`` returns (given back to
+  ``on_load(dict)``, and audited: an attribute changed since registration that neither keeps is
+  a snapshot error), or else every attribute it set; the digest covers all of its attributes.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.enums import BarAggregation, PriceType, RecordFlag
 from domain.kinds import Kind
 from domain.order_fsm import ORDER_EVENT_KINDS
+from engines.actor_state import audit, dump, fingerprint, load, user_attributes
 from engines.clock import Clock
 from engines.component import Reactor
 from engines.market_data import Bar, QuoteTick, TradeTick
@@ -40,6 +44,14 @@ class Actor(Reactor):
     """Base of actors and strategies; see the module contract."""
 
     is_actor = True
+    #: The attributes the state of this actor consists of (None: see the module contract).
+    state_fields: ClassVar[tuple[str, ...] | None] = None
+    #: Attributes ``on_load`` recomputes: neither captured nor audited.
+    derived_fields: ClassVar[tuple[str, ...]] = ()
+    #: Attributes the framework sets and snapshots itself.
+    framework_attrs: ClassVar[frozenset[str]] = frozenset((
+        "component_id", "state", "source_id", "kernel", "ctx", "clock", "_quote_subs",
+        "_trade_subs", "_book_subs", "_bar_subs", "_state_baseline"))
 
     def __init__(self, component_id: str | None = None) -> None:
         super().__init__(component_id or type(self).__name__)
@@ -57,6 +69,8 @@ class Actor(Reactor):
         self.kernel = kernel
         self.ctx = kernel.ctx
         self.clock = Clock(kernel.ctx, self.source_id)
+        self._state_baseline = {n: fingerprint(getattr(self, n))
+                                for n in user_attributes(self, self.framework_attrs)}
 
     @property
     def cache(self) -> Any:
@@ -208,9 +222,36 @@ class Actor(Reactor):
         """Restores what ``on_save`` returned."""
 
     # --- state -----------------------------------------------------------------------------------
+    def _saves_itself(self) -> bool:
+        return type(self).on_save is not Actor.on_save and self.state_fields is None
+
+    def _user_state(self, checked: bool) -> dict[str, Any]:
+        """Returns the captured user state; ``checked``: audit what it leaves out."""
+        if self._saves_itself():
+            saved = self.on_save()
+            captured = set(saved)
+        else:
+            names = self.state_fields if self.state_fields is not None else [
+                n for n in user_attributes(self, self.framework_attrs)
+                if n not in self.derived_fields]
+            saved = {n: dump(getattr(self, n), f"{self.component_id}.{n}") for n in names}
+            captured = set(names)
+        if checked and (self.state_fields is not None or self._saves_itself()):
+            audit(self, captured, getattr(self, "_state_baseline", {}), self.framework_attrs)
+        return saved
+
+    def _load_user_state(self, state: dict[str, Any]) -> None:
+        if self._saves_itself():
+            self.on_load(state)
+            return
+        for name, doc in state.items():
+            setattr(self, name, load(getattr(self, name, None), doc,
+                                     f"{self.component_id}.{name}"))
+        self.on_load({n: getattr(self, n) for n in state})
+
     def snapshot(self) -> dict[str, Any]:
         return {
-            "user": self.on_save(),
+            "user": self._user_state(checked=True),
             "clock": self.clock.snapshot() if self.clock else None,
             "subs": {
                 "quotes": list(self._quote_subs), "trades": list(self._trade_subs),
@@ -219,7 +260,7 @@ class Actor(Reactor):
         }
 
     def restore(self, doc: dict[str, Any]) -> None:
-        self.on_load(doc["user"])
+        self._load_user_state(doc["user"])
         if self.clock is not None and doc["clock"] is not None:
             self.clock.restore(doc["clock"])
         subs = doc["subs"]
@@ -229,4 +270,8 @@ class Actor(Reactor):
         self._bar_subs = dict.fromkeys(tuple(k) for k in subs["bars"])
 
     def digest(self, h: Any) -> None:
-        h.update(json.dumps(self.snapshot(), sort_keys=True).encode())
+        """Hashes the snapshot's state and the fingerprint of every user attribute."""
+        doc = {**self.snapshot(), "attrs": {
+            n: fingerprint(getattr(self, n))
+            for n in user_attributes(self, self.framework_attrs)}}
+        h.update(json.dumps(doc, sort_keys=True).encode())

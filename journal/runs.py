@@ -32,7 +32,7 @@ from ringbus._version import __version__
 
 class RunEndState(enum.Enum):
     CLEAN = "CLEAN"  # closed by RUN_ENDED
-    RECOVERED = "RECOVERED"  # no RUN_ENDED; a later RUN_RECOVERED marks it
+    RECOVERED = "RECOVERED"  # crashed or interrupted; a later RUN_RECOVERED marks it
     OPEN = "OPEN"  # the last run, and a live writer holds the journal
     CRASHED = "CRASHED"  # no RUN_ENDED, not (yet) recovered, no live writer
 
@@ -203,10 +203,11 @@ def scan_runs(journal: Journal, *, with_manifests: bool = True) -> list[RunInfo]
                 if int(ended["run_id"]) == run_id:
                     end_seq = int(ended["seq"])
                     break
-        if end_seq is not None:
-            state = RunEndState.CLEAN
-        elif run_id in recovered:
+        if run_id in recovered:  # crashed, or interrupted (RUN_ENDED INTERRUPTED), and resumed
             state = RunEndState.RECOVERED
+            end_seq = None
+        elif end_seq is not None:
+            state = RunEndState.CLEAN
         elif n == len(starts) - 1 and live:
             state = RunEndState.OPEN
         else:

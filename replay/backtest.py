@@ -11,88 +11,58 @@ Design contract:
   then the data merged by ``ts_init`` (stable for ties) through THE replay loop, the scheduled
   records due by the last ``ts_init``, what strategies emit on stop, and RUN_ENDED with the
   state hash; the journal is closed at the end;
-- a failure mid-run (bad data later in a file) ends the run with RUN_ENDED reason FAULTED when
-  the kernel is intact (crash-only otherwise), closes the journal and re-raises; results are
-  only produced by a run that completed;
-- started on a journal whose last run crashed (the same config and seed), the node recovers it
-  first (:mod:`replay.recovery`: newest snapshot, verified re-execution of the tail,
-  RUN_RECOVERED, then the data resumes at the first input not journaled); a journal whose last
-  run of this config completed is refused; node snapshots are taken every ``snapshot_every``
-  records. The components are wired by :func:`replay.reexecute.assemble` (shared with
-  re-execution, so both build the same kernel).
+- a failure mid-run (bad data later in a file) ends the run with RUN_ENDED reason FAULTED
+  (its text journaled before it), closes the journal and re-raises;
+- started on a journal whose last run crashed or was interrupted (the same config and seed),
+  the node recovers it first (:mod:`replay.recovery`: the newest readable snapshot, the
+  journal's own INPUT records after it re-executed and verified, RUN_RECOVERED, then the data
+  files resume at the first data input the journal does not hold); on a journal whose last run
+  of this config completed it returns that run's results rebuilt from the journal (nothing is
+  appended); node snapshots are taken every ``snapshot_every`` records;
+- SIGINT stops the run between publishes: RUN_ENDED reason INTERRUPTED and a snapshot at it,
+  from which the same command resumes; a fault of the kernel (a strategy's exception) ends the
+  run FAULTED with the exception's text journaled before RUN_ENDED and in the results;
+- the node is :mod:`replay.nodes`: components by :func:`replay.nodes.assemble.assemble`,
+  startup and shutdown records by :mod:`replay.nodes.lifecycle`, the loop by
+  :class:`replay.nodes.driver.NodeDriver` (shared with re-execution and recovery).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 
-from domain.codec import encode
 from domain.enums import RecordFlag, RunEndReason
-from domain.kinds import Kind
 from engines.kernel import Kernel
-from engines.risk_checks import RiskConfig
 from engines.strategy import Strategy
+from journal.reader import JournalReader
 from journal.runs import RunManifest
 from journal.writer import JournalWriter
 from replay.backtest_data import DataSource, open_source
-from replay.backtest_setup import (
-    publish_accounts,
-    publish_instrument,
-    resolve_venues,
-)
-from replay.config import BacktestConfig, ConfigError, VenueConfig
+from replay.backtest_run import BacktestRun, completed_run, final_balances
+from replay.backtest_setup import publish_accounts, publish_instrument, resolve_venues
+from replay.config import BacktestConfig, ConfigError, DataConfig, InstrumentConfig
 from replay.gc_policy import collector_for_runs
-from replay.loop import LoopStats, run, run_until
+from replay.loop import LoopStats
+from replay.nodes.assemble import assemble
+from replay.nodes.driver import NodeDriver
+from replay.nodes.inputs import FileInputs, JournalInputs, data_inputs
+from replay.nodes.lifecycle import end_run, fault_text, startup
 from replay.progress import Progress
-from replay.recovery import NodeStart, skip_inputs
-from replay.reexecute import assemble
-from replay.results import BacktestResult, build_results
-from replay.sources import merge
+from replay.recovery import CompletedRunError, NodeStart
+from replay.results import build_results, fees_used
 from replay.strategy_registry import build_strategy
+
+__all__ = ["BacktestNode", "BacktestRun", "hashed_config", "new_journal_dir"]
 
 INPUT = int(RecordFlag.INPUT)
 #: records the journal may run behind the kernel in a backtest with durability ``none``
 JOURNAL_LAG = 4096
-
-
-@attrs.frozen
-class BacktestRun:
-    """What a completed backtest produced."""
-
-    journal: str
-    run_id: int
-    first_seq: int
-    last_seq: int
-    n_records: int
-    n_inputs: int
-    state_hash: int
-    wall_s: float
-    result: BacktestResult
-    instruments: tuple[str, ...]
-    inferred_instruments: tuple[str, ...]
-    loop: LoopStats
-    #: The venue whose account the equity curve follows (the first venue, by name).
-    venue: VenueConfig
-
-    @property
-    def records_per_s(self) -> float:
-        return self.n_records / self.wall_s if self.wall_s > 0 else 0.0
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Returns the ``--json`` object of ``ringbus backtest``."""
-        s = self.result.summary
-        return {
-            "journal": self.journal, "run_id": f"{self.run_id:016x}", "last_seq": self.last_seq,
-            "n_records": self.n_records, "n_orders": s["n_orders"], "n_fills": s["n_fills"],
-            "n_positions": s["n_positions"], "realized_pnl": s["realized_pnl"],
-            "commissions": s["commissions"], "final_balances": s["final_balances"],
-            "state_hash": f"{self.state_hash:016x}", "wall_s": round(self.wall_s, 6),
-            "records_per_s": round(self.records_per_s),
-        }
 
 
 def hashed_config(config: BacktestConfig, strategies: list[Strategy]) -> dict[str, Any]:
@@ -122,8 +92,12 @@ class BacktestNode:
     def __init__(self, config: BacktestConfig, strategies: list[Strategy] | None = None,
                  progress: bool = False, journal_prefix: str = "backtest",
                  runs_root: str | Path = "runs", capacity: int = 1 << 16,
-                 data: list[DataSource] | None = None) -> None:
+                 data: list[DataSource] | None = None,
+                 open_data: Callable[[DataConfig, tuple[InstrumentConfig, ...]], DataSource]
+                 = open_source) -> None:
         self.extra_data = list(data or [])
+        #: opens a data file of the config (a parameter sweep passes its worker-local cache)
+        self.open_data = open_data
         if not config.data and not self.extra_data:
             raise ConfigError("data: a backtest needs at least one data file, got none")
         if not config.strategies and not strategies:
@@ -149,15 +123,18 @@ class BacktestNode:
 
     def run(self) -> BacktestRun:
         """Runs the backtest to the end of its data; returns its results. On a journal whose
-        last run crashed (same config), recovers it first (:mod:`replay.recovery`)."""
+        last run crashed or was interrupted (same config), recovers it first
+        (:mod:`replay.recovery`); on one whose run of this config completed, returns that
+        run's results rebuilt from the journal (a report a kill interrupted can be finished)."""
         cfg = self.config
-        sources = [open_source(d, cfg.instruments) for d in cfg.data] + self.extra_data
+        sources = [self.open_data(d, cfg.instruments) for d in cfg.data] + self.extra_data
         instruments = _unique_instruments(sources)
         venues = resolve_venues(cfg.venues, [str(i.id.venue) for i in instruments.values()])
         strategies = self._strategies()
         path = Path(cfg.journal) if cfg.journal else new_journal_dir(
             self.runs_root, self.journal_prefix, self.run_id)
-        t0 = min(s.first_ts_init for s in sources)
+        bar_execution = bool(sources) and all(s.format == "bars" for s in sources)
+        t0 = min(s.first_path_ts if bar_execution else s.first_ts_init for s in sources)
         levels = {v.name: max((s.book_level for s in sources
                                if str(s.instrument.id.venue) == v.name), default=1)
                   for v in venues}
@@ -165,6 +142,13 @@ class BacktestNode:
         writer = JournalWriter(path, durability=cfg.durability)
         try:
             start = NodeStart.open(writer, self.manifest)
+        except CompletedRunError:
+            writer.close()
+            return completed_run(path, self.run_id, venues, tuple(instruments),
+                                 time.perf_counter() - wall0,
+                                 lambda cache, kernel: self._extra(cache, kernel, venues,
+                                                                   instruments),
+                                 cfg.days_per_year)
         except BaseException:
             writer.close()
             raise
@@ -173,68 +157,95 @@ class BacktestNode:
         start.attach(kernel)
         first_seq = start.first_seq
         kernel.ctx.now_ns = t0  # setup records (component ids too) carry the first data time
+        reason, fault = RunEndReason.CLEAN, ""
+        start_equity = (t0, 0)
         try:
             sampler, recorder, cache = assemble(kernel, cfg, venues, levels, strategies)
             if start.from_snapshot:
                 skip, start_equity = start.restore(kernel)
-                iids = {sym: kernel.strings.id_of(sym) for sym in instruments}
             else:
-                skip = 0
-                manifest = self.manifest.to_records(
-                    kernel.strings.intern(self.manifest.to_json())[0])
-                manifest["ts_event"] = manifest["ts_init"] = t0
-                manifest["flags"] = INPUT
-                kernel.publish(manifest)
-                kernel.publish_setup()
-                iids = {sym: publish_instrument(kernel, inst, t0)
-                        for sym, inst in instruments.items()}
-                for venue in venues:
-                    publish_accounts(kernel, venue, t0)
-                start_equity = (t0, sampler.equity_now())
-                kernel.start()
+                skip, equity = 0, []
+
+                def setup(k: Kernel) -> None:
+                    for inst in instruments.values():
+                        publish_instrument(k, inst, t0)
+                    for venue in venues:
+                        publish_accounts(k, venue, t0)
+                    equity.append(sampler.equity_now())
+
+                startup(kernel, self.manifest.to_records(
+                    kernel.strings.intern(self.manifest.to_json())[0]), setup, t0)
+                start_equity = (t0, equity[0])
+            iids = {sym: kernel.strings.id_of(sym) for sym in instruments}
             snap = start.snapshotter(kernel, writer, cfg.snapshot_every,
                                      {"start_equity": list(start_equity)},
-                                     cfg.snapshot_interval_ns, skip)
+                                     cfg.snapshot_interval_ns)
+            driver = NodeDriver(kernel, *start.run_at(kernel.last_seq + 1, (self.run_id, first_seq)),
+                                on_publish=snap, data_offset=skip,
+                                may_stop=lambda: start.appending)
+            tail = JournalInputs(JournalReader(writer.journal), kernel.last_seq + 1,
+                                 start.plan.last_seq if start.plan is not None else 0)
             progress = Progress(self.progress)
-            stats = LoopStats()
             with collector_for_runs():
                 try:
-                    chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
-                    run(kernel, progress.wrap(chunks), stats, on_publish=snap)
+                    inputs = FileInputs(sources, iids, bar_execution=bar_execution)
+                    driver.feed(progress.wrap(_resume(tail, inputs, skip)))
                 finally:
                     progress.close()
-                end_ts = max(kernel.ctx.now_ns, t0)
-                run_until(kernel, end_ts, stats)
-                kernel.stop()
-            state_hash = kernel.state_hash()
-            start.check_caught_up(kernel)
-            self._end(kernel, RunEndReason.CLEAN, state_hash, start)
+            if driver.interrupted:
+                reason = RunEndReason.INTERRUPTED
+            else:
+                start.check_caught_up(kernel)
+            end_ts = max(kernel.ctx.now_ns, t0)
+            state_hash = end_run(kernel, reason, *start.run_id(self.run_id), end_ts)
+            if reason == RunEndReason.INTERRUPTED:
+                snap.take(driver.data)  # where the same command resumes
+        except Exception as exc:
+            if kernel.last_seq < first_seq or not start.appending:
+                writer.close()
+                raise
+            reason, fault = RunEndReason.FAULTED, fault_text(exc)
+            end_ts = max(kernel.ctx.now_ns, t0)
+            state_hash = end_run(kernel, reason, *start.run_id(self.run_id), fault=fault)
+            if kernel.faulted is None:  # bad input read mid-run: reported as such
+                writer.close()
+                raise
         except BaseException:
-            if kernel.faulted is None and kernel.last_seq >= first_seq and start.appending:
-                self._end(kernel, RunEndReason.FAULTED, kernel.state_hash(), start)
             writer.close()
             raise
         writer.close()
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
-        last_seq = kernel.last_seq
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, _extra(cache, kernel, venues))
+        last_seq = kernel.last_seq if kernel.faulted is None else writer.next_seq - 1
+        currency = sampler.currency.code if sampler.currency is not None else None
+        result = build_results(cache, kernel.strings, recorder, ts, eq, currency,
+                               self._extra(cache, kernel, venues, instruments), cfg.days_per_year)
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
-            n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,
-            state_hash=state_hash, wall_s=wall, result=result, instruments=tuple(instruments),
-            inferred_instruments=tuple(s.symbol for s in sources if s.inferred), loop=stats,
-            venue=venues[0])
+            n_records=last_seq - first_seq + 1, n_inputs=driver.data if reason != RunEndReason.FAULTED
+            else 0, state_hash=state_hash, wall_s=wall, result=result,
+            instruments=tuple(instruments),
+            inferred_instruments=tuple(s.symbol for s in sources if s.inferred),
+            loop=driver.stats if reason != RunEndReason.FAULTED else LoopStats(),
+            venue=venues[0], end_reason=reason.name, fault=fault,
+            notes=start.plan.notes if start.plan is not None else ())
 
-    def _end(self, kernel: Kernel, reason: RunEndReason, state_hash: int,
-             start: NodeStart) -> None:
-        run_id, first_seq = start.run_id(self.run_id)
-        n = kernel.last_seq - first_seq + 2
-        ts = kernel.ctx.now_ns
-        kernel.publish(encode(Kind.RUN_ENDED, ts_event=ts, ts_init=ts, flags=INPUT,
-                              run_id=run_id, n_records=n, state_hash=state_hash,
-                              reason=int(reason)))
+
+    def _extra(self, cache: Any, kernel: Kernel, venues: list[Any],
+               instruments: dict[str, Any]) -> dict[str, Any]:
+        """Returns the summary's node-level entries: final balances, the fees charged."""
+        return {**final_balances(cache, kernel, venues),
+                "fees": fees_used(instruments, self.config.instruments, venues)}
+
+
+def _resume(tail: JournalInputs, files: FileInputs, skip: int) -> Iterator[np.ndarray]:
+    """Yields the journal's inputs after the restart point, then the data files' records from
+    the first one the journal does not hold (``skip`` data inputs before the tail)."""
+    n = skip
+    for chunk in tail.chunks():
+        n += data_inputs(chunk)
+        yield chunk
+    yield from files.chunks(n)
 
 
 def _journal_lag(durability: str, start: NodeStart, capacity: int) -> int:
@@ -256,28 +267,3 @@ def _unique_instruments(sources: list[DataSource]) -> dict[str, Any]:
                 f"file gave {known!r}; configure it explicitly")
         out[s.symbol] = s.instrument
     return out
-
-
-def _risk_config(values: dict[str, Any]) -> RiskConfig:
-    values = dict(values)
-    if isinstance(values.get("max_submit_rate"), list):
-        values["max_submit_rate"] = tuple(values["max_submit_rate"])
-    try:
-        return RiskConfig(**values)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"risk: {exc}") from None
-
-
-def _extra(cache: Any, kernel: Kernel, venues: list[Any]) -> dict[str, Any]:
-    from replay.backtest_setup import account_name
-    from replay.results import money
-
-    balances: dict[str, dict[str, str]] = {}
-    for venue in venues:
-        aid = kernel.strings.id_of(account_name(venue))
-        account = cache.account(aid) if aid is not None else None
-        if account is None:
-            continue
-        balances[account_name(venue)] = {
-            f"{c.code}": money(account.total_raw(c), c.packed) for c in account.currencies()}
-    return {"final_balances": balances}

@@ -18,8 +18,8 @@ Design contract:
 - records stream in chunks (never the whole file in memory); loaders stamp instrument id 0 and
   :meth:`DataSource.chunks` stamps the interned id;
 - a directory holding a data catalog (``ringbus ingest``) is opened by
-  :func:`replay.catalog_source.open_catalog_source`, a journal (``ringbus record``) by
-  :func:`replay.journal_source.open_journal_source`.
+  :func:`replay.catalog_source.open_catalog_source`, a journal (``ringbus record``) with
+  :mod:`replay.journal_source`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 
 from domain.enums import BookLevel
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from replay.config import DataConfig, InstrumentConfig
 
 _VENUES = {"binance_depth": "BINANCE"}
@@ -86,6 +86,14 @@ class DataSource:
     @property
     def first_ts_init(self) -> int:
         return int(self._first["ts_init"][0]) if len(self._first) else 0
+
+    @property
+    def first_path_ts(self) -> int:
+        """When the first input is run: a bar's quote path starts at its ``ts_open``
+        (:mod:`engines.exchange.bar_path`), anything else at its ``ts_init``."""
+        if len(self._first) and int(self._first["kind"][0]) == Kind.BAR:
+            return int(self._first[:1].view(KIND_DTYPES[Kind.BAR])["ts_open"][0])
+        return self.first_ts_init
 
     def chunks(self, instrument_id: int) -> Iterator[np.ndarray]:
         """Yields the file's records in chunks, stamped with ``instrument_id``."""
@@ -182,7 +190,7 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
                      icfg: InstrumentConfig | None) -> Instrument:
     kw: dict[str, Any] = {}
     if icfg is not None:
-        kw = {"maker_fee": icfg.maker_fee, "taker_fee": icfg.taker_fee}
+        kw = {k: v for k in ("maker_fee", "taker_fee") if (v := getattr(icfg, k)) is not None}
         if icfg.margin_init:
             kw["margin_init"] = icfg.margin_init
         if icfg.margin_maint:
@@ -207,6 +215,19 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
     return Instrument.equity(symbol, price_precision=pp, size_precision=sp, **kw)
 
 
+def _side_from_name(path: str) -> dict[str, Any]:
+    """A bars file named ``...-bid...`` / ``...-ask...`` holds BID / ASK bars (1-minute unless a
+    ``bar_spec`` says otherwise), so ``subscribe_bars(..., PriceType.BID)`` finds them."""
+    from domain.enums import BarAggregation, PriceType
+    from replay.loaders.bars_csv import BarSpec
+
+    parts = set(Path(path).name.lower().replace(".", "-").replace("_", "-").split("-"))
+    for word, price_type in (("bid", PriceType.BID), ("ask", PriceType.ASK)):
+        if word in parts:
+            return {"spec": BarSpec(1, BarAggregation.MINUTE, price_type)}
+    return {}
+
+
 def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> DataSource:
     """Opens ``cfg``'s file and reads its first chunk (see the module contract)."""
     path = str(cfg.path)
@@ -216,10 +237,10 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
 
         if is_catalog(path):
             return open_catalog_source(cfg, instruments)
-        from replay.journal_source import is_journal, open_journal_source
+        from replay.journal_source import is_journal
 
         if is_journal(path):
-            return open_journal_source(cfg, instruments)
+            return _open_journal_source(cfg, instruments)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
     from replay.loaders.detect import detect_format  # CSV machinery: only for files
@@ -246,6 +267,8 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
         from replay.loaders.bars_csv import BarSpec
 
         options["spec"] = BarSpec.parse(cfg.bar_spec)
+    elif fmt == "bars":
+        options.update(_side_from_name(path))
     stream = iter(detected.loader(path, 0, **options))
     first = next(stream, None)
     if first is None:
@@ -257,3 +280,29 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
     instrument = _make_instrument(symbol, fmt, pp, sp, icfg)
     return DataSource(path, fmt, symbol, instrument, level, inferred and icfg is None, first,
                       stream)
+
+
+def _open_journal_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]
+                         ) -> DataSource:
+    """A DataSource over one instrument's market data in the journal at ``cfg.path``."""
+    from replay.journal_source import head_of, iter_journal_market_data, journal_instruments
+
+    path = str(cfg.path)
+    held = journal_instruments(path)
+    if cfg.instrument_id is not None and cfg.instrument_id not in held:
+        raise UnknownInstrumentError(f"{path}: the journal holds no market data of "
+                                     f"{cfg.instrument_id!r}; it holds {sorted(held)}")
+    if cfg.instrument_id is None and len(held) != 1:
+        raise UnknownInstrumentError(f"{path}: the journal holds market data of {sorted(held)}; "
+                                     "give --instrument to pick one")
+    symbol = cfg.instrument_id or next(iter(held))
+    configured = {i.id: i for i in instruments}
+    if configured and symbol not in configured:
+        raise UnknownInstrumentError(f"{path}: instrument {symbol!r} is not configured "
+                                     f"(configured: {sorted(configured)})")
+    stream = iter_journal_market_data(path, held[symbol])
+    first = next(stream)
+    pp, sp, level = head_of(first)
+    icfg = configured.get(symbol)
+    return DataSource(path, "journal", symbol, _make_instrument(symbol, "journal", pp, sp, icfg),
+                      level, cfg.instrument_id is None and icfg is None, first, stream)

@@ -1,6 +1,6 @@
 """A recorded journal (``ringbus record``) read back as a backtest data source.
 
-Design contract: :func:`open_journal_source` takes the journal's market-data INPUT records
+Design contract: :func:`replay.backtest_data.open_source` takes the journal's market-data INPUT records
 (QUOTE, TRADE, BAR, BOOK_DELTA with the INPUT flag) of one instrument — the config's
 ``instrument_id`` (``--instrument``), or the only one the journal holds, else refused naming
 them — named by the journal's STRING records; it streams them in chunks (copies, ``seq``
@@ -19,7 +19,6 @@ import numpy as np
 
 from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
-from replay.config import DataConfig, InstrumentConfig
 
 _MARKET = (Kind.QUOTE, Kind.TRADE, Kind.BAR, Kind.BOOK_DELTA)
 _HEAD = np.dtype({"names": ["instrument_id", "price_precision", "size_precision"],
@@ -39,7 +38,7 @@ def _market(batch: np.ndarray, iid: int | None) -> np.ndarray:
     return batch[keep]
 
 
-def _instruments(path: str) -> dict[str, int]:
+def journal_instruments(path: str) -> dict[str, int]:
     """``{symbol: string id}`` of the instruments the journal's market data names."""
     from journal.reader import JournalReader
     from journal.store import Journal
@@ -64,34 +63,11 @@ def iter_journal_market_data(path: str, iid: int) -> Iterator[np.ndarray]:
             yield got
 
 
-def open_journal_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]):
-    """Returns a DataSource over one instrument's market data in the journal at ``cfg.path``."""
-    from replay.backtest_data import DataSource, UnknownInstrumentError, _make_instrument
-
-    path = str(cfg.path)
-    held = _instruments(path)
-    if cfg.instrument_id is not None:
-        if cfg.instrument_id not in held:
-            raise UnknownInstrumentError(f"{path}: the journal holds no market data of "
-                                         f"{cfg.instrument_id!r}; it holds {sorted(held)}")
-        symbol = cfg.instrument_id
-    elif len(held) == 1:
-        symbol = next(iter(held))
-    else:
-        raise UnknownInstrumentError(f"{path}: the journal holds market data of {sorted(held)}; "
-                                     "give --instrument to pick one")
-    configured = {i.id: i for i in instruments}
-    if configured and symbol not in configured:
-        raise UnknownInstrumentError(f"{path}: instrument {symbol!r} is not configured "
-                                     f"(configured: {sorted(configured)})")
-    stream = iter_journal_market_data(path, held[symbol])
-    first = next(stream)
+def head_of(first: np.ndarray) -> tuple[int, int, BookLevel]:
+    """(price precision, size precision, book level) of a stream's first chunk: L2 / L3 when it
+    holds book deltas of that level, else L1."""
     head = first.view(_HEAD)
     deltas = first["kind"] == Kind.BOOK_DELTA
     level = BookLevel(int(first.view(_LEVEL)["level"][deltas][0])) if deltas.any() \
         else BookLevel.L1
-    icfg = configured.get(symbol)
-    instrument = _make_instrument(symbol, "journal", int(head["price_precision"][0]),
-                                  int(head["size_precision"][0]), icfg)
-    return DataSource(path, "journal", symbol, instrument, level,
-                      cfg.instrument_id is None and icfg is None, first, stream)
+    return int(head["price_precision"][0]), int(head["size_precision"][0]), level

@@ -30,7 +30,7 @@ def kernel_factory() -> Callable[..., Any]:
 @pytest.fixture
 def run_strategy() -> Callable[..., Any]:
     """Returns ``run(stream, *strategies, invariants=None, **options) -> StrategyRun``."""
-    from replay.testing.fixtures import make_run
+    from replay.testing.strategy_run import make_run
 
     return make_run
 

@@ -6,10 +6,11 @@ Design contract:
   interned component ids and the state hash match the run's;
 - a kernel in ``rebuild`` mode runs the ``state`` stage only: no reactor, no strategy, no
   execution client; every state change a reactor caused is itself a record in the journal;
-- the fold starts at the newest snapshot at or below the target (only its ``state``
-  components are restored) or at the first record of the run lineage (a run and the runs that
-  continue it after crash recovery); reducers that keep no snapshot are refilled from the
-  journal's records of the kinds they handle;
+- the fold starts at the newest readable node snapshot at or below the target (only its
+  ``state`` components are restored: every reducer keeps its state in snapshots, nothing is
+  refilled from the run's start) or at the first record of the run lineage (a run and the runs
+  that continue it after crash recovery); a damaged snapshot is skipped for the next older one
+  (or a full replay) and the skip is reported in ``Rebuilt.notes``;
 - a corrupt batch stops the rebuild before it (``CorruptionError`` with the seq range); a
   target beyond the end raises :class:`ReplayError`; reading a journal never executes code from it.
 """
@@ -21,21 +22,25 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import as_kind, decode_raw
+from domain.codec import as_kind
 from domain.kinds import Kind
 from domain.strings import StringTable
-from engines.component import Component
+from engines.cache import Cache
 from engines.kernel import Kernel
 from engines.kernel_snapshot import restore_kernel
+from journal.errors import SnapshotError
 from journal.reader import JournalReader
 from journal.runs import RunEndState, RunInfo, RunManifest, scan_runs
-from journal.snapshots import read_snapshot
+from journal.snapshots import read_snapshot, snapshot_seqs
 from journal.store import Journal
-from replay.backtest_setup import BacktestCache, register_state, resolve_venues
+from replay.backtest_setup import register_state, resolve_venues
 from replay.config import BacktestConfig, VenueConfig, config_from_dict
 
 #: Setup records (symbols, instruments) are read from this many records at a run's start.
 SETUP_SCAN = 65536
+#: The format of a node snapshot (a whole kernel + the node's resume point); /2: every
+#: reducer (the run recorder too) is in it.
+NODE_SNAPSHOT_FORMAT = "ringbus.node/2"
 
 
 class ReplayError(ValueError):
@@ -110,7 +115,7 @@ def state_kernel(reader: JournalReader, info: Lineage, first_seq: int,
     (``to_seq``: the setup records are not read past it)."""
     kernel = Kernel(capacity=capacity, mode="rebuild", first_seq=first_seq)
     if info.manifest is None:
-        kernel.register(BacktestCache())
+        kernel.register(Cache())
     else:
         config = manifest_config(info.manifest)
         venues = run_venues(reader, info, config, to_seq)
@@ -128,25 +133,33 @@ def restore_state(kernel: Kernel, doc: dict[str, Any], arrays: dict[str, np.ndar
     restore_kernel(kernel, {**kdoc, "components": comps}, sub)
 
 
-def has_snapshot(comp: Component) -> bool:
-    """True when the component keeps its state in snapshots (else it is refilled)."""
-    return type(comp).snapshot is not Component.snapshot
+Snapshot = tuple[int, dict[str, Any], dict[str, np.ndarray]]
 
 
-def refill(kernel: Kernel, reader: JournalReader, first_seq: int, last_seq: int) -> None:
-    """Folds records ``first_seq..last_seq`` into the state reducers that keep no snapshot."""
-    comps = [c for c in kernel.state_components()
-             if not has_snapshot(c) and getattr(c, "handles", ())]
-    for comp in comps:
-        kinds = np.array(sorted(int(k) for k in comp.handles), dtype=np.uint16)
-        apply = comp.apply  # type: ignore[attr-defined]
-        for batch in reader.batches(first_seq, last_seq):
-            hits = np.flatnonzero(np.isin(batch["kind"], kinds))
-            if not len(hits):
-                continue
-            data = np.ascontiguousarray(batch[hits]).tobytes()
-            for j in range(len(hits)):
-                apply(decode_raw(data, j << 7), kernel.ctx)
+def usable_snapshot(journal: Journal, at_or_below: int, first_seq: int, fmt: str
+                    ) -> tuple[Snapshot | None, list[str]]:
+    """Returns the newest snapshot in ``first_seq..at_or_below`` that decodes and has the node
+    format ``fmt`` (None: replay from the start), and one note per newer snapshot skipped
+    (damaged, or of another format) saying what the fold starts from instead."""
+    notes: list[str] = []
+    seqs = [s for s in snapshot_seqs(journal) if first_seq <= s <= at_or_below]
+    for seq in reversed(seqs):
+        try:
+            found = read_snapshot(journal, seq)
+        except SnapshotError as exc:
+            notes.append(f"snapshot at seq {seq} is damaged ({exc})")
+            continue
+        assert found is not None
+        if found[1].get("format") != fmt:
+            notes.append(f"snapshot at seq {seq} has format {found[1].get('format')!r}, this "
+                         f"build reads {fmt!r}")
+            continue
+        if notes:
+            notes.append(f"using the older snapshot at seq {seq}")
+        return found, notes
+    if notes:
+        notes.append(f"replaying from the run's first record (seq {first_seq})")
+    return None, notes
 
 
 @attrs.define
@@ -158,6 +171,8 @@ class Rebuilt:
     ts_init: int
     snapshot_seq: int
     lineage: Lineage
+    #: snapshots skipped (damaged, another format) and what the fold started from instead
+    notes: tuple[str, ...] = ()
 
 
 def rebuild(journal: Journal, to_seq: int | None = None, use_snapshots: bool = True,
@@ -173,28 +188,31 @@ def rebuild(journal: Journal, to_seq: int | None = None, use_snapshots: bool = T
                           f"(it holds seq 1..{last})")
     info = lineage(journal, target)
     start = info.first_seq
-    snap = read_snapshot(journal, target) if use_snapshots else None
+    snap, notes = usable_snapshot(journal, target, start, NODE_SNAPSHOT_FORMAT) \
+        if use_snapshots else (None, [])
     snap_seq = 0
-    if snap is not None and snap[0] >= start:
+    if snap is not None:
         snap_seq, doc, arrays = snap
         kernel = state_kernel(reader, info, snap_seq + 1, capacity, target)
         restore_state(kernel, doc, arrays)
-        refill(kernel, reader, start, snap_seq)
     else:
         kernel = state_kernel(reader, info, start, capacity, target)
         kernel.publish_setup()  # rebuild mode: drops registration's records (in the log already)
     apply_records(kernel, reader, kernel.last_seq + 1, target)
     rec = reader.record(target)
     ts = int(rec["ts_init"][0]) if rec is not None else 0
-    return Rebuilt(kernel, target, ts, snap_seq, info)
+    return Rebuilt(kernel, target, ts, snap_seq, info, tuple(notes))
 
 
 def apply_records(kernel: Kernel, reader: JournalReader, first_seq: int, last_seq: int) -> int:
-    """Publishes records ``first_seq..last_seq`` of the journal into ``kernel``; returns how many."""
+    """Publishes records ``first_seq..last_seq`` of the journal into ``kernel`` in pieces of at
+    most half the ring (a stored batch may be larger than the ring); returns how many."""
     n = 0
     if last_seq < first_seq:
         return 0
+    step = max(1, kernel.ring.capacity // 2)
     for batch in reader.batches(first_seq, last_seq):
-        kernel.publish(batch)
+        for lo in range(0, len(batch), step):
+            kernel.publish(batch[lo : lo + step])
         n += len(batch)
     return n

@@ -23,29 +23,32 @@ Design contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import numpy as np
 
 from domain.codec import as_kind, encode
-from domain.enums import RecordFlag
+from domain.enums import RecordFlag, RunEndReason
 from domain.kinds import Kind
 from engines.kernel import Kernel
 from journal.reader import JournalReader
-from journal.runs import RunEndState, RunInfo, RunManifest, run_markers, scan_runs
-from journal.snapshots import read_snapshot
+from journal.runs import RunEndState, RunInfo, RunManifest, scan_runs
 from journal.store import Journal
-from replay.rebuild import ReplayError
+from replay.rebuild import NODE_SNAPSHOT_FORMAT, ReplayError, Snapshot, usable_snapshot
 from replay.verifying import VerifyingJournal
 
 INPUT = int(RecordFlag.INPUT)
-SNAPSHOT_FORMAT = "ringbus.node/1"
+SNAPSHOT_FORMAT = NODE_SNAPSHOT_FORMAT
 
 
 class RecoveryError(ReplayError):
     """A journal cannot be recovered by this node (another config, a snapshot that does not fit)."""
+
+
+class CompletedRunError(RecoveryError):
+    """The journal's last run of this config completed: there is nothing to recover."""
 
 
 @attrs.frozen
@@ -56,20 +59,29 @@ class RecoveryPlan:
     root: RunInfo
     last_seq: int
     manifest_id: int
-    snapshot: tuple[int, dict[str, Any], dict[str, np.ndarray]] | None
-    old_markers: tuple[int, ...]  # seqs of earlier RUN_RECOVERED records in the lineage
+    snapshot: Snapshot | None
+    #: the runs of the lineage, oldest first (the last is the crashed or interrupted one)
+    runs: tuple[RunInfo, ...]
+    #: newer snapshots skipped (damaged, another format) and what recovery starts from instead
+    notes: tuple[str, ...] = ()
 
     @property
     def snapshot_seq(self) -> int:
         return self.snapshot[0] if self.snapshot is not None else 0
 
+    def run_at(self, seq: int) -> tuple[int, int]:
+        """Returns (run id, first seq) of the lineage's run that holds ``seq``."""
+        run = next((r for r in reversed(self.runs) if r.first_seq <= seq), self.runs[0])
+        return run.run_id, run.first_seq
+
 
 def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | None:
     """Returns what to recover, or None when the journal is empty or its last run ended."""
     runs = scan_runs(journal)
-    if not runs or runs[-1].end_state in (RunEndState.CLEAN, RunEndState.RECOVERED):
+    if not runs or runs[-1].end_state == RunEndState.RECOVERED or (
+            runs[-1].end_state == RunEndState.CLEAN and not _interrupted(journal, runs[-1])):
         if runs and runs[-1].end_state == RunEndState.CLEAN and _same_config(runs, manifest):
-            raise RecoveryError(
+            raise CompletedRunError(
                 f"{journal.path}: the journal already holds the completed run "
                 f"{runs[-1].run_id:016x} of this config (seq {runs[-1].first_seq}.."
                 f"{runs[-1].last_seq}): nothing to recover; use another --journal to run again")
@@ -92,14 +104,16 @@ def plan_recovery(journal: Journal, manifest: RunManifest) -> RecoveryPlan | Non
     reader = JournalReader(journal)
     last = reader.last_seq()
     start = as_kind(reader.record(root.first_seq), Kind.RUN_STARTED)[0]
-    snap = read_snapshot(journal, last)
-    if snap is not None and (snap[0] < root.first_seq or snap[1].get("format") != SNAPSHOT_FORMAT):
-        snap = None
-    markers = run_markers(journal)
-    old = markers["seq"][(markers["kind"] == Kind.RUN_RECOVERED) & (markers["seq"] > root.first_seq)]
-    floor = snap[0] if snap is not None else 0
+    snap, notes = usable_snapshot(journal, last, root.first_seq, SNAPSHOT_FORMAT)
     return RecoveryPlan(crashed, root, last, int(start["manifest_id"]), snap,
-                        tuple(int(s) for s in old.tolist() if s > floor))
+                        tuple(runs[i:]), tuple(notes))
+
+
+def _interrupted(journal: Journal, run: RunInfo) -> bool:
+    """True when ``run`` ended with RUN_ENDED reason INTERRUPTED (it resumes)."""
+    rec = JournalReader(journal).record(run.last_seq)
+    return rec is not None and int(rec["kind"][0]) == Kind.RUN_ENDED and \
+        int(as_kind(rec, Kind.RUN_ENDED)["reason"][0]) == RunEndReason.INTERRUPTED
 
 
 def _same_config(runs: list[RunInfo], manifest: RunManifest) -> bool:
@@ -124,14 +138,6 @@ class RecoveringJournal(VerifyingJournal):
         self.run_id = plan.crashed.run_id
         self.run_first_seq = plan.crashed.first_seq
         self.recovered_hash = 0
-        self._old = list(plan.old_markers)
-
-    def flush(self) -> int:
-        kernel = self.kernel
-        while self._old and kernel is not None and kernel.last_seq + 1 == self._old[0]:
-            seq = self._old.pop(0)
-            kernel.publish(self.reader.records_between(seq, seq + 1))
-        return super().flush()
 
     def _mark(self) -> None:
         kernel = self.kernel
@@ -150,16 +156,6 @@ class RecoveringJournal(VerifyingJournal):
                         snapshot_seq=self.plan.snapshot_seq, state_hash=self.recovered_hash)
         first, _ = kernel.publish(np.concatenate([marker, start]))
         self.run_id, self.run_first_seq = cont.run_id, first + 1
-
-
-def skip_inputs(chunks: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
-    """Yields ``chunks`` without their first ``n`` records (where a snapshot resumes)."""
-    for chunk in chunks:
-        if n >= len(chunk):
-            n -= len(chunk)
-            continue
-        yield chunk[n:] if n else chunk
-        n = 0
 
 
 @attrs.define
@@ -211,8 +207,6 @@ class Snapshotter:
 def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> int:
     """Restores a kernel (built with ``first_seq = snapshot seq + 1`` and the run's components)
     from the plan's snapshot and checks it; returns the number of data inputs to skip."""
-    from replay.rebuild import refill
-
     assert plan.snapshot is not None
     seq, doc, arrays = plan.snapshot
     kernel.restore(doc["kernel"], arrays)
@@ -221,7 +215,6 @@ def restore_node(kernel: Kernel, plan: RecoveryPlan, reader: JournalReader) -> i
     if got != want:
         raise RecoveryError(f"{reader.journal.path}: snapshot at seq {seq} restores to state hash "
                             f"{got}, it was taken at {want}")
-    refill(kernel, reader, plan.root.first_seq, seq)
     return int(doc["node"]["inputs"])
 
 
@@ -273,14 +266,15 @@ class NodeStart:
         return skip, (int(ts), int(equity))
 
     def snapshotter(self, kernel: Kernel, writer: Any, every_records: int,
-                    extra: dict[str, Any], every_ns: int = 0, skipped: int = 0
-                    ) -> Snapshotter | None:
-        """Returns the loop's ``on_publish`` taking node snapshots, or None (no cadence);
-        ``skipped``: data inputs skipped before the loop (the snapshot's resume point)."""
-        if not every_records and not every_ns:
-            return None
+                    extra: dict[str, Any], every_ns: int = 0) -> Snapshotter:
+        """Returns the snapshotter of the node (called after every publish with the data
+        inputs published so far; no cadence: it takes only the snapshots asked for)."""
         return Snapshotter(kernel, writer, self.first_seq, every_records, every_ns,
-                           ready=lambda: self.appending, extra=extra, inputs_offset=skipped)
+                           ready=lambda: self.appending, extra=extra)
+
+    def run_at(self, seq: int, default: tuple[int, int]) -> tuple[int, int]:
+        """Returns (run id, first seq) of the run holding ``seq`` (``default``: a new run)."""
+        return default if self.plan is None else self.plan.run_at(seq)
 
     def check_caught_up(self, kernel: Kernel) -> None:
         """Raises RecoveryError when the data ended before the journal did."""

@@ -2,22 +2,25 @@
 and compare every record it produces with the journal's.
 
 Design contract:
-- the kernel is wired by :func:`assemble`, the same function the backtest node uses: same
+- the kernel is wired by :func:`replay.nodes.assemble.assemble`, as every node's: same
   components in the same registration order (so interned ids match), configured from the
   manifest's config and seed; strategies are built from the manifest's names unless the caller
   passes strategy objects (a fixed strategy). A journal is untrusted: of its names only the
   built-ins build by default; a ``module:Class`` is imported only with ``trust_code``
   (``--trust-journal-code``), and never with the working directory added to ``sys.path``;
-- the driver follows the node's script: RUN_STARTED + manifest, registration records, the
-  setup inputs (symbols, instruments, accounts), start, THE replay loop over the other inputs,
-  the timers due by the last ``ts_init``, stop, RUN_ENDED (recomputed: its state hash is
-  checked like any other record);
+- the lineage's INPUT records stream from the journal one stored batch at a time (bounded
+  memory) into the node driver: RUN_STARTED and its manifest STRING records (``n_parts`` of
+  the first says how many) and the setup inputs up to NODE_STARTED go through
+  :func:`replay.nodes.lifecycle.startup`, the rest through :class:`replay.nodes.driver.NodeDriver`
+  (control records at their seq); a journaled RUN_ENDED ends the run through
+  :func:`replay.nodes.lifecycle.end_run` with its reason (recomputed: its state hash is
+  checked like any other record); a fault the run journaled recurs and ends it the same way;
 - every produced record is compared byte for byte (:class:`replay.verifying.VerifyingJournal`);
   the first difference stops the run and is reported with both records decoded and the cause
   chain that led to it; with ``out`` the produced records are written to a new journal instead
   (re-execution with changed code, to diff);
 - book levels of the simulated venues (inferred from the data files by the node) are inferred
-  from the BOOK_DELTA inputs when the config says ``auto``.
+  from the BOOK_DELTA inputs (one streamed pass) when the config says ``auto``.
 """
 
 from __future__ import annotations
@@ -29,28 +32,24 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import as_kind, encode
-from domain.enums import BookLevel, RecordFlag, RunEndReason
+from domain.codec import as_kind
+from domain.enums import RunEndReason
 from domain.kinds import Kind
-from engines.data_engine import DataEngine
-from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
-from engines.portfolio import Portfolio
-from engines.risk import RiskEngine
 from engines.strategy import Strategy
 from journal.reader import JournalReader
 from journal.runs import RunInfo, RunManifest, scan_runs
 from journal.store import Journal
-from replay.backtest_setup import make_exchange, register_execution, register_state
-from replay.config import BacktestConfig, VenueConfig
+from replay.config import BacktestConfig
 from replay.gc_policy import collector_for_runs
-from replay.loop import run, run_until
+from replay.nodes.assemble import assemble, book_levels
+from replay.nodes.driver import NodeDriver
+from replay.nodes.inputs import InputCursor, JournalInputs
+from replay.nodes.lifecycle import end_run, fault_text, startup
 from replay.rebuild import Lineage, ReplayError, manifest_config, run_venues, setup_symbols
 from replay.trace import cause_chain, record_dict
 from replay.verifying import DivergenceError, VerifyingJournal
 
-INPUT = int(RecordFlag.INPUT)
-_SETUP_KINDS = (int(Kind.STRING), int(Kind.INSTRUMENT), int(Kind.ACCOUNT_STATE))
 _IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 
@@ -81,39 +80,6 @@ def manifest_strategies(manifest: RunManifest, config: BacktestConfig,
     where = f"run {manifest.run_id:016x}'s manifest"
     return [journal_strategy(check_strategy_name(s.name), dict(s.params), trust_code, where)
             for s in config.strategies]
-
-
-def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
-             levels: dict[str, int], strategies: list[Strategy]) -> tuple[Any, Any, Any]:
-    """Registers a backtest kernel's components in their defined order; returns (equity
-    sampler, run recorder, cache). ``levels`` maps venue name -> book level of its exchange."""
-    from replay.backtest import _risk_config
-
-    sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
-    kernel.register(DataEngine())
-    execution = ExecutionEngine()
-    kernel.register(RiskEngine(execution, _risk_config(config.risk)))
-    register_execution(kernel, execution)
-    for venue in venues:
-        kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
-    kernel.ctx.portfolio = Portfolio(cache)
-    for strategy in strategies:
-        kernel.register(strategy)
-    return sampler, recorder, cache
-
-
-def book_levels(inputs: np.ndarray, symbols: dict[int, str]) -> dict[str, int]:
-    """Returns venue -> highest BOOK_DELTA level among the inputs (L1 when there is none)."""
-    out: dict[str, int] = {}
-    deltas = inputs[inputs["kind"] == Kind.BOOK_DELTA]
-    if len(deltas):
-        typed = as_kind(deltas, Kind.BOOK_DELTA)
-        pairs = np.unique(np.stack([typed["instrument_id"].astype(np.int64),
-                                    typed["level"].astype(np.int64)], axis=1), axis=0)
-        for iid, level in pairs.tolist():
-            venue = symbols.get(iid, "").rpartition(".")[2]
-            out[venue] = max(out.get(venue, 1), level)
-    return out
 
 
 @attrs.frozen
@@ -223,47 +189,52 @@ def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Str
     strats = list(strategies) if strategies is not None else \
         manifest_strategies(manifest, config, trust_code)
     first, last = lin.first_seq, lin.run.last_seq
-    records = reader.records_between(first, last)
-    inputs = records[(records["flags"] & INPUT) != 0]
-    ended = int(records["kind"][-1]) == Kind.RUN_ENDED
+    end = reader.record(last)
+    ended = end is not None and int(end["kind"][0]) == Kind.RUN_ENDED and int(as_kind(
+        end, Kind.RUN_ENDED)["reason"][0]) != RunEndReason.INTERRUPTED
     journal: Any = writer if writer is not None else VerifyingJournal(
         reader, last, allow_extra=not ended, start_seq=first)
     kernel = Kernel(capacity=capacity, journal=journal, first_seq=first)
-    t0 = int(records["ts_init"][0])
-    kernel.ctx.now_ns = t0
+    t0 = int(reader.record(first)["ts_init"][0])
+    kernel.ctx.now_ns = t0  # registration records carry the run's first data time
     venues = run_venues(reader, lin, config)
-    assemble(kernel, config, venues, book_levels(inputs, setup_symbols(reader, first)), strats)
-    start = as_kind(records[:1], Kind.RUN_STARTED)[0]
-    manifest_id = int(start["manifest_id"])
-    is_manifest = (inputs["kind"] == Kind.STRING) & (
-        as_kind(inputs, Kind.STRING)["string_id"] == manifest_id)
-    lead = is_manifest[1:]
-    n_m = 1 + (len(lead) if lead.all() else int(np.argmin(lead)))
-    kernel.publish(inputs[:n_m])
-    kernel.publish_setup()
-    j = n_m
-    while j < len(inputs) and int(inputs["kind"][j]) in _SETUP_KINDS:
-        j += 1
-    if j > n_m:
-        kernel.publish(inputs[n_m:j])
-    kernel.start()
-    data = inputs[j:-1] if ended else inputs[j:]
-    with collector_for_runs():
-        run(kernel, (data[k : k + 65536] for k in range(0, len(data), 65536)))
-    if ended:
-        run_until(kernel, max(kernel.ctx.now_ns, t0))
-        kernel.stop()
-        ts = kernel.ctx.now_ns
-        kernel.publish(encode(Kind.RUN_ENDED, ts_event=ts, ts_init=ts, flags=INPUT,
-                              run_id=lin.run.run_id,
-                              n_records=kernel.last_seq - lin.run.first_seq + 2,
-                              state_hash=kernel.state_hash(), reason=int(RunEndReason.CLEAN)))
-    if writer is None and kernel.last_seq < last:
-        rec = reader.record(kernel.last_seq + 1)
-        raise DivergenceError(kernel.last_seq + 1, rec, None,
+    assemble(kernel, config, venues, book_levels(reader, first, last, setup_symbols(reader, first)),
+             strats)
+    cursor = InputCursor(JournalInputs(reader, first, last).chunks())
+    head = cursor.take(1)
+    strings = cursor.take(1)
+    if len(strings) != 1 or int(strings["kind"][0]) != Kind.STRING:
+        raise ReexecuteError(f"run {lin.root.run_id:016x}: its RUN_STARTED is not followed by "
+                             "the manifest's STRING records")
+    n_parts = int(as_kind(strings, Kind.STRING)["n_parts"][0])
+    manifest_records = np.concatenate([head, strings, cursor.take(n_parts - 1)])
+    setup, node_started = cursor.take_until(Kind.NODE_STARTED)
+    if node_started is None:
+        raise ReexecuteError(f"run {lin.root.run_id:016x}: no NODE_STARTED among its inputs: "
+                             "the journal was written before the node driver, or its setup was "
+                             "cut short by a crash")
+    startup(kernel, manifest_records, lambda k: k.publish(setup) if len(setup) else None, t0)
+    driver = NodeDriver(kernel, lin.root.run_id, first)
+    try:
+        with collector_for_runs():
+            driver.feed(cursor.rest())
+        if driver.ended is not None:
+            rec = as_kind(driver.ended, Kind.RUN_ENDED)[0]
+            end_run(kernel, RunEndReason(int(rec["reason"])), driver.run_id, driver.first_seq,
+                    end_ts=t0)
+    except DivergenceError:
+        raise
+    except Exception as exc:  # the run faulted here too: end it as the node did
+        if kernel.faulted is None:
+            raise
+        end_run(kernel, RunEndReason.FAULTED, driver.run_id, driver.first_seq,
+                fault=fault_text(exc))
+    produced = journal.verified_to if writer is None else writer.next_seq - 1
+    if writer is None and produced < last:
+        raise DivergenceError(produced + 1, reader.record(produced + 1), None,
                               "the journal holds a record the re-execution did not produce")
-    total.n_records += kernel.last_seq - first + 1
-    total.n_inputs += len(inputs)
+    total.n_records += produced - first + 1
+    total.n_inputs += driver.data
     total.state_hash = kernel.state_hash()
 
 

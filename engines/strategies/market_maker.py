@@ -24,6 +24,9 @@ from engines.strategy import Strategy
 class MarketMaker(Strategy):
     """Quotes ``instrument`` (default: the first instrument in the cache)."""
 
+    #: recomputed by on_load from the saved instrument id
+    derived_fields = ("_inst", "_max_inventory_raw")
+
     def __init__(self, instrument: str | None = None, trade_size: int | str = 1,
                  half_spread_ticks: int = 2, requote_ticks: int = 1, max_inventory: int | str = 5,
                  component_id: str = "market_maker") -> None:

@@ -2,7 +2,10 @@
 
 Exit codes: 0 the run completed; 2 bad usage or bad input (config, data file, instrument,
 strategy), reported on stderr as one line naming the file, line / record, field and value;
-1 the kernel stopped on a broken invariant (the journal keeps its clean prefix).
+1 the run FAULTED (a strategy's exception or a broken invariant: the journal keeps its clean
+prefix, the fault's text and RUN_ENDED FAULTED; the report is written and says so);
+130 interrupted by SIGINT (RUN_ENDED INTERRUPTED: the same command resumes the run). Run
+again on a journal whose run completed, the command writes the report if it is missing.
 """
 
 from __future__ import annotations
@@ -95,6 +98,10 @@ def execute(args: argparse.Namespace, prefix: str = "backtest") -> tuple[Any, An
         check_report_dir(args.report)
     node = BacktestNode(config, progress=not args.quiet and not args.json, journal_prefix=prefix)
     result = node.run()
+    for note in result.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if result.end_reason == "INTERRUPTED":
+        return result, None, False
     report_dir, png = write_report(result, args.report or f"{result.journal}/report")
     if not args.json and not args.quiet:
         for sym in result.inferred_instruments:
@@ -114,18 +121,33 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result, report_dir, png = execute(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("ringbus backtest: interrupted before the run started its data; run "
+                         "the same command to start (or recover) it\n")
+        return 130
     except bad_input_errors() as exc:
         sys.stderr.write(f"ringbus backtest: error: {exc}\n")
         return 2
     except RuntimeError as exc:
         sys.stderr.write(f"ringbus backtest: kernel stopped: {type(exc).__name__}: {exc}\n")
         return 1
+    if result.end_reason == "INTERRUPTED":
+        sys.stderr.write(f"ringbus backtest: interrupted at seq {result.last_seq} (RUN_ENDED "
+                         f"INTERRUPTED, journal {result.journal}): run the same command to "
+                         "resume\n")
+        if args.json:
+            print(json.dumps(result.to_json_dict(), sort_keys=True))
+        return 130
+    code = 1 if result.end_reason == "FAULTED" else 0
+    if code:
+        sys.stderr.write(f"ringbus backtest: run FAULTED at seq {result.last_seq}: "
+                         f"{result.fault} (journal {result.journal}, report {report_dir})\n")
     if args.json:
         print(json.dumps({**result.to_json_dict(), "report": str(report_dir)}, sort_keys=True))
-        return 0
+        return code
     from replay.report import format_report
 
     print(format_report(result))
     print(f"{'report':<14}  {report_dir}" + ("" if png else
           "  (no equity.png: matplotlib is not installed; pip install ringbus[plot])"))
-    return 0
+    return code

@@ -7,6 +7,7 @@ Exit codes: 0 printed; 1 the journal is corrupt before the target (the seq range
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -76,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
             rebuilt = rebuild(journal, target, use_snapshots=not args.no_snapshots)
             report = state_report(rebuilt.kernel, rebuilt.seq, rebuilt.ts_init)
         report["snapshot_seq"] = rebuilt.snapshot_seq or None
+        if rebuilt.notes:
+            report["notes"] = list(rebuilt.notes)
+            if not args.json:
+                for note in rebuilt.notes:
+                    sys.stderr.write(f"note: {note}\n")
         emit(args, report, format_report(report))
         return 0
 

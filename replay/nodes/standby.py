@@ -154,7 +154,7 @@ def _end(path: str) -> int:
 
 def _inputs(path: str) -> list[np.ndarray]:
     """The journal's market-data inputs, read into memory (the node then opens the journal)."""
-    from replay.journal_source import _instruments, iter_journal_market_data
+    from replay.journal_source import iter_journal_market_data, journal_instruments
 
-    held = _instruments(path)
+    held = journal_instruments(path)
     return [c for iid in held.values() for c in iter_journal_market_data(path, iid)]

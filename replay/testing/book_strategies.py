@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from domain.enums import BookAction, BookLevel, OrderSide, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
+from replay.testing.instrument_strategies import instruments
 from replay.testing.streams import INPUT, T0_NS, Stream, build, record
 from replay.testing.streams import STREAM_INSTRUMENT_ID as IID
 
@@ -74,8 +75,6 @@ def l3_delta_streams(draw: Any, instrument: Instrument | None = None, min_events
                      max_events: int = 25, allow_clear: bool = False, trades: bool = False,
                      max_offset: int = 5, max_lots: int = 20) -> Stream:
     """Draws an L3 (market-by-order) BOOK_DELTA stream; see the module contract."""
-    from replay.testing.strategies import instruments
-
     inst = instrument if instrument is not None else draw(instruments())
     tick, lot = inst.tick_size.raw, inst.lot_size.raw
     mid = draw(st.integers(max_offset + 10, max_offset + 1000))
@@ -126,8 +125,6 @@ def l2_delta_streams(draw: Any, instrument: Instrument | None = None, min_events
                      max_events: int = 25, allow_clear: bool = False, max_offset: int = 5,
                      max_lots: int = 50) -> Stream:
     """Draws an L2 (market-by-price) BOOK_DELTA stream; see the module contract."""
-    from replay.testing.strategies import instruments
-
     inst = instrument if instrument is not None else draw(instruments())
     tick, lot = inst.tick_size.raw, inst.lot_size.raw
     mid = draw(st.integers(max_offset + 10, max_offset + 1000))

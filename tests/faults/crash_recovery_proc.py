@@ -23,16 +23,25 @@ ROOT = Path(__file__).resolve().parents[2]
 LIFECYCLE = (2, 3, 4)  # RUN_STARTED, RUN_ENDED, RUN_RECOVERED (domain/kinds.py codes)
 
 
-def make_workload(workdir: Path, shared_data: Path, rows: int = 1500) -> Path:
+#: The strategies of the crash trials: (strategy name, params).
+STRATEGIES = {
+    "ema_cross": ("ema_cross", "{ fast = 5, slow = 20 }"),
+    "momentum": ("examples.momentum:Momentum", "{ trade_size = 100000 }"),
+}
+
+
+def make_workload(workdir: Path, shared_data: Path, rows: int = 1500, strategy: str = "ema_cross",
+                  snapshot_every: int = 500) -> Path:
     """Writes the data slice and the TOML config; returns the config path."""
     lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:rows]
     data = workdir / "eurusd-quotes.csv"
     data.write_text("\n".join(lines) + "\n")
-    config = workdir / "crash.toml"
+    name, params = STRATEGIES[strategy]
+    config = workdir / f"crash-{strategy}.toml"
     config.write_text(
-        "snapshot_every = 400\n\n"
+        f"snapshot_every = {snapshot_every}\n\n"
         f'[[data]]\npath = "{data}"\ninstrument_id = "EUR/USD.SIM"\n\n'
-        '[[strategies]]\nname = "ema_cross"\nparams = { fast = 5, slow = 20 }\n')
+        f'[[strategies]]\nname = "{name}"\nparams = {params}\n')
     return config
 
 

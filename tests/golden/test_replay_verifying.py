@@ -11,7 +11,7 @@ import pytest
 from domain.kinds import Kind
 from journal.reader import JournalReader
 from journal.store import Journal
-from replay.recovery import skip_inputs
+from replay.nodes.inputs import skip_records as skip_inputs
 from replay.reexecute import ReexecuteError, check_strategy_name
 from replay.verifying import DivergenceError, VerifyingJournal
 from tests.e2e.test_cli_replay import backtest

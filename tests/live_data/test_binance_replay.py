@@ -29,7 +29,7 @@ async def _stream(shared_data, sym: BinanceSymbol, faults: Faults, rows_per_even
                   ) -> tuple[Timeline, BinanceReplayServer, BinanceMarketData, list[np.ndarray]]:
     tl = Timeline(shared_data / "btcusdt-depth-snap.csv",
                   shared_data / "btcusdt-depth-update.csv", rows_per_event)
-    server = BinanceReplayServer(tl, faults=faults, min_gap_s=0.003)
+    server = BinanceReplayServer(tl, faults=faults, min_gap_s=0.01 * rows_per_event)
     port = await server.start()
     cfg = BinanceDataConfig(symbols=(sym,), ws_base_url=f"ws://127.0.0.1:{port}",
                             rest_base_url=f"http://127.0.0.1:{port}", backoff_initial_s=0.02,
@@ -101,7 +101,7 @@ def test_adapter_resyncs_through_fault(shared_data, btcusdt: BinanceSymbol, name
 
 def test_several_rows_per_message(shared_data, btcusdt: BinanceSymbol):
     tl, _, client, batches = asyncio.run(
-        _stream(shared_data, btcusdt, Faults(skip_at=frozenset({3})), 7))
+        _stream(shared_data, btcusdt, Faults(skip_at=frozenset({10})), 7))
     assert client.syncs[btcusdt.symbol].resyncs == 2
     _check_books(shared_data, btcusdt, tl, batches)
 

@@ -58,8 +58,8 @@ def test_the_issue_lists_every_required_kind():
     assert required <= {spec.name for spec in KIND_TABLE}
 
 
-def test_fingerprint_is_stable_and_changes_with_any_layout_change():
-    assert fingerprint(build_layouts(KIND_TABLE)) == SCHEMA_FINGERPRINT
+def test_fingerprint_changes_with_any_layout_change():
+    # (that it is stable is pinned against a stored journal: tests/unit/test_schema_fixture.py)
     renamed = [*KIND_TABLE[:-1], KindSpec(KIND_TABLE[-1].name, KIND_TABLE[-1].code,
                (*KIND_TABLE[-1].fields[:-1], Field("renamed", KIND_TABLE[-1].fields[-1].type)),
                "", "event")]
