@@ -29,6 +29,25 @@ class CorruptionError(JournalError):
         self.reason = message
 
 
+class StructureError(CorruptionError):
+    """LMDB's own pages (meta, B-tree, overflow headers) are damaged: reading on could fault.
+
+    ``after_seq`` is the last seq known readable (0 when nothing is); the message says
+    ``journal structure damaged after seq N`` and names the page or sub-database.
+    """
+
+    def __init__(self, message: str, *, after_seq: int, path: str) -> None:
+        super().__init__(f"journal structure damaged after seq {after_seq}: {message}",
+                         seq_range=(after_seq + 1, after_seq + 1), path=path)
+        self.after_seq = after_seq
+
+
+class RollbackError(CorruptionError):
+    """The journal ends before the seq its high-water mark says was committed: LMDB opened an
+    older meta page (a damaged newest one) and the commits in between are lost.
+    ``seq_range`` is the lost range."""
+
+
 class SequenceGapError(JournalError, ValueError):
     """A writer was given a record whose seq is not the next one; ``seq`` is the one given."""
 
@@ -64,3 +83,8 @@ class WriterClosedError(JournalError):
 
 class SnapshotError(JournalError):
     """A snapshot is corrupt, of an unknown version, or holds a refused dtype."""
+
+
+class WriterStoppedFullError(JournalFullError, WriterClosedError):
+    """A writer that a full disk stopped was asked to write again (both a full journal and a
+    closed writer, so either handler sees the real cause)."""

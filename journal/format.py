@@ -1,6 +1,8 @@
 """The on-disk layout: sub-database names, keys, meta entries and the batch value framing.
 
 Design contract:
+- beside ``data.mdb``: ``writer.lock`` (journal.lock), ``high_water`` (journal.highwater) and
+  ``tailers/`` (journal.notify);
 - ``records`` maps big-endian u8 first-seq -> one batch value: a 32-byte header
   (magic, record count, checksum, first seq, last ts_init) followed by the raw 128-byte records;
 - ``meta`` holds the format version and the schema fingerprint, written once at creation;
@@ -17,6 +19,7 @@ import struct
 FORMAT_VERSION = 2
 DATA_FILE = "data.mdb"
 LOCK_FILE = "writer.lock"
+HIGH_WATER_FILE = "high_water"  # journal.highwater: last committed seq + chained checksum
 TAILERS_DIR = "tailers"
 
 DB_RECORDS = b"records"

@@ -12,6 +12,7 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 import lmdb
@@ -20,8 +21,20 @@ import numpy as np
 from domain.kinds import RECORD_DTYPE
 from journal import format as fmt
 from journal.batch import TS_MIN, batch_bounds, decode_batch
-from journal.errors import CorruptionError
+from journal.errors import StructureError
 from journal.store import Journal
+
+_SEQ = struct.Struct("<Q")
+#: a writable buffer that receives the last seq checked by any reader of this process (see
+#: ``report_progress_to``); a supervising process reads it when this one dies by a signal
+_progress: memoryview | None = None
+
+
+def report_progress_to(buffer: memoryview | None) -> None:
+    """Makes every reader of this process write the last seq it checked into ``buffer``
+    (8 bytes, little-endian), so that a damaged page that faults the process can be placed."""
+    global _progress
+    _progress = buffer
 
 
 class JournalReader:
@@ -61,10 +74,10 @@ class JournalReader:
         position = [from_seq]
         try:
             yield from self._batches(from_seq, to_seq, position)
-        except lmdb.Error as exc:
-            raise CorruptionError(
-                f"LMDB cannot read past here: {exc}", seq_range=(position[0], position[0]),
-                path=self._path,
+        except (lmdb.Error, struct.error) as exc:
+            raise StructureError(
+                f"LMDB cannot read past here: {type(exc).__name__}: {exc}",
+                after_seq=position[0] - 1, path=self._path,
             ) from None
 
     def _batches(
@@ -82,6 +95,8 @@ class JournalReader:
                 last = first + len(records) - 1
                 expected, prev_ts = last + 1, int(records["ts_init"][-1])
                 position[0] = expected
+                if _progress is not None:
+                    _SEQ.pack_into(_progress, 0, last)
                 if last < from_seq:
                     continue
                 lo = max(from_seq - first, 0)

@@ -8,7 +8,9 @@ Design contract:
   ``config_hash`` is blake2b-64 of the canonical JSON of the config (sorted keys, no spaces);
 - ``scan_runs`` reads the ``runs`` index (one entry per RUN_* record, written in the same
   transaction as the record), not the whole log, and reports each run's end state:
-  CLEAN, RECOVERED, OPEN (the last run while a live writer holds the lock) or CRASHED.
+  CLEAN, RECOVERED, OPEN (the last run while a live writer holds the lock) or CRASHED; a run
+  closed by RUN_ENDED also carries its reason by name (``RunInfo.label``: CLEAN, STOPPED,
+  FAULTED, or whatever :class:`domain.enums.RunEndReason` holds).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import attrs
 import numpy as np
 
 from domain.codec import as_kind, empty
+from domain.enums import RunEndReason
 from domain.kinds import RECORD_DTYPE, SCHEMA_FINGERPRINT, Kind
 from domain.strings import StringTable
 from journal.lock import writer_alive
@@ -134,6 +137,14 @@ class RunInfo:
     end_state: RunEndState
     manifest: RunManifest | None
     parent_run_id: int = 0
+    end_reason: str | None = None  # RUN_ENDED's reason by name (CLEAN, STOPPED, FAULTED, ...)
+
+    @property
+    def label(self) -> str:
+        """How the run ended: its RUN_ENDED reason, else RECOVERED, OPEN or CRASHED."""
+        if self.end_state == RunEndState.CLEAN and self.end_reason is not None:
+            return self.end_reason
+        return self.end_state.value
 
     def to_dict(self) -> dict[str, Any]:
         manifest = None if self.manifest is None else json.loads(self.manifest.to_json())
@@ -143,9 +154,17 @@ class RunInfo:
                     manifest[key] = format_run_id(manifest[key])
         return {
             "run_id": format_run_id(self.run_id), "first_seq": self.first_seq,
-            "last_seq": self.last_seq, "end_state": self.end_state.value,
+            "last_seq": self.last_seq, "end_state": self.label, "end_reason": self.end_reason,
             "parent_run_id": format_run_id(self.parent_run_id), "manifest": manifest,
         }
+
+
+def reason_name(code: int) -> str:
+    """Returns the name of a RUN_ENDED reason, ``REASON_<code>`` for one this build lacks."""
+    try:
+        return RunEndReason(code).name
+    except ValueError:
+        return f"REASON_{code}"
 
 
 def run_markers(journal: Journal) -> np.ndarray:
@@ -196,12 +215,13 @@ def scan_runs(journal: Journal, *, with_manifests: bool = True) -> list[RunInfo]
         run_id, first = int(start["run_id"]), int(start["seq"])
         stop = starts[n + 1] if n + 1 < len(starts) else len(markers)
         next_first = int(markers["seq"][stop]) if stop < len(markers) else last_seq + 1
-        end_seq = None
+        end_seq = end_reason = None
         for j in range(index + 1, stop):
             if int(markers["kind"][j]) == Kind.RUN_ENDED:
                 ended = as_kind(markers[j : j + 1], Kind.RUN_ENDED)[0]
                 if int(ended["run_id"]) == run_id:
                     end_seq = int(ended["seq"])
+                    end_reason = reason_name(int(ended["reason"]))
                     break
         if run_id in recovered:  # crashed, or interrupted (RUN_ENDED INTERRUPTED), and resumed
             state = RunEndState.RECOVERED
@@ -217,5 +237,6 @@ def scan_runs(journal: Journal, *, with_manifests: bool = True) -> list[RunInfo]
             run_id=run_id, first_seq=first,
             last_seq=end_seq if end_seq is not None else next_first - 1,
             end_state=state, manifest=manifest, parent_run_id=int(start["parent_run_id"]),
+            end_reason=end_reason,
         ))
     return runs

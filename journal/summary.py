@@ -1,6 +1,7 @@
 """A journal's summary for ``ringbus inspect``: seq range, counts by kind, time range, runs.
 
-Counting by kind reads every batch (checked); runs come from the runs index.
+Counting by kind reads every batch (checked); runs come from the runs index. Kinds this
+build does not know are listed in ``unknown_kinds`` (code -> first seq): ``inspect`` exits 1.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from typing import Any
 import numpy as np
 
 from domain.codec import kind_name
+from domain.kinds import KIND_DTYPES
 from journal import format as fmt
 from journal.lock import writer_alive
 from journal.reader import JournalReader
 from journal.runs import scan_runs
 from journal.store import Journal
+
+_KNOWN = np.zeros(1 << 16, dtype=bool)
+_KNOWN[list(KIND_DTYPES)] = True
 
 
 def iso_ns(ts_ns: int) -> str:
@@ -30,13 +35,18 @@ def summarize(journal: Journal) -> dict[str, Any]:
     reader = JournalReader(journal)
     counts = np.zeros(1 << 16, dtype=np.int64)
     first_ts = last_ts = None
-    n_records = 0
+    n_records = n_batches = 0
+    unknown: dict[str, int] = {}
     for batch in reader.batches(1):
-        counts += np.bincount(batch["kind"], minlength=1 << 16)
+        kinds = batch["kind"]
+        counts += np.bincount(kinds, minlength=1 << 16)
+        for i in np.flatnonzero(~_KNOWN[kinds]):
+            unknown.setdefault(str(int(kinds[i])), int(batch["seq"][i]))
         if first_ts is None:
             first_ts = int(batch["ts_init"][0])
         last_ts = int(batch["ts_init"][-1])
         n_records += len(batch)
+        n_batches += 1
     with journal.read_txn() as txn:
         meta = {bytes(k).decode(): bytes(v) for k, v in txn.cursor(journal.meta_db)}
     durability = meta.get(fmt.META_DURABILITY.decode(), b"unknown").decode("ascii", "replace")
@@ -50,7 +60,8 @@ def summarize(journal: Journal) -> dict[str, Any]:
         "first_seq": reader.first_seq(),
         "last_seq": reader.last_seq(),
         "n_records": n_records,
-        "n_batches": reader.batch_count(),
+        "n_batches": n_batches,
+        "unknown_kinds": unknown,
         "counts_by_kind": {kind_name(int(k)): int(counts[k]) for k in np.flatnonzero(counts)},
         "time_range": time_range,
         "runs": [run.to_dict() for run in scan_runs(journal)],

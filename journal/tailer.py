@@ -2,7 +2,8 @@
 
 Design contract:
 - a tailer owns one cursor (``next_seq``) and yields every committed record from it exactly
-  once, in seq order, as copies (checked like any read: a corrupt batch raises CorruptionError);
+  once, in seq order, as copies (checked like any read: a corrupt batch raises CorruptionError,
+  after every good batch before it has been yielded);
 - it blocks on a commit notification socket (:mod:`journal.notify`) rather than spinning; a
   timeout (``max_wait_s``) bounds the delay when a notification is lost or no writer notifies,
   and with notifications off it polls with exponential backoff up to ``max_wait_s``;
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from journal.checksum import warm_up
+from journal.errors import CorruptionError
 from journal.notify import CommitListener
 from journal.reader import JournalReader
 from journal.store import Journal
@@ -56,20 +58,29 @@ class Tailer:
 
     def poll(self) -> list[np.ndarray]:
         """Returns copies of the committed records from ``next_seq`` on (possibly none) and
-        advances the cursor past them; never blocks."""
+        advances the cursor past them; never blocks. A corrupt batch after some good ones is
+        raised by the next call, so the good ones are returned first."""
+        out: list[np.ndarray] = []
+        try:
+            out.extend(self._poll())
+        except CorruptionError:
+            if not out:
+                raise
+        return out  # next_seq stops at the bad batch: the next call raises
+
+    def _poll(self) -> Iterator[np.ndarray]:
         if self._listener is not None:
             self._listener.drain()
-        out: list[np.ndarray] = []
         total = 0
         self._caught_up = True
         for batch in self.reader.batches(self.next_seq):
-            out.append(batch.copy())
-            total += len(batch)
-            self.next_seq = int(batch["seq"][-1]) + 1
+            copy = batch.copy()
+            self.next_seq = int(copy["seq"][-1]) + 1
+            total += len(copy)
+            yield copy
             if total >= self.max_records_per_batch:
                 self._caught_up = False
-                break
-        return out
+                return
 
     def wait(self, timeout_s: float) -> bool:
         """Blocks until a commit notification arrives or ``timeout_s`` passes; True if notified."""
@@ -81,10 +92,12 @@ class Tailer:
     def batches(self, stop: Callable[[], bool] = lambda: False) -> Iterator[np.ndarray]:
         """Yields each newly committed batch (a copy) until ``stop()`` returns True."""
         while not stop():
-            got = self.poll()
+            got = False
+            for batch in self._poll():  # each batch goes out before the next one is read
+                got = True
+                yield batch
             if got:
                 self._backoff_s = 0.0005
-                yield from got
                 if self._listener is None or not self._caught_up:
                     continue
             if self._listener is not None:

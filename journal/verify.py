@@ -8,6 +8,10 @@ Design contract:
   disagrees with the log: each with its seq range, reason and file) or UNREADABLE (missing,
   not a journal, truncated, other schema);
 - the scan stops at the first corrupt batch: nothing after it is read as records;
+- a journal that ends before its high-water mark (a rollback: LMDB opened an older meta page)
+  is CORRUPT naming the lost seq range; a mark whose chain disagrees with the stored batches,
+  a damaged snapshot, or LMDB's batch count disagreeing with the scan are findings too
+  (:mod:`journal.stored_checks`); a journal without a mark gets the note "no high-water mark";
 - ``checks`` are further checks run over a journal whose integrity scan passed (the hook for
   re-execution); each returns findings, which make the result CORRUPT.
 """
@@ -15,21 +19,25 @@ Design contract:
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
+import lmdb
 import numpy as np
 
 from domain.codec import as_kind
 from domain.kinds import KIND_DTYPES, SCHEMA_FINGERPRINT, Kind
 from journal import format as fmt
 from journal.errors import CorruptionError, JournalError
+from journal.highwater import Mark, MarkDamaged, read_mark
 from journal.lock import writer_alive
 from journal.reader import JournalReader
 from journal.runs import format_run_id, run_markers
 from journal.store import Journal
+from journal.stored_checks import check_high_water, check_stored
 
 
 class VerifyStatus(enum.Enum):
@@ -63,6 +71,8 @@ class VerifyResult:
     crashed_runs: tuple[int, ...] = ()
     open_run: int | None = None
     message: str = ""
+    high_water_seq: int | None = None  # the last committed seq its high-water mark records
+    notes: tuple[str, ...] = ()  # facts that are no finding ("no high-water mark")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +81,8 @@ class VerifyResult:
             "findings": [f.to_dict() for f in self.findings],
             "crashed_runs": [format_run_id(r) for r in self.crashed_runs],
             "open_run": None if self.open_run is None else format_run_id(self.open_run),
-            "message": self.message,
+            "message": self.message, "high_water_seq": self.high_water_seq,
+            "notes": list(self.notes),
         }
 
 
@@ -86,10 +97,27 @@ def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResu
     file = str(Path(path) / fmt.DATA_FILE)
     try:
         journal = Journal.open(path, readonly=True)
+    except CorruptionError as exc:  # LMDB's own pages are damaged
+        return VerifyResult(VerifyStatus.CORRUPT, str(path), message=str(exc),
+                            findings=(Finding(exc.seq_range, exc.reason, file),))
     except JournalError as exc:
         return VerifyResult(VerifyStatus.UNREADABLE, str(path), message=str(exc))
     with journal:
-        result = _scan(journal, file)
+        try:
+            mark = read_mark(journal.path)  # before the scan: a live writer only moves it up
+        except MarkDamaged as exc:
+            mark = exc
+        try:
+            result = _scan(journal, file)
+        except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages
+            why = f"journal structure damaged: {type(exc).__name__}: {exc}"
+            return VerifyResult(VerifyStatus.CORRUPT, str(path), message=why,
+                                findings=(Finding((1, 1), why, file),))
+        if isinstance(mark, Mark):
+            result = attrs.evolve(result, high_water_seq=mark.last_seq)
+        if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN):
+            result = _add(result, check_high_water(journal, result, mark, file))
+            result = _add(result, check_stored(journal, result, file))
         if result.status in (VerifyStatus.CLEAN, VerifyStatus.CRASHED_RUN) and checks:
             extra = tuple(f for check in checks for f in check(journal, result))
             if extra:
@@ -142,6 +170,15 @@ def _scan(journal: Journal, file: str) -> VerifyResult:
         open_run = None
     status = VerifyStatus.CRASHED_RUN if crashed else VerifyStatus.CLEAN
     return VerifyResult(status, crashed_runs=tuple(crashed), open_run=open_run, **common)
+
+
+def _add(result: VerifyResult, found: tuple[list[Finding], list[str]]) -> VerifyResult:
+    findings, notes = found
+    result = attrs.evolve(result, notes=result.notes + tuple(notes))
+    if findings:
+        result = attrs.evolve(result, status=VerifyStatus.CORRUPT,
+                              findings=result.findings + tuple(findings))
+    return result
 
 
 def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[int], int | None]:

@@ -7,21 +7,28 @@ Design contract:
   large values (``value_records`` records, raw bytes, one key per value);
 - ``flush`` makes what was received durable according to ``durability``:
   ``sync`` commits and fsyncs now; ``batch`` commits (with fsync) once ``batch_records`` records
-  or ``batch_ns`` of ts_init have accumulated; ``none`` commits every ``none_commit_records``
-  records without fsync; ``commit``/``close`` commit everything in any mode;
+  are uncommitted or the oldest of them arrived ``batch_ns`` ago (monotonic wall clock: a
+  crash loses real time, and in a backtest 100 ms of data time pass in a quote or two, which
+  made ``batch`` fsync nearly every record: perf/journal_durability.py); ``none`` commits
+  every ``none_commit_records`` records without fsync; ``commit``/``close`` commit everything
+  in any mode; commit timing never changes the records, only how they are framed on disk;
+- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
   ``committed_seq`` reaches it (the writer is the LMDB :class:`journal.sink.JournalSink`);
 - a commit is one LMDB transaction: all of its batches (and their run index entries) are
   stored, or none; a full map is grown and the commit retried; a full disk or a map at
-  ``max_map_size`` raises JournalFullError and the writer refuses further records;
+  ``max_map_size`` raises JournalFullError after committing the failed commit's batches one by
+  one while they fit (the longest prefix), and the writer refuses further records with it;
 - one writer per journal (see :mod:`journal.lock`); a writer on an existing journal continues at
-  its last seq + 1 after checking the last stored batch.
+  its last seq + 1 after checking the last stored batch, and refuses (RollbackError) one that
+  ends before its high-water mark.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +41,13 @@ from journal.batch import TS_MIN, batch_bounds, decode_batch
 from journal.checksum import SEQ_GAP, check_and_stage, check_order
 from journal.errors import (
     JournalError,
+    JournalFullError,
     SequenceGapError,
     TimestampOrderError,
     WriterClosedError,
+    WriterStoppedFullError,
 )
+from journal.highwater import MarkWriter, start_mark
 from journal.lock import WriterLock
 from journal.notify import CommitNotifier
 from journal.staging import ValueStager
@@ -47,6 +57,7 @@ DURABILITIES = ("sync", "batch", "none")
 _RUN_LO, _RUN_HI = int(Kind.RUN_STARTED), int(Kind.RUN_RECOVERED)
 #: batches up to this many records take the plain-int path (``_take_small``)
 _SMALL = 32
+_CHECKSUM = struct.Struct("<Q").unpack_from  # a stored batch's checksum, at byte 8 of its value
 
 
 # ``_HEAD(buffer, offset) -> (seq, ts_init, kind)``, laid out from RECORD_DTYPE's offsets.
@@ -95,6 +106,8 @@ class JournalWriter:
             self.journal.write(lambda txn: txn.put(
                 fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db
             ))
+            self._mark = MarkWriter(self.path, start_mark(self.journal, self.committed_seq),
+                                    fsync=durability != "none")
         except Exception:
             if hasattr(self, "journal"):
                 self.journal.close()
@@ -105,13 +118,14 @@ class JournalWriter:
         self._stager.last_sealed_seq = self.committed_seq
         self._pending_runs: list[tuple[bytes, bytes]] = []
         self._uncommitted = 0
-        self._uncommitted_first_ts = 0
+        self._uncommitted_since_ns = 0  # monotonic clock when the oldest uncommitted arrived
         self._notifier = CommitNotifier(self.path) if notify else None
         #: on_batch commits once this many records are uncommitted (mode ``none``: the smaller
         #: of ``none_commit_records`` and ``max_uncommitted_records``).
         self._commit_at = max_uncommitted_records if durability != "none" else min(
             max_uncommitted_records, none_commit_records)
         self._closed = False
+        self._full: JournalFullError | None = None  # why a commit failed for want of space
 
     def _read_tail(self) -> tuple[int, int]:
         with self.journal.read_txn() as txn:
@@ -136,7 +150,7 @@ class JournalWriter:
                 self._take_small(batch, n):
             return
         if self._closed:
-            raise WriterClosedError(f"{self.path}: writer is closed")
+            raise self._closed_error()
         if n == 0:
             return
         if batch.dtype.itemsize != fmt.RECORD_SIZE or batch.ndim != 1:
@@ -150,8 +164,7 @@ class JournalWriter:
         if not words.flags.aligned:
             words = words.copy()
         if self._uncommitted == 0:
-            first_ts = int(words[2])
-            self._uncommitted_first_ts = first_ts - (1 << 64) if first_ts >> 63 else first_ts
+            self._uncommitted_since_ns = time.monotonic_ns()
         stager = self._stager
         if n <= stager.room:  # the common case: check, then copy into the stage
             bad, reason, marker, last_ts = check_and_stage(
@@ -189,7 +202,7 @@ class JournalWriter:
                 return False
             expected, prev = seq + 1, ts_init
         if self._uncommitted == 0:
-            self._uncommitted_first_ts = _HEAD(batch, 0)[1]
+            self._uncommitted_since_ns = time.monotonic_ns()
         self._stager.put(batch.tobytes(), n)
         self._next_seq, self._prev_ts = expected, prev
         self._uncommitted += n
@@ -228,7 +241,7 @@ class JournalWriter:
         elif self.durability == "batch":
             if (
                 self._uncommitted >= self.batch_records
-                or self._prev_ts - self._uncommitted_first_ts >= self.batch_ns
+                or time.monotonic_ns() - self._uncommitted_since_ns >= self.batch_ns
             ):
                 self.commit()
         elif self._uncommitted >= self.none_commit_records:
@@ -238,7 +251,7 @@ class JournalWriter:
     def commit(self) -> int:
         """Commits everything received, whatever the mode; returns ``committed_seq``."""
         if self._closed:
-            raise WriterClosedError(f"{self.path}: writer is closed")
+            raise self._closed_error()
         self._stager.seal()
         pending, runs = self._stager.pending, self._pending_runs
         if not pending:
@@ -254,9 +267,13 @@ class JournalWriter:
 
         try:
             journal.write(put_all)
+        except JournalFullError as exc:
+            self._commit_prefix(exc)
         except Exception:
             self._fail()
             raise
+        self._mark.advance(self._stager.last_sealed_seq,
+                           [_CHECKSUM(value, 8)[0] for _, value in pending])
         self._stager.recycle()
         self._pending_runs = []
         self.committed_seq = self._stager.last_sealed_seq
@@ -264,6 +281,40 @@ class JournalWriter:
         if self._notifier is not None:
             self._notifier.notify()
         return self.committed_seq
+
+    def _commit_prefix(self, full: JournalFullError) -> None:
+        """After a commit failed for want of space: commits its batches one at a time while
+        they fit, so the journal keeps the longest prefix, then fails the writer."""
+        journal, committed = self.journal, self.committed_seq
+        try:
+            for key, value in self._stager.pending:
+                first = fmt.key_seq(key)
+                last = first + len(value) // fmt.RECORD_SIZE - 1
+                runs = [(k, v) for k, v in self._pending_runs if first <= fmt.key_seq(k) <= last]
+
+                def put_one(txn: lmdb.Transaction, key=key, value=value, runs=runs) -> None:
+                    txn.put(key, value, db=journal.records_db, append=True)
+                    for run_key, run_value in runs:
+                        txn.put(run_key, run_value, db=journal.runs_db, append=True)
+
+                journal.write(put_one)
+                self._mark.advance(last, [_CHECKSUM(value, 8)[0]])
+                committed = self.committed_seq = last
+        except (JournalError, OSError):
+            pass
+        self._fail()
+        self._full = JournalFullError(
+            f"{full}; the journal keeps records 1..{committed} (committed), records after "
+            f"seq {committed} were not written"
+        )
+        raise self._full from None
+
+    def _closed_error(self) -> JournalError:
+        """The error for a write to a closed writer: the disk-full failure that closed it
+        again (so whoever writes next, e.g. a run's end record, reports the real cause)."""
+        if self._full is not None:
+            return WriterStoppedFullError(f"{self._full} (the writer stopped there)")
+        return WriterClosedError(f"{self.path}: writer is closed")
 
     def write_snapshot(self, seq: int, doc: Any, arrays: dict[str, np.ndarray] | None = None) -> None:
         """Stores a snapshot of derived state at ``seq`` (at most ``committed_seq``)."""
@@ -280,6 +331,7 @@ class JournalWriter:
         self._release()
 
     def _release(self) -> None:
+        self._mark.close()
         if self._notifier is not None:
             self._notifier.close()
             self._notifier = None

@@ -102,8 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the process exit code."""
+def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> int:
+    """Runs the command line; returns the process exit code.
+
+    Commands whose module sets ``READS_JOURNAL`` run in a child process when ``isolate`` is
+    true (by default: when called as the ``ringbus`` program, ``argv`` None), so a damaged
+    journal page cannot kill the command (:mod:`replay.isolation`)."""
+    isolate = argv is None if isolate is None else isolate
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv:
@@ -115,14 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _Parser.json_errors = False
     module = importlib.import_module(f"replay.commands.{_available()[args.command][0]}")
-    if not getattr(args, "json", False):
-        return _run(module, args)
-    return _run_json(module, args)
+    if isolate and getattr(module, "READS_JOURNAL", False):
+        from replay.isolation import run_isolated
+
+        return run_isolated(args.command, lambda: _dispatch(module, args),
+                            bool(getattr(args, "json", False)))
+    return _dispatch(module, args)
 
 
-def _run(module: Any, args: argparse.Namespace) -> int:
+def _dispatch(module: Any, args: argparse.Namespace) -> int:
+    """Runs a command, under ``--json`` with its errors as JSON; Ctrl-C exits 130, a closed
+    pipe 0."""
     try:
-        return int(module.run(args))
+        return _run_json(module, args) if getattr(args, "json", False) else _run(module, args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -136,6 +146,8 @@ def _run_json(module: Any, args: argparse.Namespace) -> int:
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
     try:
         code = _run(module, args)
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
     except Exception as exc:  # an unexpected error: still one JSON object, the trace on stderr
         traceback.print_exc()
         code, err.text = 1, [f"{type(exc).__name__}: {exc}"]
@@ -146,6 +158,22 @@ def _run_json(module: Any, args: argparse.Namespace) -> int:
         message = message.removeprefix(f"ringbus {args.command}: ").removeprefix("error: ")
         _json_error(args.command, code, message)
     return code
+
+
+def _run(module: Any, args: argparse.Namespace) -> int:
+    """Runs a command; a journal held by another writer (exit 2) or a full disk (exit 1)
+    ends it with one line rather than a traceback, whichever command met it."""
+    from journal.errors import JournalFullError, WriterLockedError
+
+    try:
+        return int(module.run(args))
+    except WriterLockedError as exc:
+        sys.stderr.write(f"ringbus {args.command}: {exc}; stop it or choose another "
+                         f"journal\n")
+        return 2
+    except JournalFullError as exc:
+        sys.stderr.write(f"ringbus {args.command}: journal full: {exc}\n")
+        return 1
 
 
 if __name__ == "__main__":

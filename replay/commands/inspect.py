@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
@@ -12,7 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import struct
     import sys
+
+    import lmdb
 
     from journal.errors import CorruptionError, JournalError
     from journal.store import Journal
@@ -20,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         journal = Journal.open(args.journal, readonly=True)
+    except CorruptionError as exc:  # LMDB's own pages are damaged: a finding
+        _fail(args, str(exc), seq_range=list(exc.seq_range))
+        return 1
     except JournalError as exc:
         _fail(args, str(exc))
         return 2
@@ -29,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
         except CorruptionError as exc:
             _fail(args, str(exc), seq_range=list(exc.seq_range))
             return 1
+        except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages
+            _fail(args, f"journal structure damaged: {type(exc).__name__}: {exc}")
+            return 1
+    status = 1 if summary["unknown_kinds"] else 0  # a record this build cannot read: a finding
     if args.json:
         print(json.dumps(summary, sort_keys=True))
-        return 0
+        return status
     out = sys.stdout
     out.write(f"journal      {summary['path']}\n")
     out.write(f"seq          {summary['first_seq']}..{summary['last_seq']} "
@@ -55,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
             m = r["manifest"]
             out.write(f"    version {m['version']} seed {m['seed']} config_hash "
                       f"{m['config_hash']:016x} config {json.dumps(m['config'], sort_keys=True)}\n")
-    return 0
+    for code, seq in summary["unknown_kinds"].items():
+        sys.stderr.write(f"ringbus inspect: unknown record kind {code} at seq {seq} (first of "
+                         f"its kind): a journal of a newer build or a damaged one\n")
+    return status
 
 
 def _fail(args: argparse.Namespace, message: str, **extra: object) -> None:

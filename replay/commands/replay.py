@@ -12,6 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
     where = parser.add_mutually_exclusive_group()
@@ -33,7 +36,10 @@ def parse_iso_ns(text: str) -> int:
 
 def guarded(name: str, body: Callable[[], int]) -> int:
     """Runs a command body, mapping errors to exit codes: corruption 1, bad input 2."""
+    import struct
     import sys
+
+    import lmdb
 
     from journal.errors import CorruptionError, JournalError
 
@@ -42,6 +48,10 @@ def guarded(name: str, body: Callable[[], int]) -> int:
     except CorruptionError as exc:
         sys.stderr.write(f"ringbus {name}: corrupt journal {exc.path}: seq {exc.seq_range[0]}.."
                          f"{exc.seq_range[1]}: {exc.reason}; nothing at or after it was applied\n")
+        return 1
+    except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages: damage
+        sys.stderr.write(f"ringbus {name}: journal structure damaged: {type(exc).__name__}: "
+                         f"{exc}\n")
         return 1
     except (JournalError, ValueError, OSError) as exc:
         sys.stderr.write(f"ringbus {name}: error: {exc}\n")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="journal directory")
@@ -29,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
     import json
     import signal
+    import struct
     import sys
+
+    import lmdb
 
     from domain.codec import RecordError
     from domain.kinds import Kind
@@ -57,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
                 from_seq = reader.last_seq() + 1
             strings = strings_until(reader, min(from_seq - 1, reader.last_seq()))
         tailer = Tailer(args.journal, from_seq=max(from_seq, 1))
+    except CorruptionError as exc:  # LMDB's own pages are damaged: a finding
+        print(f"ringbus tail: {exc}", file=sys.stderr)
+        return 1
     except JournalError as exc:
         print(f"ringbus tail: {exc}", file=sys.stderr)
         return 2
@@ -85,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             out.flush()
     except CorruptionError as exc:
         print(f"ringbus tail: {exc}", file=sys.stderr)
+        return 1
+    except (lmdb.Error, struct.error) as exc:  # LMDB refuses one of its own pages: damage
+        print(f"ringbus tail: journal structure damaged after seq {tailer.next_seq - 1}: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

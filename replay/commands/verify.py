@@ -1,6 +1,6 @@
 """``ringbus verify JOURNAL [--reexecute [--strategy module:Class ...] [--out DIR]]``: exit 0
-clean (or a crashed last run), 1 corrupt or (with ``--reexecute``) a divergence, 2 unreadable or
-bad usage. With ``--out`` the re-executed records go to a new journal instead of being compared
+clean (or a crashed last run), 1 corrupt, damaged LMDB pages, a rollback against the high-water
+mark, a damaged snapshot or (with ``--reexecute``) a divergence, 2 unreadable or bad usage. With ``--out`` the re-executed records go to a new journal instead of being compared
 (re-running the original inputs with fixed code), and a divergence is no finding.
 
 ``--reexecute`` builds the run's kernel from its manifest, feeds it the journal's INPUT
@@ -19,6 +19,9 @@ from typing import Any
 
 EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
 
+
+#: run in a child process by the command line (replay.isolation): the journal may be damaged
+READS_JOURNAL = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from replay.dist.journals import add_fanout_arguments
@@ -141,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  run {format_run_id(result.open_run)} is open (a live writer holds the journal)\n")
     for f in result.findings:
         out.write(f"  seq {f.seq_range[0]}..{f.seq_range[1]}: {f.reason} [{f.file}]\n")
+    for note in result.notes:
+        out.write(f"  {note}\n")
     if outcome is not None and args.out is not None:
         out.write(f"re-executed {outcome.n_inputs} inputs into {outcome.n_records} records, "
                   f"written to the new journal {Path(args.out).resolve()}\n"

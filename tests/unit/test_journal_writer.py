@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -65,14 +67,16 @@ def test_sync_mode_commits_on_every_flush(tmp_path):
         assert writer.flush() == 4
 
 
-def test_batch_mode_commits_after_enough_records_or_ts_init(tmp_path):
-    with JournalWriter(tmp_path / "j", "batch", batch_records=100, batch_ns=10**9) as writer:
-        writer.on_batch(quote_records(1, 60))  # 60 us of ts_init
+def test_batch_mode_commits_after_enough_records_or_wall_time(tmp_path):
+    with JournalWriter(tmp_path / "j", "batch", batch_records=100, batch_ns=200_000_000) as writer:
+        writer.on_batch(quote_records(1, 60))
         assert writer.flush() == 0
         writer.on_batch(quote_records(61, 60))
         assert writer.flush() == 120
-        writer.on_batch(quote_records(121, 1, step_ns=10**9))  # ts jumps by far more than 1 s
-        writer.on_batch(quote_records(122, 1, ts0_ns=2 * 10**18))
+        writer.on_batch(quote_records(121, 1, step_ns=10**9))
+        writer.on_batch(quote_records(122, 1, ts0_ns=2 * 10**18))  # data time leaps: no commit
+        assert writer.flush() == 120
+        time.sleep(0.25)  # the oldest uncommitted record has waited batch_ns of wall time
         assert writer.flush() == 122
 
 

@@ -16,6 +16,7 @@ from domain.order_fsm import OrderStatus
 from engines.cache import CacheError
 from engines.exchange import ExchangeConfig
 from engines.exchange.latency import ConstantLatency
+from engines.reasons import reason_text
 from engines.strategy import Strategy
 from tests.unit.kernel_rig import INPUT, SYMBOL, build, feed, log, quotes
 
@@ -55,7 +56,7 @@ def _run(script: dict[int, Callable[[Scripted], Any]], n: int = 6) -> tuple[Any,
 
 
 def _reason(kernel: Any, rec: Any) -> str:
-    return kernel.strings.text(rec.reason_id)
+    return reason_text(kernel.strings, rec)  # a template filled from the record's fields
 
 
 def test_an_order_for_an_unknown_instrument_is_denied_by_risk():
