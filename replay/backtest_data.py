@@ -18,7 +18,8 @@ Design contract:
 - records stream in chunks (never the whole file in memory); loaders stamp instrument id 0 and
   :meth:`DataSource.chunks` stamps the interned id;
 - a directory holding a data catalog (``ringbus ingest``) is opened by
-  :func:`replay.catalog_source.open_catalog_source`.
+  :func:`replay.catalog_source.open_catalog_source`, a journal (``ringbus record``) with
+  :mod:`replay.journal_source`.
 """
 
 from __future__ import annotations
@@ -236,6 +237,10 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
 
         if is_catalog(path):
             return open_catalog_source(cfg, instruments)
+        from replay.journal_source import is_journal
+
+        if is_journal(path):
+            return _open_journal_source(cfg, instruments)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
     from replay.loaders.detect import detect_format  # CSV machinery: only for files
@@ -275,3 +280,29 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
     instrument = _make_instrument(symbol, fmt, pp, sp, icfg)
     return DataSource(path, fmt, symbol, instrument, level, inferred and icfg is None, first,
                       stream)
+
+
+def _open_journal_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]
+                         ) -> DataSource:
+    """A DataSource over one instrument's market data in the journal at ``cfg.path``."""
+    from replay.journal_source import head_of, iter_journal_market_data, journal_instruments
+
+    path = str(cfg.path)
+    held = journal_instruments(path)
+    if cfg.instrument_id is not None and cfg.instrument_id not in held:
+        raise UnknownInstrumentError(f"{path}: the journal holds no market data of "
+                                     f"{cfg.instrument_id!r}; it holds {sorted(held)}")
+    if cfg.instrument_id is None and len(held) != 1:
+        raise UnknownInstrumentError(f"{path}: the journal holds market data of {sorted(held)}; "
+                                     "give --instrument to pick one")
+    symbol = cfg.instrument_id or next(iter(held))
+    configured = {i.id: i for i in instruments}
+    if configured and symbol not in configured:
+        raise UnknownInstrumentError(f"{path}: instrument {symbol!r} is not configured "
+                                     f"(configured: {sorted(configured)})")
+    stream = iter_journal_market_data(path, held[symbol])
+    first = next(stream)
+    pp, sp, level = head_of(first)
+    icfg = configured.get(symbol)
+    return DataSource(path, "journal", symbol, _make_instrument(symbol, "journal", pp, sp, icfg),
+                      level, cfg.instrument_id is None and icfg is None, first, stream)
