@@ -122,9 +122,9 @@ class RunRecorder(Reducer):
                                                for r in getattr(self, name)),
                                       dtype=RECORD_DTYPE)
                   for name in self._KEPT}
-        arrays["closed_pnl_raw"] = np.asarray(self.closed_pnl_raw, dtype=np.int64)
-        arrays["closed_currency"] = np.asarray(self.closed_currency, dtype=np.int64)
-        arrays["closed_rates"] = np.asarray(self.closed_rates, dtype=np.float64)
+        arrays["closed_pnl_raw"] = np.array(self.closed_pnl_raw, dtype=np.int64)
+        arrays["closed_currency"] = np.array(self.closed_currency, dtype=np.int64)
+        arrays["closed_rates"] = np.array(self.closed_rates, dtype=np.float64)
         doc = {"keep_records": self.keep_records,
                "counts": [self.n_fills, self.n_opened, self.n_closed],
                "commissions": sorted(self.commissions.items()),
@@ -282,9 +282,9 @@ def _closed_pnls_in(ccy: Currency | None, recorder: RunRecorder) -> np.ndarray:
     out); empty without a report currency."""
     if ccy is None or not recorder.n_closed:
         return np.zeros(0, np.float64)
-    pnl = np.asarray(recorder.closed_pnl_raw, dtype=np.float64)
-    codes = np.asarray(recorder.closed_currency, dtype=np.int64)
-    rates = np.asarray(recorder.closed_rates, dtype=np.float64)
+    pnl = np.array(recorder.closed_pnl_raw, dtype=np.float64)
+    codes = np.array(recorder.closed_currency, dtype=np.int64)
+    rates = np.array(recorder.closed_rates, dtype=np.float64)
     scale = np.array([10.0 ** Currency.from_packed(int(c)).precision for c in codes])
     own = codes == ccy.packed
     keep = own | (rates != 0.0)

@@ -33,15 +33,31 @@ def _run(config: BacktestConfig) -> str:
     return f"{BacktestNode(config).run().state_hash:016x}"
 
 
+def _in_workdir(workdir: Path, data: Path, run: Callable[[str], str]) -> str:
+    """Runs ``run`` with ``data`` linked into ``workdir`` and given by its bare name from there:
+    the data path is in the manifest (interned: in the state), so a pin must not depend on
+    where the checkout or the shared data lie."""
+    link = workdir / data.name
+    if not link.exists():
+        link.symlink_to(data.resolve())
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        return run(data.name)
+    finally:
+        os.chdir(cwd)
+
+
 def demo(workdir: Path) -> str:
-    return _run(BacktestConfig(data=[DataConfig(str(DEMO_DATA), instrument_id="EUR/USD.SIM")],
-                               strategies=[StrategyConfig("ema_cross")],
-                               journal=str(workdir / "demo")))
+    return _in_workdir(workdir, Path(DEMO_DATA), lambda name: _run(BacktestConfig(
+        data=[DataConfig(name, instrument_id="EUR/USD.SIM")],
+        strategies=[StrategyConfig("ema_cross")], journal=str(workdir / "demo"))))
 
 
 def es_mbo_noop(workdir: Path) -> str:
-    return _run(BacktestConfig(data=[DataConfig(str(ES))], strategies=[StrategyConfig("noop")],
-                               journal=str(workdir / "es-noop")))
+    return _in_workdir(workdir, ES, lambda name: _run(BacktestConfig(
+        data=[DataConfig(name)], strategies=[StrategyConfig("noop")],
+        journal=str(workdir / "es-noop"))))
 
 
 def seed42_quotes(workdir: Path) -> Path:
@@ -57,15 +73,9 @@ def seed42_quotes(workdir: Path) -> Path:
 
 
 def ema_cross_seed42(workdir: Path) -> str:
-    data = seed42_quotes(workdir)
-    cwd = os.getcwd()
-    os.chdir(workdir)  # the data path is in the manifest (interned: in the state): keep it fixed
-    try:
-        return _run(BacktestConfig(data=[DataConfig(data.name, instrument_id="AUD/USD.SIM")],
-                                   strategies=[StrategyConfig("ema_cross")],
-                                   journal=str(workdir / "ema-seed42")))
-    finally:
-        os.chdir(cwd)
+    return _in_workdir(workdir, seed42_quotes(workdir), lambda name: _run(BacktestConfig(
+        data=[DataConfig(name, instrument_id="AUD/USD.SIM")],
+        strategies=[StrategyConfig("ema_cross")], journal=str(workdir / "ema-seed42"))))
 
 
 WORKLOADS: dict[str, Callable[[Path], str]] = {

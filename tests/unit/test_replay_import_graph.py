@@ -41,9 +41,10 @@ def import_graph() -> dict[str, set[str]]:
             else:
                 continue
             edges.update(t for t in targets if t in modules and t != name)
-        # importing a package runs its __init__: an edge to each parent package too
-        graph[name] = edges | {e.rpartition(".")[0] for e in edges
-                               if e.rpartition(".")[0] in modules and e.count(".") > 1}
+        # importing a package runs its __init__: an edge to each parent package too, except a
+        # package the importer lies in (or is): its __init__ already ran before the importer
+        graph[name] = edges | {p for e in edges if (p := e.rpartition(".")[0]) in modules
+                               and e.count(".") > 1 and not (name + ".").startswith(p + ".")}
     return graph
 
 
