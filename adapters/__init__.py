@@ -1,0 +1,8 @@
+"""adapters — connections from ringbus to real venues.
+
+Design contract:
+- an adapter journals every message it sends or receives as a record before anything acts on it;
+  its session state is a replay of those records, never a separate store;
+- credentials come from the environment or a file outside the journal and never enter a record;
+- opening a journal never makes an adapter send anything: only an explicit ``connect`` does.
+"""
