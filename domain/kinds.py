@@ -283,6 +283,7 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("orig_client_order_id", "<u8", "", "OrigClOrdID (41) of a cancel; 0 for none"),
         F("cl_ord_version", "<u2", "", "ClOrdID suffix: 0 for the first submission, n for re-submission n"),
         _INSTRUMENT,
+        F("strategy_id", "<u4", "", "interned id of the strategy that owns the order"),
         F("side", "u1", "enum:OrderSide", ""),
         F("order_type", "u1", "enum:OrderType", "as sent (an emulated market goes out as LIMIT)"),
         F("time_in_force", "u1", "enum:TimeInForce", ""),
