@@ -32,6 +32,7 @@ from domain.codec import as_kind
 from domain.kinds import Kind
 
 AppHandler = Callable[[np.ndarray, simplefix.FixMessage], None]
+OutHandler = Callable[[np.ndarray], None]
 
 
 class FixSession:
@@ -43,7 +44,8 @@ class FixSession:
 
     def __init__(self, journal: SessionJournal, host: str, port: int, sender: str, target: str,
                  *, heartbeat_s: int = 30, password: str | None = None,
-                 on_app: AppHandler | None = None, backoff_s: tuple[float, float] = (0.1, 2.0),
+                 on_app: AppHandler | None = None, on_out: OutHandler | None = None,
+                 backoff_s: tuple[float, float] = (0.1, 2.0),
                  ) -> None:
         self.journal = journal
         self.address = (host, port)
@@ -51,10 +53,11 @@ class FixSession:
         self.heartbeat_s = heartbeat_s
         self._password = password
         self.on_app = on_app
+        self.on_out = on_out
         self.backoff_s = backoff_s
         self.session_id, strings = journal.intern(f"{sender}->{target}")
         self._pending_strings = [strings] if strings is not None else []
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -100,7 +103,7 @@ class FixSession:
         ``record`` is the FIX_OUT record with the application fields already set (None for
         admin messages); this fills in the sequence number, type and session.
         """
-        with self._lock:
+        with self.lock:
             seq = self.journal.state.next_out
             if record is None:
                 record, _ = new_record(Kind.FIX_OUT)
@@ -110,7 +113,9 @@ class FixSession:
             typed["session_id"] = self.session_id
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
-            self.journal.append([*self._take_strings(), record])
+            record["seq"] = self.journal.append([*self._take_strings(), record])
+            if self.on_out is not None:
+                self.on_out(record)
             self._write(self._encode(msg_type, seq, body))
             return seq
 
@@ -171,7 +176,7 @@ class FixSession:
         sock = socket.create_connection(self.address, timeout=5)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(0.1)
-        with self._lock:
+        with self.lock:
             self._sock = sock
             self.connections += 1
             self._resend_until = 0
@@ -197,7 +202,8 @@ class FixSession:
             except TimeoutError:
                 pass
             while (msg := parser.get_message()) is not None:
-                self._on_message(msg)
+                with self.lock:  # one message at a time against sends from other threads
+                    self._on_message(msg)
                 if self._sock is None:
                     return
             self._keep_alive()
@@ -254,8 +260,12 @@ class FixSession:
         self._dispatch(msg_type, msg, record)
 
     def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
-        with self._lock:
-            self.journal.append([*self._take_strings(), record])
+        record["seq"] = self.journal_records([record])
+
+    def journal_records(self, records: list[np.ndarray]) -> int:
+        """Journals ``records`` (after any pending STRING records); returns the last seq."""
+        with self.lock:
+            return self.journal.append([*self._take_strings(), *records])
 
     def _dispatch(self, msg_type: bytes, msg: simplefix.FixMessage, record: np.ndarray) -> None:
         if msg_type == codes.LOGON:
@@ -280,7 +290,7 @@ class FixSession:
         """Resends journaled app messages in [begin, end]; admin runs become GapFills."""
         begin = int(msg.get(7) or 1)
         end = int(msg.get(16) or 0)
-        with self._lock:
+        with self.lock:
             last = self.journal.state.next_out - 1
             end = last if end == 0 or end > last else end
             gap_start = 0
@@ -303,7 +313,7 @@ class FixSession:
                             poss_dup_orig_ns=time.time_ns())
 
     def _close_socket(self) -> None:
-        with self._lock:
+        with self.lock:
             sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(OSError):

@@ -57,16 +57,20 @@ class SessionState:
                 self.next_in = max(self.next_in, int(rec["ref_seq_num"]))
 
 
-def recover(path: str | Path) -> SessionState:
-    """Returns the session state journaled at ``path`` (a fresh state when there is none)."""
+def recover(path: str | Path) -> tuple[SessionState, np.ndarray]:
+    """Returns the session state journaled at ``path`` and its FIX_OUT / FIX_IN records in seq
+    order (a fresh state and no records when there is no journal)."""
     state = SessionState()
     if not (Path(path) / "data.mdb").exists():
-        return state
+        return state, np.empty(0, dtype=RECORD_DTYPE)
+    kept = []
     with Journal.open(path) as journal:
         for batch in JournalReader(journal).batches():
             for i in range(len(batch)):
                 state.apply(batch[i : i + 1])
-    return state
+            kept.append(batch[np.isin(batch["kind"], (Kind.FIX_OUT, Kind.FIX_IN))].copy())
+    records = np.concatenate(kept) if kept else np.empty(0, dtype=RECORD_DTYPE)
+    return state, records
 
 
 class SessionJournal:
@@ -78,7 +82,7 @@ class SessionJournal:
 
     def __init__(self, path: str | Path, durability: str = "batch",
                  clock_ns: Callable[[], int] = time.time_ns) -> None:
-        self.state = recover(path)
+        self.state, self.recovered = recover(path)
         self.writer = JournalWriter(path, durability=durability)
         self.clock_ns = clock_ns
         self._last_ts = 0
