@@ -314,6 +314,17 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("ref_seq_num", "<u4", "", "BeginSeqNo / NewSeqNo / RefSeqNum, by type"),
         F("end_seq_num", "<u4", "", "EndSeqNo (16) of a ResendRequest; 0 otherwise"),
     ), "A FIX message the session received, journaled before anything acts on it.", "event"),
+    KindSpec("FIX_RECONCILED", 182, (
+        *_ORDER_REF,
+        F("session_id", "<u4", "", "interned SenderCompID->TargetCompID of the session"),
+        F("connection", "<u4", "", "the session's connection count when the difference was found"),
+        F("status_before", "u1", "", "index in adapters.fix.orders.STATUSES, journal's view"),
+        F("status_after", "u1", "", "index in adapters.fix.orders.STATUSES, venue's view"),
+        _SIZE_PRECISION,
+        F("cum_qty_before", "<i8", "qty:size_precision", "filled quantity, journal's view"),
+        F("cum_qty_after", "<i8", "qty:size_precision", "filled quantity, venue's view"),
+    ), "An order the venue reported differently after a reconnect than the journal had it.",
+        "event"),
 )
 
 LAYOUTS: dict[int, KindLayout] = build_layouts(KIND_TABLE)

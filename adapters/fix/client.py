@@ -17,7 +17,7 @@ import simplefix
 
 from adapters.fix import codes
 from adapters.fix.capabilities import VenueCapabilities
-from adapters.fix.orders import FixOrder, FixOrders
+from adapters.fix.orders import STATUSES, FixOrder, FixOrders
 from adapters.fix.outbound import order_record, rebuild_body
 from adapters.fix.session import FixSession
 from domain.codec import as_kind, encode
@@ -58,6 +58,9 @@ class FixExecutionClient:
                 self.orders.on_in(record)
         session.on_app = self._on_app
         session.on_out = self.orders.on_out
+        session.on_synced = self._reconcile
+        session.on_connecting = self._remember
+        self._known: dict[int, tuple[str, int]] = {}
 
     def submit(self, request: OrderRequest) -> bool:
         """Sends a NewOrderSingle, or journals ORDER_DENIED; returns True when sent."""
@@ -111,6 +114,27 @@ class FixExecutionClient:
         return [o for _, o in sorted(self.orders.orders.items()) if o.is_open]
 
     # ------------------------------------------------------------------ internals
+    def _remember(self) -> None:
+        """Keeps the order view as the session (re)connects: what the journal says."""
+        self._known = {c: (o.status, o.cum_qty) for c, o in self.orders.orders.items()}
+
+    def _reconcile(self) -> None:
+        """Journals a FIX_RECONCILED record for each order the venue's resends changed since the
+        last sync (a crash or a dropped connection); the change itself came as order events."""
+        records = []
+        for coid, (status, cum) in sorted(self._known.items()):
+            order = self.orders.orders[coid]
+            if (order.status, order.cum_qty) != (status, cum):
+                records.append(encode(
+                    Kind.FIX_RECONCILED, client_order_id=coid, instrument_id=order.instrument_id,
+                    strategy_id=order.strategy_id, session_id=self.session.session_id,
+                    connection=self.session.connections, status_before=STATUSES.index(status),
+                    status_after=STATUSES.index(order.status),
+                    size_precision=order.size_precision, cum_qty_before=cum,
+                    cum_qty_after=order.cum_qty))
+        if records:
+            self.session.journal_records(records)
+
     def _on_app(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
         events = self.orders.on_in(record)
         if events:

@@ -16,6 +16,9 @@ from domain.enums import LiquiditySide, OrderSide
 from domain.kinds import Kind
 from domain.schema import NULL_I64
 
+#: Order statuses; FIX_RECONCILED records hold an index into this tuple.
+STATUSES = ("SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED", "PENDING_CANCEL", "PENDING_REPLACE",
+            "FILLED", "CANCELED", "REJECTED")
 OPEN = frozenset({"SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED", "PENDING_CANCEL", "PENDING_REPLACE"})
 
 

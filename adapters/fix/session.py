@@ -54,6 +54,12 @@ class FixSession:
         self._password = password
         self.on_app = on_app
         self.on_out = on_out
+        #: called once per logon, when inbound sequence numbers are in sync (resends done).
+        self.on_synced: Callable[[], None] | None = None
+        #: called at each (re)connect, before the Logon goes out.
+        self.on_connecting: Callable[[], None] | None = None
+        self._sync_pending = False
+        self.synced = threading.Event()
         self.backoff_s = backoff_s
         self.session_id, strings = journal.intern(f"{sender}->{target}")
         self._pending_strings = [strings] if strings is not None else []
@@ -181,6 +187,10 @@ class FixSession:
             self.connections += 1
             self._resend_until = 0
             self._logout_sent = False
+            self._sync_pending = True
+            self.synced.clear()
+            if self.on_connecting is not None:
+                self.on_connecting()
             self._last_recv = time.monotonic()
             logon = [(98, b"0"), (108, str(self.heartbeat_s).encode())]
             if self._password:
@@ -204,9 +214,17 @@ class FixSession:
             while (msg := parser.get_message()) is not None:
                 with self.lock:  # one message at a time against sends from other threads
                     self._on_message(msg)
+                    self._check_synced()
                 if self._sock is None:
                     return
             self._keep_alive()
+
+    def _check_synced(self) -> None:
+        if self._sync_pending and self.logged_on.is_set() and not self._resend_until:
+            self._sync_pending = False
+            if self.on_synced is not None:
+                self.on_synced()
+            self.synced.set()
 
     def _keep_alive(self) -> None:
         now = time.monotonic()

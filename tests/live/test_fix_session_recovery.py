@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.fix import codes
 from adapters.fix.client import OrderRequest
+from adapters.fix.orders import STATUSES
 from domain.codec import as_kind
 from domain.enums import OrderSide
 from domain.kinds import Kind
@@ -38,6 +39,8 @@ def test_fills_while_disconnected_arrive_by_resend_after_reconnecting(rig, liqui
     assert len(fill) == 1 and int(fill[0]["poss_dup"]) == 1  # it came as a resend
     outs = as_kind(rig.events(Kind.FIX_OUT), Kind.FIX_OUT)
     assert codes.RESEND_REQUEST in {codes.unpack_msg_type(int(r["msg_type"])) for r in outs}
+    recs = as_kind(rig.events(Kind.FIX_RECONCILED), Kind.FIX_RECONCILED)
+    assert [(int(r["connection"]), int(r["cum_qty_after"])) for r in recs] == [(2, 100)]
 
 
 def test_an_order_sent_while_disconnected_is_resent_on_the_venues_resend_request(rig, ordermatch):
@@ -97,3 +100,8 @@ def test_sigkill_and_restart_lose_no_order_and_send_none_twice(rig, ordermatch, 
     assert len(incoming_new) == 2  # one NewOrderSingle per ClOrdID, none re-sent as new
     subs = as_kind(rig.events(Kind.ORDER_SUBMITTED), Kind.ORDER_SUBMITTED)
     assert sorted(int(r["client_order_id"]) for r in subs) == [1, 2]
+    recs = as_kind(rig.events(Kind.FIX_RECONCILED), Kind.FIX_RECONCILED)
+    assert [(int(r["client_order_id"]), STATUSES[int(r["status_before"])],
+             STATUSES[int(r["status_after"])], int(r["cum_qty_before"]),
+             int(r["cum_qty_after"])) for r in recs] == [
+        (1, "ACCEPTED", "PARTIALLY_FILLED", 0, 60)]  # order 2 agreed: no record
