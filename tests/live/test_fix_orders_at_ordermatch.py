@@ -93,27 +93,30 @@ def test_cancel_of_a_resting_order_is_confirmed(rig):
     assert len(rig.events(Kind.ORDER_CANCELED)) == 1
 
 
+def rejection_reasons(venue, path, caps: VenueCapabilities, **order) -> list[str]:
+    """Sends one order through a venue declared with ``caps``; returns ORDER_REJECTED reasons."""
+    live = LiveRig(venue, path, caps)
+    client = live.start()
+    client.submit(buy(1, 10, 5000, **order))
+    wait_until(lambda: client.orders.orders[1].status == "REJECTED")
+    live.stop()
+    return reasons(live, Kind.ORDER_REJECTED)
+
+
 def test_an_order_the_venue_refuses_becomes_order_rejected_with_its_text(ordermatch, tmp_path):
     # a misdeclared venue: says IOC is supported, so the order really goes out
     caps = VenueCapabilities(time_in_force=frozenset({TimeInForce.DAY, TimeInForce.IOC}))
-    live = LiveRig(ordermatch, tmp_path / "journal", caps)
-    client = live.start()
-    client.submit(buy(1, 10, 5000, time_in_force=TimeInForce.IOC))
-    wait_until(lambda: client.orders.orders[1].status == "REJECTED")
-    live.stop()
-    assert reasons(live, Kind.ORDER_REJECTED) == ["Unsupported TIF, use Day"]
+    assert rejection_reasons(ordermatch, tmp_path / "j", caps, time_in_force=TimeInForce.IOC) == [
+        "Unsupported TIF, use Day"]
 
 
 def test_a_session_level_reject_of_an_order_becomes_order_rejected(ordermatch, tmp_path):
     # a stop order without StopPx fails QuickFIX's message validation: a 35=3 Reject whose
     # RefSeqNum names the NewOrderSingle
     caps = VenueCapabilities(order_types=frozenset({OrderType.LIMIT, OrderType.STOP_MARKET}))
-    live = LiveRig(ordermatch, tmp_path / "journal", caps)
-    client = live.start()
-    client.submit(buy(1, 10, 5000, order_type=OrderType.STOP_MARKET))
-    wait_until(lambda: client.orders.orders[1].status == "REJECTED")
-    live.stop()
-    assert reasons(live, Kind.ORDER_REJECTED) == ["Incorrect data format for value"]
+    assert rejection_reasons(ordermatch, tmp_path / "j", caps,
+                             order_type=OrderType.STOP_MARKET) == [
+        "Incorrect data format for value"]
 
 
 def test_an_unsupported_time_in_force_is_denied_before_anything_is_sent(rig):
