@@ -280,7 +280,6 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("msg_type", "<u2", "", "MsgType (35): its 1-2 ASCII bytes, first byte low"),
         F("session_id", "<u4", "", "interned SenderCompID->TargetCompID of the session"),
         F("client_order_id", "<u8", "", "order the message is about; 0 for admin messages"),
-        F("orig_client_order_id", "<u8", "", "OrigClOrdID (41) of a cancel; 0 for none"),
         F("cl_ord_version", "<u2", "", "ClOrdID suffix: 0 for the first submission, n for re-submission n"),
         _INSTRUMENT,
         F("strategy_id", "<u4", "", "interned id of the strategy that owns the order"),
@@ -293,6 +292,10 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("price", "<i8", "price?:price_precision", "Price (44); NULL for none"),
         F("ref_seq_num", "<u4", "", "BeginSeqNo / NewSeqNo / RefSeqNum / TestReqID, by type"),
         F("end_seq_num", "<u4", "", "EndSeqNo (16) of a ResendRequest; 0 otherwise"),
+        F("replace_quantity", "<i8", "qty?:size_precision",
+          "new quantity of the emulated modify this cancel starts; NULL otherwise"),
+        F("replace_price", "<i8", "price?:price_precision",
+          "new limit price of the emulated modify this cancel starts; NULL otherwise"),
     ), "A FIX message the session sent; the journal is the session's outbound store.", "event"),
     KindSpec("FIX_IN", 181, (
         F("msg_seq_num", "<u4", "", "MsgSeqNum (34) of the message received"),

@@ -105,9 +105,10 @@ class FixExecutionClient:
             order.quantity, order.price = new_qty, new_px
             self._send(codes.CANCEL_REPLACE, record, Kind.ORDER_PENDING_UPDATE)
             return
-        order.pending_replace = (new_qty, new_px)
-        self._send(codes.CANCEL_REQUEST, self._version_record(order, order.version),
-                   Kind.ORDER_PENDING_UPDATE)
+        record = self._version_record(order, order.version)
+        as_kind(record, Kind.FIX_OUT)["replace_quantity"] = new_qty
+        as_kind(record, Kind.FIX_OUT)["replace_price"] = new_px
+        self._send(codes.CANCEL_REQUEST, record, Kind.ORDER_PENDING_UPDATE)
 
     def open_orders(self) -> list[FixOrder]:
         """Returns the orders the venue last reported open, by client_order_id."""

@@ -75,7 +75,11 @@ class FixOrders:
                 order.pending_replace = None
         elif msg_type == codes.CANCEL_REQUEST and coid in self.orders:
             order = self.orders[coid]
-            order.status = "PENDING_REPLACE" if order.pending_replace else "PENDING_CANCEL"
+            if int(out["replace_quantity"]) != NULL_I64:  # the cancel half of an emulated modify
+                order.pending_replace = (int(out["replace_quantity"]), int(out["replace_price"]))
+                order.status = "PENDING_REPLACE"
+            else:
+                order.status = "PENDING_CANCEL"
 
     def on_in(self, record: np.ndarray) -> list[np.ndarray]:
         """Folds one FIX_IN record; returns the order events it maps to (headers unset)."""

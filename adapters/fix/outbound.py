@@ -21,11 +21,12 @@ APP_TYPES = (codes.NEW_ORDER_SINGLE, codes.CANCEL_REQUEST, codes.CANCEL_REPLACE)
 def order_record(*, client_order_id: int, version: int, strategy_id: int, instrument_id: int,
                  side: OrderSide, order_type: OrderType, time_in_force: TimeInForce,
                  price_precision: int, size_precision: int, quantity: int,
-                 price: int | None, orig_client_order_id: int = 0) -> np.ndarray:
-    """Returns a FIX_OUT record holding an order message's fields (seq and type set on send)."""
+                 price: int | None,
+                 replace: tuple[int, int] | None = None) -> np.ndarray:
+    """Returns a FIX_OUT record holding an order message's fields (seq and type set on send);
+    ``replace`` is the (quantity, price) of the emulated modify a cancel starts."""
     record, typed = new_record(Kind.FIX_OUT)
     typed["client_order_id"] = client_order_id
-    typed["orig_client_order_id"] = orig_client_order_id
     typed["cl_ord_version"] = version
     typed["strategy_id"] = strategy_id
     typed["instrument_id"] = instrument_id
@@ -36,6 +37,7 @@ def order_record(*, client_order_id: int, version: int, strategy_id: int, instru
     typed["size_precision"] = size_precision
     typed["quantity"] = quantity
     typed["price"] = NULL_I64 if price is None else price
+    typed["replace_quantity"], typed["replace_price"] = replace or (NULL_I64, NULL_I64)
     return record
 
 

@@ -21,6 +21,7 @@ from adapters.fix.codes import SEQUENCE_RESET, unpack_msg_type
 from domain.codec import as_kind, empty
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE, Kind
+from domain.schema import NULL_I64
 from domain.strings import StringTable
 from journal import Journal, JournalReader, JournalWriter
 
@@ -145,6 +146,9 @@ class SessionJournal:
 
 
 def new_record(kind: int) -> tuple[np.ndarray, np.ndarray]:
-    """Returns a zeroed record of ``kind`` and its typed view (NULL prices set by the caller)."""
+    """Returns a zeroed record of ``kind`` and its typed view, optional fields NULL."""
     record = empty(kind)
-    return record, as_kind(record, kind)
+    typed = as_kind(record, kind)
+    if kind == Kind.FIX_OUT:
+        typed["price"] = typed["replace_quantity"] = typed["replace_price"] = NULL_I64
+    return record, typed

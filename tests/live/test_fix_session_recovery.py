@@ -8,12 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from adapters.fix import codes
+from adapters.fix.audit import event_divergences
 from adapters.fix.client import OrderRequest
 from adapters.fix.orders import STATUSES
 from domain.codec import as_kind
 from domain.enums import OrderSide
 from domain.kinds import Kind
+from journal import Journal, JournalReader
 from tests.live.conftest import PASSWORD, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +109,28 @@ def test_sigkill_and_restart_lose_no_order_and_send_none_twice(rig, ordermatch, 
              STATUSES[int(r["status_after"])], int(r["cum_qty_before"]),
              int(r["cum_qty_after"])) for r in recs] == [
         (1, "ACCEPTED", "PARTIALLY_FILLED", 0, 60)]  # order 2 agreed: no record
+
+
+def test_the_order_events_of_a_live_journal_are_re_derived_from_its_fix_records(rig, liquidity):
+    client = rig.start()
+    client.submit(buy(1, 100, 10000))
+    client.submit(buy(2, 10, 9000))
+    wait_until(lambda: client.orders.orders[2].status == "ACCEPTED")
+    liquidity.limit("MSFT", "SELL", 30, "100.00")
+    client.modify(2, quantity=20, price=9100)
+    wait_until(lambda: client.orders.orders[1].cum_qty == 30
+               and client.orders.orders[2].version == 1)
+    client.cancel(1)
+    wait_until(lambda: client.orders.orders[1].status == "CANCELED")
+    rig.stop()
+    records = rig.events(Kind.FIX_IN)  # sanity: the journal has inbound FIX records
+    assert len(records) > 5
+    with Journal.open(rig.journal_path) as journal:
+        everything = JournalReader(journal).records_between()
+    assert event_divergences(everything) == []
+    # and a tampered event is reported with its cause's seq
+    fills = np.flatnonzero(everything["kind"] == Kind.ORDER_FILLED)
+    as_kind(everything[fills[0] : fills[0] + 1], Kind.ORDER_FILLED)["last_qty"] = 31
+    cause = int(everything["cause"][fills[0]])
+    assert event_divergences(everything) == [
+        f"seq {cause}: FIX_IN derives ['ORDER_FILLED'], journal has ['ORDER_FILLED']"]
