@@ -10,7 +10,15 @@ Design contract:
   settlement currency; the asset bought is represented by the position, not by a balance;
   only buy orders lock funds (their notional plus the taker fee);
 - :class:`MarginAccount` books only realized PnL and commissions; open orders lock initial
-  margin and positions maintenance margin, both ``notional * rate / leverage``.
+  margin and positions maintenance margin, both ``notional * rate / leverage`` (NautilusTrader's
+  ``MarginAccount`` model); ``margin_init`` is always the sum of the order locks and
+  ``margin_maint`` the sum of the position margins, so ``locked = margin_init + margin_maint``;
+- :meth:`_Account.set_lock` is the fold's path (a fact: no free-balance check), :meth:`lock`
+  the checking one;
+- an account may have a base currency (``base_code``, packed; 0 for none) and remembers the
+  last journaled rate of each other currency into it (``fx``, from FX_RATE records); a margin
+  account with a base currency holds its margins in the base currency, converted at that rate
+  (in the settlement currency until a rate is known).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Any
 from domain.currencies import Currency
 from domain.enums import AccountType, OrderSide
 from domain.instruments import Instrument
+from domain.money import convert_raw
 from domain.values import Money
 
 #: The payload fields of an ACCOUNT_STATE record, in the order of ``field_rows``.
@@ -47,6 +56,8 @@ class _Account:
         self._locks: dict[int, tuple[int, int]] = {}  # key -> (currency, raw)
         self._margin_init: dict[int, int] = {}
         self._margin_maint: dict[int, int] = {}
+        self.base_code = 0
+        self.fx: dict[int, float] = {}  # packed currency -> last journaled rate into base
         for money in starting:
             self.deposit(money)
 
@@ -104,11 +115,7 @@ class _Account:
         if raw > free:
             code = self._currencies[c].code
             return f"insufficient {code}: need raw {raw}, free raw {free} (account {self.account_id})"
-        if key in self._locks:
-            self.unlock(key)
-        if raw:
-            self._locks[key] = (c, raw)
-            self._locked[c] = self._locked.get(c, 0) + raw
+        self.set_lock(key, c, raw)
         return None
 
     def unlock(self, key: int) -> int:
@@ -121,9 +128,32 @@ class _Account:
         self._locked[c] -= raw
         return raw
 
+    def set_lock(self, key: int, currency: int, raw: int) -> None:
+        """Sets the lock under ``key`` to ``raw`` of the packed ``currency`` (0 releases it),
+        whatever the free balance: what an open order holds is a fact the cache folds."""
+        self.unlock(key)
+        if raw:
+            c = self._ccy(currency)
+            self._locks[key] = (c, raw)
+            self._locked[c] = self._locked.get(c, 0) + raw
+            self._note_lock(c, raw)
+
+    def _note_lock(self, currency: int, raw: int) -> None:
+        """Hook: a lock of ``raw`` was added in ``currency`` (margin accounts count it)."""
+
     def lock_of(self, key: int) -> int:
         """Returns the raw amount locked under ``key`` (0 for none)."""
         return self._locks.get(key, (0, 0))[1]
+
+    def apply_fx(self, from_code: int, to_code: int, rate: float, amount_from: int,
+                 amount_to: int) -> None:
+        """Folds an FX_RATE record: remembers the rate and moves the converted amount."""
+        if to_code == self.base_code:
+            self.fx[from_code] = rate
+        if amount_from or amount_to:
+            f, t = self._ccy(from_code), self._ccy(to_code)
+            self._total[f] = self._total.get(f, 0) - amount_from
+            self._total[t] = self._total.get(t, 0) + amount_to
 
     def _charge(self, commission_raw: int, commission_currency: int, settle: int) -> None:
         if commission_raw:
@@ -216,16 +246,19 @@ class MarginAccount(_Account):
         n = instrument.notional_raw(abs(qty_raw), px_raw)
         return round(n * instrument.margin_maint / self.leverage(instrument))
 
+    def order_lock_raw(self, instrument: Instrument, side: int, qty_raw: int, px_raw: int) -> int:
+        """Returns what an open order locks: its initial margin (either side)."""
+        return self.margin_init_raw(instrument, qty_raw, px_raw)
+
     def lock(
         self, key: int, instrument: Instrument, side: int, qty_raw: int, px_raw: int
     ) -> str | None:
         """Locks the initial margin of an open order under ``key``; returns None or a reason."""
         raw = self.margin_init_raw(instrument, qty_raw, px_raw)
-        c = self._ccy(instrument.settlement_currency)
-        reason = self._lock_raw(key, c, raw)
-        if reason is None and raw:
-            self._margin_init[c] = self._margin_init.get(c, 0) + raw
-        return reason
+        return self._lock_raw(key, instrument.settlement_code, raw)
+
+    def _note_lock(self, currency: int, raw: int) -> None:
+        self._margin_init[currency] = self._margin_init.get(currency, 0) + raw
 
     def unlock(self, key: int) -> int:
         entry = self._locks.get(key)
@@ -235,17 +268,40 @@ class MarginAccount(_Account):
             self._margin_init[c] = self._margin_init.get(c, 0) - raw
         return raw
 
+    def in_margin_currency(self, instrument: Instrument, raw: int) -> tuple[int, int]:
+        """Returns ``(packed currency, raw)`` of a margin computed in the instrument's
+        settlement currency: converted into the base currency at the last journaled rate when
+        the account has one, else as it is."""
+        settle = instrument.settlement_code
+        base = self.base_code
+        if not base or settle == base:
+            return settle, raw
+        rate = self.fx.get(settle)
+        if rate is None:
+            return settle, raw
+        return base, convert_raw(raw, instrument.settlement_currency,
+                                 self._currencies.get(base) or Currency.from_packed(base), rate)
+
+    def position_margin_raw(self, key: object) -> int:
+        """Returns the maintenance margin held for the position under ``key`` (0 for none)."""
+        return self._position_margin.get(key, (0, 0))[1]
+
     def update_position_margin(
-        self, instrument: Instrument, signed_qty_raw: int, mark_px_raw: int
+        self, instrument: Instrument, signed_qty_raw: int, mark_px_raw: int,
+        key: object = None,
     ) -> None:
-        """Sets the maintenance margin held for ``instrument``'s position at a mark price."""
-        c = self._ccy(instrument.settlement_currency)
-        old_c, old = self._position_margin.pop(instrument.id, (c, 0))
-        self._locked[old_c] = self._locked.get(old_c, 0) - old
-        self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
+        """Sets the maintenance margin held for a position at a mark price; ``key`` names the
+        position (default: the instrument id: one position per instrument)."""
+        key = instrument.id if key is None else key
+        old_c, old = self._position_margin.pop(key, (0, 0))
+        if old:
+            self._locked[old_c] = self._locked.get(old_c, 0) - old
+            self._margin_maint[old_c] = self._margin_maint.get(old_c, 0) - old
         new = self.margin_maint_raw(instrument, signed_qty_raw, mark_px_raw) if signed_qty_raw else 0
+        c, new = self.in_margin_currency(instrument, new)
+        c = self._ccy(c)
         if new:
-            self._position_margin[instrument.id] = (c, new)
+            self._position_margin[key] = (c, new)
         self._locked[c] = self._locked.get(c, 0) + new
         self._margin_maint[c] = self._margin_maint.get(c, 0) + new
 

@@ -77,6 +77,7 @@ class BookAction(IntEnum):
     CLEAR = 4
     TRADE = 5
     FILL = 6
+    NONE = 7  # DBN action N: changes nothing (it may carry the LAST flag)
 
 
 class BookLevel(IntEnum):

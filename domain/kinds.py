@@ -274,6 +274,36 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("is_short_sell_restricted", "u1", "", "1 yes, 0 no, 255 not stated"),
     ), "An instrument's trading status at its venue changed (e.g. Databento's status schema).",
         "data"),
+    # --- accounts (codes 120-139) --------------------------------------------------------------
+    KindSpec("MARGIN_CALL", 120, (
+        F("account_id", "<u4", "", "interned account id"),
+        F("currency", "<u4", "currency", "the currency whose free balance is negative"),
+        F("balance_total", "<i8", "money:currency", "after the fill that caused it"),
+        F("margin_init", "<i8", "money:currency", "initial margin of open orders"),
+        F("margin_maint", "<i8", "money:currency", "maintenance margin of positions"),
+        F("balance_free", "<i8", "money:currency", "total - locked: negative"),
+    ), "A margin account's free balance fell below zero (realized losses beyond margin).",
+        "event"),
+    KindSpec("FX_RATE", 121, (
+        F("account_id", "<u4", "", "interned id of the account whose amounts it converts"),
+        F("from_currency", "<u4", "currency", "converted from"),
+        F("to_currency", "<u4", "currency", "converted to: the account's base currency"),
+        F("rate", "<f8", "", "units of to_currency per unit of from_currency"),
+        F("rate_source", "u1", "", "1 direct pair mid, 2 inverse pair (1 / mid), 3 via USD"),
+        F("instrument_id", "<u4", "", "the quoted pair the rate comes from (first leg)"),
+        F("via_instrument_id", "<u4", "", "the second leg's pair (source 3); 0 otherwise"),
+        F("amount_from", "<i8", "money:from_currency", "amount moved out of from_currency; 0: "
+          "the rate only"),
+        F("amount_to", "<i8", "money:to_currency", "amount_from x rate, rounded half away from "
+          "zero"),
+    ), "An exchange rate an account used, and the amount it converted at it.", "event"),
+    KindSpec("ACCOUNT_CONFIG", 122, (
+        F("account_id", "<u4", "", "interned account id"),
+        F("base_currency", "<u4", "", "packed currency the account reports and margins in; "
+          "0 for none"),
+        F("leverage", "<f8", "", "default leverage of a margin account (>= 1)"),
+    ), "How an account converts and leverages: published with its starting balances.",
+        "event"),
     # --- FIX sessions (codes 180-199) -----------------------------------------------------------
     KindSpec("FIX_OUT", 180, (
         F("msg_seq_num", "<u4", "", "MsgSeqNum (34) of the message sent"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import operator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -139,3 +140,14 @@ class Money:
 
     def __neg__(self) -> Money:
         return Money(_checked(-self.raw, "", "-", self), self.currency)
+
+
+def convert_raw(amount_raw: int, from_currency: Currency, to_currency: Currency,
+                rate: float) -> int:
+    """Returns ``amount_raw`` (at ``from_currency``'s precision) times ``rate`` (units of
+    ``to_currency`` per unit of ``from_currency``; its exact binary value), in raw units of
+    ``to_currency``, rounded half away from zero once."""
+    shift = to_currency.precision - from_currency.precision
+    exact = Fraction(amount_raw) * Fraction(rate) * Fraction(10) ** shift
+    magnitude = int(abs(exact) + Fraction(1, 2))
+    return magnitude if exact >= 0 else -magnitude

@@ -61,6 +61,9 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
     (S.INITIALIZED, K.ORDER_CANCELED): S.CANCELED,
     (S.INITIALIZED, K.ORDER_EXPIRED): S.EXPIRED,
     (S.INITIALIZED, K.ORDER_TRIGGERED): S.TRIGGERED,
+    # An OTO child held by the kernel's order manager is sized to its parent's fill before it
+    # is released (engines/order_manager.py).
+    (S.INITIALIZED, K.ORDER_UPDATED): S.INITIALIZED,
     (S.SUBMITTED, K.ORDER_PENDING_UPDATE): S.PENDING_UPDATE,
     (S.SUBMITTED, K.ORDER_PENDING_CANCEL): S.PENDING_CANCEL,
     (S.SUBMITTED, K.ORDER_REJECTED): S.REJECTED,
@@ -140,6 +143,14 @@ TRANSITIONS: dict[tuple[OrderStatus, int], OrderStatus | Target] = {
         (closed, kind): closed
         for closed in (S.DENIED, S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED)
         for kind in (K.ORDER_MODIFY_REJECTED, K.ORDER_CANCEL_REJECTED)
+    },
+    # Real-world possibility: a cancel or modify decided while an event that closes the order was
+    # already sequenced ahead of it (a fill later in the same batch of the cascade). The request
+    # changes nothing; the venue answers it with CANCEL_REJECTED / MODIFY_REJECTED.
+    **{
+        (closed, kind): closed
+        for closed in (S.REJECTED, S.CANCELED, S.EXPIRED, S.FILLED)
+        for kind in (K.ORDER_PENDING_CANCEL, K.ORDER_PENDING_UPDATE)
     },
 }
 

@@ -1,10 +1,17 @@
-"""Performance statistics of a run: returns, Sharpe, Sortino, drawdown, win rate, profit factor.
+"""Performance statistics of a run: returns, Sharpe, Sortino, drawdown, win rate, profit factor,
+expectancy.
 
 Design contract:
 - pure functions of numpy arrays: the same inputs give the same floats on every run;
 - conventions are stated per function (annualisation, ddof, what counts as a win) and a
   statistic that is undefined for the inputs is ``None``, never NaN or infinity, so reports
-  serialise to strict JSON.
+  serialise to strict JSON;
+- returns are daily (UTC days), as NautilusTrader's portfolio analyzer takes them: the equity at
+  the end of each UTC day against the day before (the first day against the starting equity);
+  Sharpe and Sortino are annualised with ``sqrt(days_per_year)`` (252 by default) and need at
+  least :data:`MIN_DAYS` daily returns;
+- trade statistics are per closed position (one open -> close cycle), on its realized PnL net
+  of its commissions.
 """
 
 from __future__ import annotations
@@ -14,7 +21,26 @@ import math
 import attrs
 import numpy as np
 
-NS_PER_YEAR = 365 * 24 * 3600 * 1_000_000_000
+NS_PER_DAY = 24 * 3600 * 1_000_000_000
+#: Trading days a year used to annualise daily returns unless configured (the field's norm).
+DAYS_PER_YEAR = 252
+#: Daily returns a ratio needs (fewer: Sharpe / Sortino are None, reported as "n/a").
+MIN_DAYS = 2
+
+
+def daily_closes(ts_ns: np.ndarray, equity: np.ndarray) -> np.ndarray:
+    """Returns the starting equity followed by the equity of the last sample of every UTC day
+    in ``ts_ns`` (ascending); a day without a sample is skipped (nothing moved)."""
+    ts_ns = np.asarray(ts_ns, dtype=np.int64)
+    equity = np.asarray(equity, dtype=np.float64)
+    if ts_ns.shape != equity.shape:
+        raise ValueError(f"ts_ns and equity differ in length: {ts_ns.size} != {equity.size}")
+    if equity.size == 0:
+        return equity
+    days = ts_ns // NS_PER_DAY
+    last_of_day = np.flatnonzero(np.diff(days) != 0)
+    ends = np.append(last_of_day, equity.size - 1)
+    return np.concatenate([equity[:1], equity[ends]])
 
 
 def simple_returns(equity: np.ndarray) -> np.ndarray:
@@ -81,12 +107,22 @@ def win_rate(realized_pnls: np.ndarray) -> float | None:
 
 
 def profit_factor(realized_pnls: np.ndarray) -> float | None:
-    """Returns gross profit / gross loss of closed positions; None when there is no loss."""
+    """Returns gross profit / gross loss of closed positions (sum of winners / -sum of losers);
+    None when there is no loss. Below 1 the losers outweigh the winners."""
     pnls = np.asarray(realized_pnls, dtype=np.float64)
     gross_loss = -float(np.sum(pnls[pnls < 0]))
     if gross_loss == 0.0:
         return None
     return float(np.sum(pnls[pnls > 0])) / gross_loss
+
+
+def expectancy(realized_pnls: np.ndarray) -> float | None:
+    """Returns the mean realized PnL per closed position (= win rate x mean win + loss rate x
+    mean loss); None when none closed."""
+    pnls = np.asarray(realized_pnls, dtype=np.float64)
+    if pnls.size == 0:
+        return None
+    return float(np.mean(pnls))
 
 
 @attrs.frozen
@@ -99,34 +135,36 @@ class PerformanceStats:
     max_drawdown: float
     win_rate: float | None
     profit_factor: float | None
-    n_periods: int
+    expectancy: float | None
+    n_days: int
+    days_per_year: int
 
     def to_dict(self) -> dict[str, float | int | None]:
         return attrs.asdict(self)
 
 
 def performance(
-    equity: np.ndarray, interval_ns: int, closed_position_pnls: np.ndarray
+    ts_ns: np.ndarray, equity: np.ndarray, closed_position_pnls: np.ndarray,
+    days_per_year: int = DAYS_PER_YEAR,
 ) -> PerformanceStats:
-    """Returns the statistics of an equity curve sampled every ``interval_ns`` nanoseconds.
-
-    Annualisation uses ``NS_PER_YEAR / interval_ns`` periods a year (a 365-day year: markets
-    here trade around the clock; scale yourself for exchange calendars).
-    """
-    if interval_ns <= 0:
-        raise ValueError(f"interval_ns must be positive, got {interval_ns}")
+    """Returns the statistics of an equity curve sampled at ``ts_ns`` (see the module contract:
+    daily returns, annualised by ``sqrt(days_per_year)``)."""
+    if days_per_year <= 0:
+        raise ValueError(f"days_per_year must be positive, got {days_per_year}")
     equity = np.asarray(equity, dtype=np.float64)
-    returns = simple_returns(equity)
-    periods_per_year = NS_PER_YEAR / interval_ns
+    returns = simple_returns(daily_closes(ts_ns, equity))
+    enough = returns.size >= MIN_DAYS
     total = None
     if equity.size >= 1 and equity[0] > 0:
         total = float(equity[-1] / equity[0] - 1.0)
     return PerformanceStats(
         total_return=total,
-        sharpe=sharpe_ratio(returns, periods_per_year),
-        sortino=sortino_ratio(returns, periods_per_year),
+        sharpe=sharpe_ratio(returns, days_per_year) if enough else None,
+        sortino=sortino_ratio(returns, days_per_year) if enough else None,
         max_drawdown=max_drawdown(equity),
         win_rate=win_rate(closed_position_pnls),
         profit_factor=profit_factor(closed_position_pnls),
-        n_periods=int(returns.size),
+        expectancy=expectancy(closed_position_pnls),
+        n_days=int(returns.size),
+        days_per_year=int(days_per_year),
     )

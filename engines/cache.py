@@ -49,18 +49,26 @@ class Cache(Reducer):
     handles = (
         int(Kind.STRING), int(Kind.INSTRUMENT), *_MARKET, int(Kind.BOOK_DELTA),
         int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS, int(Kind.ACCOUNT_STATE),
+        int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE),
     )
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
-    def __init__(self, component_id: str = "cache", strings: StringTable | None = None) -> None:
+    #: Closed orders kept in memory when the constructor is not told (None: every order; see
+    #: :mod:`engines.cache_trading`). A live node sets a bound; a backtest's results list
+    #: every order from the cache.
+    default_order_history: int | None = None
+
+    def __init__(self, component_id: str = "cache", strings: StringTable | None = None,
+                 order_history: int | None = -1) -> None:
         super().__init__(component_id)
+        self.order_history = self.default_order_history if order_history == -1 else order_history
         self.strings = strings if strings is not None else StringTable()
         self.instruments: dict[int, Instrument] = {}
         self.quotes: dict[int, Any] = {}
         self.trades: dict[int, Any] = {}
         self.bars: dict[tuple[int, int, int, int], Any] = {}
         self.books: dict[int, L2Book | L3Book] = {}
-        self.trading = TradingState(self.instruments)
+        self.trading = TradingState(self.instruments, self.order_history)
 
     def on_register(self, kernel: Any) -> None:
         """Shares the kernel's string table (the context interns into it)."""
@@ -79,6 +87,8 @@ class Cache(Reducer):
             Kind.BOOK_DELTA: self._book_delta,
             Kind.ORDER_INITIALIZED: t.order_initialized,
             Kind.ACCOUNT_STATE: t.account_state,
+            Kind.ACCOUNT_CONFIG: t.account_config,
+            Kind.FX_RATE: t.fx_rate,
         }
         for kind in ORDER_EVENT_KINDS:
             table[kind] = t.order_event
@@ -188,15 +198,21 @@ class Cache(Reducer):
 
     def orders(self, strategy_id: int | None = None, instrument_id: int | None = None,
                open_only: bool = False, closed_only: bool = False) -> list[Order]:
-        """Returns orders in log order, filtered by strategy, instrument and open / closed."""
+        """Returns orders in log order, filtered by strategy, instrument and open / closed.
+
+        ``open_only`` reads the hot indexes (orders not closed); otherwise the open orders and
+        the closed history the cache keeps (``order_history``) are scanned."""
         t = self.trading
-        ids: Any = t.orders
+        ids: Any
         if open_only:
-            ids = t.orders_open  # every order not closed, in initialization (log) order
-        elif strategy_id is not None:
-            ids = t.orders_by_strategy.get(strategy_id, {})
-        elif instrument_id is not None:
-            ids = t.orders_by_instrument.get(instrument_id, {})
+            if strategy_id is not None:
+                ids = t.orders_by_strategy.get(strategy_id, ())
+            elif instrument_id is not None:
+                ids = t.orders_by_instrument.get(instrument_id, ())
+            else:
+                ids = t.orders_open
+        else:
+            ids = t.orders
         out = []
         for coid in ids:
             o = t.orders[coid]
@@ -295,4 +311,4 @@ class Cache(Reducer):
         self.trades.clear()
         self.bars.clear()
         self.books.clear()
-        self.trading = TradingState(self.instruments)
+        self.trading = TradingState(self.instruments, self.order_history)

@@ -1,4 +1,4 @@
-"""Funds locked by open orders in cash accounts, derived by the cache from the orders.
+"""Funds locked by open orders, derived by the cache from the orders.
 
 The rule (docs/engines.md, "Locked funds"):
 - an order locks funds only while it is open (ACCEPTED, TRIGGERED, PENDING_UPDATE,
@@ -16,20 +16,23 @@ The rule (docs/engines.md, "Locked funds"):
   releases it; a cash account's ``balance_locked`` is always the sum of its orders' locks
   (free may go negative when orders lock more than the account holds: the venue decides, the
   cache only reports);
-- margin accounts are left to their own margin model (nothing is locked here).
+- in a margin account an open priced order (either side) locks its initial margin
+  (:meth:`domain.accounts.MarginAccount.order_lock_raw`) for the leaves quantity at its price,
+  in the settlement currency; positions' maintenance margin is set by the cache on each fill.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from domain.accounts import CashAccount
+from domain.accounts import CashAccount, MarginAccount
 from domain.enums import OrderSide
 from domain.instruments import Instrument
 from domain.orders import Order
 
 
-def order_lock(order: Order, inst: Instrument | None, account: CashAccount) -> tuple[int, int]:
+def order_lock(order: Order, inst: Instrument | None, account: CashAccount | MarginAccount
+               ) -> tuple[int, int]:
     """Returns ``(packed currency, raw amount)`` the order locks now (amount 0: nothing)."""
     price = order.price_raw
     if inst is None or price is None or not order.is_open:
@@ -37,6 +40,9 @@ def order_lock(order: Order, inst: Instrument | None, account: CashAccount) -> t
     leaves = order.quantity_raw - order.filled_raw
     if leaves <= 0:
         return 0, 0
+    if isinstance(account, MarginAccount):
+        return account.in_margin_currency(
+            inst, account.order_lock_raw(inst, order.side, leaves, price))
     if order.side == OrderSide.BUY:
         return inst.settlement_code, account.order_lock_raw(inst, OrderSide.BUY, leaves, price)
     base = inst.base_currency
@@ -47,16 +53,11 @@ def order_lock(order: Order, inst: Instrument | None, account: CashAccount) -> t
     return base.packed, raw
 
 
-def refresh_lock(order: Order, inst: Instrument | None, account: CashAccount) -> None:
-    """Sets the lock of ``order`` in its cash account to what :func:`order_lock` says."""
+def refresh_lock(order: Order, inst: Instrument | None, account: CashAccount | MarginAccount
+                 ) -> None:
+    """Sets the lock of ``order`` in its account to what :func:`order_lock` says."""
     currency, raw = order_lock(order, inst, account)
-    key = order.client_order_id
-    old = account._locks.pop(key, None)
-    if old is not None:
-        account._locked[old[0]] -= old[1]
-    if raw:
-        account._locks[key] = (currency, raw)
-        account._locked[currency] = account._locked.get(currency, 0) + raw
+    account.set_lock(order.client_order_id, currency, raw)
 
 
 def locked_by_orders(account: Any, currency: int) -> int:

@@ -5,7 +5,8 @@ Design contract:
   INSTRUMENT records), the latest QUOTE / TRADE / BAR records, books (each through its own
   ``snapshot()`` arrays, under ``book/<instrument_id>/<name>``), and the trading state (orders,
   positions and accounts attribute by attribute through :mod:`engines.state_codec`, indexes in
-  their insertion order, the hedging strategies, the last fill's effect);
+  their insertion order, the hedging strategies, the last fill's effect, the closed-order
+  bound, count and chain digest);
 - :func:`restore_cache` rebuilds an equal cache from them in place (the kernel's string table
   object is kept and refilled), so ``state_hash`` after restore equals ``state_hash`` before
   and replaying the records after the snapshot gives the state of a full replay;
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from domain.accounts import CashAccount, MarginAccount
-from domain.codec import RAW_STRUCTS, RAW_TUPLES, packer
+from domain.codec import KIND_OFFSET, RAW_STRUCTS, RAW_TUPLES, packer
 from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 from domain.orders import Order
@@ -43,7 +44,7 @@ def _tuples(arr: np.ndarray) -> list[Any]:
     data = np.ascontiguousarray(arr).tobytes()
     out = []
     for off in range(0, len(data), 128):
-        kind = int.from_bytes(data[off + 32 : off + 34], "little")
+        kind = int.from_bytes(data[off + KIND_OFFSET : off + KIND_OFFSET + 2], "little")
         out.append(RAW_TUPLES[kind]._make(RAW_STRUCTS[kind].unpack_from(data, off)))
     return out
 
@@ -77,6 +78,8 @@ def snapshot_cache(cache: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "grouped": {name: [[k, list(v)] for k, v in getattr(t, name).items()]
                     for name in _GROUPED},
         "hedging": sorted(t.hedging_strategies),
+        "order_history": t.order_history, "n_orders": t.n_orders,
+        "closed_digest": t.closed_digest.hex(),
         "last_fill_effect": encode(t.last_fill_effect),
     }
     return doc, arrays
@@ -105,7 +108,9 @@ def restore_cache(cache: Any, doc: dict[str, Any], arrays: dict[str, np.ndarray]
         prefix = f"book/{iid}/"
         snap = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         cache.books[int(iid)] = (L3Book if level == 3 else L2Book).restore(snap)
-    t = TradingState(cache.instruments)
+    t = TradingState(cache.instruments, doc["order_history"])
+    t.n_orders = int(doc["n_orders"])
+    t.closed_digest = bytes.fromhex(doc["closed_digest"])
     for state in doc["orders"]:
         order = new_with_state(Order, state)
         t.orders[order.client_order_id] = order

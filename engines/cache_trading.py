@@ -15,10 +15,20 @@ Design contract:
 - an INPUT ACCOUNT_STATE (a venue report, a starting balance) is authoritative for totals and
   margins, and the first one of an account / currency creates it; ACCOUNT_STATE records the
   kernel emits (echoes of this cache after a fill) change nothing: fills move balances through
-  the account classes; a cash account's locked balance is derived from its open orders
-  (:mod:`engines.cache_locks`), never read from a record;
+  the account classes; an account's order locks are derived from its open orders
+  (:mod:`engines.cache_locks`), never read from a record, and a margin account's position
+  margin is set on every fill; ACCOUNT_CONFIG (base currency, leverage) and FX_RATE (a rate and
+  the amount converted at it) are folded into their account;
 - indexes (by strategy, instrument, venue; open / closed) are dicts keyed in insertion order,
-  which is log order: iteration is the same in every run.
+  which is log order: iteration is the same in every run;
+- bounded memory: a closed order leaves the hot indexes (open orders, by strategy, by
+  instrument) and joins the closed history (``orders_closed``, in closing order); with
+  ``order_history = N`` only the N most recently closed orders stay in memory, older ones are
+  forgotten (the journal keeps them; a late event for a forgotten order is an unknown order);
+  ``None`` keeps every order (backtests: their results list every order);
+- the digest hashes the open orders, then ``closed_digest``: a chain hash into which every
+  closing order (and any later event on a closed order) is folded, in log order, so the state
+  hash does not depend on ``order_history``.
 """
 
 from __future__ import annotations
@@ -61,11 +71,36 @@ def _index(index: dict[int, dict[int, None]], key: int, item: int) -> None:
         members[item] = None
 
 
+def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
+    """Removes ``item`` from ``index[key]``, dropping the entry once empty."""
+    members = index.get(key)
+    if members is not None:
+        members.pop(item, None)
+        if not members:
+            del index[key]
+
+
+def _order_bytes(coid: int, o: Order) -> bytes:
+    """The bytes of an order that the state hash covers."""
+    return struct.pack("<QBqqQq", coid, int(o.status), o.quantity_raw, o.filled_raw,
+                       o.position_id, o.price_raw if o.price_raw is not None else -1)
+
+
 class TradingState:
     """Orders, positions and accounts folded from records; the cache owns one."""
 
-    def __init__(self, instruments: dict[int, Instrument]) -> None:
+    def __init__(self, instruments: dict[int, Instrument], order_history: int | None = None
+                 ) -> None:
+        if order_history is not None and order_history < 0:
+            raise ValueError(f"order_history must be >= 0 or None, got {order_history}")
         self._instruments = instruments
+        #: Closed orders kept in memory (None: all of them).
+        self.order_history = order_history
+        #: Orders initialized since the start of the log (forgotten ones included).
+        self.n_orders = 0
+        #: Chain hash (blake2b-128) of every order as it closed, in log order.
+        self.closed_digest = bytes(16)
+        #: Open orders and the closed history, in initialization (log) order.
         self.orders: dict[int, Order] = {}
         self.orders_open: dict[int, None] = {}
         self.orders_closed: dict[int, None] = {}
@@ -93,6 +128,7 @@ class TradingState:
         order = Order.from_record(rec)
         self.orders[coid] = order
         self.orders_open[coid] = None
+        self.n_orders += 1
         _index(self.orders_by_strategy, rec.strategy_id, coid)
         _index(self.orders_by_instrument, rec.instrument_id, coid)
 
@@ -105,18 +141,35 @@ class TradingState:
             raise CacheError(
                 f"seq {rec.seq}: {Kind(rec.kind).name} for unknown client_order_id "
                 f"{rec.client_order_id}"
+                + (" (or one closed long ago: see order_history)" if self.order_history is not None
+                   else "")
             )
         order.apply_record(rec)
-        if order.status in CLOSED_STATUSES:
-            coid = rec.client_order_id
-            self.orders_open.pop(coid, None)
-            self.orders_closed[coid] = None
         if rec.kind == _FILLED:
             self._fill(order, rec)
         if order.account_id:
             account = self.accounts.get(order.account_id)
-            if isinstance(account, CashAccount):  # margin accounts: their own margin model
+            if account is not None:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
+        if order.status in CLOSED_STATUSES:
+            self._closed(order)
+
+    def _closed(self, order: Order) -> None:
+        """Moves a closed order from the hot indexes to the closed history (see the contract)."""
+        coid = order.client_order_id
+        if self.orders_open.pop(coid, 0) is None:  # it was open until this event
+            _unindex(self.orders_by_strategy, order.strategy_id, coid)
+            _unindex(self.orders_by_instrument, order.instrument_id, coid)
+            self.orders_closed[coid] = None
+        self.closed_digest = hashlib.blake2b(
+            self.closed_digest + _order_bytes(coid, order), digest_size=16).digest()
+        limit = self.order_history
+        if limit is not None:
+            closed = self.orders_closed
+            while len(closed) > limit:
+                oldest = next(iter(closed))
+                del closed[oldest]
+                del self.orders[oldest]
 
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
@@ -160,6 +213,8 @@ class TradingState:
                                rec.commission_currency)
         elif isinstance(account, MarginAccount):
             account.apply_fill(inst, pos.fill_realized_raw, rec.commission, rec.commission_currency)
+            # maintenance margin of the position as it is now, at this fill's price
+            account.update_position_margin(inst, pos.signed_raw, rec.last_px, pid)
 
     # --- accounts --------------------------------------------------------------------------------
     def account_state(self, rec: Any, ctx: Any = None) -> None:
@@ -187,13 +242,33 @@ class TradingState:
             # Locked funds of a cash account are derived from its open orders (cache_locks).
             account._locked[code] = locked_by_orders(account, code)
 
+    def account_config(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an ACCOUNT_CONFIG record: the account's base currency and leverage."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: ACCOUNT_CONFIG for account_id {rec.account_id}, "
+                             f"which no ACCOUNT_STATE created")
+        if rec.base_currency:
+            account._ccy(Currency.from_packed(rec.base_currency))
+        account.base_code = rec.base_currency
+        if isinstance(account, MarginAccount):
+            account.default_leverage = rec.leverage
+
+    def fx_rate(self, rec: Any, ctx: Any = None) -> None:
+        """Folds an FX_RATE record into its account (the rate, and any amount converted)."""
+        account = self.accounts.get(rec.account_id)
+        if account is None:
+            raise CacheError(f"seq {rec.seq}: FX_RATE for unknown account_id {rec.account_id}")
+        account.apply_fx(rec.from_currency, rec.to_currency, rec.rate, rec.amount_from,
+                         rec.amount_to)
+
     # --- digest and snapshot ---------------------------------------------------------------------
     def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
         pack = struct.pack
-        for coid, o in self.orders.items():
-            h.update(pack("<QBqqQ", coid, int(o.status), o.quantity_raw, o.filled_raw,
-                          o.position_id))
-            h.update(pack("<q", o.price_raw if o.price_raw is not None else -1))
+        orders = self.orders
+        for coid in self.orders_open:
+            h.update(_order_bytes(coid, orders[coid]))
+        h.update(self.closed_digest)
         for pid, p in self.positions.items():
             h.update(pack("<Qqqqd", pid, p.signed_raw, p.open_cost_raw, p.realized_gross_raw,
                           p.avg_px_open))
@@ -201,6 +276,11 @@ class TradingState:
             for f in acc.to_fields():
                 h.update(pack("<IIqqqq", aid, f["currency"], f["balance_total"],
                               f["balance_locked"], f["margin_init"], f["margin_maint"]))
+            base = getattr(acc, "base_code", 0)
+            if base:
+                h.update(pack("<I", base))
+                for code, rate in sorted(acc.fx.items()):
+                    h.update(pack("<Id", code, rate))
 
     def summary(self) -> dict[str, Any]:
         """Returns plain data describing orders, positions and accounts (JSON-able)."""

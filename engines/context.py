@@ -62,6 +62,9 @@ class KernelContext:
         self._default_outbox = default_outbox
         self._stage_name = ""
         self._clients: dict[str, Any] = {}
+        #: The kernel's ring (set by the kernel), read by :mod:`engines.order_projection` for the
+        #: records published after ``current_seq`` and not handled yet; never written here.
+        self.ring: Any = None
 
     # --- time --------------------------------------------------------------------------------------
     def set_current(self, seq: int, ts_init: int) -> None:

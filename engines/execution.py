@@ -5,8 +5,11 @@ Design contract:
   venue of the order's instrument); SUBMIT_ORDER / SUBMIT_ORDER_LIST / MODIFY_ORDER arrive here
   from the risk engine (:meth:`ExecutionEngine.execute_submit` etc.) once they passed its
   checks; CANCEL_ORDER and CANCEL_ALL_ORDERS are handled directly (no risk check);
-- a cancel of an unknown or closed order, or for a venue without a client, becomes an
-  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception;
+- a cancel of an unknown or closed order, of one an event earlier in the same cascade closes
+  (:mod:`engines.order_projection`), or for a venue without a client, becomes an
+  ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception; the reason
+  is a template (:class:`engines.reasons.Reason`) whose ``{client_order_id}`` the record fills,
+  so no string is interned per order;
 - position ids are deterministic and resolved by the cache's one rule
   (``cache.trading.position_id_for``: the command's ``position_id``, else netting
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
@@ -15,23 +18,31 @@ Design contract:
 - on every ORDER_FILLED the engine reads what the fill did from the cache: the kernel's fused
   consumer applies a record to the cache before any engine sees it, so the cache's position
   and account are exactly as of that fill (``cache.trading.last_fill_effect``); it emits
-  POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then one ACCOUNT_STATE per
-  currency of the fill's account (with the funds locked by its open orders);
-- the engine never mutates the cache; its own state is the order -> position routing map.
+  POSITION_OPENED / CHANGED / CLOSED (a flip: CLOSED then OPENED), then what the fill's
+  account reports (:mod:`engines.account_events`: base-currency FX_RATE conversions, one
+  ACCOUNT_STATE per currency with the funds locked by its open orders, margin calls);
+- the engine never mutates the cache; its own state is the order -> position routing map of
+  the orders not closed (an entry leaves when its order fills completely, is canceled, expires
+  or is rejected: the map stays as small as the open orders).
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from domain.accounts import ACCOUNT_FIELD_NAMES
 from domain.kinds import Kind
-from domain.order_fsm import OrderStatus
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.positions import POSITION_FIELD_NAMES, Position, PositionEffect
+from engines.account_events import emit_after_fill
 from engines.cache_trading import netting_position_id
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
+from engines.order_projection import projected_status
+from engines.reasons import Reason
 from engines.record_emitter import RecordEmitter
+
+#: Events that close an order for good (a fill closes it when it fills the whole quantity).
+_CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED))
 
 
 class ExecutionError(RuntimeError):
@@ -57,7 +68,9 @@ class ExecutionClient(Protocol):
     - ``submit(cmd, ctx)``: a SUBMIT_ORDER that passed risk; ``cmd.position_id`` is the position
       the order's fills apply to: copy it into every ORDER_FILLED of the order;
     - ``submit_order_list(cmd, orders, ctx)``: a SUBMIT_ORDER_LIST that passed risk; ``orders``
-      are the SUBMIT_ORDER namedtuples of its orders in list order (position ids resolved);
+      are the SUBMIT_ORDER namedtuples of its orders without a parent in the list, in list order
+      (position ids resolved); OTO children come later as SUBMIT_ORDERs from the kernel's order
+      manager (:mod:`engines.order_manager`), which also does OCO / OUO;
     - ``modify(cmd, ctx)``: a MODIFY_ORDER that passed risk (NULL_I64 fields mean "keep");
     - ``cancel(cmd, ctx)``: a CANCEL_ORDER of an order the cache knows to be open or in flight;
     - ``cancel_all(cmd, ctx)``: a CANCEL_ALL_ORDERS (``cmd.side`` NO_SIDE means both sides).
@@ -85,7 +98,8 @@ def venue_of(ctx: KernelContext, instrument_id: int) -> str:
 class ExecutionEngine(Reactor):
     """Routes commands to venues and emits position events from fills."""
 
-    handles = (int(Kind.CANCEL_ORDER), int(Kind.CANCEL_ALL_ORDERS), int(Kind.ORDER_FILLED))
+    handles = (int(Kind.CANCEL_ORDER), int(Kind.CANCEL_ALL_ORDERS), int(Kind.ORDER_FILLED),
+               *_CLOSING)
 
     def __init__(self, component_id: str = "ExecEngine") -> None:
         super().__init__(component_id)
@@ -175,6 +189,8 @@ class ExecutionEngine(Reactor):
         kind = rec.kind
         if kind == Kind.ORDER_FILLED:
             self._on_fill(rec, ctx)
+        elif kind in _CLOSING:
+            self._order_position.pop(rec.client_order_id, None)
         elif kind == Kind.CANCEL_ORDER:
             self._on_cancel(rec, ctx)
         else:
@@ -184,12 +200,23 @@ class ExecutionEngine(Reactor):
         order = ctx.cache.order(rec.client_order_id)
         venue_order_id = order.venue_order_id if order is not None else 0
         if order is None:
-            reason = f"cancel: order {rec.client_order_id} is unknown"
+            reason = Reason.CANCEL_UNKNOWN.value
         elif order.is_closed:
-            reason = f"cancel: order {rec.client_order_id} is closed ({order.status.name})"
-        elif order.status == OrderStatus.INITIALIZED:
-            reason = f"cancel: order {rec.client_order_id} was never submitted"
+            reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
+        elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
+            reason = Reason[f"CANCEL_CLOSING_{status.name}"].value
+        elif status == OrderStatus.INITIALIZED and order.parent_order_id:
+            # An OTO child held by the order manager: it never reached a venue.
+            ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
+                     instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
+                     venue_order_id=0)
+            return
+        elif status == OrderStatus.INITIALIZED:
+            reason = Reason.CANCEL_NEVER_SUBMITTED.value
         else:
+            if rec.instrument_id != order.instrument_id:
+                # asked before the strategy's cache had the order (same callback as its submit)
+                rec = rec._replace(instrument_id=order.instrument_id)
             try:
                 client = ctx.client(self.venue(ctx, rec.instrument_id))
             except UnknownClientError as exc:
@@ -234,8 +261,10 @@ class ExecutionEngine(Reactor):
         # ``trading.accounts`` is what ``cache.account`` reads; one call less per fill.
         account = trading.accounts.get(rec.account_id) if rec.account_id else None
         if account is not None:
-            for row in account.field_rows():
-                _ACCOUNT_STATE.emit(ctx, src, *row)
+            emit_after_fill(account, ctx, src, rec, pos)
+        order = ctx.cache.trading.orders.get(rec.client_order_id)
+        if order is None or order.status == OrderStatus.FILLED:
+            self._order_position.pop(rec.client_order_id, None)
 
     # --- state ---------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -259,7 +288,7 @@ _POSITION_EMITTERS = {
         (PositionEffect.CLOSED, Kind.POSITION_CLOSED),
     )
 }
-_ACCOUNT_STATE = RecordEmitter(Kind.ACCOUNT_STATE, ACCOUNT_FIELD_NAMES)
+
 
 _POSITION_INDEX: dict[type, int] = {}
 

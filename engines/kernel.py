@@ -19,8 +19,16 @@ Design contract:
   it then runs beside the fused consumer rather than before it (same records, same order);
   :meth:`Kernel.sync_journal` (called by ``stop``, by a snapshot and when the kernel faults)
   catches it up, so a faulted run journals the same records as without a lag;
-- everything runs on the calling thread; a handler that raises propagates out of ``publish*``
-  and the kernel is then faulted (crash-only): the journal keeps what it committed;
+- everything runs on the calling thread; a handler or a journal flush that raises propagates
+  out of ``publish*`` and faults the kernel (crash-only, :meth:`Kernel._fault`): every stage is
+  sealed (no handler runs again), the fused consumer's sequence moves to the cursor (no record
+  is re-applied), emitted and held records are dropped, and every later ``publish*`` raises
+  :class:`KernelFaulted`; the journal holds a contiguous prefix (what it took up to the fault,
+  the faulting record included), and restart is recovery;
+- outputs after commit (:mod:`engines.kernel_outbound`): a venue registered with
+  :meth:`Kernel.register_external_client` gets each command only once the journal's
+  ``committed_seq`` reaches it (checked after every flush); the simulated exchange, inside the
+  deterministic core, is called while the command is handled;
 - ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
   replay rebuilds), in registration order; ``state_hash(scope="all")`` covers every component
   and the scheduler (what two executions of the same inputs must agree on);
@@ -32,7 +40,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +49,8 @@ from engines.component import Component, Reducer
 from engines.context import KernelContext
 from engines.emit_buffer import EmitBuffer
 from engines.kernel_consumer import KernelConsumer
-from engines.kernel_errors import KernelError
+from engines.kernel_errors import KernelError, KernelFaulted
+from engines.kernel_outbound import DeferredClient, ExternalExecutionClient, Outbound
 from engines.kernel_publish import KernelPublishing
 from engines.kernel_snapshot import restore_kernel, snapshot_kernel
 from engines.scheduler import Scheduler
@@ -49,6 +58,9 @@ from engines.stage import Stage
 from ringbus.drain_loop import DrainLoop
 from ringbus.graph import ConsumerGraph
 from ringbus.ring import Ring
+
+if TYPE_CHECKING:
+    from journal.sink import JournalSink
 
 STAGES = ("state", "engines", "strategies")
 
@@ -63,7 +75,7 @@ class Kernel(KernelPublishing):
     def __init__(
         self,
         capacity: int = 1 << 16,
-        journal: Any = None,
+        journal: JournalSink | None = None,
         mode: str = "execute",
         first_seq: int = 1,
         journal_lag: int = 0,
@@ -84,6 +96,7 @@ class Kernel(KernelPublishing):
         # handlers (published by the drain after the consumer's batch).
         self._setup_outbox = EmitBuffer()
         self.ctx = KernelContext(self.strings, self.scheduler, self._setup_outbox)
+        self.ctx.ring = self.ring  # read-only: records published but not yet handled
         self.stages: dict[str, Stage] = {
             "state": Stage("state", reactors=False),
             "engines": Stage("engines", reactors=True),
@@ -92,7 +105,7 @@ class Kernel(KernelPublishing):
         names = ("state",) if mode == "rebuild" else STAGES
         self._ring_mem = memoryview(self.ring.buffer.view(np.uint8))
         self.consumer = KernelConsumer(
-            self.ctx, [self.stages[n] for n in names], self._setup_outbox, self._ring_mem
+            self.ctx, [self.stages[n] for n in names], self._setup_outbox
         )
         self._drained_at = -1
         self._fast: tuple[Any, ...] = ()
@@ -101,7 +114,11 @@ class Kernel(KernelPublishing):
         self.components: list[Component] = []
         self._stage_of: dict[str, str] = {}
         self._loop: DrainLoop | None = None
+        #: Commands for external venues, held until committed (:mod:`engines.kernel_outbound`).
+        self.outbound = Outbound()
+        #: The exception that faulted the kernel (None while healthy), and the seq it handled.
         self.faulted: BaseException | None = None
+        self.faulted_seq = 0
 
     # --- wiring ----------------------------------------------------------------------------------
     def register(self, component: Component, stage: str | None = None) -> Component:
@@ -136,6 +153,22 @@ class Kernel(KernelPublishing):
             if comp.component_id == component_id:
                 return comp
         raise KeyError(f"no component {component_id!r}")
+
+    def register_external_client(self, client: ExternalExecutionClient) -> None:
+        """Registers the execution client of a venue outside the process: it gets each command
+        only once the journal committed it (see :mod:`engines.kernel_outbound`)."""
+        self.ctx.register_client(client.venue, DeferredClient(client, self.outbound))
+
+    def release_outbound(self) -> int:
+        """Hands every held command the journal has committed to its client; returns how many.
+        Without a journal every held command goes (nothing is durable to wait for)."""
+        journal = self.journal
+        committed = journal.committed_seq if journal is not None else self.ring.cursor
+        try:
+            return self.outbound.release(committed)
+        except BaseException as exc:
+            self._fault(exc)
+            raise
 
     def _build(self) -> DrainLoop:
         graph = ConsumerGraph()
@@ -175,7 +208,10 @@ class Kernel(KernelPublishing):
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Starts every component in registration order, publishing what their hooks emit."""
+        """Starts every component in registration order, publishing what their hooks emit
+        (a faulted kernel raises KernelFaulted)."""
+        if self.faulted is not None:
+            raise self._refuse()
         if self._loop is None:
             self._build()
         self.publish_setup()
@@ -186,13 +222,21 @@ class Kernel(KernelPublishing):
 
     def stop(self) -> None:
         """Stops running components in reverse registration order, draining after each; then
-        hands the journal every record (see :meth:`sync_journal`)."""
+        hands the journal every record (see :meth:`sync_journal`) and, when commands for external
+        venues are held, commits it and hands them out."""
         for comp in reversed(self.components):
             if comp.is_running:
                 comp.stop()
                 self.publish_setup()
                 self._refresh()
         self.sync_journal()
+        if self.outbound.held and self.journal is not None and self.faulted is None:
+            try:
+                self.journal.commit()
+            except BaseException as exc:  # a failed commit faults, as in publish
+                self._fault(exc)
+                raise
+            self.release_outbound()
 
     def sync_journal(self) -> None:
         """Hands the journal every published record it has not taken yet (with ``journal_lag``
@@ -231,8 +275,19 @@ class Kernel(KernelPublishing):
         return string_id
 
     def _fault(self, exc: BaseException) -> None:
-        self.faulted = exc
+        """Seals the kernel after ``exc`` (see the module contract); the first fault is kept."""
+        if self.faulted is None:
+            self.faulted = exc
+            self.faulted_seq = self.ctx.current_seq
         self.ctx.leave_stage()
+        self._setup_outbox.take()  # half of a handler's output: never published
+        self.outbound.drop()
+        for stage in self.stages.values():
+            stage.seal()
+        self.consumer.refresh()
+        if self._loop is not None:
+            # the record that raised and any after it are never handed to a handler again
+            self._loop.consumer("kernel").sequence.value = self.ring.cursor
         if self.journal_lag:
             # the journal holds every published record, the faulting one included, exactly as
             # without a lag (where it takes each record before the handlers run)
@@ -243,6 +298,14 @@ class Kernel(KernelPublishing):
         for comp in self.components:
             if comp.is_running:
                 comp.state = type(comp.state).FAULTED
+
+    def _refuse(self) -> KernelFaulted:
+        """Returns the error every ``publish*`` of a faulted kernel raises."""
+        err = KernelFaulted(
+            f"the kernel faulted at seq {self.faulted_seq} ({self.faulted!r}) and refuses "
+            f"further records (crash-only: restart is recovery)", seq=self.faulted_seq)
+        err.__cause__ = self.faulted
+        return err
 
     # --- snapshots -------------------------------------------------------------------------------
     def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

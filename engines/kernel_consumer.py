@@ -16,8 +16,8 @@ Design contract:
   ``apply_batch`` as one numpy view; the others are handled one at a time, in seq order;
 - a record of a kind the schema does not know raises RecordError naming its seq.
 
-Hot path: :meth:`KernelConsumer.on_one` (one record read straight from the ring's memory), timed
-by ``perf/backtest_quotes.py``.
+Hot path: :meth:`KernelConsumer.handle` (one record read straight from the ring's memory, called
+by the kernel's ``publish_one``), timed by ``perf/backtest_quotes.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from domain.codec import RecordError
+from domain.codec import KIND_OFFSET, RecordError
 from engines.context import KernelContext
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids
 from engines.stage import BATCH_MIN, DECODERS, Stage
@@ -41,16 +41,13 @@ _NOTHING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
 class KernelConsumer:
     """One ring consumer that runs the kernel's stages per record (see the module contract)."""
 
-    def __init__(
-        self, ctx: KernelContext, stages: list[Stage], outbox: Any, ring_bytes: memoryview
-    ) -> None:
+    def __init__(self, ctx: KernelContext, stages: list[Stage], outbox: Any) -> None:
         if not stages or stages[0].reactors:
             raise ValueError("stages must start with the reducer stage ('state')")
         self._ctx = ctx
         self._state = stages[0]
         self._reactor_stages = tuple(stages[1:])
         self.outbox = outbox
-        self._mem = ring_bytes
         self._routes: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
@@ -93,13 +90,9 @@ class KernelConsumer:
         return bool(self.route(kind, instrument_id)[1])
 
     # --- one record ------------------------------------------------------------------------------
-    def on_one(self, offset: int) -> None:
-        """Handles the record at byte ``offset`` of the ring's memory (the publish-one path)."""
-        self.handle(self._mem, offset)
-
     def handle(self, buf: Any, off: int) -> None:
         """Handles the record at byte ``off`` of ``buf`` (routing, one decode, the handlers)."""
-        (kind,) = _KIND(buf, off + 32)
+        (kind,) = _KIND(buf, off + KIND_OFFSET)
         ioff = self._iid_at.get(kind)
         key = kind << 32 | _U4(buf, off + ioff)[0] if ioff is not None else kind << 32
         ctx = self._ctx

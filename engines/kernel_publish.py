@@ -2,13 +2,16 @@
 
 Design contract:
 - ``publish`` writes a batch into the ring, runs the general drain and flushes the journal;
+  then commands held for external venues that the flush committed are handed out
+  (:mod:`engines.kernel_outbound`);
 - ``publish_one`` writes one record into its slot and, when the ring was drained before (the
   usual case), hands it to the journal and the fused consumer straight from the slot; what the
   handlers emit is published and handled run by run (:meth:`KernelPublishing._cascade`) exactly
   as the drain loop would (same records, same seqs, same order); a run that wraps the ring or is
   long (``BATCH_MIN``) goes to the general drain; with ``journal_lag`` the journal takes the
   records in runs, before the ring could overwrite any it has not taken;
-- a handler that raises faults the kernel (``_fault``) and propagates (crash-only).
+- a handler or a journal flush that raises faults the kernel (``_fault``) and propagates; a
+  faulted kernel refuses every later record with :class:`KernelFaulted` (crash-only).
 
 A mixin of :class:`engines.kernel.Kernel`: a delegating method would cost a call per record on
 the one-at-a-time path (``perf/backtest_quotes.py``).
@@ -27,6 +30,9 @@ from engines.stage import BATCH_MIN
 if TYPE_CHECKING:
     from engines.emit_buffer import EmitBuffer
     from engines.kernel_consumer import KernelConsumer
+    from engines.kernel_errors import KernelFaulted
+    from engines.kernel_outbound import Outbound
+    from journal.sink import JournalSink
     from ringbus.drain_loop import DrainLoop
     from ringbus.ring import Ring
 
@@ -37,7 +43,9 @@ class KernelPublishing:
     """Publishing into the kernel's ring; the attributes below are set by ``Kernel.__init__``."""
 
     ring: Ring
-    journal: Any
+    journal: JournalSink | None
+    outbound: Outbound
+    faulted: BaseException | None
     journal_lag: int
     consumer: KernelConsumer
     _loop: DrainLoop | None
@@ -50,20 +58,26 @@ class KernelPublishing:
     loop: DrainLoop
     _build: Callable[[], DrainLoop]
     _fault: Callable[[BaseException], None]
+    _refuse: Callable[[], KernelFaulted]
+    release_outbound: Callable[[], int]
 
     def publish(self, records: np.ndarray) -> tuple[int, int]:
         """Publishes ``records`` as one batch, drains, flushes the journal; returns (first, last)."""
+        if self.faulted is not None:
+            raise self._refuse()
         loop = self.loop
         try:
             first, last = self.ring.publish_records(records)
             loop.drain()
+            self._drained_at = self.ring.cursor
+            if self.journal is not None:
+                self.journal.flush()
         except BaseException as exc:
             self._drained_at = -1
             self._fault(exc)
             raise
-        self._drained_at = self.ring.cursor
-        if self.journal is not None:
-            self.journal.flush()
+        if self.outbound.held:
+            self.release_outbound()
         return first, last
 
     def publish_one(self, record: Any) -> int:
@@ -73,6 +87,8 @@ class KernelPublishing:
         ring was drained before (the usual case), the record is handed to the journal and to the
         fused consumer straight from its slot; emitted records go through the general drain.
         """
+        if self.faulted is not None:
+            raise self._refuse()
         loop = self._loop if self._loop is not None else self._build()
         ring = self.ring
         try:
@@ -96,17 +112,19 @@ class KernelPublishing:
                     self._cascade(on_journal, journal_seq, handle, mem, kernel_seq, outbox)
             else:
                 loop.drain()
+            self._drained_at = ring.cursor
+            journal_seq = self._fast[1]
+            if journal_seq is not None and journal_seq.value != self._flushed_at:
+                # a flush decides from the records the journal holds: with none new (a lagging
+                # journal between its runs) it would decide as the last one did
+                self._flushed_at = journal_seq.value
+                self.journal.flush()  # type: ignore[union-attr]
         except BaseException as exc:
             self._drained_at = -1
             self._fault(exc)
             raise
-        self._drained_at = ring.cursor
-        journal_seq = self._fast[1]
-        if journal_seq is not None and journal_seq.value != self._flushed_at:
-            # a flush decides from the records the journal holds: with none new (a lagging
-            # journal between its runs) it would decide as the last one did
-            self._flushed_at = journal_seq.value
-            self.journal.flush()
+        if self.outbound.held:
+            self.release_outbound()
         return seq
 
     def _cascade(self, on_journal: Any, journal_seq: Any, handle: Any, mem: memoryview,

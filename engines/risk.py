@@ -5,11 +5,20 @@ Design contract:
   either denied (one ORDER_DENIED per order, with an interned reason naming the check, field and
   value; see :mod:`engines.risk_checks`) or forwarded: ORDER_SUBMITTED (with the venue client's
   account id), then the command goes to :class:`engines.execution.ExecutionEngine`;
-- a modify of an unknown or closed order, or one that fails a check, becomes an
+- a SUBMIT_ORDER_LIST is all or nothing; its OTO children (orders whose parent is in the list)
+  are checked for their own values only and held (not forwarded): the order manager
+  (:mod:`engines.order_manager`) releases them as SUBMIT_ORDERs when the parent fills, and they
+  are checked in full then;
+- a SUBMIT_ORDER of an order that already left INITIALIZED (a second submit, a held child
+  canceled before its release) is dropped: the state machine has no event for it;
+- a modify of a held OTO child that passes the checks is applied here (ORDER_UPDATED); a
+  modify of an unknown or closed order, or one that fails a check, becomes an
   ORDER_MODIFY_REJECTED with a reason; nothing here raises for a bad command;
 - decisions count what this engine forwarded but the cache has not applied yet (several submits
   in one batch): in-flight orders add to the open-order count and their cash / margin to the
-  balance needed, until the cache shows the order accepted (or its funds locked);
+  balance needed, until the cache shows the order accepted (or its funds locked); an order is
+  checked against the position the orders already sent to it will leave
+  (:mod:`engines.risk_margin`), so on a margin account a flip needs margin for the new side;
 - reactor state (trading state, the submit timestamps in the rate window, in-flight orders) is
   carried by ``snapshot`` / ``restore`` / ``digest``; time is ``ctx.now_ns`` (the command's
   ``ts_init``), never the wall clock.
@@ -24,14 +33,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.enums import TradingState
+from domain.accounts import CashAccount, MarginAccount
+from domain.currencies import Currency
+from domain.enums import OrderSide, TradingState
 from domain.instruments import Instrument
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from domain.schema import NULL_I64
 from engines import risk_checks as rc
+from engines import risk_margin as rm
+from engines.account_events import journal_rate
 from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine
+from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
 from engines.risk_inflight import Forwarded
@@ -61,9 +76,9 @@ class RiskEngine(Reactor):
         self._forwarded = Forwarded()
         self._source_id = 0
         #: What the last passing ``check_submit`` looked up (coid, account id, order, instrument,
-        #: valuation price, position id), reused by ``_forward`` and the execution engine's
+        #: valuation price, position id, projected position), reused by ``_forward`` and the execution engine's
         #: routing of that same command; never state.
-        self._passed: tuple[int, int, Any, Instrument, int | None, int] | None = None
+        self._passed: tuple[int, int, Any, Instrument, int | None, int, int] | None = None
 
     def on_reset(self) -> None:
         self._reset_state()
@@ -105,25 +120,37 @@ class RiskEngine(Reactor):
                 f"order list {cmd.order_list_id}: n_orders {cmd.n_orders} but "
                 f"{len(orders)} orders initialized"
             )
-        for i, sub in enumerate(subs):
+        ids = {o.client_order_id for o in orders}
+        held = [o.parent_order_id in ids for o in orders]  # OTO children: held until the fill
+        n_roots = 0
+        for sub, is_held in zip(subs, held, strict=True):
             if reason is not None:
                 break
-            why = self.check_submit(sub, ctx, extra_open=i, rate_extra=i)
+            why = self.check_submit(sub, ctx, extra_open=n_roots, rate_extra=n_roots,
+                                    held_child=is_held)
+            n_roots += not is_held
             if why is not None:
                 reason = f"order list {cmd.order_list_id}: order {sub.client_order_id}: {why}"
         if reason is not None:
             for sub in subs:
                 self._deny(sub, reason, ctx)
             return
-        for sub in subs:
+        roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
+        for sub in roots:
             self._forward(sub, ctx)
-        self.execution.execute_submit_list(cmd, subs, ctx)
+        self.execution.execute_submit_list(cmd, roots, ctx)
 
     # --- checks ---------------------------------------------------------------------------------
     def check_submit(
-        self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0
+        self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0,
+        held_child: bool = False,
     ) -> str | None:
         """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check.
+
+        ``held_child``: an OTO child of a list, held by the order manager until its parent
+        fills: only the order's own values are checked now (quantity, prices, max quantity);
+        reduce-only, price collar, notional, balance, open orders and rate are checked when it
+        is released, against the position its parent's fill produced.
 
         The checks run in a fixed order and the first failing one gives the reason. A check is
         not called where it cannot fail (an ACTIVE trading state, an unset price, a limit not
@@ -135,6 +162,9 @@ class RiskEngine(Reactor):
             return f"unknown order: client_order_id {coid} was never initialized"
         if order.status != OrderStatus.INITIALIZED:
             return f"order {coid} already {order.status.name}: submit ignored"
+        if order.parent_order_id and (status := projected_status(ctx, order)) != order.status:
+            # a released OTO child canceled while its release was in flight
+            return f"order {coid} already {status.name}: submit ignored"
         iid = cmd.instrument_id
         inst = cache.instrument(iid)
         if inst is None:
@@ -147,13 +177,18 @@ class RiskEngine(Reactor):
             return f"routing: {exc}"
         pid = execution.resolve_position_id(ctx, cmd, order)
         pos = cache.position(pid)  # what ``execution.position`` reads
-        held = pos.signed_raw if pos is not None else 0
+        held_now = pos.signed_raw if pos is not None else 0
+        # checked against the position the orders already sent to it will leave (risk_margin)
+        held = held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
         qty = order.quantity_raw
+        # the trading state and reduce-only judge the position as it is; cash holdings and
+        # margin the position the orders in flight will leave
+        reduces_now = rc.reduces_position(order.side, qty, held_now)
         reduces = rc.reduces_position(order.side, qty, held)
         cfg = self.config
         reason = None
         if self.trading_state != TradingState.ACTIVE:
-            reason = rc.check_trading_state(self.trading_state, reduces)
+            reason = rc.check_trading_state(self.trading_state, reduces_now)
         reason = reason or rc.check_quantity(inst, qty, order.size_precision)
         if reason is None and order.price_raw is not None:
             reason = rc.check_price(inst, "price", order.price_raw, order.price_precision)
@@ -162,9 +197,14 @@ class RiskEngine(Reactor):
                 inst, "trigger_price", order.trigger_price_raw, order.price_precision)
         if reason is None and cfg.max_order_qty:
             reason = rc.check_max_qty(inst, cfg, qty)
-        if reason is None and order.is_reduce_only:
-            reason = rc.check_reduce_only(order.side, qty, held, inst.size_precision)
-        if reason is not None:
+        if reason is None and order.is_reduce_only and not held_child:
+            reason = rc.check_reduce_only(order.side, qty, held_now, inst.size_precision)
+        if reason is None and not held_child and order.side == OrderSide.SELL and qty > held:
+            account = cache.account(client.account_id)
+            if isinstance(account, CashAccount):
+                held_base = rc.base_holding_raw(inst, account)
+                reason = rc.check_cash_holding(inst, cfg, order.side, qty, held + held_base)
+        if reason is not None or held_child:
             return reason
         quote = rc.touch_of(cache, iid)
         if cfg.price_collar_pct is not None and quote is not None:
@@ -177,7 +217,7 @@ class RiskEngine(Reactor):
         px = rc.valuation_price(order, quote)
         need_value = cfg.check_balance or (
             bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
-        if px is None and need_value and not reduces:
+        if px is None and need_value and not reduces_now:
             return (f"valuation: no price for {order.order_type.name} order: no quote or book "
                     f"for {inst.id}")
         if px is not None:
@@ -186,7 +226,8 @@ class RiskEngine(Reactor):
             if cfg.max_notional_per_order or inst.is_inverse:
                 reason = rc.check_max_notional(inst, cfg, inst.notional_raw(qty, px))
             if reason is None and cfg.check_balance and not reduces:
-                reason = self._check_balance(inst, order, px, client.account_id, ctx)
+                reason = self._check_balance(inst, order, px, client.account_id, ctx,
+                                             (pid, held_now, held))
             if reason is not None:
                 return reason
         if cfg.max_open_orders is not None:
@@ -199,29 +240,40 @@ class RiskEngine(Reactor):
         if cfg.max_submit_rate is not None:
             reason = rc.check_rate(cfg, [*self._forwarded.recent, *([ctx.now_ns] * rate_extra)], ctx.now_ns)
         if reason is None:
-            self._passed = (coid, client.account_id, order, inst, px, pid)
+            self._passed = (coid, client.account_id, order, inst, px, pid, held)
         return reason
 
-    def _lock_need(self, inst: Instrument, order: Any, px: int, account: Any) -> int:
-        if hasattr(account, "margin_init_raw"):
-            return account.margin_init_raw(inst, order.quantity_raw, px)
-        return account.order_lock_raw(inst, order.side, order.quantity_raw, px)
-
     def _check_balance(
-        self, inst: Instrument, order: Any, px: int, account_id: int, ctx: KernelContext
+        self, inst: Instrument, order: Any, px: int, account_id: int, ctx: KernelContext,
+        position: tuple[int, int, int],
     ) -> str | None:
+        """``position``: (position id, its signed quantity now, projected before this order)."""
         account = ctx.cache.account(account_id)
         if account is None:
             return None  # no account known: nothing to check against (e.g. a data-only run)
-        need = self._lock_need(inst, order, px, account)
+        pid, held_now, held = position
+        need = rm.lock_need(account, inst, order, px, held, ctx.cache)
+        if isinstance(need, str):
+            return need
+        code, need_raw, _ = need
         pending = self._forwarded.pending_lock_raw(account_id)
-        free = account.free_raw(inst.settlement_currency) - pending
-        if need <= free:  # passes: no account text needed
+        free = account.free_raw(code) - pending
+        released = 0
+        if isinstance(account, MarginAccount):
+            after = held + rm.signed(order.side, order.quantity_raw)
+            released = rm.released_raw(account.position_margin_raw(pid), held_now, after)
+        if need_raw <= free + released:  # passes: no account text needed
             return None
-        return rc.check_balance(inst, need, free, ctx.strings.get(account_id, str(account_id)))
+        text = ctx.strings.get(account_id, str(account_id))
+        if isinstance(account, MarginAccount):
+            return rc.check_margin(Currency.from_packed(code), need_raw, free, released, text)
+        return rc.check_balance(inst, need_raw, free, text)
 
     # --- decisions ------------------------------------------------------------------------------
     def _deny(self, cmd: Any, reason: str, ctx: KernelContext) -> None:
+        order = ctx.cache.order(cmd.client_order_id)
+        if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+            return  # a second submit of an order already on its way: no event applies to it
         ctx.emit(
             Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
             instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
@@ -231,8 +283,9 @@ class RiskEngine(Reactor):
     def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
         """ORDER_SUBMITTED, and the order's lock noted in flight. ``passed``: what the check of
         this same command looked up (nothing changed since), else looked up again."""
+        held = None
         if passed is not None and passed[0] == cmd.client_order_id:
-            _, account_id, order, inst, px, _ = passed
+            _, account_id, order, inst, px, _, held = passed
         else:
             account_id = ctx.client(self.execution.venue(ctx, cmd.instrument_id)).account_id
             order = ctx.cache.order(cmd.client_order_id)
@@ -243,7 +296,11 @@ class RiskEngine(Reactor):
         lock = 0
         account = ctx.cache.account(account_id)
         if account is not None and px is not None:
-            lock = self._lock_need(inst, order, px, account)
+            need = rm.lock_need(account, inst, order, px, held, ctx.cache)
+            if not isinstance(need, str):
+                lock = need[1]
+                if need[2] is not None:
+                    journal_rate(account, inst, need[2], ctx, self._src(ctx))
         self._forwarded.note(cmd.client_order_id, cmd.instrument_id, account_id, lock, ctx.now_ns)
 
     def _prune(self, ctx: KernelContext) -> None:
@@ -252,6 +309,10 @@ class RiskEngine(Reactor):
     def _on_modify(self, cmd: Any, ctx: KernelContext) -> None:
         reason = self.check_modify(cmd, ctx)
         if reason is None:
+            order = ctx.cache.order(cmd.client_order_id)
+            if order.status == OrderStatus.INITIALIZED:  # a held OTO child: changed here
+                self._update_held(cmd, order, ctx)
+                return
             self.execution.execute_modify(cmd, ctx)
             return
         order = ctx.cache.order(cmd.client_order_id)
@@ -261,6 +322,19 @@ class RiskEngine(Reactor):
             venue_order_id=order.venue_order_id if order is not None else 0,
             reason_id=ctx.intern(reason),
         )
+
+    def _update_held(self, cmd: Any, order: Any, ctx: KernelContext) -> None:
+        """ORDER_UPDATED of a held OTO child (NULL fields keep the order's values)."""
+        def keep(new: int, old: int | None) -> int:
+            return (NULL_I64 if old is None else old) if new == NULL_I64 else new
+
+        ctx.emit(Kind.ORDER_UPDATED, self._src(ctx), client_order_id=cmd.client_order_id,
+                 instrument_id=order.instrument_id, strategy_id=order.strategy_id,
+                 venue_order_id=0, price_precision=order.price_precision,
+                 size_precision=order.size_precision,
+                 quantity=keep(cmd.quantity, order.quantity_raw),
+                 price=keep(cmd.price, order.price_raw),
+                 trigger_price=keep(cmd.trigger_price, order.trigger_price_raw))
 
     def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
         """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue

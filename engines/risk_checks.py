@@ -56,7 +56,9 @@ class RiskConfig:
     - ``max_submit_rate``: ``(n, window_ns)``: at most ``n`` orders forwarded in any window of
       ``window_ns`` measured on ``ts_init`` (half-open: a submit at ``t`` counts those in
       ``(t - window_ns, t]``);
-    - ``check_balance``: deny orders whose cash lock / initial margin exceeds the free balance.
+    - ``check_balance``: deny orders whose cash lock / initial margin exceeds the free balance;
+    - ``short_selling``: instrument symbols a CASH account may sell short (more than it holds);
+      any other sell beyond the holding of a cash account is denied.
     """
 
     max_order_qty: dict[str, Decimal] = attrs.field(factory=dict, converter=_decimal_map)
@@ -65,6 +67,7 @@ class RiskConfig:
     price_collar_pct: float | None = attrs.field(default=None, validator=_positive)
     max_submit_rate: tuple[int, int] | None = attrs.field(default=None, validator=_rate)
     check_balance: bool = True
+    short_selling: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
 
 
 def _units(raw: int, precision: int) -> Decimal:
@@ -185,6 +188,32 @@ def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, p
     return None
 
 
+def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qty_raw: int,
+                       held_raw: int) -> str | None:
+    """A cash account sells at most what it holds (``held_raw``: its position plus its base
+    currency balance), unless the instrument may be sold short."""
+    if side != OrderSide.SELL or qty_raw <= max(held_raw, 0):
+        return None
+    if config.short_selling and str(inst.id) in config.short_selling:
+        return None
+    p = inst.size_precision
+    return (f"cash holding: SELL {_units(qty_raw, p)} exceeds the {_units(max(held_raw, 0), p)} "
+            f"{inst.id} held (short selling not allowed for {inst.id} on a cash account)")
+
+
+def base_holding_raw(inst: Instrument, account: Any) -> int:
+    """Returns the free balance a cash account holds in the instrument's base currency (an FX
+    or crypto spot pair), in raw units of the instrument's size (floored); 0 for none."""
+    base = inst.base_currency
+    if base is None or base.packed not in account._currencies:
+        return 0
+    free = account.free_raw(base.packed)
+    if free <= 0:
+        return 0
+    shift = inst.size_precision - base.precision
+    return free * 10**shift if shift >= 0 else free // 10**-shift
+
+
 def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) -> bool:
     """True when the order is on the opposite side of a position and not larger than it
     (exactly when :func:`check_reduce_only` passes; plain ints, no message built)."""
@@ -218,6 +247,19 @@ def check_balance(
     return (
         f"balance: order needs {_units(need_raw, ccy.precision)} {ccy.code}, free "
         f"{_units(free_raw, ccy.precision)} {ccy.code} in account {account_text}"
+    )
+
+
+def check_margin(
+    ccy: Any, need_raw: int, free_raw: int, released_raw: int, account_text: str
+) -> str:
+    """The denial of an order whose initial margin exceeds the margin account's free balance
+    (plus the maintenance margin the order would release), in the margin currency ``ccy``."""
+    p = ccy.precision
+    released = f" + {_units(released_raw, p)} released" if released_raw else ""
+    return (
+        f"margin: order needs initial margin {_units(need_raw, p)} {ccy.code}, free "
+        f"{_units(free_raw, p)}{released} {ccy.code} in account {account_text}"
     )
 
 

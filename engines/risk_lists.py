@@ -1,7 +1,7 @@
 """A SUBMIT_ORDER_LIST as the risk engine checks it: one SUBMIT_ORDER per order of the list.
 
 Contract: :func:`list_submits` returns the list's orders (as the cache holds them, in
-initialization order) and, for each, the SUBMIT_ORDER namedtuple the engines check and route
+initialization order, found among the strategy's orders not closed: O(open orders)) and, for each, the SUBMIT_ORDER namedtuple the engines check and route
 (header fields of the list command, ids of the order); it never emits and never raises.
 """
 
@@ -29,8 +29,12 @@ def submit_of(order: Any, cmd: Any) -> Any:
 
 def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:
     """Returns ``(orders, submits)`` of a SUBMIT_ORDER_LIST (see the module contract)."""
+    # The list's orders were initialized just before the command, so they are not closed:
+    # the strategy's index of orders not closed holds them (closed orders are never scanned).
+    t = cache.trading
     orders = [
-        o for o in cache.orders(strategy_id=cmd.strategy_id)
-        if o.order_list_id == cmd.order_list_id
+        o for coid in t.orders_by_strategy.get(cmd.strategy_id, ())
+        if (o := t.orders[coid]).order_list_id == cmd.order_list_id
     ]
     return orders, [submit_of(o, cmd) for o in orders]
+

@@ -3,7 +3,9 @@
 Design contract:
 - :func:`check_modify` is a pure read of the cache and the engine's trading state: it never
   emits, never changes what it is given and never raises for a bad command;
-- the reasons are the texts interned into ORDER_MODIFY_REJECTED (see :mod:`engines.risk`).
+- the reasons are the texts interned into ORDER_MODIFY_REJECTED (see :mod:`engines.risk`);
+- an OTO child still held by the order manager (INITIALIZED, with a parent) may be modified:
+  the risk engine applies the change itself (ORDER_UPDATED), nothing goes to a venue.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.enums import TradingState
-from domain.order_fsm import OrderStatus
+from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.schema import NULL_I64
 from engines import risk_checks as rc
 from engines.context import KernelContext
+from engines.order_projection import projected_status
 from engines.risk_checks import RiskConfig
 
 
@@ -28,8 +31,13 @@ def check_modify(
         return f"modify: order {coid} is unknown"
     if order.is_closed:
         return f"modify: order {coid} is closed ({order.status.name})"
-    if order.status == OrderStatus.INITIALIZED:
+    if order.status == OrderStatus.INITIALIZED and not order.parent_order_id:
         return f"modify: order {coid} was never submitted"
+    status = projected_status(ctx, order)
+    if status in CLOSED_STATUSES:
+        return f"modify: order {coid} is closed ({status.name}) by an event of this cascade"
+    if status == OrderStatus.PENDING_CANCEL:
+        return f"modify: order {coid} has a cancel pending"
     if trading_state == TradingState.HALTED:
         return "trading state HALTED: no modifies are accepted"
     inst = ctx.cache.instrument(cmd.instrument_id)

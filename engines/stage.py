@@ -6,52 +6,28 @@ Design contract:
   record in seq order, the ``state`` stage, then ``engines``, then ``strategies``;
 - :meth:`Stage.refresh` lists the running components' handlers per kind (a reactor gets records
   only while running or degraded, a reducer until disposed or faulted: state is a fold over the
-  whole log); the kernel calls it after lifecycle changes;
+  whole log); the kernel calls it after lifecycle changes; :meth:`Stage.seal` (a fault) empties
+  the table for good;
 - :meth:`Stage.reacts_to` answers for the replay loop whether some running component of the
   stage may react to a (kind, instrument) pair (reducers always "react": they fold everything).
 """
 
 from __future__ import annotations
 
-import struct
 from functools import partial
 from typing import Any
 
-from domain.codec import RAW_STRUCTS, RAW_TUPLES, RecordError
+from domain.codec import RAW_STRUCTS, RAW_TUPLES
 from domain.kinds import KIND_DTYPES
 from engines.component import Component, ComponentState, Reducer
 
 #: A run at least this long is dispatched by the vectorised batch path.
 BATCH_MIN = 32
-_KIND = struct.Struct("<H")
-_SEQ = struct.Struct("<Q")
 #: ``kind -> (namedtuple maker, struct unpack_from)``: one decode per record. The maker is
 #: ``tuple.__new__`` bound to the class (a C call; the struct guarantees the field count).
 DECODERS: dict[int, tuple[Any, Any]] = {
     k: (partial(tuple.__new__, RAW_TUPLES[k]), RAW_STRUCTS[k].unpack_from) for k in KIND_DTYPES
 }
-
-
-def decode_all(data: bytes, n: int, wanted: frozenset[int]) -> list[Any]:
-    """Decodes the records of ``wanted`` kinds in ``data``; None for the others.
-
-    Raises RecordError naming the seq for a kind the schema does not know.
-    """
-    out: list[Any] = []
-    append = out.append
-    kind_at = _KIND.unpack_from
-    decoders = DECODERS
-    for off in range(0, n << 7, 128):
-        (kind,) = kind_at(data, off + 32)
-        if kind in wanted:
-            make, unpack = decoders[kind]
-            append(make(unpack(data, off)))
-        elif kind in decoders:
-            append(None)
-        else:
-            (seq,) = _SEQ.unpack_from(data, off)
-            raise RecordError(f"seq {seq}: unknown record kind {kind}")
-    return out
 
 
 class Stage:
@@ -67,19 +43,25 @@ class Stage:
         self.batchable: frozenset[int] = frozenset()
         #: ``apply_batch`` of the components that list ``batch_kinds``.
         self.batch_handlers: tuple[Any, ...] = ()
-        self.wanted: frozenset[int] = frozenset()
+        self.sealed = False
 
     def add(self, component: Component) -> None:
         """Registers ``component`` (after those already registered) and refreshes the table."""
         self.components.append(component)
         self.refresh()
 
+    def seal(self) -> None:
+        """Empties the dispatch table for good (the kernel faulted: no handler runs again)."""
+        self.sealed = True
+        self.refresh()
+
     def refresh(self) -> None:
-        """Rebuilds the dispatch table from the receiving components' handlers."""
+        """Rebuilds the dispatch table from the receiving components' handlers (empty once
+        sealed)."""
         table: dict[int, list[tuple[Component, Any]]] = {}
         batch_ok: dict[int, bool] = {}
         batch_handlers = []
-        for comp in self.components:
+        for comp in () if self.sealed else self.components:
             if not _receives(comp):
                 continue
             batch_kinds = set(getattr(comp, "batch_kinds", ()))
@@ -91,7 +73,6 @@ class Stage:
         self.table = {k: tuple(v) for k, v in table.items()}
         self.batchable = frozenset(k for k, ok in batch_ok.items() if ok)
         self.batch_handlers = tuple(batch_handlers)
-        self.wanted = frozenset(self.table)
 
     def handlers_for(self, kind: int, instrument_id: int) -> tuple[Any, ...]:
         """Returns the handlers to call for a record of ``(kind, instrument_id)``, in order.

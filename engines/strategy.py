@@ -9,6 +9,10 @@ Design contract:
 - the strategy index is its rank among the kernel's strategies (1, 2, ... in registration order)
   and ``strategy_id`` is its interned component id: both deterministic;
 - ``oms="hedging"`` asks the cache to open a position per opening order instead of netting;
+- typed handlers (``on_order_accepted``, ``on_order_filled``, ``on_order_canceled``, ...,
+  ``on_position_opened`` / ``changed`` / ``closed``: :data:`TYPED_HANDLERS`) are called for the
+  strategy's own records, before ``on_order_event`` / ``on_position_event``; one that is not
+  overridden costs nothing;
 - bad commands are events, never exceptions: an order for an instrument without an INSTRUMENT
   record is still initialized (its values keep the precision they were given with) and submitted,
   and risk denies it (ORDER_DENIED); a modify or cancel of an unknown or closed order is sent
@@ -38,6 +42,14 @@ _SUBMIT = RecordEmitter(
 _INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
 _COID = "an int client order id (as submit_order returned)"
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
+
+
+#: ORDER_* / POSITION_* kind -> the typed handler a strategy may override (``on_order_filled``,
+#: ``on_position_closed``, ...): ``on_`` + the kind's name in lower case.
+TYPED_HANDLERS: dict[int, str] = {
+    int(k): f"on_{k.name.lower()}" for k in Kind
+    if k.name.startswith(("ORDER_", "POSITION_"))
+}
 
 
 class StrategyError(ValueError):
@@ -215,6 +227,77 @@ class Strategy(Actor):
             if coid is not None:
                 out.append(coid)
         return out
+
+    # --- typed event handlers ------------------------------------------------------------------
+    def handlers(self) -> dict[int, Any]:
+        """The actor's handlers, plus the typed order / position handlers this strategy
+        overrides: for one record the typed handler runs first, then ``on_order_event`` /
+        ``on_position_event`` (as in NautilusTrader)."""
+        h = super().handlers()
+        cls = type(self)
+        for kind, name in TYPED_HANDLERS.items():
+            if getattr(cls, name, None) is not getattr(Strategy, name, None):
+                h[kind] = self._typed(getattr(self, name), h.get(kind))
+        return h
+
+    def _typed(self, typed: Any, generic: Any) -> Any:
+        def handle(rec: Any, ctx: Any) -> None:
+            if rec.strategy_id == self.source_id:
+                typed(rec)
+                if generic is not None:
+                    generic(rec, ctx)
+        return handle
+
+    def on_order_initialized(self, rec: Any) -> None:
+        """Called with each ORDER_INITIALIZED of this strategy (raw record)."""
+
+    def on_order_denied(self, rec: Any) -> None:
+        """Called when risk denied an order (``rec.reason_id``: the interned reason)."""
+
+    def on_order_submitted(self, rec: Any) -> None:
+        """Called when an order passed risk and went to its venue."""
+
+    def on_order_accepted(self, rec: Any) -> None:
+        """Called when the venue accepted an order."""
+
+    def on_order_rejected(self, rec: Any) -> None:
+        """Called when the venue rejected an order (``rec.reason_id``)."""
+
+    def on_order_canceled(self, rec: Any) -> None:
+        """Called when an order was canceled (by the venue, the strategy or a contingency)."""
+
+    def on_order_expired(self, rec: Any) -> None:
+        """Called when an order expired (GTD / DAY)."""
+
+    def on_order_triggered(self, rec: Any) -> None:
+        """Called when a stop / if-touched order triggered."""
+
+    def on_order_pending_update(self, rec: Any) -> None:
+        """Called when a modify was sent."""
+
+    def on_order_pending_cancel(self, rec: Any) -> None:
+        """Called when a cancel was sent."""
+
+    def on_order_updated(self, rec: Any) -> None:
+        """Called when an order's quantity or prices changed (``rec.quantity`` etc.)."""
+
+    def on_order_modify_rejected(self, rec: Any) -> None:
+        """Called when a modify was refused (``rec.reason_id``)."""
+
+    def on_order_cancel_rejected(self, rec: Any) -> None:
+        """Called when a cancel was refused (``rec.reason_id``)."""
+
+    def on_order_filled(self, rec: Any) -> None:
+        """Called with each fill of an order (``rec.last_qty``, ``rec.last_px`` raw)."""
+
+    def on_position_opened(self, rec: Any) -> None:
+        """Called when a position of this strategy opened."""
+
+    def on_position_changed(self, rec: Any) -> None:
+        """Called when a position of this strategy changed (still open)."""
+
+    def on_position_closed(self, rec: Any) -> None:
+        """Called when a position of this strategy closed (a flip: closed, then opened)."""
 
     # --- queries ---------------------------------------------------------------------------------
     def orders_open(self, instrument: str | int | None = None) -> list[Any]:

@@ -10,7 +10,7 @@ Design contract:
   or ``batch_ns`` of ts_init have accumulated; ``none`` commits every ``none_commit_records``
   records without fsync; ``commit``/``close`` commit everything in any mode;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
-  ``committed_seq`` reaches it;
+  ``committed_seq`` reaches it (the writer is the LMDB :class:`journal.sink.JournalSink`);
 - a commit is one LMDB transaction: all of its batches (and their run index entries) are
   stored, or none; a full map is grown and the commit retried; a full disk or a map at
   ``max_map_size`` raises JournalFullError and the writer refuses further records;

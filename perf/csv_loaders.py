@@ -1,12 +1,19 @@
-"""CSV loader throughput on the real files of ../shared/data (rows/s, medians).
+"""Loader throughput: the real files of ../shared/data, the 1 M seed-42 quotes CSV, DBN MBO.
 
-Each row loads one file completely (precision inference scan included unless the row says
-'given'), concatenating the chunks. Usage: ``python perf/csv_loaders.py [--json] [--repeats N]``.
+Each row loads one file completely (precision inferred in the same pass unless the row says
+'given'), concatenating the chunks. ``--engines`` also times CSV parsers alone on the 1 M quotes
+(pyarrow streaming and whole-file, polars when installed, numpy.genfromtxt on 100 k rows) to
+show why pyarrow was picked. Usage: ``python perf/csv_loaders.py [--json] [--repeats N]
+[--engines] [--n 1000000]``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from _common import median_rate, parser, report
@@ -14,11 +21,15 @@ from _common import median_rate, parser, report
 from replay.loaders.bars_csv import iter_bars_csv
 from replay.loaders.binance_depth import iter_binance_depth
 from replay.loaders.csv_common import load_all
+from replay.loaders.dbn import iter_dbn
 from replay.loaders.histdata import iter_histdata_quotes
+from replay.loaders.quotes_csv import iter_quotes_csv
 from replay.loaders.truefx import iter_truefx_quotes
 
-DATA = Path(os.environ.get("RINGBUS_SHARED_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("RINGBUS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+PEERS = Path(os.environ.get("RINGBUS_PEERS", ROOT.parent / "shared" / "peers")) / "nautilus"
+ES = DATA / "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 
 CASES = (
     ("histdata EUR/USD quotes", "quote_tick_data.csv", iter_histdata_quotes, {}, 9500),
@@ -34,15 +45,102 @@ CASES = (
 )
 
 
+def _count(chunks) -> int:
+    return sum(len(c) for c in chunks)
+
+
+def _seed42_quotes(work: Path, n: int) -> Path:
+    raw = work / "peer.csv"
+    subprocess.run([sys.executable, str(PEERS / "gen_quotes.py"), "--n", str(n), "--seed", "42",
+                    "--out", str(raw)], check=True, capture_output=True)
+    out = work / "audusd-seed42.csv"
+    with raw.open() as src, out.open("w") as dst:
+        dst.write(src.readline().replace("ts_ns", "timestamp", 1))
+        shutil.copyfileobj(src, dst)
+    raw.unlink()
+    return out
+
+
+def _plain_mbo(work: Path, copies: int) -> Path:
+    """The ES MBO records repeated ``copies`` times in one uncompressed DBN file."""
+    import zstandard
+
+    with ES.open("rb") as f:
+        raw = zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True).read()
+    head = 8 + int.from_bytes(raw[4:8], "little")
+    out = work / "es-x16.mbo.dbn"
+    out.write_bytes(raw[:head] + raw[head:] * copies)
+    return out
+
+
+def _engines(path: Path, n: int, repeats: int) -> list[dict[str, object]]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = ["timestamp", "bid", "ask", "bid_size", "ask_size"]
+    convert = pacsv.ConvertOptions(column_types={c: pa.binary() for c in names})
+    runs = {
+        "engine: pyarrow open_csv (streaming, bytes)": (lambda: _count(pacsv.open_csv(
+            path, convert_options=convert, read_options=pacsv.ReadOptions(block_size=4 << 20))), n),
+        "engine: pyarrow read_csv (whole file, bytes)": (
+            lambda: pacsv.read_csv(path, convert_options=convert).num_rows, n),
+    }
+    try:
+        import polars as pl
+
+        runs["engine: polars read_csv (strings)"] = (
+            lambda: pl.read_csv(path, schema={c: pl.String for c in names}).height, n)
+    except ImportError:
+        pass
+    import numpy as np
+
+    runs["engine: numpy genfromtxt (first 100 k rows)"] = (lambda: len(np.genfromtxt(
+        path, delimiter=",", skip_header=1, dtype=None, encoding="ascii", max_rows=100_000)),
+        100_000)
+    rows = []
+    for title, (run, items) in runs.items():
+        rate, seconds = median_rate(run, items, repeats)
+        rows.append(_row(title, items, rate, seconds))
+    return rows
+
+
+def _row(title: str, n: int, rate: float, seconds: list[float]) -> dict[str, object]:
+    return {"case": title, "rows": n, "rows_per_s": round(rate),
+            "median_ms": round(sorted(seconds)[len(seconds) // 2] * 1000, 2)}
+
+
 def main() -> None:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--engines", action="store_true", help="also time CSV parsers alone")
+    p.add_argument("--n", type=int, default=1_000_000, help="seed-42 quotes to generate")
+    args = p.parse_args()
     rows = []
     for title, name, loader, options, n_rows in CASES:
         path = DATA / name
         rate, seconds = median_rate(lambda p=path, f=loader, o=options: load_all(f(p, 1, **o)),
                                     n_rows, args.repeats)
-        rows.append({"case": title, "rows": n_rows, "rows_per_s": round(rate),
-                     "median_ms": round(sorted(seconds)[len(seconds) // 2] * 1000, 2)})
+        rows.append(_row(title, n_rows, rate, seconds))
+    work = Path(tempfile.mkdtemp(prefix="ringbus-loaders-"))
+    try:
+        if (PEERS / "gen_quotes.py").exists():
+            quotes = _seed42_quotes(work, args.n)
+            for title, options in (("seed-42 quotes CSV", {}), (
+                    "seed-42 quotes CSV, precision given",
+                    {"price_precision": 5, "size_precision": 0})):
+                rate, seconds = median_rate(
+                    lambda o=options: _count(iter_quotes_csv(quotes, 1, **o)), args.n, args.repeats)
+                rows.append(_row(title, args.n, rate, seconds))
+            if args.engines:
+                rows.extend(_engines(quotes, args.n, args.repeats))
+        if ES.exists():
+            plain = _plain_mbo(work, 16)
+            for title, path in (("DBN MBO ES x16, plain", plain), ("DBN MBO ES, zstd", ES)):
+                n = _count(iter_dbn(path, 1, price_precision=2))
+                rate, seconds = median_rate(
+                    lambda p=path: _count(iter_dbn(p, 1, price_precision=2)), n, args.repeats)
+                rows.append(_row(title, n, rate, seconds))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     report("csv_loaders", rows, args.json)
 
 

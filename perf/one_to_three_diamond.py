@@ -4,9 +4,10 @@ Rows:
 - ``diamond_numba_batch``: A -> (B, C) -> D, each a numba kernel called once per batch; bulk
   publish of ``--batch`` records then ``drain``;
 - ``diamond_python_per_record``: the same graph, each consumer a Python loop over 3 columns;
-- ``one_at_a_time_3_consumers``: the kernel's causality path: ``publish_and_drain`` of ONE record
-  at a time through 3 trivial consumers (journal -> (cache, strategy) fan-out); records/s here is
-  inputs/s, the ceiling of the one-input-at-a-time kernel loop.
+- ``one_at_a_time_3_consumers``: ONE record published at a time, then ``drain``, through 3
+  trivial consumers (journal -> (cache, strategy) fan-out); records/s here is inputs/s of the
+  general drain (the kernel's own one-record path is ``Kernel.publish_one``, timed by
+  ``perf/backtest_quotes.py``).
 
 Run: ``python perf/one_to_three_diamond.py [--json] [--repeats 5] [--records N] [--batch 4096]``
 """
@@ -78,9 +79,10 @@ def one_at_a_time_rate(n_records: int, capacity: int, repeats: int) -> float:
         graph.add("cache", CountingConsumer(), after=["journal"])
         graph.add("strategy", CountingConsumer(), after=["journal"])
         loop = DrainLoop(ring, graph)
-        step = loop.publish_and_drain
+        publish, drain = ring.publish_record, loop.drain
         for i in range(n_records):
-            step(source[i : i + 1])
+            publish(source[i : i + 1])
+            drain()
         if loop.consumer("strategy").sequence.value != n_records:
             raise RuntimeError("strategy did not see every record")
 

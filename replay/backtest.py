@@ -25,6 +25,7 @@ Design contract:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import attrs
 from domain.codec import encode
 from domain.enums import RecordFlag, RunEndReason
 from domain.kinds import Kind
+from engines.exchange.bar_path import bar_quote_stream
 from engines.kernel import Kernel
 from engines.risk_checks import RiskConfig
 from engines.strategy import Strategy
@@ -44,13 +46,13 @@ from replay.backtest_setup import (
     publish_instrument,
     resolve_venues,
 )
-from replay.config import BacktestConfig, ConfigError, VenueConfig
+from replay.config import BacktestConfig, ConfigError, DataConfig, InstrumentConfig, VenueConfig
 from replay.gc_policy import collector_for_runs
 from replay.loop import LoopStats, run, run_until
 from replay.progress import Progress
 from replay.recovery import NodeStart, skip_inputs
 from replay.reexecute import assemble
-from replay.results import BacktestResult, build_results
+from replay.results import BacktestResult, build_results, fees_used
 from replay.sources import merge
 from replay.strategy_registry import build_strategy
 
@@ -89,7 +91,12 @@ class BacktestRun:
             "journal": self.journal, "run_id": f"{self.run_id:016x}", "last_seq": self.last_seq,
             "n_records": self.n_records, "n_orders": s["n_orders"], "n_fills": s["n_fills"],
             "n_positions": s["n_positions"], "realized_pnl": s["realized_pnl"],
-            "commissions": s["commissions"], "final_balances": s["final_balances"],
+            "open_commissions": s["open_commissions"], "commissions": s["commissions"],
+            "final_balances": s["final_balances"], "currency": s["currency"],
+            "total_pnl": s["total_pnl"], "return_pct": s["return_pct"], "sharpe": s["sharpe"],
+            "sortino": s["sortino"], "max_drawdown_pct": s["max_drawdown_pct"],
+            "n_denied": s["n_denied"], "denied_reasons": s["denied_reasons"],
+            "n_rejected": s["n_rejected"], "rejected_reasons": s["rejected_reasons"],
             "state_hash": f"{self.state_hash:016x}", "wall_s": round(self.wall_s, 6),
             "records_per_s": round(self.records_per_s),
         }
@@ -122,8 +129,12 @@ class BacktestNode:
     def __init__(self, config: BacktestConfig, strategies: list[Strategy] | None = None,
                  progress: bool = False, journal_prefix: str = "backtest",
                  runs_root: str | Path = "runs", capacity: int = 1 << 16,
-                 data: list[DataSource] | None = None) -> None:
+                 data: list[DataSource] | None = None,
+                 open_data: Callable[[DataConfig, tuple[InstrumentConfig, ...]], DataSource]
+                 = open_source) -> None:
         self.extra_data = list(data or [])
+        #: opens a data file of the config (a parameter sweep passes its worker-local cache)
+        self.open_data = open_data
         if not config.data and not self.extra_data:
             raise ConfigError("data: a backtest needs at least one data file, got none")
         if not config.strategies and not strategies:
@@ -151,13 +162,14 @@ class BacktestNode:
         """Runs the backtest to the end of its data; returns its results. On a journal whose
         last run crashed (same config), recovers it first (:mod:`replay.recovery`)."""
         cfg = self.config
-        sources = [open_source(d, cfg.instruments) for d in cfg.data] + self.extra_data
+        sources = [self.open_data(d, cfg.instruments) for d in cfg.data] + self.extra_data
         instruments = _unique_instruments(sources)
         venues = resolve_venues(cfg.venues, [str(i.id.venue) for i in instruments.values()])
         strategies = self._strategies()
         path = Path(cfg.journal) if cfg.journal else new_journal_dir(
             self.runs_root, self.journal_prefix, self.run_id)
-        t0 = min(s.first_ts_init for s in sources)
+        bar_execution = bool(sources) and all(s.format == "bars" for s in sources)
+        t0 = min(s.first_path_ts if bar_execution else s.first_ts_init for s in sources)
         levels = {v.name: max((s.book_level for s in sources
                                if str(s.instrument.id.venue) == v.name), default=1)
                   for v in venues}
@@ -199,7 +211,10 @@ class BacktestNode:
             stats = LoopStats()
             with collector_for_runs():
                 try:
-                    chunks = skip_inputs(merge([s.chunks(iids[s.symbol]) for s in sources]), skip)
+                    merged = merge([s.chunks(iids[s.symbol]) for s in sources])
+                    if bar_execution:
+                        merged = bar_quote_stream(merged)  # bar-driven execution
+                    chunks = skip_inputs(merged, skip)
                     run(kernel, progress.wrap(chunks), stats, on_publish=snap)
                 finally:
                     progress.close()
@@ -218,8 +233,10 @@ class BacktestNode:
         wall = time.perf_counter() - wall0
         ts, eq = sampler.curve(end_ts, start_equity)
         last_seq = kernel.last_seq
-        result = build_results(cache, kernel.strings, recorder, ts, eq, sampler.currency.code,
-                               cfg.equity_interval_ns, _extra(cache, kernel, venues))
+        currency = sampler.currency.code if sampler.currency is not None else None
+        result = build_results(cache, kernel.strings, recorder, ts, eq, currency, {
+            **_extra(cache, kernel, venues),
+            "fees": fees_used(instruments, cfg.instruments, venues)}, cfg.days_per_year)
         return BacktestRun(
             journal=str(path), run_id=self.run_id, first_seq=first_seq, last_seq=last_seq,
             n_records=last_seq - first_seq + 1, n_inputs=stats.inputs + skip,
@@ -258,8 +275,13 @@ def _unique_instruments(sources: list[DataSource]) -> dict[str, Any]:
     return out
 
 
-def _risk_config(values: dict[str, Any]) -> RiskConfig:
+def _risk_config(values: dict[str, Any], venues: list[VenueConfig] = ()) -> RiskConfig:
+    """Returns the risk engine's config: the ``[risk]`` table, plus the venues' short-selling
+    instruments (``short_selling``)."""
     values = dict(values)
+    shortable = sorted({s for v in venues for s in v.short_selling})
+    if shortable:
+        values["short_selling"] = frozenset([*values.get("short_selling", ()), *shortable])
     if isinstance(values.get("max_submit_rate"), list):
         values["max_submit_rate"] = tuple(values["max_submit_rate"])
     try:

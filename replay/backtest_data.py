@@ -6,14 +6,19 @@ Design contract:
   an unknown instrument or is bad from its first rows fails before the run starts; later bad
   rows fail when their chunk is read (before any record of that chunk is published);
 - the instrument: the file's own (DBN metadata: ``SYMBOL.VENUE`` from the symbol and the
-  dataset), else the data config's ``instrument_id`` (``--instrument``), else a currency pair
-  in the file name (``eurusd-...`` -> ``EUR/USD.SIM``), else ``EUR/USD.SIM``; when instruments
-  are configured, a file whose instrument is not among them is refused (UnknownInstrumentError);
+  dataset), else the data config's ``instrument_id`` (``--instrument``), else the file's symbol
+  column (Tardis: ``SYMBOL.EXCHANGE``; Binance depth: ``SYMBOL.BINANCE``; other formats:
+  ``SYMBOL.SIM``; one symbol in the first chunk, else refused), else a currency pair in the
+  file name (``eurusd-...`` -> ``EUR/USD.SIM``); a file none of these identifies is refused
+  with "give --instrument" (never a default symbol); when instruments are configured, a file
+  whose instrument is not among them is refused (UnknownInstrumentError);
 - precisions come from the configured instrument, else from the data (the loaders infer them);
   the instrument's kind from its symbol: ``BASE/QUOTE`` an FX pair, a DBN file a future, else
   an equity in USD;
 - records stream in chunks (never the whole file in memory); loaders stamp instrument id 0 and
-  :meth:`DataSource.chunks` stamps the interned id.
+  :meth:`DataSource.chunks` stamps the interned id;
+- a directory holding a data catalog (``ringbus ingest``) is opened by
+  :func:`replay.catalog_source.open_catalog_source`.
 """
 
 from __future__ import annotations
@@ -28,11 +33,10 @@ import numpy as np
 
 from domain.enums import BookLevel
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from replay.config import DataConfig, InstrumentConfig
-from replay.loaders.detect import detect_format
 
-DEFAULT_FX_INSTRUMENT = "EUR/USD.SIM"
+_VENUES = {"binance_depth": "BINANCE"}
 _CCY = "AUD|CAD|CHF|CNH|EUR|GBP|HKD|JPY|MXN|NOK|NZD|SEK|SGD|USD|ZAR"
 _PAIR_IN_NAME = re.compile(rf"(?i)(?<![a-z])({_CCY})[-_/]?({_CCY})(?![a-z])")
 #: Futures roots with a tick and multiplier other than one price unit.
@@ -82,6 +86,14 @@ class DataSource:
     def first_ts_init(self) -> int:
         return int(self._first["ts_init"][0]) if len(self._first) else 0
 
+    @property
+    def first_path_ts(self) -> int:
+        """When the first input is run: a bar's quote path starts at its ``ts_open``
+        (:mod:`engines.exchange.bar_path`), anything else at its ``ts_init``."""
+        if len(self._first) and int(self._first["kind"][0]) == Kind.BAR:
+            return int(self._first[:1].view(KIND_DTYPES[Kind.BAR])["ts_open"][0])
+        return self.first_ts_init
+
     def chunks(self, instrument_id: int) -> Iterator[np.ndarray]:
         """Yields the file's records in chunks, stamped with ``instrument_id``."""
         yield _stamp(self._first, instrument_id)
@@ -115,10 +127,37 @@ def _symbol_for(cfg: DataConfig, fmt: str, path: str) -> tuple[str, bool]:
         return (cfg.instrument_id or own), cfg.instrument_id is None
     if cfg.instrument_id is not None:
         return cfg.instrument_id, False
+    own = _symbol_column(path, fmt)
+    if own is not None:
+        return own, True
     match = _PAIR_IN_NAME.search(Path(path).name)
     if match:
         return f"{match.group(1).upper()}/{match.group(2).upper()}.SIM", True
-    return DEFAULT_FX_INSTRUMENT, True
+    raise UnknownInstrumentError(
+        f"{path}: cannot tell which instrument this {fmt} file holds (no symbol column, no "
+        "currency pair such as 'eurusd' in its name); give --instrument (e.g. --instrument "
+        "EUR/USD.SIM) or instrument_id in the data config")
+
+
+def _symbol_column(path: str, fmt: str) -> str | None:
+    """Returns ``SYMBOL.VENUE`` from the file's ``symbol`` column (None without one); refuses
+    a file whose first chunk holds more than one symbol."""
+    from replay.loaders.csv_common import DEFAULT_CHUNK_SIZE, iter_row_chunks
+    from replay.loaders.csv_read import read_header
+
+    if fmt == "histdata" or "symbol" not in read_header(path):
+        return None
+    chunk = next(iter_row_chunks(path, DEFAULT_CHUNK_SIZE), None)
+    if chunk is None:
+        return None
+    symbols = sorted(set(chunk.columns["symbol"].tolist()))
+    venues = sorted(set(chunk.columns["exchange"].tolist())) if "exchange" in chunk.columns \
+        else [_VENUES.get(fmt, "SIM")]
+    if len(symbols) != 1 or len(venues) != 1 or not symbols[0].strip():
+        raise UnknownInstrumentError(
+            f"{path}: the symbol column holds {symbols[:5]} (venues {venues[:5]}); one instrument "
+            "per file is supported: give --instrument")
+    return f"{symbols[0].strip()}.{venues[0].strip().upper()}"
 
 
 def _loader_options(fmt: str, icfg: InstrumentConfig | None) -> dict[str, Any]:
@@ -150,7 +189,7 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
                      icfg: InstrumentConfig | None) -> Instrument:
     kw: dict[str, Any] = {}
     if icfg is not None:
-        kw = {"maker_fee": icfg.maker_fee, "taker_fee": icfg.taker_fee}
+        kw = {k: v for k in ("maker_fee", "taker_fee") if (v := getattr(icfg, k)) is not None}
         if icfg.margin_init:
             kw["margin_init"] = icfg.margin_init
         if icfg.margin_maint:
@@ -175,11 +214,32 @@ def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
     return Instrument.equity(symbol, price_precision=pp, size_precision=sp, **kw)
 
 
+def _side_from_name(path: str) -> dict[str, Any]:
+    """A bars file named ``...-bid...`` / ``...-ask...`` holds BID / ASK bars (1-minute unless a
+    ``bar_spec`` says otherwise), so ``subscribe_bars(..., PriceType.BID)`` finds them."""
+    from domain.enums import BarAggregation, PriceType
+    from replay.loaders.bars_csv import BarSpec
+
+    parts = set(Path(path).name.lower().replace(".", "-").replace("_", "-").split("-"))
+    for word, price_type in (("bid", PriceType.BID), ("ask", PriceType.ASK)):
+        if word in parts:
+            return {"spec": BarSpec(1, BarAggregation.MINUTE, price_type)}
+    return {}
+
+
 def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> DataSource:
     """Opens ``cfg``'s file and reads its first chunk (see the module contract)."""
     path = str(cfg.path)
+    if Path(path).is_dir():
+        from replay.catalog import is_catalog
+        from replay.catalog_source import open_catalog_source
+
+        if is_catalog(path):
+            return open_catalog_source(cfg, instruments)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such data file")
+    from replay.loaders.detect import detect_format  # CSV machinery: only for files
+
     detected = detect_format(path, **cfg.options)
     fmt = detected.name if cfg.format == "auto" else cfg.format
     symbol, inferred = _symbol_for(cfg, fmt, path)
@@ -202,6 +262,8 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
         from replay.loaders.bars_csv import BarSpec
 
         options["spec"] = BarSpec.parse(cfg.bar_spec)
+    elif fmt == "bars":
+        options.update(_side_from_name(path))
     stream = iter(detected.loader(path, 0, **options))
     first = next(stream, None)
     if first is None:

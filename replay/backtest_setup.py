@@ -16,16 +16,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import numpy as np
-
-from domain.codec import RAW_STRUCTS, encode
+from domain.codec import encode
 from domain.currencies import Currency
 from domain.enums import AccountType, BookLevel, RecordFlag
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import Kind
 from engines.cache import Cache
-from engines.exchange import ConstantLatency, ExchangeConfig, SimulatedExchange
+from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
+from engines.order_manager import OrderManager
 from replay.config import ConfigError, VenueConfig
 from replay.equity import EquitySampler
 from replay.results import RunRecorder
@@ -56,25 +55,14 @@ def account_name(venue: VenueConfig) -> str:
     return f"{venue.name}-001"
 
 
-class BacktestCache(Cache):
-    """The kernel's cache, with its one-record BOOK_DELTA path packing the record's own bytes
-    (``Cache._book_delta`` passes ``kind`` to ``RawPacker.pack``, which refuses it: reported)."""
-
-    def _book_delta(self, rec: Any, ctx: Any) -> None:
-        self._known(rec)
-        self._book_for(rec.instrument_id, rec.level).apply(
-            np.frombuffer(RAW_STRUCTS[Kind.BOOK_DELTA].pack(*rec), dtype=RECORD_DTYPE))
-
-
 def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int) -> tuple[
         EquitySampler, RunRecorder, Cache]:
     """Registers the ``state`` components (sampler first: it must see the state before the
     cache applies a record) and returns them."""
-    currency = parse_balance(venue.starting_balances[0])[0].code if venue.starting_balances \
-        else "USD"
+    currency = report_currency(venue) if venue.starting_balances else "USD"
     sampler = kernel.register(EquitySampler(account_name(venue), currency, interval_ns))
     recorder = kernel.register(RunRecorder())
-    cache = kernel.register(BacktestCache())
+    cache = kernel.register(Cache())
     return sampler, recorder, cache  # type: ignore[return-value]
 
 
@@ -95,7 +83,9 @@ def resolve_venues(venues: tuple[VenueConfig, ...], names: list[str]) -> list[Ve
 
 def _fields(v: VenueConfig) -> dict[str, Any]:
     return {a: getattr(v, a) for a in ("name", "account_type", "starting_balances", "book_level",
-                                       "oms_type", "leverage", "latency", "fill_model")}
+                                       "oms_type", "leverage", "latency", "fill_model",
+                                       "base_currency", "liquidate_on_margin_call", "short_selling",
+                                       "fee_rounding")}
 
 
 def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedExchange:
@@ -108,7 +98,7 @@ def make_exchange(venue: VenueConfig, level: BookLevel, seed: int) -> SimulatedE
         latency=ConstantLatency(submit_ns=lat.submit_ns, modify_ns=lat.modify_ns,
                                 cancel_ns=lat.cancel_ns),
         prob_fill_at_limit=venue.fill_model.prob_fill_on_limit,
-        seed=seed,
+        fees=InstrumentRates(venue.fee_rounding), seed=seed,
     ))
 
 
@@ -122,7 +112,8 @@ def publish_instrument(kernel: Kernel, instrument: Instrument, ts_ns: int) -> in
 
 
 def publish_accounts(kernel: Kernel, venue: VenueConfig, ts_ns: int) -> None:
-    """Publishes the venue account's starting ACCOUNT_STATE, one record per currency."""
+    """Publishes the venue account's starting ACCOUNT_STATE, one record per currency, then its
+    ACCOUNT_CONFIG when it has a base currency or a leverage other than 1."""
     aid = kernel.intern(account_name(venue))
     atype = AccountType.MARGIN if venue.account_type == "MARGIN" else AccountType.CASH
     for i, text in enumerate(venue.starting_balances):
@@ -130,13 +121,43 @@ def publish_accounts(kernel: Kernel, venue: VenueConfig, ts_ns: int) -> None:
         kernel.publish(encode(
             Kind.ACCOUNT_STATE, ts_event=ts_ns, ts_init=ts_ns, flags=INPUT, account_id=aid,
             currency=ccy.packed, account_type=int(atype), balance_total=raw, balance_free=raw))
+    base = base_currency(venue)
+    if base is not None or venue.leverage != 1.0:
+        if not venue.leverage >= 1.0:
+            raise ConfigError(f"venues[{venue.name}].leverage must be >= 1, got {venue.leverage}")
+        kernel.publish(encode(
+            Kind.ACCOUNT_CONFIG, ts_event=ts_ns, ts_init=ts_ns, flags=INPUT, account_id=aid,
+            base_currency=base.packed if base is not None else 0, leverage=venue.leverage))
+
+
+def base_currency(venue: VenueConfig) -> Currency | None:
+    """Returns the venue account's base currency: the configured one, else the only starting
+    currency (a single-currency account, as NautilusTrader takes it); None for several starting
+    currencies and no base (a multi-currency account: nothing is converted)."""
+    if venue.base_currency is None:
+        codes = sorted({parse_balance(b)[0].code for b in venue.starting_balances})
+        return Currency.from_code(codes[0]) if len(codes) == 1 else None
+    try:
+        return Currency.from_code(venue.base_currency.upper())
+    except (KeyError, ValueError):
+        raise ConfigError(f"venues[{venue.name}].base_currency: unknown currency "
+                          f"{venue.base_currency!r}") from None
+
+
+def report_currency(venue: VenueConfig) -> str | None:
+    """Returns the currency a run reports in: the base currency; None for a multi-currency
+    account (figures per currency only)."""
+    base = base_currency(venue)
+    return base.code if base is not None else None
 
 
 def register_execution(kernel: Kernel, execution: Any) -> None:
-    """Registers the execution engine. ``Kernel.register`` sets an int ``source_id`` attribute,
+    """Registers the execution engine, then the order manager (contingent orders, after the
+    risk engine). ``Kernel.register`` sets an int ``source_id`` attribute,
     which hides ``ExecutionEngine.source_id(ctx)`` (a method): the int moves to the engine's own
     ``_source_id`` so the method answers again (same id)."""
     kernel.register(execution)
+    kernel.register(OrderManager())
     sid = execution.__dict__.pop("source_id", None)
     if sid is not None and hasattr(execution, "_source_id"):
         execution._source_id = sid

@@ -36,6 +36,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "compare two journals record by record"),
     "trace": ("trace", "show the causal chain of a record"),
     "check": ("check", "run invariants over a journal after every record"),
+    "ingest": ("ingest", "validate and convert data files once into a journal-format catalog"),
+    "catalog": ("catalog", "list a data catalog's instruments, time ranges and record counts"),
+    "sweep": ("sweep", "run a backtest per point of a parameter grid, on Dask, into a table"),
 }
 
 

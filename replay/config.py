@@ -30,6 +30,11 @@ def _choice(*allowed: str):
     return check
 
 
+def _at_least_one(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{attribute.name} must be an int >= 1, got {value!r}")
+
+
 @attrs.frozen
 class LatencyConfig:
     """Constant latencies of a simulated venue, in ns (0 = immediate)."""
@@ -57,11 +62,22 @@ class VenueConfig:
     leverage: float = 1.0
     latency: LatencyConfig = attrs.field(factory=LatencyConfig)
     fill_model: FillModelConfig = attrs.field(factory=FillModelConfig)
+    #: Currency the account reports in (and, for MARGIN, holds its balance and margins in):
+    #: amounts in other currencies are converted at journaled rates. None: the only starting
+    #: currency; with several starting currencies, none (nothing is converted).
+    base_currency: str | None = None
+    #: Close every open position of the account at market after a MARGIN_CALL (off by default).
+    liquidate_on_margin_call: bool = False
+    #: Instruments a CASH account may sell short (beyond what it holds); none by default.
+    short_selling: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",
+                                    validator=_choice("HALF_AWAY_FROM_ZERO", "HALF_EVEN"))
 
 
 @attrs.frozen
 class InstrumentConfig:
-    """An instrument; fields left ``None`` are inferred from the data or take class defaults."""
+    """An instrument; fields left ``None`` are inferred from the data or take class defaults
+    (fees too: an FX pair keeps its 2e-5 maker / taker rates unless the config sets them)."""
 
     id: str
     instrument_class: str = attrs.field(
@@ -72,8 +88,8 @@ class InstrumentConfig:
     tick_size: str | None = None
     lot_size: str | None = None
     multiplier: str = "1"
-    maker_fee: float = 0.0
-    taker_fee: float = 0.0
+    maker_fee: float | None = None
+    taker_fee: float | None = None
     margin_init: float = 0.0
     margin_maint: float = 0.0
 
@@ -116,6 +132,8 @@ class BacktestConfig:
     snapshot_every: int = 0
     snapshot_interval_ns: int = 0
     equity_interval_ns: int = 60_000_000_000
+    #: Trading days a year that annualise the daily returns' Sharpe / Sortino (sqrt(252)).
+    days_per_year: int = attrs.field(default=252, validator=_at_least_one)
 
     def to_json(self) -> str:
         """Returns the canonical JSON of this config (sorted keys, no whitespace)."""
@@ -167,13 +185,17 @@ def config_from_dict(values: dict[str, Any], where: str = "config") -> BacktestC
     return _build(BacktestConfig, values, where)
 
 
-def load_toml(path: str | Path) -> BacktestConfig:
-    """Loads a TOML config file; errors name the file."""
+def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
+    """Returns the parsed TOML of ``path``; errors name the file."""
     path = Path(path)
     try:
-        values = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{path}: no such {what}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return config_from_dict(values, where=str(path))
+
+
+def load_toml(path: str | Path) -> BacktestConfig:
+    """Loads a TOML config file; errors name the file."""
+    return config_from_dict(read_toml(path), where=str(path))

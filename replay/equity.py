@@ -6,10 +6,14 @@ Design contract:
   ``ts_init`` reaches the next grid point (epoch-aligned multiples of ``interval_ns``), the
   equity of every grid point passed is the state just before that record — exactly the state at
   the grid point. Time comes from the log only (``ts_init``), never from the wall clock;
-- equity = the account's total balance in ``currency`` + the unrealized PnL of every open
-  position settled in ``currency``, marked at the latest quote (longs at the bid, shorts at the
-  ask), else at the latest trade price, else the book's best bid / ask, else its open price;
-  positions in other currencies are left out (nothing converts between currencies);
+- equity = the account's total balance in ``currency`` + for a margin account the unrealized
+  PnL of every open position settled in ``currency``, for a cash account the market value of
+  every holding (what selling it, or buying a short back, would move: the balance already paid
+  for it), marked at the latest quote (longs at the bid, shorts at the ask), else at the latest
+  trade price, else the book's best bid / ask, else its open price; when ``currency`` is the
+  account's base currency, balances and positions in other currencies are converted at the
+  current rate (:mod:`engines.fx_rates`), else they are left out; without a ``currency``
+  (several currencies, no base) nothing is sampled;
 - it adds no record to the journal (the curve is derived state: a rebuild over the journal
   registering the same sampler gives the same curve), and it runs the batch path
   (``apply_batch``) for market data, so it never forces one-at-a-time publishing.
@@ -22,11 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from domain.accounts import CashAccount
 from domain.codec import as_kind
 from domain.currencies import Currency
 from domain.kinds import Kind
 from engines.component import Reducer
 from engines.context import KernelContext
+from engines.fx_rates import convert_raw, find_rate
 
 _MARKET = (int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR), int(Kind.BOOK_DELTA))
 _QUOTE, _TRADE = int(Kind.QUOTE), int(Kind.TRADE)
@@ -38,13 +44,13 @@ class EquitySampler(Reducer):
     handles = (*_MARKET, int(Kind.ORDER_FILLED), int(Kind.ACCOUNT_STATE))
     batch_kinds = _MARKET
 
-    def __init__(self, account: str, currency: str, interval_ns: int,
+    def __init__(self, account: str, currency: str | None, interval_ns: int,
                  component_id: str = "equity") -> None:
         super().__init__(component_id)
         if interval_ns < 1_000_000:
             raise ValueError(f"equity_interval_ns must be >= 1 ms (1000000), got {interval_ns}")
         self.account = account
-        self.currency = Currency.from_code(currency)
+        self.currency = Currency.from_code(currency) if currency is not None else None
         self.interval_ns = int(interval_ns)
         self.next_ns: int | None = None
         self.ts_ns: list[int] = []
@@ -71,9 +77,9 @@ class EquitySampler(Reducer):
     def apply_batch(self, records: np.ndarray, ctx: KernelContext) -> None:
         ts = records["ts_init"]
         last_ts = int(ts[-1])
-        if self.next_ns is not None and (last_ts < self.next_ns or not self._open(ctx)):
-            # No grid point in the run, or no open position: market data leaves the equity (the
-            # balance) unchanged, so every grid point of the run gets the same value.
+        if self.next_ns is not None and (last_ts < self.next_ns or not self._moves(ctx)):
+            # No grid point in the run, or nothing market data can move (no open position, no
+            # other currency converted): every grid point of the run gets the same value.
             if last_ts >= self.next_ns:
                 self._cross(last_ts, ctx)
             self._marks_from(records)
@@ -91,10 +97,21 @@ class EquitySampler(Reducer):
             self._cross(int(ts[cut]), ctx)
             start = cut
 
-    @staticmethod
-    def _open(ctx: KernelContext) -> bool:
+    def _moves(self, ctx: KernelContext) -> bool:
+        """True when market data can move the equity: a position is open, or the account holds
+        a currency other than the report currency and converts it."""
         cache = ctx.cache
-        return cache is not None and bool(cache.positions(open_only=True))
+        if cache is None:
+            return False
+        if cache.positions(open_only=True):
+            return True
+        if self.currency is None:
+            return False
+        aid = ctx.strings.id_of(self.account)
+        account = cache.account(aid) if aid is not None else None
+        code = self.currency.packed
+        return account is not None and account.base_code == code and any(
+            raw for c, raw in account._total.items() if c != code)
 
     def _marks_from(self, run: np.ndarray) -> None:
         if not len(run):
@@ -128,22 +145,44 @@ class EquitySampler(Reducer):
 
     # --- reading ---------------------------------------------------------------------------------
     def equity_now(self, ctx: KernelContext | None = None) -> int:
-        """Returns the equity now, as raw units of ``currency`` (0 before the account exists)."""
+        """Returns the equity now, as raw units of ``currency`` (0 before the account exists,
+        or without a report currency)."""
         ctx = ctx or self._ctx
         cache = ctx.cache if ctx is not None else None
-        if cache is None:
+        if cache is None or self.currency is None:
             return 0
         aid = ctx.strings.id_of(self.account)
         account = cache.account(aid) if aid is not None else None
         code = self.currency.packed
-        total = account.total_raw(code) if account is not None else 0
+        convert = account is not None and account.base_code == code
+        total = 0
+        if account is not None:
+            for c, raw in sorted(account._total.items()):
+                total += raw if c == code else self._converted(cache, raw, c, code, convert)
+        holdings = isinstance(account, CashAccount)
         for pos in cache.positions(open_only=True):
-            if pos.instrument.settlement_code != code:
-                continue
             mark = self._mark(pos, cache)
-            if mark is not None:
-                total += pos.unrealized_pnl_raw(mark)
+            if mark is None:
+                # no price seen: valued at cost (unrealized 0)
+                value = -pos.open_cost_raw if holdings else 0
+            elif holdings:
+                value = pos.unrealized_pnl_raw(mark) - pos.open_cost_raw
+            else:
+                value = pos.unrealized_pnl_raw(mark)
+            settle = pos.instrument.settlement_code
+            total += value if settle == code else self._converted(cache, value, settle, code,
+                                                                  convert)
         return total
+
+    def _converted(self, cache: Any, raw: int, from_code: int, to_code: int,
+                   convert: bool) -> int:
+        """``raw`` converted at the current rate (from the marks this sampler keeps, which
+        are ahead of the cache inside a batch) when the account reports in a base currency;
+        0 otherwise, or without a rate (amounts in other currencies are left out)."""
+        if not convert or not raw:
+            return 0
+        fx = find_rate(cache, from_code, to_code, self.marks.get)
+        return 0 if fx is None else convert_raw(raw, from_code, to_code, fx.rate)
 
     def _mark(self, pos: Any, cache: Any) -> int | None:
         mark = self.marks.get(pos.instrument_id)
@@ -161,12 +200,16 @@ class EquitySampler(Reducer):
               ) -> tuple[np.ndarray, np.ndarray]:
         """Returns (ts_ns, equity_raw) int64 arrays: ``start`` (the run's start time and
         starting equity) when given, the grid samples, and the equity now at ``end_ns`` when
-        given (the end of the run). The two ends are not stored, so not part of the state."""
+        given (the end of the run: it replaces a grid sample at that same time, which holds the
+        state before the records at ``end_ns``, so the last point includes every fill and
+        commission of the run). The two ends are not stored, so not part of the state."""
         ts, eq = list(self.ts_ns), list(self.equity_raw)
         if start is not None and (not ts or start[0] < ts[0]):
             ts.insert(0, start[0])
             eq.insert(0, start[1])
-        if end_ns is not None and (not ts or end_ns > ts[-1]):
+        if end_ns is not None:
+            if ts and end_ns <= ts[-1]:
+                del ts[-1], eq[-1]
             ts.append(end_ns)
             eq.append(self.equity_now())
         return np.asarray(ts, dtype=np.int64), np.asarray(eq, dtype=np.int64)

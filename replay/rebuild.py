@@ -24,6 +24,7 @@ import numpy as np
 from domain.codec import as_kind, decode_raw
 from domain.kinds import Kind
 from domain.strings import StringTable
+from engines.cache import Cache
 from engines.component import Component
 from engines.kernel import Kernel
 from engines.kernel_snapshot import restore_kernel
@@ -31,7 +32,7 @@ from journal.reader import JournalReader
 from journal.runs import RunEndState, RunInfo, RunManifest, scan_runs
 from journal.snapshots import read_snapshot
 from journal.store import Journal
-from replay.backtest_setup import BacktestCache, register_state, resolve_venues
+from replay.backtest_setup import register_state, resolve_venues
 from replay.config import BacktestConfig, VenueConfig, config_from_dict
 
 #: Setup records (symbols, instruments) are read from this many records at a run's start.
@@ -110,7 +111,7 @@ def state_kernel(reader: JournalReader, info: Lineage, first_seq: int,
     (``to_seq``: the setup records are not read past it)."""
     kernel = Kernel(capacity=capacity, mode="rebuild", first_seq=first_seq)
     if info.manifest is None:
-        kernel.register(BacktestCache())
+        kernel.register(Cache())
     else:
         config = manifest_config(info.manifest)
         venues = run_venues(reader, info, config, to_seq)

@@ -35,13 +35,14 @@ from domain.kinds import Kind
 from engines.data_engine import DataEngine
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.liquidator import Liquidator
 from engines.portfolio import Portfolio
 from engines.risk import RiskEngine
 from engines.strategy import Strategy
 from journal.reader import JournalReader
 from journal.runs import RunInfo, RunManifest, scan_runs
 from journal.store import Journal
-from replay.backtest_setup import make_exchange, register_execution, register_state
+from replay.backtest_setup import account_name, make_exchange, register_execution, register_state
 from replay.config import BacktestConfig, VenueConfig
 from replay.gc_policy import collector_for_runs
 from replay.loop import run, run_until
@@ -92,13 +93,16 @@ def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
     sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
-    kernel.register(RiskEngine(execution, _risk_config(config.risk)))
+    kernel.register(RiskEngine(execution, _risk_config(config.risk, venues)))
     register_execution(kernel, execution)
     for venue in venues:
         kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
     kernel.ctx.portfolio = Portfolio(cache)
     for strategy in strategies:
         kernel.register(strategy)
+    for venue in venues:
+        if venue.liquidate_on_margin_call:
+            kernel.register(Liquidator(account_name(venue), venue.name))
     return sampler, recorder, cache
 
 

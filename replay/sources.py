@@ -6,7 +6,10 @@ Design contract:
   :class:`SourceOrderError` naming the source, its record index and both timestamps;
 - :func:`merge` yields chunks (at most ``chunk_records`` records) sorted by ``ts_init``; records
   with equal ``ts_init`` keep source order (source 0 first), then their order within the source;
-- records are passed through unchanged (flags included: sources set INPUT).
+- records are passed through unchanged (flags included: sources set INPUT);
+- a source that raises (bad data in a later chunk) does not lose what it delivered before: every
+  buffered record up to the last ts_init that source delivered is yielded, then its error is
+  raised.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ class _Cursor:
         self.done = False
         self.consumed = 0
         self._last_ts: int | None = None
+        self.error: BaseException | None = None
+
+    def load_or_fail(self) -> bool:
+        """Like :meth:`load`, but an error of the source ends it and is kept in ``error``."""
+        try:
+            return self.load()
+        except Exception as exc:  # re-raised by merge after flushing what came before it
+            self.error, self.done = exc, True
+            return False
 
     def load(self) -> bool:
         """Appends the next chunk to the buffer; returns False when the source is exhausted."""
@@ -69,14 +81,20 @@ def merge(sources: list[Iterable[np.ndarray]], chunk_records: int = 65536) -> It
         raise ValueError(f"chunk_records must be >= 1, got {chunk_records}")
     cursors = [_Cursor(i, s) for i, s in enumerate(sources)]
     for c in cursors:
-        c.load()
+        c.load_or_fail()
     while True:
+        failed = next((c for c in cursors if c.error is not None), None)
+        if failed is not None:
+            yield from _flush(cursors, failed, chunk_records)
+            raise failed.error
         live = [c for c in cursors if len(c.buf) or not c.done]
         if not live:
             return
         for c in live:
             if not len(c.buf) and not c.done:
-                c.load()
+                c.load_or_fail()
+        if any(c.error is not None for c in live):
+            continue
         limits = [int(c.buf["ts_init"][-1]) for c in live if not c.done and len(c.buf)]
         horizon = min(limits) if limits else None
         parts = []
@@ -92,10 +110,27 @@ def merge(sources: list[Iterable[np.ndarray]], chunk_records: int = 65536) -> It
             # stop there, so ties are resolved with everything each source has at that time.
             for c in live:
                 if not c.done and len(c.buf) and int(c.buf["ts_init"][-1]) == horizon:
-                    c.load()
+                    c.load_or_fail()
             continue
-        merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        if len(parts) > 1:
-            merged = merged[np.argsort(merged["ts_init"], kind="stable")]
-        for lo in range(0, len(merged), chunk_records):
-            yield merged[lo : lo + chunk_records]
+        yield from _merged(parts, chunk_records)
+
+
+def _merged(parts: list[np.ndarray], chunk_records: int) -> Iterator[np.ndarray]:
+    """Yields ``parts`` (in source order) merged by ts_init, stable, in bounded chunks."""
+    merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        merged = merged[np.argsort(merged["ts_init"], kind="stable")]
+    for lo in range(0, len(merged), chunk_records):
+        yield merged[lo : lo + chunk_records]
+
+
+def _flush(cursors: list[_Cursor], failed: _Cursor, chunk_records: int) -> Iterator[np.ndarray]:
+    """Yields, merged, every buffered record up to the last ts_init ``failed`` delivered."""
+    limit = failed._last_ts
+    if limit is None:
+        return
+    parts = [c.take(int(np.searchsorted(c.buf["ts_init"], limit, side="right")))
+             for c in cursors if len(c.buf)]
+    parts = [p for p in parts if len(p)]
+    if parts:
+        yield from _merged(parts, chunk_records)

@@ -1,4 +1,4 @@
-"""ringbus — the ring buffer, its sequences and barriers, consumers and the message bus.
+"""ringbus — the ring buffer, its sequences and barriers, consumers, the drain loop and inbox.
 
 Design contract:
 - capacity is a power of two, allocated once, never resized;
@@ -8,11 +8,13 @@ Design contract:
   the consumers it depends on; the producer never overwrites a slot a consumer still needs: it
   raises rather than drops;
 - records a consumer emits are published right after its handler returns and drained in the same
-  loop; the message bus delivers in a documented deterministic order (priority, then subscription).
+  loop; the one way to reach a component is a record in the ring (the kernel routes records to
+  components by kind and instrument: engines/kernel_consumer.py). There is no message bus: one
+  that delivered outside the log would feed consumers with something the journal does not hold.
 
 Modules: ``ring`` (Ring), ``sequence`` (Sequence), ``consumer`` (Consumer, BatchHandler),
 ``graph`` (ConsumerGraph), ``outbox`` (Outbox), ``drain_loop`` (DrainLoop), ``inbox`` (Inbox),
-``bus`` (MessageBus), ``router`` (RecordRouter), ``errors``. See docs/ring.md.
+``errors``. See docs/ring.md.
 
 Names are imported lazily so that ``import ringbus`` (and the command line) starts fast.
 """
@@ -25,27 +27,18 @@ from typing import Any
 from ringbus._version import __version__ as __version__
 
 _EXPORTS = {
-    "MessageBus": "bus",
-    "Request": "bus",
-    "Subscription": "bus",
     "BatchHandler": "consumer",
     "Consumer": "consumer",
     "DrainLoop": "drain_loop",
-    "BusError": "errors",
     "ConsumerGraphError": "errors",
-    "DuplicateEndpointError": "errors",
     "RingbusError": "errors",
     "RingConfigError": "errors",
     "RingFullError": "errors",
     "RingRangeError": "errors",
-    "UnknownCorrelationIdError": "errors",
-    "UnknownEndpointError": "errors",
-    "UnknownSubscriptionError": "errors",
     "ConsumerGraph": "graph",
     "Inbox": "inbox",
     "Outbox": "outbox",
     "Ring": "ring",
-    "RecordRouter": "router",
     "Sequence": "sequence",
 }
 

@@ -8,13 +8,12 @@ Design contract:
 - ``drain`` returns only when every consumer has reached the cursor and every outbox is empty;
 - if emitted records do not fit, RingFullError propagates (loud, typed); nothing is dropped.
 
-Hot path: ``publish_and_drain`` (one input record, then drain) is what the kernel calls per input;
-measured by ``perf/one_to_three_diamond.py`` (row ``one_at_a_time_3_consumers``).
+The kernel's one-record fast path is its own ``publish_one`` (engines/kernel_publish.py): it
+hands a record to the journal and the fused consumer straight from its slot and calls ``drain``
+only when something was emitted. ``drain`` is measured by ``perf/one_to_three_diamond.py``.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from ringbus.consumer import Consumer
 from ringbus.graph import ConsumerGraph
@@ -29,9 +28,6 @@ class DrainLoop:
         self.consumers: list[Consumer] = graph.bind(ring)
         self._by_name = {c.name: c for c in self.consumers}
         self._consume = tuple(c.consume for c in self.consumers)
-        self._fast = tuple((c._on_batch, c.sequence, c.outbox) for c in self.consumers)
-        # The cursor at which the last drain left every consumer (-1: unknown).
-        self._drained_at = -1
 
     def consumer(self, name: str) -> Consumer:
         """Returns the consumer called ``name`` (KeyError names it when unknown)."""
@@ -51,33 +47,7 @@ class DrainLoop:
             # With no record published during the pass, each consumer (in topological order)
             # reached min(cursor, its dependencies) == cursor: the ring is drained.
             if ring.cursor == cursor_before:
-                self._drained_at = ring.cursor
                 return total
-
-    def publish_and_drain(self, record: np.ndarray | np.void) -> int:
-        """Publishes one record, drains, and returns the record's seq (the one-at-a-time path).
-
-        When every consumer had reached the cursor before the publish (the usual case), the one
-        new record is handed to each consumer as the same 1-record view, with no barrier
-        arithmetic; as soon as a handler emits records the general drain takes over.
-        """
-        ring = self.ring
-        drained = ring.cursor == self._drained_at
-        seq = ring.publish_record(record)
-        if drained:
-            idx = seq & (ring.capacity - 1)
-            view = ring.buffer[idx : idx + 1]
-            for on_batch, sequence, outbox in self._fast:
-                on_batch(view)
-                sequence.value = seq
-                if outbox is not None and outbox._pending:
-                    outbox.flush_into(ring)
-                    break
-            else:
-                self._drained_at = seq
-                return seq
-        self.drain()
-        return seq
 
     def is_drained(self) -> bool:
         """Returns True when every consumer has reached the cursor."""

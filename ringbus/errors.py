@@ -24,32 +24,3 @@ class RingRangeError(RingbusError, IndexError):
 
 class ConsumerGraphError(RingbusError, ValueError):
     """A consumer graph has a duplicate name, an unknown dependency or a cycle."""
-
-
-class BusError(RingbusError):
-    """Base class of message bus errors."""
-
-
-class UnknownEndpointError(BusError, KeyError):
-    """``send`` or ``request`` named an endpoint nobody registered."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
-class DuplicateEndpointError(BusError, ValueError):
-    """``register`` named an endpoint that already has a handler."""
-
-
-class UnknownSubscriptionError(BusError, KeyError):
-    """``unsubscribe`` named a (pattern, handler) pair that is not subscribed."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class UnknownCorrelationIdError(BusError, KeyError):
-    """``respond`` named a correlation id that is not pending (unknown or already answered)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])

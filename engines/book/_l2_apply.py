@@ -23,6 +23,7 @@ from engines.book._status import (
     ACT_CLEAR,
     ACT_FILL,
     ACT_MODIFY,
+    ACT_NONE,
     ACT_TRADE,
     APPLIED,
     FLAG_LAST,
@@ -43,7 +44,7 @@ from engines.book._status import (
 @njit(cache=True)
 def _step(a: int, s_raw: int, price: int, size: int, lv: np.ndarray, n_lv: np.ndarray) -> int:
     """Applies one L2 delta; returns 0, -1 for GROW, or an issue code (delta not applied)."""
-    if a in (ACT_TRADE, ACT_FILL):
+    if a in (ACT_TRADE, ACT_FILL, ACT_NONE):
         return 0
     if a == ACT_CLEAR:
         n_lv[0] = 0

@@ -31,6 +31,7 @@ from engines.book._status import (
     ACT_CLEAR,
     ACT_FILL,
     ACT_MODIFY,
+    ACT_NONE,
     ACT_TRADE,
     APPLIED,
     FLAG_LAST,
@@ -41,6 +42,7 @@ from engines.book._status import (
     ISS_CANCEL_EXCEEDS,
     ISS_CANCEL_UNKNOWN,
     ISS_DUP_ADD,
+    ISS_FILL_UNKNOWN,
     ISS_MODIFY_MISSING,
     ISS_WRONG_LEVEL,
     ISSUE,
@@ -76,12 +78,14 @@ def _step(a: int, s_raw: int, price: int, size: int, oid: int, lv: np.ndarray, n
     On an issue the delta is not applied, except an oversized cancel when not failing fast (the
     order is removed).
     """
-    if a in (ACT_TRADE, ACT_FILL):
+    if a in (ACT_TRADE, ACT_NONE):
         return 0
     if a == ACT_CLEAR:
         clear_l3(lv, n_lv, orders, hvals, state)
         return 0
     slot = lookup(hkeys, hvals, oid)
+    if a == ACT_FILL:  # a side-less fill (N: the opening auction's) may name an unseen order
+        return ISS_FILL_UNKNOWN if slot == -1 and side_index(s_raw) >= 0 else 0
     if a == ACT_ADD:
         s = side_index(s_raw)
         if slot != -1:

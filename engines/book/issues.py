@@ -29,6 +29,7 @@ class BookIssue(IntEnum):
     BAD_ACTION = 7  # an action code that is not a BookAction: ignored
     WRONG_LEVEL = 8  # an L2 delta in an L3 book or an L3 delta in an L2 book: ignored
     CANCEL_UNKNOWN_LEVEL = 9  # L2 cancel of a price level not in the book: ignored
+    FILL_UNKNOWN_ORDER = 10  # L3 fill (DBN F) with side B/A of an order id not in the book: ignored
 
 
 @attrs.frozen

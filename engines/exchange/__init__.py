@@ -14,7 +14,7 @@ Design contract:
 
 from engines.exchange.config import ExchangeConfig
 from engines.exchange.exchange import ExchangeError, SimulatedExchange
-from engines.exchange.fees import FeeModel, InstrumentRates
+from engines.exchange.fees import FeeModel, FeeRounding, InstrumentRates
 from engines.exchange.fill_model import FillModel
 from engines.exchange.latency import ConstantLatency, LatencyModel, Operation
 from engines.exchange.market import ConsumedLiquidity, VenueState
@@ -26,6 +26,7 @@ __all__ = [
     "ExchangeConfig",
     "ExchangeError",
     "FeeModel",
+    "FeeRounding",
     "FillModel",
     "InstrumentRates",
     "LatencyModel",

@@ -26,6 +26,9 @@ class ExchangeConfig:
       the touch (True), or only up to the displayed size (False);
     - ``stop_trigger_on_quotes``: stops trigger on trades always, and also on quotes (buy stop
       when ask >= trigger, sell stop when bid <= trigger) when True — for quote-only data;
+    - ``stop_fill_at_trigger``: a stop-market triggered by a quote that gapped through its
+      trigger fills whole at the trigger price (NautilusTrader's L1 behaviour, for parity runs)
+      instead of at the touch (False, the default: a price the market quoted);
     - ``prob_fill_at_limit`` / ``seed``: the seeded fill model for trades exactly at a resting
       limit's price (L1 / L2; L3 uses the queue);
     - ``view``: ``ctx -> VenueState``; None reads ``ctx.cache``.
@@ -38,6 +41,7 @@ class ExchangeConfig:
     fees: FeeModel = attrs.field(factory=InstrumentRates)
     nominal_l1_sizes: bool = True
     stop_trigger_on_quotes: bool = True
+    stop_fill_at_trigger: bool = False
     prob_fill_at_limit: float = 0.0
     seed: int = 0
     depth: int = attrs.field(default=64, validator=_positive)

@@ -115,8 +115,8 @@ class SimulatedExchange(Reactor):
         self._delay(ctx, Operation.SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
 
     def submit_order_list(self, rec: Any, orders: list[Any], ctx: KernelContext) -> None:
-        """Takes the SUBMIT_ORDER tuples of a list, in list order (contingencies are not
-        managed by the venue: each order is matched on its own)."""
+        """Takes the SUBMIT_ORDER tuples of a list's orders without a parent, in list order;
+        each is matched on its own (contingencies are the kernel's order manager's)."""
         for cmd in orders:
             self.submit(cmd, ctx)
 

@@ -5,12 +5,15 @@ Design contract:
   currency's precision (positive = paid, negative = rebate) and the packed currency code;
 - :class:`InstrumentRates` (the default) charges ``notional * rate`` with the instrument's
   ``maker_fee`` / ``taker_fee``, in its settlement currency; the notional is taken exactly (a
-  fraction, never a float) and the product is rounded half-even once, so runs agree to the unit.
+  fraction, never a float) and the product is rounded once, by the venue's
+  :class:`FeeRounding` mode: half away from zero by default (as NautilusTrader's ``Money``
+  rounds a commission), or half to even; runs agree to the unit.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
 
@@ -19,6 +22,15 @@ from domain.instruments import Instrument
 from domain.values import pack_currency
 
 _MAKER = LiquiditySide.MAKER  # a module constant: read per fill (enum attribute ~0.3 µs)
+
+
+class FeeRounding(StrEnum):
+    """How a commission is rounded to its currency's precision (a venue setting)."""
+
+    #: Ties go away from zero: 0.5 -> 1, -0.5 -> -1 (NautilusTrader's ``Money``; the default).
+    HALF_AWAY_FROM_ZERO = "HALF_AWAY_FROM_ZERO"
+    #: Ties go to the even neighbour: 0.5 -> 0, 1.5 -> 2 (banker's rounding).
+    HALF_EVEN = "HALF_EVEN"
 
 
 class FeeModel(Protocol):
@@ -48,16 +60,25 @@ class InstrumentRates:
 
     Per instrument it keeps the integer factors of ``notional * rate`` (numerator and
     denominator per liquidity side) and the packed currency, so a fill costs two integer
-    products and one half-even rounding instead of Fraction arithmetic (perf/backtest_run.py).
+    products and one rounding instead of Fraction arithmetic (perf/backtest_run.py).
+    ``rounding`` is a :class:`FeeRounding` (or its name).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rounding: FeeRounding | str = FeeRounding.HALF_AWAY_FROM_ZERO) -> None:
+        try:
+            self.rounding = FeeRounding(rounding)
+        except ValueError:
+            raise ValueError(
+                f"fee rounding must be one of {[m.value for m in FeeRounding]}, got {rounding!r}"
+            ) from None
+        self._round = (_round_half_even if self.rounding is FeeRounding.HALF_EVEN
+                       else _round_half_away)
         self._terms: dict[int, tuple[Instrument, tuple[int, int, int, int], int]] = {}
 
     def commission(
         self, instrument: Instrument, liquidity_side: LiquiditySide, qty_raw: int, price_raw: int
     ) -> tuple[int, int]:
-        """Returns ``round_half_even(notional * rate)`` in the settlement currency."""
+        """Returns ``notional * rate`` rounded by ``rounding``, in the settlement currency."""
         # Keyed by object identity, checked with ``is``: an instrument is an immutable value.
         entry = self._terms.get(id(instrument))
         if entry is None or entry[0] is not instrument:
@@ -77,7 +98,7 @@ class InstrumentRates:
         else:
             num = qty_raw * price_raw * rate_num
             den = rate_den
-        return _round_half_even(num, den), entry[2]
+        return self._round(num, den), entry[2]
 
 
 def _rate_terms(instrument: Instrument) -> tuple[int, int, int, int]:
@@ -106,3 +127,13 @@ def _round_half_even(num: int, den: int) -> int:
     if twice < den or (twice == den and q % 2 == 0):
         return q
     return q + 1
+
+
+def _round_half_away(num: int, den: int) -> int:
+    """Returns ``num / den`` rounded half away from zero."""
+    if den < 0:
+        num, den = -num, -den
+    q, r = divmod(abs(num), den)
+    if 2 * r >= den:
+        q += 1
+    return q if num >= 0 else -q

@@ -145,6 +145,11 @@ def execute(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder,
 def fire_stop(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """Triggers a stop and runs it as a market (stop-market) or limit (stop-limit) order."""
     events.trigger(ex, ctx, vo)
+    if ex.config.stop_fill_at_trigger and vo.order_type == OrderType.STOP_MARKET:
+        qty = min(vo.leaves_raw, reducible(ex, ctx, vo)) if vo.is_reduce_only else vo.leaves_raw
+        if qty > 0:
+            events.fill(ex, ctx, vo, vo.trigger_raw, qty, LiquiditySide.TAKER)
+            return
     execute(ex, ctx, vo)
 
 

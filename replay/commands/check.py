@@ -13,7 +13,11 @@ from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("journal", nargs="?", help="journal directory")
+    from replay.dist.journals import add_fanout_arguments
+
+    parser.add_argument("journal", nargs="*", help="journal directory; several run in "
+                        "parallel (Dask), each reported as alone, then a summary")
+    add_fanout_arguments(parser)
     parser.add_argument("--invariant", action="append", default=None, metavar="SPEC",
                         help="builtin:<name>, a built-in name, or module:function (repeatable); "
                              "default: every built-in record invariant")
@@ -81,9 +85,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         return _list(args.json)
-    if args.journal is None:
+    if not args.journal:
         print("ringbus check: a JOURNAL is required (or --list)", file=sys.stderr)
         return 2
+    if len(args.journal) > 1 or args.scheduler:
+        from replay.dist.journals import run_many
+
+        return run_many("check", args, args.journal)
+    args.journal = args.journal[0]
     try:
         config = CheckConfig(crossed_windows_utc=tuple(args.allow_crossed),
                              crossed_exempt_flags=args.auction_flags, depth=args.depth,

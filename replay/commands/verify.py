@@ -21,7 +21,11 @@ EXIT_CODES = {"CLEAN": 0, "CRASHED_RUN": 0, "CORRUPT": 1, "UNREADABLE": 2}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("journal", help="journal directory")
+    from replay.dist.journals import add_fanout_arguments
+
+    parser.add_argument("journal", nargs="+", help="journal directory; several run in "
+                        "parallel (Dask), each reported as alone, then a summary")
+    add_fanout_arguments(parser)
     parser.add_argument("--reexecute", action="store_true",
                         help="also re-execute the INPUT records and compare every record")
     parser.add_argument("--strategy", action="append", default=[], metavar="NAME|module:Class",
@@ -99,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
     if refusal:
         sys.stderr.write(f"ringbus verify: error: {refusal}\n")
         return 2
+    if len(args.journal) > 1 or args.scheduler:
+        from replay.dist.journals import run_many
+
+        if args.out:
+            sys.stderr.write("ringbus verify: error: --out goes with one journal\n")
+            return 2
+        return run_many("verify", args, args.journal)
+    args.journal = args.journal[0]
     try:
         result = verify_journal(args.journal, checks=extra_checks(args))
     except ValueError as exc:  # a manifest this build cannot re-execute (names refused...)

@@ -11,7 +11,8 @@ Design contract:
   unless ``round_volume=True`` (e.g. the BTC file's float-noise volumes like
   ``218102.59507500002``: 11 decimals of 1e8 overflow); the error names the options to pass and
   suggests the fewest decimals that drop only float noise (:func:`suggest_volume_precision`);
-- without ``volume`` the volume is 0; precisions not given are inferred by scanning the file.
+- without ``volume`` the volume is 0; precisions not given are inferred in the same pass
+  (:func:`~replay.loaders.csv_common.sample_precisions`).
 """
 
 from __future__ import annotations
@@ -30,12 +31,11 @@ from replay.loaders.csv_common import (
     MAX_PRECISION,
     RowChunk,
     check_positive,
-    check_precision,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
     parse_decimals_rounded,
+    with_precisions,
 )
 from replay.loaders.csv_time import EventTimes
 from replay.loaders.errors import DataError
@@ -138,17 +138,11 @@ def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | No
     if options.round_volume and options.size_precision is None:
         raise ValueError("round_volume=True needs an explicit size_precision")
     path = str(path)
-    pp = options.price_precision
-    if pp is None:
-        pp = infer_precision(path, PRICES, max_rows=options.infer_rows)
-    sp = options.size_precision
-    if sp is None:
-        first = next(iter_row_chunks(path, 1, required=PRICES))
-        has_volume = "volume" in first.columns
-        sp = infer_precision(path, ("volume",), max_rows=options.infer_rows) if has_volume else 0
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = iter_row_chunks(path, options.chunk_size, required=PRICES)
+    pp, sp, chunks = with_precisions(chunks, (options.price_precision, PRICES),
+                                     (options.size_precision, ("volume",)), options.infer_rows)
     times = EventTimes()
-    for chunk in iter_row_chunks(path, options.chunk_size, required=PRICES):
+    for chunk in chunks:
         ts, ts_init = times.read(chunk)
         try:
             records = bar_records(chunk, ts, ts_init if "ts_init" in chunk.columns else None,
@@ -169,7 +163,7 @@ def suggest_volume_precision(path: str | Path) -> int | None:
     ok = np.ones(MAX_PRECISION + 1, bool)
     for chunk in iter_row_chunks(path, DEFAULT_CHUNK_SIZE, required=("volume",)):
         try:
-            v = np.abs(np.array(chunk.columns["volume"], np.float64))
+            v = np.abs(np.array(chunk.columns["volume"].tolist(), np.float64))
         except ValueError:
             continue
         for d in np.flatnonzero(ok).tolist():

@@ -29,12 +29,11 @@ from replay.loaders.csv_common import (
     MonotonicClock,
     RowChunk,
     check_positive,
-    check_precision,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
     parse_int_column,
+    with_precisions,
 )
 
 COLUMNS = ("timestamp", "first_update_id", "last_update_id", "side", "update_type", "price",
@@ -107,15 +106,13 @@ def iter_binance_depth(paths: str | Path | Sequence[str | Path], instrument_id: 
     """
     opts = attrs.evolve(options or DepthOptions(), **overrides)
     files = [str(paths)] if isinstance(paths, str | Path) else [str(p) for p in paths]
-    pp, sp = opts.price_precision, opts.size_precision
-    pp = max(infer_precision(f, ("price",)) for f in files) if pp is None else pp
-    sp = max(infer_precision(f, ("qty",)) for f in files) if sp is None else sp
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = (c for f in files for c in iter_row_chunks(f, opts.chunk_size, required=COLUMNS))
+    pp, sp, chunks = with_precisions(chunks, (opts.price_precision, ("price",)),
+                                     (opts.size_precision, ("qty",)))
     clock, ids = MonotonicClock(), MonotonicClock()
     held: np.ndarray | None = None
     held_ids = np.zeros(0, np.int64)
     prev_key: tuple[int, bool] | None = None
-    chunks = (c for f in files for c in iter_row_chunks(f, opts.chunk_size, required=COLUMNS))
     for chunk in chunks:
         records, update_ids = _build(chunk, pp, sp, opts, instrument_id, clock, ids, prev_key)
         prev_key = (int(update_ids[-1]), chunk.columns["update_type"][-1] == "snap")

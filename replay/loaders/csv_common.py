@@ -1,67 +1,85 @@
-"""Shared machinery of the CSV loaders: chunked row reading, exact decimals, timestamps, checks.
+"""Shared machinery of the CSV loaders: columnar chunks, exact decimals, precision, checks.
 
 Design contract:
-- files are read in chunks of at most ``chunk_size`` rows through the ``csv`` module (gzip when
-  the name ends in ``.gz`` or the file starts with the gzip magic); never the whole file at once;
+- files are read by pyarrow (:mod:`replay.loaders.csv_read`) in chunks of at most ``chunk_size``
+  rows (gzip when the name ends in ``.gz`` or the file starts with the gzip magic); never the
+  whole file at once; each column is raw bytes, parsed here exactly;
 - one row per line (no quoted newlines); blank lines are skipped but still counted, so ``line``
-  in a :class:`~replay.loaders.errors.DataError` is the line a text editor shows;
-- decimals are converted to raw ``int64`` from their digits, in bulk with numpy: exact, never
-  through float, never rounded (a value needing more decimals than the precision is an error);
+  in a :class:`~replay.loaders.errors.DataError` is the line a text editor shows (found by
+  rescanning the file when there is an error);
+- decimals are converted to raw ``int64`` from their digits by a numba kernel
+  (:mod:`replay.loaders.csv_scan`): exact, never through float, never rounded (a value needing
+  more decimals than the precision is an error);
+- a precision not given is inferred in the same pass from a bounded sample, the first
+  ``INFER_ROWS`` rows (or ``infer_rows``), read ahead and then yielded: a later value needing
+  more decimals is refused, naming its line (never rounded);
 - NaN, inf, exponents, blanks and any non-digit text are refused, naming line, field and value.
-
-Measured (perf/csv_loaders.py): the byte-matrix decimal parse runs at several million values/s;
-the per-value Python parser is kept only to explain the first bad value of a chunk.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import io
+import itertools
 import re
-from collections.abc import Iterator, Sequence
-from itertools import islice
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 import numpy as np
+import pyarrow as pa
 
 from domain.codec import as_kind, empty
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE
+from replay.loaders.csv_read import (
+    TextColumn,
+    iter_tables,
+    line_of_row,
+    open_binary,
+    read_header,
+)
+from replay.loaders.csv_scan import BAD_SYNTAX, OK, rescale, scan_decimals
 from replay.loaders.errors import DataError
 
 DEFAULT_CHUNK_SIZE = 65_536
+#: rows read ahead to infer a precision that is not given
+INFER_ROWS = 1_048_576
 MAX_PRECISION = 12
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
 _INT64_MAX = 2**63 - 1
 _DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?")
 
 
 def open_text(path: str | Path) -> io.TextIOBase:
-    """Opens ``path`` for reading text, decompressing gzip transparently."""
-    with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    if gz or str(path).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - the caller closes it
+    """Opens ``path`` for reading text (UTF-8, undecodable bytes shown as ``\\xNN``)."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="backslashreplace",
+                            newline="")
 
 
 @attrs.frozen
 class RowChunk:
-    """A chunk of rows as columns of strings; ``lines[i]`` is the file line of row ``i``."""
+    """A chunk of rows as raw-byte columns; row ``i`` is data row ``first_row + i`` of the file."""
 
     path: str
-    lines: np.ndarray
-    columns: dict[str, tuple[str, ...]]
+    first_row: int
+    columns: dict[str, TextColumn]
+    has_header: bool = True
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def line(self, i: int) -> int:
+        """Returns the file line of row ``i`` (rescans the file: for error messages only)."""
+        return line_of_row(self.path, self.first_row + i, self.has_header)
 
     def fail(self, i: int, field: str, why: str, value: object = None) -> DataError:
         """Returns the error for row ``i``'s ``field`` (its text unless ``value`` is given)."""
         shown = self.columns[field][i] if value is None and field in self.columns else value
-        return DataError(self.path, int(self.lines[i]), field, shown, why)
+        if value is None and field in self.columns:
+            try:
+                self.columns[field].raw(i).decode("utf-8")
+            except UnicodeDecodeError:
+                why += " (the field holds non-UTF-8 bytes)"
+        return DataError(self.path, self.line(i), field, shown, why)
 
 
 def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
@@ -76,38 +94,34 @@ def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     path = str(path)
-    with open_text(path) as f:
-        reader = csv.reader(f)
-        if names is None:
-            header = next(reader, None)
-            if not header:
-                raise DataError(path, 1, "header", "", "empty file: no header line")
-            header = [h.strip().lower() for h in header]
-            line = 2
-        else:
-            header, line = list(names), 1
-        for name in required:
-            if name not in header:
-                raise DataError(path, 1, name, None, f"missing column; the header is {header}")
-        n_rows = 0
-        while rows := list(islice(reader, chunk_size)):
-            lines = np.arange(line, line + len(rows), dtype=np.int64)
-            line += len(rows)
-            widths = np.fromiter(map(len, rows), np.int64, count=len(rows))
-            if not widths.all():
-                keep = np.flatnonzero(widths)
-                rows, lines, widths = [rows[i] for i in keep], lines[keep], widths[keep]
-            bad = np.flatnonzero(widths != len(header))
-            if bad.size:
-                i = int(bad[0])
-                raise DataError(path, int(lines[i]), "row", ",".join(rows[i]),
-                                f"has {widths[i]} fields, expected {len(header)} ({header})")
-            if rows:
-                n_rows += len(rows)
-                yield RowChunk(path, lines, dict(zip(header, zip(*rows, strict=True),
-                                                     strict=True)))
-    if n_rows == 0:
-        raise DataError(path, line - 1 if line > 1 else 1, "rows", 0, "empty file: no data rows")
+    has_header = names is None
+    header = read_header(path) if names is None else list(names)
+    for name in required:
+        if name not in header:
+            raise DataError(path, 1, name, None, f"missing column; the header is {header}")
+    row = 0
+    pending: list[pa.RecordBatch] = []
+    n_pending = 0
+    for batch in iter_tables(path, header, has_header):
+        pending.append(batch)
+        n_pending += batch.num_rows
+        while n_pending >= chunk_size:
+            table = pa.Table.from_batches(pending)
+            yield _chunk(path, row, table.slice(0, chunk_size), has_header)
+            row += chunk_size
+            rest = table.slice(chunk_size)
+            pending, n_pending = rest.to_batches(), rest.num_rows
+    if n_pending:
+        yield _chunk(path, row, pa.Table.from_batches(pending), has_header)
+        row += n_pending
+    if row == 0:
+        raise DataError(path, 1, "rows", 0, "empty file: no data rows")
+
+
+def _chunk(path: str, first_row: int, table: pa.Table, has_header: bool) -> RowChunk:
+    columns = {name: TextColumn(table.column(name).combine_chunks())
+               for name in table.column_names}
+    return RowChunk(path, first_row, columns, has_header)
 
 
 def _split_decimal(text: str) -> tuple[str, str, str]:
@@ -126,118 +140,138 @@ def decimal_to_raw(text: str, precision: int) -> int:
     if frac[precision:].strip("0"):
         raise ValueError(f"needs {len(frac.rstrip('0'))} decimals but the precision is "
                          f"{precision}; it is never rounded")
+    if len(whole.lstrip("0")) + precision > 19:
+        raise ValueError(f"overflows int64 at precision {precision}")
     raw = int(whole or "0") * 10**precision + int(frac[:precision].ljust(precision, "0") or "0")
     if raw > _INT64_MAX:
         raise ValueError(f"overflows int64 at precision {precision}")
     return -raw if sign == "-" else raw
 
 
-def _byte_matrix(values: Sequence[str]) -> np.ndarray | None:
+def scanned(chunk: RowChunk, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns the column's (mantissa, fraction digits, status), scanning it once."""
+    col = chunk.columns[field]
+    if col.scanned is None:
+        col.scanned = scan_decimals(col.data, col.offsets)
+    return col.scanned
+
+
+def _explain(chunk: RowChunk, field: str, status: np.ndarray, precision: int) -> DataError:
+    i = int(np.flatnonzero(status)[0])
     try:
-        arr = np.array(values, dtype="S")
-    except UnicodeEncodeError:
-        return None
-    return arr.view(np.uint8).reshape(len(values), arr.itemsize)
-
-
-def _decode(mat: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (raw, bad, decimals needed) per row of a NUL-padded ASCII byte matrix; a row
-    whose text is no plain decimal is bad and needs -1 decimals."""
-    n, w = mat.shape
-    cols = np.arange(w)[None, :]
-    lengths = (mat != 0).sum(1)
-    signed = (mat[:, 0] == ord("-")) | (mat[:, 0] == ord("+"))
-    is_dot = mat == ord(".")
-    n_dots = is_dot.sum(1)
-    dotpos = np.where(n_dots == 1, is_dot.argmax(1), lengths)[:, None]
-    is_digit = (mat >= ord("0")) & (mat <= ord("9"))
-    in_str = cols < lengths[:, None]
-    allowed = is_digit | is_dot | ~in_str | ((cols == 0) & signed[:, None])
-    digit = np.where(is_digit, mat.astype(np.int64) - ord("0"), 0)
-    exp = precision + dotpos - cols - (cols < dotpos)
-    nonzero = digit != 0
-    bad_syntax = ~allowed.all(1) | (n_dots > 1) | ~is_digit.any(1)
-    too_big = ((exp > 18) & nonzero) | ((exp == 18) & (digit > 8))
-    bad = bad_syntax | ((exp < 0) & nonzero).any(1) | too_big.any(1)
-    raw = (digit * _POW10[np.clip(exp, 0, 18)] * (exp >= 0)).sum(1)
-    needed = np.where(nonzero & (cols > dotpos), cols - dotpos, 0).max(1)
-    return np.where(mat[:, 0] == ord("-"), -raw, raw), bad, np.where(bad_syntax, -1, needed)
+        decimal_to_raw(chunk.columns[field][i], precision)
+    except ValueError as exc:
+        return chunk.fail(i, field, str(exc))
+    return chunk.fail(i, field, "not a plain decimal number (digits with an optional point)")
 
 
 def parse_decimals(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
     """Returns the column's values as exact raw int64 at ``precision``; DataError on a bad one."""
-    values = chunk.columns[field]
-    mat = _byte_matrix(values)
-    if mat is not None and mat.shape[1] <= 40:
-        raw, bad, _ = _decode(mat, precision)
-        if not bad.any():
-            return raw
-        first = int(np.flatnonzero(bad)[0])
-    else:
-        first = 0
-    for i in range(first, len(values)):
-        try:
-            decimal_to_raw(values[i], precision)
-        except ValueError as exc:
-            raise chunk.fail(i, field, str(exc)) from None
-    # only values in 9.0e18..2**63-1 reach here: exact in Python ints, too near int64's end for
-    # the byte-matrix path
-    return np.array([decimal_to_raw(v, precision) for v in values], np.int64)
+    raw, status = rescale(*scanned(chunk, field), precision)
+    if status.any():
+        raise _explain(chunk, field, status, precision)
+    return raw
 
 
 def parse_decimals_rounded(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
     """Like :func:`parse_decimals` for non-negative values, but digits past ``precision`` are
     rounded half up instead of refused (only for columns the caller opts in, e.g. volume)."""
-    values = chunk.columns[field]
-    mat = _byte_matrix(values)
-    if mat is None or mat.shape[1] > 40:
+    mant, frac, status = scanned(chunk, field)
+    if status.any():
+        raise _explain(chunk, field, status, precision)
+    drop = frac - precision
+    if not (drop > 0).any():
         return parse_decimals(chunk, field, precision)
-    needed = _decode(mat, 0)[2]
-    long_rows = np.flatnonzero(needed > precision).tolist()
-    if needed.min() < 0 or not long_rows:
-        return parse_decimals(chunk, field, precision)
-    texts, round_up = list(values), np.zeros(len(values), np.int64)
-    for i in long_rows:
-        whole, _, frac = texts[i].partition(".")
-        texts[i] = f"{whole}.{frac[:precision]}"
-        round_up[i] = frac[precision] >= "5"
-    cut = attrs.evolve(chunk, columns={**chunk.columns, field: tuple(texts)})
-    return parse_decimals(cut, field, precision) + round_up
+    keep = np.where(drop > 0, precision, frac)
+    div = np.power(10, np.clip(drop, 0, 18), dtype=np.int64)
+    cut, rem = np.divmod(mant, div)
+    up = np.where(drop > 18, (drop == 19) & (mant >= 5 * 10**18), rem * 2 >= div) & (drop > 0)
+    cut = np.where(drop > 18, 0, cut)
+    raw, status = rescale(np.where(drop > 0, cut, mant), keep, status, precision)
+    if status.any():
+        raise _explain(chunk, field, status, precision)
+    return raw + up
 
 
-def decimals_needed(chunk: RowChunk, field: str) -> int:
-    """Returns the fewest decimals representing every value of the column; DataError if one is
-    no plain decimal (NaN, text, blank)."""
-    values = chunk.columns[field]
-    mat = _byte_matrix(values)
-    needed = _decode(mat, 0)[2] if mat is not None and mat.shape[1] <= 40 else None
-    if needed is not None and needed.min() >= 0:
-        return int(needed.max())
-    for i, text in enumerate(values):
-        try:
-            _split_decimal(text)
-        except ValueError as exc:
-            raise chunk.fail(i, field, str(exc)) from None
-    return max(len(_split_decimal(text)[2].rstrip("0")) for text in values)
+def decimals_needed(chunk: RowChunk, field: str, rows: int | None = None) -> int:
+    """Returns the fewest decimals representing every value of the column (or of its first
+    ``rows`` rows); DataError if one is no plain decimal (NaN, text, blank)."""
+    _, frac, status = (a[:rows] for a in scanned(chunk, field))
+    if (status == BAD_SYNTAX).any():
+        raise _explain(chunk, field, status == BAD_SYNTAX, 0)
+    return int(frac[status == OK].max(initial=0))
+
+
+def _needed(chunk: RowChunk, groups: Mapping[str, Sequence[str]], rows: int,
+            best: dict[str, int]) -> None:
+    for group, fields in groups.items():
+        for field in fields:
+            if field in chunk.columns:
+                needed = decimals_needed(chunk, field, rows)
+                if needed > MAX_PRECISION:
+                    i = int(np.flatnonzero(scanned(chunk, field)[1] > MAX_PRECISION)[0])
+                    raise chunk.fail(i, field, f"needs {needed} decimals; at most "
+                                     f"{MAX_PRECISION} are supported")
+                best[group] = max(best[group], needed)
+
+
+def sample_precisions(chunks: Iterator[RowChunk], groups: Mapping[str, Sequence[str]],
+                      max_rows: int | None = None
+                      ) -> tuple[dict[str, int], Iterator[RowChunk]]:
+    """Reads ahead the first ``max_rows`` rows (default INFER_ROWS) and returns (the fewest
+    decimals per group of fields, every chunk: the ones read ahead first). A later value that
+    needs more decimals is refused when its chunk is parsed."""
+    limit = INFER_ROWS if max_rows is None else max(1, max_rows)
+    best = dict.fromkeys(groups, 0)
+    ahead: list[RowChunk] = []
+    seen = 0
+    while groups and seen < limit:
+        chunk = next(chunks, None)
+        if chunk is None:
+            break
+        ahead.append(chunk)
+        _needed(chunk, groups, min(len(chunk), limit - seen), best)
+        seen += len(chunk)
+    return best, itertools.chain(ahead, chunks)
+
+
+def with_precisions(chunks: Iterator[RowChunk], price: tuple[int | None, Sequence[str]],
+                    size: tuple[int | None, Sequence[str]], max_rows: int | None = None
+                    ) -> tuple[int, int, Iterator[RowChunk]]:
+    """Returns (price_precision, size_precision, chunks): each ``(given, fields)`` pair's given
+    precision, or the one :func:`sample_precisions` infers from its fields; both checked."""
+    groups = {name: fields for name, (given, fields) in (("price", price), ("size", size))
+              if given is None}
+    found, chunks = sample_precisions(chunks, groups, max_rows)
+    pp = found["price"] if price[0] is None else price[0]
+    sp = found["size"] if size[0] is None else size[0]
+    return check_precision("price_precision", pp), check_precision("size_precision", sp), chunks
 
 
 def infer_precision(path: str | Path, fields: Sequence[str] = ("bid", "ask"), *,
                     max_rows: int | None = None, names: Sequence[str] | None = None) -> int:
     """Scans the file (or its first ``max_rows`` rows) and returns the smallest precision that
     represents every value of ``fields`` exactly (decimal digits after the point)."""
-    best, seen = 0, 0
-    size = DEFAULT_CHUNK_SIZE if max_rows is None else max(1, min(max_rows, DEFAULT_CHUNK_SIZE))
-    for chunk in iter_row_chunks(path, size, required=fields, names=names):
-        best = max([best, *(decimals_needed(chunk, f) for f in fields)])
+    best, seen = {"p": 0}, 0
+    limit = max_rows if max_rows is not None else 2**62
+    for chunk in iter_row_chunks(path, DEFAULT_CHUNK_SIZE, required=fields, names=names):
+        _needed(chunk, {"p": fields}, min(len(chunk), limit - seen), best)
         seen += len(chunk)
-        if max_rows is not None and seen >= max_rows:
+        if seen >= limit:
             break
-    return best
+    return best["p"]
 
 
 def parse_int_column(chunk: RowChunk, field: str, *, scale: int = 1) -> np.ndarray:
-    """Returns an integer column times ``scale`` as int64; DataError on a non-integer."""
-    return parse_decimals(chunk, field, 0) * scale
+    """Returns an integer column times ``scale`` as int64; DataError on a non-integer or a
+    product beyond int64."""
+    raw = parse_decimals(chunk, field, 0)
+    if scale != 1:
+        over = np.flatnonzero(np.abs(raw) > _INT64_MAX // scale)
+        if over.size:
+            raise chunk.fail(int(over[0]), field, f"overflows int64 when multiplied by {scale} "
+                             "(timestamps must lie within 1677-09-21..2262-04-11 in ns)")
+    return raw * scale
 
 
 def check_precision(name: str, value: int) -> int:

@@ -5,6 +5,8 @@ Design contract:
 - otherwise each value is ISO 8601 ``YYYY-MM-DD[( |T)HH:MM[:SS[.f{1,9}]]]`` with an optional
   ``Z`` or ``+HH:MM`` / ``-HH:MM`` offset; no offset means UTC (or ``default_offset_ns``);
 - words numpy would accept (``now``, ``today``, ``NaT``) are refused: nothing here reads a clock;
+- a time outside int64 ns (before 1677-09-21 or after 2262-04-11, e.g. the year 2300) is
+  refused, never wrapped;
 - a bad value raises DataError naming the line, field and value.
 """
 
@@ -12,32 +14,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from replay.loaders.csv_common import (
-    MonotonicClock,
-    RowChunk,
-    _byte_matrix,
-    _decode,
-    parse_int_column,
-)
+from replay.loaders.csv_common import MonotonicClock, RowChunk, parse_int_column, scanned
+from replay.loaders.csv_scan import BAD_SYNTAX
 from replay.loaders.errors import DataError
 
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min
+_NS_PER_DAY = 86_400_000_000_000
+NS_RANGE = "int64 ns covers 1677-09-21..2262-04-11 UTC"
 
 
 def parse_timestamps(chunk: RowChunk, field: str, *, int_unit_ns: int = 1,
                      default_offset_ns: int = 0) -> np.ndarray:
     """Returns the column as int64 ns UTC; ``default_offset_ns`` is the UTC offset of values
     without one (e.g. ``-5 * 3600 * 10**9`` for EST)."""
-    mat = _byte_matrix(chunk.columns[field])
-    if mat is None:
-        return _explain(chunk, field, np.zeros(len(chunk), bool))
-    if (mat[:, 1:] == ord("-")).any() or (mat == ord(":")).any():  # cheap: ISO, not integers
-        return _parse_iso(chunk, field, mat, default_offset_ns)
-    _, bad, _ = _decode(mat, 0)
-    if not bad.any() and not (mat == ord(".")).any():
+    col = chunk.columns[field]
+    _, _, status = scanned(chunk, field)
+    if not (status == BAD_SYNTAX).any() and not (col.data[col.offsets[0]:col.offsets[-1]]
+                                                  == ord(".")).any():
         return parse_int_column(chunk, field, scale=int_unit_ns)
-    return _parse_iso(chunk, field, mat, default_offset_ns)
+    return _parse_iso(chunk, field, col.byte_matrix(), default_offset_ns)
+
+
+def iso_to_ns(chunk: RowChunk, field: str, body: np.ndarray) -> np.ndarray:
+    """Returns ISO 8601 bodies (a NUL-padded uint8 matrix, no offset) as int64 ns; DataError
+    on a value that is no date or lies outside int64 ns (numpy would wrap it silently)."""
+    w = body.shape[1]
+    try:
+        local = body.view(f"S{w}").ravel().astype("datetime64[ns]").view(np.int64)
+        days = np.ascontiguousarray(body[:, :10]).view("S10").ravel().astype("datetime64[D]")
+    except ValueError:
+        return _explain(chunk, field, np.zeros(len(body), bool))
+    if (local == _NAT).any():
+        return _explain(chunk, field, local == _NAT)
+    wrapped = np.flatnonzero(np.floor_divide(local, _NS_PER_DAY) != days.view(np.int64))
+    if wrapped.size:
+        raise chunk.fail(int(wrapped[0]), field, f"time outside the int64 ns range ({NS_RANGE})")
+    return local
 
 
 def _parse_iso(chunk: RowChunk, field: str, mat: np.ndarray, default_offset_ns: int
@@ -65,13 +78,12 @@ def _parse_iso(chunk: RowChunk, field: str, mat: np.ndarray, default_offset_ns: 
     body_len = lengths - np.where(has_offset, 6, 0) - zulu
     body = np.ascontiguousarray(np.where(np.arange(w)[None, :] < body_len[:, None], mat, 0),
                                 np.uint8)
-    try:
-        local = body.view(f"S{w}").ravel().astype("datetime64[ns]").view(np.int64)
-    except ValueError:
-        return _explain(chunk, field, np.zeros(n, bool))
-    if (local == _NAT).any():
-        return _explain(chunk, field, local == _NAT)
-    return local - offset_ns
+    local = iso_to_ns(chunk, field, body)
+    out = local - offset_ns
+    wrapped = np.flatnonzero((offset_ns < 0) & (out < local) | (offset_ns > 0) & (out > local))
+    if wrapped.size:
+        raise chunk.fail(int(wrapped[0]), field, f"time outside the int64 ns range ({NS_RANGE})")
+    return out
 
 
 def _explain(chunk: RowChunk, field: str, known_bad: np.ndarray) -> np.ndarray:

@@ -11,21 +11,28 @@ Design contract:
   0x80 / 0x20 / 0x08 / 0x04; the raw byte is kept in ``venue_flags`` (BOOK_DELTA);
 - prices (DBN: int64 units of 1e-9) are rescaled to ``price_precision``; an undefined DBN price
   becomes ``NULL_I64``; a defined price not representable at that precision is an error;
-- the file is read in 1 MiB pieces and yielded in arrays of at most ``chunk_records`` records;
-- a corrupt or truncated file, an unexpected record type or a bad value raises before the chunk
-  holding it is yielded, naming the file, the DBN record index (from 0), the field and the value.
-  A plain (uncompressed) file cut exactly at a record boundary cannot be told from a short file.
+- records are read as a numpy structured view over the (zstd-stream-decompressed) bytes, with
+  the record layouts of :mod:`replay.loaders.dbn_convert`, and converted column-wise; the
+  metadata is decoded by ``databento-dbn``; chunks hold at most ``chunk_records`` records;
+- a corrupt or truncated file, an unexpected record type (rtype or length not the schema's) or
+  a bad value raises before the chunk holding it is yielded, naming the file, the DBN record
+  index (from 0), the field and the value;
+- a plain (uncompressed) ``.dbn`` file has no checksum (zstd frames have one): a file cut exactly
+  at a record boundary cannot be told from a short file, and damaged bytes inside a record are
+  only caught when a value is invalid. The one count the metadata holds is its ``limit``: a file
+  with more records than a non-zero limit is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import databento_dbn as dbn
 import numpy as np
+import zstandard
 
 from domain.kinds import RECORD_DTYPE
 from replay.loaders.dbn_convert import RAW_DTYPES, convert_raw, min_precision
@@ -36,8 +43,7 @@ __all__ = [
     "read_dbn_metadata", "scan_price_precision",
 ]
 
-_PIECE_BYTES = 1 << 20
-_META_PIECE_BYTES = 1 << 14
+_PIECE = 1 << 20
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _UNDEF_TS = 2**64 - 1
 
@@ -57,6 +63,8 @@ class DbnMetadata:
     symbols: tuple[str, ...]
     #: (symbol, venue instrument id) pairs from the symbology mappings, sorted.
     instrument_ids: tuple[tuple[str, int], ...]
+    #: the most records the file may hold (0: no limit)
+    limit: int = 0
 
 
 def _metadata(path: str, meta: dbn.Metadata) -> DbnMetadata:
@@ -71,15 +79,13 @@ def _metadata(path: str, meta: dbn.Metadata) -> DbnMetadata:
         start_ns=int(meta.start), end_ns=None if meta.end in (None, _UNDEF_TS) else int(meta.end),
         stype_in=str(meta.stype_in), stype_out=str(meta.stype_out),
         symbols=tuple(meta.symbols), instrument_ids=tuple(sorted(pairs)),
+        limit=int(meta.limit or 0),
     )
 
 
-_MSG_TYPES = {"mbo": dbn.MBOMsg, "mbp-1": dbn.MBP1Msg, "mbp-10": dbn.MBP10Msg,
-              "trades": dbn.TradeMsg}
-#: schema -> (raw record dtype, decoder message type)
-_SCHEMAS: dict[str, tuple[np.dtype, type]] = {
-    schema: (dtype, _MSG_TYPES.get(schema, dbn.OHLCVMsg)) for schema, dtype in RAW_DTYPES.items()
-}
+#: schema -> the rtypes its records may have (OHLCV rtypes are checked by the converter)
+_RTYPES = {"mbo": (160,), "mbp-1": (1,), "mbp-10": (10,), "trades": (0,)}
+_OHLCV_RTYPES = (32, 33, 34, 35, 36)
 
 
 def _schema_hook(schema: str) -> Any:
@@ -91,59 +97,122 @@ def _schema_hook(schema: str) -> Any:
     return None
 
 
-def _decoder(first_piece: bytes) -> dbn.DBNDecoder:
-    zstd = first_piece.startswith(_ZSTD_MAGIC)
-    return dbn.DBNDecoder(compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
+class _ZstdStream:
+    """Decompressed bytes of zstd frames read from ``f``; ``cut_short`` is set when the input
+    ends inside a frame (its end or its checksum missing), which is then no shorter file."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f, self._out, self._dobj = f, bytearray(), zstandard.ZstdDecompressor(
+            ).decompressobj()
+        self._eof = False
+        self.cut_short = False
+
+    def read(self, n: int) -> bytes:
+        while len(self._out) < n and not self._eof:
+            piece = self._f.read(_PIECE)
+            if not piece:
+                self._eof = True
+                self.cut_short = not self._dobj.eof
+                break
+            while piece:
+                if self._dobj.eof:
+                    self._dobj = zstandard.ZstdDecompressor().decompressobj()
+                self._out += self._dobj.decompress(piece)
+                piece = self._dobj.unused_data if self._dobj.eof else b""
+        part = bytes(self._out[:n])
+        del self._out[:n]
+        return part
+
+
+def _open_records(f: BinaryIO) -> BinaryIO | _ZstdStream:
+    """Returns a stream of the file's DBN bytes (zstd decompressed as a stream)."""
+    zstd = f.read(4) == _ZSTD_MAGIC
+    f.seek(0)
+    return _ZstdStream(f) if zstd else f
+
+
+def _read(stream: BinaryIO | _ZstdStream, n: int) -> bytes:
+    """Reads up to ``n`` bytes (fewer only at the end of the stream)."""
+    parts, got = [], 0
+    while got < n:
+        part = stream.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _read_metadata(path: str, stream: BinaryIO | _ZstdStream) -> DbnMetadata:
+    prefix = _read(stream, 8)
+    if len(prefix) < 8:
+        raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
+    if prefix[:3] != b"DBN":
+        raise DbnFormatError(path, 0, "file does not start with DBN metadata")
+    body = _read(stream, int.from_bytes(prefix[4:8], "little"))
+    decoder = dbn.DBNDecoder()
+    try:
+        decoder.write(prefix + body)
+        objs = decoder.decode()
+    except Exception as exc:  # the binding raises plain RuntimeError/ValueError
+        raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
+    if not objs:
+        raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
+    return _check_metadata(path, objs[0])
+
+
+def _check_records(path: str, meta: DbnMetadata, index: int, raw: np.ndarray) -> None:
+    """Raises DbnFormatError for the first record that is not of the schema's layout, or past
+    the metadata's record limit."""
+    rtypes = _RTYPES.get(meta.schema, _OHLCV_RTYPES)
+    bad = raw["length"] != raw.dtype.itemsize // 4
+    bad |= raw["rtype"] != rtypes[0] if len(rtypes) == 1 else ~np.isin(raw["rtype"], rtypes)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise DbnFormatError(path, index + j, f"unexpected record (rtype {int(raw['rtype'][j])}, "
+                             f"{int(raw['length'][j]) * 4} bytes) in a {meta.schema} file")
+    if meta.limit and index + len(raw) > meta.limit:
+        raise DbnFormatError(path, meta.limit, f"more records than the metadata's limit of "
+                             f"{meta.limit} records")
 
 
 def _raw_chunks(path: str, chunk: int) -> Iterator[tuple[DbnMetadata, int, np.ndarray]]:
     """Yields (metadata, index of the first record, raw records) with at most ``chunk`` records."""
-    meta: DbnMetadata | None = None
-    raw_dtype, msg_type = _SCHEMAS["mbo"]
-    pending = bytearray()  # raw records decoded but not yet yielded
-    index = 0  # DBN index of the first pending record
+    index, carry = 0, b""
     with open(path, "rb") as f:
-        piece = f.read(_PIECE_BYTES)
-        decoder = _decoder(piece)
-        while piece:
-            n_pending = len(pending) // raw_dtype.itemsize
-            try:
-                decoder.write(piece)
-                objs = decoder.decode()
-            except Exception as exc:  # the binding raises plain RuntimeError/ValueError
-                raise DbnFormatError(path, index + n_pending, f"corrupt DBN data: {exc}") from exc
-            if objs and meta is None:
-                meta = _check_metadata(path, objs[0])
-                raw_dtype, msg_type = _SCHEMAS[meta.schema]
-                objs = objs[1:]
-            if set(map(type, objs)) - {msg_type}:
-                j = next(j for j, obj in enumerate(objs) if type(obj) is not msg_type)
-                raise DbnFormatError(path, index + n_pending + j, f"unexpected record type "
-                                     f"{type(objs[j]).__name__} in a {meta.schema} file")
-            pending += b"".join(map(bytes, objs))
-            step = chunk * raw_dtype.itemsize
-            while len(pending) >= step:
-                yield meta, index, np.frombuffer(bytes(pending[:step]), raw_dtype)
-                del pending[:step]
-                index += chunk
-            piece = f.read(_PIECE_BYTES)
-    if meta is None:
-        raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
-    leftover = len(decoder.buffer())
-    if leftover:
-        raise DbnFormatError(path, index + len(pending) // raw_dtype.itemsize,
-                             f"truncated file: {leftover} bytes of an incomplete record at the end")
-    if pending:
-        yield meta, index, np.frombuffer(bytes(pending), raw_dtype)
+        stream = _open_records(f)
+        try:
+            meta = _read_metadata(path, stream)
+            raw_dtype = RAW_DTYPES[meta.schema]
+            size = raw_dtype.itemsize
+            while True:
+                data = carry + _read(stream, chunk * size - len(carry))
+                n = len(data) // size
+                carry = data[n * size:]
+                if carry:  # only at the end: the last chunk holds an incomplete record
+                    raise DbnFormatError(path, index + n, f"truncated file: {len(carry)} bytes "
+                                         "of an incomplete record at the end")
+                if getattr(stream, "cut_short", False):
+                    raise DbnFormatError(path, index + n, "truncated file: the zstd data ends "
+                                         "inside a frame")
+                if n:
+                    raw = np.frombuffer(data, raw_dtype, count=n)
+                    _check_records(path, meta, index, raw)
+                    yield meta, index, raw
+                    index += n
+                if len(data) < chunk * size:
+                    break
+        except zstandard.ZstdError as exc:
+            raise DbnFormatError(path, index, f"corrupt DBN data: {exc}") from exc
 
 
 def _check_metadata(path: str, obj: object) -> DbnMetadata:
     if not isinstance(obj, dbn.Metadata):
         raise DbnFormatError(path, 0, "file does not start with DBN metadata")
     meta = _metadata(path, obj)
-    if meta.schema not in _SCHEMAS and _schema_hook(meta.schema) is None:
+    if meta.schema not in RAW_DTYPES and _schema_hook(meta.schema) is None:
         raise DbnFormatError(path, 0, f"schema {meta.schema!r} is not supported; "
-                             f"supported: {sorted(_SCHEMAS)}")
+                             f"supported: {sorted(RAW_DTYPES)}")
     return meta
 
 
@@ -151,18 +220,10 @@ def read_dbn_metadata(path: str | Path) -> DbnMetadata:
     """Returns the file's metadata, reading only as far as the metadata ends."""
     path = str(path)
     with open(path, "rb") as f:
-        piece = f.read(_META_PIECE_BYTES)
-        decoder = _decoder(piece)
-        while piece:
-            try:
-                decoder.write(piece)
-                objs = decoder.decode()
-            except Exception as exc:
-                raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
-            if objs:
-                return _check_metadata(path, objs[0])
-            piece = f.read(_META_PIECE_BYTES)
-    raise DbnFormatError(path, 0, "no DBN metadata: empty or truncated file")
+        try:
+            return _read_metadata(path, _open_records(f))
+        except zstandard.ZstdError as exc:
+            raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
 
 
 def scan_price_precision(path: str | Path) -> int:

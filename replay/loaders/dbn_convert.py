@@ -1,7 +1,7 @@
 """Raw DBN records (numpy views of the decoder's bytes) converted to ringbus records in bulk.
 
 Design contract:
-- ``mbo`` -> BOOK_DELTA (L3); ``mbp-1`` / ``mbp-10`` -> QUOTE of the top level, preceded by a
+- ``mbo`` -> BOOK_DELTA (L3; action ``N`` becomes a NONE delta that changes nothing); ``mbp-1`` / ``mbp-10`` -> QUOTE of the top level, preceded by a
   TRADE for each ``T`` record; ``trades`` -> TRADE; ``ohlcv-*`` -> BAR (``ts_event = ts_init =
   open + interval``, ``ts_open = open``); ``ts_init`` is Databento's ``ts_recv``;
 - header flags: INPUT, plus LAST / SNAPSHOT / BAD_TS / MAYBE_BAD_BOOK from DBN flag bits
@@ -22,7 +22,6 @@ from domain.enums import (
     AggressorSide,
     BarAggregation,
     BookAction,
-    BookLevel,
     OrderSide,
     PriceType,
     RecordFlag,
@@ -30,6 +29,7 @@ from domain.enums import (
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
 from replay.loaders.dbn_errors import DbnDataError
+from replay.loaders.dbn_mbo import fill_mbo
 
 _HDR = [("length", "u1"), ("rtype", "u1"), ("publisher_id", "<u2"), ("instrument_id", "<u4"),
         ("ts_event", "<u8")]
@@ -48,7 +48,7 @@ _OHLCV = np.dtype([*_HDR, ("open", "<i8"), ("high", "<i8"), ("low", "<i8"), ("cl
                    ("volume", "<u8")])
 
 _ACTIONS = np.zeros(256, np.uint8)
-for _char, _action in zip("AMCRTF", BookAction, strict=True):
+for _char, _action in zip("AMCRTFN", BookAction, strict=True):
     _ACTIONS[ord(_char)] = _action
 _SIDES = np.full(256, 255, np.uint8)
 _SIDES[ord("B")], _SIDES[ord("A")], _SIDES[ord("N")] = OrderSide.BUY, OrderSide.SELL, 0
@@ -124,23 +124,24 @@ def _header(kind: Kind, n: int, ts_event: np.ndarray, ts_init: np.ndarray,
     return out, view
 
 
-def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
-                 ) -> np.ndarray:
+def _explain_mbo(path: str, start: int, raw: np.ndarray, prec: int) -> None:
+    """Raises DbnDataError for the first bad record of ``raw`` (the first at index ``start``)."""
     actions, sides = _ACTIONS[raw["action"]], _SIDES[raw["side"]]
-    _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F)")
+    _check(path, start, actions == 0, raw, "action", "unknown MBO action (expected A/M/C/R/T/F/N)")
     _check(path, start, sides == 255, raw, "side", "unknown side (expected B/A/N)")
     adds = actions == BookAction.ADD
     _check(path, start, adds & (raw["size"] == 0), raw, "size", "an ADD must have a positive size")
     _check(path, start, adds & (raw["price"] == dbn.UNDEF_PRICE), raw, "price",
            "an ADD must have a defined price")
     _check(path, start, adds & (sides == 0), raw, "side", "an ADD must have side B or A")
-    price = _scale(path, start, raw, "price", prec)
-    out, v = _header(Kind.BOOK_DELTA, raw.size, raw["ts_event"], raw["ts_recv"], raw["flags"],
-                     source)
-    v["instrument_id"], v["price_precision"], v["size_precision"] = iid, prec, 0
-    v["action"], v["side"], v["level"], v["venue_flags"] = actions, sides, BookLevel.L3, raw["flags"]
-    v["price"], v["size"], v["order_id"], v["venue_sequence"] = (
-        price, raw["size"], raw["order_id"], raw["sequence"])
+    _scale(path, start, raw, "price", prec)
+
+
+def _convert_mbo(path: str, start: int, raw: np.ndarray, iid: int, prec: int, source: int
+                 ) -> np.ndarray:
+    out, bad = fill_mbo(raw, _ACTIONS, _SIDES, iid, prec, source)
+    if bad >= 0:
+        _explain_mbo(path, start + bad, raw[bad:bad + 1], prec)
     return out
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from replay.loaders.csv_common import MonotonicClock, RowChunk, _byte_matrix, iter_row_chunks
+from replay.loaders.csv_common import MonotonicClock, RowChunk, iter_row_chunks
+from replay.loaders.csv_time import iso_to_ns
 from replay.loaders.quotes_csv import QuoteOptions, quote_records, resolve_precisions
 
 COLUMNS = ("timestamp", "bid", "ask", "volume")
@@ -27,9 +28,9 @@ _ISO_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "."}
 
 def parse_histdata_times(chunk: RowChunk) -> np.ndarray:
     """Returns the chunk's ``YYYYMMDD HHMMSSmmm`` EST times as int64 ns UTC."""
-    mat = _byte_matrix(chunk.columns["timestamp"])
+    mat = chunk.columns["timestamp"].byte_matrix()
     why = "not a HistData time 'YYYYMMDD HHMMSSmmm'"
-    if mat is None or mat.shape[1] != 18:
+    if mat.shape[1] != 18 or (mat == 0).any():
         return _explain(chunk, why)
     digits = np.delete(mat, 8, axis=1)
     shaped = (mat[:, 8] == ord(" ")) & ((digits >= ord("0")) & (digits <= ord("9"))).all(1)
@@ -39,10 +40,10 @@ def parse_histdata_times(chunk: RowChunk) -> np.ndarray:
     for pos, sep in _ISO_SEPARATORS.items():
         iso[:, pos] = ord(sep)
     try:
-        local = iso.view("S23").ravel().astype("datetime64[ns]").view(np.int64)
+        iso.view("S23").ravel().astype("datetime64[ns]")
     except ValueError:
         return _explain(chunk, why)
-    return local - EST_OFFSET_NS
+    return iso_to_ns(chunk, "timestamp", iso) - EST_OFFSET_NS
 
 
 def _explain(chunk: RowChunk, why: str) -> np.ndarray:
@@ -64,10 +65,10 @@ def iter_histdata_quotes(path: str | Path, instrument_id: int,
                          ) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of QUOTE INPUT records (ts_init = ts_event), in file order."""
     options = attrs.evolve(options or QuoteOptions(), **overrides)
-    path = str(path)
-    pp, sp = resolve_precisions(path, options, has_sizes=False, names=COLUMNS)
+    chunks = iter_row_chunks(path, options.chunk_size, names=COLUMNS)
+    pp, sp, chunks = resolve_precisions(chunks, options)
     clock = MonotonicClock()
-    for chunk in iter_row_chunks(path, options.chunk_size, names=COLUMNS):
+    for chunk in chunks:
         ts = parse_histdata_times(chunk)
         clock.check(chunk, "timestamp", ts)
         yield quote_records(chunk, ts, ts, instrument_id, pp, sp, options)

@@ -4,8 +4,9 @@ Design contract:
 - header names ``timestamp`` (or ``ts_event``; int ns or ISO 8601), ``bid``, ``ask``, optional
   ``bid_size``, ``ask_size`` and ``ts_init``; other columns are ignored;
 - without sizes, both sizes are ``default_size`` (1,000,000 by default, an FX convention);
-- without ``price_precision`` the whole file is scanned first (:func:`infer_precision`), or only
-  its first ``infer_rows`` rows, in which case a later row needing more decimals is an error;
+- without ``price_precision`` / ``size_precision`` they are inferred in the same pass from the
+  first ``infer_rows`` rows (default :data:`~replay.loaders.csv_common.INFER_ROWS`, read ahead);
+  a later row needing more decimals is an error naming its line, never rounded;
 - refused, naming line, field and value: NaN / inf / non-numeric prices, negative sizes, prices
   not representable at the precision, timestamps going backwards, and a crossed quote
   (bid > ask) unless ``allow_crossed=True`` (the default refuses; a locked quote bid == ask is
@@ -14,6 +15,7 @@ Design contract:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -28,10 +30,10 @@ from replay.loaders.csv_common import (
     check_positive,
     check_precision,
     decimal_to_raw,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
+    with_precisions,
 )
 from replay.loaders.csv_time import EventTimes
 
@@ -51,20 +53,19 @@ class QuoteOptions:
     source: int = 0
 
 
-def resolve_precisions(path: str, options: QuoteOptions, has_sizes: bool,
-                       names: tuple[str, ...] | None = None) -> tuple[int, int]:
-    """Returns (price_precision, size_precision), scanning the file for those not given."""
-    pp = options.price_precision
-    if pp is None:
-        pp = infer_precision(path, ("bid", "ask"), max_rows=options.infer_rows, names=names)
-    sp = options.size_precision
-    if sp is None:
-        if has_sizes:
-            sp = infer_precision(path, ("bid_size", "ask_size"), max_rows=options.infer_rows,
-                                 names=names)
-        else:
-            sp = _decimals(str(options.default_size))
-    return check_precision("price_precision", pp), check_precision("size_precision", sp)
+def resolve_precisions(chunks: Iterator[RowChunk], options: QuoteOptions
+                       ) -> tuple[int, int, Iterator[RowChunk]]:
+    """Returns (price_precision, size_precision, chunks), inferring those not given from the
+    first ``options.infer_rows`` rows in the same pass (see the module contract)."""
+    pp, sp, chunks = with_precisions(chunks, (options.price_precision, ("bid", "ask")),
+                                     (options.size_precision, ("bid_size", "ask_size")),
+                                     options.infer_rows)
+    if options.size_precision is None:
+        first = next(chunks, None)
+        chunks = itertools.chain([first] if first is not None else [], chunks)
+        if first is not None and "bid_size" not in first.columns:
+            sp = check_precision("size_precision", _decimals(str(options.default_size)))
+    return pp, sp, chunks
 
 
 def _decimals(text: str) -> int:
@@ -117,15 +118,9 @@ def iter_quotes_csv(path: str | Path, instrument_id: int, options: QuoteOptions 
     ``overrides`` are :class:`QuoteOptions` fields (``iter_quotes_csv(p, 7, price_precision=5)``).
     """
     options = attrs.evolve(options or QuoteOptions(), **overrides)
-    path = str(path)
-    has_sizes = _header_has(path, "bid_size")
-    pp, sp = resolve_precisions(path, options, has_sizes)
+    chunks = iter_row_chunks(path, options.chunk_size, required=("bid", "ask"))
+    pp, sp, chunks = resolve_precisions(chunks, options)
     times = EventTimes()
-    for chunk in iter_row_chunks(path, options.chunk_size, required=("bid", "ask")):
+    for chunk in chunks:
         ts_event, ts_init = times.read(chunk)
         yield quote_records(chunk, ts_event, ts_init, instrument_id, pp, sp, options)
-
-
-def _header_has(path: str, column: str) -> bool:
-    chunk = next(iter_row_chunks(path, 1), None)
-    return chunk is not None and column in chunk.columns

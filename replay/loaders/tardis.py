@@ -35,12 +35,11 @@ from replay.loaders.csv_common import (
     MonotonicClock,
     RowChunk,
     check_positive,
-    check_precision,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
     parse_int_column,
+    with_precisions,
 )
 from replay.loaders.trades_csv import TradeColumns, TradeOptions, trade_records
 
@@ -55,13 +54,11 @@ def iter_tardis_trades(path: str | Path, instrument_id: int, options: TradeOptio
                        **overrides: object) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` TRADE INPUT records, in file order."""
     opts = attrs.evolve(options or TradeOptions(), **overrides)
-    path = str(path)
-    pp, sp = opts.price_precision, opts.size_precision
-    pp = infer_precision(path, ("price",), max_rows=opts.infer_rows) if pp is None else pp
-    sp = infer_precision(path, ("amount",), max_rows=opts.infer_rows) if sp is None else sp
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = iter_row_chunks(path, opts.chunk_size, required=TRADE_COLUMNS)
+    pp, sp, chunks = with_precisions(chunks, (opts.price_precision, ("price",)),
+                                     (opts.size_precision, ("amount",)), opts.infer_rows)
     event_clock, init_clock = MonotonicClock(), MonotonicClock()
-    for chunk in iter_row_chunks(path, opts.chunk_size, required=TRADE_COLUMNS):
+    for chunk in chunks:
         ts_event = parse_int_column(chunk, "timestamp", scale=1_000)
         event_clock.check(chunk, "timestamp", ts_event)
         ts_init = parse_int_column(chunk, "local_timestamp", scale=1_000)
@@ -116,15 +113,13 @@ def iter_tardis_book_l2(path: str | Path, instrument_id: int, options: DepthOpti
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` BOOK_DELTA INPUT records (L2), in
     file order (see the module contract)."""
     opts = attrs.evolve(options or DepthOptions(), **overrides)
-    path = str(path)
-    pp, sp = opts.price_precision, opts.size_precision
-    pp = infer_precision(path, ("price",)) if pp is None else pp
-    sp = infer_precision(path, ("amount",)) if sp is None else sp
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = iter_row_chunks(path, opts.chunk_size, required=BOOK_COLUMNS)
+    pp, sp, chunks = with_precisions(chunks, (opts.price_precision, ("price",)),
+                                     (opts.size_precision, ("amount",)))
     clocks = (MonotonicClock(), MonotonicClock())
     held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     prev_snap = False
-    for chunk in iter_row_chunks(path, opts.chunk_size, required=BOOK_COLUMNS):
+    for chunk in chunks:
         built = _book_chunk(chunk, pp, sp, opts, instrument_id, clocks, prev_snap)
         prev_snap = bool(built[1][-1, 2])
         if held is not None:

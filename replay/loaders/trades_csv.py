@@ -7,7 +7,8 @@ Design contract:
 - a trade id made of digits is kept as that integer (< 2**64); any other id (a UUID) becomes
   the first 8 bytes of its BLAKE2b hash, little-endian: stable across runs and machines;
 - refused, naming line, field and value: bad or non-exact prices, negative sizes, unknown sides,
-  timestamps going backwards; precisions not given are inferred by scanning the file.
+  timestamps going backwards; precisions not given are inferred in the same pass
+  (:func:`~replay.loaders.csv_common.sample_precisions`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from replay.loaders.csv_common import (
     DEFAULT_CHUNK_SIZE,
     RowChunk,
     check_positive,
-    check_precision,
-    infer_precision,
     iter_row_chunks,
     new_records,
     parse_decimals,
+    with_precisions,
 )
 from replay.loaders.csv_time import EventTimes
 
@@ -110,16 +110,11 @@ def iter_trades_csv(path: str | Path, instrument_id: int, options: TradeOptions 
                     **overrides: object) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` TRADE INPUT records, in file order."""
     options = attrs.evolve(options or TradeOptions(), **overrides)
-    path = str(path)
-    pp = options.price_precision
-    if pp is None:
-        pp = infer_precision(path, ("price",), max_rows=options.infer_rows)
-    sp = options.size_precision
-    if sp is None:
-        sp = infer_precision(path, ("size",), max_rows=options.infer_rows)
-    pp, sp = check_precision("price_precision", pp), check_precision("size_precision", sp)
+    chunks = iter_row_chunks(path, options.chunk_size, required=("price", "size"))
+    pp, sp, chunks = with_precisions(chunks, (options.price_precision, ("price",)),
+                                     (options.size_precision, ("size",)), options.infer_rows)
     times = EventTimes()
-    for chunk in iter_row_chunks(path, options.chunk_size, required=("price", "size")):
+    for chunk in chunks:
         ts_event, ts_init = times.read(chunk)
         yield trade_records(chunk, ts_event, ts_init, instrument_id, pp, sp,
                             source=options.source)

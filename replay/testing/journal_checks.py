@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from domain.codec import decode_raw
-from replay.backtest_setup import BacktestCache
+from engines.cache import Cache
 from replay.testing.state import CheckConfig, CheckState
 
 
@@ -64,7 +64,7 @@ def snapshot_tail(path: str | Path, config: CheckConfig | None = None,
                         handler(rec, None)
                 if ks and rec.seq == ks[0]:
                     doc, arrays = full.cache.snapshot()
-                    cache = BacktestCache()
+                    cache = Cache()
                     cache.restore(doc, arrays)
                     restored.append((ks.pop(0), cache, cache.handlers()))
     want = _digest(full.cache)

@@ -28,7 +28,7 @@ from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
 from domain.positions import Position
 from engines.book.trading_status import TradingStatus
-from replay.backtest_setup import BacktestCache
+from engines.cache import Cache
 from replay.testing.shadow import ShadowL3
 
 _DAY_NS = 86_400 * 10**9
@@ -129,7 +129,7 @@ class CheckState:
 
     def __init__(self, config: CheckConfig | None = None, first_seq: int = 1) -> None:
         self.config = config or CheckConfig()
-        self.cache = BacktestCache()
+        self.cache = Cache()
         self._handlers = self.cache.handlers()
         self.prev_seq = first_seq - 1
         self.prev_ts_init: int | None = None

@@ -38,8 +38,10 @@ def test_noop_over_the_es_mbo_file_runs_with_nothing_else(tmp_path: Path,
 
 def test_ema_cross_over_the_quotes_csv_prints_the_report(tmp_path: Path,
                                                          shared_data: Path) -> None:
+    data = tmp_path / "eurusd-quote_tick_data.csv"  # the name identifies the instrument
+    data.write_bytes((shared_data / "quote_tick_data.csv").read_bytes())
     out = ringbus("backtest", "--strategy", "ema_cross", "--data",
-                  str(shared_data / "quote_tick_data.csv"), "--param", "trade_size=50000",
+                  str(data), "--param", "trade_size=50000",
                   "--balance", "250000USD", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     for label in ("total PnL", "Sharpe", "max drawdown", "orders", "fills", "positions",
@@ -47,7 +49,7 @@ def test_ema_cross_over_the_quotes_csv_prints_the_report(tmp_path: Path,
         assert label in out.stdout
     assert "EUR/USD.SIM" in out.stdout and "inferred" in out.stderr
     again = ringbus("backtest", "--strategy", "ema_cross", "--data",
-                    str(shared_data / "quote_tick_data.csv"), "--param", "trade_size=50000",
+                    str(data), "--param", "trade_size=50000",
                     "--balance", "250000USD", "--json", cwd=tmp_path)
     doc = json.loads(again.stdout)
     assert doc["journal"].endswith("-2")  # a new folder, never an existing journal
@@ -56,7 +58,8 @@ def test_ema_cross_over_the_quotes_csv_prints_the_report(tmp_path: Path,
 
 def test_unknown_strategy_is_a_usage_error(tmp_path: Path, shared_data: Path) -> None:
     out = ringbus("backtest", "--strategy", "nope", "--data",
-                  str(shared_data / "quote_tick_data.csv"), cwd=tmp_path)
+                  str(shared_data / "quote_tick_data.csv"), "--instrument", "EUR/USD.SIM",
+                  cwd=tmp_path)
     assert out.returncode == 2 and "not a built-in" in out.stderr
 
 

@@ -105,7 +105,7 @@ def test_the_cli_exits_2_with_one_line_and_writes_no_report(tmp_path: Path) -> N
     path = write(tmp_path, [row(0), row(1, bid="NaN")])
     out = subprocess.run(
         [sys.executable, "-m", "replay.cli", "backtest", "--strategy", "noop", "--data", path,
-         "--journal", str(tmp_path / "j"), "--report", str(tmp_path / "report"), "--quiet"],
+         "--instrument", "EUR/USD.SIM", "--journal", str(tmp_path / "j"), "--report", str(tmp_path / "report"), "--quiet"],
         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 2
     assert "quotes.csv:3: field 'bid' has value 'NaN'" in out.stderr

@@ -19,7 +19,7 @@ def backtest(data: Path, journal: Path, hash_seed: str) -> dict:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     out = subprocess.run(
         [sys.executable, "-m", "replay.cli", "backtest", "--strategy", "ema_cross", "--data",
-         str(data), "--journal", str(journal), "--json", "--quiet"],
+         str(data), "--instrument", "EUR/USD.SIM", "--journal", str(journal), "--json", "--quiet"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 

@@ -41,6 +41,8 @@ PRE_OPEN_NS, OPEN_NS = 1703543940_000000000, 1703545200_000000000
 LOADER_OPTIONS: dict[str, dict[str, object]] = {
     "btc-perp-20211231-20220201_1m.csv": {"size_precision": 7, "round_volume": True},
 }
+#: Files that name no instrument of their own (issue 18: never a default symbol).
+INSTRUMENTS = {"quote_tick_data.csv": "EUR/USD.SIM"}
 #: Formats the backtest's open_source does not give a book level for yet.
 BOOK_LEVELS = {"tardis_book": BookLevel.L2}
 FILES = sorted(p.name for p in SHARED_DATA.glob("*") if p.suffix != ".md") or [ES]
@@ -60,7 +62,7 @@ def stream_of(path: Path) -> np.ndarray:
         src = DataSource.from_records(inst, fmt.loader(path, 0),
                                       BOOK_LEVELS.get(fmt.name, BookLevel.L1), str(path))
     else:
-        src = open_source(DataConfig(str(path)), ())
+        src = open_source(DataConfig(str(path), instrument_id=INSTRUMENTS.get(path.name)), ())
     return stamp(concat([setup_records(src.instrument, 1, src.first_ts_init), *src.chunks(1)]))
 
 

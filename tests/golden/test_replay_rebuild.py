@@ -19,7 +19,8 @@ def backtest(journal: Path, data: Path, strategy: str, **params: Any) -> Any:
     from replay.backtest import BacktestNode
     from replay.config import BacktestConfig, DataConfig, StrategyConfig
 
-    config = BacktestConfig(data=[DataConfig(str(data))],
+    config = BacktestConfig(data=[DataConfig(str(data), instrument_id="EUR/USD.SIM"
+                                             if data.suffix == ".csv" else None)],
                             strategies=[StrategyConfig(strategy, params)], journal=str(journal))
     return BacktestNode(config).run()
 

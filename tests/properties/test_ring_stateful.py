@@ -162,16 +162,17 @@ class RingMachine(RuleBasedStateMachine):
         assert all(c.last == self.cursor() for c in self.checkers.values())
 
     @rule()
-    def publish_and_drain(self) -> None:
+    def publish_one_then_drain(self) -> None:
         recs = self.inputs(1)
         if self.fits(1):
             seq = self.cursor() + 1
             self.accept(recs)
-            assert self.loop.publish_and_drain(recs[0]) == seq
+            assert self.ring.publish_record(recs[0]) == seq
+            self.loop.drain()
             assert all(c.last == self.cursor() for c in self.checkers.values())
         else:
             with pytest.raises(RingFullError):
-                self.loop.publish_and_drain(recs[0])
+                self.ring.publish_record(recs[0])
 
     # --- invariants ---------------------------------------------------------------------------
     @invariant()

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from domain.codec import RAW_STRUCTS, decode_raw, encode
+from domain.codec import decode_raw, encode
 from domain.enums import BookLevel, OrderOption, OrderType, RecordFlag, TimeInForce
 from domain.instruments import Instrument
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import Kind
 from domain.schema import NULL_I64
 from engines.cache import Cache
 from engines.component import Reactor
@@ -45,9 +45,7 @@ class Router(Reactor):
 
 
 class _Cache(Cache):
-    """The kernel's cache with two workarounds (both reported): its one-record BOOK_DELTA path
-    passes ``kind`` to ``RawPacker.pack``, which refuses it; its batch path reads the ``level``
-    byte at offset 57 (the layout puts it at 48), so an L3 stream got an L2 book."""
+    """The kernel's cache with every book at the harness's ``book_level``."""
 
     def __init__(self, book_level: int) -> None:
         super().__init__()
@@ -56,10 +54,6 @@ class _Cache(Cache):
     def _book_for(self, instrument_id: int, level: int) -> Any:
         return super()._book_for(instrument_id, self.book_level)
 
-    def _book_delta(self, rec: Any, ctx: Any) -> None:
-        self._known(rec)
-        self._book_for(rec.instrument_id, rec.level).apply(
-            np.frombuffer(RAW_STRUCTS[Kind.BOOK_DELTA].pack(*rec), dtype=RECORD_DTYPE))
 
 
 def es_future(**kw: Any) -> Instrument:

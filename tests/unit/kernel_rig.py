@@ -21,6 +21,7 @@ from engines.data_engine import DataEngine
 from engines.exchange import ExchangeConfig, SimulatedExchange
 from engines.execution import ExecutionEngine
 from engines.kernel import Kernel
+from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from replay.loop import run
 
@@ -29,28 +30,37 @@ INPUT = int(RecordFlag.INPUT)
 T0 = 1_500_000_000_000_000_000
 
 
-def register_all(kernel: Kernel, strategies: list[Any]) -> None:
-    """Registers the platform components, then ``strategies``, in the rig's fixed order."""
+def register_all(kernel: Kernel, strategies: list[Any],
+                 exchange: ExchangeConfig | None = None) -> None:
+    """Registers the platform components, then ``strategies``, in the rig's fixed order
+    (``exchange``: the SIM venue's config; default: no latency)."""
     kernel.register(Cache())
     kernel.register(DataEngine())
     execution = kernel.register(ExecutionEngine())
     kernel.register(RiskEngine(execution))
-    kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
+    kernel.register(OrderManager())
+    kernel.register(SimulatedExchange(exchange or ExchangeConfig(venue="SIM")))
     for strategy in strategies:
         kernel.register(strategy)
 
 
 class Tape:
-    """A journal stand-in that keeps a copy of every record (a ring consumer, first in line)."""
+    """A journal stand-in that keeps a copy of every record (a ring consumer, first in line);
+    every record it took counts as committed."""
 
     def __init__(self) -> None:
         self.chunks: list[np.ndarray] = []
+        self.committed_seq = 0
 
     def on_batch(self, batch: np.ndarray) -> None:
         self.chunks.append(batch.copy())
+        self.committed_seq = int(batch["seq"][-1])
 
-    def flush(self) -> None:
+    def flush(self) -> int:
         """Nothing to commit."""
+        return self.committed_seq
+
+    commit = flush
 
     def records(self) -> np.ndarray:
         """Returns every record seen, in seq order."""
@@ -58,10 +68,11 @@ class Tape:
 
 
 def build(strategies: list[Any], mode: str = "execute", journal: Any = None,
-          capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0) -> Kernel:
+          capacity: int = 1 << 14, usd: int = 10_000_000, journal_lag: int = 0,
+          exchange: ExchangeConfig | None = None) -> Kernel:
     """Returns a started kernel with the instrument and the account published (as inputs)."""
     kernel = Kernel(capacity=capacity, mode=mode, journal=journal, journal_lag=journal_lag)
-    register_all(kernel, strategies)
+    register_all(kernel, strategies, exchange)
     exchange = kernel.component("exchange-SIM")
     kernel.publish_setup()
     iid = kernel.intern(SYMBOL)

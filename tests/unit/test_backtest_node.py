@@ -17,6 +17,7 @@ from journal.verify import verify_journal
 from replay.backtest import BacktestNode, new_journal_dir
 from replay.backtest_check import replay_check
 from replay.backtest_data import open_source
+from replay.commands.demo import DEMO_DATA
 from replay.config import BacktestConfig, ConfigError, DataConfig, StrategyConfig
 from replay.report import ReportExistsError, format_report, write_report
 from tests.unit.test_backtest_helpers import T0, quotes, random_walk, run_quotes
@@ -79,7 +80,7 @@ def test_equity_is_sampled_on_the_interval_grid_from_the_starting_balance(tmp_pa
 
 
 def test_inferred_instruments_quotes_csv_and_es_dbn(shared_data: Path) -> None:
-    fx = open_source(DataConfig(str(shared_data / "quote_tick_data.csv")), ())
+    fx = open_source(DataConfig(str(DEMO_DATA)), ())  # eurusd-histdata-...: by its name
     assert fx.symbol == "EUR/USD.SIM" and fx.inferred
     assert fx.instrument.price_precision == 5 and fx.instrument.instrument_class.name == "FX_PAIR"
     jpy = open_source(DataConfig(str(shared_data / "usdjpy-ticks.csv")), ())

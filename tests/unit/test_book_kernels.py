@@ -14,10 +14,12 @@ from engines.book import _status as st
 def test_kernel_codes_match_the_domain_enums_and_schema() -> None:
     assert st.KIND_BOOK_DELTA == Kind.BOOK_DELTA
     assert st.FLAG_LAST == RecordFlag.LAST
-    assert tuple(BookAction) == (st.ACT_ADD, st.ACT_MODIFY, st.ACT_CANCEL, st.ACT_CLEAR, st.ACT_TRADE, st.ACT_FILL)
+    assert tuple(BookAction) == (st.ACT_ADD, st.ACT_MODIFY, st.ACT_CANCEL, st.ACT_CLEAR, st.ACT_TRADE, st.ACT_FILL,
+                                 st.ACT_NONE)
     assert (st.LEVEL_L2, st.LEVEL_L3) == (BookLevel.L2, BookLevel.L3)
     assert list(BookIssue) == [st.ISS_CANCEL_UNKNOWN, st.ISS_MODIFY_MISSING, st.ISS_CANCEL_EXCEEDS, st.ISS_DUP_ADD, st.ISS_BAD_SIDE,
-            st.ISS_BAD_SIZE, st.ISS_BAD_ACTION, st.ISS_WRONG_LEVEL, st.ISS_CANCEL_UNKNOWN_LEVEL]
+            st.ISS_BAD_SIZE, st.ISS_BAD_ACTION, st.ISS_WRONG_LEVEL, st.ISS_CANCEL_UNKNOWN_LEVEL,
+            st.ISS_FILL_UNKNOWN]
 
 
 def test_order_id_map_matches_a_dict_through_inserts_and_deletes() -> None:

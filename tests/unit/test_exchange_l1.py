@@ -178,7 +178,7 @@ def test_commission_is_the_notional_times_the_maker_or_taker_rate_in_cents() -> 
     v.quote(480100, 480125)
     taker = v.events(t)[-1]
     maker = v.events(m)[-1]
-    # 3 * 4800.25 * 50 = 720037.50 USD * 0.0002 = 144.0075 -> 144.01 (half-even at the cent)
+    # 3 * 4800.25 * 50 = 720037.50 USD * 0.0002 = 144.0075 -> 144.01 (nearest cent)
     assert taker.commission == 14401
-    # 1 * 4801.00 * 50 = 240050 USD * 0.0001 = 24.005 -> 24.00 (half-even)
-    assert maker.commission == 2400 and maker.liquidity_side == MAKER
+    # 1 * 4801.00 * 50 = 240050 USD * 0.0001 = 24.005 -> 24.01 (a tie: half away from zero)
+    assert maker.commission == 2401 and maker.liquidity_side == MAKER

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from domain.enums import LiquiditySide, OrderSide
 from domain.instruments import Instrument
 from domain.values import pack_currency
-from engines.exchange import ConstantLatency, ExchangeConfig, FillModel, InstrumentRates, Operation
+from engines.exchange import (
+    ConstantLatency,
+    ExchangeConfig,
+    FeeRounding,
+    FillModel,
+    InstrumentRates,
+    Operation,
+)
 from engines.exchange.fees import exact_notional
 from engines.exchange.matching import (
     DAY_NS,
@@ -27,13 +34,27 @@ from engines.exchange.matching import (
 BUY, SELL = int(OrderSide.BUY), int(OrderSide.SELL)
 
 
-def test_linear_commission_rounds_half_even_at_the_currency_precision() -> None:
+def test_linear_commission_rounds_half_away_from_zero_by_default() -> None:
     inst = Instrument.equity("AAPL.XNAS", taker_fee=0.0005, maker_fee=-0.0001)
-    # 1 * 1.00 USD * 0.0005 = 0.0005 USD = 0.05 cent -> 0 cents; 10 * 1.00 -> 0.5 cent -> 0
-    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 1, 100) == (0, pack_currency("USD"))
-    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 30, 100)[0] == 2  # 1.5 -> 2
-    assert InstrumentRates().commission(inst, LiquiditySide.TAKER, 10, 100)[0] == 0  # 0.5 -> 0
-    assert InstrumentRates().commission(inst, LiquiditySide.MAKER, 1000, 100)[0] == -10  # rebate
+    fees = InstrumentRates()
+    assert fees.rounding is FeeRounding.HALF_AWAY_FROM_ZERO
+    # 1 * 1.00 USD * 0.0005 = 0.05 cent -> 0 cents; 10 * 1.00 -> 0.5 cent -> 1 (away from zero)
+    assert fees.commission(inst, LiquiditySide.TAKER, 1, 100) == (0, pack_currency("USD"))
+    assert fees.commission(inst, LiquiditySide.TAKER, 30, 100)[0] == 2  # 1.5 -> 2
+    assert fees.commission(inst, LiquiditySide.TAKER, 10, 100)[0] == 1  # 0.5 -> 1
+    assert fees.commission(inst, LiquiditySide.TAKER, 50, 100)[0] == 3  # 2.5 -> 3
+    assert fees.commission(inst, LiquiditySide.MAKER, 50, 100)[0] == -1  # -0.5 -> -1 (rebate)
+    assert fees.commission(inst, LiquiditySide.MAKER, 1000, 100)[0] == -10
+
+
+def test_half_even_fee_rounding_sends_ties_to_the_even_cent() -> None:
+    inst = Instrument.equity("AAPL.XNAS", taker_fee=0.0005, maker_fee=-0.0001)
+    fees = InstrumentRates("HALF_EVEN")
+    assert fees.commission(inst, LiquiditySide.TAKER, 10, 100)[0] == 0  # 0.5 -> 0
+    assert fees.commission(inst, LiquiditySide.TAKER, 30, 100)[0] == 2  # 1.5 -> 2
+    assert fees.commission(inst, LiquiditySide.TAKER, 50, 100)[0] == 2  # 2.5 -> 2
+    with pytest.raises(ValueError, match="fee rounding must be one of .*got 'UP'"):
+        InstrumentRates("UP")
 
 
 def test_inverse_commission_is_charged_in_the_base_currency() -> None:
@@ -56,12 +77,19 @@ FEE_INSTRUMENTS = (
 
 @given(st.sampled_from(FEE_INSTRUMENTS), st.sampled_from(list(LiquiditySide)),
        st.integers(1, 10**12), st.integers(1, 10**9))
-def test_the_integer_commission_equals_the_exact_fraction_rounded_half_even(
+def test_the_integer_commission_equals_the_exact_fraction_rounded_by_the_mode(
     inst: Instrument, side: LiquiditySide, qty_raw: int, px_raw: int
 ) -> None:
     rate = inst.maker_fee if side == LiquiditySide.MAKER else inst.taker_fee
-    exact = round(exact_notional(inst, qty_raw, px_raw) * Fraction(Decimal(repr(rate))))
-    assert InstrumentRates().commission(inst, side, qty_raw, px_raw)[0] == exact
+    exact = exact_notional(inst, qty_raw, px_raw) * Fraction(Decimal(repr(rate)))
+    assert InstrumentRates("HALF_EVEN").commission(inst, side, qty_raw, px_raw)[0] == round(exact)
+    assert InstrumentRates().commission(inst, side, qty_raw, px_raw)[0] == _half_away(exact)
+
+
+def _half_away(x: Fraction) -> int:
+    """The reference: |x| + 1/2 floored, with x's sign."""
+    magnitude = int(abs(x) + Fraction(1, 2))
+    return magnitude if x >= 0 else -magnitude
 
 
 def test_constant_latency_is_per_operation_and_refuses_negative_values() -> None:

@@ -8,6 +8,7 @@ from domain.enums import OrderSide, PositionSide
 from domain.kinds import Kind
 from domain.strings import StringTable
 from engines.execution import ExecutionError, venue_of, with_position_id
+from engines.risk_checks import RiskConfig
 from tests.unit.test_risk_harness import Harness
 
 
@@ -28,7 +29,7 @@ def _pos_fields(rec) -> dict:
 
 
 def test_open_add_reduce_flip_and_close_emit_the_exact_position_records():
-    h = Harness()
+    h = Harness(RiskConfig(short_selling={"EUR/USD.SIM"}))  # a cash account that may go short
     h.quote("1.10000", "1.10010")
     pid = (h.sid << 32) | h.iid
     a = _open(h, OrderSide.BUY, 1000)

@@ -14,6 +14,8 @@ from domain.enums import OrderSide
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
 from engines.cache import CacheError
+from engines.exchange import ExchangeConfig
+from engines.exchange.latency import ConstantLatency
 from engines.strategy import Strategy
 from tests.unit.kernel_rig import INPUT, SYMBOL, build, feed, log, quotes
 
@@ -98,3 +100,68 @@ def test_a_fill_for_an_unknown_order_stops_the_kernel_naming_the_seq():
     with pytest.raises(CacheError, match=f"seq {kernel.last_seq + 1}: ORDER_FILLED for unknown"):
         kernel.publish_one(fill[0])
     assert isinstance(kernel.faulted, CacheError)
+
+
+def _rest(s: Scripted) -> None:
+    """A BUY limit far below the market: it rests."""
+    s.ids.append(s.submit_order(s.order_factory.limit(SYMBOL, OrderSide.BUY, 1000, "1.00000")))
+
+
+def _rejects(kernel: Any, kind: Kind) -> list[str]:
+    return [_reason(kernel, r) for r in log(kernel) if r.kind == kind]
+
+
+def test_two_cancels_of_one_order_in_one_cascade_give_one_cancel_and_one_rejection():
+    def cancel_twice(s: Scripted) -> None:
+        s.cancel_order(s.ids[0])
+        s.cancel_order(s.ids[0])
+
+    kernel, s = _run({2: _rest, 3: cancel_twice})
+    assert kernel.cache.order(s.ids[0]).status == OrderStatus.CANCELED
+    assert sum(r.kind == Kind.ORDER_CANCELED for r in log(kernel)) == 1
+    assert _rejects(kernel, Kind.ORDER_CANCEL_REJECTED) == [
+        f"cancel: order {s.ids[0]} is closed (CANCELED) by an event of this cascade"]
+
+
+def test_a_modify_after_a_cancel_in_one_cascade_is_rejected():
+    def cancel_then_modify(s: Scripted) -> None:
+        s.cancel_order(s.ids[0])
+        s.modify_order(s.ids[0], price="1.00010")
+
+    kernel, s = _run({2: _rest, 3: cancel_then_modify})
+    assert kernel.cache.order(s.ids[0]).status == OrderStatus.CANCELED
+    assert _rejects(kernel, Kind.ORDER_MODIFY_REJECTED) == [
+        f"modify: order {s.ids[0]} is closed (CANCELED) by an event of this cascade"]
+
+
+def test_a_cancel_after_a_modify_that_fills_in_one_cascade_is_rejected():
+    def modify_to_cross_then_cancel(s: Scripted) -> None:
+        s.modify_order(s.ids[0], price="1.10010")  # the ask: fills at once
+        s.cancel_order(s.ids[0])
+
+    kernel, s = _run({2: _rest, 3: modify_to_cross_then_cancel})
+    assert kernel.cache.order(s.ids[0]).status == OrderStatus.FILLED
+    assert _rejects(kernel, Kind.ORDER_CANCEL_REJECTED) == [
+        f"cancel: order {s.ids[0]} is closed (FILLED) by an event of this cascade"]
+
+
+def test_a_second_cancel_and_a_modify_of_an_order_with_a_cancel_in_flight_are_rejected():
+    """The second cancel goes to the venue (the kernel cannot know the first one will succeed)
+    and the venue rejects it; the modify is refused by risk (a cancel is pending)."""
+    def cancel(s: Scripted) -> None:
+        s.cancel_order(s.ids[0])
+
+    def cancel_and_modify(s: Scripted) -> None:
+        s.cancel_order(s.ids[0])
+        s.modify_order(s.ids[0], quantity=500)
+
+    strategy = Scripted({2: _rest, 10: cancel, 11: cancel_and_modify})
+    slow = ExchangeConfig(venue="SIM", latency=ConstantLatency(cancel_ns=5_000_000))
+    kernel = build([strategy], exchange=slow)
+    feed(kernel, quotes(kernel, np.full(30, 110_000, dtype=np.int64)))
+    assert kernel.faulted is None
+    assert kernel.cache.order(strategy.ids[0]).status == OrderStatus.CANCELED
+    (rejected,) = _rejects(kernel, Kind.ORDER_CANCEL_REJECTED)
+    assert "not open" in rejected
+    assert _rejects(kernel, Kind.ORDER_MODIFY_REJECTED) == [
+        f"modify: order {strategy.ids[0]} has a cancel pending"]

@@ -56,15 +56,18 @@ def test_every_pair_lands_where_the_table_says_or_raises(status, kind):
         assert next_status(status, kind) == target
 
 
-def test_terminal_statuses_accept_nothing_except_a_fill_after_cancel_and_late_rejects():
+def test_terminal_statuses_accept_nothing_except_a_fill_after_cancel_and_late_requests():
     late_rejects = {int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)}
+    late_requests = {int(Kind.ORDER_PENDING_CANCEL), int(Kind.ORDER_PENDING_UPDATE)}
     for status in CLOSED_STATUSES:
         legal = {kind for (s, kind) in TRANSITIONS if s == status}
         if status == OrderStatus.CANCELED:
-            assert legal == {int(Kind.ORDER_FILLED)} | late_rejects
-        else:
+            assert legal == {int(Kind.ORDER_FILLED)} | late_rejects | late_requests
+        elif status == OrderStatus.DENIED:  # never reached a venue: no request can race it
             assert legal == late_rejects, status
-        for kind in late_rejects:
+        else:
+            assert legal == late_rejects | late_requests, status
+        for kind in legal - {int(Kind.ORDER_FILLED)}:
             assert next_status(status, kind) == status
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.currencies import Currency
 from domain.enums import OrderSide
 from engines.portfolio import Portfolio
+from engines.risk_checks import RiskConfig
 from tests.unit.test_risk_harness import Harness
 
 
@@ -30,7 +31,7 @@ def test_a_long_is_marked_at_the_bid_and_pnl_is_hand_computed():
 
 
 def test_a_short_is_marked_at_the_ask_and_mid_marking_uses_the_mid():
-    h = Harness()
+    h = Harness(RiskConfig(short_selling={"EUR/USD.SIM"}))  # a cash account that may go short
     h.quote("1.10000", "1.10010")
     _filled(h, OrderSide.SELL, 10_000, "1.10000", 1)
     h.quote("1.09900", "1.09920")

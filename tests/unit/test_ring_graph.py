@@ -207,7 +207,7 @@ def test_emission_that_does_not_fit_raises_ring_full_and_keeps_the_records() -> 
     assert ring.cursor == 3
 
 
-def test_publish_and_drain_processes_one_input_and_everything_it_causes() -> None:
+def test_one_input_then_a_drain_processes_everything_it_causes_before_the_next() -> None:
     outbox = Outbox()
     echo = Echo(outbox)
     strategy = Recorder("strategy")
@@ -217,19 +217,24 @@ def test_publish_and_drain_processes_one_input_and_everything_it_causes() -> Non
     ring = Ring(8)
     loop = DrainLoop(ring, graph)
     src = records(4)
-    seqs = [loop.publish_and_drain(src[i : i + 1]) for i in range(4)]
+    seqs = []
+    for i in range(4):
+        seqs.append(ring.publish_record(src[i : i + 1]))
+        loop.drain()
     assert seqs == [1, 3, 5, 7], "each input is followed by what it caused"
     assert echo.seen == [0, 1000, 1, 1001, 2, 1002, 3, 1003]
     assert strategy.seqs == list(range(1, 9))
     assert loop.is_drained()
 
 
-def test_publish_and_drain_catches_up_records_published_in_bulk_before_it() -> None:
+def test_a_drain_after_a_bulk_publish_hands_each_consumer_one_batch() -> None:
     ring, loop, rec, _ = diamond()
     ring.publish_records(records(3))
-    assert loop.publish_and_drain(records(1)[0]) == 4
+    assert ring.publish_record(records(1)[0]) == 4
+    loop.drain()
     assert rec["d"].seqs == [1, 2, 3, 4]
-    assert loop.publish_and_drain(records(1)[0]) == 5
+    assert ring.publish_record(records(1)[0]) == 5
+    loop.drain()
     assert rec["d"].batches == [[1, 2, 3, 4], [5]]
 
 

@@ -281,7 +281,8 @@ def test_an_order_list_is_denied_as_a_whole_when_one_order_fails():
 
 
 def test_a_valid_order_list_is_submitted_and_handed_to_the_venue_in_list_order():
-    h = Harness()
+    # the harness's account is a CASH account holding no EUR: the sell needs short selling
+    h = Harness(RiskConfig(short_selling={"EUR/USD.SIM"}))
     h.quote("1.10000", "1.10010")
     a = h.order(price="1.10000", order_list_id=7)
     b = h.order(side=OrderSide.SELL, price="1.11000", order_list_id=7)
@@ -292,6 +293,16 @@ def test_a_valid_order_list_is_submitted_and_handed_to_the_venue_in_list_order()
     ]
     (call, (cmd, orders)), = h.venue.calls
     assert call == "submit_order_list" and [o.client_order_id for o in orders] == [a, b]
+
+
+def test_a_cash_account_cannot_sell_what_it_does_not_hold():
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    out = h.submit(h.order(side=OrderSide.SELL, price="1.11000"))
+    assert [Kind(r.kind).name for r in out] == ["ORDER_DENIED"]
+    assert h.reason(out[0]) == (
+        "cash holding: SELL 1000 exceeds the 0 EUR/USD.SIM held (short selling not allowed "
+        "for EUR/USD.SIM on a cash account)")
 
 
 def test_risk_state_round_trips_through_snapshot_and_digest():
@@ -330,3 +341,19 @@ def test_a_modify_must_leave_the_quantity_above_what_is_filled(quantity: int, de
         assert h.reason(rejected) == f"modify: quantity raw {quantity} is not above filled_qty raw 5"
     else:
         assert [Kind(r.kind).name for r in out] == ["ORDER_PENDING_UPDATE"]
+
+
+def test_resting_reduce_only_exits_do_not_block_each_other():
+    # a take-profit and a stop-loss for the same long: both reduce it, neither has filled
+    h = Harness()
+    h.quote("1.10000", "1.10010")
+    entry = h.order(side=OrderSide.BUY, qty=1000, price="1.10010")
+    h.submit(entry)
+    h.accept(entry)
+    h.fill(entry, OrderSide.BUY, 1000, "1.10010", trade_id=1)
+    reduce_only = int(OrderOption.REDUCE_ONLY)
+    take_profit = h.order(side=OrderSide.SELL, qty=1000, price="1.11000", options=reduce_only)
+    assert [Kind(r.kind).name for r in h.submit(take_profit)] == ["ORDER_SUBMITTED"]
+    h.accept(take_profit)
+    stop_loss = h.order(side=OrderSide.SELL, qty=1000, price="1.09000", options=reduce_only)
+    assert [Kind(r.kind).name for r in h.submit(stop_loss)] == ["ORDER_SUBMITTED"]

@@ -1,0 +1,84 @@
+"""An order's status once the events already emitted in this cascade are applied.
+
+Design contract:
+- a command handled in the ``engines`` stage sees the cache as of the record being handled; ORDER_*
+  events emitted earlier in the same cascade (a cancel's PENDING_CANCEL and the venue's
+  CANCELED, a fill from a modify) wait in the outbox, or in the ring behind the current record,
+  and are applied after. A second command
+  for the same order decided on the cache alone would emit an event the state machine refuses
+  (``ORDER_PENDING_CANCEL`` in status CANCELED): the kernel would stop;
+- :func:`projected_status` walks the order's pending events through the state machine (the same
+  table the cache uses) and returns where the order will be, so the command can be rejected
+  with a reason instead; it reads the ring and the outbox and never changes them;
+- an event the table refuses ends the walk at the status reached (the cache reports it).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from domain.kinds import Kind
+from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+
+#: The header ``kind``, the order reference and ORDER_FILLED's ``last_qty``: the same offsets in
+#: every ORDER_* kind (schema: ``client_order_id`` is each order kind's first field).
+_KIND = struct.Struct("<H").unpack_from
+_COID = struct.Struct("<Q").unpack_from
+_QTY = struct.Struct("<q").unpack_from
+_FIRST, _LAST = int(Kind.ORDER_DENIED), int(Kind.ORDER_FILLED)
+_FILLED = int(Kind.ORDER_FILLED)
+_PENDING = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
+
+
+def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]]:
+    """Returns ``(kind, last_qty)`` of the ORDER_* events of the order that the cache has not
+    applied yet, in the order it will apply them: those published after ``current_seq`` and not
+    handled yet (later in the same batch), then those emitted and not yet published."""
+    out: list[tuple[int, int]] = []
+    ring = getattr(ctx, "ring", None)
+    if ring is not None and ring.cursor > ctx.current_seq > 0:
+        lo = max(ctx.current_seq + 1, ring.cursor - ring.capacity + 1)
+        for view in ring.views(lo, ring.cursor):
+            _scan(memoryview(view.view(np.uint8)), client_order_id, out)
+    pending = getattr(ctx._outbox, "_pending", None)
+    if isinstance(pending, bytearray):  # the kernel's EmitBuffer
+        if pending:
+            _scan(memoryview(pending), client_order_id, out)
+    elif pending:  # a ringbus Outbox: a list of record arrays
+        for arr in pending:
+            _scan(memoryview(np.ascontiguousarray(arr).view(np.uint8).reshape(-1)),
+                  client_order_id, out)
+    return out
+
+
+def _scan(buf: memoryview, client_order_id: int, out: list[tuple[int, int]]) -> None:
+    """Appends the ORDER_* events of the order among the 128-byte records of ``buf``: a loop
+    of struct reads (a cascade holds a handful of records; numpy costs more per call)."""
+    for off in range(0, len(buf) - 127, 128):
+        (kind,) = _KIND(buf, off + 32)
+        if _FIRST <= kind <= _LAST and _COID(buf, off + 40)[0] == client_order_id:
+            out.append((kind, _QTY(buf, off + 88)[0] if kind == _FILLED else 0))
+
+
+def projected_status(ctx: Any, order: Any) -> OrderStatus:
+    """Returns the status ``order`` will have once its pending events are applied."""
+    events = pending_order_events(ctx, order.client_order_id)
+    status, previous, filled = order.status, order._before_pending, order.filled_raw
+    for kind, last_qty in events:
+        if kind == _FILLED:
+            filled += last_qty
+        try:
+            new = next_status(status, kind, fully_filled=filled >= order.quantity_raw,
+                              previous=previous)
+        except InvalidTransition:
+            break
+        if new in _PENDING and status not in _PENDING:
+            previous = status
+        status = new
+    return status
+
+
+__all__ = ["pending_order_events", "projected_status"]

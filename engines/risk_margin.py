@@ -1,0 +1,92 @@
+"""What an order would do to its position and to a margin account: the risk engine's view.
+
+Design contract:
+- the position an order is checked against (for margin and cash holdings) is the cache's
+  position plus the orders already sent to it that will fill without a price condition:
+  submitted but not yet applied or acknowledged (in flight), and open MARKET orders; so a flip
+  sent as "close, then open" is checked as opening the new side, not as reducing the old one.
+  Resting limit and stop orders are not counted (they may never fill); the trading state and
+  reduce-only checks use the position as it is;
+- an order's initial margin is that of the part that opens or increases exposure: all of it
+  when the projected position is flat or on its side, else what exceeds the projected size;
+- the maintenance margin the cache holds for the position is released, pro rata, by what the
+  pending orders and this one take off it (all of it when they close or flip it);
+- a margin account with a base currency needs the initial margin converted into it at the rate
+  the quotes give now (:mod:`engines.fx_rates`); no rate: the order is denied with that reason;
+- pure functions of the cache and the values given; nothing is changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.accounts import MarginAccount
+from domain.enums import OrderSide, OrderType
+from domain.order_fsm import OrderStatus
+from engines import fx_rates
+
+
+def signed(side: Any, qty_raw: int) -> int:
+    """Returns ``qty_raw`` with the order side's sign (+ buy, - sell)."""
+    return qty_raw if side == OrderSide.BUY else -qty_raw
+
+
+def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int:
+    """Returns the signed leaves quantity of the other orders bound for ``position_id`` (of the
+    order's strategy and instrument, routed there or not routed yet) that are in flight
+    (forwarded: ``in_flight`` holds their client order ids; or SUBMITTED) or MARKET orders."""
+    total = 0
+    orders = cache.trading.orders
+    for coid in cache.trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
+        o = orders[coid]
+        if o is order or o.strategy_id != order.strategy_id or o.instrument_id != order.instrument_id:
+            continue
+        if o.position_id and o.position_id != position_id:
+            continue
+        if o.status == OrderStatus.INITIALIZED:
+            if o.client_order_id not in in_flight:
+                continue  # created but never submitted: it may never be
+        elif o.status != OrderStatus.SUBMITTED and o.order_type != OrderType.MARKET:
+            continue  # resting at a price: it may never fill
+        total += signed(o.side, o.quantity_raw - o.filled_raw)
+    return total
+
+
+def opening_raw(before_raw: int, side: Any, qty_raw: int) -> int:
+    """Returns the part of an order that opens or increases exposure from ``before_raw``."""
+    if before_raw == 0 or (before_raw > 0) == (side == OrderSide.BUY):
+        return qty_raw
+    return max(0, qty_raw - abs(before_raw))
+
+
+def released_raw(margin_raw: int, held_raw: int, after_raw: int) -> int:
+    """Returns the maintenance margin freed when a position of ``held_raw`` (holding
+    ``margin_raw``) becomes ``after_raw``."""
+    if not held_raw or not margin_raw:
+        return 0
+    if after_raw == 0 or (after_raw > 0) != (held_raw > 0):
+        return margin_raw
+    if abs(after_raw) >= abs(held_raw):
+        return 0
+    return margin_raw * (abs(held_raw) - abs(after_raw)) // abs(held_raw)
+
+
+def lock_need(account: Any, inst: Any, order: Any, px: int, held: int | None,
+              cache: Any) -> tuple[int, int, fx_rates.FxRate | None] | str:
+    """Returns ``(packed currency, raw, rate used)`` the order will lock: a margin account's
+    initial margin of the part that opens exposure from ``held`` (all of it when None), in its
+    base currency when it has one; a cash account's order lock in the settlement currency. A
+    base-currency margin account without a rate gets the denial reason instead."""
+    settle = inst.settlement_code
+    if not isinstance(account, MarginAccount):
+        return settle, account.order_lock_raw(inst, order.side, order.quantity_raw, px), None
+    qty = order.quantity_raw if held is None else opening_raw(held, order.side,
+                                                              order.quantity_raw)
+    raw = account.margin_init_raw(inst, qty, px) if qty else 0
+    base = account.base_code
+    if not base or base == settle:
+        return settle, raw, None
+    fx = fx_rates.find_rate(cache, settle, base)
+    if fx is None:
+        return fx_rates.no_rate_reason(settle, base)
+    return base, fx_rates.convert_raw(raw, settle, base, fx.rate), fx

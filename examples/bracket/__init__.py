@@ -1,0 +1,1 @@
+"""A worked bracket example: see README.md in this folder."""

@@ -1,0 +1,80 @@
+"""A bracket per signal: when flat and no bracket is working, buy (or sell) with a take-profit
+limit and a stop-loss stop-market ``tp_ticks`` / ``sl_ticks`` away from the touch.
+
+It works on bars (``on_bar``) or on quotes (``on_quote``); the kernel's order manager does the
+rest: the exits are held until the entry fills, the fill of one exit cancels the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.enums import BarAggregation, OrderSide, PriceType
+from engines.strategy import Strategy
+
+
+class BracketEveryN(Strategy):
+    """Opens a bracket every ``every`` bars (or quotes) while flat, alternating buy and sell."""
+
+    def __init__(self, instrument: str, quantity: int = 100_000, tp_ticks: int = 20,
+                 sl_ticks: int = 20, every: int = 5, on: str = "bar") -> None:
+        super().__init__("bracket")
+        self.instrument = instrument
+        self.quantity = quantity
+        self.tp_ticks, self.sl_ticks = tp_ticks, sl_ticks
+        self.every = every
+        self.on = on
+        self.n = 0
+        self.lists: list[tuple[int, ...]] = []
+        self.working: tuple[int, ...] = ()
+
+    def on_start(self) -> None:
+        if self.on == "bar":
+            self.subscribe_bars(self.instrument, BarAggregation.MINUTE, 1, PriceType.BID)
+        else:
+            self.subscribe_quotes(self.instrument)
+
+    def on_bar(self, bar: Any) -> None:
+        self._step()
+
+    def on_quote(self, quote: Any) -> None:
+        self._step()
+
+    def _step(self) -> None:
+        self.n += 1
+        if self.n % self.every or self._busy():
+            return
+        quote = self.cache.quote(self.instrument_id(self.instrument))
+        if quote is None:
+            return
+        inst = self.cache.instrument(quote.instrument_id)
+        tick = inst.tick_size.raw
+        side = OrderSide.BUY if len(self.lists) % 2 == 0 else OrderSide.SELL
+        sign = 1 if side == OrderSide.BUY else -1
+        ref = quote.ask if side == OrderSide.BUY else quote.bid
+        px = inst.price_precision
+
+        def price(raw: int) -> Any:
+            return inst.make_price(f"{raw / 10**px:.{px}f}")
+
+        order_list = self.order_factory.bracket(
+            quote.instrument_id, side, self.quantity,
+            take_profit=price(ref + sign * self.tp_ticks * tick),
+            stop_loss=price(ref - sign * self.sl_ticks * tick))
+        self.submit_order_list(order_list)
+        self.working = order_list.client_order_ids
+        self.lists.append(order_list.client_order_ids)
+
+    def _busy(self) -> bool:
+        """True while an order of the working bracket is not closed (held children count)."""
+        cache = self.cache
+        return any(not o.is_closed for o in map(cache.order, self.working) if o is not None)
+
+    def on_save(self) -> dict[str, Any]:
+        return {"n": self.n, "lists": [list(x) for x in self.lists],
+                "working": list(self.working)}
+
+    def on_load(self, state: dict[str, Any]) -> None:
+        self.n = state["n"]
+        self.lists = [tuple(x) for x in state["lists"]]
+        self.working = tuple(state["working"])

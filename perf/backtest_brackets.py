@@ -1,0 +1,92 @@
+"""Bracket orders through the whole kernel: quotes in, brackets out, the order manager between.
+
+Row ``bracket_every_n``: :class:`examples.bracket.strategy.BracketEveryN` on 100 k synthetic
+quotes (``_common.quote_records``), a bracket (market entry, take-profit limit and stop-loss
+stop-market 3 ticks away) whenever it is flat and none is working - about 10 k brackets, each
+entry fill releasing two exits and each exit fill cancelling the other - with cache, data, risk
+and execution engines, the order manager and the simulated exchange, no journal. ``quotes_per_s``
+is the median of ``--repeats`` timed runs inside one process; ``process_s`` is the wall time of
+one whole ``python perf/backtest_brackets.py --once`` (interpreter start, imports, data, run).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from _common import median_rate, parser, quote_records, report
+
+from domain.codec import encode
+from domain.currencies import Currency
+from domain.enums import AccountType, RecordFlag
+from domain.instruments import Instrument
+from domain.kinds import KIND_DTYPES, Kind
+from engines.cache import Cache
+from engines.data_engine import DataEngine
+from engines.exchange import ExchangeConfig, SimulatedExchange
+from engines.execution import ExecutionEngine
+from engines.kernel import Kernel
+from engines.order_manager import OrderManager
+from engines.risk import RiskEngine
+from examples.bracket.strategy import BracketEveryN
+from replay.loop import run
+
+SYMBOL = "EUR/USD.SIM"
+INPUT = int(RecordFlag.INPUT)
+N_QUOTES = 100_000
+
+
+def make_run(records, stats: dict) -> callable:
+    def once() -> None:
+        kernel = Kernel(capacity=1 << 16)
+        kernel.register(Cache())
+        kernel.register(DataEngine())
+        execution = kernel.register(ExecutionEngine())
+        kernel.register(RiskEngine(execution))
+        kernel.register(OrderManager())
+        exchange = kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
+        strategy = kernel.register(BracketEveryN(SYMBOL, quantity=10, tp_ticks=3, sl_ticks=3,
+                                                 every=8, on="quote"))
+        kernel.publish_setup()
+        iid = kernel.intern(SYMBOL)
+        fields = Instrument.fx_pair(SYMBOL, price_precision=2).to_fields(iid)
+        kernel.publish_one(encode(Kind.INSTRUMENT, flags=INPUT, **fields)[0])
+        usd = 10**12
+        kernel.publish_one(encode(
+            Kind.ACCOUNT_STATE, flags=INPUT, account_id=exchange.account_id,
+            currency=Currency.from_code("USD").packed, account_type=int(AccountType.CASH),
+            balance_total=usd, balance_free=usd)[0])
+        kernel.start()
+        recs = records.copy()
+        recs.view(KIND_DTYPES[Kind.QUOTE])["instrument_id"] = iid
+        run(kernel, [recs[i : i + 65536] for i in range(0, len(recs), 65536)])
+        kernel.stop()
+        assert kernel.faulted is None
+        stats["brackets"] = len(strategy.lists)
+        stats["open_orders"] = len(kernel.cache.orders(open_only=True))
+    return once
+
+
+def main() -> None:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--once", action="store_true", help="one untimed run (for process_s)")
+    args = p.parse_args()
+    records = quote_records(N_QUOTES)
+    stats: dict = {}
+    if args.once:
+        make_run(records, stats)()
+        return
+    rate, _ = median_rate(make_run(records, stats), N_QUOTES, args.repeats)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--once"], check=True)
+    process_s = time.perf_counter() - t0
+    report("backtest_brackets", [{
+        "workload": "bracket_every_n", "quotes": N_QUOTES, "brackets": stats["brackets"],
+        "quotes_per_s": round(rate), "process_s": round(process_s, 2),
+        "open_orders_at_end": stats["open_orders"],
+    }], args.json)
+
+
+if __name__ == "__main__":
+    main()
