@@ -1,0 +1,338 @@
+"""A FIX 4.2 initiator session whose state lives in the journal.
+
+Design contract:
+- every message is journaled (FIX_OUT before its bytes are written, FIX_IN before anything acts
+  on it); sequence numbers resume from the journal after a restart;
+- logon with HeartBtInt, heartbeats, TestRequest when the venue goes quiet, disconnect when it
+  does not answer; a gap in inbound sequence numbers sends a ResendRequest and drops messages
+  until the gap is filled; a ResendRequest from the venue is answered with the journaled
+  application messages (PossDupFlag=Y) and SequenceReset-GapFill over admin messages;
+- a malformed inbound message gets a session-level Reject; a dropped connection is reconnected
+  with exponential backoff until ``stop``;
+- the password is sent on the wire only (Logon tag 554) and is never a record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import simplefix
+
+from adapters.fix import codes
+from adapters.fix.codes import pack_msg_type
+from adapters.fix.inbound import fix_in_record
+from adapters.fix.outbound import rebuild_body
+from adapters.fix.store import SessionJournal, new_record
+from domain.codec import as_kind
+from domain.kinds import Kind
+
+AppHandler = Callable[[np.ndarray, simplefix.FixMessage], None]
+OutHandler = Callable[[np.ndarray], None]
+
+
+class FixSession:
+    """One initiator session ``sender -> target`` at ``host:port``, journaled by ``journal``.
+
+    ``on_app`` receives each in-order application message (its FIX_IN record and the parsed
+    message) on the session thread. ``password`` comes from the caller (environment or a file).
+    """
+
+    def __init__(self, journal: SessionJournal, host: str, port: int, sender: str, target: str,
+                 *, heartbeat_s: int = 30, password: str | None = None,
+                 on_app: AppHandler | None = None, on_out: OutHandler | None = None,
+                 backoff_s: tuple[float, float] = (0.1, 2.0),
+                 ) -> None:
+        self.journal = journal
+        self.address = (host, port)
+        self.sender, self.target = sender.encode(), target.encode()
+        self.heartbeat_s = heartbeat_s
+        self._password = password
+        self.on_app = on_app
+        self.on_out = on_out
+        #: called once per logon, when inbound sequence numbers are in sync (resends done).
+        self.on_synced: Callable[[], None] | None = None
+        #: called at each (re)connect, before the Logon goes out.
+        self.on_connecting: Callable[[], None] | None = None
+        self._sync_pending = False
+        self.synced = threading.Event()
+        self.backoff_s = backoff_s
+        self.session_id, strings = journal.intern(f"{sender}->{target}")
+        self._pending_strings = [strings] if strings is not None else []
+        self.lock = threading.RLock()
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.logged_on = threading.Event()
+        self._resend_until = 0  # while > 0, a ResendRequest is outstanding up to this seq
+        self._last_sent = self._last_recv = 0.0
+        self._test_req_sent = 0.0
+        self.connections = 0
+        self._logout_sent = False
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self, timeout_s: float = 10.0) -> FixSession:
+        """Connects, logs on and runs the session thread; waits for the venue's Logon."""
+        self._thread = threading.Thread(target=self._run, name="fix-session", daemon=True)
+        self._thread.start()
+        if not self.logged_on.wait(timeout_s):
+            raise TimeoutError(f"FIX logon to {self.address} not answered in {timeout_s} s")
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Sends Logout, waits for the venue's Logout (bounded) and ends the session thread."""
+        if self.logged_on.is_set():
+            self.send(codes.LOGOUT, [])
+            deadline = time.monotonic() + timeout_s
+            while self.logged_on.is_set() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        self._stopping.set()
+        self._close_socket()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def drop_connection(self) -> None:
+        """Closes the TCP connection abruptly (no Logout); the session reconnects by itself."""
+        sock = self._sock
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    # ---------------------------------------------------------------- sending
+    def send(self, msg_type: bytes, body: list[tuple[int, bytes]],
+             record: np.ndarray | None = None) -> int:
+        """Journals then sends one message; returns its MsgSeqNum.
+
+        ``record`` is the FIX_OUT record with the application fields already set (None for
+        admin messages); this fills in the sequence number, type and session.
+        """
+        with self.lock:
+            seq = self.journal.state.next_out
+            if record is None:
+                record, _ = new_record(Kind.FIX_OUT)
+            typed = as_kind(record, Kind.FIX_OUT)
+            typed["msg_seq_num"] = seq
+            typed["msg_type"] = pack_msg_type(msg_type)
+            typed["session_id"] = self.session_id
+            if msg_type == codes.LOGOUT:
+                self._logout_sent = True
+            record["seq"] = self.journal.append([*self._take_strings(), record])
+            if self.on_out is not None:
+                self.on_out(record)
+            self._write(self._encode(msg_type, seq, body))
+            return seq
+
+    def intern_reason(self, text: str) -> int:
+        """Returns the id of ``text``; its STRING records go out with the next journaled batch."""
+        string_id, strings = self.journal.intern(text)
+        if strings is not None:
+            self._pending_strings.append(strings)
+        return string_id
+
+    def _take_strings(self) -> list[np.ndarray]:
+        pending, self._pending_strings = self._pending_strings, []
+        return pending
+
+    def _encode(self, msg_type: bytes, seq: int, body: list[tuple[int, bytes]],
+                poss_dup_orig_ns: int = 0) -> bytes:
+        msg = simplefix.FixMessage()
+        msg.append_pair(8, codes.BEGIN_STRING, header=True)
+        msg.append_pair(35, msg_type, header=True)
+        msg.append_pair(49, self.sender, header=True)
+        msg.append_pair(56, self.target, header=True)
+        msg.append_pair(34, seq, header=True)
+        msg.append_utc_timestamp(52, precision=3, header=True)
+        if poss_dup_orig_ns:
+            msg.append_pair(43, b"Y", header=True)
+            msg.append_utc_timestamp(122, poss_dup_orig_ns / 1e9, precision=3, header=True)
+        for tag, value in body:
+            msg.append_pair(tag, value)
+        return msg.encode()
+
+    def _write(self, data: bytes) -> None:
+        sock = self._sock
+        if sock is None:
+            return  # not connected: the venue asks for it by ResendRequest after the next logon
+        try:
+            sock.sendall(data)
+            self._last_sent = time.monotonic()
+        except OSError:
+            self._close_socket()
+
+    # ---------------------------------------------------------------- the session thread
+    def _run(self) -> None:
+        delay = self.backoff_s[0]
+        while not self._stopping.is_set():
+            try:
+                self._connect()
+                delay = self.backoff_s[0]
+                self._read_loop()
+            except OSError:
+                pass
+            self.logged_on.clear()
+            self._close_socket()
+            if self._stopping.wait(delay):
+                break
+            delay = min(delay * 2, self.backoff_s[1])
+
+    def _connect(self) -> None:
+        sock = socket.create_connection(self.address, timeout=5)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(0.1)
+        with self.lock:
+            self._sock = sock
+            self.connections += 1
+            self._resend_until = 0
+            self._logout_sent = False
+            self._sync_pending = True
+            self.synced.clear()
+            if self.on_connecting is not None:
+                self.on_connecting()
+            self._last_recv = time.monotonic()
+            logon = [(98, b"0"), (108, str(self.heartbeat_s).encode())]
+            if self._password:
+                logon.append((554, self._password.encode()))
+            record, typed = new_record(Kind.FIX_OUT)
+            typed["ref_seq_num"] = self.heartbeat_s
+            self.send(codes.LOGON, logon, record)
+
+    def _read_loop(self) -> None:
+        parser = simplefix.FixParser()
+        while not self._stopping.is_set() and self._sock is not None:
+            try:
+                data = self._sock.recv(65536)
+                if not data:
+                    return
+                parser.append_buffer(data)
+                self._last_recv = time.monotonic()
+                self._test_req_sent = 0.0
+            except TimeoutError:
+                pass
+            while (msg := parser.get_message()) is not None:
+                with self.lock:  # one message at a time against sends from other threads
+                    self._on_message(msg)
+                    self._check_synced()
+                if self._sock is None:
+                    return
+            self._keep_alive()
+
+    def _check_synced(self) -> None:
+        if self._sync_pending and self.logged_on.is_set() and not self._resend_until:
+            self._sync_pending = False
+            if self.on_synced is not None:
+                self.on_synced()
+            self.synced.set()
+
+    def _keep_alive(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sent >= self.heartbeat_s:
+            self.send(codes.HEARTBEAT, [])
+        quiet = now - self._last_recv
+        if self._test_req_sent and now - self._test_req_sent >= self.heartbeat_s:
+            self._close_socket()  # the venue did not answer the TestRequest: reconnect
+        elif not self._test_req_sent and quiet >= self.heartbeat_s * 1.2:
+            self._test_req_sent = now
+            record, typed = new_record(Kind.FIX_OUT)
+            self.send(codes.TEST_REQUEST, [(112, b"TEST")], record)
+
+    # ---------------------------------------------------------------- inbound
+    def _on_message(self, msg: simplefix.FixMessage) -> None:
+        msg_type, seq_text = msg.get(35), msg.get(34)
+        if msg_type is None or seq_text is None or not seq_text.isdigit():
+            if seq_text is not None and seq_text.isdigit():
+                self._reject(int(seq_text), b"Required tag missing: MsgType")
+            return
+        seq = int(seq_text)
+        expected = self.journal.state.next_in
+        poss_dup = msg.get(43) == b"Y"
+        if msg_type == codes.SEQUENCE_RESET and msg.get(123) != b"Y":
+            self._journal_in(fix_in_record(msg, self), msg)  # reset mode: seq num ignored
+            return
+        if seq < expected:
+            if not poss_dup and msg_type != codes.LOGOUT:
+                self._close_socket()  # MsgSeqNum too low without PossDup: fatal for the session
+            return
+        if seq > expected:
+            if msg_type == codes.LOGON:
+                self.logged_on.set()
+            if msg_type == codes.RESEND_REQUEST:
+                self._answer_resend(msg)
+            if not self._resend_until:
+                self._resend_until = seq
+                record, typed = new_record(Kind.FIX_OUT)
+                typed["ref_seq_num"] = expected
+                self.send(codes.RESEND_REQUEST, [(7, str(expected).encode()), (16, b"0")], record)
+            return
+        try:
+            record = fix_in_record(msg, self)
+        except ValueError as exc:
+            self._journal_in(fix_in_record(msg, self, lenient=True), msg)
+            self._reject(seq, str(exc).encode())
+            return
+        self._journal_in(record, msg)
+        if self._resend_until and self.journal.state.next_in > self._resend_until:
+            self._resend_until = 0
+        self._dispatch(msg_type, msg, record)
+
+    def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
+        record["seq"] = self.journal_records([record])
+
+    def journal_records(self, records: list[np.ndarray]) -> int:
+        """Journals ``records`` (after any pending STRING records); returns the last seq."""
+        with self.lock:
+            return self.journal.append([*self._take_strings(), *records])
+
+    def _dispatch(self, msg_type: bytes, msg: simplefix.FixMessage, record: np.ndarray) -> None:
+        if msg_type == codes.LOGON:
+            self.logged_on.set()
+        elif msg_type == codes.TEST_REQUEST:
+            self.send(codes.HEARTBEAT, [(112, msg.get(112) or b"")])
+        elif msg_type == codes.RESEND_REQUEST:
+            self._answer_resend(msg)
+        elif msg_type == codes.LOGOUT:
+            if not self._logout_sent:
+                self.send(codes.LOGOUT, [])
+            self.logged_on.clear()
+        elif (msg_type not in codes.ADMIN_TYPES or msg_type == codes.REJECT) and self.on_app:
+            self.on_app(record, msg)
+
+    def _reject(self, ref_seq: int, text: bytes) -> None:
+        record, typed = new_record(Kind.FIX_OUT)
+        typed["ref_seq_num"] = ref_seq
+        self.send(codes.REJECT, [(45, str(ref_seq).encode()), (58, text)], record)
+
+    def _answer_resend(self, msg: simplefix.FixMessage) -> None:
+        """Resends journaled app messages in [begin, end]; admin runs become GapFills."""
+        begin = int(msg.get(7) or 1)
+        end = int(msg.get(16) or 0)
+        with self.lock:
+            last = self.journal.state.next_out - 1
+            end = last if end == 0 or end > last else end
+            gap_start = 0
+            for seq in range(begin, end + 1):
+                out = self.journal.state.sent.get(seq)
+                body = rebuild_body(out, self.journal.state.strings) if out is not None else None
+                if body is None:
+                    gap_start = gap_start or seq
+                    continue
+                if gap_start:
+                    self._write(self._gap_fill(gap_start, seq))
+                    gap_start = 0
+                msg_type = codes.unpack_msg_type(int(out["msg_type"]))
+                self._write(self._encode(msg_type, seq, body, poss_dup_orig_ns=int(out["ts_init"])))
+            if gap_start:
+                self._write(self._gap_fill(gap_start, end + 1))
+
+    def _gap_fill(self, seq: int, new_seq: int) -> bytes:
+        return self._encode(codes.SEQUENCE_RESET, seq, [(123, b"Y"), (36, str(new_seq).encode())],
+                            poss_dup_orig_ns=time.time_ns())
+
+    def _close_socket(self) -> None:
+        with self.lock:
+            sock, self._sock = self._sock, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()

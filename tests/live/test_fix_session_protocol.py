@@ -1,0 +1,101 @@
+"""The FIX session protocol against a scripted acceptor (needs no venue install)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from adapters.fix import codes
+from adapters.fix.capabilities import VenueCapabilities
+from adapters.fix.client import FixExecutionClient, OrderRequest
+from adapters.fix.session import FixSession
+from adapters.fix.store import SessionJournal
+from domain.enums import OrderSide
+from tests.live.scripted_venue import ScriptedVenue
+
+
+@pytest.fixture
+def venue():
+    v = ScriptedVenue()
+    yield v
+    v.close()
+
+
+def logged_on_session(venue: ScriptedVenue, tmp_path, heartbeat_s: int = 30) -> FixSession:
+    session = FixSession(SessionJournal(tmp_path / "j"), "127.0.0.1", venue.port, "RINGBUS",
+                         "ORDERMATCH", heartbeat_s=heartbeat_s, backoff_s=(0.05, 0.05))
+    starter = threading.Thread(target=session.start)
+    starter.start()
+    venue.accept()
+    logon = venue.expect(codes.LOGON)
+    assert logon.get(108) == str(heartbeat_s).encode()
+    venue.send(codes.LOGON, [(98, b"0"), (108, logon.get(108))])
+    starter.join(5)
+    return session
+
+
+def close(session: FixSession) -> None:
+    session._stopping.set()
+    session.stop(timeout_s=0.5)
+    session.journal.close()
+
+
+def test_a_quiet_venue_gets_heartbeats_then_a_test_request_then_a_reconnect(venue, tmp_path):
+    session = logged_on_session(venue, tmp_path, heartbeat_s=1)
+    assert venue.expect(codes.HEARTBEAT, 3).get(34) == b"2"
+    assert venue.expect(codes.TEST_REQUEST, 3).get(112) == b"TEST"
+    venue.accept(5)  # no answer: the session drops the connection and logs on again
+    assert venue.expect(codes.LOGON).get(34).isdigit()
+    assert session.connections == 2
+    close(session)
+
+
+def test_a_test_request_is_answered_with_a_heartbeat_naming_it(venue, tmp_path):
+    session = logged_on_session(venue, tmp_path)
+    venue.send(codes.TEST_REQUEST, [(112, b"ping-7")])
+    assert venue.expect(codes.HEARTBEAT).get(112) == b"ping-7"
+    close(session)
+
+
+def test_a_malformed_execution_report_gets_a_session_reject_naming_its_seq(venue, tmp_path):
+    session = logged_on_session(venue, tmp_path)
+    venue.send(codes.EXECUTION_REPORT, [(150, b"0"), (39, b"0")])  # seq 2, no ClOrdID
+    reject = venue.expect(codes.REJECT)
+    assert reject.get(45) == b"2" and b"11" in reject.get(58)
+    assert session.journal.state.next_in == 3  # it was consumed, not re-requested
+    close(session)
+
+
+def test_a_resend_request_gets_gap_fill_over_admin_and_the_orders_again(venue, tmp_path):
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    client.submit(OrderRequest(5, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+    original = venue.expect(codes.NEW_ORDER_SINGLE)
+    venue.send(codes.RESEND_REQUEST, [(7, b"1"), (16, b"0")])
+    gap = venue.expect(codes.SEQUENCE_RESET)
+    assert (gap.get(34), gap.get(123), gap.get(36), gap.get(43)) == (b"1", b"Y", b"2", b"Y")
+    again = venue.expect(codes.NEW_ORDER_SINGLE)
+    assert again.get(34) == original.get(34) == b"2" and again.get(43) == b"Y"
+    for tag in (11, 38, 40, 44, 54, 55, 59):
+        assert again.get(tag) == original.get(tag), tag
+    close(session)
+
+
+def test_a_gap_from_the_venue_is_requested_and_filled_before_the_session_is_in_sync(venue,
+                                                                                   tmp_path):
+    session = FixSession(SessionJournal(tmp_path / "j"), "127.0.0.1", venue.port, "RINGBUS",
+                         "ORDERMATCH")
+    starter = threading.Thread(target=session.start)
+    starter.start()
+    venue.accept()
+    venue.expect(codes.LOGON)
+    venue.send(codes.LOGON, [(98, b"0"), (108, b"30")], seq=5)  # we expected 1
+    request = venue.expect(codes.RESEND_REQUEST)
+    assert (request.get(7), request.get(16)) == (b"1", b"0")
+    assert not session.synced.is_set()
+    venue.send(codes.SEQUENCE_RESET, [(123, b"Y"), (36, b"6")], seq=1, poss_dup=True)
+    assert session.synced.wait(5)
+    assert session.journal.state.next_in == 6
+    starter.join(5)
+    close(session)
