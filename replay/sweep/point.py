@@ -91,6 +91,8 @@ def _run(task: PointTask, journal: Path) -> dict[str, Any]:
         result = node.run()
     except Exception as exc:  # the point is FAULTED; the sweep goes on
         return _faulted(task, f"{type(exc).__name__}: {exc}", journal)
+    if result.end_reason != "CLEAN":  # a strategy's exception ends the run FAULTED (journaled)
+        return _faulted(task, result.fault or f"the run ended {result.end_reason}", journal)
     return _row(task, result)
 
 

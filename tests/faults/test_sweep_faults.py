@@ -43,8 +43,9 @@ def test_a_strategy_that_raises_is_a_faulted_row_and_the_sweep_goes_on(
     assert bad["error"] == "RuntimeError: strategy bug at quote 700"
     assert bad["sharpe"] is None and bad["n_fills"] is None
     journal = result.out / bad["journal"]
-    # a strategy's exception faults the kernel: crash-only, the journal keeps its clean prefix
-    assert verify_journal(journal).status.value == "CRASHED_RUN"
+    # a strategy's exception ends the run FAULTED, its text journaled before RUN_ENDED
+    assert verify_journal(journal).status.value == "CLEAN"
+    assert Kind.RUN_ENDED in kinds(journal)
     assert result.best(2)[0]["status"] == "CLEAN"
     again = run_sweep(spec, tmp_path / "out", workers=0)
     assert again.how == {"skipped": 4} and again.rows == result.rows
