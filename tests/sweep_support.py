@@ -50,6 +50,13 @@ class BlockOnce(EmaCross):
                     time.sleep(0.05)
         super().on_quote(quote)
 
+    def on_save(self) -> dict[str, Any]:
+        return {**super().on_save(), "seen": self.seen}
+
+    def on_load(self, state: dict[str, Any]) -> None:
+        super().on_load(state)
+        self.seen = state["seen"]
+
 
 def quotes_slice(shared_data: Path, rows: int, folder: Path) -> Path:
     """Writes the first ``rows`` quotes of ``quote_tick_data.csv`` into ``folder``; returns it."""
