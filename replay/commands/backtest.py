@@ -20,6 +20,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "repeat for several")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="strategy parameter (int, float, true/false or text); repeatable")
+    add_run_arguments(parser)
+    parser.add_argument("--journal", metavar="DIR", help="journal directory (default: a new "
+                        "folder under ./runs/)")
+    parser.add_argument("--report", metavar="DIR", help="report directory (default: "
+                        "JOURNAL/report); must not exist")
+    parser.add_argument("--config", metavar="FILE.toml", help="backtest config file; the "
+                        "options above override it")
+    parser.add_argument("--plot", action="store_true", help="also draw the report's equity.png "
+                        "(matplotlib, extra 'plot'; its import costs 0.5-2 s)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of a run's data, account and journal (shared with ``ringbus sweep``,
+    which applies them to every point)."""
     parser.add_argument("--data", action="append", default=[], metavar="PATH",
                         help="data file (format detected); repeatable")
     parser.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
@@ -27,16 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "round_volume=true (an option the format does not take is refused)")
     parser.add_argument("--instrument", metavar="ID",
                         help="instrument of files that do not name one, e.g. AUD/USD.SIM")
-    parser.add_argument("--journal", metavar="DIR", help="journal directory (default: a new "
-                        "folder under ./runs/)")
-    parser.add_argument("--report", metavar="DIR", help="report directory (default: "
-                        "JOURNAL/report); must not exist")
     parser.add_argument("--balance", action="append", default=[], metavar="AMOUNT+CCY",
                         help="starting balance, e.g. 1000000USD (default 1000000 USD)")
     parser.add_argument("--durability", choices=("none", "batch", "sync"),
                         help="journal durability (default none)")
-    parser.add_argument("--config", metavar="FILE.toml", help="backtest config file; the "
-                        "options above override it")
     parser.add_argument("--seed", type=int, help="seed of the run's random generators")
     parser.add_argument("--snapshot-every", type=int, metavar="N",
                         help="store a snapshot of the whole kernel in the journal every N "
@@ -44,10 +54,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot-interval-ns", type=int, metavar="NS",
                         help="also store a snapshot every NS nanoseconds of ts_init "
                         "(default 0: none)")
-    parser.add_argument("--plot", action="store_true", help="also draw the report's equity.png "
-                        "(matplotlib, extra 'plot'; its import costs 0.5-2 s)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_config(args: argparse.Namespace) -> Any:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from replay.commands.backtest import add_run_arguments
+
 #: backtest options the sweep passes through (``ringbus backtest`` parses them the same way)
 DATA_OPTIONS = ("data", "data_option", "instrument", "balance", "durability", "seed",
                 "snapshot_every", "snapshot_interval_ns")
@@ -29,21 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="a swept parameter and its values; repeatable (the points are "
                         "the product)")
-    parser.add_argument("--data", action="append", default=[], metavar="PATH",
-                        help="data file (format detected); repeatable")
-    parser.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="loader option for every --data file")
-    parser.add_argument("--instrument", metavar="ID", help="instrument of files that do not "
-                        "name one")
-    parser.add_argument("--balance", action="append", default=[], metavar="AMOUNT+CCY",
-                        help="starting balance, e.g. 1000000USD")
-    parser.add_argument("--durability", choices=("none", "batch", "sync"),
-                        help="journal durability of every point (default none)")
-    parser.add_argument("--seed", type=int, help="seed of every point's run")
-    parser.add_argument("--snapshot-every", type=int, metavar="N",
-                        help="kernel snapshot every N records (faster recovery of a killed point)")
-    parser.add_argument("--snapshot-interval-ns", type=int, metavar="NS",
-                        help="also a snapshot every NS of ts_init")
+    add_run_arguments(parser)  # applied to every point
     parser.add_argument("--out", metavar="DIR", help="where journals and the table go "
                         "(default ./sweep); re-running into it resumes the sweep")
     parser.add_argument("--workers", type=int, metavar="N", help="local worker processes "
