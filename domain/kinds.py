@@ -332,6 +332,10 @@ KIND_TABLE: tuple[KindSpec, ...] = (
     ), "The emulator triggered the order (cause: that quote / trade); a SUBMIT_ORDER follows "
        "and the venue runs it as a market (stop-market, market-if-touched) or limit order.",
         "event"),
+    KindSpec("ORDER_ARMED", 108, (*_ORDER_REF,), "The order manager hands an emulated OTO child "
+       "to the emulator (cause: its parent's first fill): from now the emulator triggers it. "
+       "Until then the child is held unarmed; its ORDER_EMULATED, emitted with the list, "
+       "records the trigger type.", "event"),
     # --- FIX sessions (codes 180-199) -----------------------------------------------------------
     KindSpec("FIX_OUT", 180, (
         F("msg_seq_num", "<u4", "", "MsgSeqNum (34) of the message sent"),

@@ -118,14 +118,22 @@ class OrderEvents:
         self.emulation_trigger = int(f["trigger_type"])
 
     def _on_released(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        self._set_status(self._held_move(kind, seq))
+        self.released = True
+
+    def _on_armed(self, kind: int, f: Mapping[str, Any], seq: int) -> None:
+        self._set_status(self._held_move(kind, seq))
+
+    def _held_move(self, kind: int, seq: int) -> Any:
+        """The status after ``kind`` (ORDER_RELEASED / ORDER_ARMED): only for an emulated order
+        not released yet."""
         new = self._move(kind, seq)
         if self.emulation_trigger is None or self.released:
             raise OrderFieldError(
-                f"order {self._coid}: ORDER_RELEASED at seq {seq} of an order that is not held "
-                f"by the emulator (emulated: {self.emulation_trigger is not None}, released: "
-                f"{self.released})")
-        self._set_status(new)
-        self.released = True
+                f"order {self._coid}: {Kind(kind).name} at seq {seq} of an order that is not "
+                f"held by the emulator (emulated: {self.emulation_trigger is not None}, "
+                f"released: {self.released})")
+        return new
 
     def apply_fill(
         self, last_qty_raw: int, last_px_raw: int, commission_raw: int = 0,
@@ -233,5 +241,6 @@ _BY_FIELDS: dict[int, _ByFields] = {
     int(Kind.ORDER_UPDATED): OrderEvents._on_updated,
     int(Kind.ORDER_EMULATED): OrderEvents._on_emulated,
     int(Kind.ORDER_RELEASED): OrderEvents._on_released,
+    int(Kind.ORDER_ARMED): OrderEvents._on_armed,
     **{k: OrderEvents._on_simple for k in _SIMPLE_KINDS},
 }

@@ -270,10 +270,12 @@ class OrderList:
     def bracket(
         cls, side: OrderSide, quantity: Quantity, *, take_profit: Price, stop_loss: Price,
         entry_price: Price | None = None, time_in_force: TimeInForce = TimeInForce.GTC,
-        tp_post_only: bool = False,
+        tp_post_only: bool = False, emulation_trigger: TriggerType | None = None,
     ) -> OrderList:
         """Returns entry (market, or limit at ``entry_price``) OTO [take-profit limit OCO
         stop-loss stop-market]; the exits are on the opposite side and reduce-only.
+        ``emulation_trigger``: the stop-loss is held and triggered by the kernel's emulator
+        (for a venue without stop orders); None: the venue holds it.
         """
         exit_side = OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY
         lo, hi = (stop_loss, take_profit) if side == OrderSide.BUY else (take_profit, stop_loss)
@@ -291,7 +293,8 @@ class OrderList:
         tp = OrderSpec.limit(exit_side, quantity, take_profit, time_in_force=time_in_force,
                              post_only=tp_post_only, reduce_only=True, contingency=oco)
         sl = OrderSpec.stop_market(exit_side, quantity, stop_loss, time_in_force=time_in_force,
-                                   reduce_only=True, contingency=oco)
+                                   reduce_only=True, contingency=oco,
+                                   emulation_trigger=emulation_trigger)
         return cls((entry, tp, sl), parents=(-1, 0, 0), links=(-1, 2, 1))
 
     def initialized_fields(

@@ -5,6 +5,13 @@ Design contract:
 - one implementation for every venue (backtest, sandbox, live), driven by records only: an
   emulated order is ORDER_INITIALIZED (+ TRAILING_OFFSETS) + ORDER_EMULATED from its strategy
   and no SUBMIT_ORDER; it stays INITIALIZED in the cache, held here, never sent;
+- in an order list: an emulated order without a parent is held from its ORDER_EMULATED like a
+  single one; an emulated OTO child (a bracket's stop-loss) is held by the order manager first
+  and only watched here from its ORDER_ARMED (the order manager's answer to the parent's first
+  fill, that fill its cause); its SUBMIT_ORDER carries the parent's position id, so the child
+  reduces the position its parent opened. OCO / OUO across emulated and venue-resident legs are
+  the order manager's (a held leg is canceled with ORDER_CANCELED, resized with
+  ORDER_UPDATED);
 - on each QUOTE (trigger types DEFAULT / BID_ASK: a buy the ask, a sell the bid; MID_POINT the
   mid) or TRADE (LAST_PRICE) of its instrument, in the order they were emulated, a held order
   whose trigger the price reached (stops: at or through it; if-touched: at or better) is
@@ -35,6 +42,7 @@ from engines.context import KernelContext
 from engines.exchange.matching import stop_triggered, touched
 
 _QUOTE, _TRADE, _EMULATED = int(Kind.QUOTE), int(Kind.TRADE), int(Kind.ORDER_EMULATED)
+_ARMED = int(Kind.ORDER_ARMED)
 _PRICES = (_QUOTE, _TRADE)
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_DENIED), int(Kind.ORDER_EXPIRED))
 _IF_TOUCHED = frozenset((OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED))
@@ -45,7 +53,7 @@ class OrderEmulator(Reactor):
 
     Register it in the ``engines`` stage after the order manager."""
 
-    handles = (_QUOTE, _TRADE, _EMULATED, *_CLOSING)
+    handles = (_QUOTE, _TRADE, _EMULATED, _ARMED, *_CLOSING)
 
     def __init__(self, component_id: str = "OrderEmulator") -> None:
         super().__init__(component_id)
@@ -64,13 +72,13 @@ class OrderEmulator(Reactor):
             held = self.held.get(rec.instrument_id)
             if held:
                 self._on_price(rec, held, ctx)
-        elif kind == _EMULATED:
+        elif kind == _ARMED or (kind == _EMULATED and not _waits_for_parent(rec, ctx)):
             iid = rec.instrument_id
             if iid not in self.held:
                 self.held[iid] = {}
                 ctx.reactions_changed()
             self.held[iid][rec.client_order_id] = None
-        else:
+        elif kind != _EMULATED:
             self._drop(rec.instrument_id, rec.client_order_id, ctx)
 
     def _drop(self, instrument_id: int, coid: int, ctx: KernelContext) -> None:
@@ -129,7 +137,10 @@ class OrderEmulator(Reactor):
         src = self.source_id
         ctx.emit(Kind.ORDER_RELEASED, src, **_ref(order), price_precision=order.price_precision,
                  released_price=px)
-        ctx.emit(Kind.SUBMIT_ORDER, src, **_ref(order), position_id=0, order_list_id=0)
+        parent = ctx.cache.order(order.parent_order_id) if order.parent_order_id else None
+        ctx.emit(Kind.SUBMIT_ORDER, src, **_ref(order),
+                 position_id=parent.position_id if parent is not None else 0,
+                 order_list_id=order.order_list_id)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -143,6 +154,13 @@ class OrderEmulator(Reactor):
 
     def on_reset(self) -> None:
         self.held = {}
+
+
+def _waits_for_parent(rec: Any, ctx: KernelContext) -> bool:
+    """True for the ORDER_EMULATED of an OTO child: the order manager arms it on its parent's
+    fill (ORDER_ARMED)."""
+    order = ctx.cache.order(rec.client_order_id)
+    return order is not None and bool(order.parent_order_id)
 
 
 def _ref(order: Any) -> dict[str, int]:

@@ -151,13 +151,16 @@ class OrderFactory:
 
     def bracket(self, instrument: str | int, side: OrderSide, quantity: Any, *, take_profit: Any,
                 stop_loss: Any, entry_price: Any = None,
-                time_in_force: TimeInForce = TimeInForce.GTC) -> NewOrderList:
-        """Returns an entry OTO [take-profit OCO stop-loss] list with fresh ids."""
+                time_in_force: TimeInForce = TimeInForce.GTC,
+                emulation_trigger: TriggerType | None = None) -> NewOrderList:
+        """Returns an entry OTO [take-profit OCO stop-loss] list with fresh ids;
+        ``emulation_trigger``: the kernel emulates the stop-loss (see ``OrderList.bracket``)."""
         iid, qty, p = self._prep(instrument, quantity, take_profit=take_profit,
                                  stop_loss=stop_loss, entry_price=entry_price)
         orders = OrderList.bracket(side, qty, take_profit=p["take_profit"],
                                    stop_loss=p["stop_loss"], entry_price=p.get("entry_price"),
-                                   time_in_force=time_in_force)
+                                   time_in_force=time_in_force,
+                                   emulation_trigger=emulation_trigger)
         self.list_counter += 1
         list_id = ClientOrderId.of(self.strategy_index, self.list_counter).value
         ids = tuple(self.next_id() for _ in orders.orders)

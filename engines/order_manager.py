@@ -7,15 +7,18 @@ Design contract:
 - OTO: the children of a parent in a SUBMIT_ORDER_LIST are held by the risk engine (initialized,
   not sent). On each fill of the parent they are sized to the parent's filled quantity
   (ORDER_UPDATED while held; MODIFY_ORDER once released) and, the first time, released as
-  SUBMIT_ORDERs that go through every risk check against the position the fill produced. A
-  reduce-only child is sized to at most the position it can reduce. A parent that closes
-  without any fill takes its held children with it (ORDER_CANCELED);
+  SUBMIT_ORDERs that go through every risk check against the position the fill produced; an
+  emulated child (``emulation_trigger``) is released to the emulator instead (ORDER_ARMED),
+  which submits it on its trigger. A reduce-only child is sized to at most the position it can
+  reduce. A parent that closes without any fill takes its held children with it
+  (ORDER_CANCELED);
 - OCO: a leg that closes (filled, canceled, expired, rejected) cancels its partner;
 - OUO: a fill of a leg sizes its partner to the same leaves quantity; a leg that closes cancels
   its partner;
 - every action is a record emitted while the triggering event is handled, so its ``cause`` is
   that fill / cancel / expiry and ``ringbus trace`` shows the chain;
-- a cancel of a held child is an ORDER_CANCELED (it never reached a venue); a cancel of a
+- a cancel of a held child or of an emulated order not triggered yet is an ORDER_CANCELED (it
+  never reached a venue), a resize of one an ORDER_UPDATED from the risk engine; a cancel of a
   released order goes through the execution engine like any other;
 - state: parent -> children, in list order, for parents not closed yet, which of those
   children were released, and the orders it asked to cancel whose close it has not seen (``snapshot`` / ``restore`` / ``digest``); everything else is read
@@ -145,6 +148,9 @@ class OrderManager(Reactor):
                      price_precision=child.price_precision,
                      size_precision=child.size_precision, price=_raw(child.price_raw),
                      trigger_price=_raw(child.trigger_price_raw))
+        if child.emulation_trigger is not None:  # the emulator submits it on its trigger
+            ctx.emit(Kind.ORDER_ARMED, src, **_order_ref(child))
+            return
         ctx.emit(Kind.SUBMIT_ORDER, src, client_order_id=child.client_order_id,
                  instrument_id=child.instrument_id, strategy_id=child.strategy_id,
                  position_id=parent.position_id, order_list_id=child.order_list_id)

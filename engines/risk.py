@@ -6,8 +6,9 @@ Design contract:
   value; see :mod:`engines.risk_checks`) or forwarded: ORDER_SUBMITTED (with the venue client's
   account id), then the command goes to :class:`engines.execution.ExecutionEngine`;
 - a SUBMIT_ORDER_LIST is all or nothing; its OTO children (orders whose parent is in the list)
-  are checked for their own values only and held (not forwarded): the order manager
-  (:mod:`engines.order_manager`) releases them as SUBMIT_ORDERs when the parent fills, and they
+  and its emulated orders are checked for their own values only and held (not forwarded): the
+  order manager (:mod:`engines.order_manager`) releases children as SUBMIT_ORDERs when the
+  parent fills, the emulator (:mod:`engines.emulator`) emulated orders when triggered, and they
   are checked in full then;
 - a SUBMIT_ORDER of an order that already left INITIALIZED (a second submit, a held child
   canceled before its release) is dropped: the state machine has no event for it;
@@ -121,7 +122,9 @@ class RiskEngine(Reactor):
                 f"{len(orders)} orders initialized"
             )
         ids = {o.client_order_id for o in orders}
-        held = [o.parent_order_id in ids for o in orders]  # OTO children: held until the fill
+        # held in the kernel: OTO children until the parent's fill, emulated orders until
+        # their trigger
+        held = [o.parent_order_id in ids or o.emulation_trigger is not None for o in orders]
         n_roots = 0
         for sub, is_held in zip(subs, held, strict=True):
             if reason is not None:
@@ -138,7 +141,8 @@ class RiskEngine(Reactor):
         roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
         for sub in roots:
             self._forward(sub, ctx)
-        self.execution.execute_submit_list(cmd, roots, ctx)
+        if roots:
+            self.execution.execute_submit_list(cmd, roots, ctx)
 
     # --- checks ---------------------------------------------------------------------------------
     def check_submit(
@@ -148,9 +152,10 @@ class RiskEngine(Reactor):
         """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check.
 
         ``held_child``: an OTO child of a list, held by the order manager until its parent
-        fills: only the order's own values are checked now (quantity, prices, max quantity);
-        reduce-only, price collar, notional, balance, open orders and rate are checked when it
-        is released, against the position its parent's fill produced.
+        fills, or an emulated order of a list, held by the emulator until its trigger: only
+        the order's own values are checked now (quantity, prices, max quantity); reduce-only,
+        price collar, notional, balance, open orders and rate are checked when it is released,
+        against the position its parent's fill produced.
 
         The checks run in a fixed order and the first failing one gives the reason. A check is
         not called where it cannot fail (an ACTIVE trading state, an unset price, a limit not

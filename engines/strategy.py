@@ -2,8 +2,9 @@
 
 Design contract:
 - ``submit_order`` emits ORDER_INITIALIZED (then TRAILING_OFFSETS for a trailing stop) then
-  SUBMIT_ORDER, or ORDER_EMULATED for an emulated order (the emulator submits it later); ``submit_order_list`` emits one
-  ORDER_INITIALIZED per order then SUBMIT_ORDER_LIST; ``modify_order`` MODIFY_ORDER;
+  SUBMIT_ORDER, or ORDER_EMULATED for an emulated order (the emulator submits it later);
+  ``submit_order_list`` emits one ORDER_INITIALIZED per order (each followed by its
+  TRAILING_OFFSETS / ORDER_EMULATED) then SUBMIT_ORDER_LIST; ``modify_order`` MODIFY_ORDER;
   ``cancel_order`` CANCEL_ORDER; ``cancel_all_orders`` CANCEL_ALL_ORDERS; ``close_position`` a
   reduce-only market order for the open quantity. All are emitted through the context (cause =
   the record being handled) and reach risk and execution in the same drain;
@@ -160,9 +161,6 @@ class Strategy(Actor):
         """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
         expect_type("submit_order_list", "order_list", order_list, NewOrderList)
         specs = order_list.orders.orders
-        if any(spec.emulation_trigger is not None for spec in specs):
-            raise StrategyError(f"{self.component_id}: submit_order_list: emulated orders "
-                                "(emulation_trigger) cannot be in an order list yet")
         precision = self._price_precision(order_list.instrument_id, *specs)
         for spec, fields in zip(specs, order_list.orders.initialized_fields(
             order_list.client_order_ids, order_list.instrument_id, self.source_id,
@@ -171,6 +169,10 @@ class Strategy(Actor):
             self._emit(Kind.ORDER_INITIALIZED, **fields)
             if spec.trailing_offset:
                 self._emit_trailing(fields["client_order_id"], order_list.instrument_id, spec)
+            if spec.emulation_trigger is not None:
+                self._emit(Kind.ORDER_EMULATED, client_order_id=fields["client_order_id"],
+                           instrument_id=order_list.instrument_id, strategy_id=self.source_id,
+                           trigger_type=int(spec.emulation_trigger))
         self._emit(Kind.SUBMIT_ORDER_LIST, order_list_id=order_list.order_list_id,
                    instrument_id=order_list.instrument_id, strategy_id=self.source_id,
                    n_orders=len(order_list.client_order_ids))

@@ -76,9 +76,9 @@ class OrderMachine(RuleBasedStateMachine):
             overfill = qty <= order.filled_raw
         else:
             overfill = False
-        # a release needs an order the emulator holds (emulated, not released yet)
-        unheld = kind == Kind.ORDER_RELEASED and (order.emulation_trigger is None
-                                                  or order.released)
+        # a release or an arming needs an order the emulator holds (emulated, not released yet)
+        unheld = kind in (Kind.ORDER_RELEASED, Kind.ORDER_ARMED) and (
+            order.emulation_trigger is None or order.released)
         try:
             order.apply(kind, self._fields(kind, qty))
         except OrderFieldError:

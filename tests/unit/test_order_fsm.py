@@ -26,7 +26,8 @@ def test_event_kinds_are_every_order_event_but_initialized():
     names = {Kind(k).name for k in ORDER_EVENT_KINDS}
     assert "ORDER_INITIALIZED" not in names
     assert {"ORDER_FILLED", "ORDER_CANCELED", "ORDER_UPDATED", "ORDER_DENIED"} <= names
-    assert len(ORDER_EVENT_KINDS) == 15  # + ORDER_EMULATED, ORDER_RELEASED (emulator)
+    # + ORDER_EMULATED, ORDER_RELEASED, ORDER_ARMED (emulator)
+    assert len(ORDER_EVENT_KINDS) == 16
 
 
 def test_table_only_mentions_known_statuses_and_order_event_kinds():
