@@ -1,6 +1,10 @@
 """A bracket per signal: when flat and no bracket is working, buy (or sell) with a take-profit
 limit and a stop-loss stop-market ``tp_ticks`` / ``sl_ticks`` away from the touch.
 
+``emulate_stop=True`` puts the stop-loss in the kernel's emulator (``emulation_trigger``
+BID_ASK): the venue only ever sees the market entry, the take-profit limit and, once triggered,
+the stop-loss as a market order (a venue without stop orders, such as the live FIX venue).
+
 It works on bars (``on_bar``) or on quotes (``on_quote``); the kernel's order manager does the
 rest: the exits are held until the entry fills, the fill of one exit cancels the other.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.enums import BarAggregation, OrderSide, PriceType
+from domain.enums import BarAggregation, OrderSide, PriceType, TriggerType
 from engines.strategy import Strategy
 
 
@@ -17,13 +21,15 @@ class BracketEveryN(Strategy):
     """Opens a bracket every ``every`` bars (or quotes) while flat, alternating buy and sell."""
 
     def __init__(self, instrument: str, quantity: int = 100_000, tp_ticks: int = 20,
-                 sl_ticks: int = 20, every: int = 5, on: str = "bar") -> None:
+                 sl_ticks: int = 20, every: int = 5, on: str = "bar",
+                 emulate_stop: bool = False) -> None:
         super().__init__("bracket")
         self.instrument = instrument
         self.quantity = quantity
         self.tp_ticks, self.sl_ticks = tp_ticks, sl_ticks
         self.every = every
         self.on = on
+        self.emulate_stop = emulate_stop
         self.n = 0
         self.lists: list[tuple[int, ...]] = []
         self.working: tuple[int, ...] = ()
@@ -60,7 +66,8 @@ class BracketEveryN(Strategy):
         order_list = self.order_factory.bracket(
             quote.instrument_id, side, self.quantity,
             take_profit=price(ref + sign * self.tp_ticks * tick),
-            stop_loss=price(ref - sign * self.sl_ticks * tick))
+            stop_loss=price(ref - sign * self.sl_ticks * tick),
+            emulation_trigger=TriggerType.BID_ASK if self.emulate_stop else None)
         self.submit_order_list(order_list)
         self.working = order_list.client_order_ids
         self.lists.append(order_list.client_order_ids)

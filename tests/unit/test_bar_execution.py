@@ -5,6 +5,7 @@ inside the bars and leave no orphaned exit."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from domain.enums import OrderSide, PriceType
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.order_fsm import OrderStatus
 from engines.exchange.bar_path import BarPathError, bar_quotes, path_points
-from examples.bracket.run_bracket import run, summary
+from examples.bracket.run_bracket import read_sides, run_bars, summary
 
 _BAR = KIND_DTYPES[Kind.BAR]
 _QUOTE = KIND_DTYPES[Kind.QUOTE]
@@ -92,29 +93,32 @@ def fills_within_bars(log: np.ndarray, bid: np.ndarray, ask: np.ndarray) -> int:
     return len(f)
 
 
-def _sides(data: Path, n: int | None) -> tuple[np.ndarray, np.ndarray]:
-    from replay.loaders.bars_csv import BarOptions, BarSpec, iter_bars_csv
-
-    out = []
-    for side in ("bid", "ask"):
-        opts = BarOptions(spec=BarSpec.parse(f"1-MINUTE-{side.upper()}"))
-        b = np.concatenate(list(iter_bars_csv(data / f"gbpusd-m1-{side}-2012.csv", 0, opts)))
-        out.append(b[:n] if n else b)
-    return out[0], out[1]
+def check_brackets(data: Path, n: int | None, **params: Any) -> dict[str, int]:
+    """Runs the bracket example on the shared files' first ``n`` bars (all: None) and checks
+    it (:func:`check_bracket_run`)."""
+    bid, ask = read_sides(data, n)
+    return check_bracket_run(bid, ask, **params)
 
 
-def check_brackets(data: Path, n: int | None) -> dict[str, int]:
-    harness, strategy = run(data, n)
+def check_bracket_run(bid: np.ndarray, ask: np.ndarray, **params: Any) -> dict[str, int]:
+    """Runs the bracket example on ``bid`` / ``ask`` bars and asserts: no fault; each BID bar
+    delivered once; every fill inside its bar on its side; every entered bracket has exactly
+    one exit filled and the other canceled by that fill's cascade (a CANCEL_ORDER to the venue,
+    or the ORDER_CANCELED of an emulated stop-loss still held in the kernel, caused by the
+    fill); a bracket not entered has both exits canceled; no order left open but the last
+    bracket's exits, which protect its position; the emulator holds nothing else."""
+    harness, strategy = run_bars(bid, ask, **params)
     kernel, log = harness.kernel, harness.log()
     assert kernel.faulted is None
-    bid, ask = _sides(data, n)
     assert strategy.n == len(bid)  # each external BID bar delivered once, none re-aggregated
     assert fills_within_bars(log, bid, ask) > 0
     cache = kernel.cache
     by_seq = {int(s): i for i, s in enumerate(log["seq"])}
-    cancels = log[log["kind"] == int(Kind.CANCEL_ORDER)].view(KIND_DTYPES[Kind.CANCEL_ORDER])
-    cancel_cause = dict(zip(cancels["client_order_id"].tolist(), cancels["cause"].tolist(),
-                            strict=False))
+    cancel_cause = {}
+    for kind in (Kind.ORDER_CANCELED, Kind.CANCEL_ORDER):  # a CANCEL_ORDER's cause wins
+        recs = log[log["kind"] == int(kind)].view(KIND_DTYPES[kind])
+        cancel_cause.update(zip(recs["client_order_id"].tolist(), recs["cause"].tolist(),
+                                strict=True))
     entered = 0
     for entry, tp, sl in strategy.lists:
         e, t, s = cache.order(entry), cache.order(tp), cache.order(sl)
@@ -122,8 +126,9 @@ def check_brackets(data: Path, n: int | None) -> dict[str, int]:
             assert t.status == s.status == OrderStatus.CANCELED  # held, never sent
             continue
         entered += 1
-        if t.is_open or s.is_open:  # the last bracket, still working at the end of the data
-            assert t.is_open and s.is_open
+        if not t.is_closed or not s.is_closed:  # the last bracket, still working at the end
+            assert not t.is_closed and not s.is_closed
+            assert (entry, tp, sl) == strategy.lists[-1]
             continue
         statuses = {t.status, s.status}
         assert statuses == {OrderStatus.FILLED, OrderStatus.CANCELED}, (entry, statuses)
@@ -134,9 +139,20 @@ def check_brackets(data: Path, n: int | None) -> dict[str, int]:
             filled.client_order_id
     open_orders = cache.orders(open_only=True)
     assert len(open_orders) <= 2  # at most the last bracket's two exits, protecting its position
+    # not closed (an emulated stop-loss held in the kernel counts): only the last bracket's exits
+    working = {c for ids in strategy.lists for c in ids if not cache.order(c).is_closed}
+    assert working <= set(strategy.lists[-1][1:])
+    held = {c for coids in _emulator(kernel).held.values() for c in coids}
+    assert held <= working
     result = summary(harness, strategy)
     assert entered > 0 and result["take_profit"] + result["stop_loss"] >= entered - 1
     return result
+
+
+def _emulator(kernel: Any) -> Any:
+    from engines.emulator import OrderEmulator
+
+    return next(c for c in kernel.components if isinstance(c, OrderEmulator))
 
 
 def test_brackets_on_real_minute_bars_fill_inside_the_bars_and_leave_no_orphaned_exit(
