@@ -15,7 +15,7 @@ import pytest
 
 from domain.enums import PriceType
 from domain.kinds import KIND_DTYPES, Kind
-from replay.testing.synthetic_bars import MINUTE_NS, fx_minute_bars, open_minutes
+from replay.testing.synthetic_bars import MINUTE_NS, START_2012_NS, fx_minute_bars, open_minutes
 from tests.unit.test_bar_execution import check_bracket_run, check_brackets
 
 _BAR = KIND_DTYPES[Kind.BAR]
@@ -56,8 +56,12 @@ def test_every_bar_is_a_consistent_ohlc_and_the_ask_is_above_the_bid_by_the_spre
 
 
 @pytest.mark.parametrize("emulate_stop", [False, True])
-def test_brackets_on_a_synthetic_week_of_bars_leave_no_orphaned_child(emulate_stop: bool) -> None:
-    result = check_bracket_run(*fx_minute_bars(7, seed=11), emulate_stop=emulate_stop)
+def test_brackets_over_a_synthetic_weekend_of_bars_leave_no_orphaned_child(
+        emulate_stop: bool) -> None:
+    # Thursday 2012-01-05 to Monday 2012-01-09: 4,320 bars, the weekend gap among them
+    bid, ask = fx_minute_bars(5, seed=11, start_ns=START_2012_NS + 4 * 86_400 * 10**9)
+    assert len(bid) == 4_320
+    result = check_bracket_run(bid, ask, emulate_stop=emulate_stop)
     assert result["brackets"] > 300 and result["take_profit"] > 50 and result["stop_loss"] > 50
 
 
