@@ -1,6 +1,7 @@
 """Bar execution never fills at a price the bar did not trade (issue 12, item 3): for any bar
 series (continuous, as FX minute bars are: each bar opens at the previous close) and any
-market / limit / stop orders placed on the bars, every fill lies within the [low, high] of a bar
+market / limit / stop orders (venue or emulated) and brackets (with a venue or an
+emulated stop-loss) placed on the bars, every fill lies within the [low, high] of a bar
 covering its time, of the ask bar for a buy and the bid bar for a sell."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.enums import BarAggregation, OrderSide, PriceType
+from domain.enums import BarAggregation, OrderSide, PriceType, TriggerType
 from domain.instruments import Instrument
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from engines.exchange.bar_path import bar_quotes
@@ -27,7 +28,8 @@ _BAR = KIND_DTYPES[Kind.BAR]
 
 _MOVES = st.lists(st.tuples(st.integers(-8, 8), st.integers(0, 6), st.integers(0, 6)),
                   min_size=2, max_size=25)
-_ORDERS = st.lists(st.tuples(st.sampled_from(("market", "limit", "stop")),
+_ORDERS = st.lists(st.tuples(st.sampled_from(("market", "limit", "stop", "emulated_stop",
+                                               "bracket", "emulated_bracket")),
                              st.sampled_from((OrderSide.BUY, OrderSide.SELL)),
                              st.integers(-4, 6)), max_size=25)
 
@@ -82,8 +84,17 @@ class OnBars(Strategy):
             order = f.market(iid, side, 1000)
         elif op == "limit":
             order = f.limit(iid, side, 1000, px(touch - sign * offset))
+        elif op.endswith("bracket"):  # exits |offset| + 1 ticks from the touch
+            away = abs(offset) + 1
+            emulation = TriggerType.BID_ASK if op.startswith("emulated") else None
+            self.submit_order_list(f.bracket(iid, side, 1000, take_profit=px(touch + sign * away),
+                                             stop_loss=px(touch - sign * away),
+                                             emulation_trigger=emulation))
+            return
         else:
-            order = f.stop_market(iid, side, 1000, px(touch + sign * abs(offset) + sign))
+            emulation = TriggerType.BID_ASK if op == "emulated_stop" else None
+            order = f.stop_market(iid, side, 1000, px(touch + sign * abs(offset) + sign),
+                                  emulation_trigger=emulation)
         self.submit_order(order)
 
 
