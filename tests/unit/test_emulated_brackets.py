@@ -14,12 +14,19 @@ import numpy as np
 from domain.enums import ContingencyType, OrderSide, TriggerType
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
-from domain.order_specs import OrderList, OrderSpec
+from domain.order_specs import OrderSpec
 from engines.emulator import OrderEmulator
-from engines.order_factory import NewOrderList
 from engines.risk_checks import RiskConfig
 from tests.unit.kernel_rig import SYMBOL, build, feed, log, quotes
-from tests.unit.test_order_manager import _VISIBLE_SIZES, Script, _by_seq, _events, _position, _run
+from tests.unit.test_order_manager import (
+    _VISIBLE_SIZES,
+    Script,
+    _by_seq,
+    _events,
+    _position,
+    _run,
+    submit_pair,
+)
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
@@ -157,19 +164,11 @@ def test_partial_entry_fills_arm_the_stop_loss_for_the_filled_quantity_then_resi
 
 def _emulated_oco(s: Script) -> None:
     """A breakout straddle: BUY stop 1.10100 OCO SELL stop 1.09900, both emulated, no parent."""
-    iid = s.instrument_id(SYMBOL)
-    inst = s.cache.instrument(iid)
-    specs = tuple(OrderSpec.stop_market(side, inst.make_qty(1000), inst.make_price(px),
-                                        contingency=ContingencyType.OCO,
-                                        emulation_trigger=TriggerType.BID_ASK)
-                  for side, px in ((BUY, "1.10100"), (SELL, "1.09900")))
-    f = s.order_factory
-    f.list_counter += 1
-    order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, iid,
-                              OrderList(specs, parents=(-1, -1), links=(1, 0)),
-                              (f.next_id(), f.next_id()))
-    s.lists.append(order_list)
-    s.submit_order_list(order_list)
+    inst = s.cache.instrument(s.instrument_id(SYMBOL))
+    submit_pair(s, tuple(OrderSpec.stop_market(side, inst.make_qty(1000), inst.make_price(px),
+                                               contingency=ContingencyType.OCO,
+                                               emulation_trigger=TriggerType.BID_ASK)
+                         for side, px in ((BUY, "1.10100"), (SELL, "1.09900"))))
 
 
 def test_an_oco_pair_of_emulated_stops_releases_one_and_cancels_the_other_in_the_kernel() -> None:

@@ -170,20 +170,23 @@ def test_partial_fills_of_the_entry_release_the_exits_for_the_filled_quantity_th
         assert kernel.cache.order(child).status == OrderStatus.ACCEPTED
 
 
+def submit_pair(s: Script, specs: tuple[OrderSpec, OrderSpec]) -> None:
+    """Submits two orders linked to each other (no parent) as one list."""
+    f = s.order_factory
+    f.list_counter += 1
+    order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, s.instrument_id(SYMBOL),
+                              OrderList(specs, parents=(-1, -1), links=(1, 0)),
+                              (f.next_id(), f.next_id()))
+    s.lists.append(order_list)
+    s.submit_order_list(order_list)
+
+
 def _pair(contingency: ContingencyType, qty: int, legs: tuple[tuple[OrderSide, str], ...]):
     """A script step submitting two limit orders linked as ``contingency`` (no parent)."""
     def step(s: Script) -> None:
-        iid = s.instrument_id(SYMBOL)
-        inst = s.cache.instrument(iid)
-        specs = tuple(OrderSpec.limit(side, inst.make_qty(qty), inst.make_price(px),
-                                      contingency=contingency) for side, px in legs)
-        f = s.order_factory
-        f.list_counter += 1
-        order_list = NewOrderList(f.strategy_index << 40 | f.list_counter, iid,
-                                  OrderList(specs, parents=(-1, -1), links=(1, 0)),
-                                  (f.next_id(), f.next_id()))
-        s.lists.append(order_list)
-        s.submit_order_list(order_list)
+        inst = s.cache.instrument(s.instrument_id(SYMBOL))
+        submit_pair(s, tuple(OrderSpec.limit(side, inst.make_qty(qty), inst.make_price(px),
+                                             contingency=contingency) for side, px in legs))
     return step
 
 
