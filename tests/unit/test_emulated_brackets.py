@@ -201,3 +201,49 @@ def test_an_emulated_bracket_journals_and_replays_to_the_same_state() -> None:
     assert a.state_hash() == b.state_hash()
     assert np.array_equal(np.asarray([r.kind for r in log(a)]),
                           np.asarray([r.kind for r in log(b)]))
+
+
+def test_under_hedging_the_released_stop_loss_closes_the_position_its_entry_opened() -> None:
+    """Two brackets, each its own position (hedging): the emulated stop-loss goes to its
+    entry's position, not to a new one."""
+    s = Script({2: _bracket(BUY, 1000, tp="1.10200", sl="1.09900"),
+                3: _bracket(BUY, 1000, tp="1.10300", sl="1.09700")})
+    s.oms = "hedging"
+    kernel = build([s], risk=RiskConfig(short_selling={SYMBOL}))
+    feed(kernel, quotes(kernel, np.array([110_000] * 4 + [109_950, 109_880, 109_870],
+                                         dtype=np.int64)))
+    assert kernel.faulted is None
+    (first_entry, _, sl), (second_entry, _, sl2) = (x.client_order_ids for x in s.lists)
+    fills = {c: _one(kernel, Kind.ORDER_FILLED, c) for c in (first_entry, second_entry, sl)}
+    assert fills[first_entry].position_id != fills[second_entry].position_id
+    assert _one(kernel, Kind.SUBMIT_ORDER, sl).position_id == fills[first_entry].position_id
+    assert fills[sl].position_id == fills[first_entry].position_id
+    first, second = (kernel.cache.position(fills[c].position_id)
+                     for c in (first_entry, second_entry))
+    assert first.signed_raw == 0 and second.signed_raw == 1000  # the second still protected
+    assert kernel.cache.order(sl2).is_held_in_kernel
+
+
+def test_an_ouo_venue_legs_partial_fill_resizes_its_emulated_partner_in_the_kernel() -> None:
+    def ouo(s: Script) -> None:
+        inst = s.cache.instrument(s.instrument_id(SYMBOL))
+        qty = inst.make_qty(1_500_000)
+        submit_pair(s, (
+            OrderSpec.limit(SELL, qty, inst.make_price("1.10000"),
+                            contingency=ContingencyType.OUO),
+            OrderSpec.stop_market(SELL, qty, inst.make_price("1.09000"),
+                                  contingency=ContingencyType.OUO,
+                                  emulation_trigger=TriggerType.BID_ASK)))
+
+    # the bid reaches the limit with 1 M visible: it fills 1 M of 1.5 M
+    kernel, s = _run({2: ouo}, [109_990] * 3 + [110_000, 109_990], _VISIBLE_SIZES)
+    limit, stop = s.lists[0].client_order_ids
+    assert kernel.cache.order(limit).filled_raw == 1_000_000
+    order = kernel.cache.order(stop)
+    assert order.quantity_raw == 500_000 and order.is_held_in_kernel  # the limit's leaves
+    recs = _by_seq(kernel)
+    modify = _one(kernel, Kind.MODIFY_ORDER, stop)
+    assert recs[modify.cause].kind == Kind.ORDER_FILLED and recs[modify.cause].client_order_id \
+        == limit
+    assert _one(kernel, Kind.ORDER_UPDATED, stop).cause == modify.seq
+    assert "ORDER_PENDING_UPDATE" not in _events(kernel, stop)
