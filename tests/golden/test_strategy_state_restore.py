@@ -21,6 +21,7 @@ from engines.portfolio import Portfolio
 from engines.strategies.ema_cross import EmaCross
 from engines.strategies.noop import Noop
 from engines.strategy import Strategy
+from examples.bracket.strategy import BracketEveryN
 from examples.momentum import Momentum
 from journal.snapshots import snapshot_seqs
 from journal.store import Journal
@@ -41,6 +42,10 @@ FACTORIES: dict[str, Callable[[], Strategy]] = {
     "noop": Noop,
     "ema_cross": lambda: EmaCross(SYMBOL, fast=3, slow=6, trade_size=1000),
     "momentum": lambda: Momentum(SYMBOL, trade_size=1000),
+    # brackets: the order manager's held children and the emulator's armed stop-losses
+    "bracket": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=8, sl_ticks=8, on="quote"),
+    "bracket_emulated": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=8, sl_ticks=8,
+                                              on="quote", emulate_stop=True),
 }
 #: Every trading built-in and example strategy through the node: (strategy, params, data).
 #: (noop publishes the whole file as one batch: no snapshot falls inside it; the kernel-level
