@@ -10,6 +10,9 @@ Design contract:
   ORDER_CANCEL_REJECTED record naming the order and the reason, never an exception; the reason
   is a template (:class:`engines.reasons.Reason`) whose ``{client_order_id}`` the record fills,
   so no string is interned per order;
+- a CANCEL_ALL_ORDERS first cancels (ORDER_CANCELED, never sent) the strategy's orders on the
+  instrument (and side) that the kernel holds unsent - emulated orders not released, OTO
+  children not released - in the order they were created, then goes to the venue's client;
 - position ids are deterministic and resolved by the cache's one rule
   (``cache.trading.position_id_for``: the command's ``position_id``, else netting
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
@@ -238,6 +241,15 @@ class ExecutionEngine(Reactor):
         )
 
     def _on_cancel_all(self, rec: Any, ctx: KernelContext) -> None:
+        trading = ctx.cache.trading
+        for coid in tuple(trading.orders_by_strategy.get(rec.strategy_id, ())):
+            order = trading.orders[coid]
+            if order.instrument_id == rec.instrument_id and order.is_held_in_kernel \
+                    and rec.side in (0, int(order.side)) \
+                    and projected_status(ctx, order) == OrderStatus.INITIALIZED:
+                ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=coid,
+                         instrument_id=order.instrument_id, strategy_id=order.strategy_id,
+                         venue_order_id=0)
         try:
             client = ctx.client(self.venue(ctx, rec.instrument_id))
         except UnknownClientError:

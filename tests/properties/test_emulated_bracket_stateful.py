@@ -1,6 +1,7 @@
 """No orphaned child (issue 12): brackets, some with an emulated stop-loss, some with a resting
 entry, driven through the whole kernel while the market moves and the strategy cancels or
-modifies any leg, closes its position, or sends a second cancel.
+modifies any leg, cancels all its orders (of one side or both), closes its position, or sends
+a second cancel.
 
 After every input the kernel has not faulted and no contingent order is orphaned:
 - a parent closed without a fill has no open child;
@@ -130,6 +131,11 @@ class NoOrphans(RuleBasedStateMachine):
                 s.modify_order(coid, price=new)
 
         self.trader.queued.append(act)
+        self._quote()
+
+    @rule(side=st.sampled_from((OrderSide.NO_SIDE, OrderSide.BUY, OrderSide.SELL)))
+    def cancel_all(self, side: OrderSide) -> None:
+        self.trader.queued.append(lambda s, quote: s.cancel_all_orders(SYMBOL, side))
         self._quote()
 
     @rule()

@@ -247,3 +247,39 @@ def test_an_ouo_venue_legs_partial_fill_resizes_its_emulated_partner_in_the_kern
         == limit
     assert _one(kernel, Kind.ORDER_UPDATED, stop).cause == modify.seq
     assert "ORDER_PENDING_UPDATE" not in _events(kernel, stop)
+
+
+def test_cancel_all_orders_cancels_what_the_kernel_holds_as_well_as_what_the_venue_has() -> None:
+    """An armed emulated stop-loss (its take-profit at the venue), a single emulated stop and a
+    resting entry with its held exits: one cancel_all_orders closes every one of them."""
+    def single(s: Script) -> None:
+        s.ids.append(s.submit_order(s.order_factory.stop_market(
+            SYMBOL, BUY, 1000, "1.10500", emulation_trigger=TriggerType.BID_ASK)))
+
+    kernel, s = _run({2: _bracket(BUY, 1000, tp="1.10100", sl="1.09900"),
+                      3: _bracket(SELL, 1000, tp="1.09000", sl="1.11000", entry="1.10500"),
+                      4: single,
+                      5: lambda s: s.cancel_all_orders(SYMBOL)},
+                     [110_000] * 5 + [109_800, 110_600])
+    ids = [*s.lists[0].client_order_ids[1:], *s.lists[1].client_order_ids, s.ids[0]]
+    assert [kernel.cache.order(c).status for c in ids] == [OrderStatus.CANCELED] * 6
+    recs = _by_seq(kernel)
+    for coid in (s.lists[0].client_order_ids[2], s.ids[0]):  # held in the kernel: never sent
+        canceled = _one(kernel, Kind.ORDER_CANCELED, coid)
+        assert recs[canceled.cause].kind == Kind.CANCEL_ALL_ORDERS
+        assert "ORDER_SUBMITTED" not in _events(kernel, coid)
+    assert not _emulator(kernel).held and _position(kernel, s) == 1000  # still long, unprotected
+
+
+def test_cancel_all_orders_of_one_side_leaves_the_other_sides_held_orders() -> None:
+    def stops(s: Script) -> None:
+        for side, px in ((BUY, "1.10500"), (SELL, "1.09500")):
+            s.ids.append(s.submit_order(s.order_factory.stop_market(
+                SYMBOL, side, 1000, px, emulation_trigger=TriggerType.BID_ASK)))
+
+    kernel, s = _run({2: stops, 3: lambda s: s.cancel_all_orders(SYMBOL, SELL)},
+                     [110_000] * 4 + [109_400])
+    buy, sell = s.ids
+    assert kernel.cache.order(sell).status == OrderStatus.CANCELED
+    assert kernel.cache.order(buy).is_held_in_kernel
+    assert set(_emulator(kernel).held[kernel.cache.order(buy).instrument_id]) == {buy}
