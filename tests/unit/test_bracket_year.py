@@ -15,8 +15,9 @@ import pytest
 
 from domain.enums import PriceType
 from domain.kinds import KIND_DTYPES, Kind
+from examples.bracket.run_bracket import run_bars
 from replay.testing.synthetic_bars import MINUTE_NS, START_2012_NS, fx_minute_bars, open_minutes
-from tests.unit.test_bar_execution import check_bracket_run, check_brackets
+from tests.unit.test_bar_execution import check_bracket_run, check_brackets, fills_within_bars
 
 _BAR = KIND_DTYPES[Kind.BAR]
 
@@ -85,3 +86,12 @@ def test_brackets_with_an_emulated_stop_loss_on_every_gbpusd_minute_bar(
         shared_data: Path) -> None:
     result = check_brackets(shared_data, None, emulate_stop=True)
     assert result["brackets"] > 1000
+
+
+def test_a_bid_only_bar_series_delivers_its_bid_bars_once_and_fills_on_them() -> None:
+    """A single-sided series (no ASK bars): ``subscribe_bars(..., PriceType.BID)`` gets every
+    bid bar once, and both sides fill on the bid path (spread 0), inside the bars."""
+    bid, _ = fx_minute_bars(2, seed=5, start_ns=START_2012_NS + 86_400 * 10**9)
+    harness, strategy = run_bars(bid, bid[:0])
+    assert harness.kernel.faulted is None and strategy.n == len(bid) == 2_880
+    assert fills_within_bars(harness.log(), bid, bid) > 100
