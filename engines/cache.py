@@ -68,7 +68,10 @@ class Cache(Reducer):
         self.trades: dict[int, Any] = {}
         self.bars: dict[tuple[int, int, int, int], Any] = {}
         self.books: dict[int, L2Book | L3Book] = {}
-        self.trading = TradingState(self.instruments, self.order_history)
+        self.trading = TradingState(self.instruments, self.order_history, self._reason_text)
+
+    def _reason_text(self, reason_id: int) -> str:
+        return self.strings.text(reason_id)
 
     def on_register(self, kernel: Any) -> None:
         """Shares the kernel's string table (the context interns into it)."""
@@ -312,4 +315,4 @@ class Cache(Reducer):
         self.trades.clear()
         self.bars.clear()
         self.books.clear()
-        self.trading = TradingState(self.instruments, self.order_history)
+        self.trading = TradingState(self.instruments, self.order_history, self._reason_text)

@@ -196,6 +196,9 @@ def format_report(run: BacktestRun) -> str:
         ("rejected", str(s["n_rejected"])),
         *_refused(s["n_rejected"], s["rejected_reasons"]),
         ("fills", str(s["n_fills"])),
+        *[(f"{name} table", f"{kept} rows (the run's memory bound: [run] "
+                            f"{'order_history' if name == 'orders' else 'keep_records'})")
+          for name, kept in s.get("tables_left_out", {}).items()],
         ("positions", f"{s['n_positions']} ({s['n_closed_positions']} closed)"),
         ("commissions", _fmt(s["commissions"])),
         ("fees", _fees(s.get("fees", {}))),
