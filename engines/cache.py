@@ -50,6 +50,7 @@ class Cache(Reducer):
         int(Kind.STRING), int(Kind.INSTRUMENT), *_MARKET, int(Kind.BOOK_DELTA),
         int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS, int(Kind.ACCOUNT_STATE),
         int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE), int(Kind.TRAILING_OFFSETS),
+        int(Kind.REASON_ARGS),
     )
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
@@ -93,6 +94,7 @@ class Cache(Reducer):
             Kind.ACCOUNT_CONFIG: t.account_config,
             Kind.FX_RATE: t.fx_rate,
             Kind.TRAILING_OFFSETS: t.trailing_offsets,
+            Kind.REASON_ARGS: t.reason_args,
         }
         for kind in ORDER_EVENT_KINDS:
             table[kind] = t.order_event

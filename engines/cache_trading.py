@@ -50,6 +50,7 @@ from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
 from engines.cache_locks import locked_by_orders, refresh_lock
+from engines.reasons import args_of, order_reason
 
 # Plain ints: ``rec.flags & RecordFlag.INPUT`` builds an IntFlag member per call (~1 µs).
 _INPUT, _MARGIN, _FILLED = int(RecordFlag.INPUT), int(AccountType.MARGIN), int(Kind.ORDER_FILLED)
@@ -59,9 +60,9 @@ _TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_L
 _REFUSED = frozenset((OrderStatus.DENIED, OrderStatus.REJECTED))
 
 
-def refusal_text(reason_id: int, text: Callable[[int], str]) -> str:
-    """Returns a refused order's reason as a report shows it."""
-    return text(reason_id) if reason_id else "(no reason given)"
+def refusal_text(order: Order, text: Callable[[int], str]) -> str:
+    """Returns a refused order's reason as a report shows it (rendered: engines/reasons.py)."""
+    return order_reason(order, text) if order.reason_id else "(no reason given)"
 
 
 class CacheError(RuntimeError):
@@ -158,6 +159,13 @@ class TradingState:
         order.trailing = (rec.trailing_offset_type, rec.trigger_type, rec.trailing_offset,
                           rec.limit_offset)
 
+    def reason_args(self, rec: Any, ctx: Any = None) -> None:
+        """Keeps a REASON_ARGS record's numbers on its order (none when the order is unknown:
+        a refused modify of an unknown order) for rendering the refusal that follows."""
+        order = self.orders.get(rec.client_order_id)
+        if order is not None:
+            order.reason_args = args_of(rec)
+
     def order_event(self, rec: Any, ctx: Any = None) -> None:
         """Applies an ORDER_* event to its order (``ctx`` unused: handler form)."""
         order = self.orders.get(rec.client_order_id)
@@ -200,7 +208,7 @@ class TradingState:
     def _forget(self, order: Order) -> None:
         """Counts a forgotten order's refusal (see the contract)."""
         if order.status in _REFUSED:
-            full = refusal_text(order.reason_id, self._reason_text)
+            full = refusal_text(order, self._reason_text)
             entry = self.forgotten_refusals.setdefault(
                 (int(order.status), full.split(":", 1)[0]), [0, full])
             entry[0] += 1
