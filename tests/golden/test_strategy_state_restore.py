@@ -21,6 +21,7 @@ from engines.portfolio import Portfolio
 from engines.strategies.ema_cross import EmaCross
 from engines.strategies.noop import Noop
 from engines.strategy import Strategy
+from examples.bracket.strategy import BracketEveryN
 from examples.momentum import Momentum
 from journal.snapshots import snapshot_seqs
 from journal.store import Journal
@@ -36,11 +37,28 @@ from tests.unit.kernel_rig import SYMBOL, Tape, build, feed, register_all, share
 N_QUOTES = 600
 K = 260
 
+INCIDENT = Path(__file__).resolve().parents[2] / "examples" / "incident"
+
+
+def _incident_fixed(**params: Any) -> Strategy:
+    """The incident example's (fixed) mean reverter, imported the way its README runs it."""
+    import importlib
+    import sys
+
+    if str(INCIDENT) not in sys.path:
+        sys.path.insert(0, str(INCIDENT))
+    return importlib.import_module("incident_strategy_fixed").MeanReverter(**params)
+
+
 #: Strategies that trade on quotes (the kernel rig feeds EUR/USD quotes).
 FACTORIES: dict[str, Callable[[], Strategy]] = {
     "noop": Noop,
     "ema_cross": lambda: EmaCross(SYMBOL, fast=3, slow=6, trade_size=1000),
     "momentum": lambda: Momentum(SYMBOL, trade_size=1000),
+    "bracket": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=3, sl_ticks=3, every=15,
+                                     on="quote"),
+    "incident": lambda: _incident_fixed(period=20, threshold=0.00002, trade_size=1000,
+                                        max_position=2000, cooldown=5),
 }
 #: Every trading built-in and example strategy through the node: (strategy, params, data).
 #: (noop publishes the whole file as one batch: no snapshot falls inside it; the kernel-level
@@ -49,6 +67,9 @@ NODE_CASES = {
     "ema_cross": ("ema_cross", {"fast": 5, "slow": 20}, "eurusd"),
     "momentum": ("examples.momentum:Momentum", {"trade_size": 1000}, "eurusd"),
     "market_maker": ("market_maker", {"half_spread_ticks": 2}, "es"),
+    "bracket": ("examples.bracket.strategy:BracketEveryN",
+                {"instrument": "EUR/USD.SIM", "quantity": 1000, "tp_ticks": 3, "sl_ticks": 3,
+                 "every": 15, "on": "quote"}, "eurusd"),
 }
 ES = "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 

@@ -82,3 +82,8 @@ def test_backtest_reexecution_and_recovery_share_the_node_driver():
     for user in ("replay.backtest", "replay.reexecute"):
         assert {"replay.nodes.driver", "replay.nodes.lifecycle", "replay.nodes.assemble"} <= \
             graph[user], user
+    # recovery is the backtest node's startup; the sandbox runs a BacktestNode over its live
+    # feed and the standby takes over as a sandbox node: one driver for all of them
+    assert "replay.recovery" in graph["replay.backtest"]
+    assert "replay.backtest" in graph["replay.nodes.sandbox"]
+    assert "replay.nodes.sandbox" in graph["replay.nodes.standby"]
