@@ -4,9 +4,13 @@ reader renders (harness, cache, report) is the text the check always gave."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from domain.kinds import Kind
 from engines.reasons import MAX_ARGS, Num, Refusal, order_reason, reason_text, render
 from engines.risk_checks import RiskConfig
+from engines.strategies.ema_cross import EmaCross
+from tests.unit.kernel_rig import SYMBOL, build, feed, quotes
 from tests.unit.test_risk_harness import Harness
 
 LIMIT = RiskConfig(max_order_qty={"EUR/USD.SIM": "10"})
@@ -53,3 +57,23 @@ def test_a_refusal_renders_fields_numbers_and_plain_text():
     assert render("plain {0} {name}") == "plain {0} {name}"  # nothing to fill: as written
     many = Refusal.of(*[Num(i) for i in range(MAX_ARGS + 1)])
     assert not many.shared
+
+
+class DeniedTexts(EmaCross):
+    """EMA cross whose orders all exceed the risk limit; keeps each denial's rendered text."""
+
+    def __init__(self) -> None:
+        super().__init__(SYMBOL, fast=3, slow=6, trade_size=1000)
+        self.texts: list[str] = []
+
+    def on_order_denied(self, rec) -> None:
+        self.texts.append(self.reason_of(rec))
+
+
+def test_a_strategy_reads_the_rendered_reason_of_its_denial():
+    strategy = DeniedTexts()
+    kernel = build([strategy], risk=RiskConfig(max_order_qty={SYMBOL: "10"}))
+    feed(kernel, quotes(kernel, 110_000 + np.cumsum(np.random.default_rng(3).integers(-3, 4,
+                                                                                     400))))
+    assert len(strategy.texts) > 3
+    assert set(strategy.texts) == {f"max order quantity: quantity 1000 exceeds 10 for {SYMBOL}"}
