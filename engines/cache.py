@@ -55,8 +55,8 @@ class Cache(Reducer):
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
     #: Closed orders kept in memory when the constructor is not told (None: every order; see
-    #: :mod:`engines.cache_trading`). A live node sets a bound; a backtest's results list
-    #: every order from the cache.
+    #: :mod:`engines.cache_trading`). Nodes tell it: ``[run] order_history`` (default 100 000,
+    #: replay.config.RunConfig).
     default_order_history: int | None = None
 
     def __init__(self, component_id: str = "cache", strings: StringTable | None = None,
