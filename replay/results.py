@@ -47,6 +47,10 @@ _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), i
 _FX = int(Kind.FX_RATE)
 
 
+class RecordsNotKept(ValueError):
+    """A table of a run whose recorder kept no records (``[run] keep_records = false``)."""
+
+
 class RunRecorder(Reducer):
     """Folds the fills, position events and conversions of a run (see the module contract)."""
 
@@ -121,7 +125,7 @@ class RunRecorder(Reducer):
         """Returns the kept records (``fills``, ``opened`` or ``closed``); raises when the
         recorder kept none (``keep_records`` False)."""
         if self.keep_records == 0:
-            raise ValueError(f"{self.component_id}: keep_records is 0, so the {name} of the "
+            raise RecordsNotKept(f"{self.component_id}: keep_records is 0, so the {name} of the "
                              f"run were not kept (read them from the journal)")
         return getattr(self, name)
 
