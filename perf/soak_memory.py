@@ -112,7 +112,7 @@ def one_row(n: int, order_history: str, keep_records: str) -> dict[str, object]:
     build_results = backtest_module.build_results
 
     def counting_build_results(cache: Any, strings: Any, recorder: Any, *args: Any) -> Any:
-        recorder_records.append(len(recorder.fills) + len(recorder.opened) + len(recorder.closed))
+        recorder_records.append(sum(recorder.n_kept(n) for n in ("fills", "opened", "closed")))
         return build_results(cache, strings, recorder, *args)
 
     backtest_module.build_results = counting_build_results

@@ -6,7 +6,8 @@ Design contract:
   come (counts, commissions, realized PnL per instrument and currency, each closed cycle's PnL
   with its currency and the rate into the base journaled last before it, conversions per
   currency pair) and keeps the first ``keep_records`` fill records and position cycles (a
-  POSITION_OPENED and, once it comes, its POSITION_CLOSED), in log order, for the tables (None:
+  POSITION_OPENED and, once it comes, its POSITION_CLOSED), in log order and as their 128 bytes
+  (decoded when a table is built), for the tables (None:
   all; 0: none, the tables are then refused); the summary is the same for every bound; it is an
   observer (empty digest: it adds nothing to the state hash) and adds no record to the journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
@@ -58,6 +59,7 @@ class RunRecorder(Reducer):
     #: Fill records / position cycles a recorder keeps for the tables when the constructor is
     #: not told (None: all; 0: none, sums only).
     default_keep_records: int | None = None
+    _KEPT = ("fills", "opened", "closed")
 
     def __init__(self, component_id: str = "recorder", keep_records: int | None = -1) -> None:
         super().__init__(component_id)
@@ -69,9 +71,8 @@ class RunRecorder(Reducer):
         self._kept_opens: dict[int, int] = {}
         #: position id -> closes seen
         self._n_closes: dict[int, int] = {}
-        self.fills: list[Any] = []
-        self.opened: list[Any] = []
-        self.closed: list[Any] = []
+        #: kept records as their 128 bytes each, in log order (decoded when a table is built)
+        self._kept: dict[str, bytearray] = {name: bytearray() for name in self._KEPT}
         self.n_fills = self.n_opened = self.n_closed = 0
         #: commission currency -> raw sum; (instrument id, currency) -> closed cycles' realized
         self.commissions: dict[int, int] = {}
@@ -93,12 +94,12 @@ class RunRecorder(Reducer):
             if rec.commission_currency:
                 c = self.commissions
                 c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
-            if keep is None or len(self.fills) < keep:
-                self.fills.append(rec)
+            if keep is None or self.n_kept("fills") < keep:
+                self._keep("fills", rec)
         elif kind == _OPENED:
             self.n_opened += 1
-            if keep is None or len(self.opened) < keep:
-                self.opened.append(rec)
+            if keep is None or self.n_kept("opened") < keep:
+                self._keep("opened", rec)
                 pid = rec.position_id
                 self._kept_opens[pid] = self._kept_opens.get(pid, 0) + 1
         elif kind == _CLOSED:
@@ -112,7 +113,7 @@ class RunRecorder(Reducer):
             k = self._n_closes.get(pid, 0)
             self._n_closes[pid] = k + 1
             if k < self._kept_opens.get(pid, 0):  # the close of a kept cycle
-                self.closed.append(rec)
+                self._keep("closed", rec)
         else:
             self._rates[rec.from_currency] = rec.rate
             if rec.amount_from:
@@ -127,26 +128,34 @@ class RunRecorder(Reducer):
         if self.keep_records == 0:
             raise RecordsNotKept(f"{self.component_id}: keep_records is 0, so the {name} of the "
                              f"run were not kept (read them from the journal)")
-        return getattr(self, name)
+        return self._decoded(name)
+
+    def _decoded(self, name: str) -> list[Any]:
+        data = self._kept[name]
+        return [decode_raw(data, i << 7) for i in range(len(data) >> 7)]
+
+    def n_kept(self, name: str) -> int:
+        """Returns how many ``name`` records (``fills``, ``opened``, ``closed``) are kept."""
+        return len(self._kept[name]) >> 7
+
+    def _keep(self, name: str, rec: Any) -> None:
+        self._kept[name] += RAW_STRUCTS[rec.kind].pack(*rec)
 
     def left_out(self) -> dict[str, str]:
         """Returns, per table the bound cut (``fills``, ``positions``), ``"N of M"`` rows kept;
         empty when every row was kept."""
         out = {}
-        if len(self.fills) < self.n_fills:
-            out["fills"] = f"{len(self.fills)} of {self.n_fills}"
-        if len(self.opened) < self.n_opened:
-            out["positions"] = f"{len(self.opened)} of {self.n_opened}"
+        if self.n_kept("fills") < self.n_fills:
+            out["fills"] = f"{self.n_kept('fills')} of {self.n_fills}"
+        if self.n_kept("opened") < self.n_opened:
+            out["positions"] = f"{self.n_kept('opened')} of {self.n_opened}"
         return out
 
-    _KEPT = ("fills", "opened", "closed")
 
     def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Returns the sums and rates as plain data and the kept records as record arrays
         (restored without a refill)."""
-        arrays = {name: np.frombuffer(b"".join(RAW_STRUCTS[r.kind].pack(*r)
-                                               for r in getattr(self, name)),
-                                      dtype=RECORD_DTYPE)
+        arrays = {name: np.frombuffer(bytes(self._kept[name]), dtype=RECORD_DTYPE)
                   for name in self._KEPT}
         arrays["closed_pnl_raw"] = np.array(self.closed_pnl_raw, dtype=np.int64)
         arrays["closed_currency"] = np.array(self.closed_currency, dtype=np.int64)
@@ -163,9 +172,8 @@ class RunRecorder(Reducer):
 
     def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Replaces the sums, rates and kept records with a snapshot's."""
-        for name in self._KEPT:
-            data = np.ascontiguousarray(arrays[name]).tobytes()
-            setattr(self, name, [decode_raw(data, i << 7) for i in range(len(data) >> 7)])
+        self._kept = {name: bytearray(np.ascontiguousarray(arrays[name]).tobytes())
+                      for name in self._KEPT}
         self.closed_pnl_raw = array("q", (int(x) for x in arrays["closed_pnl_raw"]))
         self.closed_currency = array("q", (int(x) for x in arrays["closed_currency"]))
         self.closed_rates = array("d", (float(x) for x in arrays["closed_rates"]))
@@ -175,8 +183,8 @@ class RunRecorder(Reducer):
             self._kept_opens = {int(k): int(v) for k, v in doc["kept_opens"]}
             self._n_closes = {int(k): int(v) for k, v in doc["n_closes"]}
         else:  # those builds kept every record or none
-            self._kept_opens = dict(Counter(int(r.position_id) for r in self.opened))
-            self._n_closes = dict(Counter(int(r.position_id) for r in self.closed))
+            self._kept_opens = dict(Counter(int(r.position_id) for r in self._decoded("opened")))
+            self._n_closes = dict(Counter(int(r.position_id) for r in self._decoded("closed")))
         self.n_fills, self.n_opened, self.n_closed = (int(x) for x in doc["counts"])
         self.commissions = {int(k): int(v) for k, v in doc["commissions"]}
         self.realized = {(int(i), int(c)): int(v) for i, c, v in doc["realized"]}
