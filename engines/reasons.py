@@ -27,7 +27,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-_FIELD = re.compile(r"\{([a-z_]+)\}")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+|[0-9]+)\}")
 #: Numbers a REASON_ARGS record carries.
 MAX_ARGS = 8
@@ -126,7 +125,8 @@ def render(template: str, rec: Any = None, args: tuple[tuple[int, int], ...] | N
         if key.isdigit():
             i = int(key)
             return units(*args[i]) if args is not None and i < len(args) else m.group(0)
-        return str(getattr(rec, key)) if rec is not None and hasattr(rec, key) else m.group(0)
+        found = getattr(rec, key, None) if rec is not None else None
+        return m.group(0) if found is None or callable(found) else str(found)
 
     return _PLACEHOLDER.sub(value, template)
 
