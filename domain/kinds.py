@@ -309,6 +309,17 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("n_components", "<u4", "", "components started"),
     ), "The node's setup is complete and its components start: inputs before it (since "
        "RUN_STARTED) are setup, inputs after it are data.", "control"),
+    KindSpec("REASON_ARGS", 151, (
+        F("client_order_id", "<u8", "", "the order the refusal that follows is about"),
+        F("reason_id", "<u4", "", "interned template of that refusal's reason: {0}..{7} are "
+          "the numbers below"),
+        *(F(f"p{i}", "u1", "", f"decimal places of a{i}") for i in range(8)),
+        *(F(f"a{i}", "<i8", "", f"number {{{i}}} of the template, raw (0 when unused)")
+          for i in range(8)),
+    ), "The numbers of the refusal record right after it (ORDER_DENIED, "
+       "ORDER_MODIFY_REJECTED): its text is the template filled with them "
+       "(engines/reasons.py), so the string table grows per template, not per refusal.",
+        "event"),
     # --- order extensions (codes 105-119) ------------------------------------------------------
     KindSpec("TRAILING_OFFSETS", 105, (
         *_ORDER_REF,

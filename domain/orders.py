@@ -67,6 +67,7 @@ class Order(OrderEvents):
         "parent_order_id", "status", "_before_pending", "filled_raw", "_px_qty_sum",
         "venue_order_id", "account_id", "position_id", "last_trade_id", "ts_init", "ts_last",
         "n_fills", "_commissions", "reason_id", "trailing", "emulation_trigger", "released",
+        "reason_args",
     )
 
     def __init__(self, fields: Mapping[str, Any], ts_init: int = 0) -> None:
@@ -136,6 +137,9 @@ class Order(OrderEvents):
         self.n_fills = 0
         self._commissions: dict[int, int] = {}
         self.reason_id = 0
+        #: (raw, precision) numbers of the last REASON_ARGS naming this order (its reason's
+        #: template ``{0}``... placeholders: engines/reasons.py); None for none.
+        self.reason_args: tuple[tuple[int, int], ...] | None = None
         #: (trailing_offset_type, trigger_type, trailing_offset, limit_offset) from the
         #: TRAILING_OFFSETS record of a trailing stop; None for other orders.
         self.trailing: tuple[int, int, int, int] | None = None

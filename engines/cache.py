@@ -50,12 +50,13 @@ class Cache(Reducer):
         int(Kind.STRING), int(Kind.INSTRUMENT), *_MARKET, int(Kind.BOOK_DELTA),
         int(Kind.ORDER_INITIALIZED), *ORDER_EVENT_KINDS, int(Kind.ACCOUNT_STATE),
         int(Kind.ACCOUNT_CONFIG), int(Kind.FX_RATE), int(Kind.TRAILING_OFFSETS),
+        int(Kind.REASON_ARGS),
     )
     batch_kinds = (*_MARKET, int(Kind.BOOK_DELTA))
 
     #: Closed orders kept in memory when the constructor is not told (None: every order; see
-    #: :mod:`engines.cache_trading`). A live node sets a bound; a backtest's results list
-    #: every order from the cache.
+    #: :mod:`engines.cache_trading`). Nodes tell it: ``[run] order_history`` (default 100 000,
+    #: replay.config.RunConfig).
     default_order_history: int | None = None
 
     def __init__(self, component_id: str = "cache", strings: StringTable | None = None,
@@ -68,7 +69,10 @@ class Cache(Reducer):
         self.trades: dict[int, Any] = {}
         self.bars: dict[tuple[int, int, int, int], Any] = {}
         self.books: dict[int, L2Book | L3Book] = {}
-        self.trading = TradingState(self.instruments, self.order_history)
+        self.trading = TradingState(self.instruments, self.order_history, self._reason_text)
+
+    def _reason_text(self, reason_id: int) -> str:
+        return self.strings.text(reason_id)
 
     def on_register(self, kernel: Any) -> None:
         """Shares the kernel's string table (the context interns into it)."""
@@ -90,6 +94,7 @@ class Cache(Reducer):
             Kind.ACCOUNT_CONFIG: t.account_config,
             Kind.FX_RATE: t.fx_rate,
             Kind.TRAILING_OFFSETS: t.trailing_offsets,
+            Kind.REASON_ARGS: t.reason_args,
         }
         for kind in ORDER_EVENT_KINDS:
             table[kind] = t.order_event
@@ -312,4 +317,4 @@ class Cache(Reducer):
         self.trades.clear()
         self.bars.clear()
         self.books.clear()
-        self.trading = TradingState(self.instruments, self.order_history)
+        self.trading = TradingState(self.instruments, self.order_history, self._reason_text)

@@ -6,7 +6,7 @@ Design contract:
   ``snapshot()`` arrays, under ``book/<instrument_id>/<name>``), and the trading state (orders,
   positions and accounts attribute by attribute through :mod:`engines.state_codec`, indexes in
   their insertion order, the hedging strategies, the last fill's effect, the closed-order
-  bound, count and chain digest);
+  bound, count and chain digest, the refusals of forgotten orders);
 - :func:`restore_cache` rebuilds an equal cache from them in place (the kernel's string table
   object is kept and refilled), so ``state_hash`` after restore equals ``state_hash`` before
   and replaying the records after the snapshot gives the state of a full replay;
@@ -79,6 +79,8 @@ def snapshot_cache(cache: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
                     for name in _GROUPED},
         "hedging": sorted(t.hedging_strategies),
         "order_history": t.order_history, "n_orders": t.n_orders,
+        "forgotten_refusals": [[s, p, n, text] for (s, p), (n, text)
+                               in t.forgotten_refusals.items()],
         "closed_digest": t.closed_digest.hex(),
         "last_fill_effect": encode(t.last_fill_effect),
     }
@@ -108,8 +110,10 @@ def restore_cache(cache: Any, doc: dict[str, Any], arrays: dict[str, np.ndarray]
         prefix = f"book/{iid}/"
         snap = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         cache.books[int(iid)] = (L3Book if level == 3 else L2Book).restore(snap)
-    t = TradingState(cache.instruments, doc["order_history"])
+    t = TradingState(cache.instruments, doc["order_history"], cache._reason_text)
     t.n_orders = int(doc["n_orders"])
+    t.forgotten_refusals = {(int(s), str(p)): [int(n), str(text)]
+                            for s, p, n, text in doc["forgotten_refusals"]}
     t.closed_digest = bytes.fromhex(doc["closed_digest"])
     for state in doc["orders"]:
         order = new_with_state(Order, state)

@@ -25,7 +25,10 @@ Design contract:
   instrument) and joins the closed history (``orders_closed``, in closing order); with
   ``order_history = N`` only the N most recently closed orders stay in memory, older ones are
   forgotten (the journal keeps them; a late event for a forgotten order is an unknown order);
-  ``None`` keeps every order (backtests: their results list every order);
+  ``None`` keeps every order; a forgotten DENIED / REJECTED order is first counted in
+  ``forgotten_refusals`` (status, reason prefix -> count and first reason text, in forgetting
+  order; bounded by the number of reason prefixes), so a report's refusal counts cover every
+  order (:func:`replay.result_tables.refusals`);
 - the digest hashes the open orders, then ``closed_digest``: a chain hash into which every
   closing order (and any later event on a closed order) is folded, in log order, so the state
   hash does not depend on ``order_history``.
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from domain.accounts import CashAccount, MarginAccount
@@ -46,12 +50,19 @@ from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
 from engines.cache_locks import locked_by_orders, refresh_lock
+from engines.reasons import args_of, order_reason
 
 # Plain ints: ``rec.flags & RecordFlag.INPUT`` builds an IntFlag member per call (~1 µs).
 _INPUT, _MARGIN, _FILLED = int(RecordFlag.INPUT), int(AccountType.MARGIN), int(Kind.ORDER_FILLED)
 #: Refusals of a modify / cancel: they name an order that may be unknown (no-ops then).
 _REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
 _TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
+_REFUSED = frozenset((OrderStatus.DENIED, OrderStatus.REJECTED))
+
+
+def refusal_text(order: Order, text: Callable[[int], str]) -> str:
+    """Returns a refused order's reason as a report shows it (rendered: engines/reasons.py)."""
+    return order_reason(order, text) if order.reason_id else "(no reason given)"
 
 
 class CacheError(RuntimeError):
@@ -90,13 +101,17 @@ def _order_bytes(coid: int, o: Order) -> bytes:
 class TradingState:
     """Orders, positions and accounts folded from records; the cache owns one."""
 
-    def __init__(self, instruments: dict[int, Instrument], order_history: int | None = None
-                 ) -> None:
+    def __init__(self, instruments: dict[int, Instrument], order_history: int | None = None,
+                 reason_text: Callable[[int], str] | None = None) -> None:
         if order_history is not None and order_history < 0:
             raise ValueError(f"order_history must be >= 0 or None, got {order_history}")
         self._instruments = instruments
         #: Closed orders kept in memory (None: all of them).
         self.order_history = order_history
+        #: reason id -> text (the string table's); refusals of forgotten orders are counted by it
+        self._reason_text = reason_text or str
+        #: (status, reason prefix) -> [count, first reason text] of forgotten refused orders
+        self.forgotten_refusals: dict[tuple[int, str], list[Any]] = {}
         #: Orders initialized since the start of the log (forgotten ones included).
         self.n_orders = 0
         #: Chain hash (blake2b-128) of every order as it closed, in log order.
@@ -144,6 +159,13 @@ class TradingState:
         order.trailing = (rec.trailing_offset_type, rec.trigger_type, rec.trailing_offset,
                           rec.limit_offset)
 
+    def reason_args(self, rec: Any, ctx: Any = None) -> None:
+        """Keeps a REASON_ARGS record's numbers on its order (none when the order is unknown:
+        a refused modify of an unknown order) for rendering the refusal that follows."""
+        order = self.orders.get(rec.client_order_id)
+        if order is not None:
+            order.reason_args = args_of(rec)
+
     def order_event(self, rec: Any, ctx: Any = None) -> None:
         """Applies an ORDER_* event to its order (``ctx`` unused: handler form)."""
         order = self.orders.get(rec.client_order_id)
@@ -181,7 +203,15 @@ class TradingState:
             while len(closed) > limit:
                 oldest = next(iter(closed))
                 del closed[oldest]
-                del self.orders[oldest]
+                self._forget(self.orders.pop(oldest))
+
+    def _forget(self, order: Order) -> None:
+        """Counts a forgotten order's refusal (see the contract)."""
+        if order.status in _REFUSED:
+            full = refusal_text(order, self._reason_text)
+            entry = self.forgotten_refusals.setdefault(
+                (int(order.status), full.split(":", 1)[0]), [0, full])
+            entry[0] += 1
 
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""

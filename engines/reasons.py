@@ -7,16 +7,29 @@ Design contract:
   with the number of templates, not with the number of orders (issue 19, bounded memory);
 - :func:`reason_text` renders a record's reason: the template with the record's own values;
   text without placeholders renders as itself;
-- each :class:`Reason` member is one template (its value), used by the engines that refuse.
+- each :class:`Reason` member is one template (its value), used by the engines that refuse;
+- a refusal whose text holds numbers of its own (amounts, limits, counts, another order's id:
+  the risk engine's) is a :class:`Refusal`: fixed text, ``{field}`` parts and up to
+  :data:`MAX_ARGS` :class:`Num` parts. With numbers, its template (``{0}``, ``{1}``... for the
+  numbers) is interned and a REASON_ARGS record carrying the order id, the template id and the
+  numbers (raw value and decimal places each) is emitted just before the refusal record; the
+  cache keeps them on the order (``Order.reason_args``), so the text is rendered when read
+  (:func:`render`, :func:`reason_text` with ``args``, :func:`order_reason`), exactly as the
+  whole text was before;
+- a refusal whose fixed text could be read as a placeholder, or with more numbers than
+  :data:`MAX_ARGS`, is interned as its rendered text (correct, merely not shared).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-_FIELD = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+|[0-9]+)\}")
+#: Numbers a REASON_ARGS record carries.
+MAX_ARGS = 8
 
 
 class Reason(StrEnum):
@@ -42,14 +55,100 @@ class Reason(StrEnum):
                              "of this cascade")
 
 
-def reason_text(strings: Any, rec: Any) -> str:
-    """Returns the reason of ``rec`` (a raw namedtuple with ``reason_id``) as text, its
-    template's placeholders filled from ``rec``'s fields (unknown names are left as written)."""
-    template = strings.text(rec.reason_id)
-    fields = rec._fields
+class Num(NamedTuple):
+    """A number in a refusal's text: ``raw`` scaled by ``10**-precision`` (as Decimal prints)."""
 
+    raw: int
+    precision: int = 0
+
+
+class Field(NamedTuple):
+    """A placeholder for a field of the refusal record itself (``client_order_id``...)."""
+
+    name: str
+
+
+def units(raw: int, precision: int) -> str:
+    """Returns a raw value as text, as the refusal texts have always printed amounts."""
+    return str(Decimal(raw).scaleb(-precision))
+
+
+class Refusal(NamedTuple):
+    """A refusal's text as parts: str (fixed), :class:`Field` and :class:`Num`."""
+
+    parts: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, *parts: Any) -> Refusal:
+        return cls(tuple(parts))
+
+    def within(self, *prefix: Any) -> Refusal:
+        """Returns this refusal behind ``prefix`` parts (e.g. the order list that holds it)."""
+        return Refusal((*prefix, *self.parts))
+
+    @property
+    def numbers(self) -> tuple[Num, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Num))
+
+    @property
+    def shared(self) -> bool:
+        """Whether the template is interned (else the rendered text is, see the contract)."""
+        return len(self.numbers) <= MAX_ARGS and not any(
+            isinstance(p, str) and _PLACEHOLDER.search(p) for p in self.parts)
+
+    def template(self) -> str:
+        """Returns the text with ``{field}`` and ``{0}``... placeholders (numbers in order)."""
+        out, n = [], 0
+        for p in self.parts:
+            if isinstance(p, Num):
+                out.append(f"{{{n}}}")
+                n += 1
+            elif isinstance(p, Field):
+                out.append(f"{{{p.name}}}")
+            else:
+                out.append(p)
+        return "".join(out)
+
+    def text(self, rec: Any = None) -> str:
+        """Returns the rendered text (``{field}`` parts from ``rec``, left as written without)."""
+        return "".join(units(*p) if isinstance(p, Num) else
+                       (str(getattr(rec, p.name)) if rec is not None else f"{{{p.name}}}")
+                       if isinstance(p, Field) else p for p in self.parts)
+
+
+def render(template: str, rec: Any = None, args: tuple[tuple[int, int], ...] | None = None
+           ) -> str:
+    """Returns ``template`` with ``{field}`` filled from ``rec``'s attributes and ``{n}`` from
+    ``args`` ((raw, precision) pairs); a placeholder with no value is left as written."""
     def value(m: re.Match[str]) -> str:
-        name = m.group(1)
-        return str(getattr(rec, name)) if name in fields else m.group(0)
+        key = m.group(1)
+        if key.isdigit():
+            i = int(key)
+            return units(*args[i]) if args is not None and i < len(args) else m.group(0)
+        found = getattr(rec, key, None) if rec is not None else None
+        return m.group(0) if found is None or callable(found) else str(found)
 
-    return _FIELD.sub(value, template)
+    return _PLACEHOLDER.sub(value, template)
+
+
+def reason_text(strings: Any, rec: Any, args: Any = None) -> str:
+    """Returns the reason of ``rec`` (a raw namedtuple with ``reason_id``) as text, its
+    template's placeholders filled from ``rec``'s fields and, for a template with numbers, from
+    ``args`` (the REASON_ARGS record emitted with it, or its (raw, precision) pairs); unknown
+    names are left as written."""
+    if args is not None and hasattr(args, "_fields"):  # the record itself
+        args = args_of(args)
+    return render(strings.text(rec.reason_id), rec, args)
+
+
+def args_of(rec: Any) -> tuple[tuple[int, int], ...]:
+    """Returns the (raw, precision) pairs of a REASON_ARGS record (a raw namedtuple)."""
+    return tuple((getattr(rec, f"a{i}"), getattr(rec, f"p{i}")) for i in range(MAX_ARGS))
+
+
+def order_reason(order: Any, text: Any) -> str:
+    """Returns an order's last reason as text (``text``: reason id -> its string), rendered
+    from the order's fields and the numbers of its REASON_ARGS; "" without a reason."""
+    if not order.reason_id:
+        return ""
+    return render(text(order.reason_id), order, order.reason_args)

@@ -3,7 +3,8 @@
 Design contract:
 - handles SUBMIT_ORDER, SUBMIT_ORDER_LIST, MODIFY_ORDER and SET_TRADING_STATE; every submit is
   either denied (one ORDER_DENIED per order, with an interned reason naming the check, field and
-  value; see :mod:`engines.risk_checks`) or forwarded: ORDER_SUBMITTED (with the venue client's
+  value; see :mod:`engines.risk_checks`; a reason with numbers is a template, its numbers in a
+  REASON_ARGS record just before the refusal: :mod:`engines.reasons`) or forwarded: ORDER_SUBMITTED (with the venue client's
   account id), then the command goes to :class:`engines.execution.ExecutionEngine`;
 - a SUBMIT_ORDER_LIST is all or nothing; its OTO children (orders whose parent is in the list)
   and its emulated orders are checked for their own values only and held (not forwarded): the
@@ -48,6 +49,8 @@ from engines.component import Reactor
 from engines.context import KernelContext, UnknownClientError
 from engines.execution import ExecutionEngine
 from engines.order_projection import projected_status
+from engines.reasons import Num as N
+from engines.reasons import Refusal
 from engines.record_emitter import RecordEmitter
 from engines.risk_checks import RiskConfig
 from engines.risk_inflight import Forwarded
@@ -117,10 +120,8 @@ class RiskEngine(Reactor):
         orders, subs = list_submits(ctx.cache, cmd)
         reason = None
         if len(orders) != cmd.n_orders:
-            reason = (
-                f"order list {cmd.order_list_id}: n_orders {cmd.n_orders} but "
-                f"{len(orders)} orders initialized"
-            )
+            reason = Refusal.of("order list ", N(cmd.order_list_id), ": n_orders ",
+                                N(cmd.n_orders), " but ", N(len(orders)), " orders initialized")
         ids = {o.client_order_id for o in orders}
         # held in the kernel: OTO children until the parent's fill, emulated orders until
         # their trigger
@@ -133,7 +134,8 @@ class RiskEngine(Reactor):
                                     held_child=is_held)
             n_roots += not is_held
             if why is not None:
-                reason = f"order list {cmd.order_list_id}: order {sub.client_order_id}: {why}"
+                reason = why.within("order list ", N(cmd.order_list_id), ": order ",
+                                    N(sub.client_order_id), ": ")
         if reason is not None:
             for sub in subs:
                 self._deny(sub, reason, ctx)
@@ -148,7 +150,7 @@ class RiskEngine(Reactor):
     def check_submit(
         self, cmd: Any, ctx: KernelContext, extra_open: int = 0, rate_extra: int = 0,
         held_child: bool = False,
-    ) -> str | None:
+    ) -> Refusal | None:
         """Returns the denial reason of a SUBMIT_ORDER, or None when it passes every check.
 
         ``held_child``: an OTO child of a list, held by the order manager until its parent
@@ -164,22 +166,22 @@ class RiskEngine(Reactor):
         coid = cmd.client_order_id
         order = cache.order(coid)
         if order is None:
-            return f"unknown order: client_order_id {coid} was never initialized"
+            return Refusal.of("unknown order: client_order_id ", N(coid), " was never initialized")
         if order.status != OrderStatus.INITIALIZED:
-            return f"order {coid} already {order.status.name}: submit ignored"
+            return Refusal.of("order ", N(coid), f" already {order.status.name}: submit ignored")
         if order.parent_order_id and (status := projected_status(ctx, order)) != order.status:
             # a released OTO child canceled while its release was in flight
-            return f"order {coid} already {status.name}: submit ignored"
+            return Refusal.of("order ", N(coid), f" already {status.name}: submit ignored")
         iid = cmd.instrument_id
         inst = cache.instrument(iid)
         if inst is None:
             text = ctx.strings.get(iid, "?")
-            return f"unknown instrument: {text} (id {iid}) has no INSTRUMENT record"
+            return Refusal.of(f"unknown instrument: {text} (id {iid}) has no INSTRUMENT record")
         execution = self.execution
         try:
             client = ctx.client(execution.venue(ctx, iid))
         except UnknownClientError as exc:
-            return f"routing: {exc}"
+            return Refusal.of(f"routing: {exc}")
         pid = execution.resolve_position_id(ctx, cmd, order)
         pos = cache.position(pid)  # what ``execution.position`` reads
         held_now = pos.signed_raw if pos is not None else 0
@@ -223,8 +225,8 @@ class RiskEngine(Reactor):
         need_value = cfg.check_balance or (
             bool(cfg.max_notional_per_order) and bool(cfg.max_notional_per_order.get(str(inst.id))))
         if px is None and need_value and not reduces_now:
-            return (f"valuation: no price for {order.order_type.name} order: no quote or book "
-                    f"for {inst.id}")
+            return Refusal.of(f"valuation: no price for {order.order_type.name} order: no quote "
+                              f"or book for {inst.id}")
         if px is not None:
             # The notional is valued only for a limit, and for an inverse instrument, whose
             # notional refuses a price <= 0 (an InstrumentError, raised here as it always was).
@@ -251,7 +253,7 @@ class RiskEngine(Reactor):
     def _check_balance(
         self, inst: Instrument, order: Any, px: int, account_id: int, ctx: KernelContext,
         position: tuple[int, int, int],
-    ) -> str | None:
+    ) -> Refusal | None:
         """``position``: (position id, its signed quantity now, projected before this order)."""
         account = ctx.cache.account(account_id)
         if account is None:
@@ -259,7 +261,7 @@ class RiskEngine(Reactor):
         pid, held_now, held = position
         need = rm.lock_need(account, inst, order, px, held, ctx.cache)
         if isinstance(need, str):
-            return need
+            return Refusal.of(need)
         code, need_raw, _ = need
         pending = self._forwarded.pending_lock_raw(account_id)
         free = account.free_raw(code) - pending
@@ -275,15 +277,30 @@ class RiskEngine(Reactor):
         return rc.check_balance(inst, need_raw, free, text)
 
     # --- decisions ------------------------------------------------------------------------------
-    def _deny(self, cmd: Any, reason: str, ctx: KernelContext) -> None:
+    def _deny(self, cmd: Any, reason: Refusal, ctx: KernelContext) -> None:
         order = ctx.cache.order(cmd.client_order_id)
         if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
             return  # a second submit of an order already on its way: no event applies to it
         ctx.emit(
             Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
             instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
-            reason_id=ctx.intern(reason),
+            reason_id=self._reason(reason, cmd.client_order_id, ctx),
         )
+
+    def _reason(self, reason: Refusal, client_order_id: int, ctx: KernelContext) -> int:
+        """Interns the reason of a refusal about to be emitted and returns its id: its template,
+        with a REASON_ARGS record of its numbers emitted now, else its text (see
+        :mod:`engines.reasons`)."""
+        numbers = reason.numbers
+        if not numbers or not reason.shared:
+            return ctx.intern(reason.text())
+        reason_id = ctx.intern(reason.template())
+        fields: dict[str, int] = {}
+        for i, (raw, precision) in enumerate(numbers):
+            fields[f"a{i}"], fields[f"p{i}"] = raw, precision
+        ctx.emit(Kind.REASON_ARGS, self._src(ctx), client_order_id=client_order_id,
+                 reason_id=reason_id, **fields)
+        return reason_id
 
     def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
         """ORDER_SUBMITTED, and the order's lock noted in flight. ``passed``: what the check of
@@ -325,7 +342,7 @@ class RiskEngine(Reactor):
             Kind.ORDER_MODIFY_REJECTED, self._src(ctx), client_order_id=cmd.client_order_id,
             instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
             venue_order_id=order.venue_order_id if order is not None else 0,
-            reason_id=ctx.intern(reason),
+            reason_id=self._reason(reason, cmd.client_order_id, ctx),
         )
 
     def _update_held(self, cmd: Any, order: Any, ctx: KernelContext) -> None:
@@ -341,7 +358,7 @@ class RiskEngine(Reactor):
                  price=keep(cmd.price, order.price_raw),
                  trigger_price=keep(cmd.trigger_price, order.trigger_price_raw))
 
-    def check_modify(self, cmd: Any, ctx: KernelContext) -> str | None:
+    def check_modify(self, cmd: Any, ctx: KernelContext) -> Refusal | None:
         """Returns the rejection reason of a MODIFY_ORDER, or None when it may go to the venue
         (see :func:`engines.risk_modify.check_modify`)."""
         return check_modify(self.config, self.trading_state, cmd, ctx)

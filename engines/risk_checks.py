@@ -1,9 +1,11 @@
 """Pre-trade risk checks as pure functions over plain values.
 
 Design contract:
-- each check returns ``None`` when the order passes, else the denial reason: clear text that
-  names the check, the field and the offending value (it is interned into the ORDER_DENIED /
-  ORDER_MODIFY_REJECTED record as it is);
+- each check returns ``None`` when the order passes, else the denial reason: a
+  :class:`engines.reasons.Refusal` whose text names the check, the field and the offending
+  value; its numbers (quantities, prices, amounts, counts) are :class:`~engines.reasons.Num`
+  parts, so the interned template is shared by every denial of that check on that instrument
+  and account (the numbers travel in a REASON_ARGS record);
 - checks never change what they are given and never raise for a failing order;
 - prices and quantities are raw ints at the order's precisions; limits in :class:`RiskConfig`
   are ``Decimal`` in instrument units (quantity) or settlement currency (notional).
@@ -19,6 +21,10 @@ import attrs
 
 from domain.enums import OrderSide, OrderType, TradingState
 from domain.instruments import Instrument
+from engines.reasons import Num as N
+from engines.reasons import Refusal
+
+R = Refusal.of
 
 
 def _decimal_map(value: Mapping[str, object] | None) -> dict[str, Decimal]:
@@ -74,65 +80,65 @@ def _units(raw: int, precision: int) -> Decimal:
     return Decimal(raw).scaleb(-precision)
 
 
-def check_trading_state(state: TradingState, reduces: bool) -> str | None:
+def check_trading_state(state: TradingState, reduces: bool) -> Refusal | None:
     """HALTED denies everything; REDUCING denies what would not reduce a position."""
     if state == TradingState.HALTED:
-        return "trading state HALTED: no orders are accepted"
+        return R("trading state HALTED: no orders are accepted")
     if state == TradingState.REDUCING and not reduces:
-        return "trading state REDUCING: order would not reduce a position"
+        return R("trading state REDUCING: order would not reduce a position")
     return None
 
 
-def check_price(inst: Instrument, field: str, raw: int | None, precision: int) -> str | None:
+def check_price(inst: Instrument, field: str, raw: int | None, precision: int
+                ) -> Refusal | None:
     """A set price must be positive, at the instrument's precision and on its
     tick grid."""
     if raw is None:
         return None
     sym = inst.id
     if precision != inst.price_precision:
-        return (
-            f"precision: {field} precision {precision} differs from {sym} price_precision "
-            f"{inst.price_precision}"
-        )
+        return R(f"precision: {field} precision {precision} differs from {sym} price_precision "
+                 f"{inst.price_precision}")
     if raw <= 0:
-        return f"positive price: {field} {_units(raw, precision)} must be > 0"
+        return R(f"positive price: {field} ", N(raw, precision), " must be > 0")
     if not inst.is_on_tick(raw):
-        return f"tick grid: {field} {_units(raw, precision)} is not a multiple of tick_size {inst.tick_size}"
+        return R(f"tick grid: {field} ", N(raw, precision),
+                 f" is not a multiple of tick_size {inst.tick_size}")
     return None
 
 
-def check_quantity(inst: Instrument, qty_raw: int, precision: int) -> str | None:
+def check_quantity(inst: Instrument, qty_raw: int, precision: int) -> Refusal | None:
     """The quantity is positive, at the instrument's size precision and on its lot grid."""
     sym = inst.id
     if precision != inst.size_precision:
-        return (
-            f"precision: quantity precision {precision} differs from {sym} size_precision "
-            f"{inst.size_precision}"
-        )
+        return R(f"precision: quantity precision {precision} differs from {sym} size_precision "
+                 f"{inst.size_precision}")
     if qty_raw <= 0:
-        return f"positive quantity: quantity {_units(qty_raw, precision)} must be > 0"
+        return R("positive quantity: quantity ", N(qty_raw, precision), " must be > 0")
     if qty_raw < inst.lot_size.raw:
-        return f"lot size: quantity {_units(qty_raw, precision)} is below lot_size {inst.lot_size}"
+        return R("lot size: quantity ", N(qty_raw, precision),
+                 f" is below lot_size {inst.lot_size}")
     if not inst.is_on_lot(qty_raw):
-        return (f"lot grid: quantity {_units(qty_raw, precision)} is not a multiple of lot_size "
-                f"{inst.lot_size}")
+        return R("lot grid: quantity ", N(qty_raw, precision),
+                 f" is not a multiple of lot_size {inst.lot_size}")
     return None
 
 
-def check_max_qty(inst: Instrument, config: RiskConfig, qty_raw: int) -> str | None:
+def check_max_qty(inst: Instrument, config: RiskConfig, qty_raw: int) -> Refusal | None:
     """The quantity does not exceed the instrument's configured maximum."""
     if not config.max_order_qty:  # the usual case: no limits, no symbol text, no Decimal
         return None
     limit = config.max_order_qty.get(str(inst.id))
     if limit is None:
         return None
-    qty = _units(qty_raw, inst.size_precision)
-    if qty > limit:
-        return f"max order quantity: quantity {qty} exceeds {limit} for {inst.id}"
+    if _units(qty_raw, inst.size_precision) > limit:
+        return R("max order quantity: quantity ", N(qty_raw, inst.size_precision),
+                 f" exceeds {limit} for {inst.id}")
     return None
 
 
-def check_max_notional(inst: Instrument, config: RiskConfig, notional_raw: int) -> str | None:
+def check_max_notional(inst: Instrument, config: RiskConfig, notional_raw: int
+                       ) -> Refusal | None:
     """The order's notional does not exceed the instrument's configured maximum."""
     if not config.max_notional_per_order:
         return None
@@ -140,23 +146,23 @@ def check_max_notional(inst: Instrument, config: RiskConfig, notional_raw: int) 
     if limit is None:
         return None
     ccy = inst.settlement_currency
-    notional = _units(notional_raw, ccy.precision)
-    if notional > limit:
-        return f"max notional per order: notional {notional} {ccy.code} exceeds {limit} for {inst.id}"
+    if _units(notional_raw, ccy.precision) > limit:
+        return R("max notional per order: notional ", N(notional_raw, ccy.precision),
+                 f" {ccy.code} exceeds {limit} for {inst.id}")
     return None
 
 
-def check_open_orders(inst: Instrument, config: RiskConfig, n_open: int) -> str | None:
+def check_open_orders(inst: Instrument, config: RiskConfig, n_open: int) -> Refusal | None:
     """Fewer than ``max_open_orders`` orders are open or in flight on the instrument."""
     limit = config.max_open_orders
     if limit is not None and n_open >= limit:
-        return f"max open orders: {n_open} orders open on {inst.id}, limit {limit}"
+        return R("max open orders: ", N(n_open), f" orders open on {inst.id}, limit {limit}")
     return None
 
 
 def check_collar(
     inst: Instrument, config: RiskConfig, field: str, raw: int | None, mid_raw2: int | None
-) -> str | None:
+) -> Refusal | None:
     """A set price lies within ``price_collar_pct`` percent of the mid; ``mid_raw2`` is
     ``bid + ask`` (twice the mid, so it stays an exact int)."""
     pct = config.price_collar_pct
@@ -165,31 +171,39 @@ def check_collar(
     deviation = abs(Decimal(2 * raw) - mid_raw2) * 100 / Decimal(mid_raw2)
     if deviation > Decimal(str(pct)):
         p = inst.price_precision
-        mid = Decimal(mid_raw2).scaleb(-p) / 2
-        return (
-            f"price collar: {field} {_units(raw, p)} is {deviation:.4f}% from mid {mid}, "
-            f"limit {pct}%"
-        )
+        return R(f"price collar: {field} ", N(raw, p), " is ", _dec(f"{deviation:.4f}"),
+                 "% from mid ", _dec(str(Decimal(mid_raw2).scaleb(-p) / 2)), f", limit {pct}%")
     return None
 
 
-def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, precision: int) -> str | None:
+def _dec(text: str) -> Any:
+    """Returns a decimal's text as the Num that prints it the same (fixed text otherwise)."""
+    d = Decimal(text)
+    sign, digits, exp = d.as_tuple()
+    if not isinstance(exp, int) or exp > 0 or str(d) != text:
+        return text
+    raw = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    num = N(raw, -exp)
+    return num if str(Decimal(num.raw).scaleb(-num.precision)) == text else text
+
+
+def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, precision: int
+                      ) -> Refusal | None:
     """A reduce-only order must be on the opposite side of the position and not larger."""
     held = position_signed_raw
+    qty = N(qty_raw, precision)
     if held == 0:
-        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} would open a position "
-                "(position is flat)")
+        return R(f"reduce-only: {side.name} ", qty, " would open a position (position is flat)")
     if (side == OrderSide.BUY) == (held > 0):
-        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} would increase position "
-                f"{_units(held, precision)}")
+        return R(f"reduce-only: {side.name} ", qty, " would increase position ",
+                 N(held, precision))
     if qty_raw > abs(held):
-        return (f"reduce-only: {side.name} {_units(qty_raw, precision)} exceeds position "
-                f"{_units(held, precision)}")
+        return R(f"reduce-only: {side.name} ", qty, " exceeds position ", N(held, precision))
     return None
 
 
 def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qty_raw: int,
-                       held_raw: int) -> str | None:
+                       held_raw: int) -> Refusal | None:
     """A cash account sells at most what it holds (``held_raw``: its position plus its base
     currency balance), unless the instrument may be sold short."""
     if side != OrderSide.SELL or qty_raw <= max(held_raw, 0):
@@ -197,8 +211,8 @@ def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qt
     if config.short_selling and str(inst.id) in config.short_selling:
         return None
     p = inst.size_precision
-    return (f"cash holding: SELL {_units(qty_raw, p)} exceeds the {_units(max(held_raw, 0), p)} "
-            f"{inst.id} held (short selling not allowed for {inst.id} on a cash account)")
+    return R("cash holding: SELL ", N(qty_raw, p), " exceeds the ", N(max(held_raw, 0), p),
+             f" {inst.id} held (short selling not allowed for {inst.id} on a cash account)")
 
 
 def base_holding_raw(inst: Instrument, account: Any) -> int:
@@ -223,44 +237,39 @@ def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) ->
     return qty_raw <= abs(held)
 
 
-def check_rate(config: RiskConfig, recent_ts: list[int], ts_init: int) -> str | None:
+def check_rate(config: RiskConfig, recent_ts: list[int], ts_init: int) -> Refusal | None:
     """Fewer than ``n`` forwarded submits in ``(ts_init - window_ns, ts_init]``; ``recent_ts``
     is ascending and already pruned to the window."""
     if config.max_submit_rate is None:
         return None
     n, window_ns = config.max_submit_rate
     if len(recent_ts) >= n:
-        return (
-            f"submit rate: {len(recent_ts)} orders submitted in the last {window_ns} ns "
-            f"(ts_init {ts_init}), limit {n}"
-        )
+        return R("submit rate: ", N(len(recent_ts)), f" orders submitted in the last {window_ns} "
+                 "ns (ts_init ", N(ts_init), f"), limit {n}")
     return None
 
 
 def check_balance(
     inst: Instrument, need_raw: int, free_raw: int, account_text: str
-) -> str | None:
+) -> Refusal | None:
     """The free balance covers what the order must lock (cash or initial margin)."""
     if need_raw <= free_raw:
         return None
     ccy = inst.settlement_currency
-    return (
-        f"balance: order needs {_units(need_raw, ccy.precision)} {ccy.code}, free "
-        f"{_units(free_raw, ccy.precision)} {ccy.code} in account {account_text}"
-    )
+    p = ccy.precision
+    return R("balance: order needs ", N(need_raw, p), f" {ccy.code}, free ", N(free_raw, p),
+             f" {ccy.code} in account {account_text}")
 
 
 def check_margin(
     ccy: Any, need_raw: int, free_raw: int, released_raw: int, account_text: str
-) -> str:
+) -> Refusal:
     """The denial of an order whose initial margin exceeds the margin account's free balance
     (plus the maintenance margin the order would release), in the margin currency ``ccy``."""
     p = ccy.precision
-    released = f" + {_units(released_raw, p)} released" if released_raw else ""
-    return (
-        f"margin: order needs initial margin {_units(need_raw, p)} {ccy.code}, free "
-        f"{_units(free_raw, p)}{released} {ccy.code} in account {account_text}"
-    )
+    released = (" + ", N(released_raw, p), " released") if released_raw else ()
+    return R("margin: order needs initial margin ", N(need_raw, p), f" {ccy.code}, free ",
+             N(free_raw, p), *released, f" {ccy.code} in account {account_text}")
 
 
 class Touch(NamedTuple):

@@ -36,6 +36,7 @@ from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 from engines.actor import Actor
 from engines.order_factory import NewOrder, NewOrderList, OrderFactory
+from engines.reasons import render
 from engines.record_emitter import RecordEmitter, emit_packed
 from engines.strategy_args import expect_instrument, expect_int, expect_type
 
@@ -279,8 +280,18 @@ class Strategy(Actor):
     def on_order_initialized(self, rec: Any) -> None:
         """Called with each ORDER_INITIALIZED of this strategy (raw record)."""
 
+    def reason_of(self, rec: Any) -> str:
+        """Returns the reason of a refusal record (ORDER_DENIED, ORDER_REJECTED,
+        ORDER_MODIFY_REJECTED, ORDER_CANCEL_REJECTED) as text: its template rendered with the
+        record's fields and the numbers the cache keeps on the order (engines/reasons.py)."""
+        order = self.cache.order(rec.client_order_id)
+        args = order.reason_args if order is not None and order.reason_id == rec.reason_id \
+            else None
+        return render(self.cache.strings.text(rec.reason_id), rec, args)
+
     def on_order_denied(self, rec: Any) -> None:
-        """Called when risk denied an order (``rec.reason_id``: the interned reason)."""
+        """Called when risk denied an order (``rec.reason_id``: the interned reason;
+        :meth:`reason_of` renders it)."""
 
     def on_order_submitted(self, rec: Any) -> None:
         """Called when an order passed risk and went to its venue."""

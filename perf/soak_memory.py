@@ -11,15 +11,14 @@ and file-backed (mapped journal pages, reclaimable) resident sizes seen at each 
 (replay/results.py ``RunRecorder``) holds at the end. Flat means the 10 M row's peak is within a
 few MB of the 1 M row's (issue 19: within 100 MB); ``peak_anon_mb`` is the figure to compare.
 
-What a node that runs for weeks sets, and a backtest by default does not: the cache keeps
-``--order-history`` closed orders (``Cache.default_order_history``; a backtest keeps all of them
-for its orders table) and the results recorder keeps sums only
-(``RunRecorder.default_keep_records = False``; a backtest keeps every fill and position event
-for its tables; ``--keep-records`` measures that).
+The run's memory bounds are the config's (``[run] order_history`` / ``keep_records``, default
+100 000 each: the cache keeps that many closed orders, the recorder that many fills and position
+cycles for the tables); ``--order-history`` / ``--keep-records`` set them (``all``: keep
+everything, the behaviour before the bounds; ``none``: keep nothing).
 
-    python perf/soak_memory.py                    # 1 M and 10 M quotes (several minutes)
+    python perf/soak_memory.py                    # 1 M and 10 M quotes, defaults (minutes)
     python perf/soak_memory.py --quotes 1000000 3000000 --json
-    python perf/soak_memory.py --order-history -1 --keep-records   # a backtest's defaults
+    python perf/soak_memory.py --order-history all --keep-records all   # keep everything
 """
 
 from __future__ import annotations
@@ -90,22 +89,30 @@ def walk_chunks(n: int, seed: int, marks: dict[int, float]) -> Iterator[np.ndarr
         yield q.view(RECORD_DTYPE)
 
 
-def one_row(n: int, order_history: int, keep_records: bool) -> dict[str, object]:
+_WORDS = {"all": True, "none": False}
+
+
+def _bound(text: str) -> int | bool | None:
+    """``all`` -> True, ``none`` -> False, ``default`` -> None (the config's), else an int."""
+    word = text.lower()
+    return None if word == "default" else _WORDS[word] if word in _WORDS else int(text)
+
+
+def one_row(n: int, order_history: str, keep_records: str) -> dict[str, object]:
     """Runs the backtest over ``n`` quotes in this process; returns its row."""
-    from engines.cache import Cache
     from replay import backtest as backtest_module
     from replay.backtest import BacktestNode
     from replay.backtest_data import DataSource
-    from replay.config import BacktestConfig, StrategyConfig
-    from replay.results import RunRecorder
+    from replay.config import BacktestConfig, RunConfig, StrategyConfig
 
-    Cache.default_order_history = order_history if order_history >= 0 else None
-    RunRecorder.default_keep_records = keep_records
+    bounds = {k: v for k, v in (("order_history", _bound(order_history)),
+                                ("keep_records", _bound(keep_records))) if v is not None}
+    run_config = RunConfig(**bounds)
     recorder_records: list[int] = []
     build_results = backtest_module.build_results
 
     def counting_build_results(cache: Any, strings: Any, recorder: Any, *args: Any) -> Any:
-        recorder_records.append(len(recorder.fills) + len(recorder.opened) + len(recorder.closed))
+        recorder_records.append(sum(recorder.n_kept(n) for n in ("fills", "opened", "closed")))
         return build_results(cache, strings, recorder, *args)
 
     backtest_module.build_results = counting_build_results
@@ -115,15 +122,15 @@ def one_row(n: int, order_history: int, keep_records: bool) -> dict[str, object]
         inst = Instrument.fx_pair("EUR/USD.SIM", price_precision=5)
         source = DataSource.from_records(inst, walk_chunks(n, 42, marks), name="random-walk")
         config = BacktestConfig(strategies=[StrategyConfig("ema_cross")],
-                                journal=str(root / "journal"))
+                                journal=str(root / "journal"), run=run_config)
         t0 = time.perf_counter()
         run = BacktestNode(config, data=[source]).run()
         wall = time.perf_counter() - t0
         end = round(rss_mb(), 1)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {"quotes": n, "orders": run.result.summary["n_orders"], "order_history": order_history,
-            "keep_records": keep_records, "recorder_records": recorder_records[0], **marks,
+    return {"quotes": n, "orders": run.result.summary["n_orders"],
+            "order_history": run_config.order_history, "keep_records": run_config.keep_records, "recorder_records": recorder_records[0], **marks,
             "rss_mb_at_end": end,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "run_s": round(wall, 1)}
@@ -136,10 +143,11 @@ def main() -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--quotes", type=int, nargs="+", default=[1_000_000, 10_000_000],
                    help="quotes per row (one fresh process each)")
-    p.add_argument("--order-history", type=int, default=10_000,
-                   help="closed orders the cache keeps (-1: all, the backtest default)")
-    p.add_argument("--keep-records", action="store_true",
-                   help="the results recorder keeps every fill (the backtest default)")
+    p.add_argument("--order-history", default="default", metavar="N|all|none|default",
+                   help="closed orders the cache keeps ([run] order_history; default: the "
+                   "config's default)")
+    p.add_argument("--keep-records", default="default", metavar="N|all|none|default",
+                   help="fills / position cycles the recorder keeps ([run] keep_records)")
     p.add_argument("--row", type=int, help=argparse.SUPPRESS)  # the child process of one row
     args = p.parse_args()
     if args.row:
@@ -147,9 +155,9 @@ def main() -> None:
         return
     rows = []
     for n in args.quotes:
-        cmd = [sys.executable, __file__, "--row", str(n), "--order-history", str(args.order_history)]
-        out = subprocess.run(cmd + (["--keep-records"] if args.keep_records else []), check=True,
-                             capture_output=True, text=True).stdout
+        cmd = [sys.executable, __file__, "--row", str(n), "--order-history", args.order_history,
+               "--keep-records", args.keep_records]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     report("soak_memory", rows, args.json)
 

@@ -66,10 +66,12 @@ JOURNAL_LAG = 4096
 
 
 def hashed_config(config: BacktestConfig, strategies: list[Strategy]) -> dict[str, Any]:
-    """Returns the config as hashed into the run id: without where and how it is journaled."""
+    """Returns the config as hashed into the run id: without where and how it is journaled, nor
+    what the node keeps in memory (``run``: neither changes a record or the state hash)."""
     doc = attrs.asdict(config)
     doc.pop("journal", None)
     doc.pop("durability", None)
+    doc.pop("run", None)
     if strategies:
         doc["python_strategies"] = [f"{type(s).__module__}.{type(s).__qualname__}:{s.component_id}"
                                     for s in strategies]

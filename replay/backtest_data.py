@@ -25,23 +25,19 @@ Design contract:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import numpy as np
 
 from domain.enums import BookLevel
-from domain.instruments import Instrument
-from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
+from domain.kinds import Kind
 from replay.config import DataConfig, InstrumentConfig
+from replay.data_source import FUTURE_ROOTS, DataSource, UnknownInstrumentError, make_instrument
 
 _VENUES = {"binance_depth": "BINANCE"}
 _CCY = "AUD|CAD|CHF|CNH|EUR|GBP|HKD|JPY|MXN|NOK|NZD|SEK|SGD|USD|ZAR"
 _PAIR_IN_NAME = re.compile(rf"(?i)(?<![a-z])({_CCY})[-_/]?({_CCY})(?![a-z])")
-#: Futures roots with a tick and multiplier other than one price unit.
-_FUTURE_ROOTS = {"ES": ("0.25", 50), "MES": ("0.25", 5), "NQ": ("0.25", 20), "MNQ": ("0.25", 2)}
 _BOOK_LEVELS = {
     "dbn:mbo": BookLevel.L3,
     "dbn:mbp-10": BookLevel.L2,
@@ -50,63 +46,6 @@ _BOOK_LEVELS = {
 }
 _HEAD_VIEW = np.dtype({"names": ["price_precision", "size_precision"], "formats": ["u1", "u1"],
                        "offsets": [44, 45], "itemsize": 128})
-_IID_VIEW = np.dtype({"names": ["instrument_id"], "formats": ["<u4"], "offsets": [40],
-                      "itemsize": 128})
-
-
-class UnknownInstrumentError(ValueError):
-    """A data file's instrument is not among the configured instruments."""
-
-
-@attrs.define
-class DataSource:
-    """One data file opened for streaming, with the instrument its records belong to."""
-
-    path: str
-    format: str
-    symbol: str
-    instrument: Instrument
-    book_level: BookLevel
-    inferred: bool
-    _first: np.ndarray
-    _rest: Iterator[np.ndarray]
-
-    @classmethod
-    def from_records(cls, instrument: Instrument, chunks: Iterable[np.ndarray],
-                     book_level: BookLevel = BookLevel.L1, name: str = "<records>") -> DataSource:
-        """Returns a source over record arrays made in Python (e.g. a benchmark's synthetic
-        quotes), each sorted by ``ts_init``; their instrument ids are restamped when run."""
-        stream = iter(chunks)
-        first = next(stream, None)
-        if first is None or not len(first):
-            raise ValueError(f"{name}: the data holds no records")
-        return cls(name, "records", str(instrument.id), instrument, book_level, False,
-                   np.ascontiguousarray(first).view(RECORD_DTYPE), stream)
-
-    @property
-    def first_ts_init(self) -> int:
-        return int(self._first["ts_init"][0]) if len(self._first) else 0
-
-    @property
-    def first_path_ts(self) -> int:
-        """When the first input is run: a bar's quote path starts at its ``ts_open``
-        (:mod:`engines.exchange.bar_path`), anything else at its ``ts_init``."""
-        if len(self._first) and int(self._first["kind"][0]) == Kind.BAR:
-            return int(self._first[:1].view(KIND_DTYPES[Kind.BAR])["ts_open"][0])
-        return self.first_ts_init
-
-    def chunks(self, instrument_id: int) -> Iterator[np.ndarray]:
-        """Yields the file's records in chunks, stamped with ``instrument_id``."""
-        yield _stamp(self._first, instrument_id)
-        for chunk in self._rest:
-            yield _stamp(chunk, instrument_id)
-
-
-def _stamp(chunk: np.ndarray, instrument_id: int) -> np.ndarray:
-    if not chunk.flags.writeable:
-        chunk = chunk.copy()
-    chunk.view(_IID_VIEW)["instrument_id"] = instrument_id
-    return chunk
 
 
 def _symbol_for(cfg: DataConfig, fmt: str, path: str) -> tuple[str, bool]:
@@ -177,42 +116,13 @@ def _dbn_precision(path: str, symbol: str) -> int:
     price off that grid fails with the loader's DbnDataError), else the fewest decimals that
     represent the first chunk's prices."""
     root = symbol.split(".")[0].rstrip("0123456789")[:-1] or symbol
-    if root in _FUTURE_ROOTS:
-        return len(_FUTURE_ROOTS[root][0].partition(".")[2])
+    if root in FUTURE_ROOTS:
+        return len(FUTURE_ROOTS[root][0].partition(".")[2])
     from replay.loaders.dbn import iter_dbn
 
     first = next(iter_dbn(path, 0, chunk_records=4096), None)
     return int(first.view(_HEAD_VIEW)["price_precision"][0]) if first is not None and len(first) \
         else 0
-
-
-def _make_instrument(symbol: str, fmt: str, pp: int, sp: int,
-                     icfg: InstrumentConfig | None) -> Instrument:
-    kw: dict[str, Any] = {}
-    if icfg is not None:
-        kw = {k: v for k in ("maker_fee", "taker_fee") if (v := getattr(icfg, k)) is not None}
-        if icfg.margin_init:
-            kw["margin_init"] = icfg.margin_init
-        if icfg.margin_maint:
-            kw["margin_maint"] = icfg.margin_maint
-        if icfg.tick_size is not None:
-            kw["tick_size"] = icfg.tick_size
-        if icfg.lot_size is not None:
-            kw["lot_size"] = icfg.lot_size
-    cls = icfg.instrument_class if icfg is not None else (
-        "FX_PAIR" if "/" in symbol else "FUTURE" if fmt == "dbn" else "EQUITY")
-    if cls == "FX_PAIR":
-        return Instrument.fx_pair(symbol, price_precision=pp, size_precision=sp, **kw)
-    if cls == "FUTURE":
-        root = symbol.split(".")[0].rstrip("0123456789")[:-1]
-        tick, mult = _FUTURE_ROOTS.get(root, (None, 1))
-        kw.setdefault("tick_size", tick)
-        if icfg is not None and icfg.multiplier != "1":
-            mult = icfg.multiplier
-        return Instrument.future(symbol, price_precision=pp, multiplier=mult, **kw)
-    if cls == "CRYPTO_PERPETUAL":
-        return Instrument.crypto_perpetual(symbol, price_precision=pp, size_precision=sp, **kw)
-    return Instrument.equity(symbol, price_precision=pp, size_precision=sp, **kw)
 
 
 def _side_from_name(path: str) -> dict[str, Any]:
@@ -277,7 +187,7 @@ def open_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]) -> D
     pp, sp = int(head["price_precision"][0]), int(head["size_precision"][0])
     if int(first["kind"][0]) not in (Kind.QUOTE, Kind.TRADE, Kind.BAR, Kind.BOOK_DELTA):
         raise ValueError(f"{path}: first record has kind {int(first['kind'][0])}, not market data")
-    instrument = _make_instrument(symbol, fmt, pp, sp, icfg)
+    instrument = make_instrument(symbol, fmt, pp, sp, icfg)
     return DataSource(path, fmt, symbol, instrument, level, inferred and icfg is None, first,
                       stream)
 
@@ -304,5 +214,5 @@ def _open_journal_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, .
     first = next(stream)
     pp, sp, level = head_of(first)
     icfg = configured.get(symbol)
-    return DataSource(path, "journal", symbol, _make_instrument(symbol, "journal", pp, sp, icfg),
+    return DataSource(path, "journal", symbol, make_instrument(symbol, "journal", pp, sp, icfg),
                       level, cfg.instrument_id is None and icfg is None, first, stream)

@@ -77,6 +77,8 @@ class BacktestRun:
         }
         if self.fault:
             out["fault"] = self.fault
+        if "tables_left_out" in s:
+            out["tables_left_out"] = s["tables_left_out"]
         return out
 
 

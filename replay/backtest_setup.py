@@ -26,7 +26,7 @@ from engines.emulator import OrderEmulator
 from engines.exchange import ConstantLatency, ExchangeConfig, InstrumentRates, SimulatedExchange
 from engines.kernel import Kernel
 from engines.order_manager import OrderManager
-from replay.config import ConfigError, VenueConfig
+from replay.config import ConfigError, RunConfig, VenueConfig
 from replay.equity import EquitySampler
 from replay.results import RunRecorder
 
@@ -56,14 +56,16 @@ def account_name(venue: VenueConfig) -> str:
     return f"{venue.name}-001"
 
 
-def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int) -> tuple[
-        EquitySampler, RunRecorder, Cache]:
+def register_state(kernel: Kernel, venue: VenueConfig, interval_ns: int,
+                   memory: RunConfig | None = None) -> tuple[EquitySampler, RunRecorder, Cache]:
     """Registers the ``state`` components (sampler first: it must see the state before the
-    cache applies a record) and returns them."""
+    cache applies a record) and returns them; ``memory``: what the recorder and the cache keep
+    (default :class:`RunConfig`'s bounds)."""
+    memory = memory if memory is not None else RunConfig()
     currency = report_currency(venue) if venue.starting_balances else "USD"
     sampler = kernel.register(EquitySampler(account_name(venue), currency, interval_ns))
-    recorder = kernel.register(RunRecorder())
-    cache = kernel.register(Cache())
+    recorder = kernel.register(RunRecorder(keep_records=memory.keep_records))
+    cache = kernel.register(Cache(order_history=memory.order_history))
     return sampler, recorder, cache  # type: ignore[return-value]
 
 

@@ -2,11 +2,12 @@
 
 Design contract: :func:`open_catalog_source` picks the catalog entry (the config's
 ``instrument_id``, or the only one), rebuilds its instrument exactly as
-:func:`replay.backtest_data.open_source` would for the original file (configured instrument
+:func:`replay.backtest_data.open_source` would for the original file (with
+:func:`replay.data_source.make_instrument`) (configured instrument
 fields win), and streams the journal's records in chunks of about ``CHUNK_RECORDS`` records,
 copied out of the map with ``seq`` cleared (the ring stamps it); its first chunk is read before
 the run starts, so a damaged journal fails first. The source has the interface of
-:class:`replay.backtest_data.DataSource` (``format`` is ``"catalog"``).
+:class:`replay.data_source.DataSource` (``format`` is ``"catalog"``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from domain.enums import BookLevel
 from domain.kinds import RECORD_DTYPE
 from replay.catalog import CatalogEntry, CatalogError, read_catalog
 from replay.config import DataConfig, InstrumentConfig
+from replay.data_source import DataSource, UnknownInstrumentError, make_instrument
 
 CHUNK_RECORDS = 1 << 16
 
@@ -63,10 +65,9 @@ def _take(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def open_catalog_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]):
+def open_catalog_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ...]
+                        ) -> DataSource:
     """Returns a DataSource over one instrument of the catalog at ``cfg.path``."""
-    from replay.backtest_data import DataSource, UnknownInstrumentError, _make_instrument
-
     entry = _entry(cfg, read_catalog(cfg.path))
     configured = {i.id: i for i in instruments}
     if configured and entry.symbol not in configured:
@@ -74,7 +75,7 @@ def open_catalog_source(cfg: DataConfig, instruments: tuple[InstrumentConfig, ..
                                      f"(configured: {sorted(configured)})")
     icfg = configured.get(entry.symbol)
     pp, sp = entry.price_precision, entry.size_precision
-    instrument = _make_instrument(entry.symbol, entry.format, pp, sp, icfg)
+    instrument = make_instrument(entry.symbol, entry.format, pp, sp, icfg)
     stream = iter_catalog_records(Path(cfg.path) / entry.dir)
     first = next(stream, None)
     if first is None:

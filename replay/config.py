@@ -117,6 +117,45 @@ class StrategyConfig:
     params: dict[str, Any] = attrs.field(factory=dict)
 
 
+#: What a run keeps in memory by default: closed orders in the cache, fill and position records
+#: in the results recorder (each table's first N rows); a run longer than that stays flat.
+DEFAULT_MEMORY_BOUND = 100_000
+
+
+def _bound(name: str) -> Any:
+    """A converter: ``true`` / None keep all (None); ``false`` none (0); an int >= 0 at most
+    that many; anything else is refused naming ``name``."""
+    def convert(value: Any) -> int | None:
+        if value is None or value is True:
+            return None
+        if value is False:
+            return 0
+        if isinstance(value, int) and value >= 0:
+            return value
+        raise ConfigError(f"{name} must be an int >= 0, true (all) or false (none), "
+                          f"got {value!r}")
+
+    return convert
+
+
+@attrs.frozen
+class RunConfig:
+    """What the node keeps in memory (``[run]``); neither changes the journal nor the state
+    hash, so neither is part of the run's identity (:func:`replay.backtest.hashed_config`).
+
+    - ``order_history``: closed orders the cache keeps (the orders table lists the open ones
+      and these; older ones stay in the journal); ``true`` / None keeps all of them;
+    - ``keep_records``: fill and position records the results recorder keeps for the fills and
+      positions tables (the first N of each; the summary is computed from running sums either
+      way); ``false`` keeps none (the tables are then refused), ``true`` / None all of them.
+    """
+
+    order_history: int | None = attrs.field(default=DEFAULT_MEMORY_BOUND,
+                                             converter=_bound("order_history"))
+    keep_records: int | None = attrs.field(default=DEFAULT_MEMORY_BOUND,
+                                            converter=_bound("keep_records"))
+
+
 @attrs.frozen
 class BacktestConfig:
     venues: tuple[VenueConfig, ...] = attrs.field(
@@ -134,6 +173,7 @@ class BacktestConfig:
     equity_interval_ns: int = 60_000_000_000
     #: Trading days a year that annualise the daily returns' Sharpe / Sortino (sqrt(252)).
     days_per_year: int = attrs.field(default=252, validator=_at_least_one)
+    run: RunConfig = attrs.field(factory=RunConfig)
 
     def to_json(self) -> str:
         """Returns the canonical JSON of this config (sorted keys, no whitespace)."""
@@ -182,6 +222,10 @@ def config_from_dict(values: dict[str, Any], where: str = "config") -> BacktestC
             built.append(_build(cls, item, f"{where}: {key}[{i}]"))
         if key in values:
             values[key] = built
+    if "run" in values:
+        if not isinstance(values["run"], dict):
+            raise ConfigError(f"{where}: run must be a table, got {values['run']!r}")
+        values["run"] = _build(RunConfig, values["run"], f"{where}: run")
     return _build(BacktestConfig, values, where)
 
 

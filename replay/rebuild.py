@@ -119,7 +119,7 @@ def state_kernel(reader: JournalReader, info: Lineage, first_seq: int,
     else:
         config = manifest_config(info.manifest)
         venues = run_venues(reader, info, config, to_seq)
-        register_state(kernel, venues[0], config.equity_interval_ns)
+        register_state(kernel, venues[0], config.equity_interval_ns, config.run)
     return kernel
 
 

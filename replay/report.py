@@ -26,6 +26,7 @@ import numpy as np
 from engines.analysis import MIN_DAYS
 from journal.lock import _pid_alive  # the journal lock's liveness check, shared
 from replay.backtest import BacktestRun
+from replay.results import RecordsNotKept
 
 
 class ReportExistsError(FileExistsError):
@@ -106,8 +107,11 @@ def write_report(run: BacktestRun, report_dir: str | Path, *, plot: bool = False
                    "instruments": list(run.instruments)}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         _write_csv(tmp / "orders.csv", res.orders, ["client_order_id"])
-        _write_csv(tmp / "fills.csv", res.fills, ["seq"])
-        _write_csv(tmp / "positions.csv", res.positions, ["position_id"])
+        for name, key in (("fills", "seq"), ("positions", "position_id")):
+            try:
+                _write_csv(tmp / f"{name}.csv", getattr(res, name), [key])
+            except RecordsNotKept:  # [run] keep_records = false: the summary says so
+                continue
         ccy = res.summary["currency"]  # None: several currencies, no base: no curve
         png = False
         if ccy is not None:
@@ -196,6 +200,9 @@ def format_report(run: BacktestRun) -> str:
         ("rejected", str(s["n_rejected"])),
         *_refused(s["n_rejected"], s["rejected_reasons"]),
         ("fills", str(s["n_fills"])),
+        *[(f"{name} table", f"{kept} rows (the run's memory bound: [run] "
+                            f"{'order_history' if name == 'orders' else 'keep_records'})")
+          for name, kept in s.get("tables_left_out", {}).items()],
         ("positions", f"{s['n_positions']} ({s['n_closed_positions']} closed)"),
         ("commissions", _fmt(s["commissions"])),
         ("fees", _fees(s.get("fees", {}))),

@@ -26,6 +26,8 @@ from domain.enums import (
 )
 from domain.order_fsm import OrderStatus
 from domain.values import Money, Price, Quantity
+from engines.cache_trading import refusal_text
+from engines.reasons import order_reason
 
 #: How many reasons a report lists per outcome (the rest are counted in ``n_denied`` etc.).
 TOP_REASONS = 5
@@ -71,7 +73,7 @@ def orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
             "price": "" if o.price_raw is None else str(Price(o.price_raw, o.price_precision)),
             "trigger_price": "" if o.trigger_price_raw is None
             else str(Price(o.trigger_price_raw, o.price_precision)),
-            "status": o.status.name, "reason": text(o.reason_id) if o.reason_id else "",
+            "status": o.status.name, "reason": order_reason(o, text),
             "tags": order_tags(o), "ts_init": o.ts_init, "ts_last": o.ts_last,
         })
     return rows
@@ -114,10 +116,13 @@ def refusals(cache: Any, text: Any) -> dict[str, Any]:
     (``denied_reasons`` / ``rejected_reasons``: ``[{"reason", "count", "example"}]``)."""
     counts: dict[OrderStatus, dict[str, list[Any]]] = {
         OrderStatus.DENIED: {}, OrderStatus.REJECTED: {}}
+    # orders the cache no longer holds (order_history) were counted as it forgot them
+    for (status, prefix), (n, example) in cache.trading.forgotten_refusals.items():
+        counts[OrderStatus(status)].setdefault(prefix, [0, example])[0] += n
     for o in cache.orders():
         per = counts.get(o.status)
         if per is not None:
-            full = text(o.reason_id) if o.reason_id else "(no reason given)"
+            full = refusal_text(o, text)
             entry = per.setdefault(full.split(":", 1)[0], [0, full])
             entry[0] += 1
     out: dict[str, Any] = {}

@@ -5,11 +5,11 @@ Design contract:
   POSITION_CLOSED and FX_RATE conversion records of the run into the summary's sums as they
   come (counts, commissions, realized PnL per instrument and currency, each closed cycle's PnL
   with its currency and the rate into the base journaled last before it, conversions per
-  currency pair) and, unless ``RunRecorder.default_keep_records`` is False, keeps the fill and
-  position records themselves, in log order, for the tables (a run that must not grow with its
-  fills, e.g. a soak, turns them off: its summary is the same, its tables are then refused); it
-  is an observer (empty digest: it adds nothing to the state hash) and adds no record to the
-  journal;
+  currency pair) and keeps the first ``keep_records`` fill records and position cycles (a
+  POSITION_OPENED and, once it comes, its POSITION_CLOSED), in log order and as their 128 bytes
+  (decoded when a table is built), for the tables (None:
+  all; 0: none, the tables are then refused); the summary is the same for every bound; it is an
+  observer (empty digest: it adds nothing to the state hash) and adds no record to the journal;
 - :func:`build_results` is a pure function of the cache, the recorder and the equity curve at
   the end of a run (the tables are built on first read, from the same final state); amounts
   are decimal strings in their currency (exact), ratios are floats or None when undefined
@@ -23,6 +23,7 @@ Design contract:
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from typing import Any
 
 import attrs
@@ -47,20 +48,31 @@ _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), i
 _FX = int(Kind.FX_RATE)
 
 
+class RecordsNotKept(ValueError):
+    """A table of a run whose recorder kept no records (``[run] keep_records = false``)."""
+
+
 class RunRecorder(Reducer):
     """Folds the fills, position events and conversions of a run (see the module contract)."""
 
     handles = (_FILLED, _OPENED, _CLOSED, _FX)
-    #: Whether a new recorder keeps every fill / position event for the tables (False: sums
-    #: only, constant memory).
-    default_keep_records = True
+    #: Fill records / position cycles a recorder keeps for the tables when the constructor is
+    #: not told (None: all; 0: none, sums only).
+    default_keep_records: int | None = None
+    _KEPT = ("fills", "opened", "closed")
 
-    def __init__(self, component_id: str = "recorder") -> None:
+    def __init__(self, component_id: str = "recorder", keep_records: int | None = -1) -> None:
         super().__init__(component_id)
-        self.keep_records = self.default_keep_records
-        self.fills: list[Any] = []
-        self.opened: list[Any] = []
-        self.closed: list[Any] = []
+        keep = self.default_keep_records if keep_records == -1 else keep_records
+        if keep is not None and (isinstance(keep, bool) or keep < 0):
+            raise ValueError(f"keep_records must be an int >= 0 or None, got {keep!r}")
+        self.keep_records = keep
+        #: position id -> opens kept (their k-th close is kept with them, k < this)
+        self._kept_opens: dict[int, int] = {}
+        #: position id -> closes seen
+        self._n_closes: dict[int, int] = {}
+        #: kept records as their 128 bytes each, in log order (decoded when a table is built)
+        self._kept: dict[str, bytearray] = {name: bytearray() for name in self._KEPT}
         self.n_fills = self.n_opened = self.n_closed = 0
         #: commission currency -> raw sum; (instrument id, currency) -> closed cycles' realized
         self.commissions: dict[int, int] = {}
@@ -82,12 +94,14 @@ class RunRecorder(Reducer):
             if rec.commission_currency:
                 c = self.commissions
                 c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
-            if keep:
-                self.fills.append(rec)
+            if keep is None or self.n_kept("fills") < keep:
+                self._keep("fills", rec)
         elif kind == _OPENED:
             self.n_opened += 1
-            if keep:
-                self.opened.append(rec)
+            if keep is None or self.n_kept("opened") < keep:
+                self._keep("opened", rec)
+                pid = rec.position_id
+                self._kept_opens[pid] = self._kept_opens.get(pid, 0) + 1
         elif kind == _CLOSED:
             self.n_closed += 1
             key = (rec.instrument_id, rec.currency)
@@ -95,8 +109,11 @@ class RunRecorder(Reducer):
             self.closed_pnl_raw.append(rec.realized_pnl)
             self.closed_currency.append(rec.currency)
             self.closed_rates.append(self._rates.get(rec.currency, 0.0))
-            if keep:
-                self.closed.append(rec)
+            pid = rec.position_id
+            k = self._n_closes.get(pid, 0)
+            self._n_closes[pid] = k + 1
+            if k < self._kept_opens.get(pid, 0):  # the close of a kept cycle
+                self._keep("closed", rec)
         else:
             self._rates[rec.from_currency] = rec.rate
             if rec.amount_from:
@@ -108,19 +125,37 @@ class RunRecorder(Reducer):
     def records(self, name: str) -> list[Any]:
         """Returns the kept records (``fills``, ``opened`` or ``closed``); raises when the
         recorder kept none (``keep_records`` False)."""
-        if not self.keep_records:
-            raise ValueError(f"{self.component_id}: keep_records is False, so the {name} of the "
+        if self.keep_records == 0:
+            raise RecordsNotKept(f"{self.component_id}: keep_records is 0, so the {name} of the "
                              f"run were not kept (read them from the journal)")
-        return getattr(self, name)
+        return self._decoded(name)
 
-    _KEPT = ("fills", "opened", "closed")
+    def _decoded(self, name: str) -> list[Any]:
+        data = self._kept[name]
+        return [decode_raw(data, i << 7) for i in range(len(data) >> 7)]
+
+    def n_kept(self, name: str) -> int:
+        """Returns how many ``name`` records (``fills``, ``opened``, ``closed``) are kept."""
+        return len(self._kept[name]) >> 7
+
+    def _keep(self, name: str, rec: Any) -> None:
+        self._kept[name] += RAW_STRUCTS[rec.kind].pack(*rec)
+
+    def left_out(self) -> dict[str, str]:
+        """Returns, per table the bound cut (``fills``, ``positions``), ``"N of M"`` rows kept;
+        empty when every row was kept."""
+        out = {}
+        if self.n_kept("fills") < self.n_fills:
+            out["fills"] = f"{self.n_kept('fills')} of {self.n_fills}"
+        if self.n_kept("opened") < self.n_opened:
+            out["positions"] = f"{self.n_kept('opened')} of {self.n_opened}"
+        return out
+
 
     def snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Returns the sums and rates as plain data and the kept records as record arrays
         (restored without a refill)."""
-        arrays = {name: np.frombuffer(b"".join(RAW_STRUCTS[r.kind].pack(*r)
-                                               for r in getattr(self, name)),
-                                      dtype=RECORD_DTYPE)
+        arrays = {name: np.frombuffer(bytes(self._kept[name]), dtype=RECORD_DTYPE)
                   for name in self._KEPT}
         arrays["closed_pnl_raw"] = np.array(self.closed_pnl_raw, dtype=np.int64)
         arrays["closed_currency"] = np.array(self.closed_currency, dtype=np.int64)
@@ -130,18 +165,26 @@ class RunRecorder(Reducer):
                "commissions": sorted(self.commissions.items()),
                "realized": [[i, c, v] for (i, c), v in sorted(self.realized.items())],
                "conversions": [[f, t, *v] for (f, t), v in sorted(self.conversions.items())],
-               "rates": sorted(self._rates.items())}
+               "rates": sorted(self._rates.items()),
+               "kept_opens": sorted(self._kept_opens.items()),
+               "n_closes": sorted(self._n_closes.items())}
         return doc, arrays
 
     def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Replaces the sums, rates and kept records with a snapshot's."""
-        for name in self._KEPT:
-            data = np.ascontiguousarray(arrays[name]).tobytes()
-            setattr(self, name, [decode_raw(data, i << 7) for i in range(len(data) >> 7)])
+        self._kept = {name: bytearray(np.ascontiguousarray(arrays[name]).tobytes())
+                      for name in self._KEPT}
         self.closed_pnl_raw = array("q", (int(x) for x in arrays["closed_pnl_raw"]))
         self.closed_currency = array("q", (int(x) for x in arrays["closed_currency"]))
         self.closed_rates = array("d", (float(x) for x in arrays["closed_rates"]))
-        self.keep_records = bool(doc["keep_records"])
+        keep = doc["keep_records"]  # a bool in snapshots of builds before the bound
+        self.keep_records = None if keep is None or keep is True else int(keep)
+        if "kept_opens" in doc:
+            self._kept_opens = {int(k): int(v) for k, v in doc["kept_opens"]}
+            self._n_closes = {int(k): int(v) for k, v in doc["n_closes"]}
+        else:  # those builds kept every record or none
+            self._kept_opens = dict(Counter(int(r.position_id) for r in self._decoded("opened")))
+            self._n_closes = dict(Counter(int(r.position_id) for r in self._decoded("closed")))
         self.n_fills, self.n_opened, self.n_closed = (int(x) for x in doc["counts"])
         self.commissions = {int(k): int(v) for k, v in doc["commissions"]}
         self.realized = {(int(i), int(c)): int(v) for i, c, v in doc["realized"]}
@@ -268,12 +311,25 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
         "n_positions": recorder.n_opened, "n_closed_positions": recorder.n_closed,
         **refusals(cache, text),
     }
+    left_out = tables_left_out(cache, recorder)
+    if left_out:
+        summary["tables_left_out"] = left_out
     tables = Tables({"orders": lambda: orders_table(cache, text),
                      "fills": lambda: fills_table(recorder.records("fills"), text),
                      "positions": lambda: positions_table(recorder.records("opened"),
                                                           recorder.records("closed"), text)})
     return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
                           tables=tables)
+
+
+def tables_left_out(cache: Any, recorder: RunRecorder) -> dict[str, str]:
+    """Returns, per results table the run's memory bounds cut (``[run] order_history`` /
+    ``keep_records``), ``"N of M"`` rows it lists; empty when the tables are whole."""
+    out = {}
+    held, total = len(cache.trading.orders), cache.trading.n_orders
+    if held < total:
+        out["orders"] = f"{held} of {total}"
+    return {**out, **recorder.left_out()}
 
 
 def _closed_pnls_in(ccy: Currency | None, recorder: RunRecorder) -> np.ndarray:

@@ -54,6 +54,24 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot-interval-ns", type=int, metavar="NS",
                         help="also store a snapshot every NS nanoseconds of ts_init "
                         "(default 0: none)")
+    parser.add_argument("--order-history", type=_bound_arg, metavar="N|all",
+                        help="closed orders kept in memory for the orders table (default "
+                        "100000; [run] order_history)")
+    parser.add_argument("--keep-records", type=_bound_arg, metavar="N|all|none",
+                        help="fill records and position cycles kept in memory for the fills "
+                        "and positions tables (default 100000; none: sums only; [run] "
+                        "keep_records)")
+
+
+def _bound_arg(text: str) -> Any:
+    """``all`` -> True, ``none`` -> False, else an int (RunConfig converts and checks it)."""
+    words = {"all": True, "none": False}
+    if text.lower() in words:
+        return words[text.lower()]
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int, 'all' or 'none', got {text!r}") from None
 
 
 def build_config(args: argparse.Namespace) -> Any:
@@ -91,6 +109,10 @@ def build_config(args: argparse.Namespace) -> Any:
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
+    memory = {name: getattr(args, name) for name in ("order_history", "keep_records")
+              if getattr(args, name) is not None}
+    if memory:
+        changes["run"] = attrs.evolve(config.run, **memory)
     return attrs.evolve(config, **changes)
 
 

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     import attrs
 
-    from replay.catalog import ingest
+    from replay.catalog_ingest import ingest
     from replay.commands.backtest import bad_input_errors
     from replay.strategy_registry import parse_params
 

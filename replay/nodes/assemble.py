@@ -53,7 +53,8 @@ def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
              levels: dict[str, int], strategies: list[Strategy]) -> tuple[Any, Any, Any]:
     """Registers a node kernel's components in their defined order; returns (equity sampler,
     run recorder, cache). ``levels`` maps venue name -> book level of its exchange."""
-    sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
+    sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns,
+                                              config.run)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
     kernel.register(RiskEngine(execution, risk_config(config.risk, venues)))

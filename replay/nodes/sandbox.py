@@ -120,11 +120,11 @@ class SandboxNode:
         market-data inputs, fed before the live records (a takeover's recovery re-executes
         them; the live feed's ``ts_init`` never goes below theirs)."""
         from replay.backtest import BacktestNode
-        from replay.backtest_data import DataSource, _make_instrument
+        from replay.data_source import DataSource, make_instrument
 
         sym = self.feed_config.symbols[0]
         icfg = {i.id: i for i in self.config.instruments}.get(self.symbol)
-        instrument = _make_instrument(self.symbol, "binance", sym.price_precision,
+        instrument = make_instrument(self.symbol, "binance", sym.price_precision,
                                       sym.size_precision, icfg)
         replayed = [r for r in (replayed or []) if len(r)]
         last_ts = int(replayed[-1]["ts_init"][-1]) if replayed else 0

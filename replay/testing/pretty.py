@@ -4,7 +4,9 @@ Each line: ``seq``, ``ts_init`` (ns, and as a UTC time), the kind, the flags, th
 fields that are not zero, prices and quantities as decimals, enums by name, currencies as codes,
 run ids as hex and, given a :class:`~domain.strings.StringTable`, interned ids as their text;
 never a raw price or the NULL sentinel. :func:`decoded` gives the same values as JSON-able data
-(``ringbus tail --json``, ``trace --json``).
+(``ringbus tail --json``, ``trace --json``). A reason template is shown rendered: its
+``{field}`` parts from the record itself and, on a REASON_ARGS record, its numbers
+(:mod:`engines.reasons`): that line carries the refusal's whole text.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from domain.kinds import LAYOUTS, Kind
 from domain.schema import NULL_I64, Field
 from domain.strings import StringTable
 from domain.values import unpack_currency
+from engines.reasons import MAX_ARGS, render
 from journal.runs import format_run_id
 
 _ROLE_TARGET_PREFIXES = ("price", "price?", "qty", "qty?")
@@ -109,7 +112,31 @@ def decoded(record: np.ndarray | np.void, strings: StringTable | None = None) ->
     for field in LAYOUTS[kind].spec.fields:
         value = field_value(field, raw[field.name], raw, strings)
         out[field.name] = value.item() if isinstance(value, np.generic) else value
+    if isinstance(out.get("reason_id"), str):
+        out["reason_id"] = _rendered(out["reason_id"], raw, kind)
     return out
+
+
+def _rendered(template: str, raw: dict[str, Any], kind: int) -> str:
+    """Returns a reason template filled from the record (and its numbers on REASON_ARGS)."""
+    rec = _Fields(raw)
+    args = tuple((int(raw[f"a{i}"]), int(raw[f"p{i}"])) for i in range(MAX_ARGS)) \
+        if kind == Kind.REASON_ARGS else None
+    return render(template, rec, args)
+
+
+class _Fields:
+    """A record's fields as attributes (what :func:`engines.reasons.render` reads)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self._raw[name]
+        except (KeyError, ValueError):
+            raise AttributeError(name) from None
+        return value.item() if isinstance(value, np.generic) else value
 
 
 def format_record(record: np.ndarray | np.void, strings: StringTable | None = None) -> str:
@@ -122,11 +149,15 @@ def format_record(record: np.ndarray | np.void, strings: StringTable | None = No
     when = datetime.fromtimestamp(ts / 1e9, UTC).strftime("%H:%M:%S.%f")
     kind = int(raw["kind"])
     folded = _folded(kind)
+    if kind == Kind.REASON_ARGS:  # the numbers are shown in the rendered reason
+        folded = folded | {f"{c}{i}" for c in "ap" for i in range(MAX_ARGS)}
     parts = []
     for field in LAYOUTS[kind].spec.fields:
         if field.name in folded:
             continue
         value = field_value(field, raw[field.name], raw, strings)
+        if field.name == "reason_id" and isinstance(value, str):
+            value = _rendered(value, raw, kind)
         if value is None or (not isinstance(value, str) and value in (0, 0.0)):
             continue
         parts.append(f"{field.name}={value!r}" if field.role == "text" else

@@ -34,3 +34,30 @@ def test_ema_cross_with_a_small_balance_is_denied_by_margin(tmp_path: Path,
     calls = as_kind(recs[recs["kind"] == Kind.MARGIN_CALL], Kind.MARGIN_CALL)
     negative = states[states["balance_free"] < 0]
     assert np.array_equal(negative["seq"] + 1, calls["seq"])
+
+
+def test_memory_bounds_from_the_command_line_keep_the_figures_and_say_what_was_cut(
+        tmp_path: Path, shared_data: Path) -> None:
+    def run(name: str, *extra: str) -> dict:
+        out = ringbus("backtest", "--strategy", "ema_cross", "--data",
+                      str(shared_data / "quote_tick_data.csv"), "--instrument", "EUR/USD.SIM",
+                      "--balance", "3500USD", "--json", "--journal", str(tmp_path / name),
+                      *extra, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    whole = run("whole")
+    cut = run("cut", "--order-history", "3", "--keep-records", "none")
+    left_out = cut.pop("tables_left_out")
+    assert left_out == {"orders": f"{left_out['orders'].split()[0]} of {whole['n_orders']}",
+                        "fills": f"0 of {whole['n_fills']}",
+                        "positions": f"0 of {whole['n_positions']}"}
+    for key in ("journal", "report", "wall_s", "records_per_s"):
+        cut.pop(key), whole.pop(key)
+    assert cut == whole  # same figures, refusals, run id and state hash
+    report = tmp_path / "cut" / "report"
+    assert (report / "orders.csv").is_file() and not (report / "fills.csv").exists()
+    bad = ringbus("backtest", "--strategy", "ema_cross", "--data",
+                  str(shared_data / "quote_tick_data.csv"), "--instrument", "EUR/USD.SIM",
+                  "--order-history", "many", cwd=tmp_path)
+    assert bad.returncode == 2 and "--order-history" in bad.stderr

@@ -37,6 +37,19 @@ from tests.unit.kernel_rig import SYMBOL, Tape, build, feed, register_all, share
 N_QUOTES = 600
 K = 260
 
+INCIDENT = Path(__file__).resolve().parents[2] / "examples" / "incident"
+
+
+def _incident_fixed(**params: Any) -> Strategy:
+    """The incident example's (fixed) mean reverter, imported the way its README runs it."""
+    import importlib
+    import sys
+
+    if str(INCIDENT) not in sys.path:
+        sys.path.insert(0, str(INCIDENT))
+    return importlib.import_module("incident_strategy_fixed").MeanReverter(**params)
+
+
 #: Strategies that trade on quotes (the kernel rig feeds EUR/USD quotes).
 FACTORIES: dict[str, Callable[[], Strategy]] = {
     "noop": Noop,
@@ -46,6 +59,10 @@ FACTORIES: dict[str, Callable[[], Strategy]] = {
     "bracket": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=8, sl_ticks=8, on="quote"),
     "bracket_emulated": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=8, sl_ticks=8,
                                               on="quote", emulate_stop=True),
+    "bracket_tight": lambda: BracketEveryN(SYMBOL, quantity=1000, tp_ticks=3, sl_ticks=3,
+                                           every=15, on="quote"),
+    "incident": lambda: _incident_fixed(period=20, threshold=0.00002, trade_size=1000,
+                                        max_position=2000, cooldown=5),
 }
 #: Every trading built-in and example strategy through the node: (strategy, params, data).
 #: (noop publishes the whole file as one batch: no snapshot falls inside it; the kernel-level
@@ -54,6 +71,9 @@ NODE_CASES = {
     "ema_cross": ("ema_cross", {"fast": 5, "slow": 20}, "eurusd"),
     "momentum": ("examples.momentum:Momentum", {"trade_size": 1000}, "eurusd"),
     "market_maker": ("market_maker", {"half_spread_ticks": 2}, "es"),
+    "bracket": ("examples.bracket.strategy:BracketEveryN",
+                {"instrument": "EUR/USD.SIM", "quantity": 1000, "tp_ticks": 3, "sl_ticks": 3,
+                 "every": 15, "on": "quote"}, "eurusd"),
 }
 ES = "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 

@@ -16,7 +16,7 @@ from domain.instruments import Instrument
 from engines.strategy import Strategy
 from replay.backtest import BacktestNode
 from replay.backtest_data import DataSource
-from replay.config import BacktestConfig
+from replay.config import BacktestConfig, RunConfig
 from replay.report import format_report, write_report
 from tests.unit.test_backtest_helpers import quotes, random_walk, run_quotes
 
@@ -67,6 +67,22 @@ def test_denied_orders_are_counted_with_their_reasons_in_report_json_and_orders_
         rows = list(csv.DictReader(f))
     assert {"status", "reason", "trigger_price", "tags"} <= set(rows[0])
     assert {(r["status"], r["reason"]) for r in rows} == {("DENIED", reason)}
+
+
+def test_a_run_that_forgets_closed_orders_reports_the_same_refusals_and_says_the_table_is_cut(
+        tmp_path: Path) -> None:
+    records = quotes(random_walk(600, seed=3))
+    risk = {"max_order_qty": {"EUR/USD.SIM": "1000"}}
+    whole = run_quotes(tmp_path / "whole", records, "ema_cross", risk=risk)
+    cut = run_quotes(tmp_path / "cut", records, "ema_cross", risk=risk,
+                     run=RunConfig(order_history=2))
+    s = dict(cut.result.summary)
+    n = s["n_orders"]
+    assert s.pop("tables_left_out") == {"orders": f"2 of {n}"} and s == whole.result.summary
+    assert len(cut.result.orders) == 2 and cut.result.orders == whole.result.orders[-2:]
+    assert re.search(r"orders table +2 of \d+ rows \(the run's memory bound: \[run\] "
+                     r"order_history\)", format_report(cut))
+    assert "orders table" not in format_report(whole)
 
 
 def test_when_flat_total_pnl_equals_realized_pnl_net_of_every_commission(tmp_path: Path) -> None:

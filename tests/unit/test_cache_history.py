@@ -12,11 +12,14 @@ import pytest
 from domain.codec import encode
 from domain.enums import OrderSide
 from domain.kinds import KIND_DTYPES, Kind
+from domain.order_fsm import OrderStatus
 from engines.cache import Cache, CacheError
 from engines.kernel import Kernel
 from engines.reasons import reason_text
+from engines.risk_checks import RiskConfig
 from engines.strategies.ema_cross import EmaCross
 from engines.strategy import Strategy
+from replay.result_tables import refusals
 from tests.unit.kernel_rig import INPUT, SYMBOL, Tape, build, feed, log, quotes
 
 
@@ -74,6 +77,31 @@ def test_a_snapshot_keeps_the_bound_the_count_and_the_chain(
     a, b = kernel.cache.trading, other.trading
     assert (b.order_history, b.n_orders, b.closed_digest) == (4, a.n_orders, a.closed_digest)
     assert list(b.orders) == list(a.orders) and list(b.orders_closed) == list(a.orders_closed)
+
+
+def _denied_run(monkeypatch: pytest.MonkeyPatch, history: int | None) -> Kernel:
+    monkeypatch.setattr(Cache, "default_order_history", history)
+    kernel = build([EmaCross(SYMBOL, trade_size=1000)],
+                   risk=RiskConfig(max_order_qty={SYMBOL: "10"}))
+    feed(kernel, quotes(kernel, _walk(1500)))
+    return kernel
+
+
+def test_forgotten_refused_orders_are_still_counted_and_survive_a_snapshot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    full, bounded = _denied_run(monkeypatch, None), _denied_run(monkeypatch, 3)
+    text = full.strings.text
+    t = bounded.cache.trading
+    assert len(t.orders) <= 3 + len(t.orders_open) < t.n_orders == full.cache.trading.n_orders
+    (((status, prefix), (n, example)),) = t.forgotten_refusals.items()
+    assert (OrderStatus(status), prefix) == (OrderStatus.DENIED, "max order quantity")
+    assert n == t.n_orders - len(t.orders) and example.startswith("max order quantity: ")
+    assert refusals(bounded.cache, text) == refusals(full.cache, text)
+    assert refusals(full.cache, text)["n_denied"] == t.n_orders > 10
+    other = Cache()
+    other.restore(*bounded.cache.snapshot())
+    assert other.trading.forgotten_refusals == t.forgotten_refusals
+    assert refusals(other, text) == refusals(full.cache, text)
 
 
 def test_a_late_event_for_a_forgotten_order_names_the_bound(

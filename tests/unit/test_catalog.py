@@ -15,7 +15,8 @@ from journal.reader import JournalReader
 from journal.store import Journal
 from journal.verify import verify_journal
 from replay.backtest import BacktestNode
-from replay.catalog import CatalogError, ingest, read_catalog
+from replay.catalog import CatalogError, read_catalog
+from replay.catalog_ingest import ingest
 from replay.catalog_source import iter_catalog_records
 from replay.config import BacktestConfig, DataConfig, StrategyConfig
 from replay.loaders.dbn import load_dbn

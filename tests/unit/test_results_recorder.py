@@ -1,5 +1,7 @@
-"""The results recorder folds the summary's sums as it goes: with ``keep_records`` off (a node
-that must not grow with its fills) the summary is the same and the tables are refused."""
+"""The results recorder folds the summary's sums as it goes, and the run's memory bounds
+(``[run] order_history`` / ``keep_records``) cut only the tables: with records off (a node that
+must not grow with its fills) or bounded, the summary's figures are the same, the tables are
+refused or hold their first N rows, and the summary says which tables were cut."""
 
 from __future__ import annotations
 
@@ -11,11 +13,9 @@ import pytest
 from domain.enums import RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
-from engines.cache import Cache
-from replay.backtest import BacktestNode
+from replay.backtest import BacktestNode, hashed_config
 from replay.backtest_data import DataSource
-from replay.config import BacktestConfig, StrategyConfig
-from replay.results import RunRecorder
+from replay.config import BacktestConfig, RunConfig, StrategyConfig
 
 
 def _quotes(n: int) -> np.ndarray:
@@ -32,23 +32,46 @@ def _quotes(n: int) -> np.ndarray:
     return q.view(RECORD_DTYPE)
 
 
-def _run(tmp_path: Path, name: str) -> object:
+def _run(tmp_path: Path, name: str, run: RunConfig | None = None) -> object:
     inst = Instrument.fx_pair("EUR/USD.SIM", price_precision=5)
     source = DataSource.from_records(inst, [_quotes(6000)], name="walk")
     config = BacktestConfig(strategies=[StrategyConfig("ema_cross")],
-                            journal=str(tmp_path / name))
+                            journal=str(tmp_path / name), run=run or RunConfig())
     return BacktestNode(config, data=[source]).run()
 
 
-def test_a_recorder_that_keeps_no_records_gives_the_same_summary(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    kept = _run(tmp_path, "kept")
-    monkeypatch.setattr(RunRecorder, "default_keep_records", False)
-    monkeypatch.setattr(Cache, "default_order_history", 3)
-    lean = _run(tmp_path, "lean")
-    assert kept.result.summary["n_fills"] > 100 and kept.result.summary["n_positions"] > 50
-    assert lean.result.summary == kept.result.summary
-    assert lean.state_hash == kept.state_hash
-    assert len(kept.result.fills) == kept.result.summary["n_fills"]
-    with pytest.raises(ValueError, match="keep_records is False"):
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory) -> object:
+    return _run(tmp_path_factory.mktemp("kept"), "kept")
+
+
+def test_a_recorder_that_keeps_no_records_gives_the_same_summary(tmp_path: Path, kept) -> None:
+    lean = _run(tmp_path, "lean", RunConfig(order_history=3, keep_records=False))
+    s = kept.result.summary
+    assert s["n_fills"] > 100 and s["n_positions"] > 50 and "tables_left_out" not in s
+    cut = dict(lean.result.summary)
+    assert cut.pop("tables_left_out") == {
+        "orders": f"{len(lean.result.orders)} of {s['n_orders']}",
+        "fills": f"0 of {s['n_fills']}", "positions": f"0 of {s['n_positions']}"}
+    assert cut == s
+    assert lean.state_hash == kept.state_hash and lean.run_id == kept.run_id
+    assert len(lean.result.orders) <= 3 + 1  # the closed history plus the open order, if any
+    assert len(kept.result.fills) == s["n_fills"]
+    with pytest.raises(ValueError, match="keep_records is 0"):
         lean.result.fills  # noqa: B018 - reading the table is the act under test
+
+
+def test_bounded_tables_hold_the_first_rows_and_pair_each_close_with_its_open(
+        tmp_path: Path, kept) -> None:
+    bounded = _run(tmp_path, "bounded", RunConfig(keep_records=10))
+    s = kept.result.summary
+    assert bounded.result.summary["tables_left_out"] == {
+        "fills": f"10 of {s['n_fills']}", "positions": f"10 of {s['n_positions']}"}
+    assert bounded.result.fills == kept.result.fills[:10]
+    assert bounded.result.positions == kept.result.positions[:10]
+
+
+def test_memory_bounds_are_not_part_of_the_run_identity() -> None:
+    a = BacktestConfig(run=RunConfig(order_history=None, keep_records=True))
+    assert hashed_config(a, []) == hashed_config(BacktestConfig(), [])
+    assert "run" not in hashed_config(a, [])

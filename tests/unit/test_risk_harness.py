@@ -19,6 +19,7 @@ from domain.strings import StringTable
 from engines.cache import Cache
 from engines.context import KernelContext
 from engines.execution import ExecutionEngine
+from engines.reasons import reason_text
 from engines.risk import RiskEngine
 from engines.risk_checks import RiskConfig
 from engines.scheduler import Scheduler
@@ -118,7 +119,13 @@ class Harness:
         return self.flush()
 
     def reason(self, rec: Any) -> str:
-        return self.strings.text(rec.reason_id)
+        """The refusal's text, rendered as a reader does: its template filled from the record
+        and from the REASON_ARGS emitted just before it (engines/reasons.py)."""
+        i = next((i for i, r in enumerate(self.emitted) if r.seq == rec.seq), 0)
+        prev = self.emitted[i - 1] if i else None
+        args = prev if prev is not None and prev.kind == Kind.REASON_ARGS \
+            and prev.client_order_id == rec.client_order_id else None
+        return reason_text(self.strings, rec, args)
 
     # --- building blocks ------------------------------------------------------------------------
     def quote(self, bid: str, ask: str) -> None:

@@ -1,0 +1,79 @@
+"""Risk denial reasons are templates with numbers (issue 19, bounded memory): a denial interns
+its template once, its numbers travel in a REASON_ARGS record just before it, and the text a
+reader renders (harness, cache, report) is the text the check always gave."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.kinds import Kind
+from engines.reasons import MAX_ARGS, Num, Refusal, order_reason, reason_text, render
+from engines.risk_checks import RiskConfig
+from engines.strategies.ema_cross import EmaCross
+from tests.unit.kernel_rig import SYMBOL, build, feed, quotes
+from tests.unit.test_risk_harness import Harness
+
+LIMIT = RiskConfig(max_order_qty={"EUR/USD.SIM": "10"})
+
+
+def test_ten_thousand_denials_intern_a_bounded_number_of_strings():
+    h = Harness(LIMIT)
+    h.quote("1.10000", "1.10010")
+    h.submit(h.order(qty=11, price="1.10000"))  # the template is interned by the first one
+    before = len(h.strings)
+    texts = set()
+    for qty in range(12, 10_012):
+        coid = h.order(qty=qty, price="1.10000")
+        out = h.submit(coid)
+        assert [Kind(r.kind).name for r in out] == ["REASON_ARGS", "ORDER_DENIED"]
+        texts.add(reason_text(h.strings, out[-1], out[0]))
+        h.emitted.clear()  # the harness's log, not what is under test
+    assert len(h.strings) - before <= 2  # the harness's own strings only, no reason text
+    assert len(texts) == 10_000  # every denial still says its own quantity
+    assert f"max order quantity: quantity {10_011} exceeds 10 for EUR/USD.SIM" in texts
+
+
+def test_the_cache_keeps_the_numbers_and_renders_the_same_text():
+    h = Harness(LIMIT)
+    h.quote("1.10000", "1.10010")
+    coid = h.order(qty=25, price="1.10000")
+    args, denied = h.submit(coid)
+    order = h.cache.order(coid)
+    assert order.reason_id == denied.reason_id == args.reason_id
+    assert h.strings.text(denied.reason_id) == (
+        "max order quantity: quantity {0} exceeds 10 for EUR/USD.SIM")
+    expected = "max order quantity: quantity 25 exceeds 10 for EUR/USD.SIM"
+    assert order_reason(order, h.strings.text) == expected
+    assert reason_text(h.strings, denied, args) == expected
+
+
+def test_a_refusal_renders_fields_numbers_and_plain_text():
+    r = Refusal.of("order list ", Num(7), ": quantity ", Num(-1500, 3), " of {x}")
+    assert not r.shared  # fixed text that reads as a placeholder: interned as its text
+    assert r.text() == "order list 7: quantity -1.500 of {x}"
+    ok = Refusal.of("a ", Num(5, 2), " b")
+    assert ok.shared and ok.template() == "a {0} b" and ok.text() == "a 0.05 b"
+    assert render(ok.template(), None, ((5, 2),)) == "a 0.05 b"
+    assert render("plain {0} {name}") == "plain {0} {name}"  # nothing to fill: as written
+    many = Refusal.of(*[Num(i) for i in range(MAX_ARGS + 1)])
+    assert not many.shared
+
+
+class DeniedTexts(EmaCross):
+    """EMA cross whose orders all exceed the risk limit; keeps each denial's rendered text."""
+
+    def __init__(self) -> None:
+        super().__init__(SYMBOL, fast=3, slow=6, trade_size=1000)
+        self.texts: list[str] = []
+
+    def on_order_denied(self, rec) -> None:
+        self.texts.append(self.reason_of(rec))
+
+
+def test_a_strategy_reads_the_rendered_reason_of_its_denial():
+    strategy = DeniedTexts()
+    kernel = build([strategy], risk=RiskConfig(max_order_qty={SYMBOL: "10"}))
+    feed(kernel, quotes(kernel, 110_000 + np.cumsum(np.random.default_rng(3).integers(-3, 4,
+                                                                                     400))))
+    assert len(strategy.texts) > 3
+    assert set(strategy.texts) == {f"max order quantity: quantity 1000 exceeds 10 for {SYMBOL}"}
