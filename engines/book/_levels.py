@@ -10,7 +10,6 @@ L3 only). Benchmark: perf/mbo_book_replay.py.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from engines.book._layout import (  # noqa: F401  (re-exported for the kernels)
     ASK,
@@ -23,6 +22,7 @@ from engines.book._layout import (  # noqa: F401  (re-exported for the kernels)
     TAIL,
     new_levels,
 )
+from engines.jit import njit
 
 
 @njit(cache=True)

@@ -10,7 +10,6 @@ tombstones). Nothing here allocates: callers check capacity and grow (see :mod:`
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from engines.book._layout import (  # noqa: F401  (re-exported for the kernels)
     FREE_HEAD,
@@ -34,6 +33,7 @@ from engines.book._levels import (
     key_of,
     remove_level,
 )
+from engines.jit import njit
 
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64
 

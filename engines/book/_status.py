@@ -8,7 +8,6 @@ that they agree.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from engines.book._layout import (  # noqa: F401  (the kernels' codes, re-exported)
     ACT_ADD,
@@ -39,6 +38,7 @@ from engines.book._layout import (  # noqa: F401  (the kernels' codes, re-export
     OK,
     STATE_SIZE,
 )
+from engines.jit import njit
 
 
 @njit(cache=True)
