@@ -32,3 +32,18 @@ def test_the_full_parser_still_lists_every_command():
                          text=True, check=True)
     for name in ("backtest", "verify", "ingest", "catalog", "sweep"):
         assert name in out.stdout
+
+
+def test_a_dbn_backtest_imports_neither_the_csv_loaders_nor_pyarrow_nor_scipy_linalg(
+        shared_data, tmp_path):
+    es = shared_data / "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
+    code = (
+        "import sys\n"
+        "from replay.cli import main\n"
+        f"code = main(['backtest', '--strategy', 'noop', '--data', {str(es)!r}, '--journal', "
+        f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
+        "print(code, 'pyarrow' in sys.modules, 'replay.loaders.csv_common' in sys.modules, "
+        "'scipy.linalg' in sys.modules, 'numba' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "0 False False False True"
