@@ -127,13 +127,13 @@ def main() -> None:
         ingest = _wall(_ringbus("ingest", str(csv), "--catalog", str(work / "cat")), ROOT)
         peer_cmd = [str(PEER_PY), str(PEERS / "bench_nautilus.py"), "--csv", str(raw),
                     "--strategy", args.strategy]
-        mbo = [bt(str(ES_MBO))] if ES_MBO.exists() and args.strategy == "noop" else []
+        mbo = ES_MBO.exists() and args.strategy == "noop"
         # interleaved, so that each repeat of both sides meets the same machine load
         runs: dict[str, list[tuple[float, float, str]]] = {}
         for _ in range(args.repeats):
             for key, cmd in (("csv", bt(str(csv))), ("catalog", bt(str(work / "cat"))),
                              ("peer", peer_cmd if PEER_PY.exists() else None),
-                             ("mbo", mbo[0] if mbo else None)):
+                             ("mbo", bt(str(ES_MBO)) if mbo else None)):
                 if cmd is not None:
                     runs.setdefault(key, []).append(_wall(cmd, ROOT))
 
