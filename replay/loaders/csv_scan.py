@@ -57,24 +57,27 @@ def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
         longest = pc.max(pc.binary_length(raw)).as_py()
         raw = pc.if_else(neg, pc.binary_slice(raw, 1, longest), raw)
     body = raw.view(pa.string())
-    if pc.max(pc.count_substring(body, ".")).as_py() > 1:
+    points = pc.max(pc.count_substring(body, ".")).as_py()
+    if points > 1:
         return None
-    digits = pc.replace_substring(body, ".", "")
+    digits = pc.replace_substring(body, ".", "") if points else body  # integers: as they are
     if not pc.all(pc.ascii_is_decimal(digits)).as_py():  # also false for an empty value
         return None
     try:
         mant = _np(pc.cast(digits, pa.int64())).copy()
     except pa.ArrowInvalid:  # more than int64 holds
         return None
-    point = _np(pc.find_substring(body, "."))
-    frac = np.where(point < 0, 0, _np(pc.binary_length(body)) - point - 1).astype(np.int64)
     if any_neg:
         np.negative(mant, out=mant, where=_np(neg))
-    zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
-    while zeros.size:
-        mant[zeros] //= 10
-        frac[zeros] -= 1
-        zeros = zeros[(frac[zeros] > 0) & (mant[zeros] % 10 == 0)]
+    frac = np.zeros(len(mant), np.int64)
+    if points:
+        point = _np(pc.find_substring(body, "."))
+        frac = np.where(point < 0, 0, _np(pc.binary_length(body)) - point - 1).astype(np.int64)
+        zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
+        while zeros.size:
+            mant[zeros] //= 10
+            frac[zeros] -= 1
+            zeros = zeros[(frac[zeros] > 0) & (mant[zeros] % 10 == 0)]
     return mant, frac, np.zeros(len(mant), np.uint8)
 
 
