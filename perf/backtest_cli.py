@@ -1,11 +1,14 @@
 """The whole command: `ringbus backtest` process wall time against NautilusTrader's, same file.
 
 Generates the peers' seed-42 AUD/USD quotes (../shared/peers/nautilus/gen_quotes.py), then times,
-as separate processes (median of ``--repeats``): ``ringbus backtest --data FILE.csv``, ``ringbus
-ingest`` once and ``ringbus backtest --data CATALOG``, and NautilusTrader's
-../shared/peers/nautilus/bench_nautilus.py on the same file (its venv: setup.sh there), and prints
-the ratios. ``--phases`` also splits one ringbus run into import, numba cache load + engine setup,
-data open, run (loop and journal close) and report. Rows of a missing peer venv are skipped.
+as separate processes (median of ``--repeats``, the workloads interleaved so that both sides meet
+the same load): ``ringbus backtest --data FILE.csv``, ``ringbus ingest`` once and ``ringbus
+backtest --data CATALOG``, NautilusTrader's ../shared/peers/nautilus/bench_nautilus.py on the same
+file (its venv: setup.sh there), and for noop the ES MBO DBN file of ../shared/data. It prints
+wall time and CPU time (user + system of the process tree: what a run costs on a loaded machine)
+and both ratios to NautilusTrader. ``--phases`` also splits one ringbus run into import, engine
+setup, data open (numba's start when the loader scans with it), run (loop and journal close) and
+report, wall and CPU. Rows of a missing peer venv or data file are skipped.
 
 Usage: ``python perf/backtest_cli.py [--n 1000000] [--strategy noop|ema_cross] [--phases]
 [--json] [--repeats N]``.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,20 +34,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PEERS = Path(os.environ.get("RINGBUS_PEERS", ROOT.parent / "shared" / "peers")) / "nautilus"
 PEER_PY = Path(os.environ.get("PEER_VENV", Path(os.environ.get(
     "XDG_CACHE_HOME", Path.home() / ".cache")) / "ringbus-peers" / "nautilus-venv")) / "bin/python"
+ES_MBO = Path(os.environ.get("RINGBUS_SHARED_DATA", ROOT.parent / "shared" / "data")) / \
+    "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 
 
-def _wall(cmd: list[str], cwd: Path) -> tuple[float, str]:
+def _wall(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Runs ``cmd``; returns (wall seconds, CPU seconds of the process and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return seconds, out.stdout
-
-
-def _median(cmds: list[list[str]], cwd: Path) -> tuple[float, str]:
-    runs = [_wall(cmd, cwd) for cmd in cmds]
-    return statistics.median(s for s, _ in runs), runs[-1][1]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, out.stdout
 
 
 def _ringbus(*args: str) -> list[str]:
@@ -52,9 +57,11 @@ def _ringbus(*args: str) -> list[str]:
 
 PHASES = """
 import time, json, sys
-t0 = time.perf_counter()
+def now():
+    return time.perf_counter(), time.process_time()
+t0 = now()
 import replay.cli, replay.commands.backtest, replay.backtest, replay.report, replay.backtest_data
-t1 = time.perf_counter()
+t1 = now()
 from replay.backtest import BacktestNode
 from replay.backtest_data import open_source
 from replay.config import BacktestConfig, DataConfig, StrategyConfig
@@ -63,28 +70,35 @@ def node(data, journal):
     return BacktestNode(BacktestConfig(data=[DataConfig(data)], journal=journal,
                         strategies=[StrategyConfig(sys.argv[3])]))
 node(sys.argv[4], sys.argv[2] + '/tiny1').run()
-t2 = time.perf_counter()
+t2 = now()
 node(sys.argv[4], sys.argv[2] + '/tiny2').run()
-t3 = time.perf_counter()
+t3 = now()
 source = open_source(DataConfig(sys.argv[1]), ())
 for _ in source.chunks(1):
     pass
-t4 = time.perf_counter()
+t4 = now()
 run = node(sys.argv[1], sys.argv[2] + '/big').run()
-t5 = time.perf_counter()
+t5 = now()
 write_report(run, sys.argv[2] + '/report')
-t6 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "numba cache load + engine setup": (t2 - t1) - (t3 - t2),
-                  "data open (whole file through the loader)": t4 - t3,
-                  "run incl. data, loop, journal close": t5 - t4, "report": t6 - t5}))
+t6 = now()
+def d(a, b):
+    return [b[0] - a[0], b[1] - a[1]]
+print(json.dumps({"import": d(t0, t1),
+                  "engine setup (first tiny run minus a second)": [
+                      d(t1, t2)[i] - d(t2, t3)[i] for i in (0, 1)],
+                  "data open (whole file through the loader; numba's start if it scans)": d(t3, t4),
+                  "run incl. data, loop, journal close": d(t4, t5), "report": d(t5, t6)}))
 """
 
 
-def _phases(csv: Path, work: Path, strategy: str, tiny: Path) -> list[dict[str, object]]:
-    _, out = _wall([sys.executable, "-c", PHASES, str(csv), str(work / "phases"), strategy,
+def _phases(data: Path, work: Path, strategy: str, tiny: Path) -> list[dict[str, object]]:
+    """One process split into phases: wall and CPU seconds of each (CPU time is what the phase
+    costs on a loaded machine, where wall time also holds waiting for a core)."""
+    _, _, out = _wall([sys.executable, "-c", PHASES, str(data), str(work / "phases"), strategy,
                     str(tiny)], ROOT)
-    return [{"workload": f"phase: {k}", "wall_s": round(v, 3), "nautilus_s": "",
-             "ratio": ""} for k, v in json.loads(out).items()]
+    return [{"workload": f"phase: {k}", "wall_s": round(v[0], 3), "nautilus_s": "",
+             "ratio": "", "cpu_s": round(v[1], 3), "cpu_ratio": ""}
+            for k, v in json.loads(out).items()]
 
 
 def main() -> None:
@@ -105,35 +119,52 @@ def main() -> None:
             shutil.copyfileobj(src, dst)
         rows = []
 
-        def bt(data: str, i: int) -> list[str]:
+        def bt(data: str) -> list[str]:
             return _ringbus("backtest", "--strategy", args.strategy, "--data", data,
-                            "--journal", str(work / f"j{i}-{time.perf_counter_ns()}"),
+                            "--journal", str(work / f"j-{time.perf_counter_ns()}"),
                             "--json", "--quiet")
 
-        file_s, _ = _median([bt(str(csv), i) for i in range(args.repeats)], ROOT)
-        ingest_s, _ = _wall(_ringbus("ingest", str(csv), "--catalog", str(work / "cat")), ROOT)
-        cat_s, _ = _median([bt(str(work / "cat"), i) for i in range(args.repeats)], ROOT)
-        peer_s, peer_doc = None, {}
-        if PEER_PY.exists():
-            peer_cmd = [str(PEER_PY), str(PEERS / "bench_nautilus.py"), "--csv", str(raw),
-                        "--strategy", args.strategy]
-            peer_s, out = _median([peer_cmd] * args.repeats, ROOT)
-            peer_doc = json.loads(out.strip().splitlines()[-1])
+        ingest = _wall(_ringbus("ingest", str(csv), "--catalog", str(work / "cat")), ROOT)
+        peer_cmd = [str(PEER_PY), str(PEERS / "bench_nautilus.py"), "--csv", str(raw),
+                    "--strategy", args.strategy]
+        mbo = ES_MBO.exists() and args.strategy == "noop"
+        # interleaved, so that each repeat of both sides meets the same machine load
+        runs: dict[str, list[tuple[float, float, str]]] = {}
+        for _ in range(args.repeats):
+            for key, cmd in (("csv", bt(str(csv))), ("catalog", bt(str(work / "cat"))),
+                             ("peer", peer_cmd if PEER_PY.exists() else None),
+                             ("mbo", bt(str(ES_MBO)) if mbo else None)):
+                if cmd is not None:
+                    runs.setdefault(key, []).append(_wall(cmd, ROOT))
 
-        def row(name: str, seconds: float) -> dict[str, object]:
-            return {"workload": name, "wall_s": round(seconds, 3),
-                    "nautilus_s": round(peer_s, 3) if peer_s else "",
-                    "ratio": f"{peer_s / seconds:.2f}x" if peer_s else ""}
+        def med(key: str, i: int) -> float:
+            return statistics.median(r[i] for r in runs[key])
 
-        rows.append(row(f"ringbus backtest {args.strategy}, {args.n:,} quotes CSV", file_s))
-        rows.append(row("ringbus ingest (once)", ingest_s) | {"nautilus_s": "", "ratio": ""})
-        rows.append(row(f"ringbus backtest {args.strategy}, from the catalog", cat_s))
-        if peer_doc:
+        peer = "peer" in runs
+        peer_doc = json.loads(runs["peer"][-1][2].strip().splitlines()[-1]) if peer else {}
+
+        def row(name: str, key: str, vs_peer: bool = True) -> dict[str, object]:
+            wall, cpu = med(key, 0), med(key, 1)
+            both = vs_peer and peer
+            return {"workload": name, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                    "nautilus_s": round(med("peer", 0), 3) if both else "",
+                    "ratio": f"{med('peer', 0) / wall:.2f}x" if both else "",
+                    "cpu_ratio": f"{med('peer', 1) / cpu:.2f}x" if both else ""}
+
+        runs["ingest"] = [ingest]
+        rows.append(row(f"ringbus backtest {args.strategy}, {args.n:,} quotes CSV", "csv"))
+        rows.append(row("ringbus ingest (once)", "ingest", vs_peer=False))
+        rows.append(row(f"ringbus backtest {args.strategy}, from the catalog", "catalog"))
+        if mbo:
+            rows.append(row("ringbus backtest noop, ES MBO DBN (68.8 k records)", "mbo",
+                            vs_peer=False))
+        if peer:
+            rows.append(row("nautilus whole process (same CSV)", "peer", vs_peer=False))
             for key in ("import_s", "load_s", "wall_s", "total_s"):
                 if key in peer_doc:
-                    rows.append({"workload": f"nautilus {key} (its own timer)",
-                                 "wall_s": "", "nautilus_s": round(float(peer_doc[key]), 3),
-                                 "ratio": ""})
+                    rows.append({"workload": f"nautilus {key} (its own timer)", "wall_s": "",
+                                 "cpu_s": "", "nautilus_s": round(float(peer_doc[key]), 3),
+                                 "ratio": "", "cpu_ratio": ""})
         if args.phases:
             tiny = work / "audusd-tiny.csv"
             with csv.open() as f:

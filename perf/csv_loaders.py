@@ -3,7 +3,8 @@
 Each row loads one file completely (precision inferred in the same pass unless the row says
 'given'), concatenating the chunks. ``--engines`` also times CSV parsers alone on the 1 M quotes
 (pyarrow streaming and whole-file, polars when installed, numpy.genfromtxt on 100 k rows) to
-show why pyarrow was picked. Usage: ``python perf/csv_loaders.py [--json] [--repeats N]
+show why pyarrow was picked. The DBN rows are the ES MBO file, its records x16 plain and zstd,
+and zstd decompression alone of that file (the bound for a zstd file). Usage: ``python perf/csv_loaders.py [--json] [--repeats N]
 [--engines] [--n 1000000]``.
 """
 
@@ -73,6 +74,26 @@ def _plain_mbo(work: Path, copies: int) -> Path:
     return out
 
 
+def _zstd_copy(plain: Path) -> Path:
+    """``plain`` compressed as one zstd frame with a checksum, as Databento writes files."""
+    import zstandard
+
+    out = plain.with_name(plain.name + ".zst")
+    out.write_bytes(zstandard.ZstdCompressor(level=3, write_checksum=True).compress(
+        plain.read_bytes()))
+    return out
+
+
+def _zstd_alone(path: Path, n: int, repeats: int) -> dict[str, object]:
+    """The bound for a zstd DBN file: decompressing it whole into memory, nothing else."""
+    import zstandard
+
+    blob = path.read_bytes()
+    rate, seconds = median_rate(lambda: zstandard.ZstdDecompressor().stream_reader(
+        blob, read_across_frames=True).read(), n, repeats)
+    return _row("zstd decompression alone (same file, in memory)", n, rate, seconds)
+
+
 def _engines(path: Path, n: int, repeats: int) -> list[dict[str, object]]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -134,11 +155,14 @@ def main() -> None:
                 rows.extend(_engines(quotes, args.n, args.repeats))
         if ES.exists():
             plain = _plain_mbo(work, 16)
-            for title, path in (("DBN MBO ES x16, plain", plain), ("DBN MBO ES, zstd", ES)):
+            zstd = _zstd_copy(plain)
+            for title, path in (("DBN MBO ES x16, plain", plain), ("DBN MBO ES x16, zstd", zstd),
+                                ("DBN MBO ES, zstd", ES)):
                 n = _count(iter_dbn(path, 1, price_precision=2))
                 rate, seconds = median_rate(
                     lambda p=path: _count(iter_dbn(p, 1, price_precision=2)), n, args.repeats)
                 rows.append(_row(title, n, rate, seconds))
+            rows.append(_zstd_alone(zstd, rows[-2]["rows"], args.repeats))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report("csv_loaders", rows, args.json)

@@ -88,7 +88,9 @@ def _available() -> dict[str, tuple[str, str]]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Returns the command line's parser; with ``only`` (a subcommand's name) it holds that
+    subcommand alone, so running one command imports no other command's module."""
     parser = _Parser(
         prog="ringbus",
         description="Event-sourced trading engine: every command and event is a record in a "
@@ -97,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ringbus {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in _available().items():
+        if only is not None and name != only:
+            continue
         command = sub.add_parser(name, help=help_text, description=help_text)
         importlib.import_module(f"replay.commands.{module}").add_arguments(command)
     return parser
@@ -110,7 +114,7 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
     journal page cannot kill the command (:mod:`replay.isolation`)."""
     isolate = argv is None if isolate is None else isolate
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     if not argv:
         parser.print_help()
         return 2

@@ -6,7 +6,6 @@ Same protocol as :mod:`engines.book._l3_apply`: returns ``(status, index, n_cros
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from engines.book._levels import (
     SIZE,
@@ -39,6 +38,7 @@ from engines.book._status import (
     OK,
     log_issue,
 )
+from engines.jit import njit
 
 
 @njit(cache=True)

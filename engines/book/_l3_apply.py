@@ -8,7 +8,6 @@ larger pool or level array: grow and call again from ``index``) or ISSUE (fail-f
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from engines.book._levels import SIZE, crossed, find_level, key_of, side_index
 from engines.book._orders import (
@@ -51,6 +50,7 @@ from engines.book._status import (
     OK,
     log_issue,
 )
+from engines.jit import njit
 
 
 @njit(cache=True)

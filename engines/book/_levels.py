@@ -10,16 +10,19 @@ L3 only). Benchmark: perf/mbo_book_replay.py.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-KEY, SIZE, COUNT, HEAD, TAIL = 0, 1, 2, 3, 4
-N_FIELDS = 5
-BID, ASK = 0, 1
-
-
-def new_levels(capacity: int) -> np.ndarray:
-    """Returns an empty level array for ``capacity`` levels per side."""
-    return np.zeros((2, N_FIELDS, capacity), np.int64)
+from engines.book._layout import (  # noqa: F401  (re-exported for the kernels)
+    ASK,
+    BID,
+    COUNT,
+    HEAD,
+    KEY,
+    N_FIELDS,
+    SIZE,
+    TAIL,
+    new_levels,
+)
+from engines.jit import njit
 
 
 @njit(cache=True)

@@ -10,8 +10,19 @@ tombstones). Nothing here allocates: callers check capacity and grow (see :mod:`
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from engines.book._layout import (  # noqa: F401  (re-exported for the kernels)
+    FREE_HEAD,
+    N_ORDER_FIELDS,
+    N_ORDERS,
+    NEXT,
+    OID,
+    OSIDE,
+    OSIZE,
+    PREV,
+    PRICE,
+    new_pool,
+)
 from engines.book._levels import (
     COUNT,
     HEAD,
@@ -22,19 +33,9 @@ from engines.book._levels import (
     key_of,
     remove_level,
 )
+from engines.jit import njit
 
-OID, PRICE, OSIZE, OSIDE, PREV, NEXT = 0, 1, 2, 3, 4, 5
-N_ORDER_FIELDS = 6
-N_ORDERS, FREE_HEAD = 0, 1
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64
-
-
-def new_pool(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (orders, hkeys, hvals) for ``capacity`` orders, all slots on the free list."""
-    orders = np.zeros((N_ORDER_FIELDS, capacity), np.int64)
-    orders[NEXT, :] = np.arange(1, capacity + 1)
-    orders[NEXT, capacity - 1] = -1
-    return orders, np.zeros(2 * capacity, np.int64), np.full(2 * capacity, -1, np.int64)
 
 
 @njit(cache=True)

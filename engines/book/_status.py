@@ -1,4 +1,4 @@
-"""Constants and the issue logger shared by the book kernels (numba-visible globals).
+"""The issue logger shared by the book kernels, and their codes (from :mod:`._layout`).
 
 Codes mirror :mod:`domain.enums` (BookAction, BookLevel, RecordFlag), :mod:`domain.kinds`
 (BOOK_DELTA) and :class:`engines.book.issues.BookIssue`; tests/unit/test_book_kernels.py checks
@@ -8,19 +8,37 @@ that they agree.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-# kernel return status
-OK, GROW, ISSUE = 0, 1, 2
-# book ``state`` slots (L3 uses 0 and 1 for its order pool: N_ORDERS, FREE_HEAD)
-APPLIED, N_LOGGED = 2, 3
-STATE_SIZE = 4
-KIND_BOOK_DELTA = 23
-FLAG_LAST = 0x0002
-ACT_ADD, ACT_MODIFY, ACT_CANCEL, ACT_CLEAR, ACT_TRADE, ACT_FILL, ACT_NONE = 1, 2, 3, 4, 5, 6, 7
-LEVEL_L2, LEVEL_L3 = 2, 3
-ISS_CANCEL_UNKNOWN, ISS_MODIFY_MISSING, ISS_CANCEL_EXCEEDS, ISS_DUP_ADD, ISS_BAD_SIDE, ISS_BAD_SIZE = 1, 2, 3, 4, 5, 6
-ISS_BAD_ACTION, ISS_WRONG_LEVEL, ISS_CANCEL_UNKNOWN_LEVEL, ISS_FILL_UNKNOWN = 7, 8, 9, 10
+from engines.book._layout import (  # noqa: F401  (the kernels' codes, re-exported)
+    ACT_ADD,
+    ACT_CANCEL,
+    ACT_CLEAR,
+    ACT_FILL,
+    ACT_MODIFY,
+    ACT_NONE,
+    ACT_TRADE,
+    APPLIED,
+    FLAG_LAST,
+    GROW,
+    ISS_BAD_ACTION,
+    ISS_BAD_SIDE,
+    ISS_BAD_SIZE,
+    ISS_CANCEL_EXCEEDS,
+    ISS_CANCEL_UNKNOWN,
+    ISS_CANCEL_UNKNOWN_LEVEL,
+    ISS_DUP_ADD,
+    ISS_FILL_UNKNOWN,
+    ISS_MODIFY_MISSING,
+    ISS_WRONG_LEVEL,
+    ISSUE,
+    KIND_BOOK_DELTA,
+    LEVEL_L2,
+    LEVEL_L3,
+    N_LOGGED,
+    OK,
+    STATE_SIZE,
+)
+from engines.jit import njit
 
 
 @njit(cache=True)

@@ -9,8 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
-from engines.book._levels import ASK, BID, COUNT, KEY, SIZE, new_levels
-from engines.book._status import APPLIED, N_LOGGED, STATE_SIZE
+from engines.book._layout import (
+    APPLIED,
+    ASK,
+    BID,
+    COUNT,
+    KEY,
+    N_LOGGED,
+    SIZE,
+    STATE_SIZE,
+    new_levels,
+)
 from engines.book.issues import (
     ISSUE_LOG_SIZE,
     BookIntegrityError,

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.book import _l2_apply as k
-from engines.book._levels import COUNT, KEY, SIZE
-from engines.book._status import APPLIED, ISSUE, OK
+from engines.book._layout import APPLIED, COUNT, ISSUE, KEY, OK, SIZE
 from engines.book.base import LevelBook
 
 
@@ -23,6 +21,8 @@ class L2Book(LevelBook):
     """An L2 book for one instrument; BOOK_DELTA records of other instruments are skipped."""
 
     def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
+        from engines.book import _l2_apply as k  # numba, imported when a book first applies
+
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l2(

@@ -19,13 +19,18 @@ import attrs
 import numpy as np
 
 from domain.enums import BookAction, OrderSide
-from engines.book import _l3_apply as k
-from engines.book import _orders as o
-from engines.book._levels import COUNT, HEAD, KEY, SIZE, TAIL
-from engines.book._status import APPLIED, ISSUE, OK
+from engines.book import _layout as lay
+from engines.book._layout import APPLIED, COUNT, HEAD, ISSUE, KEY, OK, SIZE, TAIL
 from engines.book.base import LevelBook
 from engines.book.deltas import book_deltas
 from engines.book.l2 import L2Book
+
+
+def _pool_kernels():  # noqa: ANN202
+    """Returns the numba module engines.book._orders, imported on first use."""
+    from engines.book import _orders
+
+    return _orders
 
 
 @attrs.frozen
@@ -49,14 +54,16 @@ class L3Book(LevelBook):
         if order_capacity < 1 or order_capacity & (order_capacity - 1):
             raise ValueError(f"order_capacity must be a power of two, got {order_capacity}")
         super().__init__(instrument_id, level_capacity=level_capacity, fail_fast=fail_fast)
-        self._orders, self._hkeys, self._hvals = o.new_pool(order_capacity)
+        self._orders, self._hkeys, self._hvals = lay.new_pool(order_capacity)
 
     @property
     def n_orders(self) -> int:
         """Returns the number of resting orders."""
-        return int(self._state[o.N_ORDERS])
+        return int(self._state[lay.N_ORDERS])
 
     def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
+        from engines.book import _l3_apply as k  # numba, imported when a book first applies
+
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l3(
@@ -70,44 +77,51 @@ class L3Book(LevelBook):
             self._grow()
 
     def _grow(self) -> None:
-        if self._state[o.FREE_HEAD] == -1:
+        if self._state[lay.FREE_HEAD] == -1:
             cap = self._orders.shape[1]
-            orders, hkeys, hvals = o.new_pool(2 * cap)
+            orders, hkeys, hvals = lay.new_pool(2 * cap)
             orders[:, :cap] = self._orders  # new slots cap.. form the free list
-            self._state[o.FREE_HEAD] = cap
-            o.rehash(orders, cap, hkeys, hvals)
+            self._state[lay.FREE_HEAD] = cap
+            _pool_kernels().rehash(orders, cap, hkeys, hvals)
             self._orders, self._hkeys, self._hvals = orders, hkeys, hvals
         if self._n_lv.max() >= self._lv.shape[2]:
             self._grow_levels()
 
     def clear(self) -> None:
         """Removes every order (the issue counters are kept)."""
+        from engines.book import _l3_apply as k
+
         k.clear_l3(self._lv, self._n_lv, self._orders, self._hvals, self._state)
 
     # --- per-order queries (the simulated exchange's queue model) ------------------------------
     def _slot(self, order_id: int) -> int:
-        return int(o.lookup(self._hkeys, self._hvals, np.uint64(order_id).view(np.int64)))
+        key = np.uint64(order_id).view(np.int64)
+        return int(_pool_kernels().lookup(self._hkeys, self._hvals, key))
 
     def order(self, order_id: int) -> RestingOrder | None:
         """Returns the resting order with this venue id, or None."""
         slot = self._slot(order_id)
         if slot < 0:
             return None
-        volume, count = o.volume_ahead(self._lv, self._n_lv, self._orders, slot)
+        volume, count = _pool_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)
         return RestingOrder(
-            order_id=int(order_id), side=OrderSide(int(self._orders[o.OSIDE, slot]) + 1),
-            price_raw=int(self._orders[o.PRICE, slot]), size_raw=int(self._orders[o.OSIZE, slot]),
+            order_id=int(order_id), side=OrderSide(int(self._orders[lay.OSIDE, slot]) + 1),
+            price_raw=int(self._orders[lay.PRICE, slot]),
+            size_raw=int(self._orders[lay.OSIZE, slot]),
             queue_position=int(count), volume_ahead=int(volume))
 
     def volume_ahead(self, order_id: int) -> int | None:
         """Returns the raw size queued ahead of the order at its level, or None if absent."""
         slot = self._slot(order_id)
-        return None if slot < 0 else int(o.volume_ahead(self._lv, self._n_lv, self._orders, slot)[0])
+        if slot < 0:
+            return None
+        return int(_pool_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)[0])
 
     def orders(self) -> dict[str, np.ndarray]:
         """Returns every order as columns side, price, size, order_id: bids then asks, best level
         first, FIFO within a level."""
-        side, price, size, oid = o.collect(self._lv, self._n_lv, self._orders, self.n_orders)
+        side, price, size, oid = _pool_kernels().collect(self._lv, self._n_lv, self._orders,
+                                                         self.n_orders)
         return {"side": side, "price": price, "size": size, "order_id": oid.view(np.uint64)}
 
     # --- conversions and snapshots -------------------------------------------------------------

@@ -11,10 +11,13 @@ Design contract:
 - :func:`rescale` turns (mantissa, fraction digits) into raw int64 at a precision, flagging values
   that need more decimals (never rounded) or overflow.
 
-Arrow kernels are used rather than a numba kernel so a command reading a small CSV does not pay
-numba's import and cache load at start-up (0.6-1 s). They cost about 0.4 us more per value, so a
-file of at least ``NUMBA_MIN_BYTES`` uses the numba twin (:mod:`replay.loaders.csv_scan_numba`),
-which returns the same values; see docs/hot-paths.md for the figures.
+Arrow kernels are used rather than a numba kernel so a command reading a CSV does not pay numba's
+import and start (about 0.45 s of CPU). A column of plain ``[-]digits[.digits]`` values (the usual
+case) takes :func:`scan_clean`, about three times faster than the general regex split; any other
+value sends its column to the general scan, which finds and classifies it. The clean scan still
+costs 0.1-0.2 us more per value than the numba twin (:mod:`replay.loaders.csv_scan_numba`, the
+same values), so a file of at least ``NUMBA_MIN_BYTES`` (about 1.3 M quote rows) uses that; see
+docs/data.md for the figures.
 """
 
 from __future__ import annotations
@@ -28,12 +31,54 @@ _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _INT64_MAX = 2**63 - 1
 _DIGITS_MAX = str(_INT64_MAX)
 #: CSV files at least this large (on disk) scan decimals with numba
-NUMBA_MIN_BYTES = 16 << 20
+NUMBA_MIN_BYTES = 64 << 20
 _PATTERN = r"^(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?$"
 
 
 def _np(array: pa.Array) -> np.ndarray:
     return array.to_numpy(zero_copy_only=False)
+
+
+def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Returns :func:`scan_decimals`' result when every value is ``[-]digits[.digits]`` with at
+    least one digit and fits int64 (the usual column), else None (then the full scan runs).
+
+    About three times faster than the full scan: the point is removed and the digits are cast
+    to int64 by Arrow (its parser accepts only plain digits once the check that every byte is an
+    ASCII digit has passed, so no sign, exponent, hex or blank reaches it), and the fraction's
+    trailing zeros are dropped in numpy over the values that have them.
+    """
+    raw = arrow if pa.types.is_binary(arrow.type) else arrow.view(pa.binary())
+    if raw.null_count:
+        return None
+    neg = pc.starts_with(raw, b"-")
+    any_neg = pc.any(neg).as_py()
+    if any_neg:  # (Arrow 26's binary_slice without a stop can fail: "Negative buffer resize")
+        longest = pc.max(pc.binary_length(raw)).as_py()
+        raw = pc.if_else(neg, pc.binary_slice(raw, 1, longest), raw)
+    body = raw.view(pa.string())
+    points = pc.max(pc.count_substring(body, ".")).as_py()
+    if points > 1:
+        return None
+    digits = pc.replace_substring(body, ".", "") if points else body  # integers: as they are
+    if not pc.all(pc.ascii_is_decimal(digits)).as_py():  # also false for an empty value
+        return None
+    try:
+        mant = _np(pc.cast(digits, pa.int64())).copy()
+    except pa.ArrowInvalid:  # more than int64 holds
+        return None
+    if any_neg:
+        np.negative(mant, out=mant, where=_np(neg))
+    frac = np.zeros(len(mant), np.int64)
+    if points:
+        point = _np(pc.find_substring(body, "."))
+        frac = np.where(point < 0, 0, _np(pc.binary_length(body)) - point - 1).astype(np.int64)
+        zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
+        while zeros.size:
+            mant[zeros] //= 10
+            frac[zeros] -= 1
+            zeros = zeros[(frac[zeros] > 0) & (mant[zeros] % 10 == 0)]
+    return mant, frac, np.zeros(len(mant), np.uint8)
 
 
 def scan_decimals(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,6 +87,9 @@ def scan_decimals(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(arrow)
     if not n:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    clean = scan_clean(arrow)
+    if clean is not None:
+        return clean
     parts = pc.extract_regex(arrow.fill_null(b""), _PATTERN)
     # only ASCII signs and digits were captured: viewing the bytes as UTF-8 is safe
     sign, whole, frac = (parts.field(i).view(pa.string()) for i in range(3))

@@ -10,7 +10,8 @@ enough that the faster pass pays for numba's import and cache load (see
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from engines.jit import njit
 
 
 @njit(cache=True)

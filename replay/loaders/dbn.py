@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _PIECE = 1 << 20
+_METADATA_PIECE = 1 << 14  # reading only the metadata decompresses no more than it must
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _UNDEF_TS = 2**64 - 1
 
@@ -98,49 +99,66 @@ def _schema_hook(schema: str) -> Any:
 
 
 class _ZstdStream:
-    """Decompressed bytes of zstd frames read from ``f``; ``cut_short`` is set when the input
-    ends inside a frame (its end or its checksum missing), which is then no shorter file."""
+    """Decompressed bytes of zstd frames read from ``f``, streamed: each piece of input is
+    decompressed once and copied once into the caller's buffer (``readinto``). ``cut_short`` is
+    set when the input ends inside a frame (its end or its checksum missing), which is then no
+    shorter file."""
 
-    def __init__(self, f: BinaryIO) -> None:
-        self._f, self._out, self._dobj = f, bytearray(), zstandard.ZstdDecompressor(
-            ).decompressobj()
-        self._eof = False
+    def __init__(self, f: BinaryIO, piece: int = _PIECE) -> None:
+        self._f, self._piece, self._dobj = f, piece, zstandard.ZstdDecompressor().decompressobj()
+        self._pending = memoryview(b"")
         self.cut_short = False
 
-    def read(self, n: int) -> bytes:
-        while len(self._out) < n and not self._eof:
-            piece = self._f.read(_PIECE)
+    def _decompress_more(self) -> bool:
+        """Decompresses the next piece of input into ``_pending``; False at the end of input."""
+        while not self._pending:
+            piece = self._f.read(self._piece)
             if not piece:
-                self._eof = True
                 self.cut_short = not self._dobj.eof
-                break
+                return False
+            parts = []
             while piece:
                 if self._dobj.eof:
                     self._dobj = zstandard.ZstdDecompressor().decompressobj()
-                self._out += self._dobj.decompress(piece)
+                parts.append(self._dobj.decompress(piece))
                 piece = self._dobj.unused_data if self._dobj.eof else b""
-        part = bytes(self._out[:n])
-        del self._out[:n]
-        return part
+            self._pending = memoryview(parts[0] if len(parts) == 1 else b"".join(parts))
+        return True
+
+    def readinto(self, out: memoryview) -> int:
+        """Fills ``out`` (fewer bytes only at the end of the stream); returns the count."""
+        got = 0
+        while got < len(out) and (self._pending or self._decompress_more()):
+            k = min(len(self._pending), len(out) - got)
+            out[got:got + k] = self._pending[:k]
+            self._pending = self._pending[k:]
+            got += k
+        return got
 
 
-def _open_records(f: BinaryIO) -> BinaryIO | _ZstdStream:
-    """Returns a stream of the file's DBN bytes (zstd decompressed as a stream)."""
+def _open_records(f: BinaryIO, piece: int = _PIECE) -> BinaryIO | _ZstdStream:
+    """Returns a stream of the file's DBN bytes (zstd decompressed as a stream, ``piece`` bytes
+    of input at a time)."""
     zstd = f.read(4) == _ZSTD_MAGIC
     f.seek(0)
-    return _ZstdStream(f) if zstd else f
+    return _ZstdStream(f, piece) if zstd else f
+
+
+def _readinto(stream: BinaryIO | _ZstdStream, out: memoryview) -> int:
+    """Fills ``out`` from ``stream`` (fewer bytes only at its end); returns the count."""
+    got = 0
+    while got < len(out):
+        k = stream.readinto(out[got:])
+        if not k:
+            break
+        got += k
+    return got
 
 
 def _read(stream: BinaryIO | _ZstdStream, n: int) -> bytes:
     """Reads up to ``n`` bytes (fewer only at the end of the stream)."""
-    parts, got = [], 0
-    while got < n:
-        part = stream.read(n - got)
-        if not part:
-            break
-        parts.append(part)
-        got += len(part)
-    return b"".join(parts)
+    buf = bytearray(n)
+    return bytes(buf[:_readinto(stream, memoryview(buf))])
 
 
 def _read_metadata(path: str, stream: BinaryIO | _ZstdStream) -> DbnMetadata:
@@ -176,31 +194,36 @@ def _check_records(path: str, meta: DbnMetadata, index: int, raw: np.ndarray) ->
                              f"{meta.limit} records")
 
 
-def _raw_chunks(path: str, chunk: int) -> Iterator[tuple[DbnMetadata, int, np.ndarray]]:
-    """Yields (metadata, index of the first record, raw records) with at most ``chunk`` records."""
-    index, carry = 0, b""
+def _raw_chunks(path: str, chunk: int, *, reuse: bool = False
+                ) -> Iterator[tuple[DbnMetadata, int, np.ndarray]]:
+    """Yields (metadata, index of the first record, raw records) with at most ``chunk`` records.
+
+    The file is read (and decompressed) straight into one chunk-sized buffer; with ``reuse`` the
+    raw records are a view of it, valid only until the next chunk is read, else a copy."""
+    index = 0
     with open(path, "rb") as f:
         stream = _open_records(f)
         try:
             meta = _read_metadata(path, stream)
             raw_dtype = RAW_DTYPES[meta.schema]
             size = raw_dtype.itemsize
+            buf = bytearray(chunk * size)
+            view = memoryview(buf)
             while True:
-                data = carry + _read(stream, chunk * size - len(carry))
-                n = len(data) // size
-                carry = data[n * size:]
-                if carry:  # only at the end: the last chunk holds an incomplete record
-                    raise DbnFormatError(path, index + n, f"truncated file: {len(carry)} bytes "
+                got = _readinto(stream, view)
+                n, rest = divmod(got, size)
+                if rest:  # only at the end: the last chunk holds an incomplete record
+                    raise DbnFormatError(path, index + n, f"truncated file: {rest} bytes "
                                          "of an incomplete record at the end")
                 if getattr(stream, "cut_short", False):
                     raise DbnFormatError(path, index + n, "truncated file: the zstd data ends "
                                          "inside a frame")
                 if n:
-                    raw = np.frombuffer(data, raw_dtype, count=n)
+                    raw = np.frombuffer(buf, raw_dtype, count=n)
                     _check_records(path, meta, index, raw)
-                    yield meta, index, raw
+                    yield meta, index, raw if reuse else raw.copy()
                     index += n
-                if len(data) < chunk * size:
+                if got < len(buf):
                     break
         except zstandard.ZstdError as exc:
             raise DbnFormatError(path, index, f"corrupt DBN data: {exc}") from exc
@@ -221,14 +244,15 @@ def read_dbn_metadata(path: str | Path) -> DbnMetadata:
     path = str(path)
     with open(path, "rb") as f:
         try:
-            return _read_metadata(path, _open_records(f))
+            return _read_metadata(path, _open_records(f, _METADATA_PIECE))
         except zstandard.ZstdError as exc:
             raise DbnFormatError(path, 0, f"corrupt DBN metadata: {exc}") from exc
 
 
 def scan_price_precision(path: str | Path) -> int:
     """Reads the whole file and returns the fewest decimals that represent all its prices."""
-    return max((min_precision(raw) for _, _, raw in _raw_chunks(str(path), 1 << 16)), default=0)
+    return max((min_precision(raw) for _, _, raw in _raw_chunks(str(path), 1 << 16, reuse=True)),
+               default=0)
 
 
 def _check_precision(price_precision: int) -> None:
@@ -256,7 +280,7 @@ def iter_dbn(path: str | Path, instrument_id: int, *, price_precision: int | Non
         return
     # an MBP record may become two records (TRADE + QUOTE): halve the raw chunk to keep the bound
     raw_chunk = chunk_records // 2 if schema.startswith("mbp") else chunk_records
-    for meta, start, raw in _raw_chunks(path, raw_chunk):
+    for meta, start, raw in _raw_chunks(path, raw_chunk, reuse=True):  # converted before the next
         if price_precision is None:
             price_precision = min_precision(raw)
         yield convert_raw(meta.schema, path, start, raw, instrument_id, price_precision, source)

@@ -9,11 +9,11 @@ not a multiple of ``factor`` (1e-9 units per raw unit) is not written: its index
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from domain.enums import BookLevel, RecordFlag
 from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
+from engines.jit import njit
 
 _DELTA = KIND_DTYPES[Kind.BOOK_DELTA]
 _WORD = {name: _DELTA.fields[name][1] for name in (

@@ -17,6 +17,7 @@ Design contract:
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -26,25 +27,27 @@ from types import MappingProxyType
 import attrs
 import numpy as np
 
-from replay.loaders.bars_csv import BarOptions, iter_bars_csv
-from replay.loaders.binance_depth import COLUMNS as DEPTH_COLUMNS
-from replay.loaders.binance_depth import DepthOptions, iter_binance_depth
-from replay.loaders.csv_common import open_text
-from replay.loaders.histdata import iter_histdata_quotes
-from replay.loaders.quotes_csv import QuoteOptions, iter_quotes_csv
-from replay.loaders.tardis import BOOK_COLUMNS as TARDIS_BOOK_COLUMNS
-from replay.loaders.tardis import TRADE_COLUMNS as TARDIS_TRADE_COLUMNS
-from replay.loaders.tardis import iter_tardis_book_l2, iter_tardis_trades
-from replay.loaders.trades_csv import TradeOptions, iter_trades_csv
-from replay.loaders.truefx import iter_truefx_quotes
-
 Loader = Callable[..., Iterator[np.ndarray]]
 _HISTDATA = re.compile(r"\d{8} \d{9},")
-_OPTIONS_CLASS: dict[str, type] = {
-    "histdata": QuoteOptions, "truefx": QuoteOptions, "quotes": QuoteOptions,
-    "trades": TradeOptions, "tardis_trades": TradeOptions, "bars": BarOptions,
-    "binance_depth": DepthOptions, "tardis_book": DepthOptions,
+
+
+#: CSV format -> (module under replay.loaders, its options class); imported when asked, so that
+#: a DBN file needs neither the CSV loaders nor pyarrow under them
+_OPTIONS_CLASS: dict[str, tuple[str, str]] = {
+    "histdata": ("quotes_csv", "QuoteOptions"), "truefx": ("quotes_csv", "QuoteOptions"),
+    "quotes": ("quotes_csv", "QuoteOptions"), "trades": ("trades_csv", "TradeOptions"),
+    "tardis_trades": ("trades_csv", "TradeOptions"), "bars": ("bars_csv", "BarOptions"),
+    "binance_depth": ("binance_depth", "DepthOptions"),
+    "tardis_book": ("binance_depth", "DepthOptions"),
 }
+
+
+def _options_class(fmt: str) -> type | None:
+    """Returns the options class of a CSV format, None for others."""
+    where = _OPTIONS_CLASS.get(fmt)
+    if where is None:
+        return None
+    return getattr(importlib.import_module(f"replay.loaders.{where[0]}"), where[1])
 
 
 class UnknownFormat(ValueError):
@@ -72,7 +75,7 @@ class DetectedFormat:
 def option_names(fmt: str, loader: Loader) -> tuple[str, ...]:
     """Returns the sorted option names of format ``fmt`` (its options class's fields, or the
     loader's keyword-only parameters)."""
-    cls = _OPTIONS_CLASS.get(fmt)
+    cls = _options_class(fmt)
     if cls is not None:
         return tuple(sorted(f.name for f in attrs.fields(cls)))
     params = inspect.signature(loader).parameters.values()
@@ -102,11 +105,30 @@ def detect_format(path: str | Path, **options: object) -> DetectedFormat:
     name = Path(path).name.lower()
     if name.endswith((".dbn", ".dbn.zst")):
         return _bind("dbn", _dbn_loader(), path, options)
+    format_name, loader = _detect_csv(path)
+    return _bind(format_name, loader, path, options)
+
+
+def _detect_csv(path: str | Path) -> tuple[str, Loader]:
+    """Returns the CSV format of ``path`` from its first line, and its loader (the CSV loaders
+    are imported here, not by a DBN file's detection)."""
+    from replay.loaders.bars_csv import iter_bars_csv
+    from replay.loaders.binance_depth import COLUMNS as DEPTH_COLUMNS
+    from replay.loaders.binance_depth import iter_binance_depth
+    from replay.loaders.csv_common import open_text
+    from replay.loaders.histdata import iter_histdata_quotes
+    from replay.loaders.quotes_csv import iter_quotes_csv
+    from replay.loaders.tardis import BOOK_COLUMNS as TARDIS_BOOK_COLUMNS
+    from replay.loaders.tardis import TRADE_COLUMNS as TARDIS_TRADE_COLUMNS
+    from replay.loaders.tardis import iter_tardis_book_l2, iter_tardis_trades
+    from replay.loaders.trades_csv import iter_trades_csv
+    from replay.loaders.truefx import iter_truefx_quotes
+
     with open_text(path) as f:
         first = f.readline().strip()
     columns = {c.strip().lower() for c in first.split(",")}
     if _HISTDATA.match(first):
-        return _bind("histdata", iter_histdata_quotes, path, options)
+        return "histdata", iter_histdata_quotes
     rules: tuple[tuple[str, bool, Loader], ...] = (
         ("binance_depth", set(DEPTH_COLUMNS) <= columns, iter_binance_depth),
         ("tardis_trades", set(TARDIS_TRADE_COLUMNS) <= columns, iter_tardis_trades),
@@ -118,5 +140,5 @@ def detect_format(path: str | Path, **options: object) -> DetectedFormat:
     )
     for format_name, matches, loader in rules:
         if matches:
-            return _bind(format_name, loader, path, options)
+            return format_name, loader
     raise UnknownFormat(f"{path}: unknown data format; first line is {first[:200]!r}")

@@ -14,7 +14,15 @@ from replay.loaders import csv_common
 from replay.loaders.bars_csv import iter_bars_csv
 from replay.loaders.csv_common import load_all
 from replay.loaders.csv_read import TextColumn
-from replay.loaders.csv_scan import BAD_SYNTAX, OK, OVERFLOW, TOO_PRECISE, rescale, scan_decimals
+from replay.loaders.csv_scan import (
+    BAD_SYNTAX,
+    OK,
+    OVERFLOW,
+    TOO_PRECISE,
+    rescale,
+    scan_clean,
+    scan_decimals,
+)
 from replay.loaders.csv_scan_numba import scan_decimals as scan_compiled
 from replay.loaders.histdata import iter_histdata_quotes
 
@@ -70,6 +78,30 @@ _TEXT = st.lists(st.one_of(
 def test_arrow_and_numba_scanners_agree(values):
     arrow, numba = _both(values)
     assert _usable(arrow) == _usable(numba)
+
+
+_CLEAN = st.lists(st.from_regex(rb"\A-?[0-9]{1,18}(\.[0-9]{0,18})?\Z|\A-?\.[0-9]{1,18}\Z"),
+                  min_size=1, max_size=40)
+
+
+@given(_CLEAN)
+def test_the_clean_column_fast_path_is_taken_and_agrees_with_numba(values):
+    col = TextColumn(pa.array(values, pa.binary()))
+    fast = scan_clean(col.arrow)
+    if all(len(v.replace(b"-", b"").replace(b".", b"")) <= 18 for v in values):
+        assert fast is not None  # <= 18 digits always fit int64
+    if fast is not None:
+        assert _usable(fast) == _usable(scan_compiled(col.data, col.offsets))
+        assert not fast[2].any()
+
+
+@pytest.mark.parametrize("odd", [b"+7", b"0x1", b"1e5", b" 1", b"1 ", b"", b".", b"-", b"--1",
+                                 b"1.2.3", b"\xff1", b"9223372036854775808",
+                                 b"-9223372036854775808", b"\xd9\xa1"])
+def test_any_odd_value_sends_the_column_to_the_full_scan(odd):
+    assert scan_clean(pa.array([b"1.5", odd], pa.binary())) is None
+    mant, frac, status = scan_decimals(pa.array([b"1.5", odd], pa.binary()))
+    assert (int(mant[0]), int(frac[0]), int(status[0])) == (15, 1, OK)
 
 
 def test_rescale_of_clean_values_at_and_past_the_int64_edge():

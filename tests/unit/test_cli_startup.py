@@ -1,0 +1,49 @@
+"""What a backtest command imports: only its own command module, and neither numba nor the CSV
+stack when the data comes from a catalog (start-up is part of every run's wall time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_a_catalog_backtest_imports_no_other_command_no_numba_and_no_csv_stack(tmp_path):
+    csv = tmp_path / "audusd.csv"
+    csv.write_text("timestamp,bid,ask\n1,0.70000,0.70010\n2,0.70001,0.70011\n")
+    cat = tmp_path / "cat"
+    subprocess.run([sys.executable, "-m", "replay.cli", "ingest", str(csv), "--catalog", str(cat)],
+                   check=True, capture_output=True)
+    code = (
+        "import sys\n"
+        "from replay.cli import main\n"
+        f"code = main(['backtest', '--strategy', 'noop', '--data', {str(cat)!r}, '--journal', "
+        f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
+        "mods = [m for m in sys.modules if m.startswith('replay.commands.')]\n"
+        "print(code, sorted(mods), 'numba' in sys.modules, 'pyarrow' in sys.modules, "
+        "'replay.loaders.csv_common' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == (
+        "0 ['replay.commands.backtest'] False False False")
+
+
+def test_the_full_parser_still_lists_every_command():
+    out = subprocess.run([sys.executable, "-m", "replay.cli", "--help"], capture_output=True,
+                         text=True, check=True)
+    for name in ("backtest", "verify", "ingest", "catalog", "sweep"):
+        assert name in out.stdout
+
+
+def test_a_dbn_backtest_imports_neither_the_csv_loaders_nor_pyarrow_nor_scipy_linalg(
+        shared_data, tmp_path):
+    es = shared_data / "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
+    code = (
+        "import sys\n"
+        "from replay.cli import main\n"
+        f"code = main(['backtest', '--strategy', 'noop', '--data', {str(es)!r}, '--journal', "
+        f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
+        "print(code, 'pyarrow' in sys.modules, 'replay.loaders.csv_common' in sys.modules, "
+        "'scipy.linalg' in sys.modules, 'numba' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "0 False False False True"
