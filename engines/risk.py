@@ -274,11 +274,10 @@ class RiskEngine(Reactor):
         order = ctx.cache.order(cmd.client_order_id)
         if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
             return  # a second submit of an order already on its way: no event applies to it
-        ctx.emit(
-            Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
-            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
-            reason_id=ctx.intern(reason),
-        )
+        src = self._src(ctx)
+        reason_id = ctx.intern(reason)  # its STRING records (the first time) go first
+        _DENIED.emit(ctx, src, cmd.client_order_id, cmd.instrument_id, cmd.strategy_id,
+                     reason_id)
 
     def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
         """ORDER_SUBMITTED, and the order's lock noted in flight. ``passed``: what the check of
@@ -356,5 +355,7 @@ class RiskEngine(Reactor):
         h.update(repr(sorted(self.snapshot().items())).encode())
 
 
+_DENIED = RecordEmitter(
+    int(Kind.ORDER_DENIED), ("client_order_id", "instrument_id", "strategy_id", "reason_id"))
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))

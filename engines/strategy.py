@@ -41,6 +41,8 @@ from engines.strategy_args import expect_instrument, expect_int, expect_type
 _SUBMIT = RecordEmitter(
     int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
 _INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
+_SUBMIT_LIST = RecordEmitter(
+    int(Kind.SUBMIT_ORDER_LIST), ("order_list_id", "instrument_id", "strategy_id", "n_orders"))
 _COID = "an int client order id (as submit_order returned)"
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 
@@ -157,24 +159,27 @@ class Strategy(Actor):
                    limit_offset=spec.limit_offset)
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
-        """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
+        """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id
+        (positional emitters, as ``submit_order``)."""
         expect_type("submit_order_list", "order_list", order_list, NewOrderList)
         specs = order_list.orders.orders
         if any(spec.emulation_trigger is not None for spec in specs):
             raise StrategyError(f"{self.component_id}: submit_order_list: emulated orders "
                                 "(emulation_trigger) cannot be in an order list yet")
-        precision = self._price_precision(order_list.instrument_id, *specs)
-        for spec, fields in zip(specs, order_list.orders.initialized_fields(
-            order_list.client_order_ids, order_list.instrument_id, self.source_id,
-            order_list.order_list_id, precision,
-        ), strict=True):
-            self._emit(Kind.ORDER_INITIALIZED, **fields)
-            if spec.trailing_offset:
-                self._emit_trailing(fields["client_order_id"], order_list.instrument_id, spec)
-        self._emit(Kind.SUBMIT_ORDER_LIST, order_list_id=order_list.order_list_id,
-                   instrument_id=order_list.instrument_id, strategy_id=self.source_id,
-                   n_orders=len(order_list.client_order_ids))
-        return order_list.order_list_id
+        iid, src, ctx = order_list.instrument_id, self.source_id, self.ctx
+        list_id, ids = order_list.order_list_id, order_list.client_order_ids
+        precision = self._price_precision(iid, *specs)
+        rows = order_list.orders.initialized_values(ids, iid, src, list_id, precision)
+        outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
+        packed = b""
+        for spec, values in zip(specs, rows, strict=True):
+            packed += _INITIALIZED.pack(ctx, src, values)
+            if spec.trailing_offset:  # its TRAILING_OFFSETS right after its ORDER_INITIALIZED
+                emit_packed(outbox, packed)
+                packed = b""
+                self._emit_trailing(values[0], iid, spec)
+        emit_packed(outbox, packed + _SUBMIT_LIST.pack(ctx, src, (list_id, iid, src, len(ids))))
+        return list_id
 
     def _price_precision(self, instrument_id: int, *specs: Any) -> int:
         inst = self.cache.instrument(instrument_id) if self.cache is not None else None
