@@ -9,7 +9,8 @@ Design contract:
   outbox, which is this consumer's: the drain loop (or the kernel's publish-one path) publishes
   it after the batch;
 - routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
-  (answers cached until ``ctx.reaction_version`` changes); a record nobody handles is not
+  (answers cached until ``ctx.reaction_version`` changes; only the routes of the kinds the
+  change named, when it named them: ``ctx.reaction_kinds_since``); a record nobody handles is not
   decoded; a record is decoded once (one raw namedtuple shared by every handler);
 - a batch of ``BATCH_MIN`` records or more goes through the vectorised path: runs of records of
   kinds every reducer takes in batch form and no reactor reacts to go to the reducers'
@@ -68,8 +69,7 @@ class KernelConsumer:
         """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
         ctx = self._ctx
         if ctx.reaction_version != self._version:
-            self._routes.clear()
-            self._version = ctx.reaction_version
+            self._forget(ctx)
         key = kind << 32 | instrument_id
         found = self._routes.get(key)
         if found is not None:
@@ -84,6 +84,19 @@ class KernelConsumer:
             found = (reducers, reactors)
         self._routes[key] = found
         return found
+
+    def _forget(self, ctx: KernelContext) -> None:
+        """Drops the routes whose answers may have changed since the version they were made at
+        (every route, unless the changes named their kinds: an exchange's open orders change
+        only its market data routes)."""
+        kinds = ctx.reaction_kinds_since(self._version) if self._version >= 0 else None
+        routes = self._routes
+        if kinds is None:
+            routes.clear()
+        else:
+            for key in [key for key in routes if key >> 32 in kinds]:
+                del routes[key]
+        self._version = ctx.reaction_version
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """Returns True when some reactor or strategy may react to the pair (the loop's question)."""
