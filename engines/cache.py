@@ -98,7 +98,8 @@ class Cache(Reducer):
 
     # --- per-record ------------------------------------------------------------------------------
     def _string(self, rec: Any, ctx: KernelContext) -> None:
-        self.strings.apply(np.frombuffer(RAW_STRUCTS[Kind.STRING].pack(*rec), dtype=RECORD_DTYPE))
+        self.strings.apply_part(rec.seq, rec.string_id, rec.part, rec.n_parts,
+                                rec.text.rstrip(b"\x00"))  # numpy's S80 drops the padding
 
     def _instrument(self, rec: Any, ctx: KernelContext) -> None:
         symbol = self.strings.get(rec.instrument_id)

@@ -127,13 +127,15 @@ class KernelContext:
 
     def intern(self, text: str, source_id: int = 0) -> int:
         """Returns the id of ``text``; the first time, emits the STRING records defining it."""
-        string_id, records = self.strings.intern(text)
-        if records is not None:
-            records["ts_event"] = self.now_ns
-            records["ts_init"] = self.now_ns
-            records["cause"] = self.current_seq
-            records["source"] = source_id
-            self._require_outbox().emit(records)
+        string_id, data = self.strings.intern_packed(text, self.now_ns, self.current_seq,
+                                                     source_id)
+        if data is not None:
+            outbox = self._require_outbox()
+            emit_bytes = getattr(outbox, "emit_bytes", None)
+            if emit_bytes is not None:
+                emit_bytes(data)
+            else:
+                outbox.emit(np.frombuffer(data, dtype=RECORD_DTYPE))
         return string_id
 
     def text(self, string_id: int) -> str:
