@@ -71,6 +71,8 @@ class KernelContext:
         #: The kernel's ring (set by the kernel), read by :mod:`engines.order_projection` for the
         #: records published after ``current_seq`` and not handled yet; never written here.
         self.ring: Any = None
+        #: The ring's buffer as bytes (set by the kernel with ``ring``); read only.
+        self.ring_bytes: memoryview | None = None
 
     # --- time --------------------------------------------------------------------------------------
     def set_current(self, seq: int, ts_init: int) -> None:
