@@ -23,6 +23,7 @@ from domain.schema import HEADER_FIELDS, NULL_I64
 
 HEADER_NAMES = tuple(name for name, _, _ in HEADER_FIELDS)
 STRING_PART_BYTES = 80
+_STRING = int(Kind.STRING)
 
 
 class RecordError(ValueError):
@@ -92,21 +93,25 @@ def kind_name(kind: int) -> str:
 
 def string_records(string_id: int, text: str) -> np.ndarray:
     """Returns the STRING records that intern ``text`` as ``string_id`` (one per 80 bytes)."""
+    return np.frombuffer(bytearray(string_record_bytes(string_id, text)), dtype=RECORD_DTYPE)
+
+
+def string_record_bytes(string_id: int, text: str, ts_ns: int = 0, cause: int = 0,
+                        source: int = 0) -> bytes:
+    """Returns the bytes of :func:`string_records` with ``ts_event = ts_init = ts_ns``,
+    ``cause`` and ``source`` set (seq and flags 0): one struct pack per part."""
     if "\x00" in text:
         raise RecordError(f"string {string_id} contains a NUL character: {text!r}")
     data = text.encode("utf-8")
     n_parts = max(1, -(-len(data) // STRING_PART_BYTES))
     if n_parts > 0xFFFF:
         raise RecordError(f"string {string_id} is {len(data)} bytes, too long to intern")
-    records = empty(Kind.STRING, n_parts)
-    typed = as_kind(records, Kind.STRING)
-    typed["string_id"] = string_id
-    typed["n_parts"] = n_parts
-    typed["part"] = np.arange(n_parts, dtype=np.uint16)
-    typed["text"] = [
-        data[i * STRING_PART_BYTES : (i + 1) * STRING_PART_BYTES] for i in range(n_parts)
-    ]
-    return records
+    pack, kind = RAW_STRUCTS[_STRING].pack, _STRING
+    return b"".join(
+        pack(0, ts_ns, ts_ns, cause, kind, 0, source, string_id, i, n_parts,
+             data[i * STRING_PART_BYTES : (i + 1) * STRING_PART_BYTES])
+        for i in range(n_parts)
+    )
 
 
 def join_string_parts(parts: list[bytes]) -> str:

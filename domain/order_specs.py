@@ -297,24 +297,33 @@ class OrderList:
                                    emulation_trigger=emulation_trigger)
         return cls((entry, tp, sl), parents=(-1, 0, 0), links=(-1, 2, 1))
 
-    def initialized_fields(
+    def initialized_values(
         self, client_order_ids: Sequence[int], instrument_id: int, strategy_id: int,
         order_list_id: int, price_precision: int,
-    ) -> list[dict[str, Any]]:
-        """Returns the ORDER_INITIALIZED payloads of the list, links resolved to the given ids."""
+    ) -> list[tuple[Any, ...]]:
+        """Returns the ORDER_INITIALIZED payloads of the list (raw values in the order of
+        :data:`INITIALIZED_NAMES`), links resolved to the given ids."""
         if len(client_order_ids) != len(self.orders):
             raise OrderSpecError(
                 f"client_order_ids has {len(client_order_ids)} ids for {len(self.orders)} orders"
             )
         ids = list(client_order_ids)
         return [
-            spec.initialized_fields(
-                ids[i], instrument_id, strategy_id, price_precision=price_precision,
-                order_list_id=order_list_id,
-                linked_order_id=ids[self.links[i]] if self.links[i] >= 0 else 0,
-                parent_order_id=ids[self.parents[i]] if self.parents[i] >= 0 else 0,
+            spec.initialized_values(
+                ids[i], instrument_id, strategy_id, price_precision, order_list_id,
+                ids[self.links[i]] if self.links[i] >= 0 else 0,
+                ids[self.parents[i]] if self.parents[i] >= 0 else 0,
             )
             for i, spec in enumerate(self.orders)
         ]
+
+    def initialized_fields(
+        self, client_order_ids: Sequence[int], instrument_id: int, strategy_id: int,
+        order_list_id: int, price_precision: int,
+    ) -> list[dict[str, Any]]:
+        """Returns :meth:`initialized_values` by field name."""
+        return [dict(zip(INITIALIZED_NAMES, values, strict=True)) for values in
+                self.initialized_values(client_order_ids, instrument_id, strategy_id,
+                                        order_list_id, price_precision)]
 
 __all__ = ["INITIALIZED_NAMES", "OrderList", "OrderSpec", "OrderSpecError"]

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from domain.codec import RecordError, as_kind, join_string_parts, string_records
+from domain.codec import (
+    RecordError,
+    as_kind,
+    join_string_parts,
+    string_record_bytes,
+    string_records,
+)
 from domain.kinds import Kind
 
 
@@ -58,28 +64,43 @@ class StringTable:
         self._define(string_id, text)
         return string_id, records
 
+    def intern_packed(self, text: str, ts_ns: int, cause: int, source: int
+                      ) -> tuple[int, bytes | None]:
+        """Like :meth:`intern`, the records as bytes with their header set
+        (:func:`domain.codec.string_record_bytes`)."""
+        existing = self._by_text.get(text)
+        if existing is not None:
+            return existing, None
+        string_id = self._next_id
+        data = string_record_bytes(string_id, text, ts_ns, cause, source)
+        self._define(string_id, text)
+        return string_id, data
+
     def apply(self, record: np.ndarray) -> None:
         """Applies one STRING record (shape ``(1,)`` or a scalar record)."""
         typed = as_kind(np.asarray(record).reshape(1), Kind.STRING)[0]
-        string_id = int(typed["string_id"])
-        part, n_parts = int(typed["part"]), int(typed["n_parts"])
+        self.apply_part(int(typed["seq"]), int(typed["string_id"]), int(typed["part"]),
+                        int(typed["n_parts"]), bytes(typed["text"]))
+
+    def apply_part(self, seq: int, string_id: int, part: int, n_parts: int, text: bytes) -> None:
+        """Applies one STRING record given by its fields (``text`` without its NUL padding;
+        ``seq`` names the record in errors)."""
         parts = self._pending.setdefault(string_id, [])
         if part != len(parts) or part >= n_parts:
             raise RecordError(
-                f"seq {int(typed['seq'])}: string {string_id} part {part} of {n_parts} "
+                f"seq {seq}: string {string_id} part {part} of {n_parts} "
                 f"out of order (expected part {len(parts)})"
             )
-        parts.append(bytes(typed["text"]))
+        parts.append(text)
         if len(parts) == n_parts:
             del self._pending[string_id]
-            text = join_string_parts(parts)
+            whole = join_string_parts(parts)
             known = self._by_id.get(string_id)
-            if known is not None and known != text:
+            if known is not None and known != whole:
                 raise RecordError(
-                    f"seq {int(typed['seq'])}: string {string_id} redefined as {text!r}, "
-                    f"was {known!r}"
+                    f"seq {seq}: string {string_id} redefined as {whole!r}, was {known!r}"
                 )
-            self._define(string_id, text)
+            self._define(string_id, whole)
 
     def _define(self, string_id: int, text: str) -> None:
         self._by_id[string_id] = text

@@ -34,6 +34,7 @@ from engines.cache_snapshot import restore_cache, snapshot_cache
 from engines.cache_trading import CacheError, TradingState, netting_position_id
 from engines.component import Reducer
 from engines.context import KernelContext
+from engines.routing import sole, take_rows
 
 __all__ = ["Cache", "CacheError", "netting_position_id"]
 
@@ -102,7 +103,8 @@ class Cache(Reducer):
 
     # --- per-record ------------------------------------------------------------------------------
     def _string(self, rec: Any, ctx: KernelContext) -> None:
-        self.strings.apply(np.frombuffer(RAW_STRUCTS[Kind.STRING].pack(*rec), dtype=RECORD_DTYPE))
+        self.strings.apply_part(rec.seq, rec.string_id, rec.part, rec.n_parts,
+                                rec.text.rstrip(b"\x00"))  # numpy's S80 drops the padding
 
     def _instrument(self, rec: Any, ctx: KernelContext) -> None:
         symbol = self.strings.get(rec.instrument_id)
@@ -151,13 +153,19 @@ class Cache(Reducer):
     def apply_batch(self, records: np.ndarray, ctx: KernelContext) -> None:
         """Applies a run of QUOTE / TRADE / BAR / BOOK_DELTA records (others are skipped)."""
         kinds = records["kind"]
-        for kind in np.unique(kinds).tolist():
+        only = sole(kinds)
+        for kind in np.unique(kinds).tolist() if only is None else (only,):
             if kind not in _MARKET and kind != Kind.BOOK_DELTA:
                 continue
-            idx = np.flatnonzero(kinds == kind)
-            sub = records[idx]
+            # the usual run is of one kind: read in place
+            sub = records if only is not None else take_rows(
+                records, np.flatnonzero(kinds == kind))
             iids = sub.view(np.uint32).reshape(len(sub), -1)[:, 10]  # instrument_id at byte 40
-            uniq, first_rev = np.unique(iids[::-1], return_index=True)
+            one_iid = sole(iids)
+            if one_iid is not None:
+                uniq, first_rev = np.array([one_iid], dtype=np.uint32), np.zeros(1, dtype=np.intp)
+            else:
+                uniq, first_rev = np.unique(iids[::-1], return_index=True)
             for iid in uniq.tolist():
                 if iid not in self.instruments:
                     at = int(np.flatnonzero(iids == iid)[0])

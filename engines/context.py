@@ -15,6 +15,7 @@ Design contract:
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +23,9 @@ import numpy as np
 from domain.codec import packer
 from domain.kinds import RECORD_DTYPE
 from domain.strings import StringTable
+
+#: How many ``reactions_changed`` calls :meth:`KernelContext.reaction_kinds_since` remembers.
+_REACTION_LOG = 64
 
 if TYPE_CHECKING:
     from engines.scheduler import Scheduler
@@ -58,6 +62,8 @@ class KernelContext:
         self.current_seq: int = 0
         #: Bumped whenever any component's ``reacts_to`` answers may have changed.
         self.reaction_version: int = 0
+        #: What the last versions changed (:meth:`reaction_kinds_since`), oldest first.
+        self._reaction_log: deque[frozenset[int] | None] = deque(maxlen=_REACTION_LOG)
         self._outbox: Outbox | None = default_outbox
         self._default_outbox = default_outbox
         self._stage_name = ""
@@ -65,6 +71,8 @@ class KernelContext:
         #: The kernel's ring (set by the kernel), read by :mod:`engines.order_projection` for the
         #: records published after ``current_seq`` and not handled yet; never written here.
         self.ring: Any = None
+        #: The ring's buffer as bytes (set by the kernel with ``ring``); read only.
+        self.ring_bytes: memoryview | None = None
 
     # --- time --------------------------------------------------------------------------------------
     def set_current(self, seq: int, ts_init: int) -> None:
@@ -121,13 +129,15 @@ class KernelContext:
 
     def intern(self, text: str, source_id: int = 0) -> int:
         """Returns the id of ``text``; the first time, emits the STRING records defining it."""
-        string_id, records = self.strings.intern(text)
-        if records is not None:
-            records["ts_event"] = self.now_ns
-            records["ts_init"] = self.now_ns
-            records["cause"] = self.current_seq
-            records["source"] = source_id
-            self._require_outbox().emit(records)
+        string_id, data = self.strings.intern_packed(text, self.now_ns, self.current_seq,
+                                                     source_id)
+        if data is not None:
+            outbox = self._require_outbox()
+            emit_bytes = getattr(outbox, "emit_bytes", None)
+            if emit_bytes is not None:
+                emit_bytes(data)
+            else:
+                outbox.emit(np.frombuffer(data, dtype=RECORD_DTYPE))
         return string_id
 
     def text(self, string_id: int) -> str:
@@ -148,9 +158,26 @@ class KernelContext:
         raw_fields["ts_init"] = ts_ns
         self.schedule(ts_ns, self.pack(kind, source_id, **raw_fields))
 
-    def reactions_changed(self) -> None:
-        """Tells the replay loop that some ``reacts_to`` answer may have changed."""
+    def reactions_changed(self, kinds: frozenset[int] | None = None) -> None:
+        """Tells the replay loop that some ``reacts_to`` answer may have changed: for records of
+        ``kinds`` only, or of any kind (the default)."""
         self.reaction_version += 1
+        self._reaction_log.append(kinds)
+
+    def reaction_kinds_since(self, version: int) -> frozenset[int] | None:
+        """Returns the kinds whose ``reacts_to`` answers may have changed after ``version``, or
+        None for any kind (also when ``version`` is older than the last changes remembered)."""
+        log = self._reaction_log
+        n = self.reaction_version - version
+        if n < 0 or n > len(log):
+            return None
+        changed: frozenset[int] = frozenset()
+        for i in range(len(log) - n, len(log)):
+            kinds = log[i]
+            if kinds is None:
+                return None
+            changed |= kinds
+        return changed
 
     # --- execution clients -------------------------------------------------------------------------
     def register_client(self, venue: str, client: Any) -> None:

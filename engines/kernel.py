@@ -104,6 +104,7 @@ class Kernel(KernelPublishing):
         }
         names = ("state",) if mode == "rebuild" else STAGES
         self._ring_mem = memoryview(self.ring.buffer.view(np.uint8))
+        self.ctx.ring_bytes = self._ring_mem  # read-only, as ``ctx.ring``
         self.consumer = KernelConsumer(
             self.ctx, [self.stages[n] for n in names], self._setup_outbox
         )

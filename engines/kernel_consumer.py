@@ -9,7 +9,8 @@ Design contract:
   outbox, which is this consumer's: the drain loop (or the kernel's publish-one path) publishes
   it after the batch;
 - routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
-  (answers cached until ``ctx.reaction_version`` changes); a record nobody handles is not
+  (answers cached until ``ctx.reaction_version`` changes; only the routes of the kinds the
+  change named, when it named them: ``ctx.reaction_kinds_since``); a record nobody handles is not
   decoded; a record is decoded once (one raw namedtuple shared by every handler);
 - a batch of ``BATCH_MIN`` records or more goes through the vectorised path: runs of records of
   kinds every reducer takes in batch form and no reactor reacts to go to the reducers'
@@ -29,7 +30,7 @@ import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
 from engines.context import KernelContext
-from engines.routing import INSTRUMENT_OFFSETS, instrument_ids
+from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, sole
 from engines.stage import BATCH_MIN, DECODERS, Stage
 
 _KIND = struct.Struct("<H").unpack_from
@@ -68,8 +69,7 @@ class KernelConsumer:
         """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
         ctx = self._ctx
         if ctx.reaction_version != self._version:
-            self._routes.clear()
-            self._version = ctx.reaction_version
+            self._forget(ctx)
         key = kind << 32 | instrument_id
         found = self._routes.get(key)
         if found is not None:
@@ -84,6 +84,19 @@ class KernelConsumer:
             found = (reducers, reactors)
         self._routes[key] = found
         return found
+
+    def _forget(self, ctx: KernelContext) -> None:
+        """Drops the routes whose answers may have changed since the version they were made at
+        (every route, unless the changes named their kinds: an exchange's open orders change
+        only its market data routes)."""
+        kinds = ctx.reaction_kinds_since(self._version) if self._version >= 0 else None
+        routes = self._routes
+        if kinds is None:
+            routes.clear()
+        else:
+            for key in [key for key in routes if key >> 32 in kinds]:
+                del routes[key]
+        self._version = ctx.reaction_version
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """Returns True when some reactor or strategy may react to the pair (the loop's question)."""
@@ -132,26 +145,34 @@ class KernelConsumer:
         """Returns (handled one at a time, handled in a batch run) per record."""
         kinds = batch["kind"]
         keys = (kinds.astype(np.uint64) << np.uint64(32)) | instrument_ids(batch).astype(np.uint64)
+        only = sole(keys)
+        if only is not None:  # the usual run: one kind of one instrument
+            one, run = self._verdict(only)
+            n = len(keys)
+            return np.full(n, one, dtype=bool), np.full(n, run, dtype=bool)
         uniq, inverse = np.unique(keys, return_inverse=True)
         single = np.zeros(len(uniq), dtype=bool)
         batched = np.zeros(len(uniq), dtype=bool)
-        batchable = self._state.batchable
         for j, key in enumerate(uniq.tolist()):
-            kind = key >> 32
-            reducers, reactors = self.route(kind, key & 0xFFFFFFFF)
-            if reactors or (reducers and kind not in batchable):
-                single[j] = True
-            elif reducers:
-                batched[j] = True
+            single[j], batched[j] = self._verdict(key)
         return single[inverse], batched[inverse]
+
+    def _verdict(self, key: int) -> tuple[bool, bool]:
+        """Returns (handled one at a time, handled in a batch run) for a ``kind << 32 | iid``."""
+        kind = key >> 32
+        reducers, reactors = self.route(kind, key & 0xFFFFFFFF)
+        if reactors or (reducers and kind not in self._state.batchable):
+            return True, False
+        return False, bool(reducers)
 
     def _on_long_batch(self, batch: np.ndarray) -> None:
         kinds = batch["kind"]
-        unknown = ~np.isin(kinds, self._known)
-        if unknown.any():
+        only = sole(kinds)
+        unknown = None if only is not None and only in DECODERS else ~np.isin(kinds, self._known)
+        if unknown is not None and unknown.any():
             i = int(np.flatnonzero(unknown)[0])
             raise RecordError(f"seq {int(batch['seq'][i])}: unknown record kind {int(kinds[i])}")
-        data = batch.tobytes()
+        data = None  # the batch's bytes, copied only when some record is handled alone
         ctx = self._ctx
         start, n = 0, len(batch)
         while start < n:
@@ -163,6 +184,8 @@ class KernelConsumer:
             for i in np.flatnonzero(single).tolist():
                 if i > pos and batched[pos:i].any():
                     self._apply_run(sub[pos:i])
+                if data is None:
+                    data = batch.tobytes()
                 self.handle(data, (start + i) << 7)
                 pos = i + 1
                 if ctx.reaction_version != version:

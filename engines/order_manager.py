@@ -36,12 +36,19 @@ from domain.schema import NULL_I64
 from engines.component import Reactor
 from engines.context import KernelContext
 from engines.order_projection import projected_status
+from engines.record_emitter import RecordEmitter
 from engines.risk_lists import list_submits
 
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
 _INITIALIZED = OrderStatus.INITIALIZED
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED),
             int(Kind.ORDER_DENIED))
+
+
+_REF = ("client_order_id", "instrument_id", "strategy_id")
+_SUBMIT = RecordEmitter(int(Kind.SUBMIT_ORDER), (*_REF, "position_id", "order_list_id"))
+_CANCEL = RecordEmitter(int(Kind.CANCEL_ORDER), _REF)
+_CANCELED = RecordEmitter(int(Kind.ORDER_CANCELED), (*_REF, "venue_order_id"))
 
 
 class OrderManager(Reactor):
@@ -151,9 +158,8 @@ class OrderManager(Reactor):
         if child.emulation_trigger is not None:  # the emulator submits it on its trigger
             ctx.emit(Kind.ORDER_ARMED, src, **_order_ref(child))
             return
-        ctx.emit(Kind.SUBMIT_ORDER, src, client_order_id=child.client_order_id,
-                 instrument_id=child.instrument_id, strategy_id=child.strategy_id,
-                 position_id=parent.position_id, order_list_id=child.order_list_id)
+        _SUBMIT.emit(ctx, src, child.client_order_id, child.instrument_id, child.strategy_id,
+                     parent.position_id, child.order_list_id)
 
     def _resize(self, order: Any, quantity_raw: int, ctx: KernelContext) -> None:
         """Asks for ``order``'s quantity to become ``quantity_raw`` (above its fills)."""
@@ -168,10 +174,11 @@ class OrderManager(Reactor):
         if order.client_order_id in self.canceling:
             return
         self.canceling.add(order.client_order_id)
+        ref = (order.client_order_id, order.instrument_id, order.strategy_id)
         if projected_status(ctx, order) == _INITIALIZED:
-            ctx.emit(Kind.ORDER_CANCELED, self.source_id, **_order_ref(order), venue_order_id=0)
+            _CANCELED.emit(ctx, self.source_id, *ref, 0)
         else:
-            ctx.emit(Kind.CANCEL_ORDER, self.source_id, **_order_ref(order))
+            _CANCEL.emit(ctx, self.source_id, *ref)
 
     # --- state ----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -41,8 +41,12 @@ def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]
     ring = getattr(ctx, "ring", None)
     if ring is not None and ring.cursor > ctx.current_seq > 0:
         lo = max(ctx.current_seq + 1, ring.cursor - ring.capacity + 1)
-        for view in ring.views(lo, ring.cursor):
-            _scan(memoryview(view.view(np.uint8)), client_order_id, out)
+        mem = getattr(ctx, "ring_bytes", None)
+        if mem is not None:  # the kernel's: read the slots in place
+            _scan_slots(mem, ring.capacity - 1, lo, ring.cursor, client_order_id, out)
+        else:
+            for view in ring.views(lo, ring.cursor):
+                _scan(memoryview(view.view(np.uint8)), client_order_id, out)
     pending = getattr(ctx._outbox, "_pending", None)
     if isinstance(pending, bytearray):  # the kernel's EmitBuffer
         if pending:
@@ -61,6 +65,16 @@ def _scan(buf: memoryview, client_order_id: int, out: list[tuple[int, int]]) -> 
         (kind,) = _KIND(buf, off + 32)
         if _FIRST <= kind <= _LAST and _COID(buf, off + 40)[0] == client_order_id:
             out.append((kind, _QTY(buf, off + 88)[0] if kind == _FILLED else 0))
+
+
+def _scan_slots(mem: memoryview, mask: int, lo: int, hi: int, client_order_id: int,
+                out: list[tuple[int, int]]) -> None:
+    """:func:`_scan` over the ring slots of seqs ``lo..hi`` (``mem``: the whole ring's bytes)."""
+    for seq in range(lo, hi + 1):
+        off = (seq & mask) << 7
+        (kind,) = _KIND(mem, off + 32)
+        if _FIRST <= kind <= _LAST and _COID(mem, off + 40)[0] == client_order_id:
+            out.append((kind, _QTY(mem, off + 88)[0] if kind == _FILLED else 0))
 
 
 def projected_status(ctx: Any, order: Any) -> OrderStatus:

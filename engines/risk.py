@@ -281,11 +281,10 @@ class RiskEngine(Reactor):
         order = ctx.cache.order(cmd.client_order_id)
         if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
             return  # a second submit of an order already on its way: no event applies to it
-        ctx.emit(
-            Kind.ORDER_DENIED, self._src(ctx), client_order_id=cmd.client_order_id,
-            instrument_id=cmd.instrument_id, strategy_id=cmd.strategy_id,
-            reason_id=self._reason(reason, cmd.client_order_id, ctx),
-        )
+        src = self._src(ctx)
+        reason_id = self._reason(reason, cmd.client_order_id, ctx)  # STRING / REASON_ARGS first
+        _DENIED.emit(ctx, src, cmd.client_order_id, cmd.instrument_id, cmd.strategy_id,
+                     reason_id)
 
     def _reason(self, reason: Refusal, client_order_id: int, ctx: KernelContext) -> int:
         """Interns the reason of a refusal about to be emitted and returns its id: its template,
@@ -378,5 +377,7 @@ class RiskEngine(Reactor):
         h.update(repr(sorted(self.snapshot().items())).encode())
 
 
+_DENIED = RecordEmitter(
+    int(Kind.ORDER_DENIED), ("client_order_id", "instrument_id", "strategy_id", "reason_id"))
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))

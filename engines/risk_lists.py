@@ -12,19 +12,21 @@ from typing import Any
 from domain.codec import RAW_TUPLES
 from domain.kinds import Kind
 
+_SUBMIT = RAW_TUPLES[int(Kind.SUBMIT_ORDER)]
+_SUBMIT_KIND = int(Kind.SUBMIT_ORDER)
+_new = tuple.__new__
+_SUBMIT_FIELDS = ("seq", "ts_event", "ts_init", "cause", "kind", "flags", "source",
+                  "client_order_id", "instrument_id", "strategy_id", "position_id", "order_list_id")
+if _SUBMIT._fields != _SUBMIT_FIELDS:  # submit_of builds the tuple positionally
+    raise RuntimeError(f"SUBMIT_ORDER fields changed: {_SUBMIT._fields}, expected {_SUBMIT_FIELDS}")
+
 
 def submit_of(order: Any, cmd: Any) -> Any:
     """A SUBMIT_ORDER namedtuple for one order of a list (header of the list command)."""
-    cls = RAW_TUPLES[int(Kind.SUBMIT_ORDER)]
-    fields = dict.fromkeys(cls._fields, 0)
-    fields.update(
-        seq=cmd.seq, ts_event=cmd.ts_event, ts_init=cmd.ts_init, cause=cmd.cause,
-        kind=int(Kind.SUBMIT_ORDER), flags=cmd.flags, source=cmd.source,
-        client_order_id=order.client_order_id, instrument_id=order.instrument_id,
-        strategy_id=order.strategy_id, position_id=order.position_id,
-        order_list_id=cmd.order_list_id,
-    )
-    return cls(**fields)
+    return _new(_SUBMIT, (
+        cmd.seq, cmd.ts_event, cmd.ts_init, cmd.cause, _SUBMIT_KIND, cmd.flags, cmd.source,
+        order.client_order_id, order.instrument_id, order.strategy_id, order.position_id,
+        cmd.order_list_id))
 
 
 def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:

@@ -19,6 +19,26 @@ INSTRUMENT_OFFSETS: dict[int, int] = {
 }
 
 
+def sole(values: np.ndarray) -> int | None:
+    """Returns the one value every element of ``values`` holds, or None (also when empty)."""
+    if not len(values):
+        return None
+    first = values[0]
+    if values[-1] != first or not (values == first).all():
+        return None
+    return int(first)
+
+
+def take_rows(records: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Returns ``records[idx]`` (a copy, same dtype) copied as whole 128-byte rows: numpy copies a
+    structured array field by field, ten times slower than this."""
+    return records.view(ROW)[idx].view(records.dtype)
+
+
+#: One record as an opaque 128-byte row (copies of it are plain memory copies).
+ROW = np.dtype("V128")
+
+
 def instrument_ids(records: np.ndarray) -> np.ndarray:
     """Returns the u4 instrument id of each record (0 for kinds without one)."""
     n = len(records)
@@ -27,12 +47,13 @@ def instrument_ids(records: np.ndarray) -> np.ndarray:
         return out
     words = np.ascontiguousarray(records).view(np.uint32).reshape(n, -1)
     kinds = records["kind"]
-    present = np.unique(kinds)
-    if len(present) == 1:
-        off = INSTRUMENT_OFFSETS.get(int(present[0]))
+    only = sole(kinds)
+    if only is not None:
+        off = INSTRUMENT_OFFSETS.get(only)
         if off is not None:
             out[:] = words[:, off // 4]
         return out
+    present = np.unique(kinds)
     for kind in present.tolist():
         off = INSTRUMENT_OFFSETS.get(kind)
         if off is not None:

@@ -43,6 +43,8 @@ from engines.strategy_args import expect_instrument, expect_int, expect_type
 _SUBMIT = RecordEmitter(
     int(Kind.SUBMIT_ORDER), ("client_order_id", "instrument_id", "strategy_id", "position_id"))
 _INITIALIZED = RecordEmitter(int(Kind.ORDER_INITIALIZED), INITIALIZED_NAMES)
+_SUBMIT_LIST = RecordEmitter(
+    int(Kind.SUBMIT_ORDER_LIST), ("order_list_id", "instrument_id", "strategy_id", "n_orders"))
 _COID = "an int client order id (as submit_order returned)"
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 
@@ -159,25 +161,28 @@ class Strategy(Actor):
                    limit_offset=spec.limit_offset)
 
     def submit_order_list(self, order_list: NewOrderList) -> int:
-        """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id."""
+        """Emits the list's ORDER_INITIALIZED records then SUBMIT_ORDER_LIST; returns its id
+        (positional emitters, as ``submit_order``)."""
         expect_type("submit_order_list", "order_list", order_list, NewOrderList)
         specs = order_list.orders.orders
-        precision = self._price_precision(order_list.instrument_id, *specs)
-        for spec, fields in zip(specs, order_list.orders.initialized_fields(
-            order_list.client_order_ids, order_list.instrument_id, self.source_id,
-            order_list.order_list_id, precision,
-        ), strict=True):
-            self._emit(Kind.ORDER_INITIALIZED, **fields)
-            if spec.trailing_offset:
-                self._emit_trailing(fields["client_order_id"], order_list.instrument_id, spec)
-            if spec.emulation_trigger is not None:
-                self._emit(Kind.ORDER_EMULATED, client_order_id=fields["client_order_id"],
-                           instrument_id=order_list.instrument_id, strategy_id=self.source_id,
-                           trigger_type=int(spec.emulation_trigger))
-        self._emit(Kind.SUBMIT_ORDER_LIST, order_list_id=order_list.order_list_id,
-                   instrument_id=order_list.instrument_id, strategy_id=self.source_id,
-                   n_orders=len(order_list.client_order_ids))
-        return order_list.order_list_id
+        iid, src, ctx = order_list.instrument_id, self.source_id, self.ctx
+        list_id, ids = order_list.order_list_id, order_list.client_order_ids
+        precision = self._price_precision(iid, *specs)
+        rows = order_list.orders.initialized_values(ids, iid, src, list_id, precision)
+        outbox = ctx._require_outbox()  # raises EmitNotAllowed in the state stage
+        packed = b""
+        for spec, values in zip(specs, rows, strict=True):
+            packed += _INITIALIZED.pack(ctx, src, values)
+            if spec.trailing_offset or spec.emulation_trigger is not None:
+                emit_packed(outbox, packed)  # its own records right after its ORDER_INITIALIZED
+                packed = b""
+                if spec.trailing_offset:
+                    self._emit_trailing(values[0], iid, spec)
+                if spec.emulation_trigger is not None:
+                    self._emit(Kind.ORDER_EMULATED, client_order_id=values[0], instrument_id=iid,
+                               strategy_id=src, trigger_type=int(spec.emulation_trigger))
+        emit_packed(outbox, packed + _SUBMIT_LIST.pack(ctx, src, (list_id, iid, src, len(ids))))
+        return list_id
 
     def _price_precision(self, instrument_id: int, *specs: Any) -> int:
         inst = self.cache.instrument(instrument_id) if self.cache is not None else None

@@ -4,7 +4,9 @@ risk, execution, equity sampler) over synthetic seeded random-walk EUR/USD quote
 Rows: ``noop`` over 1 M quotes and ``ema_cross`` over 100 k quotes (about 10 k orders), journal
 on with durability ``none``. ``records_per_s`` / ``quotes_per_s`` are medians of ``--repeats``
 warm runs (after one untimed run that compiles the numba kernels); ``cold_s`` is that first run
-and ``process_s`` the time since the interpreter started, at the end of the row. ``run_s`` is the
+and ``process_s`` the time since the interpreter started, at the end of the row; ``whole_s`` is
+the wall time of one whole ``python perf/backtest_run.py --only ROW --once`` (interpreter start,
+imports, the data, one cold run: the figure beside the engine's). ``run_s`` is the
 whole ``BacktestNode.run`` (results included); ``results_s`` is the part spent building the
 results (tables, equity curve) and ``loop_s`` / ``loop_quotes_per_s`` the run without it.
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -93,7 +97,17 @@ def main() -> None:
     p.add_argument("--only", choices=("noop", "ema_cross"), help="run one row only")
     p.add_argument("--quotes", type=int, default=0,
                    help="quotes per run for every row (default: 1 M for noop, 100 k for ema_cross)")
+    p.add_argument("--once", action="store_true",
+                   help="one untimed cold run of the --only row (for whole_s)")
     args = p.parse_args()
+    if args.once:
+        root = Path(tempfile.mkdtemp(prefix="ringbus-bt-"))
+        try:
+            one_run(args.only or "noop", random_walk_quotes(
+                args.quotes or (1_000_000 if args.only != "ema_cross" else 100_000)), root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     rows = []
     root = Path(tempfile.mkdtemp(prefix="ringbus-bt-"))
     try:
@@ -106,12 +120,18 @@ def main() -> None:
             runs = [one_run(strategy, quotes, root) for _ in range(max(1, args.repeats))]
             wall = statistics.median(r[0] for r in runs)
             loop = statistics.median(r[0] - r[3] for r in runs)
+            process_s = process_seconds()
+            cmd = [sys.executable, __file__, "--only", strategy, "--once", "--quotes", str(n)]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            whole_s = time.perf_counter() - t0
             rows.append({"strategy": strategy, "quotes": n, "records": runs[0][1],
                          "orders": runs[0][2], "quotes_per_s": round(n / wall),
                          "records_per_s": round(runs[0][1] / wall), "run_s": round(wall, 3),
                          "results_s": round(statistics.median(r[3] for r in runs), 3),
                          "loop_s": round(loop, 3), "loop_quotes_per_s": round(n / loop),
-                         "cold_s": round(cold_s, 3), "process_s": round(process_seconds(), 2)})
+                         "cold_s": round(cold_s, 3), "process_s": round(process_s, 2),
+                         "whole_s": round(whole_s, 2)})
     finally:
         shutil.rmtree(root, ignore_errors=True)
     report("backtest_run", rows, args.json)

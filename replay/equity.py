@@ -33,6 +33,7 @@ from domain.kinds import Kind
 from engines.component import Reducer
 from engines.context import KernelContext
 from engines.fx_rates import convert_raw, find_rate
+from engines.routing import sole, take_rows
 
 _MARKET = (int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR), int(Kind.BOOK_DELTA))
 _QUOTE, _TRADE = int(Kind.QUOTE), int(Kind.TRADE)
@@ -117,13 +118,19 @@ class EquitySampler(Reducer):
         if not len(run):
             return
         kinds = run["kind"]
+        only = sole(kinds)
         for kind, bid_field, ask_field in ((_TRADE, "price", "price"), (_QUOTE, "bid", "ask")):
-            idx = np.flatnonzero(kinds == kind)
-            if not idx.size:
-                continue
-            typed = as_kind(run[idx], kind)
+            if only is not None:  # the usual run: one kind, read in place
+                if only != kind:
+                    continue
+                typed = as_kind(run, kind)
+            else:
+                idx = np.flatnonzero(kinds == kind)
+                if not idx.size:
+                    continue
+                typed = as_kind(take_rows(run, idx), kind)
             iids = typed["instrument_id"]
-            if len(np.unique(iids)) == 1:
+            if sole(iids) is not None:
                 last = typed[-1]
                 self.marks[int(last["instrument_id"])] = (int(last[bid_field]), int(last[ask_field]))
                 continue

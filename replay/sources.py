@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from domain.kinds import RECORD_DTYPE
+from engines.routing import ROW, take_rows
 
 
 class SourceOrderError(ValueError):
@@ -57,7 +58,9 @@ class _Cursor:
             if len(bad):
                 self._fail(int(bad[0]) + 1, int(ts[bad[0]]), int(ts[bad[0] + 1]))
             self._last_ts = int(ts[-1])
-            self.buf = np.concatenate([self.buf, arr]) if len(self.buf) else arr
+            # joined as whole 128-byte rows: numpy copies a structured array field by field
+            self.buf = np.concatenate([self.buf.view(ROW), arr.view(ROW)]).view(
+                RECORD_DTYPE) if len(self.buf) else arr
             return True
         self.done = True
         return False
@@ -117,9 +120,10 @@ def merge(sources: list[Iterable[np.ndarray]], chunk_records: int = 65536) -> It
 
 def _merged(parts: list[np.ndarray], chunk_records: int) -> Iterator[np.ndarray]:
     """Yields ``parts`` (in source order) merged by ts_init, stable, in bounded chunks."""
-    merged = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    if len(parts) > 1:
-        merged = merged[np.argsort(merged["ts_init"], kind="stable")]
+    merged = parts[0]
+    if len(parts) > 1:  # as whole 128-byte rows (numpy copies structured arrays field by field)
+        merged = np.concatenate([p.view(ROW) for p in parts]).view(RECORD_DTYPE)
+        merged = take_rows(merged, np.argsort(merged["ts_init"], kind="stable"))
     for lo in range(0, len(merged), chunk_records):
         yield merged[lo : lo + chunk_records]
 

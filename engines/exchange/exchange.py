@@ -12,8 +12,8 @@ Design contract:
   hashed by ``digest`` in a canonical order;
 - venue order ids and trade ids come from counters starting at 1;
 - ``reacts_to`` is True for DISPATCH and for market data of instruments with open orders here;
-  ``ctx.reactions_changed()`` is called at the end of the command or reaction that changed that
-  set (not for an order that opens and closes within one command).
+  ``ctx.reactions_changed(kinds)`` (the kinds it handles) is called at the end of the command or
+  reaction that changed that set (not for an order that opens and closes within one command).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class SimulatedExchange(Reactor):
         self.active: dict[int, int] = {}
         #: Instruments whose ``reacts_to`` answer flipped during the current command / reaction.
         self._flips: set[int] = set()
+        #: The kinds whose ``reacts_to`` answers a flip changes (those it handles).
+        self._flip_kinds = frozenset(int(k) for k in self.handles)
         self.next_venue_order_id = 1
         self.next_trade_id = 1
         #: The venue name (``SYMBOL.VENUE``) and the interned account its fills book to.
@@ -242,7 +244,7 @@ class SimulatedExchange(Reactor):
         perf/backtest_run.py ``ema_cross``)."""
         if self._flips:
             self._flips.clear()
-            ctx.reactions_changed()
+            ctx.reactions_changed(self._flip_kinds)
 
     def open_orders_of(self, instrument_id: int) -> list[VenueOrder]:
         """Returns the open orders of an instrument, in acceptance order (a copy)."""

@@ -1,0 +1,102 @@
+"""Reaction changes that name their kinds: ``ctx.reaction_kinds_since`` and the fused consumer,
+which then re-routes only those kinds (the exchange names its market data kinds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.codec import encode
+from domain.kinds import Kind
+from engines.component import Reactor
+from engines.kernel import Kernel
+
+QUOTE, TRADE = int(Kind.QUOTE), int(Kind.TRADE)
+
+
+def test_reaction_kinds_since_unions_named_kinds_and_falls_back_to_any() -> None:
+    ctx = Kernel().ctx
+    v0 = ctx.reaction_version
+    assert ctx.reaction_kinds_since(v0) == frozenset()
+    ctx.reactions_changed(frozenset({QUOTE}))
+    ctx.reactions_changed(frozenset({TRADE}))
+    assert ctx.reaction_kinds_since(v0) == {QUOTE, TRADE}
+    assert ctx.reaction_kinds_since(v0 + 1) == {TRADE}
+    ctx.reactions_changed()  # unnamed: any kind
+    assert ctx.reaction_kinds_since(v0) is None
+    assert ctx.reaction_kinds_since(ctx.reaction_version) == frozenset()
+    v1 = ctx.reaction_version
+    for _ in range(200):  # more changes than remembered: any kind
+        ctx.reactions_changed(frozenset({QUOTE}))
+    assert ctx.reaction_kinds_since(v1) is None
+    assert ctx.reaction_kinds_since(ctx.reaction_version - 3) == {QUOTE}
+    assert ctx.reaction_kinds_since(ctx.reaction_version + 1) is None
+
+
+class Toggle(Reactor):
+    """Reacts to QUOTE and TRADE of instrument 7 while ``on``; its flips name its kinds only
+    when ``named``."""
+
+    handles = (QUOTE, TRADE)
+
+    def __init__(self, cid: str, named: bool) -> None:
+        super().__init__(cid)
+        self.on, self.named, self.seen = False, named, []
+
+    def reacts_to(self, kind: int, instrument_id: int) -> bool:
+        return self.on and instrument_id == 7
+
+    def react(self, rec: Any, ctx: Any) -> None:
+        self.seen.append((rec.kind, rec.seq))
+
+    def flip(self, ctx: Any) -> None:
+        self.on = not self.on
+        ctx.reactions_changed(frozenset(self.handles) if self.named else None)
+
+
+def _publish(kernel: Kernel, kind: int) -> int:
+    rec = encode(kind, instrument_id=7, ts_init=kernel.ctx.now_ns + 1)
+    return kernel.publish_one(rec[0])
+
+
+def test_named_flips_reroute_their_kinds_and_keep_the_others() -> None:
+    for named in (False, True):
+        kernel = Kernel(capacity=1 << 8)
+        toggle = kernel.register(Toggle("toggle", named))
+        other = kernel.register(Toggle("other", named))
+        kernel.start()
+        other.flip(kernel.ctx)  # "other" receives from now on
+        seen = []
+        for step in range(6):
+            if step % 2:
+                toggle.flip(kernel.ctx)
+            for kind in (QUOTE, TRADE):
+                seen.append((kind, _publish(kernel, kind)))
+        # toggle: off, on (steps 1-2), off (3-4), on (5): the answers after each flip
+        want = [s for i, s in enumerate(seen) if (i // 2) in (1, 2, 5)]
+        assert toggle.seen == want, named
+        assert other.seen == seen, named
+        routes = kernel.consumer._routes
+        assert routes[QUOTE << 32 | 7][1] == (toggle.react, other.react)
+
+
+class Steady(Reactor):
+    handles = (int(Kind.BAR),)
+
+    def react(self, rec: Any, ctx: Any) -> None:
+        pass
+
+
+def test_a_named_flip_keeps_the_routes_of_other_kinds() -> None:
+    for named, kept in ((True, True), (False, False)):
+        kernel = Kernel(capacity=1 << 8)
+        toggle = kernel.register(Toggle("toggle", named))
+        kernel.register(Steady("steady"))
+        kernel.start()
+        _publish(kernel, int(Kind.BAR))
+        _publish(kernel, QUOTE)
+        bar_route = kernel.consumer._routes[int(Kind.BAR) << 32 | 7]
+        toggle.flip(kernel.ctx)
+        _publish(kernel, QUOTE)
+        routes = kernel.consumer._routes
+        assert (routes.get(int(Kind.BAR) << 32 | 7) is bar_route) is kept
+        assert routes[QUOTE << 32 | 7][1] == (toggle.react,)
