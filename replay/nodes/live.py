@@ -117,7 +117,8 @@ class NodeInbox(LiveInbox):
         taken = super().take(timeout_s)
         node = self.node
         if taken is not None and len(taken[0]):
-            translate(taken[0], node.kernel, node.fix_client, node.fix.venue)
+            translate(taken[0], node.kernel, node.fix_client, node.fix.venue,
+                      node.venue.cause_of if node.venue is not None else {})
         kernel = node.kernel
         if kernel.faulted is None:  # batch durability: what waits is committed within batch_ns
             kernel.journal.flush()
