@@ -191,3 +191,20 @@ def test_a_dropped_connection_reconnects_and_the_venue_resends(ordermatch, liqui
     assert codes.RESEND_REQUEST in types  # the venue asked for b, journaled while cut off
     assert bool(inbound["poss_dup"].any())  # and resent what we missed
     _reexecutes(tmp_path / "live")
+
+
+def test_stop_cancels_the_open_orders_at_the_venue_then_stops_the_strategies(ordermatch,
+                                                                             tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "10", "price": "9.00", "name": "a"}])
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    wait_until(lambda: _status(node, "a") == "ACCEPTED", what="a resting")
+    strategy = node.kernel.component("scripted")
+    run = node.stop()
+    assert run.end_reason == "CLEAN" and strategy.stopped
+    records = journal_records(tmp_path / "live")
+    names = [Kind(k).name for k in records["kind"].tolist()]
+    tail = names[names.index("CANCEL_ALL_ORDERS"):]
+    assert tail == ["CANCEL_ALL_ORDERS", "ORDER_CANCELED", "RUN_ENDED"], tail
+    assert node.fix_client.orders.orders[strategy.names["a"]].status == "CANCELED"  # the venue's
+    _reexecutes(tmp_path / "live")
