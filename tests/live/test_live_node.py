@@ -3,6 +3,7 @@ adapter while a second FIX client provides the other side of the book."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from adapters.fix import codes
 from domain.codec import as_kind
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from journal import Journal, JournalReader
 from replay.nodes.live import LiveNode
 from tests.live.live_rig import (
     PASSWORD,
@@ -208,3 +210,17 @@ def test_stop_cancels_the_open_orders_at_the_venue_then_stops_the_strategies(ord
     assert tail == ["CANCEL_ALL_ORDERS", "ORDER_CANCELED", "RUN_ENDED"], tail
     assert node.fix_client.orders.orders[strategy.names["a"]].status == "CANCELED"  # the venue's
     _reexecutes(tmp_path / "live")
+
+
+def test_a_venue_that_does_not_answer_fails_the_start_before_anything_is_journaled(tmp_path):
+    listener = socket.socket()  # a port nothing answers on
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    raw = live_raw(port, tmp_path / "live", [{"at": 1, "do": "limit", "side": "BUY",
+                                              "qty": "1", "price": "1.00"}])
+    raw["fix"]["logon_timeout_s"] = 0.5
+    with pytest.raises(TimeoutError, match="FIX logon"):
+        LiveNode(raw).start()
+    with Journal.open(tmp_path / "live") as journal:
+        assert JournalReader(journal).last_seq() == 0  # no run to recover next time
