@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.fix.venue import SETUP_SCRIPT, OrdermatchVenue, find_ordermatch
+from adapters.fix.venue import OrdermatchVenue
 from domain.kinds import Kind
 from replay.nodes.live import LiveNode
-from tests.live.conftest import CLIENTS
+from tests.live.conftest import CLIENTS, ordermatch_folder
 from tests.live.fixclient import LiquidityClient
 from tests.live.live_rig import (
     PASSWORD,
@@ -35,12 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def live_run(tmp_path_factory) -> dict:
     """A live journal: quote 1 (nothing), quote 2 (a BUY 10 @ 10.00 that fills)."""
-    folder = find_ordermatch()
-    if folder is None:
-        message = f"ordermatch test venue not installed: run {SETUP_SCRIPT} (as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    folder = ordermatch_folder()
     base = tmp_path_factory.mktemp("live-tools")
     os.environ[PASSWORD_ENV] = PASSWORD
     with OrdermatchVenue(folder, base / "venue", CLIENTS) as venue:
