@@ -224,3 +224,16 @@ def test_a_venue_that_does_not_answer_fails_the_start_before_anything_is_journal
         LiveNode(raw).start()
     with Journal.open(tmp_path / "live") as journal:
         assert JournalReader(journal).last_seq() == 0  # no run to recover next time
+
+
+def test_a_strategy_exception_ends_the_live_run_faulted_and_it_reexecutes(ordermatch,
+                                                                          tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live",
+                 [{"at": 1, "do": "cancel", "ref": "never-submitted"}])  # KeyError in on_quote
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    wait_until(lambda: not node.running, what="the node ended")
+    run = node.stop()
+    assert run.end_reason == "FAULTED" and "KeyError" in run.fault
+    records = journal_records(tmp_path / "live")
+    assert Kind(int(records["kind"][-1])).name == "RUN_ENDED"
+    _reexecutes(tmp_path / "live")  # the fault recurs at the same record
