@@ -9,7 +9,9 @@ Design contract:
   ends the run with :func:`replay.nodes.lifecycle.end_run` and the reason in ``ended``;
 - :meth:`NodeDriver.feed_live` runs a :class:`replay.nodes.inputs.LiveInbox`: each take's
   records through the loop, then the timers due by the take's horizon (journaled as TIMER
-  records even when no input arrives);
+  records even when no input arrives); one group commit per take (``Kernel.defer_flush``, then
+  ``Kernel.end_batch``: a held order is committed and handed out at the take's end, never
+  after the durability window), under :func:`replay.nodes.latency.live_loop_policy`;
 - ``on_publish(n)`` (e.g. a :class:`replay.recovery.Snapshotter`) is called after every
   publish with ``n`` = data inputs published so far (``data_offset`` included): the resume
   point of a snapshot;
@@ -34,6 +36,7 @@ from domain.kinds import Kind
 from engines.kernel import Kernel
 from replay.loop import LoopStats, run, run_until
 from replay.nodes.inputs import LiveInbox, data_mask
+from replay.nodes.latency import live_loop_policy
 from replay.nodes.lifecycle import end_run
 
 
@@ -78,15 +81,22 @@ class NodeDriver:
 
     def feed_live(self, inbox: LiveInbox, timeout_s: float = 0.05) -> LoopStats:
         """Runs the inbox until it is closed and empty (see the module contract)."""
-        while (taken := inbox.take(timeout_s)) is not None:
-            records, horizon = taken
-            if len(records):
-                base = self.data
-                run(self.kernel, [records], self.stats,
-                    on_publish=lambda n, b=base: self._after_publish(b + n))
-                self.data = base + len(records)
-            run_until(self.kernel, horizon, self.stats)
-            self.kernel.ctx.now_ns = max(self.kernel.ctx.now_ns, horizon)
+        kernel = self.kernel
+        kernel.defer_flush = True
+        try:
+            with live_loop_policy():
+                while (taken := inbox.take(timeout_s)) is not None:
+                    records, horizon = taken
+                    if len(records):
+                        base = self.data
+                        run(kernel, [records], self.stats,
+                            on_publish=lambda n, b=base: self._after_publish(b + n))
+                        self.data = base + len(records)
+                    run_until(kernel, horizon, self.stats)
+                    kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
+                    kernel.end_batch()
+        finally:
+            kernel.defer_flush = False
         return self.stats
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
