@@ -85,6 +85,9 @@ while not done and (data := conn.recv(1 << 16)):
             reply(b"A", (98, b"0"), (108, b"30"))
         elif t == b"D":
             seen[round(float(msg.get(44)) * 1e5) - BASE_BID] = now
+            reply(b"8", (11, msg.get(11)), (37, msg.get(11)), (17, msg.get(11)), (150, b"8"),
+                  (39, b"8"), (55, msg.get(55)), (54, msg.get(54)), (14, b"0"), (151, b"0"),
+                  (58, b"benchmark venue: rejected"))
         elif t == b"5":
             reply(b"5")
             done = True
@@ -119,11 +122,26 @@ class FixBridge:
     def __init__(self, kernel: Kernel, client: FixExecutionClient, probe: Probe) -> None:
         self.account_id = kernel.intern("V-001")
         self.kernel, self.client, self.probe = kernel, client, probe
+        self.inbox: LiveInbox | None = None
+        self._refs: dict[int, tuple[int, int]] = {}  # coid -> kernel (instrument, strategy) ids
+        on_app = client.session.on_app
+
+        def answered(record: np.ndarray, msg: Any) -> None:
+            """Session thread: the venue's answer becomes an INPUT record of the node."""
+            on_app(record, msg)
+            coid = int(record.view(KIND_DTYPES[Kind.FIX_IN])["client_order_id"][0])
+            if msg.get(150) == b"8" and self.inbox is not None and coid in self._refs:
+                iid, strategy_id = self._refs.pop(coid)
+                self.inbox.push(encode(Kind.ORDER_REJECTED, client_order_id=coid,
+                                       instrument_id=iid, strategy_id=strategy_id))
+
+        client.session.on_app = answered
 
     def submit(self, cmd: Any) -> None:
         order = self.kernel.ctx.cache.order(cmd.client_order_id)
         self.probe.current = order.price_raw - BASE_BID
         self.probe.mark("released")
+        self._refs[cmd.client_order_id] = (order.instrument_id, order.strategy_id)
         self.client.submit(OrderRequest(
             cmd.client_order_id, order.strategy_id, SYMBOL, OrderSide(int(order.side)),
             order.quantity_raw, order.price_raw, price_precision=order.price_precision,
@@ -196,9 +214,9 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
         kernel.register_external_client(bridge)
         iid = start_kernel(kernel)
         session.start()
+        inbox = bridge.inbox = LiveInbox(WallClock())
         if stages:
-            _instrument(kernel, session, probe)
-        inbox = LiveInbox(WallClock())
+            _instrument(kernel, session, inbox, probe)
         pushed = np.zeros(n, dtype=np.int64)
         node = threading.Thread(target=NodeDriver(kernel, 1, 1).feed_live, args=(inbox,),
                                 name="node")
@@ -213,8 +231,12 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
             pushed[i] = time.perf_counter_ns()
             inbox.push(rec)
         elapsed = time.perf_counter_ns() - start
+        deadline = time.monotonic() + 5  # the venue's last answers come back as inputs
+        while bridge._refs and time.monotonic() < deadline:
+            time.sleep(0.01)
         inbox.close()
         node.join()
+        open_orders = len(kernel.ctx.cache.trading.orders_open)
         kernel.stop()
         session.stop(timeout_s=2)
         seen = {int(k): v for k, v in json.loads(peer.stdout.readline()).items()}
@@ -230,15 +252,27 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
     row = {
         "durability": durability, "inputs_per_s": rate,
         "achieved_per_s": round(n / (elapsed / 1e9)), "orders": len(orders),
-        "p50_us": _pct(lat_us, 50), "p99_us": _pct(lat_us, 99), "p99.9_us": _pct(lat_us, 99.9),
+        "open_at_end": open_orders, "p50_us": _pct(lat_us, 50), "p99_us": _pct(lat_us, 99), "p99.9_us": _pct(lat_us, 99.9),
     }
     if stages:
         row["stages"] = _stage_table(probe, pushed, seen, list(orders))
     return row
 
 
-def _instrument(kernel: Kernel, session: FixSession, probe: Probe) -> None:
+def _instrument(kernel: Kernel, session: FixSession, inbox: LiveInbox, probe: Probe) -> None:
     """Wraps the node's seams to stamp each order's stages (``--stages`` only)."""
+    take = inbox.take
+
+    def stamped_take(timeout_s: float) -> Any:
+        taken = take(timeout_s)
+        if taken is not None:
+            now = time.perf_counter_ns()
+            col = probe.stamps.setdefault("taken", np.zeros(probe.n, dtype=np.int64))
+            quotes = taken[0][taken[0]["kind"] == Kind.QUOTE]
+            col[quotes.view(KIND_DTYPES[Kind.QUOTE])["bid"] - BASE_BID] = now
+        return taken
+
+    inbox.take = stamped_take  # type: ignore[method-assign]
     writer = session.journal.writer
     fix_commit = writer.commit
 
@@ -281,7 +315,7 @@ def _stage_table(probe: Probe, pushed: np.ndarray, seen: dict[int, int],
     wire = np.array([seen[i] for i in orders])
     cols = [("pushed", pushed[idx])] + [
         (name, probe.stamps[name][idx]) for name in
-        ("commit_start", "released", "fix_commit_start", "encoded", "sent") if name in probe.stamps
+        ("taken", "commit_start", "released", "fix_commit_start", "encoded", "sent") if name in probe.stamps
     ] + [("read by venue", wire)]
     rows = []
     for (a, ta), (b, tb) in zip(cols, cols[1:], strict=False):
