@@ -18,7 +18,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import simplefix
@@ -103,11 +103,14 @@ class FixSession:
 
     # ---------------------------------------------------------------- sending
     def send(self, msg_type: bytes, body: list[tuple[int, bytes]],
-             record: np.ndarray | None = None) -> int:
+             record: np.ndarray | None = None, events: Sequence[np.ndarray] = ()) -> int:
         """Journals then sends one message; returns its MsgSeqNum.
 
         ``record`` is the FIX_OUT record with the application fields already set (None for
-        admin messages); this fills in the sequence number, type and session.
+        admin messages); this fills in the sequence number, type and session. ``events``
+        (e.g. the ORDER_SUBMITTED the message means) are journaled after it in the same
+        commit, their ``cause`` set to its seq: one commit (one fsync under ``sync``) per
+        message.
         """
         with self.lock:
             seq = self.journal.state.next_out
@@ -119,7 +122,12 @@ class FixSession:
             typed["session_id"] = self.session_id
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
-            record["seq"] = self.journal.append([*self._take_strings(), record])
+            batch = [*self._take_strings(), record]
+            out_seq = self.journal.next_seq + len(batch) - 1
+            for event in events:
+                event["cause"] = out_seq
+            self.journal.append([*batch, *events])
+            record["seq"] = out_seq
             if self.on_out is not None:
                 self.on_out(record)
             self._write(self._encode(msg_type, seq, body))
