@@ -139,3 +139,29 @@ def test_the_fix_session_socket_sends_without_nagle(tmp_path: Path) -> None:
     finally:
         session.stop(timeout_s=0.2)
         session.journal.close()
+
+
+def test_small_takes_are_decided_from_the_same_keys_as_whole_chunks() -> None:
+    from domain.codec import encode
+    from domain.kinds import Kind as K
+    from replay.loop import _keys, _small_keys
+
+    recs = np.concatenate([
+        quotes_for(7, 3),
+        encode(K.TRADE, instrument_id=9, price=1, size=1),
+        encode(K.STRING, string_id=4),
+        encode(K.TIMER, ts_event=1),
+    ])
+    mem = memoryview(np.ascontiguousarray(recs).view(np.uint8))
+    assert _small_keys(mem, len(recs)) == _keys(recs)
+    assert [k & 0xFFFFFFFF for k in _keys(recs)][:4] == [7, 7, 7, 9]
+
+
+def quotes_for(instrument_id: int, n: int) -> np.ndarray:
+    from domain.kinds import KIND_DTYPES, RECORD_DTYPE
+    from domain.kinds import Kind as K
+
+    recs = np.zeros(n, dtype=KIND_DTYPES[K.QUOTE])
+    recs["kind"] = int(K.QUOTE)
+    recs["instrument_id"] = instrument_id
+    return recs.view(RECORD_DTYPE)
