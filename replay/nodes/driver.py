@@ -10,8 +10,9 @@ Design contract:
 - :meth:`NodeDriver.feed_live` runs a :class:`replay.nodes.inputs.LiveInbox`: each take's
   records through the loop, then the timers due by the take's horizon (journaled as TIMER
   records even when no input arrives); one group commit per take (``Kernel.defer_flush``, then
-  ``Kernel.end_batch``: a held order is committed and handed out at the take's end, never
-  after the durability window), under :func:`replay.nodes.latency.live_loop_policy`;
+  ``Kernel.end_batch``), and one more right after a publish that made an order for an external
+  venue, which is then handed out (never after the durability window, nor after the rest of
+  its take), under :func:`replay.nodes.latency.live_loop_policy`;
 - ``on_publish(n)`` (e.g. a :class:`replay.recovery.Snapshotter`) is called after every
   publish with ``n`` = data inputs published so far (``data_offset`` included): the resume
   point of a snapshot;
@@ -90,7 +91,7 @@ class NodeDriver:
                     if len(records):
                         base = self.data
                         run(kernel, [records], self.stats,
-                            on_publish=lambda n, b=base: self._after_publish(b + n))
+                            on_publish=lambda n, b=base: self._after_live_publish(b + n))
                         self.data = base + len(records)
                     run_until(kernel, horizon, self.stats)
                     kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
@@ -98,6 +99,13 @@ class NodeDriver:
         finally:
             kernel.defer_flush = False
         return self.stats
+
+    def _after_live_publish(self, n: int) -> None:
+        """After a live publish: an order it made is committed and sent now, not at the end of
+        a long take (the take's other inputs are committed with the next group)."""
+        self._after_publish(n)
+        if self.kernel.outbound.held:
+            self.kernel.end_batch()
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,

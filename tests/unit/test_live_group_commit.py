@@ -75,16 +75,22 @@ def test_an_order_leaves_at_the_end_of_its_take_not_after_the_batch_window(
     writer.close()
 
 
-def test_sync_commits_once_per_take_however_many_inputs_it_holds(tmp_path: Path) -> None:
+def test_sync_commits_an_order_at_once_and_group_commits_the_other_inputs(
+        tmp_path: Path) -> None:
     kernel, venue, writer = _live_kernel(tmp_path, "sync")
     inbox = LiveInbox(ManualClock(T0 + 10**9))
-    inbox.push(quotes(kernel, 110_000 + np.arange(60) % 7))  # one take: 60 quotes, 20 orders
+    inbox.push(quotes(kernel, 110_000 + np.arange(61) % 7))  # one take: 61 quotes, 20 buys
     inbox.close()
     commits_before = writer._mark.mark.commits
     NodeDriver(kernel, run_id=1, first_seq=1).feed_live(inbox, 0.01)
-    assert writer._mark.mark.commits - commits_before == 1  # was one fsynced commit per quote
     assert [m for m, *_ in venue.calls].count("submit") == 20
     assert all(seq <= committed for _, seq, committed, _ in venue.calls)
+    # one commit right after each input that made a command (it goes out at once), one for
+    # the take's remaining input; was one fsynced commit per quote
+    order_commits = len({committed for _, _, committed, _ in venue.calls})
+    assert writer._mark.mark.commits - commits_before == order_commits + 1 < 61
+    for _, seq, committed, _ in venue.calls:  # each went at its own input's commit
+        assert committed - seq < 10
     kernel.stop()
     writer.close()
 
