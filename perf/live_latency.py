@@ -162,10 +162,13 @@ class Probe:
         self.n = n
 
     def mark(self, stage: str, index: int | None = None) -> None:
-        col = self.stamps.get(stage)
-        if col is None:
-            col = self.stamps[stage] = np.zeros(self.n, dtype=np.int64)
-        col[self.current if index is None else index] = time.perf_counter_ns()
+        """Stamps the wall clock and this thread's CPU clock (``stage#cpu``)."""
+        i = self.current if index is None else index
+        for name, clock in ((stage, time.perf_counter_ns), (stage + "#cpu", time.thread_time_ns)):
+            col = self.stamps.get(name)
+            if col is None:
+                col = self.stamps[name] = np.zeros(self.n, dtype=np.int64)
+            col[i] = clock()
 
 
 def build_kernel(path: Path, durability: str, every: int) -> Kernel:
@@ -266,10 +269,9 @@ def _instrument(kernel: Kernel, session: FixSession, inbox: LiveInbox, probe: Pr
     def stamped_take(timeout_s: float) -> Any:
         taken = take(timeout_s)
         if taken is not None:
-            now = time.perf_counter_ns()
-            col = probe.stamps.setdefault("taken", np.zeros(probe.n, dtype=np.int64))
             quotes = taken[0][taken[0]["kind"] == Kind.QUOTE]
-            col[quotes.view(KIND_DTYPES[Kind.QUOTE])["bid"] - BASE_BID] = now
+            for i in (quotes.view(KIND_DTYPES[Kind.QUOTE])["bid"] - BASE_BID).tolist():
+                probe.mark("taken", i)
         return taken
 
     inbox.take = stamped_take  # type: ignore[method-assign]
@@ -320,7 +322,13 @@ def _stage_table(probe: Probe, pushed: np.ndarray, seen: dict[int, int],
     rows = []
     for (a, ta), (b, tb) in zip(cols, cols[1:], strict=False):
         us = (tb - ta) / 1000
-        rows.append({"leg": f"{a} -> {b}", "p50_us": _pct(us, 50), "p99_us": _pct(us, 99)})
+        row = {"leg": f"{a} -> {b}", "p50_us": _pct(us, 50), "p99_us": _pct(us, 99)}
+        if a + "#cpu" in probe.stamps and b + "#cpu" in probe.stamps:  # both on the node thread
+            cpu = (probe.stamps[b + "#cpu"][idx] - probe.stamps[a + "#cpu"][idx]) / 1000
+            row["node_cpu_p50_us"] = _pct(cpu, 50)
+        else:
+            row["node_cpu_p50_us"] = "-"
+        rows.append(row)
     return rows
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import simplefix
 
-from adapters.fix import codes
+from adapters.fix import codes, wire
 from adapters.fix.codes import pack_msg_type
 from adapters.fix.inbound import fix_in_record
 from adapters.fix.outbound import rebuild_body
@@ -146,19 +146,11 @@ class FixSession:
 
     def _encode(self, msg_type: bytes, seq: int, body: list[tuple[int, bytes]],
                 poss_dup_orig_ns: int = 0) -> bytes:
-        msg = simplefix.FixMessage()
-        msg.append_pair(8, codes.BEGIN_STRING, header=True)
-        msg.append_pair(35, msg_type, header=True)
-        msg.append_pair(49, self.sender, header=True)
-        msg.append_pair(56, self.target, header=True)
-        msg.append_pair(34, seq, header=True)
-        msg.append_utc_timestamp(52, precision=3, header=True)
+        fields: list[tuple[int, object]] = [(49, self.sender), (56, self.target), (34, seq),
+                                            (52, wire.utc_timestamp())]
         if poss_dup_orig_ns:
-            msg.append_pair(43, b"Y", header=True)
-            msg.append_utc_timestamp(122, poss_dup_orig_ns / 1e9, precision=3, header=True)
-        for tag, value in body:
-            msg.append_pair(tag, value)
-        return msg.encode()
+            fields += [(43, b"Y"), (122, wire.utc_timestamp(poss_dup_orig_ns / 1e9))]
+        return wire.encode(codes.BEGIN_STRING, msg_type, [*fields, *body])
 
     def _write(self, data: bytes) -> None:
         sock = self._sock
