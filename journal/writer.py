@@ -13,8 +13,9 @@ Design contract:
   every ``none_commit_records`` records without fsync; ``commit``/``close`` commit everything
   in any mode; commit timing never changes the records, only how they are framed on disk;
 - ``fsync_behind=True`` (``batch`` only; the live node's and the FIX session's journals):
-  ``flush`` commits at once, without fsync, and a background thread fsyncs the committed pages
-  (and the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
+  commits (``flush`` by the batch policy above, or ``commit``, which the live node calls as
+  soon as an order waits) do not fsync; a background thread fsyncs the committed pages (and
+  the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
   killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
   for the disk (an order leaves after its commit, not after the disk's fsync latency);
 - after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
@@ -250,7 +251,7 @@ class JournalWriter:
         if self.durability == "sync":
             self.commit()
         elif self.durability == "batch":
-            if self._syncer is not None or (
+            if (
                 self._uncommitted >= self.batch_records
                 or time.monotonic_ns() - self._uncommitted_since_ns >= self.batch_ns
             ):

@@ -1,5 +1,5 @@
-"""JournalWriter ``fsync_behind`` (durability ``batch`` for the live node): every flush commits
-at once without fsync, and a background thread fsyncs the commits (and the high-water mark)."""
+"""JournalWriter ``fsync_behind`` (durability ``batch`` for the live node): commits do not fsync
+on the committing thread; a background thread fsyncs them (and the high-water mark)."""
 
 from __future__ import annotations
 
@@ -23,14 +23,17 @@ def test_only_batch_durability_fsyncs_behind(tmp_path: Path) -> None:
             JournalWriter(tmp_path / durability, durability, fsync_behind=True)
 
 
-def test_every_flush_commits_at_once_and_the_records_read_back(tmp_path: Path) -> None:
-    # a batch window that never passes: without fsync_behind nothing would commit at a flush
-    writer = JournalWriter(tmp_path / "j", "batch", batch_ns=1 << 62, fsync_behind=True)
+def test_flush_keeps_the_batch_policy_and_a_commit_reads_back_at_once(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "j", "batch", batch_records=10, batch_ns=1 << 62,
+                           fsync_behind=True)
     recs = quote_records(1, 30)
-    for i in range(30):
+    seen = []
+    for i in range(25):
         writer.on_batch(recs[i : i + 1])
-        assert writer.flush() == i + 1 == writer.committed_seq
-    assert JournalReader(writer.journal).records_between(1, 30).tobytes() == recs.tobytes()
+        seen.append(writer.flush())
+    assert seen == [0] * 9 + [10] * 10 + [20] * 6  # every batch_records, as without it
+    assert writer.commit() == 25  # what the live node calls when an order waits
+    assert JournalReader(writer.journal).records_between(1, 25).tobytes() == recs[:25].tobytes()
     writer.close()
 
 
@@ -40,7 +43,7 @@ def test_the_background_thread_syncs_what_was_committed_and_stops_at_close(
     syncer = writer._syncer
     assert syncer is not None and syncer._thread.is_alive()
     writer.on_batch(quote_records(1, 10))
-    assert writer.flush() == 10  # committed: the commit marked the syncer dirty
+    assert writer.commit() == 10  # the commit marked the syncer dirty
     deadline = time.monotonic() + 30
     while syncer.dirty.is_set() and time.monotonic() < deadline:
         time.sleep(0.001)
@@ -58,13 +61,13 @@ from journal.synth import quote_records
 writer = JournalWriter(sys.argv[1], "batch", batch_ns=1 << 62, fsync_behind=True)
 for chunk in range(200):
     writer.on_batch(quote_records(writer.next_seq, 7))
-    print("committed", writer.flush(), flush=True)
+    print("committed", writer.commit(), flush=True)
 import time
 time.sleep(600)
 """
 
 
-def test_a_killed_process_keeps_every_record_a_flush_committed(tmp_path: Path) -> None:
+def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path) -> None:
     path = tmp_path / "j"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE,
