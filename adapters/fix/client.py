@@ -172,8 +172,10 @@ class FixExecutionClient:
         extra = {"account_id": 0} if event_kind == Kind.ORDER_SUBMITTED else {}
         if event_kind != Kind.ORDER_SUBMITTED:
             extra["venue_order_id"] = ref["client_order_id"]
-        self.session.send(msg_type, *self._body(record, msg_type),
-                          events=[encode(event_kind, **ref, **extra)])
+        events = [encode(event_kind, **ref, **extra)]
+        self.session.send(msg_type, *self._body(record, msg_type), events=events)
+        if self.on_events is not None:
+            self.on_events(events)
 
     def _body(self, record: np.ndarray, msg_type: bytes) -> tuple[list, np.ndarray]:
         typed = as_kind(record, Kind.FIX_OUT)
