@@ -245,15 +245,17 @@ def _settle(node: LiveNode, timeout_s: float = 30.0) -> int:
 
 
 def startup(durability: str) -> dict:
-    """``ringbus live`` spawned with one quote waiting on stdin -> its NewOrderSingle read."""
+    """``ringbus live`` spawned with one quote waiting on stdin -> its NewOrderSingle read
+    (the config's strategy is the live tests' scripted one: a limit on the first quote)."""
+    from tests.live.live_rig import write_toml
+
     peer, port = start_peer()
     with tempfile.TemporaryDirectory() as tmp:
         raw = live_config(port, Path(tmp) / "node", durability)
         raw["strategies"] = [{"name": "tests.live.live_strategies:ScriptedOrders", "params": {
             "instrument": SYMBOL, "steps": [{"at": 1, "do": "limit", "qty": "1",
                                              "price": f"{BASE_BID / 100:.2f}"}]}}]
-        config = Path(tmp) / "live.toml"
-        config.write_text(_toml(raw))
+        config = write_toml(raw, Path(tmp) / "live.toml")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
         t0 = time.perf_counter_ns()
@@ -272,24 +274,6 @@ def startup(durability: str) -> dict:
         raise RuntimeError(f"ringbus live did not trade: {ready!r}, venue read {seen}")
     return {"durability": durability, "to_ready_ms": round((t_ready - t0) / 1e6, 1),
             "to_first_order_ms": round((seen["0"] - t0) / 1e6, 1)}
-
-
-def _toml(raw: dict[str, Any]) -> str:
-    def value(v: Any) -> str:
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return repr(v) if isinstance(v, (int, float)) else json.dumps(str(v))
-
-    lines = [f"{k} = {value(v)}" for k, v in raw.items() if not isinstance(v, (dict, list))]
-    for key, v in raw.items():
-        if isinstance(v, list):
-            for item in v:
-                lines += [f"[[{key}]]", *(f"{k} = {value(x)}" for k, x in item.items())]
-        elif isinstance(v, dict):
-            lines += [f"[{key}]", *(f"{k} = {value(x)}" for k, x in v.items())]
-    return "\n".join(lines) + "\n"
 
 
 def _stage_table(probe: Probe, pushed: np.ndarray, seen: dict[int, int],
