@@ -29,6 +29,10 @@ Design contract:
   :meth:`Kernel.register_external_client` gets each command only once the journal's
   ``committed_seq`` reaches it (checked after every flush); the simulated exchange, inside the
   deterministic core, is called while the command is handled;
+- group commit (a live node, :meth:`replay.nodes.driver.NodeDriver.feed_live`): with
+  ``defer_flush`` set, publishes neither flush the journal nor hand out held commands;
+  :meth:`Kernel.end_batch` does both once per inbox take, committing at once when a command is
+  held (so it never waits for the durability policy's window, and ``sync`` fsyncs once per take);
 - ``state_hash()`` is a blake2b-64 over the digests of the ``state`` components (what a journal
   replay rebuilds), in registration order; ``state_hash(scope="all")`` covers every component
   and the scheduler (what two executions of the same inputs must agree on);
@@ -117,6 +121,9 @@ class Kernel(KernelPublishing):
         self._loop: DrainLoop | None = None
         #: Commands for external venues, held until committed (:mod:`engines.kernel_outbound`).
         self.outbound = Outbound()
+        #: Group commit: publishes leave the journal's flush and the release of held commands
+        #: to :meth:`end_batch` (set by a live driver around its takes).
+        self.defer_flush = False
         #: The exception that faulted the kernel (None while healthy), and the seq it handled.
         self.faulted: BaseException | None = None
         self.faulted_seq = 0
@@ -170,6 +177,23 @@ class Kernel(KernelPublishing):
         except BaseException as exc:
             self._fault(exc)
             raise
+
+    def end_batch(self) -> int:
+        """Ends a group of publishes made with ``defer_flush``: flushes the journal, committing
+        at once when a command for an external venue is held, then hands out what is
+        committed; returns how many commands went. A failed commit faults the kernel."""
+        journal = self.journal
+        if journal is not None and self.faulted is None:
+            try:
+                self.sync_journal()
+                if self.outbound.held:
+                    journal.commit()
+                else:
+                    journal.flush()
+            except BaseException as exc:
+                self._fault(exc)
+                raise
+        return self.release_outbound() if self.outbound.held else 0
 
     def _build(self) -> DrainLoop:
         graph = ConsumerGraph()

@@ -10,6 +10,8 @@ Design contract:
   as the drain loop would (same records, same seqs, same order); a run that wraps the ring or is
   long (``BATCH_MIN``) goes to the general drain; with ``journal_lag`` the journal takes the
   records in runs, before the ring could overwrite any it has not taken;
+- with ``defer_flush`` (a live node's group commit) neither flushes the journal nor hands out
+  held commands: :meth:`engines.kernel.Kernel.end_batch` does, once per inbox take;
 - a handler or a journal flush that raises faults the kernel (``_fault``) and propagates; a
   faulted kernel refuses every later record with :class:`KernelFaulted` (crash-only).
 
@@ -51,6 +53,7 @@ class KernelPublishing:
     _loop: DrainLoop | None
     _drained_at: int
     _flushed_at: int
+    defer_flush: bool
     _fast: tuple[Any, ...]
     _journal_consumer: Any
     _ring_mem: memoryview
@@ -70,13 +73,13 @@ class KernelPublishing:
             first, last = self.ring.publish_records(records)
             loop.drain()
             self._drained_at = self.ring.cursor
-            if self.journal is not None:
+            if self.journal is not None and not self.defer_flush:
                 self.journal.flush()
         except BaseException as exc:
             self._drained_at = -1
             self._fault(exc)
             raise
-        if self.outbound.held:
+        if self.outbound.held and not self.defer_flush:
             self.release_outbound()
         return first, last
 
@@ -114,7 +117,8 @@ class KernelPublishing:
                 loop.drain()
             self._drained_at = ring.cursor
             journal_seq = self._fast[1]
-            if journal_seq is not None and journal_seq.value != self._flushed_at:
+            if journal_seq is not None and journal_seq.value != self._flushed_at and \
+                    not self.defer_flush:
                 # a flush decides from the records the journal holds: with none new (a lagging
                 # journal between its runs) it would decide as the last one did
                 self._flushed_at = journal_seq.value
@@ -123,7 +127,7 @@ class KernelPublishing:
             self._drained_at = -1
             self._fault(exc)
             raise
-        if self.outbound.held:
+        if self.outbound.held and not self.defer_flush:
             self.release_outbound()
         return seq
 

@@ -138,6 +138,10 @@ class MarkWriter:
         if self.fsync and time.monotonic_ns() - self._synced_ns >= self.sync_interval_ns:
             self._sync()
 
+    def sync(self) -> None:
+        """fdatasyncs the mark now (a writer that fsyncs behind its commits calls this)."""
+        self._sync()
+
     def _sync(self) -> None:
         if self._fd is not None:
             os.fdatasync(self._fd)

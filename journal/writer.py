@@ -12,6 +12,12 @@ Design contract:
   made ``batch`` fsync nearly every record: perf/journal_durability.py); ``none`` commits
   every ``none_commit_records`` records without fsync; ``commit``/``close`` commit everything
   in any mode; commit timing never changes the records, only how they are framed on disk;
+- ``fsync_behind=True`` (``batch`` only; the live node's and the FIX session's journals):
+  commits (``flush`` by the batch policy above, or ``commit``, which the live node calls as
+  soon as an order waits) do not fsync; a background thread fsyncs the committed pages (and
+  the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
+  killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
+  for the disk (an order leaves after its commit, not after the disk's fsync latency);
 - after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
   ``committed_seq`` reaches it (the writer is the LMDB :class:`journal.sink.JournalSink`);
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,9 +90,12 @@ class JournalWriter:
         max_map_size: int = DEFAULT_MAX_MAP_SIZE,
         notify: bool = True,
         writemap: bool = False,
+        fsync_behind: bool = False,
     ) -> None:
         if durability not in DURABILITIES:
             raise ValueError(f"durability must be one of {DURABILITIES}, got {durability!r}")
+        if fsync_behind and durability != "batch":
+            raise ValueError(f"fsync_behind needs durability 'batch', got {durability!r}")
         if value_records < 1:
             raise ValueError(f"value_records must be >= 1, got {value_records}")
         self.path = Path(path)
@@ -95,19 +105,20 @@ class JournalWriter:
         self.batch_ns = batch_ns
         self.none_commit_records = none_commit_records
         self.max_uncommitted_records = max_uncommitted_records
+        self.fsync_behind = fsync_behind
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock: WriterLock | None = WriterLock(self.path)
         try:
             self.journal = Journal.create(
-                self.path, durability=durability, map_size=map_size, max_map_size=max_map_size,
-                writemap=writemap,
+                self.path, durability="none" if fsync_behind else durability,
+                map_size=map_size, max_map_size=max_map_size, writemap=writemap,
             )
             self.committed_seq, self._prev_ts = self._read_tail()
             self.journal.write(lambda txn: txn.put(
                 fmt.META_DURABILITY, durability.encode(), db=self.journal.meta_db
             ))
             self._mark = MarkWriter(self.path, start_mark(self.journal, self.committed_seq),
-                                    fsync=durability != "none")
+                                    fsync=durability != "none" and not fsync_behind)
         except Exception:
             if hasattr(self, "journal"):
                 self.journal.close()
@@ -126,6 +137,7 @@ class JournalWriter:
             max_uncommitted_records, none_commit_records)
         self._closed = False
         self._full: JournalFullError | None = None  # why a commit failed for want of space
+        self._syncer: _Syncer | None = _Syncer(self, batch_ns) if fsync_behind else None
 
     def _read_tail(self) -> tuple[int, int]:
         with self.journal.read_txn() as txn:
@@ -278,6 +290,8 @@ class JournalWriter:
         self._pending_runs = []
         self.committed_seq = self._stager.last_sealed_seq
         self._uncommitted = 0
+        if self._syncer is not None:
+            self._syncer.dirty.set()
         if self._notifier is not None:
             self._notifier.notify()
         return self.committed_seq
@@ -331,6 +345,9 @@ class JournalWriter:
         self._release()
 
     def _release(self) -> None:
+        if self._syncer is not None:
+            self._syncer.stop()
+            self._syncer = None
         self._mark.close()
         if self._notifier is not None:
             self._notifier.close()
@@ -347,6 +364,9 @@ class JournalWriter:
         try:
             self.commit()
             if self.durability != "none":
+                if self._syncer is not None:
+                    self._syncer.stop()
+                    self._syncer = None
                 self.journal.env.sync(True)
         finally:
             self._closed = True
@@ -357,3 +377,28 @@ class JournalWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Syncer:
+    """fsyncs a writer's committed pages and mark at most ``period_ns`` after a commit, on its
+    own thread (``fsync_behind``); LMDB's sync releases the GIL."""
+
+    def __init__(self, writer: JournalWriter, period_ns: int) -> None:
+        self.writer = writer
+        self.period_s = period_ns / 1e9
+        self.dirty = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self.period_s):
+            if self.dirty.is_set():
+                self.dirty.clear()
+                self.writer.journal.env.sync(True)
+                self.writer._mark.sync()
+
+    def stop(self) -> None:
+        """Ends the thread (a last sync is the caller's: ``close`` syncs everything)."""
+        self._stopped.set()
+        self._thread.join()

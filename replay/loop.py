@@ -9,7 +9,8 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
   and drained before the next, so its reactions get the seqs right after it; a run of inputs that
   nobody reacts to, all before the next scheduled record, is published as one batch. The decision
   is vectorised over each chunk's (kind, instrument) pairs and redone when a component's
-  subscriptions change (``ctx.reaction_version``);
+  subscriptions change (``ctx.reaction_version``); chunks of up to ``SMALL_CHUNK`` records (a
+  live node's takes) are decided record by record from the same memoised answers;
 - the kernel drains after each publish and flushes the journal after each drain;
 - ``on_publish(n)``, when given, is called after every publish (the ring drained) with ``n`` =
   the number of inputs of ``chunks`` published so far: the point where a node may snapshot and
@@ -18,6 +19,7 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
 
 import attrs
@@ -25,7 +27,13 @@ import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from engines.kernel import Kernel
-from engines.routing import instrument_ids, sole
+from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, sole
+
+#: chunks up to this many records are decided record by record (a live node's takes)
+SMALL_CHUNK = 8
+_KIND_AT = RECORD_DTYPE.fields["kind"][1]
+_U2 = struct.Struct("<H").unpack_from
+_U4 = struct.Struct("<I").unpack_from
 
 
 @attrs.define
@@ -58,6 +66,17 @@ def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) ->
             v = memo[key] = kernel.reacts_to(key >> 32, key & 0xFFFFFFFF)
         verdict[j] = v
     return verdict[inverse]
+
+
+def _small_keys(mem: memoryview, n: int) -> list[int]:
+    """Returns the (kind << 32 | instrument id) key of each of ``n`` records in ``mem`` (the
+    same keys as :func:`_keys`), read with ``struct`` (no numpy)."""
+    keys = []
+    for off in range(0, n << 7, 128):
+        kind = _U2(mem, off + _KIND_AT)[0]
+        at = INSTRUMENT_OFFSETS.get(kind)
+        keys.append(kind << 32 | (_U4(mem, off + at)[0] if at is not None else 0))
+    return keys
 
 
 def _keys(records: np.ndarray) -> list[int]:
@@ -97,7 +116,9 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
             memo_version = ctx.reaction_version
         # The vectorised verdicts hold until some component's answers change; after that the
         # rest of the chunk is decided record by record from the (cheap, memoised) answers.
-        reacts = reaction_mask(kernel, records, memo).tolist()
+        # A live take is often a record or two: numpy's per-call cost beats the work there.
+        reacts = ([decide(k) for k in _small_keys(mem, n)] if n <= SMALL_CHUNK
+                  else reaction_mask(kernel, records, memo).tolist())
         keys: list[int] = []
         singles = 0
         while i < n:

@@ -169,12 +169,13 @@ class FixExecutionClient:
         out = as_kind(record, Kind.FIX_OUT)[0]
         ref = {"client_order_id": int(out["client_order_id"]),
                "instrument_id": int(out["instrument_id"]), "strategy_id": int(out["strategy_id"])}
-        with self.session.lock:
-            self.session.send(msg_type, *self._body(record, msg_type))
-            extra = {"account_id": 0} if event_kind == Kind.ORDER_SUBMITTED else {}
-            if event_kind != Kind.ORDER_SUBMITTED:
-                extra["venue_order_id"] = ref["client_order_id"]
-            self._journal_events([encode(event_kind, **ref, **extra)], int(record["seq"][0]))
+        extra = {"account_id": 0} if event_kind == Kind.ORDER_SUBMITTED else {}
+        if event_kind != Kind.ORDER_SUBMITTED:
+            extra["venue_order_id"] = ref["client_order_id"]
+        events = [encode(event_kind, **ref, **extra)]
+        self.session.send(msg_type, *self._body(record, msg_type), events=events)
+        if self.on_events is not None:
+            self.on_events(events)
 
     def _body(self, record: np.ndarray, msg_type: bytes) -> tuple[list, np.ndarray]:
         typed = as_kind(record, Kind.FIX_OUT)

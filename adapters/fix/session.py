@@ -18,12 +18,12 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import simplefix
 
-from adapters.fix import codes
+from adapters.fix import codes, wire
 from adapters.fix.codes import pack_msg_type
 from adapters.fix.inbound import fix_in_record
 from adapters.fix.outbound import rebuild_body
@@ -103,11 +103,14 @@ class FixSession:
 
     # ---------------------------------------------------------------- sending
     def send(self, msg_type: bytes, body: list[tuple[int, bytes]],
-             record: np.ndarray | None = None) -> int:
+             record: np.ndarray | None = None, events: Sequence[np.ndarray] = ()) -> int:
         """Journals then sends one message; returns its MsgSeqNum.
 
         ``record`` is the FIX_OUT record with the application fields already set (None for
-        admin messages); this fills in the sequence number, type and session.
+        admin messages); this fills in the sequence number, type and session. ``events``
+        (e.g. the ORDER_SUBMITTED the message means) are journaled after it in the same
+        commit, their ``cause`` set to its seq: one commit (one fsync under ``sync``) per
+        message.
         """
         with self.lock:
             seq = self.journal.state.next_out
@@ -119,7 +122,12 @@ class FixSession:
             typed["session_id"] = self.session_id
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
-            record["seq"] = self.journal.append([*self._take_strings(), record])
+            batch = [*self._take_strings(), record]
+            out_seq = self.journal.next_seq + len(batch) - 1
+            for event in events:
+                event["cause"] = out_seq
+            self.journal.append([*batch, *events])
+            record["seq"] = out_seq
             if self.on_out is not None:
                 self.on_out(record)
             self._write(self._encode(msg_type, seq, body))
@@ -138,19 +146,11 @@ class FixSession:
 
     def _encode(self, msg_type: bytes, seq: int, body: list[tuple[int, bytes]],
                 poss_dup_orig_ns: int = 0) -> bytes:
-        msg = simplefix.FixMessage()
-        msg.append_pair(8, codes.BEGIN_STRING, header=True)
-        msg.append_pair(35, msg_type, header=True)
-        msg.append_pair(49, self.sender, header=True)
-        msg.append_pair(56, self.target, header=True)
-        msg.append_pair(34, seq, header=True)
-        msg.append_utc_timestamp(52, precision=3, header=True)
+        fields: list[tuple[int, object]] = [(49, self.sender), (56, self.target), (34, seq),
+                                            (52, wire.utc_timestamp())]
         if poss_dup_orig_ns:
-            msg.append_pair(43, b"Y", header=True)
-            msg.append_utc_timestamp(122, poss_dup_orig_ns / 1e9, precision=3, header=True)
-        for tag, value in body:
-            msg.append_pair(tag, value)
-        return msg.encode()
+            fields += [(43, b"Y"), (122, wire.utc_timestamp(poss_dup_orig_ns / 1e9))]
+        return wire.encode(codes.BEGIN_STRING, msg_type, [*fields, *body])
 
     def _write(self, data: bytes) -> None:
         sock = self._sock

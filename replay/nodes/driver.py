@@ -9,7 +9,10 @@ Design contract:
   ends the run with :func:`replay.nodes.lifecycle.end_run` and the reason in ``ended``;
 - :meth:`NodeDriver.feed_live` runs a :class:`replay.nodes.inputs.LiveInbox`: each take's
   records through the loop, then the timers due by the take's horizon (journaled as TIMER
-  records even when no input arrives);
+  records even when no input arrives); one group commit per take (``Kernel.defer_flush``, then
+  ``Kernel.end_batch``), and one more right after a publish that made an order for an external
+  venue, which is then handed out (never after the durability window, nor after the rest of
+  its take), under :func:`replay.nodes.latency.live_loop_policy`;
 - ``on_publish(n)`` (e.g. a :class:`replay.recovery.Snapshotter`) is called after every
   publish with ``n`` = data inputs published so far (``data_offset`` included): the resume
   point of a snapshot;
@@ -34,6 +37,7 @@ from domain.kinds import Kind
 from engines.kernel import Kernel
 from replay.loop import LoopStats, run, run_until
 from replay.nodes.inputs import LiveInbox, data_mask
+from replay.nodes.latency import live_loop_policy
 from replay.nodes.lifecycle import end_run
 
 
@@ -78,16 +82,30 @@ class NodeDriver:
 
     def feed_live(self, inbox: LiveInbox, timeout_s: float = 0.05) -> LoopStats:
         """Runs the inbox until it is closed and empty (see the module contract)."""
-        while (taken := inbox.take(timeout_s)) is not None:
-            records, horizon = taken
-            if len(records):
-                base = self.data
-                run(self.kernel, [records], self.stats,
-                    on_publish=lambda n, b=base: self._after_publish(b + n))
-                self.data = base + len(records)
-            run_until(self.kernel, horizon, self.stats)
-            self.kernel.ctx.now_ns = max(self.kernel.ctx.now_ns, horizon)
+        kernel = self.kernel
+        kernel.defer_flush = True
+        try:
+            with live_loop_policy():
+                while (taken := inbox.take(timeout_s)) is not None:
+                    records, horizon = taken
+                    if len(records):
+                        base = self.data
+                        run(kernel, [records], self.stats,
+                            on_publish=lambda n, b=base: self._after_live_publish(b + n))
+                        self.data = base + len(records)
+                    run_until(kernel, horizon, self.stats)
+                    kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
+                    kernel.end_batch()
+        finally:
+            kernel.defer_flush = False
         return self.stats
+
+    def _after_live_publish(self, n: int) -> None:
+        """After a live publish: an order it made is committed and sent now, not at the end of
+        a long take (the take's other inputs are committed with the next group)."""
+        self._after_publish(n)
+        if self.kernel.outbound.held:
+            self.kernel.end_batch()
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,

@@ -260,7 +260,9 @@ class LiveNode:
         venues = resolve_venues(cfg.venues, [i.id.rpartition(".")[2] for i in cfg.instruments])
         instruments = [_make_instrument(i.id, "live", i.price_precision, i.size_precision, i)
                        for i in cfg.instruments]
-        writer = JournalWriter(self.path, durability=cfg.durability)
+        # batch: commits never wait for the disk (an order's commit is on its path to the wire)
+        writer = JournalWriter(self.path, durability=cfg.durability,
+                               fsync_behind=cfg.durability == "batch")
         try:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:

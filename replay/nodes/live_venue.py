@@ -39,6 +39,9 @@ VENUE_KINDS = np.array([int(k) for k in (
     Kind.ORDER_FILLED, Kind.FIX_RECONCILED)], dtype=np.uint16)
 
 
+_VENUE_KIND_SET = frozenset(VENUE_KINDS.tolist())
+
+
 def is_venue_event(records: np.ndarray) -> np.ndarray:
     """Returns, per record, whether it is one of :data:`VENUE_KINDS`."""
     return np.isin(records["kind"], VENUE_KINDS)
@@ -113,10 +116,9 @@ class FixVenue(ExternalVenue):
     def forward(self, events: list[np.ndarray]) -> None:
         """Pushes the adapter's venue events into the node's inbox (adapter ids, see
         :func:`translate`)."""
-        batch = np.concatenate(events)
-        batch = batch[is_venue_event(batch)]
-        if len(batch):
-            self._push(batch)
+        venue_events = [e for e in events if int(e["kind"][0]) in _VENUE_KIND_SET]
+        if venue_events:  # a send's ORDER_SUBMITTED / PENDING_* stop here, without numpy
+            self._push(np.concatenate(venue_events))
 
 
 def order_request(cmd: Any, ctx: Any) -> OrderRequest:
