@@ -161,6 +161,11 @@ class RunEndReason(IntEnum):
     INTERRUPTED = 4  # an operator's SIGINT stopped the run between publishes; it resumes
 
 
+class FailoverReason(IntEnum):
+    LOCK_RELEASED = 1  # the primary's writer lock was free (the primary process died)
+    HEARTBEAT_TIMEOUT = 2  # the primary was silent past the timeout; the standby fenced it
+
+
 class BarAggregation(IntEnum):
     TICK = 1
     VOLUME = 2

@@ -309,6 +309,24 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         F("n_components", "<u4", "", "components started"),
     ), "The node's setup is complete and its components start: inputs before it (since "
        "RUN_STARTED) are setup, inputs after it are data.", "control"),
+    # --- standby (codes 140-149) ---------------------------------------------------------------
+    KindSpec("HEARTBEAT", 140, (
+        F("interval_ns", "<i8", "", "the source's interval: the next heartbeat is due by then"),
+        F("count", "<u8", "", "heartbeats of this source, this one included"),
+        F("pid", "<u4", "", "process id of the node that wrote it (for messages only)"),
+    ), "A live node is alive: pushed into its inbox every interval, so a standby that sees no "
+       "new record for its timeout knows the primary is silent.", "control"),
+    KindSpec("FAILOVER", 141, (
+        F("last_seq_seen", "<u8", "", "last seq the standby folded before it took over"),
+        F("crashed_run_id", "<u8", "", "the run of the lost primary"),
+        F("old_writer_pid", "<u4", "", "pid of the lost primary (the writer lock's holder); 0 "
+          "when unknown"),
+        F("new_writer_pid", "<u4", "", "pid of the standby that took over"),
+        F("reason", "u1", "enum:FailoverReason", "how the primary's loss was detected"),
+        F("silent_ns", "<i8", "", "how long no new record had appeared when the loss was "
+          "declared (monotonic clock of the standby)"),
+    ), "A standby took the journal over from a lost primary; follows that run's RUN_RECOVERED.",
+        "control"),
     # --- order extensions (codes 105-119) ------------------------------------------------------
     KindSpec("TRAILING_OFFSETS", 105, (
         *_ORDER_REF,

@@ -37,7 +37,8 @@ from replay.sources import merge
 INPUT = int(RecordFlag.INPUT)
 #: Inputs that are a node's own control records, not data from its sources.
 CONTROL_KINDS = np.array([int(Kind.STRING), int(Kind.RUN_STARTED), int(Kind.RUN_ENDED),
-                          int(Kind.RUN_RECOVERED), int(Kind.NODE_STARTED)], dtype=np.uint16)
+                          int(Kind.RUN_RECOVERED), int(Kind.NODE_STARTED),
+                          int(Kind.HEARTBEAT), int(Kind.FAILOVER)], dtype=np.uint16)
 
 
 def data_mask(records: np.ndarray) -> np.ndarray:
