@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", "validate and convert data files once into a journal-format catalog"),
     "catalog": ("catalog", "list a data catalog's instruments, time ranges and record counts"),
     "sweep": ("sweep", "run a backtest per point of a parameter grid, on Dask, into a table"),
+    "live": ("live", "run strategies live against a FIX venue (journaled, replayable)"),
     "sandbox": ("sandbox", "run strategies on the simulated exchange with live market data"),
     "standby": ("standby", "follow a sandbox node's journal and take over when it is lost"),
     "record": ("record", "journal live market data with no strategies (backtest data later)"),

@@ -72,6 +72,9 @@ class VenueConfig:
     short_selling: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     fee_rounding: str = attrs.field(default="HALF_AWAY_FROM_ZERO",
                                     validator=_choice("HALF_AWAY_FROM_ZERO", "HALF_EVEN"))
+    #: A venue outside the process (the live node's FIX venue): no simulated exchange; its
+    #: order events are INPUT records (re-execution sends nothing to it).
+    external: bool = False
 
 
 @attrs.frozen

@@ -220,8 +220,10 @@ def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Str
             driver.feed(cursor.rest())
         if driver.ended is not None:
             rec = as_kind(driver.ended, Kind.RUN_ENDED)[0]
+            # the timers due by the journaled end fire (a live node's clock ran past its
+            # last input; a backtest ends at its last input, where nothing more is due)
             end_run(kernel, RunEndReason(int(rec["reason"])), driver.run_id, driver.first_seq,
-                    end_ts=t0)
+                    end_ts=max(t0, int(driver.ended["ts_init"][0])))
     except DivergenceError:
         raise
     except Exception as exc:  # the run faulted here too: end it as the node did

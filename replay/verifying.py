@@ -99,6 +99,19 @@ class VerifyingJournal:
             raise DivergenceError(seq, None, rest[:1].copy(),
                                   f"produced a record past the journal's last seq {self.last_seq}")
 
+    @property
+    def committed_seq(self) -> int:
+        """The last seq in the journal: verified (it was there) or appended and committed."""
+        if self.writer is not None and self.caught_up:
+            return max(self.verified_to, self.writer.committed_seq)
+        return self.verified_to
+
+    def commit(self) -> int:
+        """Commits the writer's appended records (if any); returns ``committed_seq``."""
+        if self.writer is not None and self.caught_up:
+            self.writer.commit()
+        return self.committed_seq
+
     def flush(self) -> int:
         """Flushes the writer (if any); calls ``on_caught_up`` once the journal is verified."""
         if self.caught_up and not self._called:

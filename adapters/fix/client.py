@@ -11,6 +11,8 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import numpy as np
 import simplefix
@@ -61,6 +63,9 @@ class FixExecutionClient:
         session.on_synced = self._reconcile
         session.on_connecting = self._remember
         self._known: dict[int, tuple[str, int]] = {}
+        #: called with every batch of order events / FIX_RECONCILED records right after they
+        #: are journaled (the live node forwards them to its inbox), on the thread that made them
+        self.on_events: Callable[[list[np.ndarray]], None] | None = None
 
     def submit(self, request: OrderRequest) -> bool:
         """Sends a NewOrderSingle, or journals ORDER_DENIED; returns True when sent."""
@@ -70,10 +75,10 @@ class FixExecutionClient:
         reason = self.capabilities.denial(
             request.order_type, request.time_in_force, request.reference_price)
         if reason is not None:
-            self.session.journal_records([encode(
+            self._journal_events([encode(
                 Kind.ORDER_DENIED, client_order_id=request.client_order_id,
                 instrument_id=instrument_id, strategy_id=request.strategy_id,
-                reason_id=self.session.intern_reason(reason))])
+                reason_id=self.session.intern_reason(reason))], 0)
             return False
         order_type, price = request.order_type, request.price
         if order_type not in self.capabilities.order_types:  # an emulated market order
@@ -134,7 +139,7 @@ class FixExecutionClient:
                     size_precision=order.size_precision, cum_qty_before=cum,
                     cum_qty_after=order.cum_qty))
         if records:
-            self.session.journal_records(records)
+            self._journal_events(records, 0)
 
     def _on_app(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
         events = self.orders.on_in(record)
@@ -180,6 +185,8 @@ class FixExecutionClient:
         for event in events:
             event["cause"] = cause
         self.session.journal_records(events)
+        if self.on_events is not None:
+            self.on_events(events)
 
     def _version_record(self, order: FixOrder, version: int, quantity: int | None = None,
                         price: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from engines.strategy import Strategy
 from journal.reader import JournalReader
 from replay.backtest_setup import account_name, make_exchange, register_execution, register_state
 from replay.config import BacktestConfig, ConfigError, VenueConfig
+from replay.nodes.offline import OfflineVenue
 
 INPUT = int(RecordFlag.INPUT)
 
@@ -50,15 +52,23 @@ def risk_config(values: dict[str, Any], venues: list[VenueConfig] | tuple[()] = 
 
 
 def assemble(kernel: Kernel, config: BacktestConfig, venues: list[VenueConfig],
-             levels: dict[str, int], strategies: list[Strategy]) -> tuple[Any, Any, Any]:
+             levels: dict[str, int], strategies: list[Strategy],
+             external: Mapping[str, Any] | None = None) -> tuple[Any, Any, Any]:
     """Registers a node kernel's components in their defined order; returns (equity sampler,
-    run recorder, cache). ``levels`` maps venue name -> book level of its exchange."""
+    run recorder, cache). ``levels`` maps venue name -> book level of its exchange. A venue
+    configured ``external`` gets no simulated exchange but the external client ``external``
+    names for it (the live node's venue adapter), else an :class:`OfflineVenue` (re-execution,
+    recovery checks: its events are journaled inputs, nothing is sent)."""
     sampler, recorder, cache = register_state(kernel, venues[0], config.equity_interval_ns)
     kernel.register(DataEngine())
     execution = ExecutionEngine()
     kernel.register(RiskEngine(execution, risk_config(config.risk, venues)))
     register_execution(kernel, execution)
     for venue in venues:
+        if venue.external:
+            client = (external or {}).get(venue.name) or OfflineVenue(venue.name, kernel)
+            kernel.register_external_client(client)
+            continue
         kernel.register(make_exchange(venue, BookLevel(levels.get(venue.name, 1)), config.seed))
     kernel.ctx.portfolio = Portfolio(cache)
     for strategy in strategies:

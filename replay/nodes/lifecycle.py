@@ -7,7 +7,8 @@ Design contract:
   Every record is stamped with the run's first data ``ts_init``; the control records are INPUT;
 - :func:`end_run` ends a run with RUN_ENDED (``n_records`` counts the run's records, this one
   included; ``state_hash`` the ``state``-scope hash of the kernel):
-  - CLEAN: the timers due by the end time fire, the components stop, then RUN_ENDED;
+  - CLEAN: the timers due by the end time fire, the clock moves to the end time (a live
+    node's last horizon), the components stop, then RUN_ENDED;
   - INTERRUPTED (SIGINT between publishes): RUN_ENDED only; components keep running state so
     the run resumes (from a snapshot the node takes at that record);
   - FAULTED: a STRING ``fault: <text>`` (INPUT) and RUN_ENDED. On an intact kernel (bad data
@@ -63,6 +64,7 @@ def end_run(kernel: Kernel, reason: RunEndReason, run_id: int, first_seq: int,
     written in RUN_ENDED."""
     if reason == RunEndReason.CLEAN:
         run_until(kernel, max(kernel.ctx.now_ns, end_ts))
+        kernel.ctx.now_ns = max(kernel.ctx.now_ns, end_ts)  # a live node's clock at its stop
         kernel.stop()
     ts = kernel.ctx.now_ns
     records = []
