@@ -1,5 +1,7 @@
 """``ringbus standby JOURNAL --config sandbox.toml [--heartbeat-timeout S] [--on-silence
-fence|report] [--json]``: a hot standby of a sandbox node (:mod:`replay.nodes.standby`).
+fence|report] [--json]``: a hot standby of a live or sandbox node
+(:mod:`replay.nodes.standby`); a live node's FIX password comes from the environment / file its
+config names, as for ``ringbus live``.
 
 Prints one status line per folded batch (seq and state hash, as ``tail --state``);
 ``primary_silent`` / ``primary_resumed`` lines when a heartbeating primary goes silent past the
@@ -15,7 +17,8 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", help="the primary's journal directory")
-    parser.add_argument("--config", required=True, help="the primary's sandbox TOML file")
+    parser.add_argument("--config", required=True,
+                        help="the primary's TOML file (a live node's or a sandbox's)")
     parser.add_argument("--poll-s", type=float, default=0.05,
                         help="how often the primary's writer lock is checked (seconds)")
     parser.add_argument("--heartbeat-timeout", type=float, default=2.0,

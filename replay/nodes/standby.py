@@ -26,7 +26,11 @@ Design contract:
   pid, the signal, the silence) and runs the node on the journal: the node's crash recovery
   re-executes the journal's own inputs (verified record by record), appends RUN_RECOVERED, the
   FAILOVER and the continuation RUN_STARTED, and goes on with fresh live connections;
-- limits: one run lineage of one sandbox config per journal.
+- the node that takes over is the primary's kind (:func:`node_for`): a live node (a config with
+  a ``[fix]`` table) recovers the journal, logs on to its venue with the journaled sequence
+  numbers, takes the venue's resends and reconciles its orders; a sandbox node reconnects its
+  market data (a fresh book sync);
+- limits: one run lineage of one config per journal.
 """
 
 from __future__ import annotations
@@ -131,16 +135,42 @@ class _Watched(Tailer):
             yield batch
 
 
+class _SandboxTakeover:
+    """The sandbox node on the journal, fed the journal's own market data first."""
+
+    def __init__(self, config: dict[str, Any], journal: str) -> None:
+        self.node, self.journal = SandboxNode(config, journal=journal), journal
+
+    def run(self, stop: threading.Event) -> Any:
+        return self.node.run(stop, replayed=_inputs(self.journal))
+
+
+def node_for(config: dict[str, Any]) -> Callable[[dict[str, Any], str], Any]:
+    """The node that takes over for the primary's ``config``: the live node for a config with
+    a ``[fix]`` table, else the sandbox node; a bad config fails now, not at the takeover."""
+    if "fix" in config:
+        from replay.nodes.live import LiveNode
+        from replay.nodes.live_config import live_config
+
+        live_config(config)
+        return lambda cfg, path: LiveNode(cfg, journal=path)
+    sandbox_config(config)
+    return _SandboxTakeover
+
+
 class Standby:
-    """Follows ``journal`` and takes over with the sandbox ``config`` (see the contract)."""
+    """Follows ``journal`` and takes over with the primary's ``config`` (see the contract);
+    ``node(config, journal)`` builds the node that takes over (default :func:`node_for`)."""
 
     def __init__(self, journal: str | Path, config: dict[str, Any], *,
                  on_status: Callable[[dict[str, Any]], None] = lambda report: None,
                  on_takeover: Callable[[Takeover], None] = lambda takeover: None,
                  poll_s: float = 0.05,
                  heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT_S,
-                 on_silence: str = "fence") -> None:
-        sandbox_config(config)  # a bad config fails now, not at the takeover
+                 on_silence: str = "fence",
+                 node: Callable[[dict[str, Any], str], Any] | None = None) -> None:
+        #: builds the node that takes over: ``node(config, journal).run(stop)``
+        self.make_node = node or node_for(config)
         if not heartbeat_timeout > 0:
             raise ValueError(f"heartbeat_timeout must be > 0 seconds, got {heartbeat_timeout!r}")
         if on_silence not in ON_SILENCE:
@@ -257,8 +287,7 @@ class Standby:
                          new_writer_pid=os.getpid(), reason=int(how.reason),
                          silent_ns=round(how.silent_s * 1e9))
             self.on_takeover(takeover)
-            node = SandboxNode(self.config, journal=self.path)
-            takeover.run = node.run(stop, replayed=_inputs(self.path))
+            takeover.run = self.make_node(self.config, self.path).run(stop)
             return takeover
         return None
 
