@@ -31,7 +31,10 @@ class ExternalExecutionClient(Protocol):
       the account its fills book to (read when the risk engine checks an order);
     - ``submit(cmd)``, ``submit_order_list(cmd, orders)``, ``modify(cmd)``, ``cancel(cmd)``,
       ``cancel_all(cmd)``: send the command; never raise for a venue's refusal (it comes back
-      as a record), and never block the kernel thread on the wire.
+      as a record), and never block the kernel thread on the wire;
+    - optional ``at_command(cmd, ctx)``: called while a SUBMIT_ORDER (or each order of a list)
+      is handled; its answer is handed out with the command: ``submit(cmd, answer)``,
+      ``submit_order_list(cmd, orders, answers)`` (state as of the command, not the release).
     """
 
     venue: str
@@ -81,11 +84,15 @@ class Outbound:
 class DeferredClient:
     """The :class:`engines.execution.ExecutionClient` the engines call for an external venue."""
 
-    __slots__ = ("client", "_outbound")
+    __slots__ = ("client", "_outbound", "_at_command")
 
     def __init__(self, client: ExternalExecutionClient, outbound: Outbound) -> None:
         self.client = client
         self._outbound = outbound
+        #: the client's optional ``at_command(cmd, ctx)``: what it needs of the kernel's state
+        #: as of the command (e.g. the quote that prices an emulated market order), read while
+        #: the command is handled and handed out with it, so re-execution reads the same
+        self._at_command = getattr(client, "at_command", None)
 
     @property
     def venue(self) -> str:
@@ -96,10 +103,15 @@ class DeferredClient:
         return self.client.account_id
 
     def submit(self, cmd: Any, ctx: Any) -> None:
-        self._outbound.hold(ctx.current_seq, self.client.submit, (cmd,))
+        at = self._at_command
+        self._outbound.hold(ctx.current_seq, self.client.submit,
+                            (cmd,) if at is None else (cmd, at(cmd, ctx)))
 
     def submit_order_list(self, cmd: Any, orders: list[Any], ctx: Any) -> None:
-        self._outbound.hold(ctx.current_seq, self.client.submit_order_list, (cmd, list(orders)))
+        at = self._at_command
+        args = (cmd, list(orders)) if at is None else (
+            cmd, list(orders), [at(o, ctx) for o in orders])
+        self._outbound.hold(ctx.current_seq, self.client.submit_order_list, args)
 
     def modify(self, cmd: Any, ctx: Any) -> None:
         self._outbound.hold(ctx.current_seq, self.client.modify, (cmd,))

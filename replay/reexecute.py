@@ -19,6 +19,11 @@ Design contract:
   the first difference stops the run and is reported with both records decoded and the cause
   chain that led to it; with ``out`` the produced records are written to a new journal instead
   (re-execution with changed code, to diff);
+- a live journal (a venue configured ``external``: its events are inputs, an
+  :class:`replay.nodes.offline.OfflineVenue` stands in for it and sends nothing) with its
+  session store ``<journal>.fix`` beside it: the commands handed to the venue must be the
+  store's outbound application messages (:mod:`replay.nodes.live_audit`); a difference fails
+  the re-execution with one line per message;
 - book levels of the simulated venues (inferred from the data files by the node) are inferred
   from the BOOK_DELTA inputs (one streamed pass) when the config says ``auto``.
 """
@@ -168,7 +173,29 @@ def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
     finally:
         if writer is not None:
             writer.close()
+    problems = _live_audit(path, reader, total.offline)
+    if problems:
+        return ReexecuteResult(False, path, total.n_records, total.n_inputs, total.state_hash,
+                               why="; ".join(problems))
     return ReexecuteResult(True, path, total.n_records, total.n_inputs, total.state_hash)
+
+
+def _live_audit(path: str, reader: JournalReader, offline: list[Any]) -> list[str]:
+    """Compares what the external venues were handed with the outbound FIX messages of the
+    live node's session store ``<journal>.fix`` (:mod:`replay.nodes.live_audit`)."""
+    store_path = Path(path).with_name(Path(path).name + ".fix")
+    if not offline or not (store_path / "data.mdb").exists():
+        return []
+    from replay.nodes.live_audit import fix_out_divergences
+
+    refused: set[int] = set()
+    for batch in reader.batches():
+        rej = batch[(batch["kind"] == Kind.ORDER_REJECTED) & ((batch["flags"] & 1) != 0)]
+        refused.update(as_kind(rej, Kind.ORDER_REJECTED)["client_order_id"].tolist())
+    with Journal.open(store_path) as store:
+        records = JournalReader(store).records_between()
+    handed = [h for venue in offline for h in venue.handed]
+    return fix_out_divergences(handed, records, refused)
 
 
 @attrs.define
@@ -176,6 +203,8 @@ class Totals:
     n_records: int = 0
     n_inputs: int = 0
     state_hash: int = 0
+    #: the external venues' stand-ins (what each was handed, for the live journal's audit)
+    offline: list[Any] = attrs.Factory(list)
 
 
 def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Strategy] | None,
@@ -200,6 +229,7 @@ def _reexecute_lineage(reader: JournalReader, lin: Lineage, strategies: list[Str
     venues = run_venues(reader, lin, config)
     assemble(kernel, config, venues, book_levels(reader, first, last, setup_symbols(reader, first)),
              strats)
+    total.offline += [kernel.ctx.client(v.name).client for v in venues if v.external]
     cursor = InputCursor(JournalInputs(reader, first, last).chunks())
     head = cursor.take(1)
     strings = cursor.take(1)

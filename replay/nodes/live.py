@@ -21,6 +21,8 @@ Design contract:
 - stop (:meth:`LiveNode.stop`, SIGINT / SIGTERM in the CLI): optional cancel-all of the open
   orders at the venue (CANCEL_ALL_ORDERS inputs, answers awaited up to ``stop_grace_s``), then
   the strategies' ``on_stop`` and RUN_ENDED (CLEAN); the session logs out;
+- with ``live.heartbeat_interval_s`` > 0 a :class:`replay.nodes.heartbeat.Heartbeat` pushes a
+  HEARTBEAT input every interval (proof of life for a standby);
 - opening a journal sends nothing: only :meth:`LiveNode.start` connects; the password comes
   from the caller (environment or a file) and goes on the wire only.
 """
@@ -52,6 +54,7 @@ from replay.backtest_setup import publish_accounts, publish_instrument, resolve_
 from replay.config import ConfigError
 from replay.nodes.assemble import assemble
 from replay.nodes.driver import NodeDriver
+from replay.nodes.heartbeat import Heartbeat
 from replay.nodes.inputs import Clock, JournalInputs, LiveInbox, WallClock
 from replay.nodes.lifecycle import end_run, fault_text, startup
 from replay.nodes.live_config import LiveConfig, live_config, read_password
@@ -114,11 +117,13 @@ class NodeInbox(LiveInbox):
         taken = super().take(timeout_s)
         node = self.node
         if taken is not None and len(taken[0]):
-            translate(taken[0], node.kernel, node.fix_client, node.fix.venue)
+            translate(taken[0], node.kernel, node.fix_client, node.fix.venue,
+                      node.venue.cause_of if node.venue is not None else {})
         kernel = node.kernel
-        if kernel.outbound.held and kernel.faulted is None:
+        if kernel.faulted is None:  # batch durability: what waits is committed within batch_ns
             kernel.journal.flush()
-            kernel.release_outbound()
+            if kernel.outbound.held:
+                kernel.release_outbound()
         if node.stopping.is_set():
             self._stopping(taken is not None and len(taken[0]) > 0)
         return taken
@@ -313,10 +318,16 @@ class LiveNode:
         if len(missed):
             self.inbox.push(missed)
         self.session.start()
+        beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
+            if self.options.heartbeat_interval_s > 0 else None
         self.started.set()
         reason, fault = RunEndReason.CLEAN, ""
         try:
-            driver.feed_live(self.inbox)
+            try:
+                driver.feed_live(self.inbox)
+            finally:
+                if beat is not None:
+                    beat.close()
             state_hash = end_run(kernel, reason, *start.run_id(self.run_id),
                                  end_ts=kernel.ctx.now_ns)
         except Exception as exc:

@@ -55,34 +55,32 @@ class FixVenue:
         client.on_events = self.forward
         #: commands not sent because the session store already had them (after a restart)
         self.skipped = 0
+        #: client order id -> seq of the SUBMIT_ORDER that sent it: the ``cause`` of the venue's
+        #: events about the order (``ringbus trace`` walks a fill back to the quote)
+        self.cause_of: dict[int, int] = {}
 
     @property
     def account_id(self) -> int:
         return self.kernel.strings.id_of(f"{self.venue}-001") or 0
 
     # ------------------------------------------------------------------ commands (kernel thread)
-    def submit(self, cmd: Any) -> None:
+    @staticmethod
+    def at_command(cmd: Any, ctx: Any) -> OrderRequest:
+        """The order to send, as of the SUBMIT_ORDER (see :func:`order_request`)."""
+        return order_request(cmd, ctx)
+
+    def submit(self, cmd: Any, request: OrderRequest | None = None) -> None:
+        self.cause_of[cmd.client_order_id] = int(cmd.seq)
         if cmd.client_order_id in self.client.orders.orders:
             self.skipped += 1
             return
-        ctx = self.kernel.ctx
-        order = ctx.cache.order(cmd.client_order_id)
-        reference = None
-        quote = ctx.cache.quote(order.instrument_id)
-        if quote is not None:
-            reference = int(quote.ask if order.side == OrderSide.BUY else quote.bid)
-        price = order.price_raw if order.price_raw is not None else None
-        self.client.submit(OrderRequest(
-            client_order_id=order.client_order_id, strategy_id=order.strategy_id,
-            symbol=ctx.text(order.instrument_id), side=OrderSide(int(order.side)),
-            quantity=order.quantity_raw, price=price, order_type=OrderType(int(order.order_type)),
-            time_in_force=TimeInForce(int(order.time_in_force)),
-            price_precision=order.price_precision, size_precision=order.size_precision,
-            reference_price=reference))
+        self.client.submit(request if request is not None
+                           else order_request(cmd, self.kernel.ctx))
 
-    def submit_order_list(self, cmd: Any, orders: list[Any]) -> None:
-        for order in orders:
-            self.submit(order)
+    def submit_order_list(self, cmd: Any, orders: list[Any],
+                          requests: list[OrderRequest] | None = None) -> None:
+        for i, order in enumerate(orders):
+            self.submit(order, None if requests is None else requests[i])
 
     def modify(self, cmd: Any) -> None:
         order = self.client.orders.orders.get(cmd.client_order_id)
@@ -130,10 +128,31 @@ class FixVenue:
             self._push(batch)
 
 
-def translate(records: np.ndarray, kernel: Any, client: FixExecutionClient, venue: str) -> None:
+def order_request(cmd: Any, ctx: Any) -> OrderRequest:
+    """Returns the :class:`OrderRequest` of a SUBMIT_ORDER from the kernel's order, read while
+    the command is handled: an emulated market order's reference price is the quote then (the
+    ask for a buy, the bid for a sell), so a re-execution prices it the same."""
+    order = ctx.cache.order(cmd.client_order_id)
+    reference = None
+    quote = ctx.cache.quote(order.instrument_id)
+    if quote is not None:
+        reference = int(quote.ask if order.side == OrderSide.BUY else quote.bid)
+    return OrderRequest(
+        client_order_id=order.client_order_id, strategy_id=order.strategy_id,
+        symbol=ctx.text(order.instrument_id), side=OrderSide(int(order.side)),
+        quantity=order.quantity_raw, price=order.price_raw,
+        order_type=OrderType(int(order.order_type)),
+        time_in_force=TimeInForce(int(order.time_in_force)),
+        price_precision=order.price_precision, size_precision=order.size_precision,
+        reference_price=reference)
+
+
+def translate(records: np.ndarray, kernel: Any, client: FixExecutionClient, venue: str,
+              cause_of: dict[int, int]) -> None:
     """Rewrites the venue events among ``records`` (in place, node thread) from the session
     store's ids into the kernel's: instrument and strategy from the kernel's order, the
-    account and position of a fill, reason texts interned in the kernel (STRING records)."""
+    account and position of a fill, reason texts interned in the kernel (STRING records);
+    ``cause`` is the seq of the order's SUBMIT_ORDER (``cause_of``; 0 when unknown)."""
     rows = np.flatnonzero(is_venue_event(records))
     if not len(rows):
         return
@@ -164,7 +183,7 @@ def translate(records: np.ndarray, kernel: Any, client: FixExecutionClient, venu
             instrument = cache.instrument(order.instrument_id) if order is not None else None
             if instrument is not None:
                 typed["commission_currency"] = instrument.settlement_currency.packed
-        rec["cause"] = 0  # the cause was a session-store seq: meaningless in this journal
+        rec["cause"] = cause_of.get(coid, 0)  # (it held a session-store seq)
         records[i : i + 1] = rec
 
 

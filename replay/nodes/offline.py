@@ -11,20 +11,39 @@ from typing import Any
 
 
 class OfflineVenue:
-    """An :class:`engines.kernel_outbound.ExternalExecutionClient` that drops every command;
+    """An :class:`engines.kernel_outbound.ExternalExecutionClient` that sends nothing and keeps
+    what it was handed (``handed``: ``(operation, client_order_id or instrument_id, request)``
+    in order; the request of a submit as the live node built it), so re-execution can compare
+    the commands with the messages the live node's session store says it sent;
     ``account_id`` is the venue account's interned id (``VENUE-001``), read lazily."""
 
     def __init__(self, venue: str, kernel: Any) -> None:
         self.venue = venue
         self._kernel = kernel
-        #: commands handed out (re-execution counts them; nothing leaves the process)
-        self.dropped = 0
+        self.handed: list[tuple[str, int, Any]] = []
 
     @property
     def account_id(self) -> int:
         return self._kernel.strings.id_of(f"{self.venue}-001") or 0
 
-    def _drop(self, *args: Any) -> None:
-        self.dropped += 1
+    @staticmethod
+    def at_command(cmd: Any, ctx: Any) -> Any:
+        from replay.nodes.live_venue import order_request  # the live extra: only when used
 
-    submit = submit_order_list = modify = cancel = cancel_all = _drop
+        return order_request(cmd, ctx)
+
+    def submit(self, cmd: Any, request: Any = None) -> None:
+        self.handed.append(("submit", cmd.client_order_id, request))
+
+    def submit_order_list(self, cmd: Any, orders: list[Any], requests: Any = None) -> None:
+        for i, order in enumerate(orders):
+            self.submit(order, None if requests is None else requests[i])
+
+    def modify(self, cmd: Any) -> None:
+        self.handed.append(("modify", cmd.client_order_id, None))
+
+    def cancel(self, cmd: Any) -> None:
+        self.handed.append(("cancel", cmd.client_order_id, None))
+
+    def cancel_all(self, cmd: Any) -> None:
+        self.handed.append(("cancel_all", cmd.instrument_id, None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,29 @@ def wait_until(predicate, timeout_s: float = 10.0, what: str = "condition") -> N
             return
         time.sleep(0.01)
     raise AssertionError(f"{what} not met in {timeout_s} s")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))
+
+
+def write_toml(raw: dict[str, Any], path: Path) -> Path:
+    """Writes a live config (:func:`live_raw`'s shape) as TOML."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in raw.items() if not isinstance(v, (dict, list))]
+    for key, value in raw.items():
+        if isinstance(value, list):
+            for item in value:
+                lines += [f"[[{key}]]", *(f"{k} = {_toml_value(v)}" for k, v in item.items())]
+        elif isinstance(value, dict):
+            lines.append(f"[{key}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path

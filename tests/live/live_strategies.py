@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from domain.enums import OrderSide, TimeInForce
 from engines.strategy import Strategy
 
@@ -13,7 +15,8 @@ class ScriptedOrders(Strategy):
     """On the ``at``-th quote of ``instrument`` runs each step of ``steps``:
     ``{"at": 1, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00", "name": "a"}``;
     ``do`` is limit, market, modify (``ref``, ``qty`` / ``price``), cancel (``ref``) or
-    bracket (``qty``, ``entry``, ``take_profit``, ``stop_loss``). Orders are DAY."""
+    bracket (``qty``, ``entry``, ``exit_a``, ``exit_b``, ``stop_loss`` below the entry: names
+    the orders entry / exit_a / exit_b). Orders are DAY unless ``tif`` says otherwise."""
 
     def __init__(self, instrument: str = "MSFT.ORDERMATCH",
                  steps: list[dict[str, Any]] | None = None,
@@ -43,10 +46,18 @@ class ScriptedOrders(Strategy):
         elif kind == "market":
             order = f.market(self.instrument, side, step["qty"], time_in_force=tif)
         elif kind == "bracket":
+            # entry OTO [exit_a OCO exit_b], both exits limits: the venue has no stop orders,
+            # and the kernel does not emulate a stop inside an order list; the OTO / OCO
+            # logic is the kernel's order manager (the venue has no contingencies)
             orders = f.bracket(self.instrument, side, step["qty"], entry_price=step["entry"],
-                               take_profit=step["take_profit"], stop_loss=step["stop_loss"],
+                               take_profit=step["exit_a"], stop_loss=step["stop_loss"],
                                time_in_force=tif)
-            self.names[step.get("name", "bracket")] = orders.order_list_id
+            specs = list(orders.orders.orders)
+            price = self.cache.instrument(orders.instrument_id).make_price(step["exit_b"])
+            specs[2] = attrs.evolve(specs[1], price=price)
+            orders = attrs.evolve(orders, orders=attrs.evolve(orders.orders, orders=tuple(specs)))
+            self.names.update(zip(("entry", "exit_a", "exit_b"), orders.client_order_ids,
+                                  strict=True))
             self.submit_order_list(orders)
             return
         elif kind == "modify":

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.fix import codes
+from domain.codec import as_kind
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
 from replay.nodes.live import LiveNode
@@ -59,3 +61,133 @@ def test_a_limit_order_through_the_live_node_fills_at_ordermatch(ordermatch, liq
     for path in (tmp_path / "live", tmp_path / "live.fix"):
         for f in (p for p in path.rglob("*") if p.is_file()):
             assert PASSWORD.encode() not in f.read_bytes(), f
+
+
+def _node(port: int, path: Path, steps: list[dict], **fix_caps) -> LiveNode:
+    raw = live_raw(port, path, steps)
+    if fix_caps:
+        raw["fix"]["capabilities"] = fix_caps
+    return LiveNode(raw).start()
+
+
+def _order(node: LiveNode, name: str):
+    strategy = node.kernel.component("scripted")
+    coid = strategy.names.get(name)
+    return None if coid is None else node.kernel.ctx.cache.order(coid)
+
+
+def _status(node: LiveNode, name: str) -> str | None:
+    order = _order(node, name)
+    return None if order is None else order.status.name
+
+
+def _reexecutes(path: Path) -> None:
+    from replay.reexecute import reexecute
+
+    result = reexecute(path, trust_code=True)
+    assert result.ok, result.format()
+
+
+def test_market_modify_and_partial_fills_through_the_node(ordermatch, liquidity,
+                                                         tmp_path: Path):
+    liquidity.limit("MSFT", "SELL", 10, "10.05")
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "market", "side": "BUY", "qty": "10", "name": "mkt"},
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "20", "price": "9.00", "name": "m"},
+        {"at": 2, "do": "modify", "ref": "m", "qty": "30", "price": "9.50"}])
+    iid = node.instrument_id(SYMBOL)
+    node.push(quote(iid, "10.00", "10.05"))
+    wait_until(lambda: _status(node, "mkt") == "FILLED" and _status(node, "m") == "ACCEPTED",
+               what="market filled, limit accepted")
+    node.push(quote(iid, "10.00", "10.05"))
+    # emulated modify: cancel, then version 1 for the new quantity and price
+    wait_until(lambda: _order(node, "m").price_raw == 950 and _order(node, "m").quantity_raw == 30
+               and _status(node, "m") == "ACCEPTED", what="modify applied")
+    liquidity.limit("MSFT", "SELL", 10, "9.50")
+    wait_until(lambda: _status(node, "m") == "PARTIALLY_FILLED", what="a partial fill")
+    liquidity.limit("MSFT", "SELL", 20, "9.50")
+    wait_until(lambda: _status(node, "m") == "FILLED", what="the rest filled")
+    run = node.stop()
+    assert run.end_reason == "CLEAN"
+    records = journal_records(tmp_path / "live")
+    fills = as_kind(records[records["kind"] == Kind.ORDER_FILLED], Kind.ORDER_FILLED)
+    assert fills["last_px"].tolist() == [1005, 950, 950]  # the market order at the ask's price
+    assert fills["last_qty"].tolist() == [10, 10, 20]
+    assert Kind.ORDER_UPDATED in records["kind"].tolist()
+    assert Kind.ORDER_CANCELED not in records["kind"].tolist()  # a modify, never a cancel
+    _reexecutes(tmp_path / "live")
+
+
+def test_a_venue_reject_and_a_capability_denial_come_back_as_order_rejected(
+        ordermatch, tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "5", "price": "9.00", "tif": "GTC",
+         "name": "gtc"},
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "5", "price": "9.00", "tif": "IOC",
+         "name": "ioc"}],
+        time_in_force=["DAY", "GTC"])  # declared, but ordermatch takes DAY only
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    wait_until(lambda: _status(node, "gtc") == "REJECTED" and _status(node, "ioc") == "REJECTED",
+               what="both rejected")
+    reasons = {name: node.kernel.strings.text(_order(node, name).reason_id)
+               for name in ("gtc", "ioc")}
+    node.stop()
+    assert reasons["gtc"] == "Unsupported TIF, use Day"  # the venue's ExecutionReport
+    assert reasons["ioc"] == "venue supports time in force DAY, GTC only, got IOC"  # never sent
+    _reexecutes(tmp_path / "live")
+
+
+def test_a_bracket_through_the_kernels_order_manager_at_a_venue_without_contingencies(
+        ordermatch, liquidity, tmp_path: Path):
+    liquidity.limit("MSFT", "SELL", 10, "10.00")
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "bracket", "side": "BUY", "qty": "10", "entry": "10.00",
+         "exit_a": "11.00", "exit_b": "10.50", "stop_loss": "9.00"}])
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    # OTO: the exits go to the venue only once the entry filled
+    wait_until(lambda: _status(node, "entry") == "FILLED" and _status(node, "exit_a") ==
+               "ACCEPTED" and _status(node, "exit_b") == "ACCEPTED", what="entry filled, exits out")
+    liquidity.limit("MSFT", "BUY", 10, "10.50")  # takes exit_b
+    # OCO: exit_b filled, the kernel cancels exit_a at the venue
+    wait_until(lambda: _status(node, "exit_b") == "FILLED" and _status(node, "exit_a") ==
+               "CANCELED", what="exit_b filled, exit_a canceled")
+    node.stop()
+    records = journal_records(tmp_path / "live")
+    fills = as_kind(records[records["kind"] == Kind.ORDER_FILLED], Kind.ORDER_FILLED)
+    assert fills["last_px"].tolist() == [1000, 1050]
+    assert Kind.POSITION_CLOSED in records["kind"].tolist()
+    _reexecutes(tmp_path / "live")
+
+
+def test_a_dropped_connection_reconnects_and_the_venue_resends(ordermatch, liquidity,
+                                                               tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "10", "price": "9.00", "name": "a"},
+        {"at": 2, "do": "limit", "side": "BUY", "qty": "5", "price": "8.00", "name": "b"}])
+    iid = node.instrument_id(SYMBOL)
+    node.push(quote(iid, "8.99", "9.10"))
+    wait_until(lambda: _status(node, "a") == "ACCEPTED", what="a accepted")
+    connections = node.session.connections
+    node.session.backoff_s = (0.1, 0.3)
+    venue_address = node.session.address
+    node.session.address = ("127.0.0.1", 1)  # the venue unreachable until b is journaled
+    node.session.drop_connection()  # kill the socket, no Logout
+    liquidity.limit("MSFT", "SELL", 10, "9.00")  # fills a while the node is cut off
+    node.push(quote(iid, "8.99", "9.10"))  # b: journaled, not on the wire
+
+    def b_journaled() -> bool:
+        coid = node.kernel.component("scripted").names.get("b")
+        return coid is not None and coid in node.fix_client.orders.orders
+
+    wait_until(b_journaled, what="b in the session store")
+    node.session.address = venue_address
+    wait_until(lambda: _status(node, "a") == "FILLED" and _status(node, "b") == "ACCEPTED",
+               what="fill resent and b sent after reconnect")
+    assert node.session.connections == connections + 1
+    node.stop()
+    store = journal_records(tmp_path / "live.fix")
+    inbound = as_kind(store[store["kind"] == Kind.FIX_IN], Kind.FIX_IN)
+    types = [codes.unpack_msg_type(int(t)) for t in inbound["msg_type"]]
+    assert codes.RESEND_REQUEST in types  # the venue asked for b, journaled while cut off
+    assert bool(inbound["poss_dup"].any())  # and resent what we missed
+    _reexecutes(tmp_path / "live")
