@@ -163,7 +163,10 @@ class RecoveringJournal(VerifyingJournal):
         if kernel is None:
             raise RecoveryError("RecoveringJournal.kernel must be set before publishing")
         self.recovered_hash = kernel.state_hash()
-        ts = kernel.ctx.now_ns
+        # not before the crashed run's last record: a control input (a HEARTBEAT) can end it
+        # later than the kernel's time, which only data inputs move
+        last = self.reader.record(self.plan.last_seq)
+        ts = max(kernel.ctx.now_ns, int(last["ts_init"][0]) if last is not None else 0)
         crashed = self.plan.crashed.run_id
         cont = RunManifest(config=self.manifest.config, seed=self.manifest.seed,
                            parent_run_id=crashed)

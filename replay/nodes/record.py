@@ -8,16 +8,12 @@ Design contract:
   is held at the last value); each adapter batch is one journal commit;
 - a recorded journal is backtest data: ``ringbus backtest --data JOURNAL`` reads its
   market-data INPUT records (:mod:`replay.journal_source`);
-- the run ends when ``stop`` is set (``ringbus record``: SIGINT / SIGTERM or ``--seconds``);
-- ``heartbeat_interval`` (seconds, top level of the feeds config; none by default) journals a
-  HEARTBEAT (:mod:`replay.nodes.heartbeat`) every interval, each its own commit, so a standby
-  can tell a hung recorder from a quiet market.
+- the run ends when ``stop`` is set (``ringbus record``: SIGINT / SIGTERM or ``--seconds``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +27,6 @@ from domain.strings import StringTable
 from journal.runs import RunManifest
 from journal.synth import run_ended
 from journal.writer import JournalWriter
-from replay.nodes.heartbeat import heartbeat_record
 
 VENUE = "BINANCE"
 
@@ -85,10 +80,6 @@ class RecordNode:
         self._writer: JournalWriter | None = None
         self._last_ts = 0
         self.n_inputs = 0
-        self.heartbeat_s = float(feeds.get("heartbeat_interval", 0) or 0)
-        if "heartbeat_interval" in feeds and not self.heartbeat_s > 0:
-            raise ValueError(f"feeds config: heartbeat_interval must be > 0 seconds, got "
-                             f"{feeds['heartbeat_interval']!r}")
 
     def _now(self) -> int:
         self._last_ts = max(self._last_ts, int(self.clock()))
@@ -106,16 +97,6 @@ class RecordNode:
         self.n_inputs += len(records)
         self._write(records)
 
-    async def _beat(self, stop: asyncio.Event) -> None:
-        count, interval_ns = 0, round(self.heartbeat_s * 1e9)
-        while not stop.is_set():
-            count += 1
-            rec = heartbeat_record(count, interval_ns)
-            rec["ts_init"] = rec["ts_event"] = self._now()
-            self._write(rec)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.heartbeat_s)
-
     async def run(self, stop: asyncio.Event) -> RecordRun:
         """Records until ``stop`` is set; returns what was written."""
         self._writer = JournalWriter(self.path, self.durability)
@@ -125,10 +106,7 @@ class RecordNode:
             setup["ts_init"] = setup["ts_event"] = self._now()
             self._write(setup)
             adapter = BinanceMarketData(self.config, self._sink, clock=self._now)
-            beats = asyncio.create_task(self._beat(stop)) if self.heartbeat_s else None
             await adapter.run(stop)
-            if beats is not None:
-                await beats
             seq = self._writer.next_seq
             self._write(run_ended(self.manifest.run_id, seq, self._now(), seq - first_seq + 1))
             resyncs = sum(s.resyncs for s in adapter.syncs.values())

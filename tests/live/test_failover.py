@@ -153,6 +153,54 @@ def _has(journal: Path, kind: int) -> bool:
         return False
 
 
+def check_takeover(journal: Path, store: Path, told: dict, ended: dict, primary_pid: int,
+                   standby_pid: int, reason: FailoverReason) -> np.ndarray:
+    """Asserts a takeover's outcome (FAILOVER, no order lost or duplicated, the kernel's view
+    equals the venue's, the journal verifies and re-executes); returns the FAILOVER record."""
+    records = journal_records(journal)
+    # FAILOVER right after RUN_RECOVERED, naming what the standby saw and both writers
+    rec_at = int(np.flatnonzero(records["kind"] == Kind.RUN_RECOVERED)[-1])
+    rec = as_kind(records[rec_at : rec_at + 1], Kind.RUN_RECOVERED)[0]
+    fail = as_kind(records[rec_at + 1 : rec_at + 2], Kind.FAILOVER)[0]
+    assert int(fail["last_seq_seen"]) == told["last_seq_seen"] <= int(rec["last_seq"])
+    assert FailoverReason(int(fail["reason"])) == reason
+    assert int(fail["old_writer_pid"]) == primary_pid
+    assert int(fail["new_writer_pid"]) == standby_pid
+    assert int(fail["crashed_run_id"]) == int(rec["crashed_run_id"])
+    assert ended["end_reason"] == "CLEAN" and ended["recovered"] is True
+    # the session logged on again with the journaled sequence numbers (no reset to 1)
+    outs = journal_records(store)
+    outs = as_kind(outs[outs["kind"] == Kind.FIX_OUT], Kind.FIX_OUT)
+    logons = [int(o["msg_seq_num"]) for o in outs
+              if codes.unpack_msg_type(int(o["msg_type"])) == codes.LOGON]
+    assert len(logons) >= 2 and logons[-1] > 1, logons
+    # no order duplicated, none lost
+    news = _new_orders(store)
+    assert len(news) == len(set(news)), "an order was sent twice"
+    submitted = as_kind(records[records["kind"] == Kind.ORDER_SUBMITTED], Kind.ORDER_SUBMITTED)
+    assert sorted(set(news)) == sorted(int(c) for c in submitted["client_order_id"]), \
+        "an order the kernel submitted never reached the venue"
+    # the kernel's state equals the venue's view
+    venue = _venue_view(store)
+    fills = as_kind(records[records["kind"] == Kind.ORDER_FILLED], Kind.ORDER_FILLED)
+    canceled = set(as_kind(records[records["kind"] == Kind.ORDER_CANCELED],
+                           Kind.ORDER_CANCELED)["client_order_id"].tolist())
+    for coid, order in venue.orders.items():
+        assert int(fills[fills["client_order_id"] == coid]["last_qty"].sum()) == order.cum_qty
+        assert (coid in canceled) == (order.status == "CANCELED"), (coid, order.status)
+    bought = int(fills["last_qty"].sum())
+    assert bought == sum(o.cum_qty for o in venue.orders.values())
+    pos = records[records["kind"] == Kind.ORDER_FILLED]
+    assert bool(np.all(as_kind(pos, Kind.ORDER_FILLED)["side"] == OrderSide.BUY))
+    out = subprocess.run([sys.executable, "-m", "replay.cli", "verify", str(journal)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stdout + out.stderr
+    result = reexecute(journal, trust_code=True)
+    assert result.ok, result.format()
+    return fail
+
+
 def one_failover(port: int, liquidity, tmp: Path, trial: int) -> dict[str, float]:
     """Runs one primary + standby trial; asserts its outcome; returns its timings."""
     rng = random.Random(1500 + trial)
@@ -198,43 +246,10 @@ def one_failover(port: int, liquidity, tmp: Path, trial: int) -> dict[str, float
     finally:
         for p in procs:
             p.stop()
-    records = journal_records(journal)
-    # FAILOVER right after RUN_RECOVERED, naming what the standby saw and both writers
-    rec_at = int(np.flatnonzero(records["kind"] == Kind.RUN_RECOVERED)[-1])
-    rec = as_kind(records[rec_at : rec_at + 1], Kind.RUN_RECOVERED)[0]
-    fail = as_kind(records[rec_at + 1 : rec_at + 2], Kind.FAILOVER)[0]
-    assert int(fail["last_seq_seen"]) == told["last_seq_seen"] <= int(rec["last_seq"])
-    assert FailoverReason(int(fail["reason"])) == FailoverReason.LOCK_RELEASED
-    assert int(fail["old_writer_pid"]) == primary.p.pid
-    assert int(fail["new_writer_pid"]) == standby.p.pid
-    assert int(fail["crashed_run_id"]) == int(rec["crashed_run_id"])
-    assert ended["end_reason"] == "CLEAN" and ended["recovered"] is True
-    # no order duplicated, none lost
-    news = _new_orders(store)
-    assert len(news) == len(set(news)), "an order was sent twice"
-    submitted = as_kind(records[records["kind"] == Kind.ORDER_SUBMITTED], Kind.ORDER_SUBMITTED)
-    assert sorted(set(news)) == sorted(int(c) for c in submitted["client_order_id"]), \
-        "an order the kernel submitted never reached the venue"
-    # the kernel's state equals the venue's view
-    venue = _venue_view(store)
-    fills = as_kind(records[records["kind"] == Kind.ORDER_FILLED], Kind.ORDER_FILLED)
-    canceled = set(as_kind(records[records["kind"] == Kind.ORDER_CANCELED],
-                           Kind.ORDER_CANCELED)["client_order_id"].tolist())
-    for coid, order in venue.orders.items():
-        assert int(fills[fills["client_order_id"] == coid]["last_qty"].sum()) == order.cum_qty
-        assert (coid in canceled) == (order.status == "CANCELED"), (coid, order.status)
-    bought = int(fills["last_qty"].sum())
-    assert bought == sum(o.cum_qty for o in venue.orders.values())
-    pos = records[records["kind"] == Kind.ORDER_FILLED]
-    assert bool(np.all(as_kind(pos, Kind.ORDER_FILLED)["side"] == OrderSide.BUY))
-    out = subprocess.run([sys.executable, "-m", "replay.cli", "verify", str(journal)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert out.returncode == 0, out.stdout + out.stderr
-    result = reexecute(journal, trust_code=True)
-    assert result.ok, result.format()
+    check_takeover(journal, store, told, ended, primary.p.pid, standby.p.pid,
+                   FailoverReason.LOCK_RELEASED)
     assert takeover_s < TAKEOVER_LIMIT_S, f"takeover took {takeover_s:.2f} s"
-    return {"kill_after_s": kill_after, "takeover_s": takeover_s, "orders": len(news)}
+    return {"kill_after_s": kill_after, "takeover_s": takeover_s, "orders": len(set(_new_orders(store)))}
 
 
 @pytest.mark.parametrize("trial", [0, 1])
