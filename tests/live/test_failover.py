@@ -27,12 +27,12 @@ import numpy as np
 import pytest
 
 from adapters.fix import codes
-from adapters.fix.orders import FixOrders
 from domain.codec import as_kind
 from domain.enums import FailoverReason, OrderSide
 from domain.kinds import Kind
 from replay.reexecute import reexecute
 from tests.live.live_rig import PASSWORD, PASSWORD_ENV, journal_records, wait_until
+from tests.live.test_live_node_restart import _venue_view
 
 ROOT = Path(__file__).resolve().parents[2]
 TAKEOVER_LIMIT_S = 3.0
@@ -128,17 +128,6 @@ def _json(line: str) -> dict:
         return {}
 
 
-def _venue_view(store: Path) -> FixOrders:
-    view = FixOrders()
-    for rec in journal_records(store):
-        one = rec.reshape(1)
-        if int(one["kind"][0]) == Kind.FIX_OUT:
-            view.on_out(one)
-        elif int(one["kind"][0]) == Kind.FIX_IN:
-            view.on_in(one)
-    return view
-
-
 def _new_orders(store: Path) -> list[int]:
     outs = journal_records(store)
     outs = as_kind(outs[outs["kind"] == Kind.FIX_OUT], Kind.FIX_OUT)
@@ -151,6 +140,20 @@ def _has(journal: Path, kind: int) -> bool:
         return bool(np.any(journal_records(journal)["kind"] == kind))
     except Exception:  # noqa: BLE001 - a journal being created
         return False
+
+
+def trade_on_then_stop(standby: Proc, liquidity, symbol: str) -> tuple[dict, dict]:
+    """After a takeover: returns the standby's takeover line; the venue fills the new primary's
+    working orders at 9.50, then SIGTERM ends it (its ``ended`` line, exit 0)."""
+    told = _json(standby.until(lambda s: _json(s).get("status") == "takeover", 30,
+                               "the takeover line"))
+    liquidity.limit(symbol, "SELL", 20, "9.50")
+    time.sleep(1.5)
+    standby.p.send_signal(signal.SIGTERM)
+    ended = _json(standby.until(lambda s: _json(s).get("status") == "ended", 60,
+                                "the new primary's end"))
+    assert standby.p.wait(60) == 0
+    return told, ended
 
 
 def check_takeover(journal: Path, store: Path, told: dict, ended: dict, primary_pid: int,
@@ -234,15 +237,7 @@ def one_failover(port: int, liquidity, tmp: Path, trial: int) -> dict[str, float
         primary.p.wait(30)
         wait_until(lambda: _has(journal, Kind.FAILOVER), 30, "FAILOVER in the journal")
         takeover_s = time.monotonic() - killed
-        told = _json(standby.until(lambda s: _json(s).get("status") == "takeover", 30,
-                                   "the takeover line"))
-        # the new primary trades on: the venue fills its working orders at 9.50
-        liquidity.limit(symbol, "SELL", 20, "9.50")
-        time.sleep(1.5)
-        standby.p.send_signal(signal.SIGTERM)
-        ended = _json(standby.until(lambda s: _json(s).get("status") == "ended", 60,
-                                    "the new primary's end"))
-        assert standby.p.wait(60) == 0
+        told, ended = trade_on_then_stop(standby, liquidity, symbol)
     finally:
         for p in procs:
             p.stop()

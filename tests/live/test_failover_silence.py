@@ -21,7 +21,15 @@ from domain.enums import FailoverReason
 from domain.kinds import Kind
 from journal.lock import writer_alive
 from tests.live.live_rig import PASSWORD_ENV, journal_records, wait_until
-from tests.live.test_failover import CONFIG, Proc, _has, _json, _steps, check_takeover
+from tests.live.test_failover import (
+    CONFIG,
+    Proc,
+    _has,
+    _json,
+    _steps,
+    check_takeover,
+    trade_on_then_stop,
+)
 
 TIMEOUT_S = 1.0
 
@@ -93,14 +101,7 @@ def test_a_hung_primary_is_fenced_then_taken_over(ordermatch, liquidity, tmp_pat
         wait_until(lambda: _has(journal, Kind.FAILOVER), 30, "FAILOVER in the journal")
         takeover_s = time.monotonic() - hung
         assert primary.p.wait(10) == -signal.SIGKILL  # fenced by the standby
-        told = _json(standby.until(lambda s: _json(s).get("status") == "takeover", 30,
-                                   "the takeover line"))
-        liquidity.limit("S", "SELL", 20, "9.50")  # the new primary's working orders fill
-        time.sleep(1.5)
-        standby.p.send_signal(signal.SIGTERM)
-        ended = _json(standby.until(lambda s: _json(s).get("status") == "ended", 60,
-                                    "the new primary's end"))
-        assert standby.p.wait(60) == 0
+        told, ended = trade_on_then_stop(standby, liquidity, "S")
     finally:
         primary.p.send_signal(signal.SIGCONT)
         primary.stop()
