@@ -7,7 +7,12 @@ inputs (quotes) arrive at ``rate`` per second (one commit every 10 ms, durabilit
 ``ringbus standby --json`` process folds them. Each status line the standby prints (one per
 batch it folded, with its state hash) is timestamped on arrival: lag ms = arrival - the commit
 time of that seq; records behind = the primary's last committed seq at arrival - the seq.
-Takeover time is measured by tests/live_data/test_standby.py (SIGKILL of a real primary).
+Takeover (``--takeover``; needs QuickFIX ordermatch, scripts/setup_ordermatch.sh): a real
+``ringbus live`` primary at ordermatch (heartbeat every 0.1 s, resting and filled orders) and a
+``ringbus standby --heartbeat-timeout 1``; the primary is SIGKILLed (signal: the writer lock is
+released) or SIGSTOPped (signal: heartbeat silence; the standby fences it); takeover s = the
+signal -> the FAILOVER record committed by the new primary (it has recovered the journal and
+is logging on to the venue with the journaled sequence numbers).
 """
 
 from __future__ import annotations
@@ -118,10 +123,79 @@ def one_run(recs: np.ndarray, rate: int, n_inputs: int, path: Path) -> dict[str,
             "behind_p99": float(np.percentile(behind, 99)), "behind_max": float(max(behind))}
 
 
+def one_takeover(sig: signal.Signals, tmp: Path, timeout_s: float) -> float:
+    """One primary + standby at a fresh ordermatch; returns signal -> FAILOVER seconds."""
+    from adapters.fix.venue import OrdermatchVenue, find_ordermatch
+    from tests.live.fixclient import LiquidityClient
+    from tests.live.live_rig import PASSWORD_ENV, journal_records
+    from tests.live.test_failover import CONFIG, Proc, _has, _json, _steps
+
+    folder = find_ordermatch()
+    if folder is None:
+        raise SystemExit("--takeover needs QuickFIX ordermatch: run scripts/setup_ordermatch.sh")
+    journal = tmp / "live"
+    with OrdermatchVenue(folder, tmp / "venue", ["RINGBUS", "LIQUIDITY"]) as venue:
+        liquidity = LiquidityClient(venue.port)
+        config = tmp / "live.toml"
+        config.write_text(CONFIG.format(journal=journal, symbol="P", steps=_steps(),
+                                        port=venue.port, password_env=PASSWORD_ENV)
+                          + "heartbeat_interval_s = 0.1\n")
+        liquidity.limit("P", "SELL", 15, "10.00")
+        primary = Proc("live", "--config", str(config), "--quotes-stdin", "--json", stdin=True)
+        standby = None
+        try:
+            primary.until(lambda s: s.startswith("READY"), 60, "the primary's READY")
+            standby = Proc("standby", str(journal), "--config", str(config), "--json",
+                           "--heartbeat-timeout", str(timeout_s))
+            for _ in range(3):
+                primary.p.stdin.write("P.ORDERMATCH 9.99 10.00\n")
+                primary.p.stdin.flush()
+                time.sleep(0.1)
+            standby.until(lambda s: _json(s).get("status") == "following", 60, "the standby")
+            while np.count_nonzero(journal_records(journal)["kind"] == Kind.HEARTBEAT) < 10:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            primary.p.send_signal(sig)
+            t0 = time.monotonic()
+            while not _has(journal, Kind.FAILOVER):
+                assert time.monotonic() - t0 < 60, "no FAILOVER"
+                time.sleep(0.005)
+            took = time.monotonic() - t0
+            standby.p.send_signal(signal.SIGTERM)
+            standby.p.wait(60)
+        finally:
+            primary.p.send_signal(signal.SIGCONT)
+            primary.stop()
+            if standby is not None:
+                standby.stop()
+            liquidity.close()
+    return took
+
+
+def takeover_rows(repeats: int, timeout_s: float) -> list[dict]:
+    rows = []
+    for sig, how in ((signal.SIGKILL, "SIGKILL: writer lock released"),
+                     (signal.SIGSTOP, f"SIGSTOP: heartbeat silence > {timeout_s:g} s, fenced")):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = [one_takeover(sig, Path(tmp) / f"t{i}", timeout_s) for i in range(repeats)]
+        rows.append({"primary": how, "runs": len(runs),
+                     "takeover_s_median": round(float(np.median(runs)), 3),
+                     "takeover_s_max": round(max(runs), 3)})
+    return rows
+
+
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=3.0, help="primary run length per row")
+    p.add_argument("--takeover", action="store_true",
+                   help="measure takeover of a live node at ordermatch instead of the lag")
+    p.add_argument("--heartbeat-timeout", type=float, default=1.0,
+                   help="the standby's heartbeat timeout in the --takeover rows (seconds)")
     args = p.parse_args()
+    if args.takeover:
+        report("standby takeover of a live node at ordermatch",
+               takeover_rows(max(1, args.repeats), args.heartbeat_timeout), args.json)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         recs = source_records(Path(tmp))

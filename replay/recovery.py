@@ -13,7 +13,9 @@ Design contract:
   the journal has them; once the journal is verified to its end (possibly mid-cascade, whose
   remaining records are appended), RUN_RECOVERED (crashed run, its last seq, the snapshot seq,
   the recovered state hash) and a continuation RUN_STARTED (parent = the crashed run, the same
-  manifest string) are appended, and the run goes on appending from the next seq;
+  manifest string) are appended, and the run goes on appending from the next seq; a standby
+  taking the journal over arms a FAILOVER first (:func:`arm_failover`): it is appended between
+  the two (its ``crashed_run_id`` is the crashed run's);
 - the data source resumes where the snapshot was taken (``inputs`` published) and the inputs up
   to the journal's end are verified like every other record, so appending starts at the first
   input not journaled;
@@ -31,7 +33,7 @@ import numpy as np
 
 from domain.codec import as_kind, encode
 from domain.enums import RecordFlag, RunEndReason
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 from engines.kernel import Kernel
 from journal.reader import JournalReader
 from journal.runs import RunEndState, RunInfo, RunManifest, scan_runs
@@ -125,6 +127,23 @@ def _same_config(runs: list[RunInfo], manifest: RunManifest) -> bool:
         (manifest.config_hash, manifest.seed)
 
 
+_failover: list[dict[str, int]] = []
+
+
+def arm_failover(**fields: int) -> None:
+    """Makes the next recovery of this process append a FAILOVER of ``fields`` (a standby's
+    takeover; :mod:`replay.nodes.standby`). One-shot; arming again replaces it."""
+    _failover[:] = [fields]
+
+
+def _take_failover(ts: int, crashed_run_id: int) -> np.ndarray:
+    if not _failover:
+        return np.zeros(0, dtype=RECORD_DTYPE)
+    fields = _failover.pop()
+    return encode(Kind.FAILOVER, ts_event=ts, ts_init=ts, flags=INPUT,
+                  **{**fields, "crashed_run_id": crashed_run_id})
+
+
 class RecoveringJournal(VerifyingJournal):
     """The verifying journal of a recovering node (see the module contract)."""
 
@@ -144,7 +163,10 @@ class RecoveringJournal(VerifyingJournal):
         if kernel is None:
             raise RecoveryError("RecoveringJournal.kernel must be set before publishing")
         self.recovered_hash = kernel.state_hash()
-        ts = kernel.ctx.now_ns
+        # not before the crashed run's last record: a control input (a HEARTBEAT) can end it
+        # later than the kernel's time, which only data inputs move
+        last = self.reader.record(self.plan.last_seq)
+        ts = max(kernel.ctx.now_ns, int(last["ts_init"][0]) if last is not None else 0)
         crashed = self.plan.crashed.run_id
         cont = RunManifest(config=self.manifest.config, seed=self.manifest.seed,
                            parent_run_id=crashed)
@@ -154,8 +176,9 @@ class RecoveringJournal(VerifyingJournal):
         marker = encode(Kind.RUN_RECOVERED, ts_event=ts, ts_init=ts, flags=INPUT,
                         crashed_run_id=crashed, last_seq=self.plan.last_seq,
                         snapshot_seq=self.plan.snapshot_seq, state_hash=self.recovered_hash)
-        first, _ = kernel.publish(np.concatenate([marker, start]))
-        self.run_id, self.run_first_seq = cont.run_id, first + 1
+        batch = np.concatenate([marker, _take_failover(ts, crashed), start])
+        first, _ = kernel.publish(batch)
+        self.run_id, self.run_first_seq = cont.run_id, first + len(batch) - 1
 
 
 @attrs.define

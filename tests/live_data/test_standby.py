@@ -1,6 +1,7 @@
 """Hot standby, as real processes: a sandbox primary on the replay server, two standbys
 folding its journal; SIGKILL the primary: exactly one standby takes over, recovers the journal
-(RUN_RECOVERED naming the crashed run's last seq) and goes on with live data."""
+(RUN_RECOVERED naming the crashed run's last seq, then FAILOVER naming the last seq the standby
+folded and both writers' pids) and goes on with live data."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from domain.codec import as_kind
-from domain.enums import RecordFlag
+from domain.enums import FailoverReason, RecordFlag
 from domain.kinds import Kind
 from journal.reader import JournalReader
 from journal.store import Journal
@@ -118,6 +119,14 @@ def test_two_standbys_exactly_one_takes_over_after_sigkill(shared_data, tmp_path
     rec = as_kind(recs[recs["kind"] == Kind.RUN_RECOVERED], Kind.RUN_RECOVERED)[0]
     # the crashed run's last seq (recovery may first append the rest of an input's cascade)
     assert int(rec["last_seq"]) >= crashed_last
+    # the takeover is marked right after it: the standby's last seq, the lost and new writer
+    fail = as_kind(recs[int(rec["seq"]) : int(rec["seq"]) + 1], Kind.FAILOVER)[0]
+    assert int(fail["last_seq_seen"]) == crashed_last == doc["last_seq_seen"]
+    assert int(fail["crashed_run_id"]) == int(rec["crashed_run_id"])
+    assert FailoverReason(int(fail["reason"])) == FailoverReason.LOCK_RELEASED
+    assert int(fail["old_writer_pid"]) == primary.p.pid == doc["old_writer_pid"]
+    assert int(fail["new_writer_pid"]) == standbys[i].p.pid
+    assert int(recs["kind"][int(rec["seq"]) + 1]) == Kind.RUN_STARTED
     after = recs[int(rec["seq"]):]
     live = after[(after["kind"] == Kind.BOOK_DELTA) & ((after["flags"] & RecordFlag.INPUT) != 0)]
     assert len(live) > 0 and int(recs["kind"][-1]) == Kind.RUN_ENDED
