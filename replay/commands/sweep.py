@@ -19,7 +19,7 @@ from replay.commands.backtest import add_run_arguments
 
 #: backtest options the sweep passes through (``ringbus backtest`` parses them the same way)
 DATA_OPTIONS = ("data", "data_option", "instrument", "balance", "durability", "seed",
-                "snapshot_every", "snapshot_interval_ns")
+                "snapshot_every", "snapshot_interval_ns", "order_history", "keep_records")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
