@@ -7,16 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.book._levels import (
-    SIZE,
-    crossed,
-    find_level,
-    insert_level,
-    key_of,
-    remove_level,
-    side_index,
-)
-from engines.book._status import (
+from engines.book._layout import (
     ACT_ADD,
     ACT_CANCEL,
     ACT_CLEAR,
@@ -36,8 +27,17 @@ from engines.book._status import (
     KIND_BOOK_DELTA,
     LEVEL_L2,
     OK,
-    log_issue,
 )
+from engines.book._levels import (
+    SIZE,
+    crossed,
+    find_level,
+    insert_level,
+    key_of,
+    remove_level,
+    side_index,
+)
+from engines.book._status import log_issue
 from engines.jit import njit
 
 

@@ -9,22 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.book._levels import SIZE, crossed, find_level, key_of, side_index
-from engines.book._orders import (
-    FREE_HEAD,
-    N_ORDERS,
-    NEXT,
-    OID,
-    OSIDE,
-    OSIZE,
-    PRICE,
-    dequeue,
-    enqueue,
-    free_order,
-    lookup,
-    map_insert,
-)
-from engines.book._status import (
+from engines.book._layout import (
     ACT_ADD,
     ACT_CANCEL,
     ACT_CLEAR,
@@ -48,8 +33,23 @@ from engines.book._status import (
     KIND_BOOK_DELTA,
     LEVEL_L3,
     OK,
-    log_issue,
 )
+from engines.book._levels import SIZE, crossed, find_level, key_of, side_index
+from engines.book._orders import (
+    FREE_HEAD,
+    N_ORDERS,
+    NEXT,
+    OID,
+    OSIDE,
+    OSIZE,
+    PRICE,
+    dequeue,
+    enqueue,
+    free_order,
+    lookup,
+    map_insert,
+)
+from engines.book._status import log_issue
 from engines.jit import njit
 
 

@@ -7,8 +7,8 @@ import numpy as np
 from domain.enums import BookAction, BookLevel, RecordFlag
 from domain.kinds import Kind
 from engines.book import BookIssue
+from engines.book import _layout as st
 from engines.book import _orders as o
-from engines.book import _status as st
 
 
 def test_kernel_codes_match_the_domain_enums_and_schema() -> None:
