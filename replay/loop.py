@@ -25,7 +25,7 @@ import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from engines.kernel import Kernel
-from engines.routing import instrument_ids, sole
+from engines.routing import instrument_ids, uniform_key
 
 
 @attrs.define
@@ -43,13 +43,13 @@ def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) ->
     n = len(records)
     if n == 0 or kernel.mode == "rebuild":
         return np.zeros(n, dtype=bool)
-    keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
-    only = sole(keys)
+    only = uniform_key(records)
     if only is not None:  # the usual chunk: one kind of one instrument
         v = memo.get(only)
         if v is None:
             v = memo[only] = kernel.reacts_to(only >> 32, only & 0xFFFFFFFF)
         return np.full(n, v, dtype=bool)
+    keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
     uniq, inverse = np.unique(keys, return_inverse=True)
     verdict = np.empty(len(uniq), dtype=bool)
     for j, key in enumerate(uniq.tolist()):
