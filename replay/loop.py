@@ -18,6 +18,7 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 import attrs
@@ -97,7 +98,9 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
             memo_version = ctx.reaction_version
         # The vectorised verdicts hold until some component's answers change; after that the
         # rest of the chunk is decided record by record from the (cheap, memoised) answers.
-        reacts = reaction_mask(kernel, records, memo).tolist()
+        mask = reaction_mask(kernel, records, memo)
+        reacts = mask.tolist()
+        hits = np.flatnonzero(mask).tolist()  # the records some component reacts to
         keys: list[int] = []
         singles = 0
         while i < n:
@@ -124,8 +127,12 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 continue
             j = i + 1
             limit = n if due is None else int(np.searchsorted(ts, due, side="left"))
-            while j < limit and not (reacts[j] if reacts else decide(keys[j])):
-                j += 1
+            if reacts:  # up to the next record reacted to (by the chunk's verdicts)
+                k = bisect_right(hits, i)
+                j = min(hits[k] if k < len(hits) else n, limit)
+            else:
+                while j < limit and not decide(keys[j]):
+                    j += 1
             if j == i + 1:
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1
