@@ -18,7 +18,7 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
 import attrs
@@ -91,20 +91,24 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
         stats.inputs += n
         mem = memoryview(records.view(np.uint8))  # one record = mem[i << 7 : (i + 1) << 7]
         ts = records["ts_init"]
-        ts_list = ts.tolist()
         i = 0
         if ctx.reaction_version != memo_version:
             memo.clear()
             memo_version = ctx.reaction_version
-        # The vectorised verdicts hold until some component's answers change; after that the
-        # rest of the chunk is decided record by record from the (cheap, memoised) answers.
+        # The vectorised verdicts hold until some component's answers change (``valid``); after
+        # that the rest of the chunk is decided record by record from the (cheap, memoised)
+        # answers. Held as a list per record when many records are reacted to (each is then
+        # published alone), else as the reacting indices only (few steps through the chunk).
         mask = reaction_mask(kernel, records, memo)
-        reacts = mask.tolist()
         hits = np.flatnonzero(mask).tolist()  # the records some component reacts to
+        reacts = mask.tolist() if len(hits) > n >> 3 else None
+        ts_list = ts.tolist() if reacts is not None else None
+        valid = True
+        hp = 0  # hits[hp] is the first reacting index >= i
         keys: list[int] = []
         singles = 0
         while i < n:
-            t = ts_list[i]
+            t = ts_list[i] if ts_list is not None else int(ts[i])
             due = next_due()
             while due is not None and due <= t:
                 publish_one(sched.pop_due(t))
@@ -117,8 +121,15 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 memo_version = ctx.reaction_version
                 if not keys:
                     keys = _keys(records)
-                reacts = []
-            if reacts[i] if reacts else decide(keys[i]):
+                valid = False
+            if not valid:
+                hit = decide(keys[i])
+            elif reacts is not None:
+                hit = reacts[i]
+            else:
+                hp = bisect_left(hits, i, hp)
+                hit = hp < len(hits) and hits[hp] == i
+            if hit:
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1
                 i += 1
@@ -127,7 +138,7 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 continue
             j = i + 1
             limit = n if due is None else int(np.searchsorted(ts, due, side="left"))
-            if reacts:  # up to the next record reacted to (by the chunk's verdicts)
+            if valid:  # up to the next record reacted to (by the chunk's verdicts)
                 k = bisect_right(hits, i)
                 j = min(hits[k] if k < len(hits) else n, limit)
             else:
