@@ -30,7 +30,7 @@ import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
 from engines.context import KernelContext
-from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, sole
+from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 from engines.stage import BATCH_MIN, DECODERS, Stage
 
 _KIND = struct.Struct("<H").unpack_from
@@ -141,15 +141,15 @@ class KernelConsumer:
         for off in range(0, n << 7, 128):
             handle(data, off)
 
-    def _masks(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (handled one at a time, handled in a batch run) per record."""
-        kinds = batch["kind"]
-        keys = (kinds.astype(np.uint64) << np.uint64(32)) | instrument_ids(batch).astype(np.uint64)
-        only = sole(keys)
+    def _masks(self, batch: np.ndarray, only: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (handled one at a time, handled in a batch run) per record; ``only``: the
+        batch's :func:`engines.routing.uniform_key` (None: the records differ)."""
         if only is not None:  # the usual run: one kind of one instrument
             one, run = self._verdict(only)
-            n = len(keys)
+            n = len(batch)
             return np.full(n, one, dtype=bool), np.full(n, run, dtype=bool)
+        kinds = batch["kind"]
+        keys = (kinds.astype(np.uint64) << np.uint64(32)) | instrument_ids(batch).astype(np.uint64)
         uniq, inverse = np.unique(keys, return_inverse=True)
         single = np.zeros(len(uniq), dtype=bool)
         batched = np.zeros(len(uniq), dtype=bool)
@@ -167,8 +167,8 @@ class KernelConsumer:
 
     def _on_long_batch(self, batch: np.ndarray) -> None:
         kinds = batch["kind"]
-        only = sole(kinds)
-        unknown = None if only is not None and only in DECODERS else ~np.isin(kinds, self._known)
+        key = uniform_key(batch)
+        unknown = None if key is not None and key >> 32 in DECODERS else ~np.isin(kinds, self._known)
         if unknown is not None and unknown.any():
             i = int(np.flatnonzero(unknown)[0])
             raise RecordError(f"seq {int(batch['seq'][i])}: unknown record kind {int(kinds[i])}")
@@ -177,7 +177,7 @@ class KernelConsumer:
         start, n = 0, len(batch)
         while start < n:
             sub = batch[start:]
-            single, batched = self._masks(sub)
+            single, batched = self._masks(sub, key if start == 0 else uniform_key(sub))
             version = ctx.reaction_version
             pos = 0
             restart = -1

@@ -9,8 +9,7 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
   and drained before the next, so its reactions get the seqs right after it; a run of inputs that
   nobody reacts to, all before the next scheduled record, is published as one batch. The decision
   is vectorised over each chunk's (kind, instrument) pairs and redone when a component's
-  subscriptions change (``ctx.reaction_version``); chunks of up to ``SMALL_CHUNK`` records (a
-  live node's takes) are decided record by record from the same memoised answers;
+  subscriptions change (``ctx.reaction_version``);
 - the kernel drains after each publish and flushes the journal after each drain;
 - ``on_publish(n)``, when given, is called after every publish (the ring drained) with ``n`` =
   the number of inputs of ``chunks`` published so far: the point where a node may snapshot and
@@ -20,6 +19,7 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
 from __future__ import annotations
 
 import struct
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
 import attrs
@@ -27,7 +27,7 @@ import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from engines.kernel import Kernel
-from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, sole
+from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 
 #: chunks up to this many records are decided record by record (a live node's takes)
 SMALL_CHUNK = 8
@@ -51,13 +51,13 @@ def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) ->
     n = len(records)
     if n == 0 or kernel.mode == "rebuild":
         return np.zeros(n, dtype=bool)
-    keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
-    only = sole(keys)
+    only = uniform_key(records)
     if only is not None:  # the usual chunk: one kind of one instrument
         v = memo.get(only)
         if v is None:
             v = memo[only] = kernel.reacts_to(only >> 32, only & 0xFFFFFFFF)
         return np.full(n, v, dtype=bool)
+    keys = (records["kind"].astype(np.uint64) << np.uint64(32)) | instrument_ids(records)
     uniq, inverse = np.unique(keys, return_inverse=True)
     verdict = np.empty(len(uniq), dtype=bool)
     for j, key in enumerate(uniq.tolist()):
@@ -109,20 +109,28 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
         stats.inputs += n
         mem = memoryview(records.view(np.uint8))  # one record = mem[i << 7 : (i + 1) << 7]
         ts = records["ts_init"]
-        ts_list = ts.tolist()
         i = 0
         if ctx.reaction_version != memo_version:
             memo.clear()
             memo_version = ctx.reaction_version
-        # The vectorised verdicts hold until some component's answers change; after that the
-        # rest of the chunk is decided record by record from the (cheap, memoised) answers.
-        # A live take is often a record or two: numpy's per-call cost beats the work there.
-        reacts = ([decide(k) for k in _small_keys(mem, n)] if n <= SMALL_CHUNK
-                  else reaction_mask(kernel, records, memo).tolist())
+        # The vectorised verdicts hold until some component's answers change (``valid``); after
+        # that the rest of the chunk is decided record by record from the (cheap, memoised)
+        # answers. Held as a list per record when many records are reacted to (each is then
+        # published alone), else as the reacting indices only (few steps through the chunk).
+        if n <= SMALL_CHUNK:  # a live take: numpy's per-call cost beats the work here
+            reacts = [decide(k) for k in _small_keys(mem, n)]
+            hits = [k for k, hit in enumerate(reacts) if hit]
+        else:
+            mask = reaction_mask(kernel, records, memo)
+            hits = np.flatnonzero(mask).tolist()  # the records some component reacts to
+            reacts = mask.tolist() if len(hits) > n >> 3 else None
+        ts_list = ts.tolist() if reacts is not None else None
+        valid = True
+        hp = 0  # hits[hp] is the first reacting index >= i
         keys: list[int] = []
         singles = 0
         while i < n:
-            t = ts_list[i]
+            t = ts_list[i] if ts_list is not None else int(ts[i])
             due = next_due()
             while due is not None and due <= t:
                 publish_one(sched.pop_due(t))
@@ -135,8 +143,15 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 memo_version = ctx.reaction_version
                 if not keys:
                     keys = _keys(records)
-                reacts = []
-            if reacts[i] if reacts else decide(keys[i]):
+                valid = False
+            if not valid:
+                hit = decide(keys[i])
+            elif reacts is not None:
+                hit = reacts[i]
+            else:
+                hp = bisect_left(hits, i, hp)
+                hit = hp < len(hits) and hits[hp] == i
+            if hit:
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1
                 i += 1
@@ -145,8 +160,12 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 continue
             j = i + 1
             limit = n if due is None else int(np.searchsorted(ts, due, side="left"))
-            while j < limit and not (reacts[j] if reacts else decide(keys[j])):
-                j += 1
+            if valid:  # up to the next record reacted to (by the chunk's verdicts)
+                k = bisect_right(hits, i)
+                j = min(hits[k] if k < len(hits) else n, limit)
+            else:
+                while j < limit and not decide(keys[j]):
+                    j += 1
             if j == i + 1:
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1

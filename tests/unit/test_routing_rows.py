@@ -7,7 +7,7 @@ import numpy as np
 
 from domain.codec import as_kind, encode
 from domain.kinds import RECORD_DTYPE, Kind
-from engines.routing import instrument_ids, sole, take_rows
+from engines.routing import instrument_ids, sole, take_rows, uniform_key
 
 
 def _mixed(n: int) -> np.ndarray:
@@ -47,3 +47,17 @@ def test_instrument_ids_of_one_kind_and_of_many() -> None:
     assert instrument_ids(recs).tolist() == want
     quotes = take_rows(recs, np.flatnonzero(recs["kind"] == Kind.QUOTE))
     assert instrument_ids(quotes).tolist() == as_kind(quotes, Kind.QUOTE)["instrument_id"].tolist()
+
+
+def test_uniform_key_is_the_one_kind_and_instrument_or_none() -> None:
+    recs = _mixed(40)
+    assert uniform_key(recs) is None
+    assert uniform_key(recs[:0]) is None
+    quotes = take_rows(recs, np.flatnonzero(recs["kind"] == Kind.QUOTE))
+    assert uniform_key(quotes) is None  # three instruments
+    one = take_rows(quotes, np.flatnonzero(as_kind(quotes, Kind.QUOTE)["instrument_id"] == 2))
+    assert len(one) > 3 and uniform_key(one) == int(Kind.QUOTE) << 32 | 2
+    trades = take_rows(recs, np.flatnonzero(recs["kind"] == Kind.TRADE))
+    assert uniform_key(trades) == int(Kind.TRADE) << 32 | 9
+    strings = np.concatenate([encode(Kind.STRING, string_id=i) for i in range(3)])
+    assert uniform_key(strings) == int(Kind.STRING) << 32  # a kind without an instrument
