@@ -12,8 +12,11 @@ Design contract:
   intraday volatility profile (quiet Asian hours, busier London and New York) and a high / low
   that reach beyond open and close; each bar opens at the previous close (continuous minute
   bars), so high >= max(open, close) >= min(open, close) >= low > 0;
-- the ask bar is the bid bar plus that minute's spread (``spread`` ticks at the quietest hour up
-  to about twice that), so ask >= bid + spread everywhere;
+- the ask closes at the bid's close plus that minute's spread (``spread`` ticks in the busiest
+  hours up to about twice that in the quietest) and, like the bid, opens at its previous close
+  (both series continuous, as the shared GBP/USD files are); its high / low are the bid's plus
+  that spread, widened to its open: every ask OHLC field is at least ``spread`` above the
+  bid's;
 - deterministic: the same arguments give byte-identical arrays (numpy ``PCG64(seed)``; no clock).
 """
 
@@ -71,12 +74,16 @@ def fx_minute_bars(days: int = 366, seed: int = 0, start_ns: int = START_2012_NS
     low = np.maximum(np.minimum(open_, close) - reach[1], 1)
     spreads = spread + np.rint(spread * (1.0 - activity)
                                + rng.exponential(0.15 * spread, n)).astype(np.int64)
+    ask_close = close + spreads
+    ask_open = np.concatenate(([open_price + spreads[0]], ask_close[:-1]))
+    ask = (ask_open, np.maximum(high + spreads, ask_open), np.minimum(low + spreads, ask_open),
+           ask_close)
     ts_close = ts_open + MINUTE_NS
     sides = []
-    for price_type, add in ((PriceType.BID, 0), (PriceType.ASK, spreads)):
+    for price_type, ohlc in ((PriceType.BID, (open_, high, low, close)), (PriceType.ASK, ask)):
         out, b = new_records(Kind.BAR, ts_close, ts_close, 0, price_precision, 0)
         b["aggregation"], b["price_type"], b["step"] = BarAggregation.MINUTE, price_type, 1
-        b["open"], b["high"], b["low"], b["close"] = open_ + add, high + add, low + add, close + add
+        b["open"], b["high"], b["low"], b["close"] = ohlc
         b["ts_open"] = ts_open
         sides.append(out)
     return sides[0], sides[1]

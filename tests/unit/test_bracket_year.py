@@ -48,10 +48,11 @@ def test_every_bar_is_a_consistent_ohlc_and_the_ask_is_above_the_bid_by_the_spre
         assert np.all(b["high"] >= np.maximum(b["open"], b["close"]))
         assert np.all(b["low"] <= np.minimum(b["open"], b["close"])) and np.all(b["low"] > 0)
         assert np.all(b["ts_event"] == b["ts_open"] + MINUTE_NS)
-    assert np.array_equal(bid["open"][1:], bid["close"][:-1])  # continuous minute bars
+        assert np.array_equal(b["open"][1:], b["close"][:-1])  # continuous, as the real files
     assert set(bid["price_type"].tolist()) == {int(PriceType.BID)}
     assert set(ask["price_type"].tolist()) == {int(PriceType.ASK)}
-    assert np.all(ask["low"] - bid["low"] >= 6) and np.all(ask["close"] - bid["close"] >= 6)
+    for field in ("open", "high", "low", "close"):
+        assert np.all(ask[field] - bid[field] >= 6)
     # like the shared GBP/USD minute bars: a median range of about 20 ticks
     assert 12 <= np.median(bid["high"] - bid["low"]) <= 30
 
