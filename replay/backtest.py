@@ -70,6 +70,9 @@ def hashed_config(config: BacktestConfig, strategies: list[Strategy]) -> dict[st
     doc = attrs.asdict(config)
     doc.pop("journal", None)
     doc.pop("durability", None)
+    for venue in doc["venues"]:  # only a live node's venue says it (older run ids unchanged)
+        if not venue["external"]:
+            del venue["external"]
     if strategies:
         doc["python_strategies"] = [f"{type(s).__module__}.{type(s).__qualname__}:{s.component_id}"
                                     for s in strategies]

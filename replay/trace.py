@@ -3,8 +3,9 @@ what it caused.
 
 Design contract:
 - ``cause`` is the seq of the record the kernel was processing when a record was produced (0 for
-  inputs), so following it from any record ends at an INPUT record (a fill -> the order ->
-  the risk decision -> the strategy command -> the market data that triggered it);
+  inputs, except a live venue's order events: the SUBMIT_ORDER of their order), so following
+  it from any record ends at an INPUT record (a fill -> the order -> the risk decision -> the
+  strategy command -> the market data that triggered it);
 - effects are found by a forward scan of at most ``window`` records after the traced one: a
   record is an effect when its cause is the traced record or one of its effects (transitive);
 - a chain that points at a seq the journal does not hold, or forward (a cause >= the record's
@@ -79,10 +80,12 @@ class Trace:
 
 
 def cause_chain(reader: JournalReader, seq: int) -> list[np.ndarray]:
-    """Returns the records on the cause chain of ``seq`` (its cause first), ending at an input."""
+    """Returns the records on the cause chain of ``seq`` (its cause first), ending at an input
+    without a cause. An input may have one: a live venue's order event names the SUBMIT_ORDER
+    that sent its order, so a fill traces back to the quote the strategy acted on."""
     chain: list[np.ndarray] = []
     rec = _record(reader, seq)
-    while int(rec["cause"][0]) and not int(rec["flags"][0]) & INPUT:
+    while int(rec["cause"][0]):
         cause = int(rec["cause"][0])
         if cause >= int(rec["seq"][0]):
             raise TraceError(f"seq {int(rec['seq'][0])}: cause {cause} is not an earlier record")

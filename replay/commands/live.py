@@ -114,4 +114,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"live run {result.run_id:016x} ended {result.end_reason}: journal {result.journal} "
               f"(session store {result.session_journal}), seqs {result.first_seq}.."
               f"{result.last_seq}, {result.n_inputs} inputs, state_hash {result.state_hash:016x}")
-    return 1 if errors else 0
+    if result.fault:
+        print(f"ringbus live: the run FAULTED: {result.fault}", file=sys.stderr)
+    return 1 if errors or result.end_reason == "FAULTED" else 0

@@ -292,6 +292,15 @@ class LiveNode:
         reader = JournalReader(writer.journal)
         t0 = int(reader.record(start.first_seq)["ts_init"][0]) if recovering \
             else self.clock.now_ns()
+        assert self.session is not None
+        # the venue events the session store holds but the journal does not (a crash between
+        # the two commits) go first; then the session logs on: a venue that does not answer
+        # fails the start before the node journals anything
+        store = JournalReader(self.session.journal.writer.journal).records_between()
+        missed = undelivered(store, _node_records(reader, writer.next_seq - 1))
+        if len(missed):
+            self.inbox.push(missed)
+        self.session.start(self.fix.logon_timeout_s)
         kernel.ctx.now_ns = t0
         assemble(kernel, self.config, venues, {v.name: int(BookLevel.L1) for v in venues},
                  self._strategies(), external={self.fix.venue: self.venue})
@@ -312,12 +321,6 @@ class LiveNode:
             driver.feed(JournalInputs(reader, kernel.last_seq + 1, start.plan.last_seq).chunks())
             start.check_caught_up(kernel)
             kernel.journal.flush()
-        assert self.session is not None
-        store = JournalReader(self.session.journal.writer.journal).records_between()
-        missed = undelivered(store, _node_records(reader, kernel.last_seq))
-        if len(missed):
-            self.inbox.push(missed)
-        self.session.start()
         beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
             if self.options.heartbeat_interval_s > 0 else None
         self.started.set()

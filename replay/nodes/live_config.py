@@ -26,7 +26,7 @@ from adapters.fix.capabilities import VenueCapabilities
 from replay.config import BacktestConfig, ConfigError, config_from_dict
 
 _FIX_KEYS = {"venue", "host", "port", "sender", "target", "heartbeat_s", "password_env",
-             "password_file", "capabilities"}
+             "password_file", "capabilities", "logon_timeout_s"}
 _LIVE_KEYS = {"cancel_all_on_stop", "stop_grace_s", "heartbeat_interval_s"}
 
 
@@ -42,6 +42,8 @@ class FixConfig:
     heartbeat_s: int = 30
     password_env: str | None = None
     password_file: str | None = None
+    #: how long the start waits for the venue's Logon (the node journals nothing before it)
+    logon_timeout_s: float = 10.0
     capabilities: VenueCapabilities = attrs.field(factory=VenueCapabilities)
 
 

@@ -29,6 +29,7 @@ from domain.codec import as_kind, encode
 from domain.enums import OrderSide, OrderType, RecordFlag, TimeInForce
 from domain.kinds import Kind
 from domain.schema import NULL_I64
+from replay.nodes.offline import ExternalVenue
 
 INPUT = int(RecordFlag.INPUT)
 #: Kinds the adapter journals that the kernel takes as the venue's answer.
@@ -43,14 +44,13 @@ def is_venue_event(records: np.ndarray) -> np.ndarray:
     return np.isin(records["kind"], VENUE_KINDS)
 
 
-class FixVenue:
+class FixVenue(ExternalVenue):
     """Kernel commands to one FIX venue (see the module contract)."""
 
     def __init__(self, venue: str, client: FixExecutionClient, kernel: Any,
                  push: Callable[[np.ndarray], None]) -> None:
-        self.venue = venue
+        super().__init__(venue, kernel)
         self.client = client
-        self.kernel = kernel
         self._push = push
         client.on_events = self.forward
         #: commands not sent because the session store already had them (after a restart)
@@ -59,16 +59,7 @@ class FixVenue:
         #: events about the order (``ringbus trace`` walks a fill back to the quote)
         self.cause_of: dict[int, int] = {}
 
-    @property
-    def account_id(self) -> int:
-        return self.kernel.strings.id_of(f"{self.venue}-001") or 0
-
     # ------------------------------------------------------------------ commands (kernel thread)
-    @staticmethod
-    def at_command(cmd: Any, ctx: Any) -> OrderRequest:
-        """The order to send, as of the SUBMIT_ORDER (see :func:`order_request`)."""
-        return order_request(cmd, ctx)
-
     def submit(self, cmd: Any, request: OrderRequest | None = None) -> None:
         self.cause_of[cmd.client_order_id] = int(cmd.seq)
         if cmd.client_order_id in self.client.orders.orders:

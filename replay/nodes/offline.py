@@ -10,27 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 
-class OfflineVenue:
-    """An :class:`engines.kernel_outbound.ExternalExecutionClient` that sends nothing and keeps
-    what it was handed (``handed``: ``(operation, client_order_id or instrument_id, request)``
-    in order; the request of a submit as the live node built it), so re-execution can compare
-    the commands with the messages the live node's session store says it sent;
-    ``account_id`` is the venue account's interned id (``VENUE-001``), read lazily."""
+class ExternalVenue:
+    """What every client of an external venue shares: the venue's name, the kernel, the
+    venue account's interned id (``VENUE-001``, read lazily) and the order request of a
+    SUBMIT_ORDER as of the command (:func:`replay.nodes.live_venue.order_request`)."""
 
     def __init__(self, venue: str, kernel: Any) -> None:
         self.venue = venue
-        self._kernel = kernel
-        self.handed: list[tuple[str, int, Any]] = []
+        self.kernel = kernel
 
     @property
     def account_id(self) -> int:
-        return self._kernel.strings.id_of(f"{self.venue}-001") or 0
+        return self.kernel.strings.id_of(f"{self.venue}-001") or 0
 
     @staticmethod
     def at_command(cmd: Any, ctx: Any) -> Any:
         from replay.nodes.live_venue import order_request  # the live extra: only when used
 
         return order_request(cmd, ctx)
+
+
+class OfflineVenue(ExternalVenue):
+    """An :class:`engines.kernel_outbound.ExternalExecutionClient` that sends nothing and keeps
+    what it was handed (``handed``: ``(operation, client_order_id or instrument_id, request)``
+    in order; the request of a submit as the live node built it), so re-execution can compare
+    the commands with the messages the live node's session store says it sent."""
+
+    def __init__(self, venue: str, kernel: Any) -> None:
+        super().__init__(venue, kernel)
+        self.handed: list[tuple[str, int, Any]] = []
 
     def submit(self, cmd: Any, request: Any = None) -> None:
         self.handed.append(("submit", cmd.client_order_id, request))

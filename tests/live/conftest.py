@@ -21,16 +21,21 @@ from tests.live.fixclient import LiquidityClient
 CLIENTS = ["RINGBUS", "LIQUIDITY"]
 
 
-@pytest.fixture
-def ordermatch(tmp_path: Path) -> Iterator[OrdermatchVenue]:
-    """A running ordermatch accepting CompIDs RINGBUS and LIQUIDITY; skips when not installed."""
+def ordermatch_folder() -> Path:
+    """Returns where ordermatch is installed; skips the test when it is not (fails under CI)."""
     folder = find_ordermatch()
     if folder is None:
         message = f"ordermatch test venue not installed: run {SETUP_SCRIPT} (as root)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    with OrdermatchVenue(folder, tmp_path / "venue", CLIENTS) as venue:
+    return folder
+
+
+@pytest.fixture
+def ordermatch(tmp_path: Path) -> Iterator[OrdermatchVenue]:
+    """A running ordermatch accepting CompIDs RINGBUS and LIQUIDITY; skips when not installed."""
+    with OrdermatchVenue(ordermatch_folder(), tmp_path / "venue", CLIENTS) as venue:
         yield venue
 
 
@@ -67,14 +72,14 @@ class LiveRig:
         return records[records["kind"] == kind]
 
 
-def wait_until(predicate, timeout_s: float = 5.0) -> None:
-    """Polls ``predicate`` until true; fails the test after ``timeout_s``."""
+def wait_until(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
+    """Polls ``predicate`` until true; fails the test after ``timeout_s`` naming ``what``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.01)
-    raise AssertionError(f"condition not met in {timeout_s} s")
+    raise AssertionError(f"{what} not met in {timeout_s} s")
 
 
 @pytest.fixture

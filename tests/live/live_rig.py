@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 from domain.codec import encode
 from domain.kinds import Kind
 from journal import Journal, JournalReader
+from tests.live.conftest import wait_until  # noqa: F401 - the live node tests' import point
 
 SYMBOL = "MSFT.ORDERMATCH"
 PASSWORD_ENV = "RINGBUS_TEST_FIX_PASSWORD"
@@ -47,15 +47,6 @@ def quote(iid: int, bid: str, ask: str, size: int = 1000) -> np.ndarray:
 def journal_records(path: str | Path) -> np.ndarray:
     with Journal.open(path) as journal:
         return JournalReader(journal).records_between()
-
-
-def wait_until(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"{what} not met in {timeout_s} s")
 
 
 def _toml_value(value: Any) -> str:

@@ -3,6 +3,7 @@ adapter while a second FIX client provides the other side of the book."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from adapters.fix import codes
 from domain.codec import as_kind
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
+from journal import Journal, JournalReader
 from replay.nodes.live import LiveNode
 from tests.live.live_rig import (
     PASSWORD,
@@ -191,3 +193,47 @@ def test_a_dropped_connection_reconnects_and_the_venue_resends(ordermatch, liqui
     assert codes.RESEND_REQUEST in types  # the venue asked for b, journaled while cut off
     assert bool(inbound["poss_dup"].any())  # and resent what we missed
     _reexecutes(tmp_path / "live")
+
+
+def test_stop_cancels_the_open_orders_at_the_venue_then_stops_the_strategies(ordermatch,
+                                                                             tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live", [
+        {"at": 1, "do": "limit", "side": "BUY", "qty": "10", "price": "9.00", "name": "a"}])
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    wait_until(lambda: _status(node, "a") == "ACCEPTED", what="a resting")
+    strategy = node.kernel.component("scripted")
+    run = node.stop()
+    assert run.end_reason == "CLEAN" and strategy.stopped
+    records = journal_records(tmp_path / "live")
+    names = [Kind(k).name for k in records["kind"].tolist()]
+    tail = names[names.index("CANCEL_ALL_ORDERS"):]
+    assert tail == ["CANCEL_ALL_ORDERS", "ORDER_CANCELED", "RUN_ENDED"], tail
+    assert node.fix_client.orders.orders[strategy.names["a"]].status == "CANCELED"  # the venue's
+    _reexecutes(tmp_path / "live")
+
+
+def test_a_venue_that_does_not_answer_fails_the_start_before_anything_is_journaled(tmp_path):
+    listener = socket.socket()  # a port nothing answers on
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    raw = live_raw(port, tmp_path / "live", [{"at": 1, "do": "limit", "side": "BUY",
+                                              "qty": "1", "price": "1.00"}])
+    raw["fix"]["logon_timeout_s"] = 0.5
+    with pytest.raises(TimeoutError, match="FIX logon"):
+        LiveNode(raw).start()
+    with Journal.open(tmp_path / "live") as journal:
+        assert JournalReader(journal).last_seq() == 0  # no run to recover next time
+
+
+def test_a_strategy_exception_ends_the_live_run_faulted_and_it_reexecutes(ordermatch,
+                                                                          tmp_path: Path):
+    node = _node(ordermatch.port, tmp_path / "live",
+                 [{"at": 1, "do": "cancel", "ref": "never-submitted"}])  # KeyError in on_quote
+    node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
+    wait_until(lambda: not node.running, what="the node ended")
+    run = node.stop()
+    assert run.end_reason == "FAULTED" and "KeyError" in run.fault
+    records = journal_records(tmp_path / "live")
+    assert Kind(int(records["kind"][-1])).name == "RUN_ENDED"
+    _reexecutes(tmp_path / "live")  # the fault recurs at the same record
