@@ -51,7 +51,7 @@ import numpy as np
 from domain.codec import as_kind
 from domain.enums import FailoverReason
 from domain.kinds import Kind
-from journal.errors import NotAJournalError
+from journal.errors import NotAJournalError, StructureError
 from journal.lock import writer_alive
 from journal.tailer import Tailer
 from replay.nodes.sandbox import SandboxNode, sandbox_config
@@ -196,8 +196,10 @@ class Standby:
                 try:
                     end = _end(self.path)
                     break
-                except NotAJournalError:  # the primary is creating it
-                    pass
+                except (NotAJournalError, StructureError):
+                    if holder is None:
+                        raise
+                    # the primary is creating it (its sub-databases are not committed yet)
             stop.wait(self.poll_s)  # no primary yet
         if end is None:
             return None
