@@ -49,9 +49,9 @@ from journal import JournalReader
 from journal.runs import RunManifest
 from journal.writer import JournalWriter
 from replay.backtest import hashed_config, new_journal_dir
-from replay.backtest_data import _make_instrument
 from replay.backtest_setup import publish_accounts, publish_instrument, resolve_venues
 from replay.config import ConfigError
+from replay.data_source import make_instrument
 from replay.nodes.assemble import assemble
 from replay.nodes.driver import NodeDriver
 from replay.nodes.heartbeat import Heartbeat
@@ -258,7 +258,7 @@ class LiveNode:
     def _run(self) -> LiveRun:
         cfg = self.config
         venues = resolve_venues(cfg.venues, [i.id.rpartition(".")[2] for i in cfg.instruments])
-        instruments = [_make_instrument(i.id, "live", i.price_precision, i.size_precision, i)
+        instruments = [make_instrument(i.id, "live", i.price_precision, i.size_precision, i)
                        for i in cfg.instruments]
         # batch: commits never wait for the disk (an order's commit is on its path to the wire)
         writer = JournalWriter(self.path, durability=cfg.durability,

@@ -13,7 +13,7 @@ from typing import Any
 class ExternalVenue:
     """What every client of an external venue shares: the venue's name, the kernel, the
     venue account's interned id (``VENUE-001``, read lazily) and the order request of a
-    SUBMIT_ORDER as of the command (:func:`replay.nodes.live_venue.order_request`)."""
+    SUBMIT_ORDER as of the command (:func:`replay.nodes.order_request.order_request`)."""
 
     def __init__(self, venue: str, kernel: Any) -> None:
         self.venue = venue
@@ -25,7 +25,7 @@ class ExternalVenue:
 
     @staticmethod
     def at_command(cmd: Any, ctx: Any) -> Any:
-        from replay.nodes.live_venue import order_request  # the live extra: only when used
+        from replay.nodes.order_request import order_request  # the live extra: when used
 
         return order_request(cmd, ctx)
 
