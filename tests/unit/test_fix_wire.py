@@ -15,6 +15,10 @@ _VALUES = st.one_of(
 )
 
 
+#: tags of the standard header and trailer: a session never puts them in a message's body
+_HEADER_TAGS = frozenset({8, 9, 10, 34, 35, 43, 49, 52, 56, 122})
+
+
 def _simplefix(begin: bytes, msg_type: bytes, header: list, body: list) -> bytes:
     msg = simplefix.FixMessage()
     msg.append_pair(8, begin, header=True)
@@ -28,8 +32,8 @@ def _simplefix(begin: bytes, msg_type: bytes, header: list, body: list) -> bytes
 
 @given(msg_type=st.sampled_from([b"D", b"F", b"A", b"0", b"2", b"4", b"AE"]),
        header=st.lists(st.tuples(st.sampled_from([49, 56, 34, 43, 122]), _VALUES), max_size=5),
-       body=st.lists(st.tuples(st.integers(min_value=11, max_value=9999), _VALUES),
-                     max_size=12))
+       body=st.lists(st.tuples(st.integers(min_value=11, max_value=9999).filter(
+           lambda tag: tag not in _HEADER_TAGS), _VALUES), max_size=12))
 def test_encode_is_simplefix_byte_for_byte(msg_type, header, body) -> None:
     assert wire.encode(b"FIX.4.2", msg_type, [*header, *body]) == \
         _simplefix(b"FIX.4.2", msg_type, header, body)
