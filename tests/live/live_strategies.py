@@ -48,9 +48,8 @@ class ScriptedOrders(Strategy):
         elif kind == "market":
             order = f.market(self.instrument, side, step["qty"], time_in_force=tif)
         elif kind == "bracket":
-            # entry OTO [exit_a OCO exit_b], both exits limits: the venue has no stop orders,
-            # and the kernel does not emulate a stop inside an order list; the OTO / OCO
-            # logic is the kernel's order manager (the venue has no contingencies)
+            # entry OTO [exit_a OCO exit_b], both exits limits; the OTO / OCO logic is the
+            # kernel's order manager (the venue has no contingencies)
             orders = f.bracket(self.instrument, side, step["qty"], entry_price=step["entry"],
                                take_profit=step["exit_a"], stop_loss=step["stop_loss"],
                                time_in_force=tif)
