@@ -5,9 +5,6 @@ take-profit rest at the venue, a second FIX client provides the other side of th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +19,13 @@ from tests.live.live_rig import (
     PASSWORD,
     PASSWORD_ENV,
     SYMBOL,
+    cli,
     journal_records,
     live_raw,
     quote,
     wait_until,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 NOS, CANCEL = codes.pack_msg_type(codes.NEW_ORDER_SINGLE), codes.pack_msg_type(codes.CANCEL_REQUEST)
 
 
@@ -55,13 +52,17 @@ def _status(node: LiveNode, name: str) -> str | None:
     return None if order is None else order.status.name
 
 
-def _entry_filled_exits_placed(node: LiveNode) -> None:
-    """Entry fills against the resting SELL; TP goes to the venue, SL is armed in the kernel."""
+def _bracket_open(port: int, liquidity, path: Path) -> tuple[LiveNode, dict[str, int]]:
+    """Starts the node; its entry fills against a resting SELL 10 @ 10.00, the take-profit goes
+    to the venue and the stop-loss is armed in the kernel. Returns the node and order ids."""
+    liquidity.limit("MSFT", "SELL", 10, "10.00")
+    node = _start(port, path)
     node.push(quote(node.instrument_id(SYMBOL), "9.99", "10.00"))
     wait_until(lambda: _status(node, "entry") == "FILLED" and _status(node, "take_profit")
                == "ACCEPTED" and _status(node, "stop_loss") == "INITIALIZED",
                what="entry filled, take-profit at the venue, stop-loss armed")
     assert _names(node)["stop_loss"] not in node.fix_client.orders.orders  # held, not sent
+    return node, dict(_names(node))
 
 
 def _fix_out(path: Path, client_order_id: int) -> np.ndarray:
@@ -70,24 +71,15 @@ def _fix_out(path: Path, client_order_id: int) -> np.ndarray:
     return out[out["client_order_id"] == client_order_id]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "replay.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
-
-
 def _verify_reexecute(path: Path) -> None:
-    result = _cli("verify", str(path), "--reexecute", "--trust-journal-code")
+    result = cli("verify", str(path), "--reexecute", "--trust-journal-code")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "diverge" not in result.stdout
 
 
 def test_the_emulated_stop_loss_is_released_as_a_marketable_limit_and_oco_cancels_the_tp(
         ordermatch, liquidity, tmp_path: Path):
-    liquidity.limit("MSFT", "SELL", 10, "10.00")
-    node = _start(ordermatch.port, tmp_path / "live")
-    _entry_filled_exits_placed(node)
-    names = dict(_names(node))
+    node, names = _bracket_open(ordermatch.port, liquidity, tmp_path / "live")
     liquidity.limit("MSFT", "BUY", 10, "9.40")  # the bid the stop-loss will hit
     node.push(quote(node.instrument_id(SYMBOL), "9.40", "9.45"))  # bid through the stop
     wait_until(lambda: _status(node, "stop_loss") == "FILLED"
@@ -125,7 +117,7 @@ def test_the_emulated_stop_loss_is_released_as_a_marketable_limit_and_oco_cancel
 
     _verify_reexecute(tmp_path / "live")
     sl_fill = int(records[records["kind"] == Kind.ORDER_FILLED]["seq"][1])
-    result = _cli("trace", str(tmp_path / "live"), "--seq", str(sl_fill), "--json")
+    result = cli("trace", str(tmp_path / "live"), "--seq", str(sl_fill), "--json")
     assert result.returncode == 0, result.stderr
     chain = json.loads(result.stdout)["chain"]
     kinds_in_chain = [r["kind_name"] for r in chain]
@@ -136,10 +128,7 @@ def test_the_emulated_stop_loss_is_released_as_a_marketable_limit_and_oco_cancel
 
 def test_a_take_profit_filled_at_the_venue_cancels_the_held_stop_loss_in_the_kernel(
         ordermatch, liquidity, tmp_path: Path):
-    liquidity.limit("MSFT", "SELL", 10, "10.00")
-    node = _start(ordermatch.port, tmp_path / "live")
-    _entry_filled_exits_placed(node)
-    names = dict(_names(node))
+    node, names = _bracket_open(ordermatch.port, liquidity, tmp_path / "live")
     liquidity.limit("MSFT", "BUY", 10, "11.00")  # takes the take-profit
     wait_until(lambda: _status(node, "take_profit") == "FILLED"
                and _status(node, "stop_loss") == "CANCELED",
