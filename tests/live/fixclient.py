@@ -71,6 +71,14 @@ class LiquidityClient:
         self._wait(lambda m: m.get(11) == cl_ord_id.encode() and m.get(150) in (b"0", b"8"), 5.0)
         return cl_ord_id
 
+    def wait_fill(self, cl_ord_id: str, timeout_s: float = 5.0) -> simplefix.FixMessage:
+        """Returns the venue's fill ExecutionReport (ExecType 2) of ``cl_ord_id``."""
+        for msg in self.reports:
+            if msg.get(11) == cl_ord_id.encode() and msg.get(150) == b"2":
+                return msg
+        return self._wait(lambda m: m.get(11) == cl_ord_id.encode() and m.get(150) == b"2",
+                          timeout_s)
+
     def close(self) -> None:
         self._send(b"5", [])
         with contextlib.suppress(TimeoutError):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from domain.kinds import Kind
 from journal import Journal, JournalReader
 from tests.live.conftest import wait_until  # noqa: F401 - the live node tests' import point
 
+ROOT = Path(__file__).resolve().parents[2]
 SYMBOL = "MSFT.ORDERMATCH"
 PASSWORD_ENV = "RINGBUS_TEST_FIX_PASSWORD"
 PASSWORD = "s3cret-node-hunter2-pw"
@@ -47,6 +51,13 @@ def quote(iid: int, bid: str, ask: str, size: int = 1000) -> np.ndarray:
 def journal_records(path: str | Path) -> np.ndarray:
     with Journal.open(path) as journal:
         return JournalReader(journal).records_between()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    """Runs ``ringbus`` (``python -m replay.cli``) on this worktree's code."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "replay.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
 
 
 def _toml_value(value: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from domain.enums import OrderSide, TimeInForce
+from domain.enums import OrderSide, TimeInForce, TriggerType
 from engines.strategy import Strategy
 
 
@@ -16,7 +16,9 @@ class ScriptedOrders(Strategy):
     ``{"at": 1, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00", "name": "a"}``;
     ``do`` is limit, market, modify (``ref``, ``qty`` / ``price``), cancel (``ref``) or
     bracket (``qty``, ``entry``, ``exit_a``, ``exit_b``, ``stop_loss`` below the entry: names
-    the orders entry / exit_a / exit_b). Orders are DAY unless ``tif`` says otherwise."""
+    the orders entry / exit_a / exit_b) or emulated_bracket (``qty``, ``entry``, ``take_profit``,
+    ``stop_loss``: the stop-loss held by the kernel's emulator on bid/ask; names the orders
+    entry / take_profit / stop_loss). Orders are DAY unless ``tif`` says otherwise."""
 
     def __init__(self, instrument: str = "MSFT.ORDERMATCH",
                  steps: list[dict[str, Any]] | None = None,
@@ -46,9 +48,8 @@ class ScriptedOrders(Strategy):
         elif kind == "market":
             order = f.market(self.instrument, side, step["qty"], time_in_force=tif)
         elif kind == "bracket":
-            # entry OTO [exit_a OCO exit_b], both exits limits: the venue has no stop orders,
-            # and the kernel does not emulate a stop inside an order list; the OTO / OCO
-            # logic is the kernel's order manager (the venue has no contingencies)
+            # entry OTO [exit_a OCO exit_b], both exits limits; the OTO / OCO logic is the
+            # kernel's order manager (the venue has no contingencies)
             orders = f.bracket(self.instrument, side, step["qty"], entry_price=step["entry"],
                                take_profit=step["exit_a"], stop_loss=step["stop_loss"],
                                time_in_force=tif)
@@ -58,6 +59,14 @@ class ScriptedOrders(Strategy):
             orders = attrs.evolve(orders, orders=attrs.evolve(orders.orders, orders=tuple(specs)))
             self.names.update(zip(("entry", "exit_a", "exit_b"), orders.client_order_ids,
                                   strict=True))
+            self.submit_order_list(orders)
+            return
+        elif kind == "emulated_bracket":
+            orders = f.bracket(self.instrument, side, step["qty"], entry_price=step["entry"],
+                               take_profit=step["take_profit"], stop_loss=step["stop_loss"],
+                               time_in_force=tif, emulation_trigger=TriggerType.BID_ASK)
+            self.names.update(zip(("entry", "take_profit", "stop_loss"),
+                                  orders.client_order_ids, strict=True))
             self.submit_order_list(orders)
             return
         elif kind == "modify":

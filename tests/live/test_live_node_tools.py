@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,13 +20,12 @@ from tests.live.live_rig import (
     PASSWORD,
     PASSWORD_ENV,
     SYMBOL,
+    cli,
     journal_records,
     live_raw,
     quote,
     wait_until,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +52,12 @@ def live_run(tmp_path_factory) -> dict:
     return {"journal": base / "live", "port": port, "base": base}
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "replay.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
-
-
 def _seq(records, kind: int, nth: int = 0) -> int:
     return int(records[records["kind"] == kind]["seq"][nth])
 
 
 def test_verify_reexecute_on_a_live_journal_reports_no_divergence(live_run):
-    result = _cli("verify", str(live_run["journal"]), "--reexecute", "--trust-journal-code")
+    result = cli("verify", str(live_run["journal"]), "--reexecute", "--trust-journal-code")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "diverge" not in result.stdout
 
@@ -75,7 +65,7 @@ def test_verify_reexecute_on_a_live_journal_reports_no_divergence(live_run):
 def test_trace_walks_a_venue_fill_back_to_the_quote_that_caused_the_order(live_run):
     records = journal_records(live_run["journal"])
     fill = _seq(records, Kind.ORDER_FILLED)
-    result = _cli("trace", str(live_run["journal"]), "--seq", str(fill), "--json")
+    result = cli("trace", str(live_run["journal"]), "--seq", str(fill), "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["record"]["kind_name"] == "ORDER_FILLED"
@@ -87,8 +77,8 @@ def test_trace_walks_a_venue_fill_back_to_the_quote_that_caused_the_order(live_r
 def test_replay_to_time_on_a_live_journal_shows_the_state_before_the_fill(live_run):
     records = journal_records(live_run["journal"])
     fill_ts = int(records[records["kind"] == Kind.ORDER_FILLED]["ts_init"][0])
-    before = _cli("replay", str(live_run["journal"]), "--to-time", str(fill_ts - 1), "--json")
-    after = _cli("replay", str(live_run["journal"]), "--to-time", str(fill_ts), "--json")
+    before = cli("replay", str(live_run["journal"]), "--to-time", str(fill_ts - 1), "--json")
+    after = cli("replay", str(live_run["journal"]), "--to-time", str(fill_ts), "--json")
     assert before.returncode == 0 and after.returncode == 0, before.stderr + after.stderr
     b, a = json.loads(before.stdout), json.loads(after.stdout)
     assert b["seq"] < _seq(records, Kind.ORDER_FILLED) <= a["seq"]
@@ -100,7 +90,7 @@ def test_diff_of_a_live_journal_and_its_reexecution_finds_no_difference(live_run
 
     out = tmp_path / "reexecuted"
     reexecute(live_run["journal"], out=out, trust_code=True)
-    result = _cli("diff", str(live_run["journal"]), str(out), "--json")
+    result = cli("diff", str(live_run["journal"]), str(out), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["identical"] is True
 
@@ -115,7 +105,7 @@ def test_opening_a_live_journal_never_connects_to_the_venue(live_run):
     listener.settimeout(0.5)
     try:
         assert reexecute(live_run["journal"], trust_code=True).ok
-        assert _cli("replay", str(live_run["journal"]), "--json").returncode == 0
+        assert cli("replay", str(live_run["journal"]), "--json").returncode == 0
         with pytest.raises(TimeoutError):
             listener.accept()
     finally:
