@@ -206,6 +206,11 @@ class LiveInbox:
             self._queue.append(recs)
             self._cond.notify()
 
+    def not_before(self, ts_ns: int) -> None:
+        """No stamp or horizon below ``ts_ns`` from now on (a node resuming a journal)."""
+        with self._cond:
+            self._last = max(self._last, ts_ns)
+
     def close(self) -> None:
         """No more pushes: ``take`` returns None once the queue is empty."""
         with self._cond:

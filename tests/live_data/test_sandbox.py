@@ -82,7 +82,7 @@ def test_sandbox_trades_on_live_data_reexecutes_and_matches_a_backtest(shared_da
     from replay.backtest import BacktestNode
     from replay.config import DataConfig
 
-    cfg, _ = sandbox_config(_config(server.port))
+    cfg, _, _ = sandbox_config(_config(server.port))
     import attrs
 
     bt = BacktestNode(attrs.evolve(cfg, data=[DataConfig(run.journal)],
@@ -99,8 +99,12 @@ def test_sandbox_config_refusals():
     with pytest.raises(ConfigError, match="data must be empty"):
         sandbox_config({**base, "data": [{"path": "x.csv"}]})
     two = {**base["binance"], "symbols": base["binance"]["symbols"] * 2}
-    with pytest.raises(ConfigError, match="exactly one"):
+    with pytest.raises(ConfigError, match="names a symbol twice"):
         sandbox_config({**base, "binance": two})
+    with pytest.raises(ConfigError, match="unknown keys"):
+        sandbox_config({**base, "sandbox": {"heartbeat": 1}})
+    with pytest.raises(ConfigError, match="heartbeat_interval_s must be"):
+        sandbox_config({**base, "sandbox": {"heartbeat_interval_s": -1}})
 
 
 SANDBOX_TOML = """
