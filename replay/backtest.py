@@ -22,6 +22,10 @@ Design contract:
 - SIGINT stops the run between publishes: RUN_ENDED reason INTERRUPTED and a snapshot at it,
   from which the same command resumes; a fault of the kernel (a strategy's exception) ends the
   run FAULTED with the exception's text journaled before RUN_ENDED and in the results;
+- with ``live`` (:class:`LiveInputs`, the sandbox) the inputs are live, not the data files':
+  the sources only name the instruments, the setup time is the live source's clock (a
+  recovery's: the crashed run's), and after the journal's own inputs the live source feeds the
+  driver until it stops;
 - the node is :mod:`replay.nodes`: components by :func:`replay.nodes.assemble.assemble`,
   startup and shutdown records by :mod:`replay.nodes.lifecycle`, the loop by
   :class:`replay.nodes.driver.NodeDriver` (shared with re-execution and recovery).

@@ -249,3 +249,25 @@ def test_sandbox_timers_fire_on_the_wall_clock_in_a_silent_feed(shared_data, tmp
     assert beats["count"].tolist() == list(range(1, len(beats) + 1))
     out = ringbus_process("verify", run.journal, "--reexecute", "--trust-journal-code")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_sandbox_whose_feed_gives_up_ends_faulted_and_raises(tmp_path):
+    """No server: the adapter gives up after one reconnect; the run ends FAULTED (journaled)
+    and the adapter's error reaches the caller."""
+    import socket
+
+    from domain.codec import as_kind
+    from domain.enums import RunEndReason
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = _config(port)
+    cfg["binance"]["max_reconnects"] = 1
+    journal = str(tmp_path / "sandbox")
+    with pytest.raises(ConnectionError, match="gave up after 1 reconnects"):
+        SandboxNode(cfg, journal=journal).run(threading.Event())
+    recs = _records(journal)
+    end = as_kind(recs[-1:], Kind.RUN_ENDED)
+    assert int(recs["kind"][-1]) == Kind.RUN_ENDED
+    assert RunEndReason(int(end["reason"][0])) == RunEndReason.FAULTED
