@@ -22,6 +22,10 @@ Design contract:
 - SIGINT stops the run between publishes: RUN_ENDED reason INTERRUPTED and a snapshot at it,
   from which the same command resumes; a fault of the kernel (a strategy's exception) ends the
   run FAULTED with the exception's text journaled before RUN_ENDED and in the results;
+- with ``live`` (:class:`LiveInputs`, the sandbox) the inputs are live, not the data files':
+  the sources only name the instruments, the setup time is the live source's clock (a
+  recovery's: the crashed run's), and after the journal's own inputs the live source feeds the
+  driver until it stops;
 - the node is :mod:`replay.nodes`: components by :func:`replay.nodes.assemble.assemble`,
   startup and shutdown records by :mod:`replay.nodes.lifecycle`, the loop by
   :class:`replay.nodes.driver.NodeDriver` (shared with re-execution and recovery).
@@ -32,7 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -61,6 +65,19 @@ from replay.strategy_registry import build_strategy
 __all__ = ["BacktestNode", "BacktestRun", "hashed_config", "new_journal_dir"]
 
 INPUT = int(RecordFlag.INPUT)
+
+
+class LiveInputs(Protocol):
+    """The live source of a node that is a backtest otherwise (the sandbox): it gives the run's
+    start time and feeds the driver after the journal's own inputs (a recovery) are re-run."""
+
+    def start_ns(self) -> int:
+        """The time of a new run's setup records (the clock at the start)."""
+
+    def feed(self, driver: NodeDriver, instrument_ids: dict[str, int]) -> None:
+        """Feeds live inputs until the source stops (e.g. :meth:`NodeDriver.feed_live`)."""
+
+
 #: records the journal may run behind the kernel in a backtest with durability ``none``
 JOURNAL_LAG = 4096
 
@@ -99,7 +116,9 @@ class BacktestNode:
                  runs_root: str | Path = "runs", capacity: int = 1 << 16,
                  data: list[DataSource] | None = None,
                  open_data: Callable[[DataConfig, tuple[InstrumentConfig, ...]], DataSource]
-                 = open_source) -> None:
+                 = open_source, live: LiveInputs | None = None) -> None:
+        #: live inputs instead of the data files' (``data`` then only names the instruments)
+        self.live = live
         self.extra_data = list(data or [])
         #: opens a data file of the config (a parameter sweep passes its worker-local cache)
         self.open_data = open_data
@@ -139,7 +158,8 @@ class BacktestNode:
         path = Path(cfg.journal) if cfg.journal else new_journal_dir(
             self.runs_root, self.journal_prefix, self.run_id)
         bar_execution = bool(sources) and all(s.format == "bars" for s in sources)
-        t0 = min(s.first_path_ts if bar_execution else s.first_ts_init for s in sources)
+        t0 = 0 if self.live is not None else \
+            min(s.first_path_ts if bar_execution else s.first_ts_init for s in sources)
         levels = {v.name: max((s.book_level for s in sources
                                if str(s.instrument.id.venue) == v.name), default=1)
                   for v in venues}
@@ -157,8 +177,12 @@ class BacktestNode:
         except BaseException:
             writer.close()
             raise
+        if self.live is not None:  # a recovery's setup records carry the crashed run's time
+            t0 = int(JournalReader(writer.journal).record(start.first_seq)["ts_init"][0]) \
+                if start.plan is not None else self.live.start_ns()
         kernel = Kernel(capacity=self.capacity, journal=start.journal, first_seq=start.kernel_seq,
-                        journal_lag=_journal_lag(cfg.durability, start, self.capacity))
+                        journal_lag=0 if self.live is not None else
+                        _journal_lag(cfg.durability, start, self.capacity))
         start.attach(kernel)
         first_seq = start.first_seq
         kernel.ctx.now_ns = t0  # setup records (component ids too) carry the first data time
@@ -193,8 +217,14 @@ class BacktestNode:
             progress = Progress(self.progress)
             with collector_for_runs():
                 try:
-                    inputs = FileInputs(sources, iids, bar_execution=bar_execution)
-                    driver.feed(progress.wrap(_resume(tail, inputs, skip)))
+                    if self.live is not None:
+                        driver.feed(tail.chunks())
+                        start.check_caught_up(kernel)
+                        if not driver.interrupted:
+                            self.live.feed(driver, iids)
+                    else:
+                        inputs = FileInputs(sources, iids, bar_execution=bar_execution)
+                        driver.feed(progress.wrap(_resume(tail, inputs, skip)))
                 finally:
                     progress.close()
             if driver.interrupted:

@@ -1,7 +1,8 @@
 """``ringbus sandbox --config sandbox.toml [--journal DIR] [--seconds S] [--json]``: run
 strategies against the simulated exchange on live market data (:mod:`replay.nodes.sandbox`).
 
-The config is a backtest config plus a ``[binance]`` feeds table of one symbol. The run ends on
+The config is a backtest config plus a ``[binance]`` feeds table (one or more symbols) and an
+optional ``[sandbox]`` table (``heartbeat_interval_s``). The run ends on
 SIGINT / SIGTERM or after ``--seconds`` and prints the backtest's summary (exit 0); bad config
 exits 2.
 """

@@ -2,10 +2,10 @@
 
 Design contract:
 - :meth:`NodeDriver.feed` runs a stream of INPUT chunks (files, a journal's inputs, or both
-  chained) through :func:`replay.loop.run`; data inputs go to the loop, control inputs found in
-  a journal's stream (STRING, RUN_STARTED, RUN_RECOVERED, RUN_ENDED of an interrupted run) are
-  published at their own seq: right when the kernel's next seq is theirs, as the node that
-  wrote them did. A RUN_ENDED that ends the run (CLEAN, FAULTED) stops the stream: the caller
+  chained) through :func:`replay.loop.run`; data inputs (and HEARTBEATs) go to the loop,
+  control inputs found in a journal's stream (:data:`replay.nodes.inputs.SEQ_KINDS`: STRING,
+  RUN_STARTED, RUN_RECOVERED, RUN_ENDED of an interrupted run) are published at their own
+  seq: right when the kernel's next seq is theirs, as the node that wrote them did. A RUN_ENDED that ends the run (CLEAN, FAULTED) stops the stream: the caller
   ends the run with :func:`replay.nodes.lifecycle.end_run` and the reason in ``ended``;
 - :meth:`NodeDriver.feed_live` runs a :class:`replay.nodes.inputs.LiveInbox`: each take's
   records through the loop, then the timers due by the take's horizon (journaled as TIMER
@@ -36,7 +36,7 @@ from domain.enums import RunEndReason
 from domain.kinds import Kind
 from engines.kernel import Kernel
 from replay.loop import LoopStats, run, run_until
-from replay.nodes.inputs import LiveInbox, data_mask
+from replay.nodes.inputs import LiveInbox, loop_mask
 from replay.nodes.latency import live_loop_policy
 from replay.nodes.lifecycle import end_run
 
@@ -111,7 +111,7 @@ class NodeDriver:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,
         published when the kernel reaches its seq: between two cuts at the latest)."""
         for chunk in chunks:
-            mask = data_mask(chunk)
+            mask = loop_mask(chunk)
             if mask.all():
                 self._publish_controls()
                 yield chunk

@@ -7,7 +7,8 @@ Design contract:
   :meth:`Heartbeat.start`; so a primary that journals its inbox commits at least one record per
   interval while its node thread is healthy, whatever its market data does;
 - a HEARTBEAT is a control input (:data:`replay.nodes.inputs.CONTROL_KINDS`): the kernel
-  journals it and no component acts on it; re-execution re-publishes it at its seq;
+  journals it and no component acts on it; re-execution publishes it through the loop by its
+  ``ts_init``, as the live take did (the timers due before it first);
 - ``count`` numbers the heartbeats of one source from 1; ``pid`` is the writer's process id,
   for the standby's messages only;
 - :meth:`Heartbeat.close` stops the thread (bounded wait); a sink that raises (a closed inbox)

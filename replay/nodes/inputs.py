@@ -41,6 +41,17 @@ CONTROL_KINDS = np.array([int(Kind.STRING), int(Kind.RUN_STARTED), int(Kind.RUN_
                           int(Kind.HEARTBEAT), int(Kind.FAILOVER)], dtype=np.uint16)
 
 
+#: Control inputs a journal's stream publishes at their own seq. A HEARTBEAT is not one of them:
+#: it goes through the loop by its ``ts_init`` as the live take that journaled it did, so the
+#: timers due before it fire first in a re-execution too.
+SEQ_KINDS = np.setdiff1d(CONTROL_KINDS, [int(Kind.HEARTBEAT)])
+
+
+def loop_mask(records: np.ndarray) -> np.ndarray:
+    """Returns, per record, whether the loop publishes it (not at a seq of its own)."""
+    return ~np.isin(records["kind"], SEQ_KINDS)
+
+
 def data_mask(records: np.ndarray) -> np.ndarray:
     """Returns, per record, whether it is a data input (not a control record)."""
     return ~np.isin(records["kind"], CONTROL_KINDS)
@@ -205,6 +216,11 @@ class LiveInbox:
             recs["flags"] |= INPUT
             self._queue.append(recs)
             self._cond.notify()
+
+    def not_before(self, ts_ns: int) -> None:
+        """No stamp or horizon below ``ts_ns`` from now on (a node resuming a journal)."""
+        with self._cond:
+            self._last = max(self._last, ts_ns)
 
     def close(self) -> None:
         """No more pushes: ``take`` returns None once the queue is empty."""

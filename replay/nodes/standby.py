@@ -135,16 +135,6 @@ class _Watched(Tailer):
             yield batch
 
 
-class _SandboxTakeover:
-    """The sandbox node on the journal, fed the journal's own market data first."""
-
-    def __init__(self, config: dict[str, Any], journal: str) -> None:
-        self.node, self.journal = SandboxNode(config, journal=journal), journal
-
-    def run(self, stop: threading.Event) -> Any:
-        return self.node.run(stop, replayed=_inputs(self.journal))
-
-
 def node_for(config: dict[str, Any]) -> Callable[[dict[str, Any], str], Any]:
     """The node that takes over for the primary's ``config``: the live node for a config with
     a ``[fix]`` table, else the sandbox node; a bad config fails now, not at the takeover."""
@@ -155,7 +145,7 @@ def node_for(config: dict[str, Any]) -> Callable[[dict[str, Any], str], Any]:
         live_config(config)
         return lambda cfg, path: LiveNode(cfg, journal=path)
     sandbox_config(config)
-    return _SandboxTakeover
+    return lambda cfg, path: SandboxNode(cfg, journal=path)
 
 
 class Standby:
@@ -300,11 +290,3 @@ def _end(path: str) -> int:
 
     with Journal.open(path, readonly=True) as journal:
         return JournalReader(journal).last_seq()
-
-
-def _inputs(path: str) -> list[np.ndarray]:
-    """The journal's market-data inputs, read into memory (the node then opens the journal)."""
-    from replay.journal_source import iter_journal_market_data, journal_instruments
-
-    held = journal_instruments(path)
-    return [c for iid in held.values() for c in iter_journal_market_data(path, iid)]

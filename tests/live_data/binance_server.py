@@ -4,6 +4,9 @@ Design contract:
 - binds 127.0.0.1 only (port 0: the OS picks); one port serves the combined stream
   (``/stream?streams=...``, Binance's ``{"stream", "data"}`` envelope) and the REST depth
   snapshot (``GET <depth_path>?symbol=...``: ``lastUpdateId``, ``bids``, ``asks``);
+- several timelines (``more``; e.g. the same files under another ``symbol``) share the stream:
+  their events interleave by exchange time (ties in timeline order), fault indices count the
+  events of all of them;
 - the timeline: the snapshot file is the book just before the update file (its update id is
   renumbered to the first update's ``U - 1``: the recording has a gap there, which the
   backtest loader also ignores); the update file's rows are served ``rows_per_event`` per
@@ -48,9 +51,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 class Timeline:
     """The exchange side: the served events and the book after each of them."""
 
-    def __init__(self, snap_csv: Path, update_csv: Path, rows_per_event: int = 1) -> None:
+    def __init__(self, snap_csv: Path, update_csv: Path, rows_per_event: int = 1,
+                 symbol: str | None = None) -> None:
         snap, updates = _rows(snap_csv), _rows(update_csv)
-        self.symbol = snap[0]["symbol"]
+        self.symbol = symbol or snap[0]["symbol"]
         self.base = int(updates[0]["first_update_id"])
         self.n_rows = len(updates)
         self.book: dict[str, dict[Decimal, tuple[str, str]]] = {"b": {}, "a": {}}
@@ -103,8 +107,11 @@ class BinanceReplayServer:
     """Serves one :class:`Timeline` to any number of successive clients."""
 
     def __init__(self, timeline: Timeline, *, faults: Faults = Faults(), speed: float = 0.0,
-                 min_gap_s: float = 0.002, depth_path: str = "/api/v3/depth") -> None:
+                 min_gap_s: float = 0.002, depth_path: str = "/api/v3/depth",
+                 more: tuple[Timeline, ...] = ()) -> None:
         self.timeline, self.faults, self.speed = timeline, faults, speed
+        self.timelines = {t.symbol: t for t in (timeline, *more)}
+        self.n_events = 0  # events that happened, over every timeline
         self.min_gap_s, self.depth_path = min_gap_s, depth_path
         self.snapshot_requests = 0
         self.connections = 0
@@ -127,19 +134,24 @@ class BinanceReplayServer:
         if url.path != self.depth_path:
             return connection.respond(404, f"no route {url.path}\n")
         symbol = parse_qs(url.query).get("symbol", [""])[0]
-        if symbol != self.timeline.symbol:
+        tl = self.timelines.get(symbol)
+        if tl is None:
             return connection.respond(400, json.dumps({"code": -1121, "msg": "Invalid symbol."}))
         self.snapshot_requests += 1
         stale = self.snapshot_requests <= self.faults.stale_snapshots
-        return connection.respond(200, json.dumps(
-            self.timeline.initial if stale else self.timeline.snapshot()))
+        return connection.respond(200, json.dumps(tl.initial if stale else tl.snapshot()))
+
+    def _next(self) -> Timeline | None:
+        """The timeline whose next event is due first (None: all done)."""
+        live = [t for t in self.timelines.values() if not t.done]
+        return min(live, key=lambda t: t.events[t.pos]["E"]) if live else None
 
     async def _handle(self, ws: Any) -> None:
         self.connections += 1
-        tl, prev_e = self.timeline, None
-        stream = f"{tl.symbol.lower()}@depth@100ms"
-        while not tl.done:
-            index = tl.pos
+        prev_e = None
+        while (tl := self._next()) is not None:
+            stream = f"{tl.symbol.lower()}@depth@100ms"
+            index, self.n_events = self.n_events, self.n_events + 1
             event = tl.advance()
             if prev_e is not None and self.speed > 0:
                 await asyncio.sleep(max(self.min_gap_s, (event["E"] - prev_e) / 1000 / self.speed))

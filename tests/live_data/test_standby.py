@@ -133,3 +133,62 @@ def test_two_standbys_exactly_one_takes_over_after_sigkill(shared_data, tmp_path
     out = ringbus_process("verify", journal, "--reexecute")
     assert out.returncode == 0, out.stdout + out.stderr
     print(f"takeover {takeover_s:.2f} s after SIGKILL")
+
+
+def test_a_hung_sandbox_is_detected_by_heartbeat_timeout_fenced_and_taken_over(shared_data,
+                                                                              tmp_path):
+    """A sandbox journaling a HEARTBEAT every 0.1 s stays 'alive' for its standby after its
+    market went quiet; hung with SIGSTOP (the writer lock still held), it is seen lost at the
+    1 s heartbeat timeout, fenced (SIGKILL) and taken over: FAILOVER HEARTBEAT_TIMEOUT, the new
+    writer heartbeats, the merged journal re-executes."""
+    timeout_s = 1.0
+    timeline = Timeline(shared_data / "btcusdt-depth-snap.csv",
+                        shared_data / "btcusdt-depth-update.csv", 5)
+    server = ServerThread(BinanceReplayServer(timeline, min_gap_s=0.02))
+    config = tmp_path / "sandbox.toml"
+    config.write_text(SANDBOX_TOML.format(port=server.port)
+                      + "\n[sandbox]\nheartbeat_interval_s = 0.1\n")
+    journal = str(tmp_path / "j")
+    procs: list[Proc] = []
+    try:
+        primary = Proc("sandbox", "--config", str(config), "--journal", journal)
+        standby = Proc("standby", journal, "--config", str(config), "--json",
+                       "--heartbeat-timeout", str(timeout_s), "--on-silence", "fence")
+        procs = [primary, standby]
+        standby.until(lambda d: d["status"] == "following" and d["seq"] > 60, 120)
+        deadline = time.monotonic() + 60
+        while not timeline.done:
+            assert time.monotonic() < deadline, "the replay server never finished"
+            time.sleep(0.05)
+        time.sleep(3 * timeout_s)  # a quiet market: only heartbeats keep the primary alive
+        quiet = standby.drain()
+        assert not any(d["status"] in ("primary_silent", "takeover") for d in quiet), quiet
+        primary.p.send_signal(signal.SIGSTOP)
+        hung = time.monotonic()
+        told = standby.until(lambda d: d["status"] == "takeover", 60)
+        takeover_s = time.monotonic() - hung
+        assert primary.p.wait(10) == -signal.SIGKILL  # fenced by the standby
+        time.sleep(1.0)  # the new writer heartbeats
+        standby.p.send_signal(signal.SIGTERM)
+        assert standby.p.wait(60) == 0, standby.p.stderr.read()
+    finally:
+        for p in procs:
+            if p.p.poll() is None:
+                p.p.send_signal(signal.SIGCONT)
+                p.p.kill()
+        server.stop()
+    recs = _records(journal)
+    fail = as_kind(recs[recs["kind"] == Kind.FAILOVER], Kind.FAILOVER)
+    assert len(fail) == 1 and told["reason"] == "HEARTBEAT_TIMEOUT"
+    assert FailoverReason(int(fail["reason"][0])) == FailoverReason.HEARTBEAT_TIMEOUT
+    assert int(fail["old_writer_pid"][0]) == primary.p.pid
+    assert int(fail["new_writer_pid"][0]) == standby.p.pid
+    assert int(fail["silent_ns"][0]) >= timeout_s * 1e9
+    after = recs[recs["seq"] > fail["seq"][0]]
+    beats = as_kind(after[after["kind"] == Kind.HEARTBEAT], Kind.HEARTBEAT)
+    assert len(beats) >= 3 and set(beats["pid"].tolist()) == {standby.p.pid}
+    assert int(recs["kind"][-1]) == Kind.RUN_ENDED
+    out = ringbus_process("verify", journal, "--reexecute")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert timeout_s - 0.2 <= takeover_s < timeout_s + 5.0, takeover_s
+    print(f"takeover {takeover_s:.2f} s after the sandbox hung (timeout {timeout_s} s)")
