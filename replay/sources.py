@@ -98,8 +98,9 @@ def merge(sources: list[Iterable[np.ndarray]], chunk_records: int = 65536) -> It
                 c.load_or_fail()
         if any(c.error is not None for c in live):
             continue
+        # a sole live source has no other one to interleave with: its whole buffer can go
         limits = [int(c.buf["ts_init"][-1]) for c in live if not c.done and len(c.buf)]
-        horizon = min(limits) if limits else None
+        horizon = min(limits) if limits and len(live) > 1 else None
         parts = []
         for c in live:
             if not len(c.buf):
