@@ -32,11 +32,34 @@ _INT64_MAX = 2**63 - 1
 _DIGITS_MAX = str(_INT64_MAX)
 #: CSV files at least this large (on disk) scan decimals with numba
 NUMBA_MIN_BYTES = 64 << 20
+_MINUS, _POINT = ord("-"), ord(".")
 _PATTERN = r"^(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?$"
 
 
 def _np(array: pa.Array) -> np.ndarray:
     return array.to_numpy(zero_copy_only=False)
+
+
+def _value_bytes(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (the bytes of every value of a binary array, back to back, as uint8; its
+    offsets into them, int32, one more than values): views, not copies."""
+    _, offsets, data = raw.buffers()
+    off = np.frombuffer(offsets, np.int32, len(raw) + 1, raw.offset * 4)
+    start, end = int(off[0]), int(off[-1])
+    if end == start:
+        return np.zeros(0, np.uint8), off - start
+    return np.frombuffer(data, np.uint8, end - start, start), off - start
+
+
+def _without_points(buf: np.ndarray, offsets: np.ndarray, has_point: np.ndarray) -> pa.Array:
+    """Returns the values as a string array with their one point removed (``has_point`` says
+    which values hold exactly one; the others hold none): a byte mask and shifted offsets,
+    about twice as fast as Arrow's replace_substring."""
+    shift = np.zeros(len(offsets), np.int32)
+    np.cumsum(has_point, out=shift[1:])
+    kept = buf[buf != _POINT]
+    return pa.Array.from_buffers(pa.string(), len(has_point), [
+        None, pa.py_buffer(offsets - shift), pa.py_buffer(kept)])
 
 
 def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -51,16 +74,23 @@ def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     raw = arrow if pa.types.is_binary(arrow.type) else arrow.view(pa.binary())
     if raw.null_count:
         return None
-    neg = pc.starts_with(raw, b"-")
-    any_neg = pc.any(neg).as_py()
+    buf, offsets = _value_bytes(raw)
+    any_neg = bool((buf == _MINUS).any())  # a byte scan: cheaper than a kernel per value
     if any_neg:  # (Arrow 26's binary_slice without a stop can fail: "Negative buffer resize")
+        neg = pc.starts_with(raw, b"-")
         longest = pc.max(pc.binary_length(raw)).as_py()
         raw = pc.if_else(neg, pc.binary_slice(raw, 1, longest), raw)
+        buf, offsets = _value_bytes(raw)
     body = raw.view(pa.string())
-    points = pc.max(pc.count_substring(body, ".")).as_py()
-    if points > 1:
-        return None
-    digits = pc.replace_substring(body, ".", "") if points else body  # integers: as they are
+    points = int(np.count_nonzero(buf == _POINT))
+    point = None
+    digits = body  # integers: as they are
+    if points:
+        point = _np(pc.find_substring(body, "."))
+        has_point = point >= 0
+        if int(np.count_nonzero(has_point)) != points:  # a value with a second point
+            return None
+        digits = _without_points(buf, offsets, has_point)
     if not pc.all(pc.ascii_is_decimal(digits)).as_py():  # also false for an empty value
         return None
     try:
@@ -70,8 +100,7 @@ def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     if any_neg:
         np.negative(mant, out=mant, where=_np(neg))
     frac = np.zeros(len(mant), np.int64)
-    if points:
-        point = _np(pc.find_substring(body, "."))
+    if point is not None:
         frac = np.where(point < 0, 0, _np(pc.binary_length(body)) - point - 1).astype(np.int64)
         zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
         while zeros.size:

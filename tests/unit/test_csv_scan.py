@@ -95,6 +95,17 @@ def test_the_clean_column_fast_path_is_taken_and_agrees_with_numba(values):
         assert not fast[2].any()
 
 
+@given(_CLEAN, st.integers(0, 40))
+def test_the_fast_path_reads_only_a_sliced_columns_own_bytes(values, start):
+    head = [b"1.2.3", b"-x", b"."]  # odd values before the slice must not reach the scan
+    arrow = pa.array(head + values, pa.binary()).slice(len(head) + min(start, len(values) - 1))
+    fast = scan_clean(arrow)
+    alone = scan_clean(pa.array(arrow.to_pylist(), pa.binary()))
+    assert (fast is None) == (alone is None)
+    if fast is not None:
+        assert _usable(fast) == _usable(alone)
+
+
 @pytest.mark.parametrize("odd", [b"+7", b"0x1", b"1e5", b" 1", b"1 ", b"", b".", b"-", b"--1",
                                  b"1.2.3", b"\xff1", b"9223372036854775808",
                                  b"-9223372036854775808", b"\xd9\xa1"])
