@@ -106,6 +106,16 @@ def unpack_currency(value: int) -> str:
     return code
 
 
+def fixed_text(raw: int, precision: int) -> str:
+    """Returns ``raw`` at ``precision`` decimals as exact text, every decimal shown ("1.50"):
+    what ``str(Price(raw, precision))`` gives, without building the value (for bulk output)."""
+    if precision == 0:
+        return str(raw)
+    whole, frac = divmod(abs(raw), 10**precision)
+    sign = "-" if raw < 0 else ""
+    return f"{sign}{whole}.{frac:0{precision}d}"
+
+
 @attrs.frozen(init=False, eq=False, repr=False)
 class _FixedPoint:
     """Shared implementation of Price and Quantity; ``raw`` int64 at ``precision`` decimals."""
@@ -198,11 +208,7 @@ class _FixedPoint:
     __float__ = as_double
 
     def __str__(self) -> str:
-        if self.precision == 0:
-            return str(self.raw)
-        whole, frac = divmod(abs(self.raw), 10**self.precision)
-        sign = "-" if self.raw < 0 else ""
-        return f"{sign}{whole}.{frac:0{self.precision}d}"
+        return fixed_text(self.raw, self.precision)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}('{self}')"

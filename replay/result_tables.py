@@ -12,7 +12,9 @@ Design contract:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from enum import IntEnum
 from typing import Any
 
 from domain.currencies import Currency
@@ -25,7 +27,7 @@ from domain.enums import (
     PositionSide,
 )
 from domain.order_fsm import OrderStatus
-from domain.values import Money, Price, Quantity
+from domain.values import fixed_text
 from engines.cache_trading import refusal_text
 from engines.reasons import order_reason
 
@@ -35,7 +37,7 @@ TOP_REASONS = 5
 
 def money(raw: int, currency_code: int) -> str:
     """Returns ``raw`` units of the packed currency as an exact decimal string."""
-    return str(Money(raw, Currency.from_packed(currency_code))).split(" ")[0]
+    return fixed_text(raw, Currency.from_packed(currency_code).precision)
 
 
 class Tables:
@@ -52,12 +54,23 @@ class Tables:
         return table
 
 
+@functools.lru_cache(maxsize=1024)
+def enum_name(enum: type[IntEnum], value: int) -> str:
+    """Returns ``enum(value).name``, remembered (a table has many rows and few values)."""
+    return enum(value).name
+
+
 def order_tags(order: Any) -> str:
     """Returns the order's options and contingency as ``;``-separated names ('' for none)."""
+    return _tags(int(order.options), int(order.contingency))
+
+
+@functools.lru_cache(maxsize=256)
+def _tags(options: int, contingency: int) -> str:
     tags = [flag.name for flag in (OrderOption.POST_ONLY, OrderOption.REDUCE_ONLY)
-            if int(order.options) & flag]
-    if order.contingency != ContingencyType.NO_CONTINGENCY:
-        tags.append(ContingencyType(order.contingency).name)
+            if options & flag]
+    if contingency != ContingencyType.NO_CONTINGENCY:
+        tags.append(ContingencyType(contingency).name)
     return ";".join(tags)
 
 
@@ -66,13 +79,13 @@ def orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
     for o in cache.orders():
         rows.append({
             "client_order_id": o.client_order_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": OrderSide(o.side).name,
-            "type": OrderType(o.order_type).name,
-            "quantity": str(Quantity(o.quantity_raw, o.size_precision)),
-            "filled": str(Quantity(o.filled_raw, o.size_precision)),
-            "price": "" if o.price_raw is None else str(Price(o.price_raw, o.price_precision)),
+            "strategy": text(o.strategy_id), "side": enum_name(OrderSide, o.side),
+            "type": enum_name(OrderType, o.order_type),
+            "quantity": fixed_text(o.quantity_raw, o.size_precision),
+            "filled": fixed_text(o.filled_raw, o.size_precision),
+            "price": "" if o.price_raw is None else fixed_text(o.price_raw, o.price_precision),
             "trigger_price": "" if o.trigger_price_raw is None
-            else str(Price(o.trigger_price_raw, o.price_precision)),
+            else fixed_text(o.trigger_price_raw, o.price_precision),
             "status": o.status.name, "reason": order_reason(o, text),
             "tags": order_tags(o), "ts_init": o.ts_init, "ts_last": o.ts_last,
         })
@@ -82,10 +95,10 @@ def orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
 def fills_table(fills: list[Any], text: Any) -> list[dict[str, Any]]:
     return [{
         "seq": f.seq, "ts_event": f.ts_event, "client_order_id": f.client_order_id,
-        "instrument": text(f.instrument_id), "side": OrderSide(f.side).name,
-        "liquidity": LiquiditySide(f.liquidity_side).name,
-        "last_qty": str(Quantity(f.last_qty, f.size_precision)),
-        "last_px": str(Price(f.last_px, f.price_precision)), "trade_id": f.trade_id,
+        "instrument": text(f.instrument_id), "side": enum_name(OrderSide, f.side),
+        "liquidity": enum_name(LiquiditySide, f.liquidity_side),
+        "last_qty": fixed_text(f.last_qty, f.size_precision),
+        "last_px": fixed_text(f.last_px, f.price_precision), "trade_id": f.trade_id,
         "commission": money(f.commission, f.commission_currency) if f.commission_currency else "0",
         "commission_currency": Currency.from_packed(f.commission_currency).code
         if f.commission_currency else "",
@@ -102,7 +115,7 @@ def positions_table(opened: list[Any], closed: list[Any], text: Any) -> list[dic
         close = pending.pop(0) if pending else None
         rows.append({
             "position_id": o.position_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": PositionSide(o.side).name,
+            "strategy": text(o.strategy_id), "side": enum_name(PositionSide, o.side),
             "ts_opened": o.ts_opened, "ts_closed": close.ts_event if close else "",
             "avg_px_open": o.avg_px_open, "avg_px_close": close.avg_px_close if close else "",
             "realized_pnl": money(close.realized_pnl, close.currency) if close else "",
