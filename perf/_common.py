@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -103,3 +104,34 @@ def quote_records(n: int, seed: int = 7, n_instruments: int = 1) -> np.ndarray:
     q["bid_size"] = rng.integers(1, 100, n)
     q["ask_size"] = rng.integers(1, 100, n)
     return q.view(RECORD_DTYPE)
+
+
+def publish_fx_setup(kernel: Any, symbol: str, account_id: int | None = None,
+                     price_precision: int | None = None) -> int:
+    """Publishes ``symbol``'s INSTRUMENT (an FX pair) and, given ``account_id``, a cash account
+    of 10^12 raw USD, as a bench's setup inputs; returns the symbol's interned id."""
+    from domain.codec import encode
+    from domain.currencies import Currency
+    from domain.enums import AccountType
+    from domain.instruments import Instrument
+
+    iid = kernel.intern(symbol)
+    pair = (Instrument.fx_pair(symbol) if price_precision is None
+            else Instrument.fx_pair(symbol, price_precision=price_precision))
+    kernel.publish_one(encode(Kind.INSTRUMENT, flags=RecordFlag.INPUT, **pair.to_fields(iid))[0])
+    if account_id is not None:
+        usd = 10**12
+        kernel.publish_one(encode(
+            Kind.ACCOUNT_STATE, flags=RecordFlag.INPUT, account_id=account_id,
+            currency=Currency.from_code("USD").packed, account_type=int(AccountType.CASH),
+            balance_total=usd, balance_free=usd)[0])
+    return iid
+
+
+def feed_quotes(kernel: Any, records: np.ndarray, instrument_id: int) -> None:
+    """Runs a copy of ``records`` (QUOTEs) as ``instrument_id`` through the replay loop."""
+    from replay.loop import run
+
+    recs = records.copy()
+    recs.view(QUOTE_DTYPE)["instrument_id"] = instrument_id
+    run(kernel, [recs[i : i + 65536] for i in range(0, len(recs), 65536)])

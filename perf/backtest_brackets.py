@@ -16,13 +16,9 @@ import subprocess
 import sys
 import time
 
-from _common import median_rate, parser, quote_records, report
+from _common import feed_quotes, median_rate, parser, publish_fx_setup, quote_records, report
 
-from domain.codec import encode
-from domain.currencies import Currency
-from domain.enums import AccountType, RecordFlag
-from domain.instruments import Instrument
-from domain.kinds import KIND_DTYPES, Kind
+from domain.enums import RecordFlag
 from engines.cache import Cache
 from engines.data_engine import DataEngine
 from engines.emulator import OrderEmulator
@@ -32,7 +28,6 @@ from engines.kernel import Kernel
 from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from examples.bracket.strategy import BracketEveryN
-from replay.loop import run
 
 SYMBOL = "EUR/USD.SIM"
 INPUT = int(RecordFlag.INPUT)
@@ -52,18 +47,9 @@ def make_run(records, stats: dict) -> callable:
         strategy = kernel.register(BracketEveryN(SYMBOL, quantity=10, tp_ticks=3, sl_ticks=3,
                                                  every=8, on="quote"))
         kernel.publish_setup()
-        iid = kernel.intern(SYMBOL)
-        fields = Instrument.fx_pair(SYMBOL, price_precision=2).to_fields(iid)
-        kernel.publish_one(encode(Kind.INSTRUMENT, flags=INPUT, **fields)[0])
-        usd = 10**12
-        kernel.publish_one(encode(
-            Kind.ACCOUNT_STATE, flags=INPUT, account_id=exchange.account_id,
-            currency=Currency.from_code("USD").packed, account_type=int(AccountType.CASH),
-            balance_total=usd, balance_free=usd)[0])
+        iid = publish_fx_setup(kernel, SYMBOL, exchange.account_id, price_precision=2)
         kernel.start()
-        recs = records.copy()
-        recs.view(KIND_DTYPES[Kind.QUOTE])["instrument_id"] = iid
-        run(kernel, [recs[i : i + 65536] for i in range(0, len(recs), 65536)])
+        feed_quotes(kernel, records, iid)
         kernel.stop()
         assert kernel.faulted is None
         stats["brackets"] = len(strategy.lists)

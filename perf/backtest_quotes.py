@@ -17,13 +17,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 
-from _common import median_rate, parser, quote_records, report
+from _common import feed_quotes, median_rate, parser, publish_fx_setup, quote_records, report
 
-from domain.codec import encode
-from domain.currencies import Currency
-from domain.enums import AccountType, RecordFlag
-from domain.instruments import Instrument
-from domain.kinds import KIND_DTYPES, Kind
+from domain.enums import RecordFlag
 from engines.cache import Cache
 from engines.data_engine import DataEngine
 from engines.exchange import ExchangeConfig, SimulatedExchange
@@ -33,7 +29,6 @@ from engines.risk import RiskEngine
 from engines.strategies.ema_cross import EmaCross
 from engines.strategy import Strategy
 from journal import JournalWriter
-from replay.loop import run
 
 SYMBOL = "EUR/USD.SIM"
 INPUT = int(RecordFlag.INPUT)
@@ -72,19 +67,9 @@ def make_run(strategy_cls, records, trading: bool = False, journal: bool = False
         if strategy_cls is not None:
             kernel.register(strategy_cls())
         kernel.publish_setup()
-        iid = kernel.intern(SYMBOL)
-        fields = Instrument.fx_pair(SYMBOL).to_fields(iid)
-        kernel.publish_one(encode(Kind.INSTRUMENT, flags=INPUT, **fields)[0])
-        if trading:
-            usd = 10**12
-            kernel.publish_one(encode(
-                Kind.ACCOUNT_STATE, flags=INPUT, account_id=exchange.account_id,
-                currency=Currency.from_code("USD").packed, account_type=int(AccountType.CASH),
-                balance_total=usd, balance_free=usd)[0])
+        iid = publish_fx_setup(kernel, SYMBOL, exchange.account_id if trading else None)
         kernel.start()
-        recs = records.copy()
-        recs.view(KIND_DTYPES[Kind.QUOTE])["instrument_id"] = iid
-        run(kernel, [recs[i : i + 65536] for i in range(0, len(recs), 65536)])
+        feed_quotes(kernel, records, iid)
         kernel.stop()
         if writer is not None:
             writer.commit()
