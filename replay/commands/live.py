@@ -74,8 +74,8 @@ def _read_quotes(node: Any, stop: threading.Event, errors: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import signal
 
+    from replay.commands.stopping import stop_on_signals
     from replay.config import ConfigError, read_toml
     from replay.nodes.live import LiveNode
 
@@ -84,9 +84,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError, TypeError) as exc:
         print(f"ringbus live: {args.config}: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: stop.set())
+    stop = stop_on_signals()
     try:
         node.start()
     except (ConfigError, OSError, TimeoutError) as exc:

@@ -22,11 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import signal
     import sys
     import threading
     import tomllib
 
+    from replay.commands.stopping import stop_on_signals
     from replay.nodes.sandbox import SandboxNode
 
     try:
@@ -35,9 +35,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError) as exc:
         print(f"ringbus sandbox: {args.config}: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: stop.set())
+    stop = stop_on_signals()
     timer = threading.Timer(args.seconds, stop.set) if args.seconds is not None else None
     if timer is not None:
         timer.start()

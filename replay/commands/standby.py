@@ -32,11 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import signal
     import sys
-    import threading
     import tomllib
 
+    from replay.commands.stopping import stop_on_signals
     from replay.nodes.standby import Standby, Takeover
     from replay.tail_state import summary_line
 
@@ -67,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ringbus standby: {args.config}: {exc}", file=sys.stderr)
         return 2
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: stop.set())
+    stop = stop_on_signals()
     done = standby.run(stop)
     if standby.primary_ended:
         print(json.dumps({"status": "primary_ended", "seq": standby.last_seq}) if args.json
