@@ -4,9 +4,13 @@ Design contract:
 - ``verify_journal`` never raises for a bad journal; it returns a :class:`VerifyResult` whose
   ``status`` is CLEAN, CRASHED_RUN (a run without RUN_ENDED that nothing recovered and no live
   writer holds: a contiguous, recoverable prefix), CORRUPT (bad checksum or framing, a seq gap,
-  ts_init going backwards, an unknown kind, a RUN_* structure error, a run index that
-  disagrees with the log: each with its seq range, reason and file) or UNREADABLE (missing,
+  ts_init going backwards, an unknown kind, a RUN_* structure error, a FAILOVER out of place,
+  a run index that disagrees with the log: each with its seq range, reason and file) or
+  UNREADABLE (missing,
   not a journal, truncated, other schema);
+- a FAILOVER (a standby's takeover) must sit between the RUN_RECOVERED of the run it names and
+  that run's continuation RUN_STARTED, and name a last seq seen no later than the crashed
+  run's last seq;
 - the scan stops at the first corrupt batch: nothing after it is read as records;
 - a journal that ends before its high-water mark (a rollback: LMDB opened an older meta page)
   is CORRUPT naming the lost seq range; a mark whose chain disagrees with the stored batches,
@@ -90,6 +94,7 @@ Check = Callable[[Journal, VerifyResult], Sequence[Finding]]
 _KNOWN = np.zeros(1 << 16, dtype=bool)
 _KNOWN[list(KIND_DTYPES)] = True
 _RUN_KINDS = (int(Kind.RUN_STARTED), int(Kind.RUN_ENDED), int(Kind.RUN_RECOVERED))
+_FAILOVER = int(Kind.FAILOVER)
 
 
 def verify_journal(path: str | Path, checks: Sequence[Check] = ()) -> VerifyResult:
@@ -129,6 +134,7 @@ def _scan(journal: Journal, file: str) -> VerifyResult:
     reader = JournalReader(journal)
     findings: list[Finding] = []
     markers: list[np.ndarray] = []
+    failovers: list[np.ndarray] = []
     n_records = n_batches = 0
     first_seq = last_seq = 0
     try:
@@ -150,6 +156,9 @@ def _scan(journal: Journal, file: str) -> VerifyResult:
             is_run = (kinds >= _RUN_KINDS[0]) & (kinds <= _RUN_KINDS[-1])
             if is_run.any():
                 markers.append(batch[is_run].copy())
+            is_failover = kinds == _FAILOVER
+            if is_failover.any():
+                failovers.append(batch[is_failover].copy())
     except CorruptionError as exc:
         findings.append(Finding(exc.seq_range, exc.reason, file))
     common = {"path": str(journal.path), "first_seq": first_seq, "last_seq": last_seq,
@@ -163,6 +172,8 @@ def _scan(journal: Journal, file: str) -> VerifyResult:
         findings.append(Finding((seqs[0], seqs[-1]), "run index disagrees with the log", file))
         return VerifyResult(VerifyStatus.CORRUPT, findings=tuple(findings), **common)
     findings, crashed, open_run = _run_structure(scanned, file)
+    if failovers:
+        findings += _failover_placement(scanned, np.concatenate(failovers), file)
     if findings:
         return VerifyResult(VerifyStatus.CORRUPT, findings=tuple(findings), **common)
     if open_run is not None and writer_alive(journal.path) is None:
@@ -223,3 +234,26 @@ def _run_structure(markers: np.ndarray, file: str) -> tuple[list[Finding], list[
                     f"RUN_RECOVERED names run {format_run_id(run_id)}, which ended cleanly or "
                     "was recovered"), file))
     return findings, crashed, open_run
+
+
+def _failover_placement(markers: np.ndarray, failovers: np.ndarray, file: str) -> list[Finding]:
+    """Each FAILOVER must follow its crashed run's RUN_RECOVERED and precede the continuation."""
+    recovered = {int(r["seq"]): r for r in as_kind(markers[markers["kind"] == Kind.RUN_RECOVERED],
+                                                    Kind.RUN_RECOVERED)}
+    started = {int(r["seq"]): r for r in as_kind(markers[markers["kind"] == Kind.RUN_STARTED],
+                                                  Kind.RUN_STARTED)}
+    findings: list[Finding] = []
+    for fail in as_kind(failovers, Kind.FAILOVER):
+        seq, run_id = int(fail["seq"]), int(fail["crashed_run_id"])
+        before, after = recovered.get(seq - 1), started.get(seq + 1)
+        if before is None or int(before["crashed_run_id"]) != run_id:
+            why = f"does not follow the RUN_RECOVERED of run {format_run_id(run_id)}"
+        elif after is None or int(after["parent_run_id"]) != run_id:
+            why = f"is not followed by the continuation RUN_STARTED of run {format_run_id(run_id)}"
+        elif int(fail["last_seq_seen"]) > int(before["last_seq"]):
+            why = (f"names last_seq_seen {int(fail['last_seq_seen'])}, past the crashed run's "
+                   f"last seq {int(before['last_seq'])}")
+        else:
+            continue
+        findings.append(Finding((seq, seq), f"FAILOVER {why}", file))
+    return findings
