@@ -9,7 +9,7 @@ time), then rewrites the manifest with the entry's files, record count and ts_in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from journal.writer import JournalWriter
 from replay.backtest_data import open_source
 from replay.catalog import CatalogEntry, CatalogError, is_catalog, read_catalog, slug, write_catalog
 from replay.config import DataConfig
+from replay.data_source import DataSource
 
 
 def ingest(paths: Sequence[str | Path], catalog: str | Path, *, instrument: str | None = None,
@@ -27,15 +28,22 @@ def ingest(paths: Sequence[str | Path], catalog: str | Path, *, instrument: str 
     """Converts ``paths`` into the catalog at ``catalog`` (created when missing); returns the
     entries written. Raises the loaders' errors for bad input (nothing of that file's failing
     chunk is journaled) and CatalogError when a file's data would go back in time."""
+    return ingest_sources(((path, open_source(DataConfig(str(path), instrument_id=instrument,
+                                                        options=dict(options or {})), ()))
+                           for path in paths), catalog)
+
+
+def ingest_sources(sources: Iterable[tuple[str | Path, DataSource]], catalog: str | Path
+                   ) -> list[CatalogEntry]:
+    """Appends each opened ``(path, source)`` to the catalog at ``catalog`` as :func:`ingest`
+    does (sources are taken one at a time: a generator opens each after the last is written)."""
     root = Path(catalog)
     root.mkdir(parents=True, exist_ok=True)
     if any(root.iterdir()) and not is_catalog(root):
         raise CatalogError(f"{root}: exists, is not empty and is not a catalog")
     entries = {e.symbol: e for e in (read_catalog(root) if is_catalog(root) else [])}
     written: list[CatalogEntry] = []
-    for path in paths:
-        source = open_source(DataConfig(str(path), instrument_id=instrument,
-                                        options=dict(options or {})), ())
+    for path, source in sources:
         old = entries.get(source.symbol)
         head = source.instrument
         if old and (old.price_precision, old.size_precision) != (head.price_precision,

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "run invariants over a journal after every record"),
     "ingest": ("ingest", "validate and convert data files once into a journal-format catalog"),
     "catalog": ("catalog", "list a data catalog's instruments, time ranges and record counts"),
+    "export": ("export", "write a catalog's market data as a NautilusTrader Parquet catalog"),
     "sweep": ("sweep", "run a backtest per point of a parameter grid, on Dask, into a table"),
     "live": ("live", "run strategies live against a FIX venue (journaled, replayable)"),
     "sandbox": ("sandbox", "run strategies on the simulated exchange with live market data"),
