@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from domain.enums import BookLevel
+from domain.kinds import RECORD_DTYPE
 from replay.data_source import DataSource, UnknownInstrumentError, make_instrument
 from replay.parquet_layout import DELTA, TYPES, parse_file_name
 from replay.parquet_read import (
@@ -78,26 +79,36 @@ def _stream(files: list[NautilusFile], pp: int, sp: int, level: BookLevel,
 
 def merge_by_ts_init(streams: list[Iterator[np.ndarray]]) -> Iterator[np.ndarray]:
     """Yields the records of ``streams`` (each sorted by ts_init) as one sorted stream; equal
-    times keep the streams' order. Holds at most about one chunk per stream."""
-    buffers = [next(s, None) for s in streams]
-    live = [i for i, b in enumerate(buffers) if b is not None]
-    while live:
-        bound = min(int(buffers[i]["ts_init"][-1]) for i in live if len(buffers[i])) \
-            if any(len(buffers[i]) for i in live) else None
+    times keep the streams' order. Holds about one chunk per stream (more while a stream's
+    chunks all share one ts_init)."""
+    buffers = [np.zeros(0, RECORD_DTYPE) for _ in streams]
+    done = [False] * len(streams)
+
+    def extend(i: int) -> None:
+        chunk = next(streams[i], None)
+        if chunk is None:
+            done[i] = True
+        elif len(chunk):
+            buffers[i] = np.concatenate([buffers[i], chunk]) if len(buffers[i]) else chunk
+
+    while not all(done) or any(len(b) for b in buffers):
+        for i in range(len(streams)):
+            while not done[i] and not len(buffers[i]):
+                extend(i)
+        open_ = [i for i in range(len(streams)) if not done[i]]
+        # a record at `bound` may still be followed by one of an earlier stream at the same time
+        bound = min(int(buffers[i]["ts_init"][-1]) for i in open_) if open_ else None
         parts = []
-        for i in live:
-            buf = buffers[i]
-            cut = len(buf) if bound is None else int(np.searchsorted(buf["ts_init"], bound,
-                                                                     side="right"))
+        for i, buf in enumerate(buffers):
+            cut = len(buf) if bound is None else int(np.searchsorted(buf["ts_init"], bound))
             parts.append(buf[:cut])
             buffers[i] = buf[cut:]
         merged = np.concatenate(parts)
         if len(merged):
             yield merged[np.argsort(merged["ts_init"], kind="stable")]
-        for i in live:
-            if not len(buffers[i]):
-                buffers[i] = next(streams[i], None)
-        live = [i for i in live if buffers[i] is not None]
+        for i in open_:
+            if len(buffers[i]) and int(buffers[i]["ts_init"][-1]) == bound:
+                extend(i)
 
 
 def _level(streams: dict[tuple[str, str], list[NautilusFile]]) -> BookLevel:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -159,7 +160,8 @@ def _records(f: NautilusFile, batch: pa.RecordBatch, row0: int, pp: int, sp: int
     values = {name: _fixed(f.path, row0, name, column, sp if name in SIZE_COLUMNS else pp)
               for name, column in cols.items() if pa.types.is_fixed_size_binary(column.type)}
     for name, raw in values.items():
-        _fail_where(f.path, row0, name, raw, raw < 0, "must not be negative")
+        _fail_where(f.path, row0, name, raw, raw < 0, "must not be negative",
+                    sp if name in SIZE_COLUMNS else pp)
     ts_event, ts_init = (_timestamps(f.path, row0, n, cols[n]) for n in ("ts_event", "ts_init"))
     clock.check(f.path, row0, ts_init)
     out = empty(_KINDS[f.kind], batch.num_rows)
@@ -170,7 +172,7 @@ def _records(f: NautilusFile, batch: pa.RecordBatch, row0: int, pp: int, sp: int
         bid, ask = values["bid_price"], values["ask_price"]
         if not allow_crossed:
             _fail_where(f.path, row0, "bid_price", bid, bid > ask,
-                        "crossed quote: bid > ask (pass allow_crossed=True to accept them)")
+                        "crossed quote: bid > ask (pass allow_crossed=True to accept them)", pp)
         view["bid"], view["ask"] = bid, ask
         view["bid_size"], view["ask_size"] = values["bid_size"], values["ask_size"]
     elif f.kind == TRADE:
@@ -178,17 +180,19 @@ def _records(f: NautilusFile, batch: pa.RecordBatch, row0: int, pp: int, sp: int
         view["aggressor_side"], view["price"], view["size"] = side, values["price"], values["size"]
         view["trade_id"] = _trade_ids(cols["trade_id"])
     elif f.kind == BAR:
-        _bar(f, row0, view, values, ts_event)
+        _bar(f, row0, view, values, ts_event, pp)
     else:
         _delta(f, row0, view, values, cols, level)
     return out
 
 
 def _bar(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.ndarray],
-         ts_event: np.ndarray) -> None:
+         ts_event: np.ndarray, pp: int) -> None:
     o, h, low, c = (values[n] for n in ("open", "high", "low", "close"))
-    _fail_where(f.path, row0, "high", h, h < np.maximum(o, c), "high is below max(open, close)")
-    _fail_where(f.path, row0, "low", low, low > np.minimum(o, c), "low is above min(open, close)")
+    _fail_where(f.path, row0, "high", h, h < np.maximum(o, c), "high is below max(open, close)",
+                pp)
+    _fail_where(f.path, row0, "low", low, low > np.minimum(o, c),
+                "low is above min(open, close)", pp)
     step, aggregation, price_type = parse_bar_type(str(f.bar_type), f.instrument_id)
     view["aggregation"], view["price_type"], view["step"] = aggregation, price_type, step
     view["open"], view["high"], view["low"], view["close"] = o, h, low, c
@@ -234,11 +238,15 @@ def _codes(path: str, row0: int, name: str, column: pa.Array, high: int, low: in
 
 
 def _fail_where(path: str, row0: int, name: str, values: np.ndarray, bad: np.ndarray,
-                rule: str) -> None:
+                rule: str, precision: int | None = None) -> None:
+    """Raises ParquetDataError for the first row where ``bad`` holds; a fixed-point value
+    (``precision`` given) is shown as its decimal text."""
     hits = np.flatnonzero(bad)
     if hits.size:
         i = int(hits[0])
-        raise ParquetDataError(path, row0 + i, name, values[i].item(), rule)
+        value = values[i].item()
+        shown = value if precision is None else str(Decimal(value).scaleb(-precision))
+        raise ParquetDataError(path, row0 + i, name, shown, rule)
 
 
 def _trade_ids(column: pa.Array) -> np.ndarray:
