@@ -21,14 +21,14 @@ FORMATS = ("auto", "nautilus-parquet")
 
 
 def _is_nautilus(path: Path, fmt: str) -> bool:
+    if fmt == "auto" and (not path.is_dir() or is_catalog(path)):
+        return False  # a data file or a ringbus catalog: no Parquet machinery imported
     from replay.parquet_import import is_nautilus_catalog
 
-    if fmt == "nautilus-parquet":
-        if not is_nautilus_catalog(path):
-            raise ValueError(f"{path}: not a NautilusTrader catalog (no data/quote_tick, "
-                             "data/trade_tick, data/bar or data/order_book_delta directory)")
-        return True
-    return path.is_dir() and not is_catalog(path) and is_nautilus_catalog(path)
+    if fmt == "nautilus-parquet" and not is_nautilus_catalog(path):
+        raise ValueError(f"{path}: not a NautilusTrader catalog (no data/quote_tick, "
+                         "data/trade_tick, data/bar or data/order_book_delta directory)")
+    return is_nautilus_catalog(path)
 
 
 def ingest_paths(paths: Sequence[str | Path], catalog: str | Path, *, fmt: str = "auto",

@@ -97,3 +97,14 @@ def test_commands_other_than_export_and_ingest_do_not_import_pyarrow_parquet() -
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                           timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_ingest_of_a_data_file_does_not_import_pyarrow_parquet(shared_data: Path,
+                                                               tmp_path: Path) -> None:
+    code = ("import sys; from replay.cli import main; "
+            f"code = main(['ingest', {str(shared_data / 'usdjpy-ticks.csv')!r}, '--catalog', "
+            f"{str(tmp_path / 'c')!r}]); print(code, 'pyarrow.parquet' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "0 False", done.stderr
