@@ -9,7 +9,8 @@ Design contract:
 - QUOTE -> quote_tick, TRADE -> trade_tick (``trade_id`` as its decimal text), BAR -> bar (one
   file per step / aggregation / price type; a bar whose ``ts_open`` is not its close minus its
   duration is refused: NautilusTrader keeps no open time), BOOK_DELTA -> order_book_delta (ADD,
-  MODIFY -> UPDATE, CANCEL -> DELETE, CLEAR; ``flags`` = ``venue_flags`` plus the header's
+  MODIFY -> UPDATE, CANCEL -> DELETE (a partial L3 cancel -> UPDATE to the size left:
+  :mod:`replay.parquet_orders`), CLEAR; ``flags`` = ``venue_flags`` plus the header's
   LAST / SNAPSHOT / BAD_TS / MAYBE_BAD_BOOK bits as Databento's 128 / 32 / 8 / 4);
 - TRADE, FILL and NONE book deltas (order-flow reports) have no order_book_delta action: they
   are not written and are counted in :attr:`ExportResult.skipped`;
@@ -29,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from domain.codec import as_kind
-from domain.enums import BarAggregation, BookAction, RecordFlag
+from domain.enums import BarAggregation, BookAction, BookLevel, RecordFlag
 from domain.kinds import Kind
 from replay.parquet_layout import (
     BAR,
@@ -43,6 +44,7 @@ from replay.parquet_layout import (
     to_fixed,
     urisafe,
 )
+from replay.parquet_orders import OrderSizes
 
 _UNIT_NS = {BarAggregation.SECOND: 1_000_000_000, BarAggregation.MINUTE: 60_000_000_000,
             BarAggregation.HOUR: 3_600_000_000_000, BarAggregation.DAY: 86_400_000_000_000}
@@ -143,9 +145,10 @@ def export_parquet(source: str | Path, out_dir: str | Path, *, instrument: str |
     skipped: dict[str, int] = {}
     for symbol, chunks in _instrument_streams(Path(source), instrument):
         writers: dict[tuple[str, str], _Writer] = {}
+        orders = OrderSizes()
         try:
             for chunk in chunks:
-                n = _export_chunk(root, symbol, chunk, writers)
+                n = _export_chunk(root, symbol, chunk, writers, orders)
                 if n:
                     skipped[symbol] = skipped.get(symbol, 0) + n
         except BaseException:
@@ -157,7 +160,7 @@ def export_parquet(source: str | Path, out_dir: str | Path, *, instrument: str |
 
 
 def _export_chunk(root: Path, symbol: str, chunk: np.ndarray,
-                  writers: dict[tuple[str, str], _Writer]) -> int:
+                  writers: dict[tuple[str, str], _Writer], orders: OrderSizes) -> int:
     """Writes one chunk's records; returns how many it could not write (order-flow reports)."""
     kinds = chunk["kind"]
     skipped = 0
@@ -181,8 +184,8 @@ def _export_chunk(root: Path, symbol: str, chunk: np.ndarray,
             view = view[mapped]
             if not len(view):
                 continue
-        columns = {Kind.QUOTE: _quote_columns, Kind.TRADE: _trade_columns,
-                   Kind.BOOK_DELTA: _delta_columns}[kind](view)
+        columns = _delta_columns(view, orders) if kind == Kind.BOOK_DELTA else \
+            {Kind.QUOTE: _quote_columns, Kind.TRADE: _trade_columns}[kind](view)
         _write(root, name, symbol, {"instrument_id": symbol}, view, columns, writers)
     return skipped
 
@@ -227,15 +230,21 @@ def _bar_columns(symbol: str, view: np.ndarray) -> dict[str, pa.Array]:
                               for n in ("open", "high", "low", "close", "volume")))
 
 
-def _delta_columns(view: np.ndarray) -> dict[str, pa.Array]:
+def _delta_columns(view: np.ndarray, orders: OrderSizes) -> dict[str, pa.Array]:
     flags = view["venue_flags"].astype(np.uint8)
     for flag, bit in _FLAG_BITS:
         flags[(view["flags"] & int(flag)) != 0] |= np.uint8(bit)
     action = np.zeros(len(view), np.uint8)
     for ours, theirs in _ACTIONS.items():
         action[view["action"] == ours] = theirs
+    size = view["size"].copy()
+    l3 = np.flatnonzero(view["level"] == BookLevel.L3)
+    if l3.size:  # a partial L3 cancel is NautilusTrader's UPDATE to the size left
+        update, size[l3] = orders.to_nautilus(view["action"][l3], view["order_id"][l3],
+                                              view["size"][l3])
+        action[l3[update]] = _ACTIONS[BookAction.MODIFY]
     return {"action": pa.array(action), "side": pa.array(view["side"]),
-            **_fixed(view, (("price", "price", "price_precision"),
-                            ("size", "size", "size_precision"))),
+            "price": to_fixed(view["price"], int(view["price_precision"][0])),
+            "size": to_fixed(size, int(view["size_precision"][0])),
             "order_id": pa.array(view["order_id"]), "flags": pa.array(flags),
             "sequence": pa.array(view["venue_sequence"])}

@@ -26,6 +26,7 @@ from domain.enums import BookLevel
 from domain.kinds import RECORD_DTYPE
 from replay.data_source import DataSource, UnknownInstrumentError, make_instrument
 from replay.parquet_layout import DELTA, TYPES, parse_file_name
+from replay.parquet_orders import OrderSizes
 from replay.parquet_read import (
     NautilusFile,
     ParquetFormatError,
@@ -72,9 +73,10 @@ def _files(root: Path) -> dict[str, dict[tuple[str, str], list[NautilusFile]]]:
 
 def _stream(files: list[NautilusFile], pp: int, sp: int, level: BookLevel,
             allow_crossed: bool) -> Iterator[np.ndarray]:
-    clock = StreamClock()
+    clock, orders = StreamClock(), OrderSizes()
     for f in files:
-        yield from iter_file_records(f, pp, sp, clock, level=level, allow_crossed=allow_crossed)
+        yield from iter_file_records(f, pp, sp, clock, level=level, orders=orders,
+                                     allow_crossed=allow_crossed)
 
 
 def merge_by_ts_init(streams: list[Iterator[np.ndarray]]) -> Iterator[np.ndarray]:

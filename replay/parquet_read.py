@@ -11,9 +11,10 @@ Design contract:
   (within a file and across the files of one stream: pass one :class:`StreamClock`);
 - the mapping: QUOTE, TRADE (a ``trade_id`` of digits is that integer, other text its BLAKE2b-64
   hash, as the trades CSV loader does), BAR (``ts_open`` = ``ts_event`` - the bar's duration;
-  non-time bars open at their close), BOOK_DELTA (ADD, UPDATE -> MODIFY, DELETE -> CANCEL,
-  CLEAR; L3 when the catalog's deltas carry order ids, else L2; NautilusTrader's flags byte
-  kept as ``venue_flags`` and its LAST / SNAPSHOT bits set in the header).
+  non-time bars open at their close), BOOK_DELTA (ADD, UPDATE -> MODIFY, DELETE -> CANCEL (L3:
+  of the order's whole resting size, :mod:`replay.parquet_orders`), CLEAR; L3 when the
+  catalog's deltas carry order ids, else L2; NautilusTrader's flags byte kept as
+  ``venue_flags`` and its LAST / SNAPSHOT / BAD_TS / MAYBE_BAD_BOOK bits set in the header).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from replay.parquet_layout import (
     from_fixed,
     parse_bar_type,
 )
+from replay.parquet_orders import OrderSizes
 
 BATCH_ROWS = 1 << 16
 _INT64_MAX = 2 ** 63 - 1
@@ -141,17 +143,20 @@ def open_file(path: str | Path, kind: str) -> NautilusFile:
 
 def iter_file_records(f: NautilusFile, price_precision: int, size_precision: int,
                       clock: StreamClock, *, level: BookLevel = BookLevel.L2,
-                      allow_crossed: bool = False) -> Iterator[np.ndarray]:
-    """Yields the file's records (instrument id 0) at the given precisions, in chunks."""
+                      orders: OrderSizes | None = None, allow_crossed: bool = False
+                      ) -> Iterator[np.ndarray]:
+    """Yields the file's records (instrument id 0) at the given precisions, in chunks; L3
+    deltas need the stream's ``orders`` (a DELETE cancels the order's resting size)."""
     row0 = 0
     for batch in pq.ParquetFile(f.path).iter_batches(batch_size=BATCH_ROWS):
         yield _records(f, batch, row0, price_precision, size_precision, clock, level,
-                       allow_crossed)
+                       allow_crossed, orders)
         row0 += batch.num_rows
 
 
 def _records(f: NautilusFile, batch: pa.RecordBatch, row0: int, pp: int, sp: int,
-             clock: StreamClock, level: BookLevel, allow_crossed: bool) -> np.ndarray:
+             clock: StreamClock, level: BookLevel, allow_crossed: bool,
+             orders: OrderSizes | None) -> np.ndarray:
     cols = {name: batch.column(name) for name in (c.name for c in COLUMNS[f.kind])}
     for name, column in cols.items():
         if column.null_count:
@@ -182,7 +187,7 @@ def _records(f: NautilusFile, batch: pa.RecordBatch, row0: int, pp: int, sp: int
     elif f.kind == BAR:
         _bar(f, row0, view, values, ts_event, pp)
     else:
-        _delta(f, row0, view, values, cols, level)
+        _delta(f, row0, view, values, cols, level, orders)
     return out
 
 
@@ -201,7 +206,7 @@ def _bar(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.ndar
 
 
 def _delta(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.ndarray],
-           cols: dict[str, pa.Array], level: BookLevel) -> None:
+           cols: dict[str, pa.Array], level: BookLevel, orders: OrderSizes | None) -> None:
     view["action"] = _ACTIONS[_codes(f.path, row0, "action", cols["action"], 4, low=1)]
     view["side"] = _codes(f.path, row0, "side", cols["side"], 2)
     view["level"] = level
@@ -213,6 +218,10 @@ def _delta(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.nd
     view["flags"] = header
     view["price"], view["size"] = values["price"], values["size"]
     view["order_id"] = cols["order_id"].to_numpy(zero_copy_only=False)
+    if level == BookLevel.L3:
+        if orders is None:
+            raise ValueError("L3 deltas are read with the stream's OrderSizes")
+        view["size"] = orders.from_nautilus(view["action"], view["order_id"], view["size"])
     view["venue_sequence"] = cols["sequence"].to_numpy(zero_copy_only=False)
 
 
