@@ -83,6 +83,9 @@ def merge_by_ts_init(streams: list[Iterator[np.ndarray]]) -> Iterator[np.ndarray
     """Yields the records of ``streams`` (each sorted by ts_init) as one sorted stream; equal
     times keep the streams' order. Holds about one chunk per stream (more while a stream's
     chunks all share one ts_init)."""
+    if len(streams) == 1:
+        yield from (chunk for chunk in streams[0] if len(chunk))
+        return
     buffers = [np.zeros(0, RECORD_DTYPE) for _ in streams]
     done = [False] * len(streams)
 
