@@ -30,14 +30,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from domain.codec import as_kind
-from domain.enums import BarAggregation, BookAction, BookLevel, RecordFlag
+from domain.enums import BookAction, BookLevel
 from domain.kinds import Kind
 from replay.parquet_layout import (
     BAR,
     DELTA,
+    DELTA_ACTIONS,
+    FLAG_BITS,
     QUOTE,
     ROWS_PER_GROUP,
     TRADE,
+    bar_duration_ns,
     bar_type,
     file_name,
     schema,
@@ -45,12 +48,6 @@ from replay.parquet_layout import (
     urisafe,
 )
 from replay.parquet_orders import OrderSizes
-
-_UNIT_NS = {BarAggregation.SECOND: 1_000_000_000, BarAggregation.MINUTE: 60_000_000_000,
-            BarAggregation.HOUR: 3_600_000_000_000, BarAggregation.DAY: 86_400_000_000_000}
-_ACTIONS = {BookAction.ADD: 1, BookAction.MODIFY: 2, BookAction.CANCEL: 3, BookAction.CLEAR: 4}
-_FLAG_BITS = ((RecordFlag.LAST, 128), (RecordFlag.SNAPSHOT, 32), (RecordFlag.BAD_TS, 8),
-              (RecordFlag.MAYBE_BAD_BOOK, 4))
 
 
 @attrs.frozen
@@ -179,7 +176,7 @@ def _export_chunk(root: Path, symbol: str, chunk: np.ndarray,
                        _bar_columns(symbol, bars), writers)
             continue
         if kind == Kind.BOOK_DELTA:
-            mapped = np.isin(view["action"], list(_ACTIONS))
+            mapped = np.isin(view["action"], list(DELTA_ACTIONS))
             skipped += int((~mapped).sum())
             view = view[mapped]
             if not len(view):
@@ -219,7 +216,7 @@ def _trade_columns(view: np.ndarray) -> dict[str, pa.Array]:
 
 
 def _bar_columns(symbol: str, view: np.ndarray) -> dict[str, pa.Array]:
-    duration = _UNIT_NS.get(BarAggregation(int(view["aggregation"][0])), 0) * int(view["step"][0])
+    duration = bar_duration_ns(int(view["step"][0]), int(view["aggregation"][0]))
     bad = np.flatnonzero(view["ts_open"] != view["ts_event"] - duration)
     if bad.size:
         i = int(bad[0])
@@ -232,17 +229,17 @@ def _bar_columns(symbol: str, view: np.ndarray) -> dict[str, pa.Array]:
 
 def _delta_columns(view: np.ndarray, orders: OrderSizes) -> dict[str, pa.Array]:
     flags = view["venue_flags"].astype(np.uint8)
-    for flag, bit in _FLAG_BITS:
+    for flag, bit in FLAG_BITS:
         flags[(view["flags"] & int(flag)) != 0] |= np.uint8(bit)
     action = np.zeros(len(view), np.uint8)
-    for ours, theirs in _ACTIONS.items():
+    for ours, theirs in DELTA_ACTIONS.items():
         action[view["action"] == ours] = theirs
     size = view["size"].copy()
     l3 = np.flatnonzero(view["level"] == BookLevel.L3)
     if l3.size:  # a partial L3 cancel is NautilusTrader's UPDATE to the size left
         update, size[l3] = orders.to_nautilus(view["action"][l3], view["order_id"][l3],
                                               view["size"][l3])
-        action[l3[update]] = _ACTIONS[BookAction.MODIFY]
+        action[l3[update]] = DELTA_ACTIONS[BookAction.MODIFY]
     return {"action": pa.array(action), "side": pa.array(view["side"]),
             "price": to_fixed(view["price"], int(view["price_precision"][0])),
             "size": to_fixed(size, int(view["size_precision"][0])),

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pyarrow as pa
 
-from domain.enums import BarAggregation, PriceType
+from domain.enums import BarAggregation, BookAction, PriceType, RecordFlag
 
 QUOTE, TRADE, BAR, DELTA = "quote_tick", "trade_tick", "bar", "order_book_delta"
 TYPES = (QUOTE, TRADE, BAR, DELTA)
@@ -47,6 +47,12 @@ COLUMNS: Mapping[str, tuple[pa.Field, ...]] = {
 }
 #: columns holding sizes (the others of fixed-point type hold prices)
 SIZE_COLUMNS = frozenset({"bid_size", "ask_size", "size", "volume"})
+#: ringbus BookAction -> NautilusTrader's order_book_delta action (ADD, UPDATE, DELETE, CLEAR)
+DELTA_ACTIONS = {BookAction.ADD: 1, BookAction.MODIFY: 2, BookAction.CANCEL: 3,
+                 BookAction.CLEAR: 4}
+#: header RecordFlag -> NautilusTrader's (Databento's) flags bit
+FLAG_BITS = ((RecordFlag.LAST, 128), (RecordFlag.SNAPSHOT, 32), (RecordFlag.BAD_TS, 8),
+             (RecordFlag.MAYBE_BAD_BOOK, 4))
 
 
 class FixedPointError(ValueError):
@@ -101,6 +107,13 @@ def bar_type(instrument_id: str, step: int, aggregation: int, price_type: int) -
     """Returns NautilusTrader's bar type text, e.g. ``EUR/USD.SIM-1-MINUTE-BID-EXTERNAL``."""
     return (f"{instrument_id}-{step}-{BarAggregation(aggregation).name}-"
             f"{PriceType(price_type).name}-EXTERNAL")
+
+
+def bar_duration_ns(step: int, aggregation: int) -> int:
+    """Returns a bar's duration in ns: 0 for non-time bars (they open at their close)."""
+    from replay.loaders.bars_csv import BarSpec
+
+    return BarSpec(step, BarAggregation(aggregation)).interval_ns or 0
 
 
 def parse_bar_type(text: str, instrument_id: str) -> tuple[int, BarAggregation, PriceType]:

@@ -31,17 +31,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from domain.codec import as_kind, empty
-from domain.enums import BarAggregation, BookAction, BookLevel, RecordFlag
+from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
 from replay.loaders.errors import LoaderError
 from replay.parquet_layout import (
     BAR,
     COLUMNS,
     DELTA,
+    DELTA_ACTIONS,
+    FLAG_BITS,
     QUOTE,
     SIZE_COLUMNS,
     TRADE,
     FixedPointError,
+    bar_duration_ns,
     from_fixed,
     parse_bar_type,
 )
@@ -49,13 +52,8 @@ from replay.parquet_orders import OrderSizes
 
 BATCH_ROWS = 1 << 16
 _INT64_MAX = 2 ** 63 - 1
-_UNIT_NS = {BarAggregation.SECOND: 1_000_000_000, BarAggregation.MINUTE: 60_000_000_000,
-            BarAggregation.HOUR: 3_600_000_000_000, BarAggregation.DAY: 86_400_000_000_000}
-_ACTIONS = np.array([0, BookAction.ADD, BookAction.MODIFY, BookAction.CANCEL, BookAction.CLEAR],
-                    np.uint8)
-#: NautilusTrader's RecordFlag bits (Databento's) -> the header's RecordFlag
-_FLAG_BITS = ((128, RecordFlag.LAST), (32, RecordFlag.SNAPSHOT), (8, RecordFlag.BAD_TS),
-              (4, RecordFlag.MAYBE_BAD_BOOK))
+#: NautilusTrader's action code (1..4) -> ringbus BookAction
+_FROM_ACTION = np.array([0, *sorted(DELTA_ACTIONS, key=DELTA_ACTIONS.__getitem__)], np.uint8)
 _KINDS = {QUOTE: Kind.QUOTE, TRADE: Kind.TRADE, BAR: Kind.BAR, DELTA: Kind.BOOK_DELTA}
 
 
@@ -202,18 +200,18 @@ def _bar(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.ndar
     view["aggregation"], view["price_type"], view["step"] = aggregation, price_type, step
     view["open"], view["high"], view["low"], view["close"] = o, h, low, c
     view["volume"] = values["volume"]
-    view["ts_open"] = ts_event - _UNIT_NS.get(aggregation, 0) * step
+    view["ts_open"] = ts_event - bar_duration_ns(step, aggregation)
 
 
 def _delta(f: NautilusFile, row0: int, view: np.ndarray, values: dict[str, np.ndarray],
            cols: dict[str, pa.Array], level: BookLevel, orders: OrderSizes | None) -> None:
-    view["action"] = _ACTIONS[_codes(f.path, row0, "action", cols["action"], 4, low=1)]
+    view["action"] = _FROM_ACTION[_codes(f.path, row0, "action", cols["action"], 4, low=1)]
     view["side"] = _codes(f.path, row0, "side", cols["side"], 2)
     view["level"] = level
     flags = cols["flags"].to_numpy(zero_copy_only=False)
     view["venue_flags"] = flags
     header = np.full(len(flags), int(RecordFlag.INPUT), np.uint16)
-    for bit, flag in _FLAG_BITS:
+    for flag, bit in FLAG_BITS:
         header[(flags & bit) != 0] |= np.uint16(flag)
     view["flags"] = header
     view["price"], view["size"] = values["price"], values["size"]

@@ -56,6 +56,13 @@ def broken(tmp_path: Path, where: tuple[str, str], change: Callable[[pa.Table], 
     return root, file
 
 
+def refused(call: Callable[[], object], error: type[Exception], message: str) -> None:
+    """Asserts that ``call`` raises ``error`` with a message starting with ``message``."""
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value).startswith(message)
+
+
 def load(root: Path, instrument: str | None = None, **options: object) -> None:
     for source in nautilus_sources(root, instrument=instrument, options=options):
         for _ in source.chunks(0):
@@ -94,9 +101,7 @@ def test_a_bad_value_is_refused_naming_file_row_field_and_value(
         tmp_path: Path, where: tuple[str, str], change: Callable[[pa.Table], pa.Table],
         message: str) -> None:
     root, file = broken(tmp_path, where, change)
-    with pytest.raises(ParquetDataError) as caught:
-        load(root)
-    assert str(caught.value).startswith(f"{file}: {message}")
+    refused(lambda: load(root), ParquetDataError, f"{file}: {message}")
 
 
 def test_crossed_quotes_load_when_allowed(tmp_path: Path) -> None:
@@ -142,9 +147,7 @@ def test_a_file_without_nautilus_columns_or_metadata_is_refused_before_any_row(
         tmp_path: Path, where: tuple[str, str], change: Callable[[pa.Table], pa.Table],
         message: str) -> None:
     root, file = broken(tmp_path, where, change)
-    with pytest.raises(ParquetFormatError) as caught:
-        nautilus_sources(root)
-    assert str(caught.value).startswith(f"{file}: {message}")
+    refused(lambda: nautilus_sources(root), ParquetFormatError, f"{file}: {message}")
 
 
 def test_a_file_not_named_by_its_interval_or_not_parquet_is_refused(tmp_path: Path) -> None:
