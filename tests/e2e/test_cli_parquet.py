@@ -165,3 +165,21 @@ def test_nautilus_trader_loads_the_export_with_our_counts_and_first_and_last_val
             assert seen[which] == expected, which
         if kind == "order_book_delta":  # Databento's flags byte as the DBN file holds it
             assert seen["first"]["flags"] == str(int(ours[0]["venue_flags"]))
+
+
+def test_a_backtest_journal_exports_its_market_data_inputs(shared_data: Path,
+                                                           tmp_path: Path) -> None:
+    data = shared_data / "usdjpy-ticks.csv"
+    done = ringbus("backtest", "--strategy", "noop", "--data", str(data), "--journal",
+                   str(tmp_path / "run"), "--report", str(tmp_path / "report"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    done = ringbus("export", "--parquet", str(tmp_path / "out"), str(tmp_path / "run"), "--json")
+    assert done.returncode == 0, done.stderr
+    (written,) = json.loads(done.stdout)["files"]
+    assert (written["kind"], written["identifier"], written["rows"]) == ("quote_tick",
+                                                                        "USD/JPY.SIM", 1000)
+    ingest([data], tmp_path / "catalog")
+    done = ringbus("ingest", str(tmp_path / "out"), "--catalog", str(tmp_path / "back"))
+    assert done.returncode == 0, done.stderr
+    want, got = records(tmp_path / "catalog"), records(tmp_path / "back")
+    assert got["USD/JPY.SIM"].tobytes() == want["USD/JPY.SIM"].tobytes()
