@@ -4,8 +4,9 @@ Design contract:
 - a loader names the columns it reads as numbers, with the decimals each is read at when the
   caller gave them (None: inferred; timestamps: 0); the first ``SNIFF_BYTES`` of the file are
   scanned exactly (:mod:`replay.loaders.csv_scan`) and a named column whose sample is all
-  plain integers is read as ``int64``, one of plain decimals as ``decimal128(18, s)`` (``s``:
-  the decimals given, else the sample's most); every other column stays raw bytes;
+  plain ``[-]digits`` is read as ``int64``, one of plain ``[-]digits[.digits]`` as
+  ``decimal128(18, s)`` (``s``: the decimals given, else the sample's most); every other
+  column stays raw bytes;
 - pyarrow's number parsing takes text the exact scan refuses (blanks around a value, ``0x``
   hex, exponents): the data bytes are checked as the file is read, and an ``e``, ``E``, ``x``
   or ``X`` anywhere, or a space or tab at the edge of a field, stops the typed reading;
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from replay.loaders.csv_read import TextColumn, is_gzip
-from replay.loaders.csv_scan import OK, drop_trailing_zeros, scan_decimals
+from replay.loaders.csv_scan import drop_trailing_zeros, scan_clean
 
 #: bytes of the file's start scanned exactly to choose the column types
 SNIFF_BYTES = 64 << 10
@@ -40,7 +41,7 @@ DECIMAL_DIGITS = 18
 _MAX_SCALE = 12
 _LETTERS = (b"e", b"E", b"x", b"X")
 _SPACE, _TAB = ord(" "), ord("\t")
-_EDGES = np.frombuffer(b',"\r\n', np.uint8)
+_COMMA, _QUOTE, _LF, _CR = (ord(c) for c in ',"\n\r')
 _INT64_MAX = 2**63 - 1
 
 
@@ -57,10 +58,18 @@ def _passes_guard(data: bytes, start: int, end: int) -> bool:
     if data.find(b" ", start, end) < 0 and data.find(b"\t", start, end) < 0:
         return True
     body = np.frombuffer(data, np.uint8, end - start, start)
-    blank = np.flatnonzero((body == _SPACE) | (body == _TAB))
-    if blank[0] == 0 or blank[-1] == len(body) - 1:
+    blank = body == _SPACE
+    if data.find(b"\t", start, end) >= 0:
+        blank |= body == _TAB
+    at = np.flatnonzero(blank)
+    if at[0] == 0 or at[-1] == len(body) - 1:
         return False
-    return not (np.isin(body[blank - 1], _EDGES).any() or np.isin(body[blank + 1], _EDGES).any())
+    return not (_edge(body[at - 1]) or _edge(body[at + 1]))
+
+
+def _edge(around: np.ndarray) -> bool:
+    """True if any of these bytes ends a field (a comma, a quote or a line end)."""
+    return bool(((around == _COMMA) | (around == _QUOTE) | (around == _LF) | (around == _CR)).any())
 
 
 def plan_types(path: str, names: Sequence[str], skip_header: bool,
@@ -89,9 +98,10 @@ def plan_types(path: str, names: Sequence[str], skip_header: bool,
 
 
 def _column_type(raw: pa.Array, given: int | None) -> pa.DataType:
-    _, frac, status = scan_decimals(raw)
-    if (status != OK).any():
+    clean = scan_clean(raw)  # plain [-]digits[.digits] only: anything else stays raw bytes
+    if clean is None:
         return pa.binary()
+    _, frac, _ = clean
     most = int(frac.max(initial=0))
     scale = most if given is None else given
     if most > scale or scale > _MAX_SCALE:
