@@ -138,8 +138,9 @@ def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | No
     if options.round_volume and options.size_precision is None:
         raise ValueError("round_volume=True needs an explicit size_precision")
     path = str(path)
-    numbers = {**TIME_COLUMNS, **dict.fromkeys(PRICES, options.price_precision),
-               "volume": options.size_precision}
+    numbers = {**TIME_COLUMNS, **dict.fromkeys(PRICES, options.price_precision)}
+    if not options.round_volume:  # rounded volumes are read from their digits
+        numbers["volume"] = options.size_precision
     chunks = iter_row_chunks(path, options.chunk_size, required=PRICES, numbers=numbers)
     pp, sp, chunks = with_precisions(chunks, (options.price_precision, PRICES),
                                      (options.size_precision, ("volume",)), options.infer_rows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from replay.loaders.csv_civil import civil_ns, iso_layout
 from replay.loaders.csv_common import MonotonicClock, RowChunk, parse_int_column, scanned
 from replay.loaders.csv_scan import BAD_SYNTAX
 from replay.loaders.csv_typed import TypedColumn
@@ -35,6 +36,10 @@ def parse_timestamps(chunk: RowChunk, field: str, *, int_unit_ns: int = 1,
     col = chunk.columns[field]
     if isinstance(col, TypedColumn):  # read as integers (timestamps are typed at scale 0)
         return parse_int_column(chunk, field, scale=int_unit_ns)
+    layout = iso_layout(col.raw(0)) if len(col) else None
+    fast = civil_ns(col, layout, default_offset_ns) if layout is not None else None
+    if fast is not None:  # one fixed ISO layout (the usual file): digit arithmetic, same values
+        return fast
     _, _, status = scanned(chunk, field)
     if not (status == BAD_SYNTAX).any() and not (col.data[col.offsets[0]:col.offsets[-1]]
                                                   == ord(".")).any():
