@@ -3,8 +3,10 @@
 Each row loads one file completely (precision inferred in the same pass unless the row says
 'given'), concatenating the chunks. ``--engines`` also times CSV parsers alone on the 1 M quotes
 (pyarrow streaming and whole-file, polars when installed, numpy.genfromtxt on 100 k rows) to
-show why pyarrow was picked. The 1 M quotes (52 MB) load with the Arrow decimal scan; one row
-forces the numba scan that files of 64 MiB or more use. The DBN rows are the ES MBO file, its
+show why pyarrow was picked. The 1 M quotes (52 MB) load with pyarrow converting the number
+columns as it reads (replay/loaders/csv_typed.py); two rows read them as raw bytes and scan them
+exactly instead (what a file gets once the typed reading stops), with the Arrow kernels and with
+the numba scan that such a file of 64 MiB or more uses. The DBN rows are the ES MBO file, its
 records x16 plain and zstd, and zstd decompression alone of that file (the bound for a zstd
 file). Usage: ``python perf/csv_loaders.py [--json] [--repeats N] [--engines] [--n 1000000]``.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from _common import median_rate, parser, report
 
-from replay.loaders import csv_common
+from replay.loaders import csv_chunks
 from replay.loaders.bars_csv import iter_bars_csv
 from replay.loaders.binance_depth import iter_binance_depth
 from replay.loaders.csv_common import load_all
@@ -76,16 +78,22 @@ def _plain_mbo(work: Path, copies: int) -> Path:
     return out
 
 
-def _numba_scan_row(quotes: Path, n: int, repeats: int) -> dict[str, object]:
-    """The same quotes with the numba decimal scan, which files of NUMBA_MIN_BYTES or more use
-    (warm: numba's start, paid once per process, is in the untimed first run)."""
-    saved = csv_common.NUMBA_MIN_BYTES
-    csv_common.NUMBA_MIN_BYTES = 0
+def _raw_bytes_rows(quotes: Path, n: int, repeats: int) -> list[dict[str, object]]:
+    """The same quotes read as raw-byte columns and scanned exactly (what a file gets after
+    the typed reading stops), by the Arrow kernels and by numba (which a file of
+    NUMBA_MIN_BYTES or more uses; warm: numba's start is in the untimed first run)."""
+    rows = []
+    saved = csv_chunks.TYPED_READING, csv_chunks.NUMBA_MIN_BYTES
+    csv_chunks.TYPED_READING = False
     try:
-        rate, seconds = median_rate(lambda: _count(iter_quotes_csv(quotes, 1)), n, repeats)
+        for title, numba_min in (("raw bytes, Arrow scan", saved[1]),
+                                 ("raw bytes, numba scan (files >= 64 MiB)", 0)):
+            csv_chunks.NUMBA_MIN_BYTES = numba_min
+            rate, seconds = median_rate(lambda: _count(iter_quotes_csv(quotes, 1)), n, repeats)
+            rows.append(_row(f"seed-42 quotes CSV, {title}", n, rate, seconds))
     finally:
-        csv_common.NUMBA_MIN_BYTES = saved
-    return _row("seed-42 quotes CSV, numba scan (files >= 64 MiB)", n, rate, seconds)
+        csv_chunks.TYPED_READING, csv_chunks.NUMBA_MIN_BYTES = saved
+    return rows
 
 
 def _zstd_copy(plain: Path) -> Path:
@@ -165,7 +173,7 @@ def main() -> None:
                 rate, seconds = median_rate(
                     lambda o=options: _count(iter_quotes_csv(quotes, 1, **o)), args.n, args.repeats)
                 rows.append(_row(title, args.n, rate, seconds))
-            rows.append(_numba_scan_row(quotes, args.n, args.repeats))
+            rows.extend(_raw_bytes_rows(quotes, args.n, args.repeats))
             if args.engines:
                 rows.extend(_engines(quotes, args.n, args.repeats))
         if ES.exists():

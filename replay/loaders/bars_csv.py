@@ -37,7 +37,7 @@ from replay.loaders.csv_common import (
     parse_decimals_rounded,
     with_precisions,
 )
-from replay.loaders.csv_time import EventTimes
+from replay.loaders.csv_time import TIME_COLUMNS, EventTimes
 from replay.loaders.errors import DataError
 
 PRICES = ("open", "high", "low", "close")
@@ -138,7 +138,10 @@ def iter_bars_csv(path: str | Path, instrument_id: int, options: BarOptions | No
     if options.round_volume and options.size_precision is None:
         raise ValueError("round_volume=True needs an explicit size_precision")
     path = str(path)
-    chunks = iter_row_chunks(path, options.chunk_size, required=PRICES)
+    numbers = {**TIME_COLUMNS, **dict.fromkeys(PRICES, options.price_precision)}
+    if not options.round_volume:  # rounded volumes are read from their digits
+        numbers["volume"] = options.size_precision
+    chunks = iter_row_chunks(path, options.chunk_size, required=PRICES, numbers=numbers)
     pp, sp, chunks = with_precisions(chunks, (options.price_precision, PRICES),
                                      (options.size_precision, ("volume",)), options.infer_rows)
     times = EventTimes()

@@ -1,13 +1,10 @@
 """Shared machinery of the CSV loaders: columnar chunks, exact decimals, precision, checks.
 
 Design contract:
-- files are read by pyarrow (:mod:`replay.loaders.csv_read`) in chunks of at most ``chunk_size``
-  rows (gzip when the name ends in ``.gz`` or the file starts with the gzip magic); never the
-  whole file at once; each column is raw bytes, parsed here exactly;
-- one row per line (no quoted newlines); blank lines are skipped but still counted, so ``line``
-  in a :class:`~replay.loaders.errors.DataError` is the line a text editor shows (found by
-  rescanning the file when there is an error);
-- decimals are converted to raw ``int64`` from their digits by pyarrow compute kernels
+- files are read in chunks of rows (:mod:`replay.loaders.csv_chunks`): number columns that
+  pyarrow converts exactly as it reads (:mod:`replay.loaders.csv_typed`), every other column
+  as raw bytes, parsed here exactly;
+- decimals in raw bytes are converted to raw ``int64`` from their digits by pyarrow compute kernels
   (:mod:`replay.loaders.csv_scan`), or for a file of at least ``NUMBA_MIN_BYTES`` by their numba
   twin (:mod:`replay.loaders.csv_scan_numba`, imported only then): exact, never through float, never rounded (a value needing
   more decimals than the precision is an error);
@@ -21,29 +18,22 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-import attrs
 import numpy as np
-import pyarrow as pa
 
 from domain.codec import as_kind, empty
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE
-from replay.loaders.csv_read import (
-    TextColumn,
-    iter_tables,
-    line_of_row,
-    open_binary,
-    read_header,
-)
-from replay.loaders.csv_scan import BAD_SYNTAX, NUMBA_MIN_BYTES, OK, rescale, scan_decimals
+from replay.loaders.csv_chunks import DEFAULT_CHUNK_SIZE, RowChunk, iter_row_chunks
+from replay.loaders.csv_read import open_binary
+from replay.loaders.csv_scan import BAD_SYNTAX, OK, rescale, scan_decimals
+from replay.loaders.csv_typed import TypedColumn
 from replay.loaders.errors import DataError
 
-DEFAULT_CHUNK_SIZE = 65_536
+__all__ = ["DEFAULT_CHUNK_SIZE", "RowChunk", "iter_row_chunks"]  # re-exported for the loaders
 #: rows read ahead to infer a precision that is not given
 INFER_ROWS = 1_048_576
 MAX_PRECISION = 12
@@ -55,79 +45,6 @@ def open_text(path: str | Path) -> io.TextIOBase:
     """Opens ``path`` for reading text (UTF-8, undecodable bytes shown as ``\\xNN``)."""
     return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="backslashreplace",
                             newline="")
-
-
-@attrs.frozen
-class RowChunk:
-    """A chunk of rows as raw-byte columns; row ``i`` is data row ``first_row + i`` of the file."""
-
-    path: str
-    first_row: int
-    columns: dict[str, TextColumn]
-    has_header: bool = True
-    #: scan decimals with the numba kernel (a large file: the import pays for itself)
-    compiled: bool = False
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
-
-    def line(self, i: int) -> int:
-        """Returns the file line of row ``i`` (rescans the file: for error messages only)."""
-        return line_of_row(self.path, self.first_row + i, self.has_header)
-
-    def fail(self, i: int, field: str, why: str, value: object = None) -> DataError:
-        """Returns the error for row ``i``'s ``field`` (its text unless ``value`` is given)."""
-        shown = self.columns[field][i] if value is None and field in self.columns else value
-        if value is None and field in self.columns:
-            try:
-                self.columns[field].raw(i).decode("utf-8")
-            except UnicodeDecodeError:
-                why += " (the field holds non-UTF-8 bytes)"
-        return DataError(self.path, self.line(i), field, shown, why)
-
-
-def iter_row_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
-                    required: Sequence[str] = (), names: Sequence[str] | None = None
-                    ) -> Iterator[RowChunk]:
-    """Yields the data rows of a CSV file in chunks of at most ``chunk_size`` rows.
-
-    With ``names`` the file has no header and its columns are named by ``names``; otherwise the
-    first line is a header (names lowercased and stripped). Raises DataError for an empty file,
-    a missing ``required`` column or a row whose field count differs from the header's.
-    """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    path = str(path)
-    has_header = names is None
-    header = read_header(path) if names is None else list(names)
-    for name in required:
-        if name not in header:
-            raise DataError(path, 1, name, None, f"missing column; the header is {header}")
-    compiled = os.path.getsize(path) >= NUMBA_MIN_BYTES
-    row = 0
-    pending: list[pa.RecordBatch] = []
-    n_pending = 0
-    for batch in iter_tables(path, header, has_header):
-        pending.append(batch)
-        n_pending += batch.num_rows
-        while n_pending >= chunk_size:
-            table = pa.Table.from_batches(pending)
-            yield _chunk(path, row, table.slice(0, chunk_size), has_header, compiled)
-            row += chunk_size
-            rest = table.slice(chunk_size)
-            pending, n_pending = rest.to_batches(), rest.num_rows
-    if n_pending:
-        yield _chunk(path, row, pa.Table.from_batches(pending), has_header, compiled)
-        row += n_pending
-    if row == 0:
-        raise DataError(path, 1, "rows", 0, "empty file: no data rows")
-
-
-def _chunk(path: str, first_row: int, table: pa.Table, has_header: bool, compiled: bool
-           ) -> RowChunk:
-    columns = {name: TextColumn(table.column(name).combine_chunks())
-               for name in table.column_names}
-    return RowChunk(path, first_row, columns, has_header, compiled)
 
 
 def _split_decimal(text: str) -> tuple[str, str, str]:
@@ -157,6 +74,8 @@ def decimal_to_raw(text: str, precision: int) -> int:
 def scanned(chunk: RowChunk, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns the column's (mantissa, fraction digits, status), scanning it once."""
     col = chunk.columns[field]
+    if isinstance(col, TypedColumn):
+        return col.exact()
     if col.scanned is None and chunk.compiled:
         from replay.loaders.csv_scan_numba import scan_decimals as scan_compiled
 
@@ -177,6 +96,12 @@ def _explain(chunk: RowChunk, field: str, status: np.ndarray, precision: int) ->
 
 def parse_decimals(chunk: RowChunk, field: str, precision: int) -> np.ndarray:
     """Returns the column's values as exact raw int64 at ``precision``; DataError on a bad one."""
+    col = chunk.columns[field]
+    if isinstance(col, TypedColumn):
+        raw, bad = col.at_precision(precision)
+        if bad is not None:
+            raise _explain(chunk, field, bad, precision)
+        return raw
     raw, status = rescale(*scanned(chunk, field), precision)
     if status.any():
         raise _explain(chunk, field, status, precision)
@@ -206,6 +131,9 @@ def parse_decimals_rounded(chunk: RowChunk, field: str, precision: int) -> np.nd
 def decimals_needed(chunk: RowChunk, field: str, rows: int | None = None) -> int:
     """Returns the fewest decimals representing every value of the column (or of its first
     ``rows`` rows); DataError if one is no plain decimal (NaN, text, blank)."""
+    col = chunk.columns[field]
+    if isinstance(col, TypedColumn):
+        return col.decimals_needed(rows)
     _, frac, status = (a[:rows] for a in scanned(chunk, field))
     if (status == BAD_SYNTAX).any():
         raise _explain(chunk, field, status == BAD_SYNTAX, 0)

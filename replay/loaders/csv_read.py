@@ -30,7 +30,7 @@ BLOCK_SIZE = 4 << 20
 MAX_HEADER = 1 << 20
 
 
-def _is_gzip(path: str) -> bool:
+def is_gzip(path: str) -> bool:
     with open(path, "rb") as f:
         return f.read(2) == b"\x1f\x8b" or path.endswith(".gz")
 
@@ -38,7 +38,7 @@ def _is_gzip(path: str) -> bool:
 def open_binary(path: str | Path) -> IO[bytes]:
     """Opens ``path`` for reading bytes, decompressing gzip transparently."""
     path = str(path)
-    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")  # noqa: SIM115
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
 
 
 class TextColumn(Sequence[str]):
@@ -115,7 +115,7 @@ def iter_tables(path: str, names: Sequence[str], skip_header: bool) -> Iterator[
     convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names})
     parse = pacsv.ParseOptions(invalid_row_handler=lambda row: "error")
     try:
-        stream = pa.input_stream(path, compression="gzip" if _is_gzip(path) else None)
+        stream = pa.input_stream(path, compression="gzip" if is_gzip(path) else None)
         reader = pacsv.open_csv(stream, read_options=read, parse_options=parse,
                                 convert_options=convert)
         yield from reader
@@ -123,6 +123,21 @@ def iter_tables(path: str, names: Sequence[str], skip_header: bool) -> Iterator[
         if "Empty CSV file" in str(exc):
             return
         raise _locate_parse_error(path, names, skip_header, str(exc)) from None
+
+
+def reread_column(path: str, names: Sequence[str], skip_header: bool, name: str,
+                  first_row: int, n_rows: int) -> TextColumn:
+    """Returns column ``name`` of data rows ``first_row .. first_row + n_rows - 1`` as raw
+    bytes, read again from the file (for the text of values parsed some other way)."""
+    parts, seen = [], 0
+    for batch in iter_tables(path, names, skip_header):
+        lo, hi = max(first_row - seen, 0), min(first_row + n_rows - seen, batch.num_rows)
+        if lo < hi:
+            parts.append(batch.column(name).slice(lo, hi - lo))
+        seen += batch.num_rows
+        if seen >= first_row + n_rows:
+            break
+    return TextColumn(pa.chunked_array(parts, pa.binary()).combine_chunks())
 
 
 def _locate_parse_error(path: str, names: Sequence[str], skip_header: bool, arrow: str

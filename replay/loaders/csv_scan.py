@@ -102,12 +102,18 @@ def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     frac = np.zeros(len(mant), np.int64)
     if point is not None:
         frac = np.where(point < 0, 0, _np(pc.binary_length(body)) - point - 1).astype(np.int64)
-        zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
-        while zeros.size:
-            mant[zeros] //= 10
-            frac[zeros] -= 1
-            zeros = zeros[(frac[zeros] > 0) & (mant[zeros] % 10 == 0)]
+        drop_trailing_zeros(mant, frac)
     return mant, frac, np.zeros(len(mant), np.uint8)
+
+
+def drop_trailing_zeros(mant: np.ndarray, frac: np.ndarray) -> None:
+    """Divides out the fraction's trailing zeros in place: ``mant / 10**frac`` keeps its value,
+    ``frac`` becomes the fewest decimals that hold it."""
+    zeros = np.flatnonzero((frac > 0) & (mant % 10 == 0))
+    while zeros.size:
+        mant[zeros] //= 10
+        frac[zeros] -= 1
+        zeros = zeros[(frac[zeros] > 0) & (mant[zeros] % 10 == 0)]
 
 
 def scan_decimals(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from replay.loaders.csv_civil import civil_ns, iso_layout
 from replay.loaders.csv_common import MonotonicClock, RowChunk, parse_int_column, scanned
 from replay.loaders.csv_scan import BAD_SYNTAX
+from replay.loaders.csv_typed import TypedColumn
 from replay.loaders.errors import DataError
 
+#: the time columns, as ``numbers`` for :func:`~replay.loaders.csv_common.iter_row_chunks`
+#: (integer ns are read at 0 decimals)
+TIME_COLUMNS = {"timestamp": 0, "ts_event": 0, "ts_init": 0}
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min
 _NS_PER_DAY = 86_400_000_000_000
@@ -29,6 +34,12 @@ def parse_timestamps(chunk: RowChunk, field: str, *, int_unit_ns: int = 1,
     """Returns the column as int64 ns UTC; ``default_offset_ns`` is the UTC offset of values
     without one (e.g. ``-5 * 3600 * 10**9`` for EST)."""
     col = chunk.columns[field]
+    if isinstance(col, TypedColumn):  # read as integers (timestamps are typed at scale 0)
+        return parse_int_column(chunk, field, scale=int_unit_ns)
+    layout = iso_layout(col.raw(0)) if len(col) else None
+    fast = civil_ns(col, layout, default_offset_ns) if layout is not None else None
+    if fast is not None:  # one fixed ISO layout (the usual file): digit arithmetic, same values
+        return fast
     _, _, status = scanned(chunk, field)
     if not (status == BAD_SYNTAX).any() and not (col.data[col.offsets[0]:col.offsets[-1]]
                                                   == ord(".")).any():

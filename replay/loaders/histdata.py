@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
+from replay.loaders.csv_civil import HISTDATA, civil_ns
 from replay.loaders.csv_common import MonotonicClock, RowChunk, iter_row_chunks
 from replay.loaders.csv_time import iso_to_ns
 from replay.loaders.quotes_csv import QuoteOptions, quote_records, resolve_precisions
@@ -28,6 +29,15 @@ _ISO_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "."}
 
 def parse_histdata_times(chunk: RowChunk) -> np.ndarray:
     """Returns the chunk's ``YYYYMMDD HHMMSSmmm`` EST times as int64 ns UTC."""
+    fast = civil_ns(chunk.columns["timestamp"], HISTDATA, EST_OFFSET_NS)
+    if fast is not None:  # every value well formed: digit arithmetic, the same values
+        return fast
+    return parse_histdata_times_exact(chunk)
+
+
+def parse_histdata_times_exact(chunk: RowChunk) -> np.ndarray:
+    """:func:`parse_histdata_times` through numpy's datetime64 parser: what a chunk with an odd
+    value gets, to accept it or refuse it with its message."""
     mat = chunk.columns["timestamp"].byte_matrix()
     why = "not a HistData time 'YYYYMMDD HHMMSSmmm'"
     if mat.shape[1] != 18 or (mat == 0).any():
@@ -65,7 +75,9 @@ def iter_histdata_quotes(path: str | Path, instrument_id: int,
                          ) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of QUOTE INPUT records (ts_init = ts_event), in file order."""
     options = attrs.evolve(options or QuoteOptions(), **overrides)
-    chunks = iter_row_chunks(path, options.chunk_size, names=COLUMNS)
+    pp = options.price_precision
+    chunks = iter_row_chunks(path, options.chunk_size, names=COLUMNS,
+                             numbers={"bid": pp, "ask": pp})
     pp, sp, chunks = resolve_precisions(chunks, options)
     clock = MonotonicClock()
     for chunk in chunks:

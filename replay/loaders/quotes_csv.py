@@ -35,7 +35,7 @@ from replay.loaders.csv_common import (
     parse_decimals,
     with_precisions,
 )
-from replay.loaders.csv_time import EventTimes
+from replay.loaders.csv_time import TIME_COLUMNS, EventTimes
 
 FX_DEFAULT_SIZE = 1_000_000
 
@@ -111,6 +111,12 @@ def default_size_raw(size: int | str | Decimal, size_precision: int) -> int:
     return raw
 
 
+def number_columns(options: QuoteOptions) -> dict[str, int | None]:
+    """Returns the columns a quotes file holds numbers in, with the decimals given for each."""
+    pp, sp = options.price_precision, options.size_precision
+    return {**TIME_COLUMNS, "bid": pp, "ask": pp, "bid_size": sp, "ask_size": sp}
+
+
 def iter_quotes_csv(path: str | Path, instrument_id: int, options: QuoteOptions | None = None,
                     **overrides: object) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` QUOTE INPUT records, in file order.
@@ -118,7 +124,8 @@ def iter_quotes_csv(path: str | Path, instrument_id: int, options: QuoteOptions 
     ``overrides`` are :class:`QuoteOptions` fields (``iter_quotes_csv(p, 7, price_precision=5)``).
     """
     options = attrs.evolve(options or QuoteOptions(), **overrides)
-    chunks = iter_row_chunks(path, options.chunk_size, required=("bid", "ask"))
+    chunks = iter_row_chunks(path, options.chunk_size, required=("bid", "ask"),
+                             numbers=number_columns(options))
     pp, sp, chunks = resolve_precisions(chunks, options)
     times = EventTimes()
     for chunk in chunks:

@@ -31,7 +31,7 @@ from replay.loaders.csv_common import (
     parse_decimals,
     with_precisions,
 )
-from replay.loaders.csv_time import EventTimes
+from replay.loaders.csv_time import TIME_COLUMNS, EventTimes
 
 _SIDES = {"buy": AggressorSide.BUYER, "b": AggressorSide.BUYER, "buyer": AggressorSide.BUYER,
           "sell": AggressorSide.SELLER, "s": AggressorSide.SELLER,
@@ -110,7 +110,9 @@ def iter_trades_csv(path: str | Path, instrument_id: int, options: TradeOptions 
                     **overrides: object) -> Iterator[np.ndarray]:
     """Yields RECORD_DTYPE arrays of at most ``chunk_size`` TRADE INPUT records, in file order."""
     options = attrs.evolve(options or TradeOptions(), **overrides)
-    chunks = iter_row_chunks(path, options.chunk_size, required=("price", "size"))
+    numbers = {**TIME_COLUMNS, "price": options.price_precision, "size": options.size_precision}
+    chunks = iter_row_chunks(path, options.chunk_size, required=("price", "size"),
+                             numbers=numbers)
     pp, sp, chunks = with_precisions(chunks, (options.price_precision, ("price",)),
                                      (options.size_precision, ("size",)), options.infer_rows)
     times = EventTimes()

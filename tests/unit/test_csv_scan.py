@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay.loaders import csv_common
+from replay.loaders import csv_chunks
 from replay.loaders.bars_csv import iter_bars_csv
 from replay.loaders.csv_common import load_all
 from replay.loaders.csv_read import TextColumn
@@ -131,6 +131,7 @@ def test_a_real_file_loads_byte_identical_with_either_scanner(shared_data: Path,
     path = shared_data / name
     kwargs = {"round_volume": True, "size_precision": 7} if load is iter_bars_csv else {}
     by_arrow = load_all(load(path, 1, **kwargs))
-    monkeypatch.setattr(csv_common, "NUMBA_MIN_BYTES", 0)
+    monkeypatch.setattr(csv_chunks, "NUMBA_MIN_BYTES", 0)
+    monkeypatch.setattr(csv_chunks, "TYPED_READING", False)
     by_numba = load_all(load(path, 1, **kwargs))
     assert len(by_arrow) > 1000 and by_arrow.tobytes() == by_numba.tobytes()
