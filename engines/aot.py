@@ -119,6 +119,9 @@ def build(name: str, exports_module: str, path: Path) -> None:
 
     module = importlib.import_module(exports_module)
     cc = CC(name, source_module=module)
+    # numba's C runtime helpers linked into every module: built at -O1 without debug info (about
+    # 1.7 s instead of 6 s; the kernels themselves are optimised by numba's LLVM, not by this)
+    cc._extra_cflags = {"posix": ["-O1", "-g0"]}
     for export, dispatcher, signature in getattr(module, EXPORTS_FUNCTION)():
         cc.export(export, signature)(dispatcher.py_func)
     path.parent.mkdir(parents=True, exist_ok=True)
