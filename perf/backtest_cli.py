@@ -6,7 +6,8 @@ the same load): ``ringbus backtest --data FILE.csv``, ``ringbus ingest`` once an
 backtest --data CATALOG``, NautilusTrader's ../shared/peers/nautilus/bench_nautilus.py on the same
 file (its venv: setup.sh there), and for noop the ES MBO DBN file of ../shared/data (with its
 kernels compiled ahead of time, and under numba's JIT: ``RINGBUS_AOT=0``; ``--cold`` adds one run
-that compiles them, the first run after install). It prints
+that compiles them, the first run after install; these run with Python's bytecode caches on, as
+an installed package does, whatever PYTHONDONTWRITEBYTECODE says). It prints
 wall time and CPU time (user + system of the process tree: what a run costs on a loaded machine)
 and both ratios to NautilusTrader. ``--phases`` also splits one ringbus run into import, engine
 setup, data open (numba's start when the loader scans with it), run (loop and journal close) and
@@ -136,18 +137,22 @@ def main() -> None:
                     "--strategy", args.strategy]
         mbo = ES_MBO.exists() and args.strategy == "noop"
         runs: dict[str, list[tuple[float, float, str]]] = {}
+        # the MBO rows run as installed: Python's bytecode caches on, even where the environment
+        # sets PYTHONDONTWRITEBYTECODE (then every ringbus module compiles from source per run)
+        installed = {"PYTHONDONTWRITEBYTECODE": ""}
         if mbo and args.cold:  # the first run after install: the MBO kernels are compiled
             runs["mbo_cold"] = [_wall(bt(str(ES_MBO)), ROOT,
-                                      {"RINGBUS_KERNEL_CACHE": str(work / "kernels")})]
-        if mbo:  # warm: compiles the kernels if this machine's cache lacks them
-            _wall(bt(str(ES_MBO)), ROOT)
+                                      {**installed, "RINGBUS_KERNEL_CACHE": str(work / "kernels")})]
+        if mbo:  # warm: bytecode written, kernels compiled if this machine's cache lacks them
+            _wall(bt(str(ES_MBO)), ROOT, installed)
         # interleaved, so that each repeat of both sides meets the same machine load
         for _ in range(args.repeats):
             for key, cmd, env in (
                     ("csv", bt(str(csv)), None), ("catalog", bt(str(work / "cat")), None),
                     ("peer", peer_cmd if PEER_PY.exists() else None, None),
-                    ("mbo", bt(str(ES_MBO)) if mbo else None, None),
-                    ("mbo_jit", bt(str(ES_MBO)) if mbo else None, {"RINGBUS_AOT": "0"})):
+                    ("mbo", bt(str(ES_MBO)) if mbo else None, installed),
+                    ("mbo_jit", bt(str(ES_MBO)) if mbo else None,
+                     {**installed, "RINGBUS_AOT": "0"})):
                 if cmd is not None:
                     runs.setdefault(key, []).append(_wall(cmd, ROOT, env))
 
