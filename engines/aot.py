@@ -14,8 +14,9 @@ Contract:
   shared between machines never runs instructions a CPU lacks;
 - the compiled functions do not check their arguments' types (a wrong dtype or layout is
   undefined behaviour): callers pass only arrays of the exported dtypes, dimensions and layouts;
-- building needs a C compiler; if the build fails, ``<module>.failed`` records why, :func:`load`
-  returns None and the caller keeps numba's JIT (same kernels, same results);
+- building needs a C compiler; if the build (or the import of what it built) fails,
+  ``<module>.failed`` records why, :func:`load` returns None and the caller keeps numba's JIT
+  (same kernels, same results), and that key is not tried again;
 - ``RINGBUS_AOT=0`` turns it off (numba's JIT everywhere); ``RINGBUS_KERNEL_CACHE`` sets the
   directory (default ``$XDG_CACHE_HOME/ringbus/kernels``, else ``~/.cache/ringbus/kernels``).
 """
@@ -41,6 +42,15 @@ _VERSION_FILES = (("numba", "_version.py"), ("llvmlite", "_version.py"))
 def enabled() -> bool:
     """True unless ``RINGBUS_AOT=0``."""
     return os.environ.get("RINGBUS_AOT", "1") != "0"
+
+
+def has_c_compiler() -> bool:
+    """True when the C compiler Python was built with (what ``numba.pycc`` uses) is on PATH."""
+    import shutil
+    import sysconfig
+
+    cc = sysconfig.get_config_var("CC") or "cc"
+    return shutil.which(cc.split()[0]) is not None
 
 
 def cache_dir() -> Path:
@@ -95,6 +105,14 @@ def load(name: str, sources: Sequence[Path], exports_module: str) -> ModuleType 
             path.parent.mkdir(parents=True, exist_ok=True)
             _failed(path).write_text(f"{type(exc).__name__}: {exc}\n")
             return None
+    try:
+        return _import(name, path)
+    except ImportError as exc:  # e.g. a damaged file: never retried under this key
+        _failed(path).write_text(f"{type(exc).__name__}: {exc}\n")
+        return None
+
+
+def _import(name: str, path: Path) -> ModuleType:
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
     spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     assert spec is not None

@@ -59,7 +59,23 @@ def _books(es: Path, aot_on: str) -> dict:
     return json.loads(out.stdout)
 
 
+def build_all() -> bool:
+    """Builds the book and DBN modules in this process if not yet built; True if both load."""
+    from engines.book.kernels import SOURCES
+    from replay.loaders.dbn_mbo import _SOURCES
+
+    return (aot.load("ringbus_book_kernels", SOURCES, "engines.book._aot") is not None
+            and aot.load("ringbus_dbn_kernels", _SOURCES, "replay.loaders._dbn_mbo_kernel")
+            is not None)
+
+
+needs_c_compiler = pytest.mark.skipif(not aot.has_c_compiler(),
+                                      reason="no C compiler: the kernels stay under numba's JIT")
+
+
+@needs_c_compiler
 def test_compiled_and_jit_kernels_build_the_same_books_from_the_es_file(shared_data):
+    assert build_all()
     compiled, jit = _books(shared_data / ES, "1"), _books(shared_data / ES, "0")
     assert (compiled["compiled"], compiled["numba"]) == (True, False)
     assert (jit["compiled"], jit["numba"]) == (False, True)
@@ -106,6 +122,16 @@ def test_a_failed_build_is_recorded_once_and_leaves_the_jit(tmp_path, monkeypatc
     marker.write_text("kept\n")
     assert aot.load("bad_kernels_mod", sources, "bad_kernels") is None
     assert marker.read_text() == "kept\n"  # not built again
+
+
+def test_a_damaged_module_file_is_refused_and_leaves_the_jit(tmp_path, monkeypatch):
+    monkeypatch.setenv("RINGBUS_KERNEL_CACHE", str(tmp_path))
+    from engines.book.kernels import SOURCES
+
+    path = aot.module_path("ringbus_book_kernels", SOURCES)
+    path.write_bytes(b"not a shared object")
+    assert aot.load("ringbus_book_kernels", SOURCES, "engines.book._aot") is None
+    assert path.with_name(path.name + ".failed").read_text().startswith("ImportError: ")
 
 
 def test_turned_off_it_neither_builds_nor_loads(tmp_path, monkeypatch):
