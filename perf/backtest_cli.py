@@ -4,14 +4,17 @@ Generates the peers' seed-42 AUD/USD quotes (../shared/peers/nautilus/gen_quotes
 as separate processes (median of ``--repeats``, the workloads interleaved so that both sides meet
 the same load): ``ringbus backtest --data FILE.csv``, ``ringbus ingest`` once and ``ringbus
 backtest --data CATALOG``, NautilusTrader's ../shared/peers/nautilus/bench_nautilus.py on the same
-file (its venv: setup.sh there), and for noop the ES MBO DBN file of ../shared/data. It prints
+file (its venv: setup.sh there), and for noop the ES MBO DBN file of ../shared/data (with its
+kernels compiled ahead of time, and under numba's JIT: ``RINGBUS_AOT=0``; ``--cold`` adds one run
+that compiles them, the first run after install; these run with Python's bytecode caches on, as
+an installed package does, whatever PYTHONDONTWRITEBYTECODE says). It prints
 wall time and CPU time (user + system of the process tree: what a run costs on a loaded machine)
 and both ratios to NautilusTrader. ``--phases`` also splits one ringbus run into import, engine
 setup, data open (numba's start when the loader scans with it), run (loop and journal close) and
 report, wall and CPU. Rows of a missing peer venv or data file are skipped.
 
 Usage: ``python perf/backtest_cli.py [--n 1000000] [--strategy noop|ema_cross] [--phases]
-[--json] [--repeats N]``.
+[--cold] [--json] [--repeats N]``.
 """
 
 from __future__ import annotations
@@ -38,11 +41,14 @@ ES_MBO = Path(os.environ.get("RINGBUS_SHARED_DATA", ROOT.parent / "shared" / "da
     "esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 
 
-def _wall(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Runs ``cmd``; returns (wall seconds, CPU seconds of the process and its children, stdout)."""
+def _wall(cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+          ) -> tuple[float, float, str]:
+    """Runs ``cmd`` (with ``env`` added to the environment); returns (wall seconds, CPU seconds
+    of the process and its children, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False,
+                         env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
@@ -106,6 +112,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=1_000_000, help="quotes (seed 42)")
     p.add_argument("--strategy", default="noop", choices=("noop", "ema_cross"))
     p.add_argument("--phases", action="store_true", help="also split one run into phases")
+    p.add_argument("--cold", action="store_true",
+                   help="also time one ES MBO run with an empty compiled-kernel cache")
     p.set_defaults(repeats=3)
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ringbus-cli-bench-"))
@@ -128,14 +136,25 @@ def main() -> None:
         peer_cmd = [str(PEER_PY), str(PEERS / "bench_nautilus.py"), "--csv", str(raw),
                     "--strategy", args.strategy]
         mbo = ES_MBO.exists() and args.strategy == "noop"
-        # interleaved, so that each repeat of both sides meets the same machine load
         runs: dict[str, list[tuple[float, float, str]]] = {}
+        # the MBO rows run as installed: Python's bytecode caches on, even where the environment
+        # sets PYTHONDONTWRITEBYTECODE (then every ringbus module compiles from source per run)
+        installed = {"PYTHONDONTWRITEBYTECODE": ""}
+        if mbo and args.cold:  # the first run after install: the MBO kernels are compiled
+            runs["mbo_cold"] = [_wall(bt(str(ES_MBO)), ROOT,
+                                      {**installed, "RINGBUS_KERNEL_CACHE": str(work / "kernels")})]
+        if mbo:  # warm: bytecode written, kernels compiled if this machine's cache lacks them
+            _wall(bt(str(ES_MBO)), ROOT, installed)
+        # interleaved, so that each repeat of both sides meets the same machine load
         for _ in range(args.repeats):
-            for key, cmd in (("csv", bt(str(csv))), ("catalog", bt(str(work / "cat"))),
-                             ("peer", peer_cmd if PEER_PY.exists() else None),
-                             ("mbo", bt(str(ES_MBO)) if mbo else None)):
+            for key, cmd, env in (
+                    ("csv", bt(str(csv)), None), ("catalog", bt(str(work / "cat")), None),
+                    ("peer", peer_cmd if PEER_PY.exists() else None, None),
+                    ("mbo", bt(str(ES_MBO)) if mbo else None, installed),
+                    ("mbo_jit", bt(str(ES_MBO)) if mbo else None,
+                     {**installed, "RINGBUS_AOT": "0"})):
                 if cmd is not None:
-                    runs.setdefault(key, []).append(_wall(cmd, ROOT))
+                    runs.setdefault(key, []).append(_wall(cmd, ROOT, env))
 
         def med(key: str, i: int) -> float:
             return statistics.median(r[i] for r in runs[key])
@@ -158,6 +177,11 @@ def main() -> None:
         if mbo:
             rows.append(row("ringbus backtest noop, ES MBO DBN (68.8 k records)", "mbo",
                             vs_peer=False))
+            rows.append(row("  the same under numba's JIT (RINGBUS_AOT=0, numba cache warm)",
+                            "mbo_jit", vs_peer=False))
+            if "mbo_cold" in runs:
+                rows.append(row("  the same, first run after install (kernels compiled, once)",
+                                "mbo_cold", vs_peer=False))
         if peer:
             rows.append(row("nautilus whole process (same CSV)", "peer", vs_peer=False))
             for key in ("import_s", "load_s", "wall_s", "total_s"):

@@ -1,8 +1,10 @@
 """A ``noop`` backtest over the ES MBO file (68,792 L3 records, DBN zstd): loader, merge, kernel,
 L3 book, journal (durability ``none``) — the whole ``ringbus backtest`` minus the report.
 
-``records_per_s`` is the median of ``--repeats`` warm runs (after one untimed run that compiles
-the numba kernels), counting every journaled record; ``cold_s`` is the first run.
+``records_per_s`` is the median of ``--repeats`` warm runs (after one untimed run), counting
+every journaled record; ``cold_s`` is that first run in the process (it loads the kernels'
+compiled module, or builds it if this machine has none yet; with ``RINGBUS_AOT=0`` it imports
+numba and loads numba's cached kernels instead).
 """
 
 from __future__ import annotations

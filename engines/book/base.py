@@ -33,12 +33,15 @@ _NO_CROSS_OUT = np.zeros(0, np.int64)
 
 
 def as_deltas(batch: np.ndarray) -> np.ndarray:
-    """Returns a RECORD_DTYPE or BOOK_DELTA-typed batch as a BOOK_DELTA-typed view (no copy)."""
+    """Returns a 1-D RECORD_DTYPE or BOOK_DELTA-typed batch as a C-contiguous BOOK_DELTA-typed
+    array: a view when the batch is contiguous, else a copy (what the kernels take)."""
+    if batch.ndim != 1:
+        raise TypeError(f"batch must be 1-D, got {batch.ndim} dimensions")
     if batch.dtype == RECORD_DTYPE:
-        return batch.view(DELTA_DTYPE)
-    if batch.dtype != DELTA_DTYPE:
+        batch = batch.view(DELTA_DTYPE)
+    elif batch.dtype != DELTA_DTYPE:
         raise TypeError(f"batch dtype must be RECORD_DTYPE or the BOOK_DELTA dtype, got {batch.dtype}")
-    return batch
+    return np.ascontiguousarray(batch)
 
 
 class LevelBook:

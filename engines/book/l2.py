@@ -15,14 +15,14 @@ import numpy as np
 
 from engines.book._layout import APPLIED, COUNT, ISSUE, KEY, OK, SIZE
 from engines.book.base import LevelBook
+from engines.book.kernels import book_kernels
 
 
 class L2Book(LevelBook):
     """An L2 book for one instrument; BOOK_DELTA records of other instruments are skipped."""
 
     def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
-        from engines.book import _l2_apply as k  # numba, imported when a book first applies
-
+        k = book_kernels()  # compiled ahead of time (or numba), loaded when a book first applies
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l2(

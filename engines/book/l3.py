@@ -23,14 +23,8 @@ from engines.book import _layout as lay
 from engines.book._layout import APPLIED, COUNT, HEAD, ISSUE, KEY, OK, SIZE, TAIL
 from engines.book.base import LevelBook
 from engines.book.deltas import book_deltas
+from engines.book.kernels import book_kernels
 from engines.book.l2 import L2Book
-
-
-def _pool_kernels():  # noqa: ANN202
-    """Returns the numba module engines.book._orders, imported on first use."""
-    from engines.book import _orders
-
-    return _orders
 
 
 @attrs.frozen
@@ -62,8 +56,7 @@ class L3Book(LevelBook):
         return int(self._state[lay.N_ORDERS])
 
     def _run(self, deltas: np.ndarray, crossed_out: np.ndarray) -> int:
-        from engines.book import _l3_apply as k  # numba, imported when a book first applies
-
+        k = book_kernels()  # compiled ahead of time (or numba), loaded when a book first applies
         start, n_crossed = 0, 0
         while True:
             status, start, n_crossed = k.apply_l3(
@@ -82,28 +75,26 @@ class L3Book(LevelBook):
             orders, hkeys, hvals = lay.new_pool(2 * cap)
             orders[:, :cap] = self._orders  # new slots cap.. form the free list
             self._state[lay.FREE_HEAD] = cap
-            _pool_kernels().rehash(orders, cap, hkeys, hvals)
+            book_kernels().rehash(orders, cap, hkeys, hvals)
             self._orders, self._hkeys, self._hvals = orders, hkeys, hvals
         if self._n_lv.max() >= self._lv.shape[2]:
             self._grow_levels()
 
     def clear(self) -> None:
         """Removes every order (the issue counters are kept)."""
-        from engines.book import _l3_apply as k
-
-        k.clear_l3(self._lv, self._n_lv, self._orders, self._hvals, self._state)
+        book_kernels().clear_l3(self._lv, self._n_lv, self._orders, self._hvals, self._state)
 
     # --- per-order queries (the simulated exchange's queue model) ------------------------------
     def _slot(self, order_id: int) -> int:
         key = np.uint64(order_id).view(np.int64)
-        return int(_pool_kernels().lookup(self._hkeys, self._hvals, key))
+        return int(book_kernels().lookup(self._hkeys, self._hvals, key))
 
     def order(self, order_id: int) -> RestingOrder | None:
         """Returns the resting order with this venue id, or None."""
         slot = self._slot(order_id)
         if slot < 0:
             return None
-        volume, count = _pool_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)
+        volume, count = book_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)
         return RestingOrder(
             order_id=int(order_id), side=OrderSide(int(self._orders[lay.OSIDE, slot]) + 1),
             price_raw=int(self._orders[lay.PRICE, slot]),
@@ -115,12 +106,12 @@ class L3Book(LevelBook):
         slot = self._slot(order_id)
         if slot < 0:
             return None
-        return int(_pool_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)[0])
+        return int(book_kernels().volume_ahead(self._lv, self._n_lv, self._orders, slot)[0])
 
     def orders(self) -> dict[str, np.ndarray]:
         """Returns every order as columns side, price, size, order_id: bids then asks, best level
         first, FIFO within a level."""
-        side, price, size, oid = _pool_kernels().collect(self._lv, self._n_lv, self._orders,
+        side, price, size, oid = book_kernels().collect(self._lv, self._n_lv, self._orders,
                                                          self.n_orders)
         return {"side": side, "price": price, "size": size, "order_id": oid.view(np.uint64)}
 

@@ -1,5 +1,6 @@
-"""numba stays off the start-up path: a backtest without an order book never imports it, and a
-process that does import it (engines.jit) does not pay for numba's eager scipy.linalg import."""
+"""numba stays off the start-up path: a backtest without an order book never imports it, a book
+runs its ahead-of-time compiled kernels (engines.aot) without numba, and a process that does
+import numba (engines.jit) does not pay for its eager scipy.linalg import."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import subprocess
 import sys
 
 import pytest
+
+from engines import aot as aot_module
+from tests.unit.test_aot_kernels import build_all
 
 
 def _run(code: str) -> str:
@@ -31,18 +35,29 @@ def test_a_quotes_backtest_and_the_books_import_no_numba(tmp_path):
     assert _run(code) == "True False"
 
 
-def test_a_book_imports_numba_when_it_first_applies():
+@pytest.mark.parametrize("aot", ["1", "0"])
+def test_a_book_loads_its_kernels_when_it_first_applies(aot, monkeypatch):
+    """Compiled ahead of time (engines.aot): no numba at all; with RINGBUS_AOT=0: numba's JIT."""
+    monkeypatch.setenv("RINGBUS_AOT", aot)
     code = (
         "import sys\n"
         "import numpy as np\n"
         "from engines.book import L3Book, book_deltas\n"
+        "from engines.book.kernels import book_kernels\n"
         "book = L3Book(7)\n"
         "before = 'numba' in sys.modules\n"
         "book.apply(book_deltas(7, np.array([1]), np.array([1]), np.array([100]), np.array([5]),"
         " np.array([42])))\n"
-        "print(before, 'numba' in sys.modules, book.best_bid(), book.volume_ahead(42))"
+        "compiled = type(book_kernels()).__name__ == 'module'\n"
+        "print(before, compiled, 'numba' in sys.modules, book.best_bid(), book.volume_ahead(42))"
     )
-    assert _run(code) == "False True (100, 5) 0"
+    compiled = aot == "1" and build_all()  # built here first: the child only loads it
+    out = _run(code)
+    if compiled:
+        assert out == "False True False (100, 5) 0"
+    else:  # turned off, or no C compiler to build with: numba's JIT, same answers
+        assert aot == "0" or not aot_module.has_c_compiler()
+        assert out == "False False True (100, 5) 0"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("scipy") is None, reason="scipy not installed")
