@@ -48,6 +48,7 @@ from replay.result_tables import (
 _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), int(Kind.POSITION_CLOSED)
 _FX = int(Kind.FX_RATE)
 _KIND_AT = struct.Struct("<H")
+_FILLED_STRUCT, _OPENED_STRUCT = RAW_STRUCTS[_FILLED], RAW_STRUCTS[_OPENED]
 
 
 class RecordsNotKept(ValueError):
@@ -96,12 +97,14 @@ class RunRecorder(Reducer):
             if rec.commission_currency:
                 c = self.commissions
                 c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
-            if keep is None or self.n_kept("fills") < keep:
-                self._keep("fills", rec)
+            kept = self._kept["fills"]
+            if keep is None or len(kept) >> 7 < keep:
+                kept += _FILLED_STRUCT.pack(*rec)
         elif kind == _OPENED:
             self.n_opened += 1
-            if keep is None or self.n_kept("opened") < keep:
-                self._keep("opened", rec)
+            kept = self._kept["opened"]
+            if keep is None or len(kept) >> 7 < keep:
+                kept += _OPENED_STRUCT.pack(*rec)
                 pid = rec.position_id
                 self._kept_opens[pid] = self._kept_opens.get(pid, 0) + 1
         elif kind == _CLOSED:
