@@ -10,8 +10,9 @@ that compiles them, the first run after install; these run with Python's bytecod
 an installed package does, whatever PYTHONDONTWRITEBYTECODE says). It prints
 wall time and CPU time (user + system of the process tree: what a run costs on a loaded machine)
 and both ratios to NautilusTrader. ``--phases`` also splits one ringbus run into import, engine
-setup, data open (numba's start when the loader scans with it), run (loop and journal close) and
-report, wall and CPU. Rows of a missing peer venv or data file are skipped.
+setup, data open (numba's start when the loader scans with it), run and report, wall and CPU,
+and the run further into its loop (data, kernel, strategy), the journal's close, the results and
+the rest. Rows of a missing peer venv or data file are skipped.
 
 Usage: ``python perf/backtest_cli.py [--n 1000000] [--strategy noop|ema_cross] [--phases]
 [--cold] [--json] [--repeats N]``.
@@ -68,10 +69,25 @@ def now():
 t0 = now()
 import replay.cli, replay.commands.backtest, replay.backtest, replay.report, replay.backtest_data
 t1 = now()
+import replay.backtest as backtest_module
+from journal.writer import JournalWriter
 from replay.backtest import BacktestNode
 from replay.backtest_data import open_source
 from replay.config import BacktestConfig, DataConfig, StrategyConfig
+from replay.nodes.driver import NodeDriver
 from replay.report import write_report
+spent = {}
+def timed(owner, name, label):
+    fn = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        a = now()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            b = now()
+            old = spent.get(label, (0.0, 0.0))
+            spent[label] = (old[0] + b[0] - a[0], old[1] + b[1] - a[1])
+    setattr(owner, name, wrapper)
 def node(data, journal):
     return BacktestNode(BacktestConfig(data=[DataConfig(data)], journal=journal,
                         strategies=[StrategyConfig(sys.argv[3])]))
@@ -83,17 +99,25 @@ source = open_source(DataConfig(sys.argv[1]), ())
 for _ in source.chunks(1):
     pass
 t4 = now()
+timed(NodeDriver, "feed", "loop")
+timed(JournalWriter, "close", "journal close")
+timed(backtest_module, "build_results", "results")
 run = node(sys.argv[1], sys.argv[2] + '/big').run()
 t5 = now()
 write_report(run, sys.argv[2] + '/report')
 t6 = now()
 def d(a, b):
     return [b[0] - a[0], b[1] - a[1]]
+whole = d(t4, t5)
+inner = {f"run: {k}": list(v) for k, v in spent.items()}
+rest = [whole[i] - sum(v[i] for v in spent.values()) for i in (0, 1)]
 print(json.dumps({"import": d(t0, t1),
                   "engine setup (first tiny run minus a second)": [
                       d(t1, t2)[i] - d(t2, t3)[i] for i in (0, 1)],
                   "data open (whole file through the loader; numba's start if it scans)": d(t3, t4),
-                  "run incl. data, loop, journal close": d(t4, t5), "report": d(t5, t6)}))
+                  "run incl. data, loop, journal close": whole, **inner,
+                  "run: the rest (data open, setup records, end of run, equity curve)": rest,
+                  "report": d(t5, t6)}))
 """
 
 

@@ -210,7 +210,7 @@ class BacktestNode:
                                      {"start_equity": list(start_equity)},
                                      cfg.snapshot_interval_ns)
             driver = NodeDriver(kernel, *start.run_at(kernel.last_seq + 1, (self.run_id, first_seq)),
-                                on_publish=snap, data_offset=skip,
+                                on_publish=snap if snap.cadence else None, data_offset=skip,
                                 may_stop=lambda: start.appending)
             tail = JournalInputs(JournalReader(writer.journal), kernel.last_seq + 1,
                                  start.plan.last_seq if start.plan is not None else 0)

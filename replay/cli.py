@@ -14,6 +14,7 @@ Design contract:
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import importlib.util
 import json
@@ -114,7 +115,18 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
     Commands whose module sets ``READS_JOURNAL`` run in a child process when ``isolate`` is
     true (by default: when called as the ``ringbus`` program, ``argv`` None), so a damaged
     journal page cannot kill the command (:mod:`replay.isolation`)."""
-    isolate = argv is None if isolate is None else isolate
+    as_program = argv is None
+    code = _main(argv, as_program if isolate is None else isolate)
+    if as_program:
+        # The process ends right after this: the collector's final passes at exit would walk
+        # every object the command made (a backtest's orders, fills, positions: 0.1-0.3 s for
+        # ema_cross over 100 k quotes) to free what the OS frees anyway. Frozen objects are
+        # skipped; atexit handlers and the modules' teardown still run.
+        gc.freeze()
+    return code
+
+
+def _main(argv: Sequence[str] | None, isolate: bool) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     if not argv:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +233,8 @@ def config_from_dict(values: dict[str, Any], where: str = "config") -> BacktestC
 
 def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
     """Returns the parsed TOML of ``path``; errors name the file."""
+    import tomllib  # only a command given a config file reads TOML
+
     path = Path(path)
     try:
         return tomllib.loads(path.read_text())

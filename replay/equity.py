@@ -64,6 +64,17 @@ class EquitySampler(Reducer):
         self._ctx = kernel.ctx
 
     # --- folding ---------------------------------------------------------------------------------
+    def handlers(self) -> dict[int, Any]:
+        """``apply`` for every kind it handles, a QUOTE alone through ``_apply_quote`` (the one
+        record of every subscribed quote: no kind test)."""
+        return {**dict.fromkeys(self.handles, self.apply), _QUOTE: self._apply_quote}
+
+    def _apply_quote(self, rec: Any, ctx: KernelContext) -> None:
+        nxt = self.next_ns
+        if nxt is None or rec.ts_init >= nxt:
+            self._cross(rec.ts_init, ctx)
+        self.marks[rec.instrument_id] = (rec.bid, rec.ask)
+
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         ts = rec.ts_init
         nxt = self.next_ns

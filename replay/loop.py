@@ -157,6 +157,18 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 i += 1
                 if on_publish is not None:
                     on_publish(base + i)
+                if valid and reacts is not None:
+                    # a strategy's quotes: every record reacted to, each published alone; stay
+                    # here while nothing is due and no component's answers changed
+                    while i < n and reacts[i] and ctx.reaction_version == memo_version:
+                        due = next_due()
+                        if due is not None and due <= ts_list[i]:  # type: ignore[index]
+                            break
+                        publish_one(mem[i << 7 : (i + 1) << 7])
+                        singles += 1
+                        i += 1
+                        if on_publish is not None:
+                            on_publish(base + i)
                 continue
             j = i + 1
             limit = n if due is None else int(np.searchsorted(ts, due, side="left"))

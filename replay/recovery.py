@@ -199,6 +199,12 @@ class Snapshotter:
     last_ts: int = 0
     taken: list[int] = attrs.Factory(list)
 
+    @property
+    def cadence(self) -> bool:
+        """True when it takes snapshots by itself (``every_records`` or ``every_ns``); without
+        one, calling it after a publish does nothing and only :meth:`take` snapshots."""
+        return bool(self.every_records or self.every_ns)
+
     def __call__(self, n_inputs: int) -> None:
         kernel = self.kernel
         seq, ts = kernel.last_seq, kernel.ctx.now_ns

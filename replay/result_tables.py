@@ -1,7 +1,8 @@
 """The orders / fills / positions tables of a backtest report, and the count of refused orders.
 
 Design contract:
-- rows are plain dicts of strings and ints, in log order; amounts are exact decimal strings;
+- a table is its column names and its rows, tuples of strings, ints and floats in log order
+  (:class:`Tables` also gives them as dicts); amounts are exact decimal strings;
 - ``orders.csv`` names why an order ended as it did: ``status``, ``reason`` (the ORDER_DENIED /
   ORDER_REJECTED / last refusal text, as interned), ``trigger_price`` and ``tags`` (the order's
   options and contingency, ``;``-separated, e.g. ``REDUCE_ONLY;OCO``);
@@ -40,18 +41,66 @@ def money(raw: int, currency_code: int) -> str:
     return fixed_text(raw, Currency.from_packed(currency_code).precision)
 
 
+#: A table: its column names and its rows (tuples in column order, in log order).
+Table = tuple[tuple[str, ...], list[tuple[Any, ...]]]
+
+ORDER_COLUMNS = ("client_order_id", "instrument", "strategy", "side", "type", "quantity", "filled",
+                 "price", "trigger_price", "status", "reason", "tags", "ts_init", "ts_last")
+FILL_COLUMNS = ("seq", "ts_event", "client_order_id", "instrument", "side", "liquidity",
+                "last_qty", "last_px", "trade_id", "commission", "commission_currency")
+POSITION_COLUMNS = ("position_id", "instrument", "strategy", "side", "ts_opened", "ts_closed",
+                    "avg_px_open", "avg_px_close", "realized_pnl", "currency")
+
+
 class Tables:
-    """The orders / fills / positions tables, each built on first use and kept."""
+    """The orders / fills / positions tables, each built on first use and kept: as rows of
+    tuples (what a report writes) and, when asked for, as dicts (``get``)."""
 
-    def __init__(self, builders: dict[str, Callable[[], list[dict[str, Any]]]]) -> None:
+    def __init__(self, builders: dict[str, Callable[[], Table]]) -> None:
         self._builders = builders
-        self._built: dict[str, list[dict[str, Any]]] = {}
+        self._built: dict[str, Table] = {}
+        self._dicts: dict[str, list[dict[str, Any]]] = {}
 
-    def get(self, name: str) -> list[dict[str, Any]]:
+    def rows(self, name: str) -> Table:
+        """Returns (column names, rows as tuples) of the table ``name``."""
         table = self._built.get(name)
         if table is None:
             table = self._built[name] = self._builders[name]()
         return table
+
+    def get(self, name: str) -> list[dict[str, Any]]:
+        """Returns the table ``name`` as one dict per row (keys in column order)."""
+        dicts = self._dicts.get(name)
+        if dicts is None:
+            columns, rows = self.rows(name)
+            dicts = self._dicts[name] = [dict(zip(columns, row, strict=True)) for row in rows]
+        return dicts
+
+
+class _Texts:
+    """``fixed_text(raw, precision)`` and currency codes remembered for one table (quantities,
+    prices and currencies repeat from row to row)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, int], str] = {}
+        self._currencies: dict[int, Currency] = {}
+
+    def __call__(self, raw: int, precision: int) -> str:
+        key = (raw, precision)
+        out = self._seen.get(key)
+        if out is None:
+            out = self._seen[key] = fixed_text(raw, precision)
+        return out
+
+    def currency(self, packed: int) -> Currency:
+        ccy = self._currencies.get(packed)
+        if ccy is None:
+            ccy = self._currencies[packed] = Currency.from_packed(packed)
+        return ccy
+
+    def money(self, raw: int, packed: int) -> str:
+        """:func:`money`, remembered."""
+        return self(raw, self.currency(packed).precision)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -74,54 +123,56 @@ def _tags(options: int, contingency: int) -> str:
     return ";".join(tags)
 
 
-def orders_table(cache: Any, text: Any) -> list[dict[str, Any]]:
+def orders_table(cache: Any, text: Any) -> Table:
+    fixed = _Texts()
     rows = []
     for o in cache.orders():
-        rows.append({
-            "client_order_id": o.client_order_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": enum_name(OrderSide, o.side),
-            "type": enum_name(OrderType, o.order_type),
-            "quantity": fixed_text(o.quantity_raw, o.size_precision),
-            "filled": fixed_text(o.filled_raw, o.size_precision),
-            "price": "" if o.price_raw is None else fixed_text(o.price_raw, o.price_precision),
-            "trigger_price": "" if o.trigger_price_raw is None
-            else fixed_text(o.trigger_price_raw, o.price_precision),
-            "status": o.status.name, "reason": order_reason(o, text),
-            "tags": order_tags(o), "ts_init": o.ts_init, "ts_last": o.ts_last,
-        })
-    return rows
+        size_precision, price_precision = o.size_precision, o.price_precision
+        rows.append((
+            o.client_order_id, text(o.instrument_id), text(o.strategy_id),
+            enum_name(OrderSide, o.side), enum_name(OrderType, o.order_type),
+            fixed(o.quantity_raw, size_precision), fixed(o.filled_raw, size_precision),
+            "" if o.price_raw is None else fixed(o.price_raw, price_precision),
+            "" if o.trigger_price_raw is None else fixed(o.trigger_price_raw, price_precision),
+            o.status.name, order_reason(o, text), order_tags(o), o.ts_init, o.ts_last,
+        ))
+    return ORDER_COLUMNS, rows
 
 
-def fills_table(fills: list[Any], text: Any) -> list[dict[str, Any]]:
-    return [{
-        "seq": f.seq, "ts_event": f.ts_event, "client_order_id": f.client_order_id,
-        "instrument": text(f.instrument_id), "side": enum_name(OrderSide, f.side),
-        "liquidity": enum_name(LiquiditySide, f.liquidity_side),
-        "last_qty": fixed_text(f.last_qty, f.size_precision),
-        "last_px": fixed_text(f.last_px, f.price_precision), "trade_id": f.trade_id,
-        "commission": money(f.commission, f.commission_currency) if f.commission_currency else "0",
-        "commission_currency": Currency.from_packed(f.commission_currency).code
-        if f.commission_currency else "",
-    } for f in fills]
+def fills_table(fills: list[Any], text: Any) -> Table:
+    fixed = _Texts()
+    rows = []
+    for f in fills:
+        ccy = f.commission_currency
+        rows.append((
+            f.seq, f.ts_event, f.client_order_id, text(f.instrument_id),
+            enum_name(OrderSide, f.side), enum_name(LiquiditySide, f.liquidity_side),
+            fixed(f.last_qty, f.size_precision), fixed(f.last_px, f.price_precision), f.trade_id,
+            fixed.money(f.commission, ccy) if ccy else "0",
+            fixed.currency(ccy).code if ccy else "",
+        ))
+    return FILL_COLUMNS, rows
 
 
-def positions_table(opened: list[Any], closed: list[Any], text: Any) -> list[dict[str, Any]]:
+def positions_table(opened: list[Any], closed: list[Any], text: Any) -> Table:
     closes: dict[int, list[Any]] = {}
     for c in closed:
         closes.setdefault(c.position_id, []).append(c)
+    for cycles in closes.values():
+        cycles.reverse()  # popped from the end: the first close first
+    fixed = _Texts()
     rows = []
     for o in opened:
-        pending = closes.get(o.position_id) or []
-        close = pending.pop(0) if pending else None
-        rows.append({
-            "position_id": o.position_id, "instrument": text(o.instrument_id),
-            "strategy": text(o.strategy_id), "side": enum_name(PositionSide, o.side),
-            "ts_opened": o.ts_opened, "ts_closed": close.ts_event if close else "",
-            "avg_px_open": o.avg_px_open, "avg_px_close": close.avg_px_close if close else "",
-            "realized_pnl": money(close.realized_pnl, close.currency) if close else "",
-            "currency": Currency.from_packed(o.currency).code,
-        })
-    return rows
+        pending = closes.get(o.position_id)
+        close = pending.pop() if pending else None
+        rows.append((
+            o.position_id, text(o.instrument_id), text(o.strategy_id),
+            enum_name(PositionSide, o.side), o.ts_opened, close.ts_event if close else "",
+            o.avg_px_open, close.avg_px_close if close else "",
+            fixed.money(close.realized_pnl, close.currency) if close else "",
+            fixed.currency(o.currency).code,
+        ))
+    return POSITION_COLUMNS, rows
 
 
 def refusals(cache: Any, text: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections import Counter
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.codec import RAW_STRUCTS, decode_raw
+from domain.codec import KIND_OFFSET, RAW_STRUCTS, RAW_TUPLES, decode_raw
 from domain.currencies import Currency
 from domain.kinds import RECORD_DTYPE, Kind
 from engines.analysis import DAYS_PER_YEAR, performance
@@ -46,6 +47,8 @@ from replay.result_tables import (
 
 _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), int(Kind.POSITION_CLOSED)
 _FX = int(Kind.FX_RATE)
+_KIND_AT = struct.Struct("<H")
+_FILLED_STRUCT, _OPENED_STRUCT = RAW_STRUCTS[_FILLED], RAW_STRUCTS[_OPENED]
 
 
 class RecordsNotKept(ValueError):
@@ -94,12 +97,14 @@ class RunRecorder(Reducer):
             if rec.commission_currency:
                 c = self.commissions
                 c[rec.commission_currency] = c.get(rec.commission_currency, 0) + rec.commission
-            if keep is None or self.n_kept("fills") < keep:
-                self._keep("fills", rec)
+            kept = self._kept["fills"]
+            if keep is None or len(kept) >> 7 < keep:
+                kept += _FILLED_STRUCT.pack(*rec)
         elif kind == _OPENED:
             self.n_opened += 1
-            if keep is None or self.n_kept("opened") < keep:
-                self._keep("opened", rec)
+            kept = self._kept["opened"]
+            if keep is None or len(kept) >> 7 < keep:
+                kept += _OPENED_STRUCT.pack(*rec)
                 pid = rec.position_id
                 self._kept_opens[pid] = self._kept_opens.get(pid, 0) + 1
         elif kind == _CLOSED:
@@ -132,7 +137,14 @@ class RunRecorder(Reducer):
 
     def _decoded(self, name: str) -> list[Any]:
         data = self._kept[name]
-        return [decode_raw(data, i << 7) for i in range(len(data) >> 7)]
+        if not data:
+            return []
+        (kind,) = _KIND_AT.unpack_from(data, KIND_OFFSET)
+        lo, hi = data[KIND_OFFSET::128], data[KIND_OFFSET + 1::128]
+        if kind not in RAW_STRUCTS or lo.count(lo[0]) != len(lo) or hi.count(hi[0]) != len(hi):
+            return [decode_raw(data, i << 7) for i in range(len(data) >> 7)]
+        # one kind (each list keeps one): unpacked in one C loop, not record by record
+        return list(map(RAW_TUPLES[kind]._make, RAW_STRUCTS[kind].iter_unpack(data)))
 
     def n_kept(self, name: str) -> int:
         """Returns how many ``name`` records (``fills``, ``opened``, ``closed``) are kept."""
@@ -205,6 +217,11 @@ class BacktestResult:
     equity_ts_ns: np.ndarray
     equity: np.ndarray
     _tables: Tables = attrs.field(repr=False, eq=False, alias="tables")
+
+    def table(self, name: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Returns the table ``name`` (``orders``, ``fills``, ``positions``) as (column names,
+        rows as tuples): what :attr:`orders` etc. give as dicts, without building them."""
+        return self._tables.rows(name)
 
     @property
     def orders(self) -> list[dict[str, Any]]:

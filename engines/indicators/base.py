@@ -62,7 +62,10 @@ class Indicator:
     def update(self, value: float) -> None:
         """Feeds one value (a close, a mid, ...)."""
         self.count += 1
-        self._update(as_float(value, self.name, "value"))
+        if type(value) is float and value - value == 0.0:  # finite (inf - inf and NaN are NaN)
+            self._update(value)
+        else:
+            self._update(as_float(value, self.name, "value"))
 
     def _update(self, x: float) -> None:
         raise TypeError(f"{self.name} takes bars: call handle_bar(bar) or update_hlc(h, l, c)")

@@ -57,11 +57,13 @@ class ExponentialMovingAverage(Indicator):
         super().__init__()
 
     def _update(self, x: float) -> None:
-        if self.count == 1:
+        count = self.count
+        if count == 1:
             self.value = x
         else:
-            self.value = self.alpha * x + (1.0 - self.alpha) * self.value
-        if self.count >= self.period:
+            alpha = self.alpha
+            self.value = alpha * x + (1.0 - alpha) * self.value
+        if count >= self.period:
             self.initialized = True
 
 

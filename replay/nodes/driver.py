@@ -73,8 +73,10 @@ class NodeDriver:
         with self._sigint():
             try:
                 self._publish_controls()
-                run(self.kernel, self._split(chunks), self.stats,
-                    on_publish=lambda n: self._after_publish(base + n))
+                # the bound method itself when nothing is skipped (one call less per publish)
+                after = self._after_publish if not base else \
+                    (lambda n: self._after_publish(base + n))
+                run(self.kernel, self._split(chunks), self.stats, on_publish=after)
                 self._publish_controls()
             except _Stop:
                 self.interrupted = True
@@ -137,7 +139,8 @@ class NodeDriver:
 
     def _after_publish(self, n: int) -> None:
         self.data = n
-        self._publish_controls()
+        if self._controls:  # a journal's stream only: called after every publish
+            self._publish_controls()
         if self.on_publish is not None:
             self.on_publish(n)
         if self.stop_requested and n > self._last_n and self.may_stop():

@@ -44,7 +44,8 @@ CONTROL_KINDS = np.array([int(Kind.STRING), int(Kind.RUN_STARTED), int(Kind.RUN_
 #: Control inputs a journal's stream publishes at their own seq. A HEARTBEAT is not one of them:
 #: it goes through the loop by its ``ts_init`` as the live take that journaled it did, so the
 #: timers due before it fire first in a re-execution too.
-SEQ_KINDS = np.setdiff1d(CONTROL_KINDS, [int(Kind.HEARTBEAT)])
+#: (``np.setdiff1d`` would import numpy.ma at start-up, through ``np.unique``)
+SEQ_KINDS = np.sort(CONTROL_KINDS[np.not_equal(CONTROL_KINDS, int(Kind.HEARTBEAT))])
 
 
 def loop_mask(records: np.ndarray) -> np.ndarray:
