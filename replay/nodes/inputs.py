@@ -13,7 +13,9 @@ Design contract:
 - :class:`LiveInbox`: producers on any thread ``push`` records; each is stamped with the
   clock's time, never earlier than anything stamped or handed out before; the node thread
   ``take``s everything queued with the *horizon* (the clock's time at the take, after every
-  stamp handed out): the node publishes the records, then the timers due by the horizon;
+  stamp handed out): the node publishes the records, then the timers due by the horizon; an
+  empty inbox is first polled by its :class:`replay.nodes.wait.WaitStrategy` (``blocking``:
+  not at all), then waited on;
 - :func:`data_inputs` counts the data records of a stream (inputs that are not run-lifecycle
   control records): the resume point a node snapshot stores.
 """
@@ -32,6 +34,7 @@ from domain.kinds import RECORD_DTYPE, Kind
 from engines.exchange.bar_path import bar_quote_stream
 from journal.reader import JournalReader
 from replay.backtest_data import DataSource
+from replay.nodes.wait import WaitStrategy
 from replay.sources import merge
 
 INPUT = int(RecordFlag.INPUT)
@@ -197,8 +200,9 @@ class ManualClock:
 class LiveInbox:
     """Records pushed by producer threads, stamped by ``clock`` (see the module contract)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, wait: WaitStrategy | None = None) -> None:
         self.clock = clock
+        self.wait = wait or WaitStrategy()
         self._cond = threading.Condition()
         self._queue: list[np.ndarray] = []
         self._last = 0  # no stamp below this: the last stamp or the last horizon handed out
@@ -232,6 +236,8 @@ class LiveInbox:
         """Waits up to ``timeout_s`` for records; returns (records queued, possibly none, the
         horizon), or None once the inbox is closed and empty and its final horizon (the clock
         at the first take after the close) was handed out."""
+        if not self._queue and self.wait.spin_ns:
+            self.wait.spin(self._queued)
         with self._cond:
             if not self._queue and not self._closed:
                 self._cond.wait(timeout_s)
@@ -240,6 +246,13 @@ class LiveInbox:
                     return None
                 self._drained = True
             queued, self._queue = self._queue, []
-            self._last = max(self._last, self.clock.now_ns())
-            records = np.concatenate(queued) if queued else np.zeros(0, dtype=RECORD_DTYPE)
-            return records, self._last
+            self._last = horizon = max(self._last, self.clock.now_ns())
+        if len(queued) == 1:  # the usual live take: one push (already a private copy)
+            return queued[0], horizon
+        records = np.concatenate(queued) if queued else np.zeros(0, dtype=RECORD_DTYPE)
+        return records, horizon
+
+    def _queued(self) -> bool:
+        # read without the lock (one attribute load under the GIL): a hint for the spin only;
+        # the take itself decides under the lock
+        return bool(self._queue) or self._closed

@@ -100,7 +100,7 @@ class NodeInbox(LiveInbox):
     cancels the venue's open orders, waits for them (bounded), then closes the inbox."""
 
     def __init__(self, clock: Clock, node: LiveNode) -> None:
-        super().__init__(clock)
+        super().__init__(clock, node.options.wait_strategy())
         self.node = node
         self._stop_at: float | None = None
 
