@@ -95,7 +95,19 @@ class ValueStager:
 
     def recycle(self) -> None:
         """Forgets the committed values and keeps their buffers for reuse."""
-        for _, value in self.pending:
-            value.release()
-        self._free.extend(self._sealed[: _MAX_FREE - len(self._free)])
+        self.recycle_taken(*self.take_sealed())
+
+    def take_sealed(self) -> tuple[list[tuple[bytes, memoryview]], list[bytearray]]:
+        """Hands over the sealed values and their buffers, to be committed elsewhere (a
+        committer thread) and given back with ``recycle_taken``."""
+        taken = (self.pending, self._sealed)
         self.pending, self._sealed = [], []
+        return taken
+
+    def recycle_taken(self, pending: list[tuple[bytes, memoryview]],
+                      sealed: list[bytearray]) -> None:
+        """Keeps the buffers of committed values for reuse (any thread: only the staging
+        thread takes from the free list, so a concurrent extend cannot lose a buffer)."""
+        for _, value in pending:
+            value.release()
+        self._free.extend(sealed[: _MAX_FREE - len(self._free)])

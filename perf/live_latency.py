@@ -111,7 +111,8 @@ def live_config(port: int, journal: Path, durability: str, wait: str = "blocking
                          "size_precision": 0}],
         "fix": {"venue": "V", "host": "127.0.0.1", "port": port, "sender": "RINGBUS",
                 "target": "V", "heartbeat_s": 30},
-        "live": {"stop_grace_s": 1.0, "wait": wait, "spin_us": spin_us},
+        "live": {"stop_grace_s": 1.0, **({} if wait == "blocking" else
+                                          {"wait": wait, "spin_us": spin_us})},
     }
 
 
@@ -218,6 +219,7 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool, wait: str 
             node.push(rec)
         elapsed = time.perf_counter_ns() - start
         open_at_end = _settle(node)
+        node_cpu_ns = _thread_cpu_ns(node._thread)
         node.stop()
         seen = {int(k): v for k, v in json.loads(peer.stdout.readline()).items()}
         peer.wait(10)
@@ -232,10 +234,21 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool, wait: str 
         "achieved_per_s": round(n / (elapsed / 1e9)), "orders": len(orders),
         "open_at_end": open_at_end, "p50_us": _pct(lat_us, 50), "p99_us": _pct(lat_us, 99),
         "p99.9_us": _pct(lat_us, 99.9), "max_us": _pct(lat_us, 100),
+        "node_cpu_us_per_input": round(node_cpu_ns / n / 1000, 1) if node_cpu_ns else "-",
     }
     if stages:
         row["stages"] = _stage_table(probe, pushed, seen, orders)
     return row
+
+
+def _thread_cpu_ns(thread: Any) -> int:
+    """CPU time of ``thread`` so far (Linux: its schedstat), 0 when unknown. Includes the node's
+    start-up (journal, logon, setup records): small next to thousands of inputs."""
+    try:
+        with open(f"/proc/self/task/{thread.native_id}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, AttributeError, ValueError):
+        return 0
 
 
 def _settle(node: LiveNode, timeout_s: float = 30.0) -> int:

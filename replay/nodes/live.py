@@ -10,7 +10,10 @@ Design contract:
 - the FIX venue is an external execution client (:class:`replay.nodes.live_venue.FixVenue`):
   it gets a command only once the node's journal committed it; its session store (FIX_OUT /
   FIX_IN records, sequence numbers, resends) is the journal ``<journal>.fix`` next to the
-  node's; durability ``batch`` (default) or ``sync`` for both;
+  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` the node
+  journal's commits run on a committer thread while the loop runs
+  (:meth:`journal.writer.JournalWriter.start_committer`): an order waits for its own commit,
+  the loop never for another take's fsync;
 - startup is the backtest node's: RUN_STARTED + manifest, the instruments and accounts of the
   config, NODE_STARTED; on a journal whose last run crashed the node recovers it first (the
   same recovery as a backtest: the journal's inputs re-executed and verified, RUN_RECOVERED),
@@ -29,6 +32,7 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -325,6 +329,11 @@ class LiveNode:
             kernel.journal.flush()
         beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
             if self.options.heartbeat_interval_s > 0 else None
+        # sync: the takes' commits (and fsyncs) run on a committer thread; an order waits for
+        # its own commit only, the node thread never for another take's fsync
+        committer = self.config.durability == "sync"
+        if committer:
+            writer.start_committer()
         self.started.set()
         reason, fault = RunEndReason.CLEAN, ""
         try:
@@ -333,6 +342,9 @@ class LiveNode:
             finally:
                 if beat is not None:
                     beat.close()
+                if committer:  # a failed commit already faulted the kernel (its end reports it)
+                    with contextlib.suppress(Exception):
+                        writer.stop_committer()
             state_hash = end_run(kernel, reason, *start.run_id(self.run_id),
                                  end_ts=kernel.ctx.now_ns)
         except Exception as exc:
