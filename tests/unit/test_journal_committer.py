@@ -64,9 +64,9 @@ def test_the_flushing_thread_does_not_wait_for_the_commit(tmp_path) -> None:
 
 
 def test_a_committer_needs_sync_durability(tmp_path) -> None:
-    with JournalWriter(tmp_path / "j", "batch") as writer:
-        with pytest.raises(ValueError, match="needs durability 'sync', got 'batch'"):
-            writer.start_committer()
+    with JournalWriter(tmp_path / "j", "batch") as writer, \
+            pytest.raises(ValueError, match="needs durability 'sync', got 'batch'"):
+        writer.start_committer()
 
 
 def test_a_failed_commit_on_the_committer_reaches_the_writer_and_keeps_a_clean_prefix(
