@@ -10,8 +10,11 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
+from domain.kinds import RECORD_DTYPE
 from journal import format as fmt
 from journal.batch import frame_batch
 
@@ -19,6 +22,8 @@ WORDS_PER_RECORD = fmt.RECORD_SIZE // 8
 HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 _MAX_FREE = 64
 _HEADER_BYTES = fmt.BATCH_HEADER_SIZE
+_SEQ_AT = RECORD_DTYPE.fields["seq"][1]
+_SEQ = struct.Struct("<Q")
 if fmt.RECORD_SIZE != 128:  # put shifts by 7
     raise ValueError(f"RECORD_SIZE must be 128 for put, got {fmt.RECORD_SIZE}")
 

@@ -20,11 +20,11 @@ import simplefix
 from adapters.fix import codes
 from adapters.fix.capabilities import VenueCapabilities
 from adapters.fix.orders import STATUSES, FixOrder, FixOrders
-from adapters.fix.outbound import order_record, rebuild_body
+from adapters.fix.outbound import order_record, read_out, rebuild_body
 from adapters.fix.session import FixSession
-from domain.codec import as_kind, encode
+from domain.codec import as_kind, encode, packer
 from domain.enums import OrderSide, OrderType, TimeInForce
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 
 
 @attrs.frozen
@@ -166,13 +166,14 @@ class FixExecutionClient:
                         codes.NEW_ORDER_SINGLE))
 
     def _send(self, msg_type: bytes, record: np.ndarray, event_kind: int) -> None:
-        out = as_kind(record, Kind.FIX_OUT)[0]
-        ref = {"client_order_id": int(out["client_order_id"]),
-               "instrument_id": int(out["instrument_id"]), "strategy_id": int(out["strategy_id"])}
-        extra = {"account_id": 0} if event_kind == Kind.ORDER_SUBMITTED else {}
-        if event_kind != Kind.ORDER_SUBMITTED:
-            extra["venue_order_id"] = ref["client_order_id"]
-        events = [encode(event_kind, **ref, **extra)]
+        out = read_out(record.tobytes())
+        ref = {"client_order_id": out.client_order_id, "instrument_id": out.instrument_id,
+               "strategy_id": out.strategy_id}
+        if event_kind == Kind.ORDER_SUBMITTED:
+            ref["account_id"] = 0
+        else:
+            ref["venue_order_id"] = out.client_order_id
+        events = [np.frombuffer(bytearray(packer(event_kind).pack(**ref)), dtype=RECORD_DTYPE)]
         self.session.send(msg_type, *self._body(record, msg_type), events=events)
         if self.on_events is not None:
             self.on_events(events)

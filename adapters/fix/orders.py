@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 
 from adapters.fix import codes
-from domain.codec import as_kind, encode
+from domain.codec import as_kind, encode, raw_decoder
 from domain.enums import LiquiditySide, OrderSide
 from domain.kinds import Kind
 from domain.schema import NULL_I64
@@ -19,6 +19,7 @@ from domain.schema import NULL_I64
 #: Order statuses; FIX_RECONCILED records hold an index into this tuple.
 STATUSES = ("SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED", "PENDING_CANCEL", "PENDING_REPLACE",
             "FILLED", "CANCELED", "REJECTED")
+_read_out = raw_decoder(Kind.FIX_OUT)
 OPEN = frozenset({"SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED", "PENDING_CANCEL", "PENDING_REPLACE"})
 
 
@@ -56,27 +57,26 @@ class FixOrders:
 
     def on_out(self, record: np.ndarray) -> None:
         """Folds one FIX_OUT record (an order going out)."""
-        out = as_kind(record, Kind.FIX_OUT)[0]
-        msg_type = codes.unpack_msg_type(int(out["msg_type"]))
-        coid = int(out["client_order_id"])
+        out = _read_out(record.tobytes())
+        msg_type = codes.unpack_msg_type(out.msg_type)
+        coid = out.client_order_id
         if msg_type == codes.NEW_ORDER_SINGLE:
-            self.by_out_seq[int(out["msg_seq_num"])] = coid
+            self.by_out_seq[out.msg_seq_num] = coid
             order = self.orders.get(coid)
             if order is None:
                 self.orders[coid] = FixOrder(
-                    coid, int(out["strategy_id"]), int(out["instrument_id"]),
-                    OrderSide(int(out["side"])), int(out["price_precision"]),
-                    int(out["size_precision"]), int(out["quantity"]), int(out["price"]),
+                    coid, out.strategy_id, out.instrument_id, OrderSide(out.side),
+                    out.price_precision, out.size_precision, out.quantity, out.price,
                 )
             else:  # the next version of an emulated modify: its quantity is what remains
-                order.version = int(out["cl_ord_version"])
-                order.quantity = int(out["quantity"]) + order.cum_qty
-                order.price = int(out["price"])
+                order.version = out.cl_ord_version
+                order.quantity = out.quantity + order.cum_qty
+                order.price = out.price
                 order.pending_replace = None
         elif msg_type == codes.CANCEL_REQUEST and coid in self.orders:
             order = self.orders[coid]
-            if int(out["replace_quantity"]) != NULL_I64:  # the cancel half of an emulated modify
-                order.pending_replace = (int(out["replace_quantity"]), int(out["replace_price"]))
+            if out.replace_quantity != NULL_I64:  # the cancel half of an emulated modify
+                order.pending_replace = (out.replace_quantity, out.replace_price)
                 order.status = "PENDING_REPLACE"
             else:
                 order.status = "PENDING_CANCEL"

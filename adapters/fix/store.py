@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from adapters.fix.codes import SEQUENCE_RESET, unpack_msg_type
-from domain.codec import as_kind, empty
+from domain.codec import as_kind, empty, raw_decoder
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
@@ -45,13 +45,13 @@ class SessionState:
             self.strings.apply(record)
         elif kind == Kind.FIX_OUT:
             out = as_kind(record, Kind.FIX_OUT)[0]
-            seq = int(out["msg_seq_num"])
+            f = _read_out(out.tobytes())
+            seq = f.msg_seq_num
             self.sent[seq] = out.copy()
             self.next_out = max(self.next_out, seq + 1)
-            if out["client_order_id"]:
-                self.precisions.setdefault(
-                    int(out["client_order_id"]),
-                    (int(out["price_precision"]), int(out["size_precision"])))
+            if f.client_order_id:
+                self.precisions.setdefault(f.client_order_id,
+                                           (f.price_precision, f.size_precision))
         elif kind == Kind.FIX_IN:
             rec = as_kind(record, Kind.FIX_IN)[0]
             self.next_in = max(self.next_in, int(rec["msg_seq_num"]) + 1)
@@ -136,6 +136,7 @@ class SessionJournal:
 
 
 _INPUT = int(RecordFlag.INPUT)
+_read_out = raw_decoder(Kind.FIX_OUT)
 _FIX_IN = int(Kind.FIX_IN)
 _FOLDED = (int(Kind.FIX_OUT), _FIX_IN)
 # A record's header (RECORD_DTYPE): seq u8 @0, ts_event i8 @8, ts_init i8 @16, cause u8 @24,
