@@ -18,7 +18,12 @@ Design contract:
   the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
   killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
   for the disk (an order leaves after its commit, not after the disk's fsync latency);
-- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
+- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq and
+  tailers in other processes are poked; with ``settle_later`` (a live loop) that waits for
+  ``settle``, called once the commit's orders are sent, so neither is on the tick-to-order
+  path; the next commit and ``close`` settle first, so the mark lags by a commit at most and
+  is never ahead of what LMDB holds; the fsync-behind thread polls the committed seq and the
+  mark instead of being woken by each commit;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
   ``committed_seq`` reaches it (the writer is the LMDB :class:`journal.sink.JournalSink`);
 - a commit is one LMDB transaction: all of its batches (and their run index entries) are
@@ -32,6 +37,7 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
@@ -140,6 +146,10 @@ class JournalWriter:
         self._syncer: _Syncer | None = _Syncer(self, batch_ns) if fsync_behind else None
         self._committer: _Committer | None = None  # start_committer (sync, a live loop)
         self._failure: BaseException | None = None  # what stopped the committer thread
+        #: commits whose mark and tailer poke wait for ``settle``: (last seq, batch checksums)
+        self._unsettled: list[tuple[int, list[int]]] = []
+        #: when True, a commit leaves its mark and tailer poke to ``settle`` (see there)
+        self.settle_later = False
 
     def _read_tail(self) -> tuple[int, int]:
         with self.journal.read_txn() as txn:
@@ -283,9 +293,12 @@ class JournalWriter:
         return self.committed_seq
 
     def _store(self, pending: list[tuple[bytes, Any]], runs: list[tuple[bytes, bytes]],
-               last_seq: int) -> None:
+               last_seq: int, settle: bool = True) -> None:
         """Writes ``pending`` values (ending at ``last_seq``) and ``runs`` in one transaction;
-        then the mark, ``committed_seq`` and the tailers (the committing thread)."""
+        then ``committed_seq``, and unless ``settle`` is False or ``settle_later`` is set, the
+        mark and the tailers (:meth:`settle`; the committing thread)."""
+        if self._unsettled:
+            self.settle()
         journal = self.journal
 
         def put_all(txn: lmdb.Transaction) -> None:
@@ -302,10 +315,22 @@ class JournalWriter:
         except Exception:
             self._fail()
             raise
-        self._mark.advance(last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending])
         self.committed_seq = last_seq
-        if self._syncer is not None:
-            self._syncer.dirty.set()
+        self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
+        if settle and not self.settle_later:
+            self.settle()
+
+    def settle(self) -> None:
+        """Writes the high-water mark for the commits made since the last call (one update
+        per commit, in order) and pokes the tailers once; ``settle_later`` leaves this to the
+        caller (a live loop calls it once its orders are sent). The next commit settles first,
+        and ``close`` settles: the mark lags by one commit at most, never leads."""
+        unsettled = self._unsettled
+        if not unsettled:
+            return
+        self._unsettled = []
+        for last_seq, checksums in unsettled:
+            self._mark.advance(last_seq, checksums)
         if self._notifier is not None:
             self._notifier.notify()
 
@@ -319,6 +344,9 @@ class JournalWriter:
                              f"{self.durability!r}")
         if self._closed:
             raise self._closed_error()
+        if self.settle_later:
+            raise ValueError("settle_later and a committer thread do not mix: the committer "
+                             "settles its own commits")
         if self._committer is None:
             self._committer = _Committer(self)
 
@@ -402,6 +430,9 @@ class JournalWriter:
         self._release()
 
     def _release(self) -> None:
+        if self._unsettled:  # committed: their mark is due (a failed write settled first)
+            with contextlib.suppress(OSError):
+                self.settle()
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
@@ -421,6 +452,7 @@ class JournalWriter:
         try:
             self.stop_committer()
             self.commit()
+            self.settle()
             if self.durability != "none":
                 if self._syncer is not None:
                     self._syncer.stop()
@@ -444,17 +476,21 @@ class _Syncer:
     def __init__(self, writer: JournalWriter, period_ns: int) -> None:
         self.writer = writer
         self.period_s = period_ns / 1e9
-        self.dirty = threading.Event()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
+        # polls what was committed and marked (plain ints): nothing on the committing thread
+        # wakes this one
+        writer = self.writer
+        synced = (writer.committed_seq, writer._mark.mark.last_seq)
         while not self._stopped.wait(self.period_s):
-            if self.dirty.is_set():
-                self.dirty.clear()
-                self.writer.journal.env.sync(True)
-                self.writer._mark.sync()
+            now = (writer.committed_seq, writer._mark.mark.last_seq)
+            if now != synced:
+                writer.journal.env.sync(True)
+                writer._mark.sync()
+                synced = now
 
     def stop(self) -> None:
         """Ends the thread (a last sync is the caller's: ``close`` syncs everything)."""
@@ -510,13 +546,22 @@ class _Committer:
                 work, self._queue = self._queue, []
             pending = [value for w in work for value in w[0]]
             try:
-                writer._store(pending, [run for w in work for run in w[2]], work[-1][3])
+                writer._store(pending, [run for w in work for run in w[2]], work[-1][3],
+                              settle=False)
             except BaseException as exc:
                 writer._failure = exc
                 with self._cond:
                     self.error = exc
                     self._cond.notify_all()
                 return
-            writer._stager.recycle_taken(pending, [buf for w in work for buf in w[1]])
-            with self._cond:
+            with self._cond:  # the waiting order goes now; the mark and the tailers after
                 self._cond.notify_all()
+            writer._stager.recycle_taken(pending, [buf for w in work for buf in w[1]])
+            try:
+                writer.settle()
+            except OSError as exc:  # the mark's file: the next commit reports it
+                writer._failure = exc
+                with self._cond:
+                    self.error = exc
+                    self._cond.notify_all()
+                return

@@ -189,6 +189,7 @@ class FixExecutionClient:
         self.session.journal_records(events)
         if self.on_events is not None:
             self.on_events(events)
+        self.session.settle()
 
     def _version_record(self, order: FixOrder, version: int, quantity: int | None = None,
                         price: int | None = None) -> np.ndarray:

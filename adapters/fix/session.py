@@ -142,7 +142,14 @@ class FixSession:
             if self.on_out is not None:
                 self.on_out(record)
             self._write(self._encode(msg_type, seq, body))
+            self.journal.settle()
             return seq
+
+    def settle(self) -> None:
+        """Settles the session store's commits (:meth:`SessionJournal.settle`), under the
+        session lock."""
+        with self.lock:
+            self.journal.settle()
 
     def intern_reason(self, text: str) -> int:
         """Returns the id of ``text``; its STRING records go out with the next journaled batch."""
@@ -227,6 +234,7 @@ class FixSession:
                 with self.lock:  # one message at a time against sends from other threads
                     self._on_message(msg)
                     self._check_synced()
+                    self.journal.settle()
                 if self._sock is None:
                     return
             self._keep_alive()

@@ -94,6 +94,8 @@ class SessionJournal:
         self.durability = durability
         self.writer = JournalWriter(path, durability=durability, batch_ns=batch_ns,
                                     fsync_behind=durability == "batch")
+        # a message's mark and tailer poke wait until its bytes are sent (FixSession.settle)
+        self.writer.settle_later = True
         self.clock_ns = clock_ns
         self._last_ts = 0
 
@@ -129,6 +131,12 @@ class SessionJournal:
             if kind in _FOLDED:
                 self.state.apply(batch[i : i + 1])
         return first + len(kinds) - 1
+
+    def settle(self) -> None:
+        """Writes the high-water mark of the commits so far and pokes tailers
+        (:meth:`journal.writer.JournalWriter.settle`); the session calls it once a message is
+        sent, so neither is between a message's commit and its bytes."""
+        self.writer.settle()
 
     def close(self) -> None:
         """Commits, fsyncs and releases the journal."""

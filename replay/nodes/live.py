@@ -331,20 +331,24 @@ class LiveNode:
             if self.options.heartbeat_interval_s > 0 else None
         # sync: the takes' commits (and fsyncs) run on a committer thread; an order waits for
         # its own commit only, the node thread never for another take's fsync
+        # batch: a commit's mark and tailer poke wait until its orders are sent (settle)
         committer = self.config.durability == "sync"
         if committer:
             writer.start_committer()
+        else:
+            writer.settle_later = True
         self.started.set()
         reason, fault = RunEndReason.CLEAN, ""
         try:
             try:
-                driver.feed_live(self.inbox)
+                driver.feed_live(self.inbox, settle=None if committer else writer.settle)
             finally:
                 if beat is not None:
                     beat.close()
                 if committer:  # a failed commit already faulted the kernel (its end reports it)
                     with contextlib.suppress(Exception):
                         writer.stop_committer()
+                writer.settle_later = False
             state_hash = end_run(kernel, reason, *start.run_id(self.run_id),
                                  end_ts=kernel.ctx.now_ns)
         except Exception as exc:

@@ -43,7 +43,7 @@ def test_the_flushing_thread_does_not_wait_for_the_commit(tmp_path) -> None:
     gate = threading.Event()
     store = writer._store
 
-    def slow_store(*args):  # the disk is slow: the committer waits at the gate
+    def slow_store(*args, **kwargs):  # the disk is slow: the committer waits at the gate
         gate.wait(10)
         store(*args)
 
