@@ -137,12 +137,15 @@ class FixSession:
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
                 event["cause"] = out_seq
-            self.journal.append([*batch, *events])
+            self.journal.append([*batch, *events], fold_later=True)
             record["seq"] = out_seq
-            if self.on_out is not None:
-                self.on_out(record)
-            self._write(self._encode(msg_type, seq, body))
-            self.journal.settle()
+            try:  # committed: the bytes go first, the state and the mark after them
+                self._write(self._encode(msg_type, seq, body))
+            finally:
+                self.journal.fold()
+                if self.on_out is not None:
+                    self.on_out(record)
+                self.journal.settle()
             return seq
 
     def settle(self) -> None:
@@ -234,6 +237,7 @@ class FixSession:
                 with self.lock:  # one message at a time against sends from other threads
                     self._on_message(msg)
                     self._check_synced()
+                    self.journal.commit()  # its FIX_IN, if nothing it journaled committed it
                     self.journal.settle()
                 if self._sock is None:
                     return
@@ -298,7 +302,11 @@ class FixSession:
         self._dispatch(msg_type, msg, record)
 
     def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
-        record["seq"] = self.journal_records([record])
+        """Stages a received message's FIX_IN record: it is committed with what handling the
+        message journals next (its order events, an answer), or at the end of its handling
+        (:meth:`_read_loop`), before anything of it leaves the session: one commit per
+        message."""
+        record["seq"] = self.journal.append([*self._take_strings(), record], commit=False)
 
     def journal_records(self, records: list[np.ndarray]) -> int:
         """Journals ``records`` (after any pending STRING records); returns the last seq."""

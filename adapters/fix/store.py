@@ -98,6 +98,7 @@ class SessionJournal:
         self.writer.settle_later = True
         self.clock_ns = clock_ns
         self._last_ts = 0
+        self._unfolded: list[np.ndarray] = []  # appended, not folded yet (``fold_later``)
 
     @property
     def next_seq(self) -> int:
@@ -108,9 +109,12 @@ class SessionJournal:
         """Returns the id of ``text`` and its STRING records when it is new."""
         return self.state.strings.intern(text)
 
-    def append(self, records: list[np.ndarray], *, commit: bool = True) -> int:
+    def append(self, records: list[np.ndarray], *, commit: bool = True,
+               fold_later: bool = False) -> int:
         """Journals ``records`` (each shape ``(1,)``) with fresh seqs and one ts_init; returns
-        the seq of the last one. FIX_IN records are flagged INPUT."""
+        the seq of the last one. FIX_IN records are flagged INPUT. The session state folds
+        them before this returns, or with ``fold_later`` at the next :meth:`fold` (a send folds
+        its message once its bytes are written; the caller holds the session lock between)."""
         buf = bytearray(b"".join([r.tobytes() for r in records]))
         ts = max(self.clock_ns(), self._last_ts)
         self._last_ts = ts
@@ -127,10 +131,21 @@ class SessionJournal:
         self.writer.on_batch(batch)
         if commit:
             self.writer.commit()
-        for i, kind in enumerate(kinds):
-            if kind in _FOLDED:
-                self.state.apply(batch[i : i + 1])
+        self._unfolded = [batch[i : i + 1] for i, kind in enumerate(kinds) if kind in _FOLDED]
+        if not fold_later:
+            self.fold()
         return first + len(kinds) - 1
+
+    def fold(self) -> None:
+        """Folds the last append's FIX_OUT / FIX_IN records into the state (see ``append``)."""
+        unfolded, self._unfolded = self._unfolded, []
+        for record in unfolded:
+            self.state.apply(record)
+
+    def commit(self) -> None:
+        """Commits what ``append(commit=False)`` staged (nothing to do when nothing is)."""
+        if self.writer.next_seq - 1 != self.writer.committed_seq:
+            self.writer.commit()
 
     def settle(self) -> None:
         """Writes the high-water mark of the commits so far and pokes tailers
