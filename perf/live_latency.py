@@ -220,6 +220,7 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool, wait: str 
         elapsed = time.perf_counter_ns() - start
         open_at_end = _settle(node)
         node_cpu_ns = _thread_cpu_ns(node._thread)
+        fix_cpu_ns = _thread_cpu_ns(node.session._thread)
         node.stop()
         seen = {int(k): v for k, v in json.loads(peer.stdout.readline()).items()}
         peer.wait(10)
@@ -235,6 +236,8 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool, wait: str 
         "open_at_end": open_at_end, "p50_us": _pct(lat_us, 50), "p99_us": _pct(lat_us, 99),
         "p99.9_us": _pct(lat_us, 99.9), "max_us": _pct(lat_us, 100),
         "node_cpu_us_per_input": round(node_cpu_ns / n / 1000, 1) if node_cpu_ns else "-",
+        "fix_cpu_us_per_order": round(fix_cpu_ns / len(orders) / 1000, 1) if fix_cpu_ns
+        else "-",
     }
     if stages:
         row["stages"] = _stage_table(probe, pushed, seen, orders)

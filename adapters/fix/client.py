@@ -22,9 +22,11 @@ from adapters.fix.capabilities import VenueCapabilities
 from adapters.fix.orders import STATUSES, FixOrder, FixOrders
 from adapters.fix.outbound import order_record, read_out, rebuild_body
 from adapters.fix.session import FixSession
-from domain.codec import as_kind, encode, packer
+from domain.codec import as_kind, encode, packer, raw_decoder
 from domain.enums import OrderSide, OrderType, TimeInForce
 from domain.kinds import RECORD_DTYPE, Kind
+
+_read_in = raw_decoder(Kind.FIX_IN)
 
 
 @attrs.frozen
@@ -145,11 +147,10 @@ class FixExecutionClient:
         events = self.orders.on_in(record)
         if events:
             self._journal_events(events, int(record["seq"][0]))
-        rec = as_kind(record, Kind.FIX_IN)[0]
-        order = self.orders.orders.get(int(rec["client_order_id"]))
+        rec = _read_in(record.tobytes())
+        order = self.orders.orders.get(rec.client_order_id)
         if (order is not None and order.pending_replace is not None
-                and bytes([int(rec["exec_type"])]) == b"4"
-                and int(rec["cl_ord_version"]) == order.version):
+                and bytes([rec.exec_type]) == b"4" and rec.cl_ord_version == order.version):
             self._resubmit(order)
 
     def _resubmit(self, order: FixOrder) -> None:
