@@ -30,7 +30,13 @@ def fix_in_record(msg: simplefix.FixMessage, session: FixSession,
     (unless ``lenient``: then the record holds what is there). Packed with the schema's struct
     (:func:`domain.codec.packer`): a numpy field write per field cost more than the rest of
     the message's handling on the session thread."""
-    get = msg.get
+    first: dict[bytes, bytes] = {}  # each tag's first value, as msg.get finds it
+    for tag, value in msg.pairs:
+        first.setdefault(tag, value)
+
+    def get(tag: int) -> bytes | None:
+        return first.get(b"%d" % tag)
+
     msg_type = get(35)
     if not lenient:
         for tag in _REQUIRED.get(msg_type, ()):

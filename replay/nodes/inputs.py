@@ -22,6 +22,7 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,12 @@ from replay.nodes.wait import WaitStrategy
 from replay.sources import merge
 
 INPUT = int(RecordFlag.INPUT)
+#: pushes of up to this many records are stamped with ``struct`` (numpy's field writes cost
+#: more than the push for one record: a producer thread's CPU at 10 k quotes/s)
+_SMALL_PUSH = 16
+_RECORD_SIZE = RECORD_DTYPE.itemsize
+_TS_AT, _FLAGS_AT = RECORD_DTYPE.fields["ts_init"][1], RECORD_DTYPE.fields["flags"][1]
+_I8, _U2 = struct.Struct("<q"), struct.Struct("<H")
 #: Inputs that are a node's own control records, not data from its sources.
 CONTROL_KINDS = np.array([int(Kind.STRING), int(Kind.RUN_STARTED), int(Kind.RUN_ENDED),
                           int(Kind.RUN_RECOVERED), int(Kind.NODE_STARTED),
@@ -211,7 +218,23 @@ class LiveInbox:
 
     def push(self, records: np.ndarray) -> None:
         """Queues copies of ``records`` (INPUT-flagged, ts_init stamped now); any thread."""
-        recs = np.ascontiguousarray(records).reshape(-1).view(RECORD_DTYPE).copy()
+        n = records.size
+        if n > _SMALL_PUSH or records.dtype.itemsize != _RECORD_SIZE:
+            self._push_array(np.ascontiguousarray(records).reshape(-1).view(RECORD_DTYPE).copy())
+            return
+        buf = bytearray(records.tobytes())  # the copy; a few records: struct, not numpy
+        for off in range(_FLAGS_AT, n * _RECORD_SIZE, _RECORD_SIZE):
+            _U2.pack_into(buf, off, _U2.unpack_from(buf, off)[0] | INPUT)
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("push to a closed inbox")
+            self._last = stamp = max(self._last, self.clock.now_ns())
+            for off in range(_TS_AT, n * _RECORD_SIZE, _RECORD_SIZE):
+                _I8.pack_into(buf, off, stamp)
+            self._queue.append(np.frombuffer(buf, dtype=RECORD_DTYPE))
+            self._cond.notify()
+
+    def _push_array(self, recs: np.ndarray) -> None:
         with self._cond:
             if self._closed:
                 raise RuntimeError("push to a closed inbox")
