@@ -52,8 +52,18 @@ def rebuild_body(out: np.void | None, strings: StringTable) -> list[tuple[int, b
     msg_type = codes.unpack_msg_type(f.msg_type)
     if msg_type not in APP_TYPES:
         return None
+    return body_fields(f, msg_type, symbol_of(strings, f.instrument_id))
+
+
+def symbol_of(strings: StringTable, instrument_id: int) -> bytes:
+    """Returns the Symbol (55) of an instrument: its id's text without the ``.VENUE``."""
+    return strings.text(instrument_id).rsplit(".", 1)[0].encode()
+
+
+def body_fields(f: tuple, msg_type: bytes, symbol: bytes) -> list[tuple[int, bytes]]:
+    """Returns the body fields of application message ``msg_type`` from a FIX_OUT record's
+    fields ``f`` (:data:`read_out`) and its instrument's ``symbol`` (:func:`symbol_of`)."""
     coid, version = f.client_order_id, f.cl_ord_version
-    symbol = strings.text(f.instrument_id).rsplit(".", 1)[0].encode()
     side = codes.SIDE_TO_FIX[OrderSide(f.side)]
     qty = codes.from_raw(f.quantity, f.size_precision)
     if msg_type == codes.CANCEL_REQUEST:
