@@ -78,8 +78,10 @@ def recover(path: str | Path) -> tuple[SessionState, np.ndarray]:
 class SessionJournal:
     """Appends a session's records to the journal at ``path``; one writer, commit per append.
 
-    Every append is committed before it returns, so a message is in the journal before its
-    bytes reach the socket and a killed process never loses a sent message. ``durability``:
+    Every append is committed before it returns (``commit=False``: a received message's
+    FIX_IN, committed with the events its handling journals), so a message is in the journal
+    before its bytes reach the socket and a killed process never loses a sent message. The
+    high-water mark and tailer wake-up of a commit wait for :meth:`settle` (after the send). ``durability``:
     ``sync`` fsyncs every commit; ``batch`` (default) commits without fsync — safe against a
     process crash — and fsyncs at most ``batch_ns`` after a commit on the writer's background
     thread (``JournalWriter(fsync_behind=True)``; an OS crash may lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);

@@ -13,7 +13,8 @@ Design contract:
   node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` the node
   journal's commits run on a committer thread while the loop runs
   (:meth:`journal.writer.JournalWriter.start_committer`): an order waits for its own commit,
-  the loop never for another take's fsync;
+  the loop never for another take's fsync; under ``batch`` a commit's high-water mark and
+  tailer wake-up are settled after its orders are sent (``JournalWriter.settle_later``);
 - startup is the backtest node's: RUN_STARTED + manifest, the instruments and accounts of the
   config, NODE_STARTED; on a journal whose last run crashed the node recovers it first (the
   same recovery as a backtest: the journal's inputs re-executed and verified, RUN_RECOVERED),
