@@ -477,6 +477,8 @@ class _Syncer:
         self.writer = writer
         self.period_s = period_ns / 1e9
         self._stopped = threading.Event()
+        #: (committed seq, mark's last seq) as of the last fsync
+        self.synced = (writer.committed_seq, writer._mark.mark.last_seq)
         self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
         self._thread.start()
 
@@ -484,13 +486,12 @@ class _Syncer:
         # polls what was committed and marked (plain ints): nothing on the committing thread
         # wakes this one
         writer = self.writer
-        synced = (writer.committed_seq, writer._mark.mark.last_seq)
         while not self._stopped.wait(self.period_s):
             now = (writer.committed_seq, writer._mark.mark.last_seq)
-            if now != synced:
+            if now != self.synced:
                 writer.journal.env.sync(True)
                 writer._mark.sync()
-                synced = now
+                self.synced = now
 
     def stop(self) -> None:
         """Ends the thread (a last sync is the caller's: ``close`` syncs everything)."""
