@@ -84,7 +84,8 @@ class SessionJournal:
     high-water mark and tailer wake-up of a commit wait for :meth:`settle` (after the send). ``durability``:
     ``sync`` fsyncs every commit; ``batch`` (default) commits without fsync — safe against a
     process crash — and fsyncs at most ``batch_ns`` after a commit on the writer's background
-    thread (``JournalWriter(fsync_behind=True)``; an OS crash may lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
+    thread (``JournalWriter(fsync_behind=True)``, through LMDB's writable map; an OS crash may
+    lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
     ts_init is kept non-decreasing.
     """
 
@@ -95,7 +96,8 @@ class SessionJournal:
         self.state, self.recovered = recover(path)
         self.durability = durability
         self.writer = JournalWriter(path, durability=durability, batch_ns=batch_ns,
-                                    fsync_behind=durability == "batch")
+                                    fsync_behind=durability == "batch",
+                                    writemap=durability == "batch")
         # a message's mark and tailer poke wait until its bytes are sent (FixSession.settle)
         self.writer.settle_later = True
         self.clock_ns = clock_ns
