@@ -10,6 +10,8 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 from domain.kinds import RECORD_DTYPE
@@ -18,6 +20,9 @@ from journal.checksum import SEQ_GAP, batch_checksum, scan_records, words_of
 from journal.errors import CorruptionError
 
 TS_MIN = -(1 << 63)
+# the header fields frame_batch reads, at RECORD_DTYPE's offsets (struct: no numpy per value)
+_SEQ_AT, _TS_AT = RECORD_DTYPE.fields["seq"][1], RECORD_DTYPE.fields["ts_init"][1]
+_SEQ, _TS = struct.Struct("<Q"), struct.Struct("<q")
 
 
 def frame_batch(buffer: bytearray, n_records: int) -> memoryview:
@@ -25,10 +30,10 @@ def frame_batch(buffer: bytearray, n_records: int) -> memoryview:
 
     Returns the view of the finished value. The records are assumed already checked for order.
     """
-    words = words_of(buffer, fmt.BATCH_HEADER_SIZE, n_records)
-    first_seq = int(words[0])
-    last_ts = int(words[(n_records - 1) * 16 + 2].view(np.int64))
-    end = fmt.BATCH_HEADER_SIZE + n_records * fmt.RECORD_SIZE
+    start = fmt.BATCH_HEADER_SIZE
+    end = start + n_records * fmt.RECORD_SIZE
+    (first_seq,) = _SEQ.unpack_from(buffer, start + _SEQ_AT)
+    (last_ts,) = _TS.unpack_from(buffer, end - fmt.RECORD_SIZE + _TS_AT)
     checksum = batch_checksum(memoryview(buffer)[fmt.BATCH_HEADER_SIZE : end], first_seq)
     fmt.BATCH_HEADER.pack_into(
         buffer, 0, fmt.BATCH_MAGIC, n_records, checksum, first_seq, last_ts

@@ -10,8 +10,11 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
+from domain.kinds import RECORD_DTYPE
 from journal import format as fmt
 from journal.batch import frame_batch
 
@@ -19,6 +22,8 @@ WORDS_PER_RECORD = fmt.RECORD_SIZE // 8
 HEADER_WORDS = fmt.BATCH_HEADER_SIZE // 8
 _MAX_FREE = 64
 _HEADER_BYTES = fmt.BATCH_HEADER_SIZE
+_SEQ_AT = RECORD_DTYPE.fields["seq"][1]
+_SEQ = struct.Struct("<Q")
 if fmt.RECORD_SIZE != 128:  # put shifts by 7
     raise ValueError(f"RECORD_SIZE must be 128 for put, got {fmt.RECORD_SIZE}")
 
@@ -95,7 +100,19 @@ class ValueStager:
 
     def recycle(self) -> None:
         """Forgets the committed values and keeps their buffers for reuse."""
-        for _, value in self.pending:
-            value.release()
-        self._free.extend(self._sealed[: _MAX_FREE - len(self._free)])
+        self.recycle_taken(*self.take_sealed())
+
+    def take_sealed(self) -> tuple[list[tuple[bytes, memoryview]], list[bytearray]]:
+        """Hands over the sealed values and their buffers, to be committed elsewhere (a
+        committer thread) and given back with ``recycle_taken``."""
+        taken = (self.pending, self._sealed)
         self.pending, self._sealed = [], []
+        return taken
+
+    def recycle_taken(self, pending: list[tuple[bytes, memoryview]],
+                      sealed: list[bytearray]) -> None:
+        """Keeps the buffers of committed values for reuse (any thread: only the staging
+        thread takes from the free list, so a concurrent extend cannot lose a buffer)."""
+        for _, value in pending:
+            value.release()
+        self._free.extend(sealed[: _MAX_FREE - len(self._free)])

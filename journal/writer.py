@@ -18,7 +18,12 @@ Design contract:
   the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
   killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
   for the disk (an order leaves after its commit, not after the disk's fsync latency);
-- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq;
+- after each commit the high-water mark (:mod:`journal.highwater`) records the last seq and
+  tailers in other processes are poked; with ``settle_later`` (a live loop) that waits for
+  ``settle``, called once the commit's orders are sent, so neither is on the tick-to-order
+  path; the next commit and ``close`` settle first, so the mark lags by a commit at most and
+  is never ahead of what LMDB holds; the fsync-behind thread polls the committed seq and the
+  mark instead of being woken by each commit;
 - ``committed_seq`` is the last seq known committed: a record may leave the process once
   ``committed_seq`` reaches it (the writer is the LMDB :class:`journal.sink.JournalSink`);
 - a commit is one LMDB transaction: all of its batches (and their run index entries) are
@@ -32,6 +37,7 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
@@ -138,6 +144,12 @@ class JournalWriter:
         self._closed = False
         self._full: JournalFullError | None = None  # why a commit failed for want of space
         self._syncer: _Syncer | None = _Syncer(self, batch_ns) if fsync_behind else None
+        self._committer: _Committer | None = None  # start_committer (sync, a live loop)
+        self._failure: BaseException | None = None  # what stopped the committer thread
+        #: commits whose mark and tailer poke wait for ``settle``: (last seq, batch checksums)
+        self._unsettled: list[tuple[int, list[int]]] = []
+        #: when True, a commit leaves its mark and tailer poke to ``settle`` (see there)
+        self.settle_later = False
 
     def _read_tail(self) -> tuple[int, int]:
         with self.journal.read_txn() as txn:
@@ -249,7 +261,10 @@ class JournalWriter:
         if self._uncommitted == 0:
             return self.committed_seq
         if self.durability == "sync":
-            self.commit()
+            if self._committer is not None:
+                self._hand_over()
+            else:
+                self.commit()
         elif self.durability == "batch":
             if (
                 self._uncommitted >= self.batch_records
@@ -264,10 +279,26 @@ class JournalWriter:
         """Commits everything received, whatever the mode; returns ``committed_seq``."""
         if self._closed:
             raise self._closed_error()
+        if self._committer is not None:
+            self._committer.wait_for(self._hand_over())
+            return self.committed_seq
         self._stager.seal()
         pending, runs = self._stager.pending, self._pending_runs
         if not pending:
             return self.committed_seq
+        self._store(pending, runs, self._stager.last_sealed_seq)
+        self._stager.recycle()
+        self._pending_runs = []
+        self._uncommitted = 0
+        return self.committed_seq
+
+    def _store(self, pending: list[tuple[bytes, Any]], runs: list[tuple[bytes, bytes]],
+               last_seq: int, settle: bool = True) -> None:
+        """Writes ``pending`` values (ending at ``last_seq``) and ``runs`` in one transaction;
+        then ``committed_seq``, and unless ``settle`` is False or ``settle_later`` is set, the
+        mark and the tailers (:meth:`settle`; the committing thread)."""
+        if self._unsettled:
+            self.settle()
         journal = self.journal
 
         def put_all(txn: lmdb.Transaction) -> None:
@@ -280,31 +311,80 @@ class JournalWriter:
         try:
             journal.write(put_all)
         except JournalFullError as exc:
-            self._commit_prefix(exc)
+            self._commit_prefix(exc, pending, runs)
         except Exception:
             self._fail()
             raise
-        self._mark.advance(self._stager.last_sealed_seq,
-                           [_CHECKSUM(value, 8)[0] for _, value in pending])
-        self._stager.recycle()
-        self._pending_runs = []
-        self.committed_seq = self._stager.last_sealed_seq
-        self._uncommitted = 0
-        if self._syncer is not None:
-            self._syncer.dirty.set()
+        self.committed_seq = last_seq
+        self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
+        if settle and not self.settle_later:
+            self.settle()
+
+    def settle(self) -> None:
+        """Writes the high-water mark for the commits made since the last call (one update
+        per commit, in order) and pokes the tailers once; ``settle_later`` leaves this to the
+        caller (a live loop calls it once its orders are sent). The next commit settles first,
+        and ``close`` settles: the mark lags by one commit at most, never leads."""
+        unsettled = self._unsettled
+        if not unsettled:
+            return
+        self._unsettled = []
+        for last_seq, checksums in unsettled:
+            self._mark.advance(last_seq, checksums)
         if self._notifier is not None:
             self._notifier.notify()
+
+    def start_committer(self) -> None:
+        """``sync`` only: from now on ``flush`` hands what is due to a committer thread and
+        returns at once (``committed_seq`` follows as each commit is fsynced: it is still
+        durable), and ``commit`` waits for everything received. A live node's loop: its takes
+        never wait for the disk, an order does (its commit). Ended by ``stop_committer``."""
+        if self.durability != "sync":
+            raise ValueError(f"a committer thread needs durability 'sync', got "
+                             f"{self.durability!r}")
+        if self._closed:
+            raise self._closed_error()
+        if self.settle_later:
+            raise ValueError("settle_later and a committer thread do not mix: the committer "
+                             "settles its own commits")
+        if self._committer is None:
+            self._committer = _Committer(self)
+
+    def stop_committer(self) -> int:
+        """Commits what was handed over and ends the committer thread (commits are made on the
+        calling thread again); returns ``committed_seq``."""
+        committer, self._committer = self._committer, None
+        if committer is not None:
+            committer.stop()
+            if committer.error is not None:
+                raise committer.error
         return self.committed_seq
 
-    def _commit_prefix(self, full: JournalFullError) -> None:
+    def _hand_over(self) -> int:
+        """Seals what was received and hands it to the committer; returns the last seq
+        handed over (everything received)."""
+        committer = self._committer
+        assert committer is not None
+        if committer.error is not None:
+            raise committer.error
+        self._stager.seal()
+        pending, sealed = self._stager.take_sealed()
+        if pending:
+            committer.hand((pending, sealed, self._pending_runs, self._stager.last_sealed_seq))
+            self._pending_runs = []
+            self._uncommitted = 0
+        return self._stager.last_sealed_seq
+
+    def _commit_prefix(self, full: JournalFullError, pending: list[tuple[bytes, Any]],
+                       pending_runs: list[tuple[bytes, bytes]]) -> None:
         """After a commit failed for want of space: commits its batches one at a time while
         they fit, so the journal keeps the longest prefix, then fails the writer."""
         journal, committed = self.journal, self.committed_seq
         try:
-            for key, value in self._stager.pending:
+            for key, value in pending:
                 first = fmt.key_seq(key)
                 last = first + len(value) // fmt.RECORD_SIZE - 1
-                runs = [(k, v) for k, v in self._pending_runs if first <= fmt.key_seq(k) <= last]
+                runs = [(k, v) for k, v in pending_runs if first <= fmt.key_seq(k) <= last]
 
                 def put_one(txn: lmdb.Transaction, key=key, value=value, runs=runs) -> None:
                     txn.put(key, value, db=journal.records_db, append=True)
@@ -328,12 +408,17 @@ class JournalWriter:
         again (so whoever writes next, e.g. a run's end record, reports the real cause)."""
         if self._full is not None:
             return WriterStoppedFullError(f"{self._full} (the writer stopped there)")
+        if self._failure is not None:
+            return WriterClosedError(f"{self.path}: writer stopped: its commit failed: "
+                                     f"{self._failure}")
         return WriterClosedError(f"{self.path}: writer is closed")
 
     def write_snapshot(self, seq: int, doc: Any, arrays: dict[str, np.ndarray] | None = None) -> None:
         """Stores a snapshot of derived state at ``seq`` (at most ``committed_seq``)."""
         from journal.snapshots import write_snapshot
 
+        if self._committer is not None:  # one writing thread at a time
+            self.commit()
         if seq > self.committed_seq:
             raise ValueError(
                 f"snapshot seq {seq} is beyond committed_seq {self.committed_seq}; commit first"
@@ -345,6 +430,9 @@ class JournalWriter:
         self._release()
 
     def _release(self) -> None:
+        if self._unsettled:  # committed: their mark is due (a failed write settled first)
+            with contextlib.suppress(OSError):
+                self.settle()
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
@@ -362,7 +450,9 @@ class JournalWriter:
         if self._closed:
             return
         try:
+            self.stop_committer()
             self.commit()
+            self.settle()
             if self.durability != "none":
                 if self._syncer is not None:
                     self._syncer.stop()
@@ -386,19 +476,93 @@ class _Syncer:
     def __init__(self, writer: JournalWriter, period_ns: int) -> None:
         self.writer = writer
         self.period_s = period_ns / 1e9
-        self.dirty = threading.Event()
         self._stopped = threading.Event()
+        #: (committed seq, mark's last seq) as of the last fsync
+        self.synced = (writer.committed_seq, writer._mark.mark.last_seq)
         self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
+        # polls what was committed and marked (plain ints): nothing on the committing thread
+        # wakes this one
+        writer = self.writer
         while not self._stopped.wait(self.period_s):
-            if self.dirty.is_set():
-                self.dirty.clear()
-                self.writer.journal.env.sync(True)
-                self.writer._mark.sync()
+            now = (writer.committed_seq, writer._mark.mark.last_seq)
+            if now != self.synced:
+                writer.journal.env.sync(True)
+                writer._mark.sync()
+                self.synced = now
 
     def stop(self) -> None:
         """Ends the thread (a last sync is the caller's: ``close`` syncs everything)."""
         self._stopped.set()
         self._thread.join()
+
+
+class _Committer:
+    """Commits a ``sync`` writer's flushed values on its own thread (``start_committer``): the
+    writer hands sealed values over and goes on; everything handed over by the time the thread
+    is free goes in one transaction (group commit). LMDB's commit and fsync release the GIL."""
+
+    def __init__(self, writer: JournalWriter) -> None:
+        self.writer = writer
+        self.error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._queue: list[tuple[list, list, list, int]] = []
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="journal-commit", daemon=True)
+        self._thread.start()
+
+    def hand(self, work: tuple[list, list, list, int]) -> None:
+        """Queues (values, their buffers, run index entries, last seq) for the next commit."""
+        with self._cond:
+            self._queue.append(work)
+            self._cond.notify_all()
+
+    def wait_for(self, seq: int) -> None:
+        """Returns once ``committed_seq`` reaches ``seq``; raises the commit's error if one
+        failed."""
+        writer = self.writer
+        with self._cond:
+            while writer.committed_seq < seq and self.error is None:
+                self._cond.wait()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Commits what is queued, then ends the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        writer = self.writer
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                work, self._queue = self._queue, []
+            pending = [value for w in work for value in w[0]]
+            try:
+                writer._store(pending, [run for w in work for run in w[2]], work[-1][3],
+                              settle=False)
+            except BaseException as exc:
+                writer._failure = exc
+                with self._cond:
+                    self.error = exc
+                    self._cond.notify_all()
+                return
+            with self._cond:  # the waiting order goes now; the mark and the tailers after
+                self._cond.notify_all()
+            writer._stager.recycle_taken(pending, [buf for w in work for buf in w[1]])
+            try:
+                writer.settle()
+            except OSError as exc:  # the mark's file: the next commit reports it
+                writer._failure = exc
+                with self._cond:
+                    self.error = exc
+                    self._cond.notify_all()
+                return

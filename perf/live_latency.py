@@ -17,6 +17,7 @@ not used here: its matching and logging add their own latency per order.
 one quote line waiting on stdin, to the first NewOrderSingle read by the venue.
 
     python perf/live_latency.py [--n 5000] [--every 10] [--runs 3] [--stages] [--json]
+        [--wait blocking,yielding,busy-spin] [--spin-us 2000]
     python perf/live_latency.py --startup [--runs 3] [--json]
 """
 
@@ -99,8 +100,10 @@ class OrderOnQuote(Strategy):
         self.n += 1
 
 
-def live_config(port: int, journal: Path, durability: str) -> dict[str, Any]:
-    """The node's config: venue V over FIX at ``port``, one equity, cash account."""
+def live_config(port: int, journal: Path, durability: str, wait: str = "blocking",
+                spin_us: float = 2000.0) -> dict[str, Any]:
+    """The node's config: venue V over FIX at ``port``, one equity, cash account; the node
+    thread waits for its inbox by ``wait`` (:mod:`replay.nodes.wait`)."""
     return {
         "journal": str(journal), "durability": durability,
         "venues": [{"name": "V", "account_type": "CASH", "starting_balances": ["10000000 USD"]}],
@@ -108,7 +111,8 @@ def live_config(port: int, journal: Path, durability: str) -> dict[str, Any]:
                          "size_precision": 0}],
         "fix": {"venue": "V", "host": "127.0.0.1", "port": port, "sender": "RINGBUS",
                 "target": "V", "heartbeat_s": 30},
-        "live": {"stop_grace_s": 1.0},
+        "live": {"stop_grace_s": 1.0, **({} if wait == "blocking" else
+                                          {"wait": wait, "spin_us": spin_us})},
     }
 
 
@@ -193,11 +197,12 @@ def instrument(node: LiveNode, probe: Probe) -> None:
     session._write = stamped_write  # type: ignore[method-assign]
 
 
-def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
+def run(durability: str, rate: int, n: int, every: int, stages: bool, wait: str = "blocking",
+        spin_us: float = 2000.0) -> dict:
     """One run: ``n`` quotes at ``rate`` per second into a live node; returns the latency row."""
     peer, port = start_peer()
     with tempfile.TemporaryDirectory() as tmp:
-        node = LiveNode(live_config(port, Path(tmp) / "node", durability),
+        node = LiveNode(live_config(port, Path(tmp) / "node", durability, wait, spin_us),
                         [OrderOnQuote(every)]).start()
         probe = Probe(n)
         if stages:
@@ -208,12 +213,14 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
         start = time.perf_counter_ns()
         for i in range(n):
             rec = quote(iid, i)
-            if (wait := start + i * period_ns - time.perf_counter_ns()) > 0:
-                time.sleep(wait / 1e9)
+            if (ahead_ns := start + i * period_ns - time.perf_counter_ns()) > 0:
+                time.sleep(ahead_ns / 1e9)
             pushed[i] = time.perf_counter_ns()
             node.push(rec)
         elapsed = time.perf_counter_ns() - start
         open_at_end = _settle(node)
+        node_cpu_ns = _thread_cpu_ns(node._thread)
+        fix_cpu_ns = _thread_cpu_ns(node.session._thread)
         node.stop()
         seen = {int(k): v for k, v in json.loads(peer.stdout.readline()).items()}
         peer.wait(10)
@@ -224,14 +231,27 @@ def run(durability: str, rate: int, n: int, every: int, stages: bool) -> dict:
                            f"NewOrderSingles (first missing: quote {missing[0]})")
     lat_us = np.array([seen[i] - pushed[i] for i in orders]) / 1000
     row = {
-        "durability": durability, "inputs_per_s": rate,
+        "durability": durability, "wait": wait, "inputs_per_s": rate,
         "achieved_per_s": round(n / (elapsed / 1e9)), "orders": len(orders),
         "open_at_end": open_at_end, "p50_us": _pct(lat_us, 50), "p99_us": _pct(lat_us, 99),
         "p99.9_us": _pct(lat_us, 99.9), "max_us": _pct(lat_us, 100),
+        "node_cpu_us_per_input": round(node_cpu_ns / n / 1000, 1) if node_cpu_ns else "-",
+        "fix_cpu_us_per_order": round(fix_cpu_ns / len(orders) / 1000, 1) if fix_cpu_ns
+        else "-",
     }
     if stages:
         row["stages"] = _stage_table(probe, pushed, seen, orders)
     return row
+
+
+def _thread_cpu_ns(thread: Any) -> int:
+    """CPU time of ``thread`` so far (Linux: its schedstat), 0 when unknown. Includes the node's
+    start-up (journal, logon, setup records): small next to thousands of inputs."""
+    try:
+        with open(f"/proc/self/task/{thread.native_id}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, AttributeError, ValueError):
+        return 0
 
 
 def _settle(node: LiveNode, timeout_s: float = 30.0) -> int:
@@ -311,6 +331,11 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3, help="runs per row (the median row reported)")
     p.add_argument("--rates", default="1000,10000", help="input rates per second")
     p.add_argument("--durability", default="batch,sync")
+    p.add_argument("--wait", default="blocking",
+                   help="the node thread's wait strategies, comma-separated "
+                        "(blocking, yielding, busy-spin)")
+    p.add_argument("--spin-us", type=float, default=2000.0,
+                   help="spin budget of yielding / busy-spin (microseconds)")
     p.add_argument("--stages", action="store_true", help="print the per-leg breakdown")
     p.add_argument("--startup", action="store_true", help="measure ringbus live's startup")
     args = p.parse_args()
@@ -326,12 +351,14 @@ def main() -> None:
     rows = []
     for durability in args.durability.split(","):
         for rate in map(int, args.rates.split(",")):
-            row = _median_row([run(durability, rate, args.n, args.every, args.stages)
-                               for _ in range(args.runs)])
-            stage_rows = row.pop("stages", None)
-            rows.append(row)
-            if stage_rows and not args.json:
-                report(f"stages: {durability} {rate}/s (median run)", stage_rows, False)
+            for wait in args.wait.split(","):
+                row = _median_row([run(durability, rate, args.n, args.every, args.stages, wait,
+                                       args.spin_us) for _ in range(args.runs)])
+                stage_rows = row.pop("stages", None)
+                rows.append(row)
+                if stage_rows and not args.json:
+                    report(f"stages: {durability} {rate}/s {wait} (median run)", stage_rows,
+                           False)
     report("live_latency: quote into the live node's inbox -> NewOrderSingle read by the venue",
            rows, args.json)
 

@@ -20,11 +20,13 @@ import simplefix
 from adapters.fix import codes
 from adapters.fix.capabilities import VenueCapabilities
 from adapters.fix.orders import STATUSES, FixOrder, FixOrders
-from adapters.fix.outbound import order_record, rebuild_body
+from adapters.fix.outbound import body_fields, order_record, read_out, symbol_of
 from adapters.fix.session import FixSession
-from domain.codec import as_kind, encode
+from domain.codec import as_kind, encode, packer, raw_decoder
 from domain.enums import OrderSide, OrderType, TimeInForce
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
+
+_read_in = raw_decoder(Kind.FIX_IN)
 
 
 @attrs.frozen
@@ -63,6 +65,7 @@ class FixExecutionClient:
         session.on_synced = self._reconcile
         session.on_connecting = self._remember
         self._known: dict[int, tuple[str, int]] = {}
+        self._symbols: dict[int, bytes] = {}  # instrument id -> Symbol (55)
         #: called with every batch of order events / FIX_RECONCILED records right after they
         #: are journaled (the live node forwards them to its inbox), on the thread that made them
         self.on_events: Callable[[list[np.ndarray]], None] | None = None
@@ -145,11 +148,10 @@ class FixExecutionClient:
         events = self.orders.on_in(record)
         if events:
             self._journal_events(events, int(record["seq"][0]))
-        rec = as_kind(record, Kind.FIX_IN)[0]
-        order = self.orders.orders.get(int(rec["client_order_id"]))
+        rec = _read_in(record.tobytes())
+        order = self.orders.orders.get(rec.client_order_id)
         if (order is not None and order.pending_replace is not None
-                and bytes([int(rec["exec_type"])]) == b"4"
-                and int(rec["cl_ord_version"]) == order.version):
+                and bytes([rec.exec_type]) == b"4" and rec.cl_ord_version == order.version):
             self._resubmit(order)
 
     def _resubmit(self, order: FixOrder) -> None:
@@ -160,27 +162,31 @@ class FixExecutionClient:
             order.pending_replace = None
             order.status = "FILLED"
             return
-        self.session.send(
-            codes.NEW_ORDER_SINGLE,
-            *self._body(self._version_record(order, order.version + 1, remaining, price),
-                        codes.NEW_ORDER_SINGLE))
+        record = self._version_record(order, order.version + 1, remaining, price)
+        self.session.send(codes.NEW_ORDER_SINGLE,
+                          self._body(read_out(record.tobytes()), codes.NEW_ORDER_SINGLE), record)
 
     def _send(self, msg_type: bytes, record: np.ndarray, event_kind: int) -> None:
-        out = as_kind(record, Kind.FIX_OUT)[0]
-        ref = {"client_order_id": int(out["client_order_id"]),
-               "instrument_id": int(out["instrument_id"]), "strategy_id": int(out["strategy_id"])}
-        extra = {"account_id": 0} if event_kind == Kind.ORDER_SUBMITTED else {}
-        if event_kind != Kind.ORDER_SUBMITTED:
-            extra["venue_order_id"] = ref["client_order_id"]
-        events = [encode(event_kind, **ref, **extra)]
-        self.session.send(msg_type, *self._body(record, msg_type), events=events)
+        out = read_out(record.tobytes())
+        ref = {"client_order_id": out.client_order_id, "instrument_id": out.instrument_id,
+               "strategy_id": out.strategy_id}
+        if event_kind == Kind.ORDER_SUBMITTED:
+            ref["account_id"] = 0
+        else:
+            ref["venue_order_id"] = out.client_order_id
+        events = [np.frombuffer(bytearray(packer(event_kind).pack(**ref)), dtype=RECORD_DTYPE)]
+        self.session.send(msg_type, self._body(out, msg_type), record, events=events)
         if self.on_events is not None:
             self.on_events(events)
 
-    def _body(self, record: np.ndarray, msg_type: bytes) -> tuple[list, np.ndarray]:
-        typed = as_kind(record, Kind.FIX_OUT)
-        typed["msg_type"] = codes.pack_msg_type(msg_type)
-        return rebuild_body(typed[0], self.session.journal.state.strings), record
+    def _body(self, out: tuple, msg_type: bytes) -> list[tuple[int, bytes]]:
+        """The body of ``msg_type`` for the FIX_OUT fields ``out`` (:func:`body_fields`: what
+        a resend rebuilds from the journaled record); the session stamps the record's type."""
+        symbol = self._symbols.get(out.instrument_id)
+        if symbol is None:  # an instrument's text never changes: its Symbol is kept
+            symbol = self._symbols[out.instrument_id] = symbol_of(
+                self.session.journal.state.strings, out.instrument_id)
+        return body_fields(out, msg_type, symbol)
 
     def _journal_events(self, events: list[np.ndarray], cause: int) -> None:
         for event in events:
@@ -188,6 +194,7 @@ class FixExecutionClient:
         self.session.journal_records(events)
         if self.on_events is not None:
             self.on_events(events)
+        self.session.settle()
 
     def _version_record(self, order: FixOrder, version: int, quantity: int | None = None,
                         price: int | None = None) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,10 +29,21 @@ from adapters.fix.codes import pack_msg_type
 from adapters.fix.inbound import fix_in_record
 from adapters.fix.outbound import rebuild_body
 from adapters.fix.store import SessionJournal, new_record
-from domain.codec import as_kind
-from domain.kinds import Kind
+from domain.kinds import KIND_DTYPES, Kind
 
 AppHandler = Callable[[np.ndarray, simplefix.FixMessage], None]
+_OUT_FIELDS = KIND_DTYPES[Kind.FIX_OUT].fields
+_SEQ_AT, _TYPE_AT, _SESSION_AT = (_OUT_FIELDS[name][1] for name in (
+    "msg_seq_num", "msg_type", "session_id"))
+_SEQ, _TYPE, _SESSION = (struct.Struct("<" + _OUT_FIELDS[name][0].char) for name in (
+    "msg_seq_num", "msg_type", "session_id"))
+
+
+def _stamp_out(record: np.ndarray, seq: int, msg_type: int, session_id: int) -> None:
+    """Sets a FIX_OUT record's MsgSeqNum, MsgType and session (offsets from the schema)."""
+    _SEQ.pack_into(record, _SEQ_AT, seq)
+    _TYPE.pack_into(record, _TYPE_AT, msg_type)
+    _SESSION.pack_into(record, _SESSION_AT, session_id)
 OutHandler = Callable[[np.ndarray], None]
 
 
@@ -50,6 +62,7 @@ class FixSession:
         self.journal = journal
         self.address = (host, port)
         self.sender, self.target = sender.encode(), target.encode()
+        self._template = wire.SessionTemplate(codes.BEGIN_STRING, self.sender, self.target)
         self.heartbeat_s = heartbeat_s
         self._password = password
         self.on_app = on_app
@@ -102,9 +115,10 @@ class FixSession:
             sock.shutdown(socket.SHUT_RDWR)
 
     # ---------------------------------------------------------------- sending
-    def send(self, msg_type: bytes, body: list[tuple[int, bytes]],
+    def send(self, msg_type: bytes, body: list[tuple[int, bytes]] | bytes,
              record: np.ndarray | None = None, events: Sequence[np.ndarray] = ()) -> int:
-        """Journals then sends one message; returns its MsgSeqNum.
+        """Journals then sends one message; returns its MsgSeqNum. ``body`` is its fields, or
+        their bytes (:func:`adapters.fix.wire.fields_bytes`).
 
         ``record`` is the FIX_OUT record with the application fields already set (None for
         admin messages); this fills in the sequence number, type and session. ``events``
@@ -116,22 +130,29 @@ class FixSession:
             seq = self.journal.state.next_out
             if record is None:
                 record, _ = new_record(Kind.FIX_OUT)
-            typed = as_kind(record, Kind.FIX_OUT)
-            typed["msg_seq_num"] = seq
-            typed["msg_type"] = pack_msg_type(msg_type)
-            typed["session_id"] = self.session_id
+            _stamp_out(record, seq, pack_msg_type(msg_type), self.session_id)
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
             batch = [*self._take_strings(), record]
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
                 event["cause"] = out_seq
-            self.journal.append([*batch, *events])
+            self.journal.append([*batch, *events], fold_later=True)
             record["seq"] = out_seq
-            if self.on_out is not None:
-                self.on_out(record)
-            self._write(self._encode(msg_type, seq, body))
+            try:  # committed: the bytes go first, the state and the mark after them
+                self._write(self._encode(msg_type, seq, body))
+            finally:
+                self.journal.fold()
+                if self.on_out is not None:
+                    self.on_out(record)
+                self.journal.settle()
             return seq
+
+    def settle(self) -> None:
+        """Settles the session store's commits (:meth:`SessionJournal.settle`), under the
+        session lock."""
+        with self.lock:
+            self.journal.settle()
 
     def intern_reason(self, text: str) -> int:
         """Returns the id of ``text``; its STRING records go out with the next journaled batch."""
@@ -144,13 +165,14 @@ class FixSession:
         pending, self._pending_strings = self._pending_strings, []
         return pending
 
-    def _encode(self, msg_type: bytes, seq: int, body: list[tuple[int, bytes]],
+    def _encode(self, msg_type: bytes, seq: int, body: list[tuple[int, bytes]] | bytes,
                 poss_dup_orig_ns: int = 0) -> bytes:
-        fields: list[tuple[int, object]] = [(49, self.sender), (56, self.target), (34, seq),
-                                            (52, wire.utc_timestamp())]
-        if poss_dup_orig_ns:
-            fields += [(43, b"Y"), (122, wire.utc_timestamp(poss_dup_orig_ns / 1e9))]
-        return wire.encode(codes.BEGIN_STRING, msg_type, [*fields, *body])
+        """The message's bytes: header 49, 56, 34, 52 (now) [, 43=Y, 122] then ``body``
+        (fields, or already encoded by :func:`adapters.fix.wire.fields_bytes`)."""
+        header = b"43=Y\x01122=%b\x01" % wire.utc_timestamp(poss_dup_orig_ns / 1e9) \
+            if poss_dup_orig_ns else b""
+        return self._template.encode(msg_type, seq, wire.utc_now(), body if type(body) is bytes
+                                     else wire.fields_bytes(body), header)
 
     def _write(self, data: bytes) -> None:
         sock = self._sock
@@ -215,6 +237,8 @@ class FixSession:
                 with self.lock:  # one message at a time against sends from other threads
                     self._on_message(msg)
                     self._check_synced()
+                    self.journal.commit()  # its FIX_IN, if nothing it journaled committed it
+                    self.journal.settle()
                 if self._sock is None:
                     return
             self._keep_alive()
@@ -278,7 +302,11 @@ class FixSession:
         self._dispatch(msg_type, msg, record)
 
     def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
-        record["seq"] = self.journal_records([record])
+        """Stages a received message's FIX_IN record: it is committed with what handling the
+        message journals next (its order events, an answer), or at the end of its handling
+        (:meth:`_read_loop`), before anything of it leaves the session: one commit per
+        message."""
+        record["seq"] = self.journal.append([*self._take_strings(), record], commit=False)
 
     def journal_records(self, records: list[np.ndarray]) -> int:
         """Journals ``records`` (after any pending STRING records); returns the last seq."""

@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from adapters.fix.codes import SEQUENCE_RESET, unpack_msg_type
-from domain.codec import as_kind, empty
+from domain.codec import as_kind, empty, raw_decoder
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
@@ -45,13 +45,13 @@ class SessionState:
             self.strings.apply(record)
         elif kind == Kind.FIX_OUT:
             out = as_kind(record, Kind.FIX_OUT)[0]
-            seq = int(out["msg_seq_num"])
+            f = _read_out(out.tobytes())
+            seq = f.msg_seq_num
             self.sent[seq] = out.copy()
             self.next_out = max(self.next_out, seq + 1)
-            if out["client_order_id"]:
-                self.precisions.setdefault(
-                    int(out["client_order_id"]),
-                    (int(out["price_precision"]), int(out["size_precision"])))
+            if f.client_order_id:
+                self.precisions.setdefault(f.client_order_id,
+                                           (f.price_precision, f.size_precision))
         elif kind == Kind.FIX_IN:
             rec = as_kind(record, Kind.FIX_IN)[0]
             self.next_in = max(self.next_in, int(rec["msg_seq_num"]) + 1)
@@ -78,11 +78,14 @@ def recover(path: str | Path) -> tuple[SessionState, np.ndarray]:
 class SessionJournal:
     """Appends a session's records to the journal at ``path``; one writer, commit per append.
 
-    Every append is committed before it returns, so a message is in the journal before its
-    bytes reach the socket and a killed process never loses a sent message. ``durability``:
+    Every append is committed before it returns (``commit=False``: a received message's
+    FIX_IN, committed with the events its handling journals), so a message is in the journal
+    before its bytes reach the socket and a killed process never loses a sent message. The
+    high-water mark and tailer wake-up of a commit wait for :meth:`settle` (after the send). ``durability``:
     ``sync`` fsyncs every commit; ``batch`` (default) commits without fsync — safe against a
     process crash — and fsyncs at most ``batch_ns`` after a commit on the writer's background
-    thread (``JournalWriter(fsync_behind=True)``; an OS crash may lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
+    thread (``JournalWriter(fsync_behind=True)``, through LMDB's writable map; an OS crash may
+    lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
     ts_init is kept non-decreasing.
     """
 
@@ -93,9 +96,13 @@ class SessionJournal:
         self.state, self.recovered = recover(path)
         self.durability = durability
         self.writer = JournalWriter(path, durability=durability, batch_ns=batch_ns,
-                                    fsync_behind=durability == "batch")
+                                    fsync_behind=durability == "batch",
+                                    writemap=durability == "batch")
+        # a message's mark and tailer poke wait until its bytes are sent (FixSession.settle)
+        self.writer.settle_later = True
         self.clock_ns = clock_ns
         self._last_ts = 0
+        self._unfolded: list[np.ndarray] = []  # appended, not folded yet (``fold_later``)
 
     @property
     def next_seq(self) -> int:
@@ -106,9 +113,12 @@ class SessionJournal:
         """Returns the id of ``text`` and its STRING records when it is new."""
         return self.state.strings.intern(text)
 
-    def append(self, records: list[np.ndarray], *, commit: bool = True) -> int:
+    def append(self, records: list[np.ndarray], *, commit: bool = True,
+               fold_later: bool = False) -> int:
         """Journals ``records`` (each shape ``(1,)``) with fresh seqs and one ts_init; returns
-        the seq of the last one. FIX_IN records are flagged INPUT."""
+        the seq of the last one. FIX_IN records are flagged INPUT. The session state folds
+        them before this returns, or with ``fold_later`` at the next :meth:`fold` (a send folds
+        its message once its bytes are written; the caller holds the session lock between)."""
         buf = bytearray(b"".join([r.tobytes() for r in records]))
         ts = max(self.clock_ns(), self._last_ts)
         self._last_ts = ts
@@ -125,10 +135,27 @@ class SessionJournal:
         self.writer.on_batch(batch)
         if commit:
             self.writer.commit()
-        for i, kind in enumerate(kinds):
-            if kind in _FOLDED:
-                self.state.apply(batch[i : i + 1])
+        self._unfolded = [batch[i : i + 1] for i, kind in enumerate(kinds) if kind in _FOLDED]
+        if not fold_later:
+            self.fold()
         return first + len(kinds) - 1
+
+    def fold(self) -> None:
+        """Folds the last append's FIX_OUT / FIX_IN records into the state (see ``append``)."""
+        unfolded, self._unfolded = self._unfolded, []
+        for record in unfolded:
+            self.state.apply(record)
+
+    def commit(self) -> None:
+        """Commits what ``append(commit=False)`` staged (nothing to do when nothing is)."""
+        if self.writer.next_seq - 1 != self.writer.committed_seq:
+            self.writer.commit()
+
+    def settle(self) -> None:
+        """Writes the high-water mark of the commits so far and pokes tailers
+        (:meth:`journal.writer.JournalWriter.settle`); the session calls it once a message is
+        sent, so neither is between a message's commit and its bytes."""
+        self.writer.settle()
 
     def close(self) -> None:
         """Commits, fsyncs and releases the journal."""
@@ -136,6 +163,7 @@ class SessionJournal:
 
 
 _INPUT = int(RecordFlag.INPUT)
+_read_out = raw_decoder(Kind.FIX_OUT)
 _FIX_IN = int(Kind.FIX_IN)
 _FOLDED = (int(Kind.FIX_OUT), _FIX_IN)
 # A record's header (RECORD_DTYPE): seq u8 @0, ts_event i8 @8, ts_init i8 @16, cause u8 @24,

@@ -65,6 +65,7 @@ class NodeDriver:
         self.ended: np.ndarray | None = None
         self._controls: list[np.ndarray] = []
         self._last_n = -1
+        self._settle: Callable[[], None] | None = None  # feed_live's, while it runs
 
     # --- feeding ---------------------------------------------------------------------------------
     def feed(self, chunks: Iterable[np.ndarray]) -> LoopStats:
@@ -82,10 +83,14 @@ class NodeDriver:
                 self.interrupted = True
         return self.stats
 
-    def feed_live(self, inbox: LiveInbox, timeout_s: float = 0.05) -> LoopStats:
-        """Runs the inbox until it is closed and empty (see the module contract)."""
+    def feed_live(self, inbox: LiveInbox, timeout_s: float = 0.05,
+                  settle: Callable[[], None] | None = None) -> LoopStats:
+        """Runs the inbox until it is closed and empty (see the module contract); ``settle``
+        (e.g. :meth:`journal.writer.JournalWriter.settle`) is called after each group commit
+        once its orders are handed out."""
         kernel = self.kernel
         kernel.defer_flush = True
+        self._settle = settle
         try:
             with live_loop_policy():
                 while (taken := inbox.take(timeout_s)) is not None:
@@ -98,8 +103,11 @@ class NodeDriver:
                     run_until(kernel, horizon, self.stats)
                     kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
                     kernel.end_batch()
+                    if settle is not None:
+                        settle()
         finally:
             kernel.defer_flush = False
+            self._settle = None
         return self.stats
 
     def _after_live_publish(self, n: int) -> None:
@@ -108,6 +116,8 @@ class NodeDriver:
         self._after_publish(n)
         if self.kernel.outbound.held:
             self.kernel.end_batch()
+            if self._settle is not None:
+                self._settle()
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,

@@ -10,7 +10,11 @@ Design contract:
 - the FIX venue is an external execution client (:class:`replay.nodes.live_venue.FixVenue`):
   it gets a command only once the node's journal committed it; its session store (FIX_OUT /
   FIX_IN records, sequence numbers, resends) is the journal ``<journal>.fix`` next to the
-  node's; durability ``batch`` (default) or ``sync`` for both;
+  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` the node
+  journal's commits run on a committer thread while the loop runs
+  (:meth:`journal.writer.JournalWriter.start_committer`): an order waits for its own commit,
+  the loop never for another take's fsync; under ``batch`` a commit's high-water mark and
+  tailer wake-up are settled after its orders are sent (``JournalWriter.settle_later``);
 - startup is the backtest node's: RUN_STARTED + manifest, the instruments and accounts of the
   config, NODE_STARTED; on a journal whose last run crashed the node recovers it first (the
   same recovery as a backtest: the journal's inputs re-executed and verified, RUN_RECOVERED),
@@ -29,6 +33,7 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -100,7 +105,7 @@ class NodeInbox(LiveInbox):
     cancels the venue's open orders, waits for them (bounded), then closes the inbox."""
 
     def __init__(self, clock: Clock, node: LiveNode) -> None:
-        super().__init__(clock)
+        super().__init__(clock, node.options.wait_strategy())
         self.node = node
         self._stop_at: float | None = None
 
@@ -261,8 +266,10 @@ class LiveNode:
         instruments = [make_instrument(i.id, "live", i.price_precision, i.size_precision, i)
                        for i in cfg.instruments]
         # batch: commits never wait for the disk (an order's commit is on its path to the wire)
-        writer = JournalWriter(self.path, durability=cfg.durability,
-                               fsync_behind=cfg.durability == "batch")
+        # and write through LMDB's writable map (no pwrite, so no mtime update, per commit)
+        batch = cfg.durability == "batch"
+        writer = JournalWriter(self.path, durability=cfg.durability, fsync_behind=batch,
+                               writemap=batch)
         try:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:
@@ -325,14 +332,26 @@ class LiveNode:
             kernel.journal.flush()
         beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
             if self.options.heartbeat_interval_s > 0 else None
+        # sync: the takes' commits (and fsyncs) run on a committer thread; an order waits for
+        # its own commit only, the node thread never for another take's fsync
+        # batch: a commit's mark and tailer poke wait until its orders are sent (settle)
+        committer = self.config.durability == "sync"
+        if committer:
+            writer.start_committer()
+        else:
+            writer.settle_later = True
         self.started.set()
         reason, fault = RunEndReason.CLEAN, ""
         try:
             try:
-                driver.feed_live(self.inbox)
+                driver.feed_live(self.inbox, settle=None if committer else writer.settle)
             finally:
                 if beat is not None:
                     beat.close()
+                if committer:  # a failed commit already faulted the kernel (its end reports it)
+                    with contextlib.suppress(Exception):
+                        writer.stop_committer()
+                writer.settle_later = False
             state_hash = end_run(kernel, reason, *start.run_id(self.run_id),
                                  end_ts=kernel.ctx.now_ns)
         except Exception as exc:

@@ -11,6 +11,9 @@ Design contract:
 - the password never enters the config the run is hashed from or any record: it comes from
   ``fix.password_env`` (an environment variable's name) or ``fix.password_file`` (a path), read
   by :func:`read_password`; a literal ``fix.password`` is refused;
+- ``live.wait`` (``blocking`` default, ``yielding``, ``busy-spin``) and ``live.spin_us`` choose
+  how the node thread waits for its inbox (:mod:`replay.nodes.wait`); neither is part of the
+  run's config hash: they change latency, never a record;
 - errors are :class:`replay.config.ConfigError` naming the key and the value.
 """
 
@@ -24,10 +27,11 @@ import attrs
 
 from adapters.fix.capabilities import VenueCapabilities
 from replay.config import BacktestConfig, ConfigError, config_from_dict
+from replay.nodes.wait import WaitStrategy
 
 _FIX_KEYS = {"venue", "host", "port", "sender", "target", "heartbeat_s", "password_env",
              "password_file", "capabilities", "logon_timeout_s"}
-_LIVE_KEYS = {"cancel_all_on_stop", "stop_grace_s", "heartbeat_interval_s"}
+_LIVE_KEYS = {"cancel_all_on_stop", "stop_grace_s", "heartbeat_interval_s", "wait", "spin_us"}
 
 
 @attrs.frozen
@@ -54,6 +58,14 @@ class LiveOptions:
     cancel_all_on_stop: bool = True
     stop_grace_s: float = 5.0
     heartbeat_interval_s: float = 0.0
+    #: how the node thread waits for inputs (:data:`replay.nodes.wait.WAITS`)
+    wait: str = "blocking"
+    #: how long ``yielding`` / ``busy-spin`` poll before blocking (microseconds)
+    spin_us: float = 2000.0
+
+    def wait_strategy(self) -> WaitStrategy:
+        """Returns the node thread's :class:`replay.nodes.wait.WaitStrategy`."""
+        return WaitStrategy(self.wait, self.spin_us)
 
 
 @attrs.frozen
@@ -107,6 +119,7 @@ def live_config(raw: dict[str, Any], where: str = "live config") -> LiveConfig:
         caps = VenueCapabilities.from_config(fix_raw.get("capabilities", {}))
         fix = FixConfig(**{**fix_raw, "port": int(fix_raw["port"]), "capabilities": caps})
         live = LiveOptions(**live_raw)
+        live.wait_strategy()  # checks the name and the budget
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return LiveConfig(backtest, fix, live)

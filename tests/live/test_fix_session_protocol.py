@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -12,6 +13,8 @@ from adapters.fix.client import FixExecutionClient, OrderRequest
 from adapters.fix.session import FixSession
 from adapters.fix.store import SessionJournal
 from domain.enums import OrderSide
+from domain.kinds import Kind
+from journal import Journal, JournalReader
 from tests.live.scripted_venue import ScriptedVenue
 
 
@@ -99,3 +102,30 @@ def test_a_gap_from_the_venue_is_requested_and_filled_before_the_session_is_in_s
     assert session.journal.state.next_in == 6
     starter.join(5)
     close(session)
+
+
+def test_an_execution_report_and_its_order_event_are_one_commit(venue, tmp_path):
+    """A received message's FIX_IN and the order events it makes are journaled in one commit
+    (one LMDB value), and the events reach ``on_events`` only once it is committed."""
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    seen = []
+    client.on_events = lambda events: seen.append(
+        (session.journal.writer.committed_seq, int(events[-1]["seq"][0])))
+    client.submit(OrderRequest(5, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+    venue.expect(codes.NEW_ORDER_SINGLE)
+    venue.send(codes.EXECUTION_REPORT, [(37, b"V1"), (11, b"5"), (17, b"E1"), (150, b"0"),
+                                        (39, b"0"), (55, b"MSFT"), (54, b"1"), (151, b"10"),
+                                        (14, b"0"), (6, b"0")])
+    deadline = time.monotonic() + 5
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    committed, last_event = seen[-1]
+    assert committed >= last_event  # committed before it was handed on
+    close(session)
+    with Journal.open(tmp_path / "j") as journal:  # one stored batch per commit here
+        values = [batch.copy() for batch in JournalReader(journal).batches()]
+    accepted = [v for v in values if int(Kind.ORDER_ACCEPTED) in v["kind"].tolist()]
+    assert len(accepted) == 1
+    kinds = accepted[0]["kind"].tolist()
+    assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))

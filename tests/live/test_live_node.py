@@ -65,6 +65,48 @@ def test_a_limit_order_through_the_live_node_fills_at_ordermatch(ordermatch, liq
             assert PASSWORD.encode() not in f.read_bytes(), f
 
 
+@pytest.mark.parametrize("wait", ["yielding", "busy-spin"])
+def test_a_node_spinning_on_its_inbox_trades_and_its_journal_reexecutes(ordermatch, liquidity,
+                                                                        tmp_path: Path, wait):
+    liquidity.limit("MSFT", "SELL", 100, "10.00")
+    node = LiveNode(live_raw(ordermatch.port, tmp_path / "live",
+                             [{"at": 2, "do": "limit", "side": "BUY", "qty": "100",
+                               "price": "10.00", "name": "a"}], wait=wait,
+                             spin_us=5000)).start()
+    assert node.inbox.wait.name == wait and node.inbox.wait.spin_ns == 5_000_000
+    iid = node.instrument_id(SYMBOL)
+    for bid in ("9.98", "9.99", "9.97"):
+        node.push(quote(iid, bid, "10.00"))
+    wait_until(lambda: any(o.status == OrderStatus.FILLED for o in _orders(node).values()),
+               what="the order filled")
+    assert node.stop().end_reason == "CLEAN"
+    records = journal_records(tmp_path / "live")
+    assert (records["kind"] == Kind.QUOTE).sum() == 3
+    assert (records["kind"] == Kind.ORDER_FILLED).sum() == 1
+    _reexecutes(tmp_path / "live")
+
+
+def test_a_sync_node_commits_on_its_committer_thread_and_its_journal_reexecutes(
+        ordermatch, liquidity, tmp_path: Path):
+    liquidity.limit("MSFT", "SELL", 100, "10.00")
+    raw = live_raw(ordermatch.port, tmp_path / "live",
+                   [{"at": 3, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00",
+                     "name": "a"}])
+    node = LiveNode({**raw, "durability": "sync"}).start()
+    iid = node.instrument_id(SYMBOL)
+    for bid in ("9.97", "9.98", "9.99", "9.96"):
+        node.push(quote(iid, bid, "10.00"))
+    wait_until(lambda: any(o.status == OrderStatus.FILLED for o in _orders(node).values()),
+               what="the order filled")
+    writer = node.kernel.journal
+    assert getattr(writer, "_committer", None) is not None  # the loop's commits run behind
+    assert node.stop().end_reason == "CLEAN"
+    records = journal_records(tmp_path / "live")
+    submit = records[records["kind"] == Kind.SUBMIT_ORDER]
+    assert len(submit) == 1 and (records["kind"] == Kind.ORDER_FILLED).sum() == 1
+    _reexecutes(tmp_path / "live")
+
+
 def _node(port: int, path: Path, steps: list[dict], **fix_caps) -> LiveNode:
     raw = live_raw(port, path, steps)
     if fix_caps:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import time
+
 import simplefix
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,6 +40,34 @@ def _simplefix(begin: bytes, msg_type: bytes, header: list, body: list) -> bytes
 def test_encode_is_simplefix_byte_for_byte(msg_type, header, body) -> None:
     assert wire.encode(b"FIX.4.2", msg_type, [*header, *body]) == \
         _simplefix(b"FIX.4.2", msg_type, header, body)
+
+
+@given(msg_type=st.sampled_from([b"D", b"F", b"G", b"A", b"0", b"2", b"4", b"5"]),
+       sender=st.binary(min_size=1, max_size=10).filter(lambda b: b"\x01" not in b),
+       target=st.binary(min_size=1, max_size=10).filter(lambda b: b"\x01" not in b),
+       seq=st.integers(min_value=1, max_value=10**9),
+       sending_time=st.sampled_from([b"20260101-00:00:00.000", b"20261207-23:59:59.999"]),
+       poss_dup=st.booleans(),
+       body=st.lists(st.tuples(st.integers(min_value=11, max_value=9999).filter(
+           lambda tag: tag not in _HEADER_TAGS), _VALUES), max_size=12))
+def test_a_session_template_is_simplefix_byte_for_byte(msg_type, sender, target, seq,
+                                                        sending_time, poss_dup, body) -> None:
+    header = [(49, sender), (56, target), (34, seq), (52, sending_time)]
+    extra = [(43, b"Y"), (122, b"20251231-23:59:59.500")] if poss_dup else []
+    got = wire.SessionTemplate(b"FIX.4.2", sender, target).encode(
+        msg_type, seq, sending_time, wire.fields_bytes(body), wire.fields_bytes(extra))
+    assert got == wire.encode(b"FIX.4.2", msg_type, [*header, *extra, *body])
+    assert got == _simplefix(b"FIX.4.2", msg_type, [*header, *extra], body)
+
+
+def test_utc_now_is_the_wall_clock_as_a_millisecond_utc_timestamp() -> None:
+    before = time.time()
+    now = wire.utc_now()
+    after = time.time()
+    parsed = datetime.datetime.strptime(now.decode(), "%Y%m%d-%H:%M:%S.%f").replace(
+        tzinfo=datetime.UTC).timestamp()
+    assert len(now) == 21 and int(before * 1000) / 1000 <= parsed <= after
+    assert wire.utc_now() >= now  # the cached date and second never run behind the clock
 
 
 @given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from domain.kinds import Kind
+from domain.kinds import KIND_DTYPES, Kind
 from engines.strategy import Strategy
 from replay.nodes.driver import NodeDriver
 from replay.nodes.inputs import LiveInbox, ManualClock
@@ -92,3 +92,26 @@ def test_the_inbox_never_stamps_before_a_horizon_it_handed_out():
         inbox.push(rec)
     with pytest.raises(ValueError, match="forward"):
         clock.advance(-1)
+
+
+@pytest.mark.parametrize("n", [1, 3, 16, 17, 40])
+def test_a_push_of_few_records_is_stamped_as_a_push_of_many(n):
+    """Up to 16 records are stamped with struct, more with numpy: the same bytes either way
+    (the records copied, INPUT added to their flags, ts_init the clock's), any record dtype."""
+    from domain.codec import encode
+    from domain.enums import RecordFlag
+    from domain.kinds import RECORD_DTYPE
+
+    records = np.concatenate([encode(Kind.QUOTE, instrument_id=i + 1, bid=100 + i, ask=101 + i)
+                              for i in range(n)])
+    records["flags"] = np.arange(n) % 2  # some flag already set: kept
+    records["ts_init"] = 5
+    original = records.copy()
+    inbox = LiveInbox(ManualClock(2000))
+    inbox.push(records.view(KIND_DTYPES[Kind.QUOTE]))
+    got, _ = inbox.take(0)
+    assert records.tobytes() == original.tobytes()  # the caller's records are untouched
+    want = original.copy()
+    want["ts_init"] = 2000
+    want["flags"] |= int(RecordFlag.INPUT)
+    assert got.dtype == RECORD_DTYPE and got.tobytes() == want.tobytes()
