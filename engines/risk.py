@@ -137,8 +137,7 @@ class RiskEngine(Reactor):
                 reason = why.within("order list ", N(cmd.order_list_id), ": order ",
                                     N(sub.client_order_id), ": ")
         if reason is not None:
-            for sub in subs:
-                self._deny(sub, reason, ctx)
+            self._deny_all(subs, reason, ctx)
             return
         roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
         for sub in roots:
@@ -278,27 +277,46 @@ class RiskEngine(Reactor):
 
     # --- decisions ------------------------------------------------------------------------------
     def _deny(self, cmd: Any, reason: Refusal, ctx: KernelContext) -> None:
-        order = ctx.cache.order(cmd.client_order_id)
-        if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
-            return  # a second submit of an order already on its way: no event applies to it
-        src = self._src(ctx)
-        reason_id = self._reason(reason, cmd.client_order_id, ctx)  # STRING / REASON_ARGS first
-        _DENIED.emit(ctx, src, cmd.client_order_id, cmd.instrument_id, cmd.strategy_id,
-                     reason_id)
+        self._deny_all((cmd,), reason, ctx)
+
+    def _deny_all(self, cmds: Any, reason: Refusal, ctx: KernelContext) -> None:
+        """ORDER_DENIED (after its STRING / REASON_ARGS) for each command whose order is still
+        INITIALIZED once this cascade's events apply; ``reason`` is interned once for all."""
+        cache = ctx.cache
+        prepared = None
+        for cmd in cmds:
+            coid = cmd.client_order_id
+            order = cache.order(coid)
+            if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+                continue  # a second submit of an order already on its way: no event applies
+            src = self._source_id or self._src(ctx)
+            if prepared is None:
+                prepared = self._intern_reason(reason, ctx)  # its STRING first, if new
+            _DENIED.emit(ctx, src, coid, cmd.instrument_id, cmd.strategy_id,
+                         self._emit_args(prepared, coid, ctx))
 
     def _reason(self, reason: Refusal, client_order_id: int, ctx: KernelContext) -> int:
         """Interns the reason of a refusal about to be emitted and returns its id: its template,
         with a REASON_ARGS record of its numbers emitted now, else its text (see
         :mod:`engines.reasons`)."""
+        return self._emit_args(self._intern_reason(reason, ctx), client_order_id, ctx)
+
+    def _intern_reason(self, reason: Refusal, ctx: KernelContext) -> tuple[int, Any, tuple]:
+        """Returns (reason id, REASON_ARGS emitter or None, its number values) of ``reason``,
+        interning its template (or, not shared, its text)."""
         numbers = reason.numbers
         if not numbers or not reason.shared:
-            return ctx.intern(reason.text())
-        reason_id = ctx.intern(reason.template())
-        fields: dict[str, int] = {}
-        for i, (raw, precision) in enumerate(numbers):
-            fields[f"a{i}"], fields[f"p{i}"] = raw, precision
-        ctx.emit(Kind.REASON_ARGS, self._src(ctx), client_order_id=client_order_id,
-                 reason_id=reason_id, **fields)
+            return ctx.intern(reason.text()), None, ()
+        values = (*(p for _, p in numbers), *(raw for raw, _ in numbers))
+        return ctx.intern(reason.template()), _reason_args_emitter(len(numbers)), values
+
+    def _emit_args(self, prepared: tuple[int, Any, tuple], client_order_id: int,
+                   ctx: KernelContext) -> int:
+        """Emits the REASON_ARGS of a prepared reason (when it has numbers); returns its id."""
+        reason_id, emitter, values = prepared
+        if emitter is not None:
+            emitter.emit(ctx, self._source_id or self._src(ctx), client_order_id, reason_id,
+                         *values)
         return reason_id
 
     def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
@@ -381,3 +399,14 @@ _DENIED = RecordEmitter(
     int(Kind.ORDER_DENIED), ("client_order_id", "instrument_id", "strategy_id", "reason_id"))
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))
+_ARGS_EMITTERS: dict[int, RecordEmitter] = {}
+
+
+def _reason_args_emitter(n: int) -> RecordEmitter:
+    """The REASON_ARGS emitter of ``n`` numbers: order id, reason id, p0.., a0.. (offset order)."""
+    emitter = _ARGS_EMITTERS.get(n)
+    if emitter is None:
+        emitter = _ARGS_EMITTERS[n] = RecordEmitter(int(Kind.REASON_ARGS), (
+            "client_order_id", "reason_id", *(f"p{i}" for i in range(n)),
+            *(f"a{i}" for i in range(n))))
+    return emitter
