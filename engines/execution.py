@@ -212,9 +212,8 @@ class ExecutionEngine(Reactor):
                                                     or order.emulation_trigger is not None):
             # An OTO child held by the order manager or an order held by the emulator: it
             # never reached a venue.
-            ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
-                     instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
-                     venue_order_id=0)
+            _CANCELED.emit(ctx, self._src(ctx), rec.client_order_id, rec.instrument_id,
+                           rec.strategy_id, 0)
             return
         elif status == OrderStatus.INITIALIZED:
             reason = Reason.CANCEL_NEVER_SUBMITTED.value
@@ -227,11 +226,8 @@ class ExecutionEngine(Reactor):
             except UnknownClientError as exc:
                 reason = f"cancel: {exc}"
             else:
-                ctx.emit(
-                    Kind.ORDER_PENDING_CANCEL, self._src(ctx),
-                    client_order_id=rec.client_order_id, instrument_id=rec.instrument_id,
-                    strategy_id=rec.strategy_id, venue_order_id=venue_order_id,
-                )
+                _PENDING_CANCEL.emit(ctx, self._src(ctx), rec.client_order_id,
+                                     rec.instrument_id, rec.strategy_id, venue_order_id)
                 client.cancel(rec, ctx)
                 return
         ctx.emit(
@@ -247,9 +243,8 @@ class ExecutionEngine(Reactor):
             if order.instrument_id == rec.instrument_id and order.is_held_in_kernel \
                     and rec.side in (0, int(order.side)) \
                     and projected_status(ctx, order) == OrderStatus.INITIALIZED:
-                ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=coid,
-                         instrument_id=order.instrument_id, strategy_id=order.strategy_id,
-                         venue_order_id=0)
+                _CANCELED.emit(ctx, self._src(ctx), coid, order.instrument_id,
+                               order.strategy_id, 0)
         try:
             client = ctx.client(self.venue(ctx, rec.instrument_id))
         except UnknownClientError:
@@ -303,6 +298,10 @@ _POSITION_EMITTERS = {
     )
 }
 
+
+_REF_NAMES = ("client_order_id", "instrument_id", "strategy_id", "venue_order_id")
+_CANCELED = RecordEmitter(Kind.ORDER_CANCELED, _REF_NAMES)
+_PENDING_CANCEL = RecordEmitter(Kind.ORDER_PENDING_CANCEL, _REF_NAMES)
 
 _POSITION_INDEX: dict[type, int] = {}
 
