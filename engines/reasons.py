@@ -27,6 +27,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from domain.codec import RAW_TUPLES
+from domain.kinds import Kind
+
 _PLACEHOLDER = re.compile(r"\{([a-z_]+|[0-9]+)\}")
 #: Numbers a REASON_ARGS record carries.
 MAX_ARGS = 8
@@ -143,7 +146,24 @@ def reason_text(strings: Any, rec: Any, args: Any = None) -> str:
 
 def args_of(rec: Any) -> tuple[tuple[int, int], ...]:
     """Returns the (raw, precision) pairs of a REASON_ARGS record (a raw namedtuple)."""
+    if type(rec) is _ARGS_TUPLE:  # the decoded record: its fields by position (the cache's)
+        return tuple(zip(rec[_A0 : _A0 + MAX_ARGS], rec[_P0 : _P0 + MAX_ARGS], strict=True))
     return tuple((getattr(rec, f"a{i}"), getattr(rec, f"p{i}")) for i in range(MAX_ARGS))
+
+
+def _args_layout() -> tuple[Any, int, int]:
+    """The REASON_ARGS namedtuple and the positions of ``a0`` and ``p0`` (a0..a7 and p0..p7
+    are consecutive, checked here)."""
+    cls = RAW_TUPLES[int(Kind.REASON_ARGS)]
+    fields = cls._fields
+    a0, p0 = fields.index("a0"), fields.index("p0")
+    for i in range(MAX_ARGS):
+        if fields[a0 + i] != f"a{i}" or fields[p0 + i] != f"p{i}":
+            raise RuntimeError(f"REASON_ARGS fields are not a0..a7 / p0..p7 in order: {fields}")
+    return cls, a0, p0
+
+
+_ARGS_TUPLE, _A0, _P0 = _args_layout()
 
 
 def order_reason(order: Any, text: Any) -> str:
