@@ -99,6 +99,22 @@ class Refusal(NamedTuple):
         return len(self.numbers) <= MAX_ARGS and not any(
             isinstance(p, str) and _PLACEHOLDER.search(p) for p in self.parts)
 
+    def split(self) -> tuple[str, tuple[Num, ...], bool]:
+        """Returns ``(template(), numbers, shared)`` in one pass over the parts."""
+        out: list[str] = []
+        numbers: list[Num] = []
+        literal = False  # some fixed text could be read as a placeholder
+        for p in self.parts:
+            if isinstance(p, Num):
+                out.append(f"{{{len(numbers)}}}")
+                numbers.append(p)
+            elif isinstance(p, Field):
+                out.append(f"{{{p.name}}}")
+            else:
+                literal = literal or ("{" in p and _PLACEHOLDER.search(p) is not None)
+                out.append(p)
+        return "".join(out), tuple(numbers), len(numbers) <= MAX_ARGS and not literal
+
     def template(self) -> str:
         """Returns the text with ``{field}`` and ``{0}``... placeholders (numbers in order)."""
         out, n = [], 0

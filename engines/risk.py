@@ -304,11 +304,11 @@ class RiskEngine(Reactor):
     def _intern_reason(self, reason: Refusal, ctx: KernelContext) -> tuple[int, Any, tuple]:
         """Returns (reason id, REASON_ARGS emitter or None, its number values) of ``reason``,
         interning its template (or, not shared, its text)."""
-        numbers = reason.numbers
-        if not numbers or not reason.shared:
+        template, numbers, shared = reason.split()
+        if not numbers or not shared:
             return ctx.intern(reason.text()), None, ()
         values = (*(p for _, p in numbers), *(raw for raw, _ in numbers))
-        return ctx.intern(reason.template()), _reason_args_emitter(len(numbers)), values
+        return ctx.intern(template), _reason_args_emitter(len(numbers)), values
 
     def _emit_args(self, prepared: tuple[int, Any, tuple], client_order_id: int,
                    ctx: KernelContext) -> int:

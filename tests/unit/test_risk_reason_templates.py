@@ -96,3 +96,16 @@ def test_args_of_a_decoded_record_reads_its_numbers_by_position():
     expected = tuple((fields[f"a{i}"], fields[f"p{i}"]) for i in range(MAX_ARGS))
     assert args_of(rec) == expected
     assert args_of(SimpleNamespace(**rec._asdict())) == expected
+
+
+def test_split_is_template_numbers_and_shared_in_one_pass():
+    cases = [
+        Refusal.of("order list ", Num(7), ": order ", Num(12), ": quantity ", Num(1234, 2),
+                   " above max ", Num(1000, 2)),
+        Refusal.of("no numbers at all"),
+        Refusal.of("text with {a_placeholder} in it: ", Num(3)),
+        Refusal.of("braces { but } no placeholder ", Num(3)),
+        Refusal.of(*(Num(i) for i in range(MAX_ARGS + 1))),
+    ]
+    for r in cases:
+        assert r.split() == (r.template(), r.numbers, r.shared), r
