@@ -36,7 +36,10 @@ from engines.stage import BATCH_MIN, DECODERS, Stage
 _KIND = struct.Struct("<H").unpack_from
 _U4 = struct.Struct("<I").unpack_from
 _SEQ = struct.Struct("<Q").unpack_from
-_NOTHING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+#: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from); the
+#: decoder is None when no handler takes the pair (the record is not decoded).
+_Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
+_NOTHING: _Route = ((), (), None, None)
 
 
 class KernelConsumer:
@@ -49,7 +52,7 @@ class KernelConsumer:
         self._state = stages[0]
         self._reactor_stages = tuple(stages[1:])
         self.outbox = outbox
-        self._routes: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._routes: dict[int, _Route] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
         self._kinds: frozenset[int] = frozenset()
@@ -67,6 +70,10 @@ class KernelConsumer:
     # --- routing ---------------------------------------------------------------------------------
     def route(self, kind: int, instrument_id: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
+        return self._route(kind, instrument_id)[:2]
+
+    def _route(self, kind: int, instrument_id: int) -> _Route:
+        """:meth:`route` with the kind's decoder (None when nothing handles the pair), cached."""
         ctx = self._ctx
         if ctx.reaction_version != self._version:
             self._forget(ctx)
@@ -81,7 +88,7 @@ class KernelConsumer:
             reactors: tuple[Any, ...] = ()
             for stage in self._reactor_stages:
                 reactors += stage.handlers_for(kind, instrument_id)
-            found = (reducers, reactors)
+            found = (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
         self._routes[key] = found
         return found
 
@@ -110,12 +117,12 @@ class KernelConsumer:
         key = kind << 32 | _U4(buf, off + ioff)[0] if ioff is not None else kind << 32
         ctx = self._ctx
         found = self._routes.get(key) if ctx.reaction_version == self._version else None
-        reducers, reactors = found if found is not None else self.route(kind, key & 0xFFFFFFFF)
-        if not reducers and not reactors:
+        reducers, reactors, make, unpack = (
+            found if found is not None else self._route(kind, key & 0xFFFFFFFF))
+        if make is None:  # nobody handles it: not decoded
             if kind not in DECODERS:
                 raise RecordError(f"seq {_SEQ(buf, off)[0]}: unknown record kind {kind}")
             return
-        make, unpack = DECODERS[kind]
         rec = make(unpack(buf, off))
         ctx.current_seq = rec.seq
         ctx.now_ns = rec.ts_init
