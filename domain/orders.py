@@ -16,6 +16,7 @@ Design contract:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -149,10 +150,9 @@ class Order(OrderEvents):
         self.released = False
 
     # --- accessors ------------------------------------------------------------------------------
-    @property
-    def client_order_id(self) -> int:
-        """The client order id (u8: strategy index << 40 | per-strategy counter)."""
-        return self._coid
+    #: The client order id (u8: strategy index << 40 | per-strategy counter), read-only; a
+    #: C-level getter (read several times per record on the order path).
+    client_order_id = property(operator.attrgetter("_coid"))
 
     @property
     def quantity(self) -> Quantity:

@@ -92,10 +92,14 @@ def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
             del index[key]
 
 
+_ORDER_BYTES = struct.Struct("<QBqqQq").pack
+
+
 def _order_bytes(coid: int, o: Order) -> bytes:
     """The bytes of an order that the state hash covers."""
-    return struct.pack("<QBqqQq", coid, int(o.status), o.quantity_raw, o.filled_raw,
-                       o.position_id, o.price_raw if o.price_raw is not None else -1)
+    price = o.price_raw
+    return _ORDER_BYTES(coid, o.status, o.quantity_raw, o.filled_raw, o.position_id,
+                        -1 if price is None else price)
 
 
 class TradingState:
