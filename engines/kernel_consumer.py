@@ -53,6 +53,7 @@ class KernelConsumer:
         self._reactor_stages = tuple(stages[1:])
         self.outbox = outbox
         self._routes: dict[int, _Route] = {}
+        self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
         self._kinds: frozenset[int] = frozenset()
@@ -61,6 +62,7 @@ class KernelConsumer:
     def refresh(self) -> None:
         """Forgets cached routes (call after the stages' tables changed)."""
         self._routes.clear()
+        self._candidates.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
             kinds.update(stage.table)
@@ -81,16 +83,25 @@ class KernelConsumer:
         found = self._routes.get(key)
         if found is not None:
             return found
-        if kind not in self._kinds:
-            found = _NOTHING
-        else:
-            reducers = self._state.handlers_for(kind, instrument_id)
-            reactors: tuple[Any, ...] = ()
-            for stage in self._reactor_stages:
-                reactors += stage.handlers_for(kind, instrument_id)
-            found = (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
+        candidates = self._candidates.get(kind)
+        if candidates is None:
+            candidates = self._candidates[kind] = self._candidates_of(kind)
+        reducers, entries = candidates
+        # as ``Stage.handlers_for`` per stage, in stage order: the reactors that react to the pair
+        reactors = tuple([fn for comp, fn in entries if comp.reacts_to(kind, instrument_id)])
+        found = (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
         self._routes[key] = found
         return found
+
+    def _candidates_of(self, kind: int) -> tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]:
+        """Returns (the reducers' handlers, every reactor stage's (component, handler) in stage
+        order) for ``kind``: what a route of the kind is chosen from (the stages' tables change
+        only with :meth:`refresh`)."""
+        reducers = self._state.handlers_for(kind, 0)  # a reducer takes every instrument
+        entries: tuple[tuple[Any, Any], ...] = ()
+        for stage in self._reactor_stages:
+            entries += stage.table.get(kind, ())
+        return reducers, entries
 
     def _forget(self, ctx: KernelContext) -> None:
         """Drops the routes whose answers may have changed since the version they were made at

@@ -22,6 +22,7 @@ import numpy as np
 
 from domain.kinds import Kind
 from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+from engines.emit_buffer import EmitBuffer
 
 #: The header ``kind``, the order reference and ORDER_FILLED's ``last_qty``: the same offsets in
 #: every ORDER_* kind (schema: ``client_order_id`` is each order kind's first field).
@@ -95,7 +96,28 @@ def _scan_slots(mem: memoryview, mask: int, lo: int, hi: int, client_order_id: i
 
 def projected_status(ctx: Any, order: Any) -> OrderStatus:
     """Returns the status ``order`` will have once its pending events are applied."""
-    events = pending_order_events(ctx, order.client_order_id)
+    mem = getattr(ctx, "ring_bytes", None)
+    outbox = ctx._outbox
+    if mem is not None and type(outbox) is EmitBuffer:
+        # The kernel's context (every command handler's): the ring's slots read in place and
+        # the outbox's bytes searched without the general path's per-call probing (read for
+        # about every order command of a bracket: perf/backtest_brackets.py).
+        ring, seq = ctx.ring, ctx.current_seq
+        pending = outbox._pending
+        cursor = ring.cursor
+        if not pending and cursor <= seq:
+            return order.status  # nothing emitted or published after this record
+        events: list[tuple[int, int]] = []
+        if cursor > seq > 0:
+            cap = ring.capacity
+            _scan_slots(mem, cap - 1, max(seq + 1, cursor - cap + 1), cursor,
+                        order.client_order_id, events)
+        if pending:
+            _find(pending, _COID_KEY(order.client_order_id), events)
+        if not events:
+            return order.status
+    else:
+        events = pending_order_events(ctx, order.client_order_id)
     status, previous, filled = order.status, order._before_pending, order.filled_raw
     for kind, last_qty in events:
         if kind == _FILLED:

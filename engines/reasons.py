@@ -22,6 +22,7 @@ Design contract:
 
 from __future__ import annotations
 
+import operator
 import re
 from decimal import Decimal
 from enum import StrEnum
@@ -163,7 +164,8 @@ def reason_text(strings: Any, rec: Any, args: Any = None) -> str:
 def args_of(rec: Any) -> tuple[tuple[int, int], ...]:
     """Returns the (raw, precision) pairs of a REASON_ARGS record (a raw namedtuple)."""
     if type(rec) is _ARGS_TUPLE:  # the decoded record: its fields by position (the cache's)
-        return tuple(zip(rec[_A0 : _A0 + MAX_ARGS], rec[_P0 : _P0 + MAX_ARGS], strict=True))
+        # two slices of MAX_ARGS each (equal by the layout check below)
+        return tuple(zip(_NUMBERS(rec), _PRECISIONS(rec), strict=True))
     return tuple((getattr(rec, f"a{i}"), getattr(rec, f"p{i}")) for i in range(MAX_ARGS))
 
 
@@ -180,6 +182,8 @@ def _args_layout() -> tuple[Any, int, int]:
 
 
 _ARGS_TUPLE, _A0, _P0 = _args_layout()
+_NUMBERS = operator.itemgetter(slice(_A0, _A0 + MAX_ARGS))
+_PRECISIONS = operator.itemgetter(slice(_P0, _P0 + MAX_ARGS))
 
 
 def order_reason(order: Any, text: Any) -> str:
