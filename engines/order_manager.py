@@ -37,7 +37,7 @@ from engines.component import Reactor
 from engines.context import KernelContext
 from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
-from engines.risk_lists import list_submits
+from engines.risk_lists import list_orders
 
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
 _INITIALIZED = OrderStatus.INITIALIZED
@@ -83,7 +83,7 @@ class OrderManager(Reactor):
             self._on_close(order, ctx)
 
     def _on_list(self, cmd: Any, ctx: KernelContext) -> None:
-        orders, _ = list_submits(ctx.cache, cmd)
+        orders = list_orders(ctx.cache, cmd)
         ids = {o.client_order_id for o in orders}
         for o in orders:
             parent = o.parent_order_id

@@ -184,8 +184,10 @@ class RiskEngine(Reactor):
         pid = execution.resolve_position_id(ctx, cmd, order)
         pos = cache.position(pid)  # what ``execution.position`` reads
         held_now = pos.signed_raw if pos is not None else 0
-        # checked against the position the orders already sent to it will leave (risk_margin)
-        held = held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
+        # checked against the position the orders already sent to it will leave (risk_margin);
+        # a held child's checks never read it (cash holdings and balance are checked at release)
+        held = held_now if held_child else \
+            held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
         qty = order.quantity_raw
         # the trading state and reduce-only judge the position as it is; cash holdings and
         # margin the position the orders in flight will leave
