@@ -29,11 +29,14 @@ from typing import Any
 import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
+from domain.schema import HEADER_FIELDS
 from engines.context import KernelContext
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 from engines.stage import BATCH_MIN, DECODERS, Stage
 
 _KIND = struct.Struct("<H").unpack_from
+if HEADER_FIELDS[0][0] != "seq" or HEADER_FIELDS[2][0] != "ts_init":  # ``handle`` reads them by position
+    raise RuntimeError(f"record header changed: {[f[0] for f in HEADER_FIELDS]}")
 _U4 = struct.Struct("<I").unpack_from
 _SEQ = struct.Struct("<Q").unpack_from
 #: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from); the
@@ -135,8 +138,8 @@ class KernelConsumer:
                 raise RecordError(f"seq {_SEQ(buf, off)[0]}: unknown record kind {kind}")
             return
         rec = make(unpack(buf, off))
-        ctx.current_seq = rec.seq
-        ctx.now_ns = rec.ts_init
+        ctx.current_seq = rec[0]  # seq and ts_init by position (the header's first and third
+        ctx.now_ns = rec[2]  # fields, checked at import): a C-level index, not a field getter
         if reducers:
             ctx._outbox = None
             for fn in reducers:
