@@ -72,6 +72,43 @@ class Cache(Reducer):
         self.books: dict[int, L2Book | L3Book] = {}
         self.trading = TradingState(self.instruments, self.order_history, self._reason_text)
 
+    # The hot lookups (``order``, ``position``, ``account``, ``instrument``, ``quote``: read
+    # several times per order command by risk, the order manager, execution and the exchange)
+    # are bound to their dicts' C-level ``get`` per instance, rebound whenever a dict is
+    # replaced (``trading`` on reset and restore, ``quotes`` on restore); the methods below
+    # document them and serve a class-level lookup.
+    @property
+    def trading(self) -> TradingState:
+        """The orders, positions and accounts (:mod:`engines.cache_trading`)."""
+        return self._trading
+
+    @trading.setter
+    def trading(self, t: TradingState) -> None:
+        self._trading = t
+        self.order = t.orders.get  # type: ignore[method-assign]
+        self.position = t.positions.get  # type: ignore[method-assign]
+        self.account = t.accounts.get  # type: ignore[method-assign]
+
+    @property
+    def quotes(self) -> dict[int, Any]:
+        """The latest QUOTE raw tuple per instrument id."""
+        return self._quotes
+
+    @quotes.setter
+    def quotes(self, quotes: dict[int, Any]) -> None:
+        self._quotes = quotes
+        self.quote = quotes.get  # type: ignore[method-assign]
+
+    @property
+    def instruments(self) -> dict[int, Instrument]:
+        """The instruments by interned id."""
+        return self._instruments
+
+    @instruments.setter
+    def instruments(self, instruments: dict[int, Instrument]) -> None:
+        self._instruments = instruments
+        self.instrument = instruments.get  # type: ignore[method-assign]
+
     def _reason_text(self, reason_id: int) -> str:
         return self.strings.text(reason_id)
 
@@ -123,12 +160,12 @@ class Cache(Reducer):
             )
 
     def _quote(self, rec: Any, ctx: KernelContext) -> None:
-        if rec.instrument_id not in self.instruments:
+        if rec.instrument_id not in self._instruments:
             self._known(rec)
-        self.quotes[rec.instrument_id] = rec
+        self._quotes[rec.instrument_id] = rec
 
     def _trade(self, rec: Any, ctx: KernelContext) -> None:
-        if rec.instrument_id not in self.instruments:
+        if rec.instrument_id not in self._instruments:
             self._known(rec)
         self.trades[rec.instrument_id] = rec
 
