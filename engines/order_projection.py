@@ -108,12 +108,19 @@ def projected_status(ctx: Any, order: Any) -> OrderStatus:
         if not pending and cursor <= seq:
             return order.status  # nothing emitted or published after this record
         events: list[tuple[int, int]] = []
+        key = _COID_KEY(order.client_order_id)
         if cursor > seq > 0:
-            cap = ring.capacity
-            _scan_slots(mem, cap - 1, max(seq + 1, cursor - cap + 1), cursor,
-                        order.client_order_id, events)
-        if pending:
-            _find(pending, _COID_KEY(order.client_order_id), events)
+            mask = ring.capacity - 1
+            a, b = max(seq + 1, cursor - mask) & mask, cursor & mask
+            if a <= b:  # one C-level search first: the order is usually in none of the slots
+                data = bytes(mem[a << 7 : (b + 1) << 7])
+                if data.find(key, _REF) >= 0:
+                    _find(data, key, events)
+            else:
+                _scan_slots(mem, mask, max(seq + 1, cursor - mask), cursor,
+                            order.client_order_id, events)
+        if pending and pending.find(key, _REF) >= 0:
+            _find(pending, key, events)
         if not events:
             return order.status
     else:

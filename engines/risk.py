@@ -214,7 +214,9 @@ class RiskEngine(Reactor):
                 reason = rc.check_cash_holding(inst, cfg, order.side, qty, held + held_base)
         if reason is not None or held_child:
             return reason
-        quote = rc.touch_of(cache, iid)
+        quote = cache.quote(iid)  # ``rc.touch_of``'s first answer, without its call
+        if quote is None:
+            quote = rc.touch_of(cache, iid)
         if cfg.price_collar_pct is not None and quote is not None:
             mid2 = quote.bid + quote.ask
             reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
