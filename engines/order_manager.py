@@ -40,6 +40,7 @@ from engines.record_emitter import RecordEmitter
 from engines.risk_lists import list_orders
 
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
+_EITHER_OR = frozenset((_OCO, _OUO))
 _INITIALIZED = OrderStatus.INITIALIZED
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED),
             int(Kind.ORDER_DENIED))
@@ -127,7 +128,7 @@ class OrderManager(Reactor):
 
     def _partner(self, order: Any, ctx: KernelContext) -> Any:
         """The OCO / OUO partner of ``order`` while it is not closed, else None."""
-        if int(order.contingency) not in (_OCO, _OUO) or not order.linked_order_id:
+        if order.contingency not in _EITHER_OR or not order.linked_order_id:
             return None
         partner = ctx.cache.order(order.linked_order_id)
         if partner is None or projected_status(ctx, partner) in CLOSED_STATUSES:

@@ -192,7 +192,7 @@ class RiskEngine(Reactor):
         # the trading state and reduce-only judge the position as it is; cash holdings and
         # margin the position the orders in flight will leave
         reduces_now = rc.reduces_position(order.side, qty, held_now)
-        reduces = rc.reduces_position(order.side, qty, held)
+        reduces = reduces_now if held == held_now else rc.reduces_position(order.side, qty, held)
         cfg = self.config
         reason = None
         if self.trading_state != TradingState.ACTIVE:
@@ -311,7 +311,7 @@ class RiskEngine(Reactor):
         template, numbers, shared = reason.split()
         if not numbers or not shared:
             return ctx.intern(reason.text()), None, ()
-        values = (*(p for _, p in numbers), *(raw for raw, _ in numbers))
+        values = (*[n[1] for n in numbers], *[n[0] for n in numbers])  # precisions, raws
         return ctx.intern(template), _reason_args_emitter(len(numbers)), values
 
     def _emit_args(self, prepared: tuple[int, Any, tuple], client_order_id: int,
