@@ -168,5 +168,13 @@ class OrderFactory:
                                    emulation_trigger=emulation_trigger)
         self.list_counter += 1
         list_id = self._id_of(self.list_counter)
-        ids = tuple([self.next_id() for _ in orders.orders])
+        first, n = self.counter + 1, len(orders.orders)
+        if first + n - 1 <= MAX_COUNTER and type(self.strategy_index) is int \
+                and 0 <= self.strategy_index <= MAX_STRATEGY_INDEX:
+            # ``next_id`` per order, in one step: consecutive counters are consecutive ids
+            self.counter += n
+            base = self.strategy_index << COUNTER_BITS
+            ids = tuple(range(base | first, (base | first) + n))
+        else:
+            ids = tuple([self.next_id() for _ in orders.orders])  # raises, naming the field
         return NewOrderList(list_id, iid, orders, ids)

@@ -123,23 +123,24 @@ class RiskEngine(Reactor):
             reason = Refusal.of("order list ", N(cmd.order_list_id), ": n_orders ",
                                 N(cmd.n_orders), " but ", N(len(orders)), " orders initialized")
         ids = {o.client_order_id for o in orders}
-        # held in the kernel: OTO children until the parent's fill, emulated orders until
-        # their trigger
-        held = [o.parent_order_id in ids or o.emulation_trigger is not None for o in orders]
-        n_roots = 0
-        for sub, is_held in zip(subs, held, strict=True):
+        roots = []
+        for o, sub in zip(orders, subs, strict=True):
             if reason is not None:
                 break
+            # held in the kernel: OTO children until the parent's fill, emulated orders until
+            # their trigger
+            is_held = o.parent_order_id in ids or o.emulation_trigger is not None
+            n_roots = len(roots)
             why = self.check_submit(sub, ctx, extra_open=n_roots, rate_extra=n_roots,
                                     held_child=is_held)
-            n_roots += not is_held
+            if not is_held:
+                roots.append(sub)
             if why is not None:
                 reason = why.within("order list ", N(cmd.order_list_id), ": order ",
                                     N(sub.client_order_id), ": ")
         if reason is not None:
             self._deny_all(subs, reason, ctx)
             return
-        roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
         for sub in roots:
             self._forward(sub, ctx)
         if roots:
