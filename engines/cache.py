@@ -43,6 +43,26 @@ _IID_AT = struct.Struct("<I")
 _LEVEL_AT = LAYOUTS[Kind.BOOK_DELTA].offsets["level"]
 
 
+class _BindsLookups:
+    """A cache attribute whose value's dicts the hot lookups are bound to: assigning it stores
+    the value and binds each lookup (``name=path``: the value's attribute ``path``, or the value
+    itself for ``""``) to that dict's ``get``. It has no ``__get__``: a read finds the value in
+    the instance's dict, as a plain attribute."""
+
+    def __init__(self, **lookups: str) -> None:
+        self._lookups = lookups
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        attrs = obj.__dict__
+        attrs[self._name] = value
+        for lookup, path in self._lookups.items():
+            attrs[lookup] = (getattr(value, path) if path else value).get
+
+
 class Cache(Reducer):
     """Instruments, strings, market data, books, orders, positions and accounts."""
 
@@ -74,40 +94,12 @@ class Cache(Reducer):
 
     # The hot lookups (``order``, ``position``, ``account``, ``instrument``, ``quote``: read
     # several times per order command by risk, the order manager, execution and the exchange)
-    # are bound to their dicts' C-level ``get`` per instance, rebound whenever a dict is
-    # replaced (``trading`` on reset and restore, ``quotes`` on restore); the methods below
-    # document them and serve a class-level lookup.
-    @property
-    def trading(self) -> TradingState:
-        """The orders, positions and accounts (:mod:`engines.cache_trading`)."""
-        return self._trading
-
-    @trading.setter
-    def trading(self, t: TradingState) -> None:
-        self._trading = t
-        self.order = t.orders.get  # type: ignore[method-assign]
-        self.position = t.positions.get  # type: ignore[method-assign]
-        self.account = t.accounts.get  # type: ignore[method-assign]
-
-    @property
-    def quotes(self) -> dict[int, Any]:
-        """The latest QUOTE raw tuple per instrument id."""
-        return self._quotes
-
-    @quotes.setter
-    def quotes(self, quotes: dict[int, Any]) -> None:
-        self._quotes = quotes
-        self.quote = quotes.get  # type: ignore[method-assign]
-
-    @property
-    def instruments(self) -> dict[int, Instrument]:
-        """The instruments by interned id."""
-        return self._instruments
-
-    @instruments.setter
-    def instruments(self, instruments: dict[int, Instrument]) -> None:
-        self._instruments = instruments
-        self.instrument = instruments.get  # type: ignore[method-assign]
+    # are their dicts' C-level ``get``, bound per instance by :class:`_BindsLookups` whenever
+    # the attribute holding the dicts is assigned (``trading`` on reset and restore,
+    # ``quotes`` on restore); the methods below document them.
+    trading = _BindsLookups(order="orders", position="positions", account="accounts")
+    quotes = _BindsLookups(quote="")
+    instruments = _BindsLookups(instrument="")
 
     def _reason_text(self, reason_id: int) -> str:
         return self.strings.text(reason_id)
@@ -160,12 +152,12 @@ class Cache(Reducer):
             )
 
     def _quote(self, rec: Any, ctx: KernelContext) -> None:
-        if rec.instrument_id not in self._instruments:
+        if rec.instrument_id not in self.instruments:
             self._known(rec)
-        self._quotes[rec.instrument_id] = rec
+        self.quotes[rec.instrument_id] = rec
 
     def _trade(self, rec: Any, ctx: KernelContext) -> None:
-        if rec.instrument_id not in self._instruments:
+        if rec.instrument_id not in self.instruments:
             self._known(rec)
         self.trades[rec.instrument_id] = rec
 
