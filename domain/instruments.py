@@ -43,7 +43,8 @@ def div_round(num: int, den: int) -> int:
 
 def _to_price(x: Price | str | float | int | Decimal, precision: int, field: str) -> Price:
     if isinstance(x, Price):
-        return x.to_precision(precision)
+        # a Price is immutable: one at the precision already is its own conversion
+        return x if x.precision == precision and type(x) is Price else x.to_precision(precision)
     if isinstance(x, str):
         return Price.from_str(x, precision, field)
     if isinstance(x, Decimal):

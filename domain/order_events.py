@@ -18,7 +18,7 @@ from typing import Any
 
 from domain.codec import RAW_TUPLES
 from domain.kinds import Kind
-from domain.order_fsm import PENDING_STATUSES, OrderStatus, next_status
+from domain.order_fsm import PENDING_STATUSES, TRANSITIONS, OrderStatus, next_status
 from domain.schema import NULL_I64
 
 
@@ -36,6 +36,8 @@ def opt_raw(raw: int) -> int | None:
 
 
 _SUBMITTED, _FILLED = int(Kind.ORDER_SUBMITTED), int(Kind.ORDER_FILLED)
+#: The state machine's table (read, never changed: ``next_status`` decides with it too).
+_TRANSITIONS = TRANSITIONS
 
 
 class OrderEvents:
@@ -108,9 +110,23 @@ class OrderEvents:
             # Which optional fields the kind's record has, from the schema: a missing attribute
             # looked up with getattr(rec, name, 0) raises and catches an AttributeError (~1 µs).
             venue, reason = carries
-            self._simple(kind, rec.seq, rec.venue_order_id if venue else 0,
-                         rec.account_id if kind == _SUBMITTED else 0,
-                         rec.reason_id if reason else 0)
+            status = self.status
+            new = _TRANSITIONS.get((status, kind))
+            if new is None or new.__class__ is not OrderStatus:
+                # no row (raises InvalidTransition) or a target to resolve: the general path
+                self._simple(kind, rec.seq, rec.venue_order_id if venue else 0,
+                             rec.account_id if kind == _SUBMITTED else 0,
+                             rec.reason_id if reason else 0)
+            else:  # :meth:`_simple` inline, its status change a plain row of the table
+                if new in PENDING_STATUSES and status not in PENDING_STATUSES:
+                    self._before_pending = status
+                self.status = new
+                if venue and rec.venue_order_id:
+                    self.venue_order_id = rec.venue_order_id
+                if kind == _SUBMITTED:
+                    self.account_id = rec.account_id
+                if reason and rec.reason_id:
+                    self.reason_id = rec.reason_id
         self.ts_last = rec.ts_event
 
     def _on_emulated(self, kind: int, f: Mapping[str, Any], seq: int) -> None:

@@ -29,6 +29,9 @@ _SIDES = (OrderSide.BUY, OrderSide.SELL)
 # Module constants: reading an enum member off its class costs ~0.1 us on Python 3.11, and
 # a strategy builds a spec per order (perf/backtest_run.py ``ema_cross``).
 _MARKET, _LIMIT, _GTD = OrderType.MARKET, OrderType.LIMIT, TimeInForce.GTD
+_STOP_MARKET, _GTC = OrderType.STOP_MARKET, TimeInForce.GTC
+_OTO, _OCO = ContingencyType.OTO, ContingencyType.OCO
+_PRICE_OFFSET, _DEFAULT_TRIGGER = TrailingOffsetType.PRICE, TriggerType.DEFAULT
 #: (needs a price, needs a trigger price) per order type; any other type needs neither.
 _PRICES_NEEDED = {
     OrderType.LIMIT: (True, False),
@@ -218,11 +221,12 @@ class OrderSpec:
         (else :class:`OrderSpecError`, naming the field).
         """
         price, trigger = self.price, self.trigger_price
-        for name, p in (("price", price), ("trigger_price", trigger)):
-            if p is not None and p.precision != price_precision:
-                raise OrderSpecError(
-                    f"{name} {p} has precision {p.precision}, the instrument's is {price_precision}"
-                )
+        if (price is not None and price.precision != price_precision) or \
+                (trigger is not None and trigger.precision != price_precision):
+            for name, p in (("price", price), ("trigger_price", trigger)):
+                if p is not None and p.precision != price_precision:
+                    raise OrderSpecError(f"{name} {p} has precision {p.precision}, the "
+                                         f"instrument's is {price_precision}")
         quantity = self.quantity
         # Plain ints for the options bits: an IntFlag ``|`` per order costs more than the rest.
         options = (_POST_ONLY if self.post_only else 0) | (_REDUCE_ONLY if self.reduce_only else 0)
@@ -257,6 +261,8 @@ class OrderList:
 
     def __attrs_post_init__(self) -> None:
         n = len(self.orders)
+        if self.parents is _BRACKET_PARENTS and self.links is _BRACKET_LINKS and n == 3:
+            return  # :meth:`bracket`'s own shape (it passes: tests/unit/test_order_specs_shape.py)
         if n == 0 or len(self.parents) != n or len(self.links) != n:
             raise OrderSpecError(
                 f"an order list needs orders, parents and links of one length, got "
@@ -284,18 +290,22 @@ class OrderList:
                 f"take_profit {take_profit} and stop_loss {stop_loss} are on the wrong sides "
                 f"for a {side.name} bracket"
             )
-        oto, oco = ContingencyType.OTO, ContingencyType.OCO
+        # The specs positionally, in OrderSpec's field order (side, order_type, quantity, price,
+        # trigger_price, time_in_force, expire_time_ns, post_only, reduce_only, contingency,
+        # trailing_offset, limit_offset, trailing_offset_type, trigger_type,
+        # emulation_trigger): the same specs and checks as the keyword factories, without
+        # their keyword dicts (a bracket per signal: perf/backtest_brackets.py).
         if entry_price is None:
-            entry = OrderSpec.market(side, quantity, contingency=oto)
+            entry = OrderSpec(side, _MARKET, quantity, None, None, _GTC, 0, False, False, _OTO)
         else:
-            entry = OrderSpec.limit(side, quantity, entry_price, time_in_force=time_in_force,
-                                    contingency=oto)
-        tp = OrderSpec.limit(exit_side, quantity, take_profit, time_in_force=time_in_force,
-                             post_only=tp_post_only, reduce_only=True, contingency=oco)
-        sl = OrderSpec.stop_market(exit_side, quantity, stop_loss, time_in_force=time_in_force,
-                                   reduce_only=True, contingency=oco,
-                                   emulation_trigger=emulation_trigger)
-        return cls((entry, tp, sl), parents=(-1, 0, 0), links=(-1, 2, 1))
+            entry = OrderSpec(side, _LIMIT, quantity, entry_price, None, time_in_force, 0, False,
+                              False, _OTO)
+        tp = OrderSpec(exit_side, _LIMIT, quantity, take_profit, None, time_in_force, 0,
+                       tp_post_only, True, _OCO)
+        sl = OrderSpec(exit_side, _STOP_MARKET, quantity, None, stop_loss, time_in_force, 0,
+                       False, True, _OCO, 0, 0, _PRICE_OFFSET, _DEFAULT_TRIGGER,
+                       emulation_trigger)
+        return cls((entry, tp, sl), _BRACKET_PARENTS, _BRACKET_LINKS)
 
     def initialized_values(
         self, client_order_ids: Sequence[int], instrument_id: int, strategy_id: int,
@@ -307,6 +317,18 @@ class OrderList:
             raise OrderSpecError(
                 f"client_order_ids has {len(client_order_ids)} ids for {len(self.orders)} orders"
             )
+        if self.parents is _BRACKET_PARENTS and self.links is _BRACKET_LINKS:
+            # :meth:`bracket`'s shape, its links resolved by hand (a list per signal)
+            entry, tp, sl = self.orders
+            e, t, s = client_order_ids
+            return [
+                entry.initialized_values(e, instrument_id, strategy_id, price_precision,
+                                         order_list_id, 0, 0),
+                tp.initialized_values(t, instrument_id, strategy_id, price_precision,
+                                      order_list_id, s, e),
+                sl.initialized_values(s, instrument_id, strategy_id, price_precision,
+                                      order_list_id, t, e),
+            ]
         ids = list(client_order_ids)
         return [
             spec.initialized_values(
@@ -325,5 +347,8 @@ class OrderList:
         return [dict(zip(INITIALIZED_NAMES, values, strict=True)) for values in
                 self.initialized_values(client_order_ids, instrument_id, strategy_id,
                                         order_list_id, price_precision)]
+
+#: A bracket's shape: entry OTO [take-profit OCO stop-loss].
+_BRACKET_PARENTS, _BRACKET_LINKS = (-1, 0, 0), (-1, 2, 1)
 
 __all__ = ["INITIALIZED_NAMES", "OrderList", "OrderSpec", "OrderSpecError"]

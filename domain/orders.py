@@ -16,10 +16,13 @@ Design contract:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import Any
 
+from domain.codec import RAW_TUPLES
 from domain.enums import ContingencyType, OrderOption, OrderSide, OrderType, TimeInForce
+from domain.kinds import Kind
 from domain.order_events import OrderEvents, OrderFieldError, OverfillError, opt_raw
 from domain.order_fsm import CLOSED_STATUSES, INFLIGHT_STATUSES, OPEN_STATUSES, OrderStatus
 from domain.order_specs import OrderList, OrderSpec, OrderSpecError
@@ -44,6 +47,16 @@ def _member(cls: type, value: int) -> Any:
     return member
 
 
+#: ORDER_INITIALIZED's fields in record order (``Order.from_record`` unpacks them by position).
+_INITIALIZED_FIELDS = (
+    "seq", "ts_event", "ts_init", "cause", "kind", "flags", "source", "client_order_id",
+    "instrument_id", "strategy_id", "order_type", "side", "time_in_force", "options",
+    "contingency", "price_precision", "size_precision", "quantity", "price", "trigger_price",
+    "expire_time_ns", "order_list_id", "linked_order_id", "parent_order_id",
+)
+if RAW_TUPLES[int(Kind.ORDER_INITIALIZED)]._fields != _INITIALIZED_FIELDS:
+    raise RuntimeError("ORDER_INITIALIZED fields changed: "
+                       f"{RAW_TUPLES[int(Kind.ORDER_INITIALIZED)]._fields}")
 _MEMBER_CLASSES = (OrderSide, OrderType, TimeInForce, OrderOption, ContingencyType)
 _MEMBER_SETS: dict[tuple[int, ...], tuple[Any, ...]] = {}
 
@@ -87,11 +100,14 @@ class Order(OrderEvents):
         """Builds the order from a decoded ORDER_INITIALIZED tuple: the cache's path, read as
         attributes (no dict of the record). Same result and errors as ``Order(rec._asdict())``."""
         order = cls.__new__(cls)
+        # the fields by position, in one unpack (the record's layout is checked at import)
+        (_, _, ts_init, _, _, _, _, coid, iid, sid, order_type, side, tif, options, contingency,
+         price_precision, size_precision, quantity, price, trigger_price, expire_time_ns,
+         order_list_id, linked_order_id, parent_order_id) = rec
         order._init(
-            rec.client_order_id, rec.instrument_id, rec.strategy_id, rec.side, rec.order_type,
-            rec.time_in_force, rec.options, rec.contingency, rec.price_precision,
-            rec.size_precision, rec.quantity, rec.price, rec.trigger_price, rec.expire_time_ns,
-            rec.order_list_id, rec.linked_order_id, rec.parent_order_id, rec.ts_init,
+            coid, iid, sid, side, order_type, tif, options, contingency, price_precision,
+            size_precision, quantity, price, trigger_price, expire_time_ns, order_list_id,
+            linked_order_id, parent_order_id, ts_init,
         )
         return order
 
@@ -149,10 +165,9 @@ class Order(OrderEvents):
         self.released = False
 
     # --- accessors ------------------------------------------------------------------------------
-    @property
-    def client_order_id(self) -> int:
-        """The client order id (u8: strategy index << 40 | per-strategy counter)."""
-        return self._coid
+    #: The client order id (u8: strategy index << 40 | per-strategy counter), read-only; a
+    #: C-level getter (read several times per record on the order path).
+    client_order_id = property(operator.attrgetter("_coid"))
 
     @property
     def quantity(self) -> Quantity:

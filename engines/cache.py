@@ -43,6 +43,26 @@ _IID_AT = struct.Struct("<I")
 _LEVEL_AT = LAYOUTS[Kind.BOOK_DELTA].offsets["level"]
 
 
+class _BindsLookups:
+    """A cache attribute whose value's dicts the hot lookups are bound to: assigning it stores
+    the value and binds each lookup (``name=path``: the value's attribute ``path``, or the value
+    itself for ``""``) to that dict's ``get``. It has no ``__get__``: a read finds the value in
+    the instance's dict, as a plain attribute."""
+
+    def __init__(self, **lookups: str) -> None:
+        self._lookups = lookups
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        attrs = obj.__dict__
+        attrs[self._name] = value
+        for lookup, path in self._lookups.items():
+            attrs[lookup] = (getattr(value, path) if path else value).get
+
+
 class Cache(Reducer):
     """Instruments, strings, market data, books, orders, positions and accounts."""
 
@@ -71,6 +91,15 @@ class Cache(Reducer):
         self.bars: dict[tuple[int, int, int, int], Any] = {}
         self.books: dict[int, L2Book | L3Book] = {}
         self.trading = TradingState(self.instruments, self.order_history, self._reason_text)
+
+    # The hot lookups (``order``, ``position``, ``account``, ``instrument``, ``quote``: read
+    # several times per order command by risk, the order manager, execution and the exchange)
+    # are their dicts' C-level ``get``, bound per instance by :class:`_BindsLookups` whenever
+    # the attribute holding the dicts is assigned (``trading`` on reset and restore,
+    # ``quotes`` on restore); the methods below document them.
+    trading = _BindsLookups(order="orders", position="positions", account="accounts")
+    quotes = _BindsLookups(quote="")
+    instruments = _BindsLookups(instrument="")
 
     def _reason_text(self, reason_id: int) -> str:
         return self.strings.text(reason_id)

@@ -57,7 +57,8 @@ def refresh_lock(order: Order, inst: Instrument | None, account: CashAccount | M
                  ) -> None:
     """Sets the lock of ``order`` in its account to what :func:`order_lock` says."""
     currency, raw = order_lock(order, inst, account)
-    account.set_lock(order.client_order_id, currency, raw)
+    if raw or order.client_order_id in account._locks:  # else no lock before or after
+        account.set_lock(order.client_order_id, currency, raw)
 
 
 def locked_by_orders(account: Any, currency: int) -> int:

@@ -92,10 +92,15 @@ def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
             del index[key]
 
 
+_ORDER_BYTES = struct.Struct("<QBqqQq").pack
+_blake2b = hashlib.blake2b  # one closed order's digest step each
+
+
 def _order_bytes(coid: int, o: Order) -> bytes:
     """The bytes of an order that the state hash covers."""
-    return struct.pack("<QBqqQq", coid, int(o.status), o.quantity_raw, o.filled_raw,
-                       o.position_id, o.price_raw if o.price_raw is not None else -1)
+    price = o.price_raw
+    return _ORDER_BYTES(coid, o.status, o.quantity_raw, o.filled_raw, o.position_id,
+                        -1 if price is None else price)
 
 
 class TradingState:
@@ -195,7 +200,7 @@ class TradingState:
             _unindex(self.orders_by_strategy, order.strategy_id, coid)
             _unindex(self.orders_by_instrument, order.instrument_id, coid)
             self.orders_closed[coid] = None
-        self.closed_digest = hashlib.blake2b(
+        self.closed_digest = _blake2b(
             self.closed_digest + _order_bytes(coid, order), digest_size=16).digest()
         limit = self.order_history
         if limit is not None:

@@ -12,7 +12,11 @@ Design contract:
   so no string is interned per order;
 - a CANCEL_ALL_ORDERS first cancels (ORDER_CANCELED, never sent) the strategy's orders on the
   instrument (and side) that the kernel holds unsent - emulated orders not released, OTO
-  children not released - in the order they were created, then goes to the venue's client;
+  children not released - in the order they were created, then, when the venue has a client,
+  emits ORDER_PENDING_CANCEL for each of those orders open at the venue (accepted, triggered,
+  partially filled or with a modify in flight, as of this cascade's events; one already
+  pending cancel or still in flight to the venue gets none), as NautilusTrader's
+  ``cancel_all_orders`` does, and goes to the client;
 - position ids are deterministic and resolved by the cache's one rule
   (``cache.trading.position_id_for``: the command's ``position_id``, else netting
   ``netting_position_id(instrument_id, strategy_id)``, or for a hedging strategy the opening
@@ -46,6 +50,10 @@ from engines.record_emitter import RecordEmitter
 
 #: Events that close an order for good (a fill closes it when it fills the whole quantity).
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED))
+#: Statuses of an order open at its venue that a CANCEL_ALL_ORDERS marks PENDING_CANCEL
+#: (NautilusTrader's open orders, less those already pending cancel).
+_VENUE_CANCELABLE = frozenset((OrderStatus.ACCEPTED, OrderStatus.TRIGGERED,
+                               OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_UPDATE))
 
 
 class ExecutionError(RuntimeError):
@@ -212,9 +220,8 @@ class ExecutionEngine(Reactor):
                                                     or order.emulation_trigger is not None):
             # An OTO child held by the order manager or an order held by the emulator: it
             # never reached a venue.
-            ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=rec.client_order_id,
-                     instrument_id=rec.instrument_id, strategy_id=rec.strategy_id,
-                     venue_order_id=0)
+            _CANCELED.emit(ctx, self._src(ctx), rec.client_order_id, rec.instrument_id,
+                           rec.strategy_id, 0)
             return
         elif status == OrderStatus.INITIALIZED:
             reason = Reason.CANCEL_NEVER_SUBMITTED.value
@@ -227,11 +234,8 @@ class ExecutionEngine(Reactor):
             except UnknownClientError as exc:
                 reason = f"cancel: {exc}"
             else:
-                ctx.emit(
-                    Kind.ORDER_PENDING_CANCEL, self._src(ctx),
-                    client_order_id=rec.client_order_id, instrument_id=rec.instrument_id,
-                    strategy_id=rec.strategy_id, venue_order_id=venue_order_id,
-                )
+                _PENDING_CANCEL.emit(ctx, self._src(ctx), rec.client_order_id,
+                                     rec.instrument_id, rec.strategy_id, venue_order_id)
                 client.cancel(rec, ctx)
                 return
         ctx.emit(
@@ -242,18 +246,26 @@ class ExecutionEngine(Reactor):
 
     def _on_cancel_all(self, rec: Any, ctx: KernelContext) -> None:
         trading = ctx.cache.trading
+        at_venue = []  # (order, status as of this cascade's events) of the others
         for coid in tuple(trading.orders_by_strategy.get(rec.strategy_id, ())):
             order = trading.orders[coid]
-            if order.instrument_id == rec.instrument_id and order.is_held_in_kernel \
-                    and rec.side in (0, int(order.side)) \
-                    and projected_status(ctx, order) == OrderStatus.INITIALIZED:
-                ctx.emit(Kind.ORDER_CANCELED, self._src(ctx), client_order_id=coid,
-                         instrument_id=order.instrument_id, strategy_id=order.strategy_id,
-                         venue_order_id=0)
+            if order.instrument_id != rec.instrument_id or rec.side not in (0, int(order.side)):
+                continue
+            status = projected_status(ctx, order)
+            if order.is_held_in_kernel and status == OrderStatus.INITIALIZED:
+                _CANCELED.emit(ctx, self._src(ctx), coid, order.instrument_id,
+                               order.strategy_id, 0)
+            else:
+                at_venue.append((order, status))
         try:
             client = ctx.client(self.venue(ctx, rec.instrument_id))
         except UnknownClientError:
             return  # nothing can be open on a venue without a client
+        for order, status in at_venue:
+            if status in _VENUE_CANCELABLE:
+                _PENDING_CANCEL.emit(ctx, self._src(ctx), order.client_order_id,
+                                     order.instrument_id, order.strategy_id,
+                                     order.venue_order_id)
         client.cancel_all(rec, ctx)
 
     def _on_fill(self, rec: Any, ctx: KernelContext) -> None:
@@ -303,6 +315,10 @@ _POSITION_EMITTERS = {
     )
 }
 
+
+_REF_NAMES = ("client_order_id", "instrument_id", "strategy_id", "venue_order_id")
+_CANCELED = RecordEmitter(Kind.ORDER_CANCELED, _REF_NAMES)
+_PENDING_CANCEL = RecordEmitter(Kind.ORDER_PENDING_CANCEL, _REF_NAMES)
 
 _POSITION_INDEX: dict[type, int] = {}
 

@@ -29,14 +29,20 @@ from typing import Any
 import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
+from domain.schema import HEADER_FIELDS
 from engines.context import KernelContext
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 from engines.stage import BATCH_MIN, DECODERS, Stage
 
 _KIND = struct.Struct("<H").unpack_from
+if HEADER_FIELDS[0][0] != "seq" or HEADER_FIELDS[2][0] != "ts_init":  # ``handle`` reads them by position
+    raise RuntimeError(f"record header changed: {[f[0] for f in HEADER_FIELDS]}")
 _U4 = struct.Struct("<I").unpack_from
 _SEQ = struct.Struct("<Q").unpack_from
-_NOTHING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+#: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from); the
+#: decoder is None when no handler takes the pair (the record is not decoded).
+_Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
+_NOTHING: _Route = ((), (), None, None)
 
 
 class KernelConsumer:
@@ -49,7 +55,8 @@ class KernelConsumer:
         self._state = stages[0]
         self._reactor_stages = tuple(stages[1:])
         self.outbox = outbox
-        self._routes: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._routes: dict[int, _Route] = {}
+        self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
         self._kinds: frozenset[int] = frozenset()
@@ -58,6 +65,7 @@ class KernelConsumer:
     def refresh(self) -> None:
         """Forgets cached routes (call after the stages' tables changed)."""
         self._routes.clear()
+        self._candidates.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
             kinds.update(stage.table)
@@ -67,6 +75,10 @@ class KernelConsumer:
     # --- routing ---------------------------------------------------------------------------------
     def route(self, kind: int, instrument_id: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
+        return self._route(kind, instrument_id)[:2]
+
+    def _route(self, kind: int, instrument_id: int) -> _Route:
+        """:meth:`route` with the kind's decoder (None when nothing handles the pair), cached."""
         ctx = self._ctx
         if ctx.reaction_version != self._version:
             self._forget(ctx)
@@ -74,16 +86,25 @@ class KernelConsumer:
         found = self._routes.get(key)
         if found is not None:
             return found
-        if kind not in self._kinds:
-            found = _NOTHING
-        else:
-            reducers = self._state.handlers_for(kind, instrument_id)
-            reactors: tuple[Any, ...] = ()
-            for stage in self._reactor_stages:
-                reactors += stage.handlers_for(kind, instrument_id)
-            found = (reducers, reactors)
+        candidates = self._candidates.get(kind)
+        if candidates is None:
+            candidates = self._candidates[kind] = self._candidates_of(kind)
+        reducers, entries = candidates
+        # as ``Stage.handlers_for`` per stage, in stage order: the reactors that react to the pair
+        reactors = tuple([fn for comp, fn in entries if comp.reacts_to(kind, instrument_id)])
+        found = (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
         self._routes[key] = found
         return found
+
+    def _candidates_of(self, kind: int) -> tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]:
+        """Returns (the reducers' handlers, every reactor stage's (component, handler) in stage
+        order) for ``kind``: what a route of the kind is chosen from (the stages' tables change
+        only with :meth:`refresh`)."""
+        reducers = self._state.handlers_for(kind, 0)  # a reducer takes every instrument
+        entries: tuple[tuple[Any, Any], ...] = ()
+        for stage in self._reactor_stages:
+            entries += stage.table.get(kind, ())
+        return reducers, entries
 
     def _forget(self, ctx: KernelContext) -> None:
         """Drops the routes whose answers may have changed since the version they were made at
@@ -110,15 +131,15 @@ class KernelConsumer:
         key = kind << 32 | _U4(buf, off + ioff)[0] if ioff is not None else kind << 32
         ctx = self._ctx
         found = self._routes.get(key) if ctx.reaction_version == self._version else None
-        reducers, reactors = found if found is not None else self.route(kind, key & 0xFFFFFFFF)
-        if not reducers and not reactors:
+        reducers, reactors, make, unpack = (
+            found if found is not None else self._route(kind, key & 0xFFFFFFFF))
+        if make is None:  # nobody handles it: not decoded
             if kind not in DECODERS:
                 raise RecordError(f"seq {_SEQ(buf, off)[0]}: unknown record kind {kind}")
             return
-        make, unpack = DECODERS[kind]
         rec = make(unpack(buf, off))
-        ctx.current_seq = rec.seq
-        ctx.now_ns = rec.ts_init
+        ctx.current_seq = rec[0]  # seq and ts_init by position (the header's first and third
+        ctx.now_ns = rec[2]  # fields, checked at import): a C-level index, not a field getter
         if reducers:
             ctx._outbox = None
             for fn in reducers:

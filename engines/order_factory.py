@@ -63,11 +63,15 @@ class OrderFactory:
     def next_id(self) -> int:
         """Returns the next client order id (and counts it)."""
         self.counter += 1
-        counter = self.counter
+        return self._id_of(self.counter)
+
+    def _id_of(self, counter: int) -> int:
+        """``ClientOrderId.of(strategy_index, counter).value``, without building the id when
+        both parts are plain ints in range (else built: it raises, naming the field)."""
         if 0 < counter <= MAX_COUNTER and type(self.strategy_index) is int \
                 and 0 <= self.strategy_index <= MAX_STRATEGY_INDEX:
-            return self.strategy_index << COUNTER_BITS | counter  # ClientOrderId.of's value
-        return ClientOrderId.of(self.strategy_index, counter).value  # raises, naming the field
+            return self.strategy_index << COUNTER_BITS | counter
+        return ClientOrderId.of(self.strategy_index, counter).value
 
     def _target(self, instrument: str | int, quantity: Any) -> tuple[int, Any, Any]:
         """Returns the instrument id, the instrument (or its stand-in) and the quantity made."""
@@ -155,13 +159,22 @@ class OrderFactory:
                 emulation_trigger: TriggerType | None = None) -> NewOrderList:
         """Returns an entry OTO [take-profit OCO stop-loss] list with fresh ids;
         ``emulation_trigger``: the kernel emulates the stop-loss (see ``OrderList.bracket``)."""
-        iid, qty, p = self._prep(instrument, quantity, take_profit=take_profit,
-                                 stop_loss=stop_loss, entry_price=entry_price)
-        orders = OrderList.bracket(side, qty, take_profit=p["take_profit"],
-                                   stop_loss=p["stop_loss"], entry_price=p.get("entry_price"),
+        iid, inst, qty = self._target(instrument, quantity)
+        make = inst.make_price  # as ``_prep``: the prices in this order, None left out
+        tp, sl = make(take_profit), make(stop_loss)
+        orders = OrderList.bracket(side, qty, take_profit=tp, stop_loss=sl,
+                                   entry_price=None if entry_price is None else make(entry_price),
                                    time_in_force=time_in_force,
                                    emulation_trigger=emulation_trigger)
         self.list_counter += 1
-        list_id = ClientOrderId.of(self.strategy_index, self.list_counter).value
-        ids = tuple(self.next_id() for _ in orders.orders)
+        list_id = self._id_of(self.list_counter)
+        first, n = self.counter + 1, len(orders.orders)
+        if first + n - 1 <= MAX_COUNTER and type(self.strategy_index) is int \
+                and 0 <= self.strategy_index <= MAX_STRATEGY_INDEX:
+            # ``next_id`` per order, in one step: consecutive counters are consecutive ids
+            self.counter += n
+            base = self.strategy_index << COUNTER_BITS
+            ids = tuple(range(base | first, (base | first) + n))
+        else:
+            ids = tuple([self.next_id() for _ in orders.orders])  # raises, naming the field
         return NewOrderList(list_id, iid, orders, ids)

@@ -37,9 +37,10 @@ from engines.component import Reactor
 from engines.context import KernelContext
 from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
-from engines.risk_lists import list_submits
+from engines.risk_lists import list_orders
 
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
+_EITHER_OR = frozenset((_OCO, _OUO))
 _INITIALIZED = OrderStatus.INITIALIZED
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED),
             int(Kind.ORDER_DENIED))
@@ -83,7 +84,7 @@ class OrderManager(Reactor):
             self._on_close(order, ctx)
 
     def _on_list(self, cmd: Any, ctx: KernelContext) -> None:
-        orders, _ = list_submits(ctx.cache, cmd)
+        orders = list_orders(ctx.cache, cmd)
         ids = {o.client_order_id for o in orders}
         for o in orders:
             parent = o.parent_order_id
@@ -127,7 +128,7 @@ class OrderManager(Reactor):
 
     def _partner(self, order: Any, ctx: KernelContext) -> Any:
         """The OCO / OUO partner of ``order`` while it is not closed, else None."""
-        if int(order.contingency) not in (_OCO, _OUO) or not order.linked_order_id:
+        if order.contingency not in _EITHER_OR or not order.linked_order_id:
             return None
         partner = ctx.cache.order(order.linked_order_id)
         if partner is None or projected_status(ctx, partner) in CLOSED_STATUSES:

@@ -22,12 +22,14 @@ import numpy as np
 
 from domain.kinds import Kind
 from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+from engines.emit_buffer import EmitBuffer
 
 #: The header ``kind``, the order reference and ORDER_FILLED's ``last_qty``: the same offsets in
 #: every ORDER_* kind (schema: ``client_order_id`` is each order kind's first field).
 _KIND = struct.Struct("<H").unpack_from
-_COID = struct.Struct("<Q").unpack_from
 _QTY = struct.Struct("<q").unpack_from
+_COID_KEY = struct.Struct("<Q").pack
+_REF = 40  # byte offset of ``client_order_id`` in every ORDER_* record
 _FIRST, _LAST = int(Kind.ORDER_DENIED), int(Kind.ORDER_FILLED)
 _FILLED = int(Kind.ORDER_FILLED)
 _PENDING = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
@@ -50,7 +52,7 @@ def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]
     pending = getattr(ctx._outbox, "_pending", None)
     if isinstance(pending, bytearray):  # the kernel's EmitBuffer
         if pending:
-            _scan(memoryview(pending), client_order_id, out)
+            _find(pending, _COID_KEY(client_order_id), out)
     elif pending:  # a ringbus Outbox: a list of record arrays
         for arr in pending:
             _scan(memoryview(np.ascontiguousarray(arr).view(np.uint8).reshape(-1)),
@@ -59,27 +61,70 @@ def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]
 
 
 def _scan(buf: memoryview, client_order_id: int, out: list[tuple[int, int]]) -> None:
-    """Appends the ORDER_* events of the order among the 128-byte records of ``buf``: a loop
-    of struct reads (a cascade holds a handful of records; numpy costs more per call)."""
-    for off in range(0, len(buf) - 127, 128):
-        (kind,) = _KIND(buf, off + 32)
-        if _FIRST <= kind <= _LAST and _COID(buf, off + 40)[0] == client_order_id:
-            out.append((kind, _QTY(buf, off + 88)[0] if kind == _FILLED else 0))
+    """Appends the ORDER_* events of the order among the 128-byte records of ``buf``."""
+    _find(bytes(buf[: len(buf) & ~127]), _COID_KEY(client_order_id), out)
+
+
+def _find(data: bytes | bytearray, key: bytes, out: list[tuple[int, int]]) -> None:
+    """Appends ``(kind, last_qty)`` of the ORDER_* records of ``data`` (whole records) whose
+    order reference is ``key`` (the id's 8 bytes): a C-level search for the id, then the kind
+    of each record it is found in at the reference's offset (a cascade's run holds a handful
+    of records, and a Python loop over them cost more than the search)."""
+    i = data.find(key, _REF)
+    while i >= 0:
+        off = i - _REF
+        if not off & 127:
+            (kind,) = _KIND(data, off + 32)
+            if _FIRST <= kind <= _LAST:
+                out.append((kind, _QTY(data, off + 88)[0] if kind == _FILLED else 0))
+        i = data.find(key, (off | 127) + 1 + _REF)  # at the next record's reference
 
 
 def _scan_slots(mem: memoryview, mask: int, lo: int, hi: int, client_order_id: int,
                 out: list[tuple[int, int]]) -> None:
     """:func:`_scan` over the ring slots of seqs ``lo..hi`` (``mem``: the whole ring's bytes)."""
-    for seq in range(lo, hi + 1):
-        off = (seq & mask) << 7
-        (kind,) = _KIND(mem, off + 32)
-        if _FIRST <= kind <= _LAST and _COID(mem, off + 40)[0] == client_order_id:
-            out.append((kind, _QTY(mem, off + 88)[0] if kind == _FILLED else 0))
+    if lo > hi:
+        return
+    key = _COID_KEY(client_order_id)
+    a, b = lo & mask, hi & mask
+    if a <= b:
+        _find(bytes(mem[a << 7 : (b + 1) << 7]), key, out)
+    else:  # the range wraps: the slots to the end of the ring, then from its start
+        _find(bytes(mem[a << 7 :]), key, out)
+        _find(bytes(mem[: (b + 1) << 7]), key, out)
 
 
 def projected_status(ctx: Any, order: Any) -> OrderStatus:
     """Returns the status ``order`` will have once its pending events are applied."""
-    events = pending_order_events(ctx, order.client_order_id)
+    mem = getattr(ctx, "ring_bytes", None)
+    outbox = ctx._outbox
+    if mem is not None and type(outbox) is EmitBuffer:
+        # The kernel's context (every command handler's): the ring's slots read in place and
+        # the outbox's bytes searched without the general path's per-call probing (read for
+        # about every order command of a bracket: perf/backtest_brackets.py).
+        ring, seq = ctx.ring, ctx.current_seq
+        pending = outbox._pending
+        cursor = ring.cursor
+        if not pending and cursor <= seq:
+            return order.status  # nothing emitted or published after this record
+        events: list[tuple[int, int]] = []
+        key = _COID_KEY(order.client_order_id)
+        if cursor > seq > 0:
+            mask = ring.capacity - 1
+            a, b = max(seq + 1, cursor - mask) & mask, cursor & mask
+            if a <= b:  # one C-level search first: the order is usually in none of the slots
+                data = bytes(mem[a << 7 : (b + 1) << 7])
+                if data.find(key, _REF) >= 0:
+                    _find(data, key, events)
+            else:
+                _scan_slots(mem, mask, max(seq + 1, cursor - mask), cursor,
+                            order.client_order_id, events)
+        if pending and pending.find(key, _REF) >= 0:
+            _find(pending, key, events)
+        if not events:
+            return order.status
+    else:
+        events = pending_order_events(ctx, order.client_order_id)
     status, previous, filled = order.status, order._before_pending, order.filled_raw
     for kind, last_qty in events:
         if kind == _FILLED:

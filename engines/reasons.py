@@ -22,10 +22,14 @@ Design contract:
 
 from __future__ import annotations
 
+import operator
 import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
+
+from domain.codec import RAW_TUPLES
+from domain.kinds import Kind
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+|[0-9]+)\}")
 #: Numbers a REASON_ARGS record carries.
@@ -96,6 +100,22 @@ class Refusal(NamedTuple):
         return len(self.numbers) <= MAX_ARGS and not any(
             isinstance(p, str) and _PLACEHOLDER.search(p) for p in self.parts)
 
+    def split(self) -> tuple[str, tuple[Num, ...], bool]:
+        """Returns ``(template(), numbers, shared)`` in one pass over the parts."""
+        out: list[str] = []
+        numbers: list[Num] = []
+        literal = False  # some fixed text could be read as a placeholder
+        for p in self.parts:
+            if isinstance(p, Num):
+                out.append(f"{{{len(numbers)}}}")
+                numbers.append(p)
+            elif isinstance(p, Field):
+                out.append(f"{{{p.name}}}")
+            else:
+                literal = literal or ("{" in p and _PLACEHOLDER.search(p) is not None)
+                out.append(p)
+        return "".join(out), tuple(numbers), len(numbers) <= MAX_ARGS and not literal
+
     def template(self) -> str:
         """Returns the text with ``{field}`` and ``{0}``... placeholders (numbers in order)."""
         out, n = [], 0
@@ -143,7 +163,27 @@ def reason_text(strings: Any, rec: Any, args: Any = None) -> str:
 
 def args_of(rec: Any) -> tuple[tuple[int, int], ...]:
     """Returns the (raw, precision) pairs of a REASON_ARGS record (a raw namedtuple)."""
+    if type(rec) is _ARGS_TUPLE:  # the decoded record: its fields by position (the cache's)
+        # two slices of MAX_ARGS each (equal by the layout check below)
+        return tuple(zip(_NUMBERS(rec), _PRECISIONS(rec), strict=True))
     return tuple((getattr(rec, f"a{i}"), getattr(rec, f"p{i}")) for i in range(MAX_ARGS))
+
+
+def _args_layout() -> tuple[Any, int, int]:
+    """The REASON_ARGS namedtuple and the positions of ``a0`` and ``p0`` (a0..a7 and p0..p7
+    are consecutive, checked here)."""
+    cls = RAW_TUPLES[int(Kind.REASON_ARGS)]
+    fields = cls._fields
+    a0, p0 = fields.index("a0"), fields.index("p0")
+    for i in range(MAX_ARGS):
+        if fields[a0 + i] != f"a{i}" or fields[p0 + i] != f"p{i}":
+            raise RuntimeError(f"REASON_ARGS fields are not a0..a7 / p0..p7 in order: {fields}")
+    return cls, a0, p0
+
+
+_ARGS_TUPLE, _A0, _P0 = _args_layout()
+_NUMBERS = operator.itemgetter(slice(_A0, _A0 + MAX_ARGS))
+_PRECISIONS = operator.itemgetter(slice(_P0, _P0 + MAX_ARGS))
 
 
 def order_reason(order: Any, text: Any) -> str:

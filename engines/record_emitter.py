@@ -106,6 +106,17 @@ class RecordEmitter:
         outbox = ctx._outbox
         if outbox is None:
             ctx._require_outbox()  # raises EmitNotAllowed (the state stage)
+        if self._direct and type(outbox) is EmitBuffer:
+            # :meth:`pack`'s usual case inline (a call less per record emitted); a value that
+            # does not fit, or a wrong number of values (struct.error too), goes through
+            # ``pack`` for the error naming the field or the count
+            now = ctx.now_ns
+            try:
+                outbox._pending += self._pack(now, now, ctx.current_seq, self.kind, source_id,
+                                              *values)
+                return
+            except struct.error:
+                pass
         data = self.pack(ctx, source_id, values)
         if type(outbox) is EmitBuffer:  # the kernel's outbox: one whole record, appended as is
             outbox._pending += data

@@ -123,24 +123,24 @@ class RiskEngine(Reactor):
             reason = Refusal.of("order list ", N(cmd.order_list_id), ": n_orders ",
                                 N(cmd.n_orders), " but ", N(len(orders)), " orders initialized")
         ids = {o.client_order_id for o in orders}
-        # held in the kernel: OTO children until the parent's fill, emulated orders until
-        # their trigger
-        held = [o.parent_order_id in ids or o.emulation_trigger is not None for o in orders]
-        n_roots = 0
-        for sub, is_held in zip(subs, held, strict=True):
+        roots = []
+        for o, sub in zip(orders, subs, strict=True):
             if reason is not None:
                 break
+            # held in the kernel: OTO children until the parent's fill, emulated orders until
+            # their trigger
+            is_held = o.parent_order_id in ids or o.emulation_trigger is not None
+            n_roots = len(roots)
             why = self.check_submit(sub, ctx, extra_open=n_roots, rate_extra=n_roots,
                                     held_child=is_held)
-            n_roots += not is_held
+            if not is_held:
+                roots.append(sub)
             if why is not None:
                 reason = why.within("order list ", N(cmd.order_list_id), ": order ",
                                     N(sub.client_order_id), ": ")
         if reason is not None:
-            for sub in subs:
-                self._deny(sub, reason, ctx)
+            self._deny_all(subs, reason, ctx)
             return
-        roots = [sub for sub, is_held in zip(subs, held, strict=True) if not is_held]
         for sub in roots:
             self._forward(sub, ctx)
         if roots:
@@ -185,13 +185,15 @@ class RiskEngine(Reactor):
         pid = execution.resolve_position_id(ctx, cmd, order)
         pos = cache.position(pid)  # what ``execution.position`` reads
         held_now = pos.signed_raw if pos is not None else 0
-        # checked against the position the orders already sent to it will leave (risk_margin)
-        held = held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
+        # checked against the position the orders already sent to it will leave (risk_margin);
+        # a held child's checks never read it (cash holdings and balance are checked at release)
+        held = held_now if held_child else \
+            held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
         qty = order.quantity_raw
         # the trading state and reduce-only judge the position as it is; cash holdings and
         # margin the position the orders in flight will leave
         reduces_now = rc.reduces_position(order.side, qty, held_now)
-        reduces = rc.reduces_position(order.side, qty, held)
+        reduces = reduces_now if held == held_now else rc.reduces_position(order.side, qty, held)
         cfg = self.config
         reason = None
         if self.trading_state != TradingState.ACTIVE:
@@ -213,7 +215,9 @@ class RiskEngine(Reactor):
                 reason = rc.check_cash_holding(inst, cfg, order.side, qty, held + held_base)
         if reason is not None or held_child:
             return reason
-        quote = rc.touch_of(cache, iid)
+        quote = cache.quote(iid)  # ``rc.touch_of``'s first answer, without its call
+        if quote is None:
+            quote = rc.touch_of(cache, iid)
         if cfg.price_collar_pct is not None and quote is not None:
             mid2 = quote.bid + quote.ask
             reason = rc.check_collar(inst, cfg, "price", order.price_raw, mid2) or rc.check_collar(
@@ -278,27 +282,46 @@ class RiskEngine(Reactor):
 
     # --- decisions ------------------------------------------------------------------------------
     def _deny(self, cmd: Any, reason: Refusal, ctx: KernelContext) -> None:
-        order = ctx.cache.order(cmd.client_order_id)
-        if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
-            return  # a second submit of an order already on its way: no event applies to it
-        src = self._src(ctx)
-        reason_id = self._reason(reason, cmd.client_order_id, ctx)  # STRING / REASON_ARGS first
-        _DENIED.emit(ctx, src, cmd.client_order_id, cmd.instrument_id, cmd.strategy_id,
-                     reason_id)
+        self._deny_all((cmd,), reason, ctx)
+
+    def _deny_all(self, cmds: Any, reason: Refusal, ctx: KernelContext) -> None:
+        """ORDER_DENIED (after its STRING / REASON_ARGS) for each command whose order is still
+        INITIALIZED once this cascade's events apply; ``reason`` is interned once for all."""
+        cache = ctx.cache
+        prepared = None
+        for cmd in cmds:
+            coid = cmd.client_order_id
+            order = cache.order(coid)
+            if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+                continue  # a second submit of an order already on its way: no event applies
+            src = self._source_id or self._src(ctx)
+            if prepared is None:
+                prepared = self._intern_reason(reason, ctx)  # its STRING first, if new
+            _DENIED.emit(ctx, src, coid, cmd.instrument_id, cmd.strategy_id,
+                         self._emit_args(prepared, coid, ctx))
 
     def _reason(self, reason: Refusal, client_order_id: int, ctx: KernelContext) -> int:
         """Interns the reason of a refusal about to be emitted and returns its id: its template,
         with a REASON_ARGS record of its numbers emitted now, else its text (see
         :mod:`engines.reasons`)."""
-        numbers = reason.numbers
-        if not numbers or not reason.shared:
-            return ctx.intern(reason.text())
-        reason_id = ctx.intern(reason.template())
-        fields: dict[str, int] = {}
-        for i, (raw, precision) in enumerate(numbers):
-            fields[f"a{i}"], fields[f"p{i}"] = raw, precision
-        ctx.emit(Kind.REASON_ARGS, self._src(ctx), client_order_id=client_order_id,
-                 reason_id=reason_id, **fields)
+        return self._emit_args(self._intern_reason(reason, ctx), client_order_id, ctx)
+
+    def _intern_reason(self, reason: Refusal, ctx: KernelContext) -> tuple[int, Any, tuple]:
+        """Returns (reason id, REASON_ARGS emitter or None, its number values) of ``reason``,
+        interning its template (or, not shared, its text)."""
+        template, numbers, shared = reason.split()
+        if not numbers or not shared:
+            return ctx.intern(reason.text()), None, ()
+        values = (*[n[1] for n in numbers], *[n[0] for n in numbers])  # precisions, raws
+        return ctx.intern(template), _reason_args_emitter(len(numbers)), values
+
+    def _emit_args(self, prepared: tuple[int, Any, tuple], client_order_id: int,
+                   ctx: KernelContext) -> int:
+        """Emits the REASON_ARGS of a prepared reason (when it has numbers); returns its id."""
+        reason_id, emitter, values = prepared
+        if emitter is not None:
+            emitter.emit(ctx, self._source_id or self._src(ctx), client_order_id, reason_id,
+                         *values)
         return reason_id
 
     def _forward(self, cmd: Any, ctx: KernelContext, passed: tuple | None = None) -> None:
@@ -381,3 +404,14 @@ _DENIED = RecordEmitter(
     int(Kind.ORDER_DENIED), ("client_order_id", "instrument_id", "strategy_id", "reason_id"))
 _SUBMITTED = RecordEmitter(
     Kind.ORDER_SUBMITTED, ("client_order_id", "instrument_id", "strategy_id", "account_id"))
+_ARGS_EMITTERS: dict[int, RecordEmitter] = {}
+
+
+def _reason_args_emitter(n: int) -> RecordEmitter:
+    """The REASON_ARGS emitter of ``n`` numbers: order id, reason id, p0.., a0.. (offset order)."""
+    emitter = _ARGS_EMITTERS.get(n)
+    if emitter is None:
+        emitter = _ARGS_EMITTERS[n] = RecordEmitter(int(Kind.REASON_ARGS), (
+            "client_order_id", "reason_id", *(f"p{i}" for i in range(n)),
+            *(f"a{i}" for i in range(n))))
+    return emitter

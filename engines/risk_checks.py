@@ -95,13 +95,12 @@ def check_price(inst: Instrument, field: str, raw: int | None, precision: int
     tick grid."""
     if raw is None:
         return None
-    sym = inst.id
     if precision != inst.price_precision:
-        return R(f"precision: {field} precision {precision} differs from {sym} price_precision "
-                 f"{inst.price_precision}")
+        return R(f"precision: {field} precision {precision} differs from {inst.id} "
+                 f"price_precision {inst.price_precision}")
     if raw <= 0:
         return R(f"positive price: {field} ", N(raw, precision), " must be > 0")
-    if not inst.is_on_tick(raw):
+    if raw % inst.tick_size.raw:  # ``inst.is_on_tick`` without its call (a check per order)
         return R(f"tick grid: {field} ", N(raw, precision),
                  f" is not a multiple of tick_size {inst.tick_size}")
     return None
@@ -109,16 +108,16 @@ def check_price(inst: Instrument, field: str, raw: int | None, precision: int
 
 def check_quantity(inst: Instrument, qty_raw: int, precision: int) -> Refusal | None:
     """The quantity is positive, at the instrument's size precision and on its lot grid."""
-    sym = inst.id
     if precision != inst.size_precision:
-        return R(f"precision: quantity precision {precision} differs from {sym} size_precision "
-                 f"{inst.size_precision}")
+        return R(f"precision: quantity precision {precision} differs from {inst.id} "
+                 f"size_precision {inst.size_precision}")
     if qty_raw <= 0:
         return R("positive quantity: quantity ", N(qty_raw, precision), " must be > 0")
-    if qty_raw < inst.lot_size.raw:
+    lot = inst.lot_size.raw
+    if qty_raw < lot:
         return R("lot size: quantity ", N(qty_raw, precision),
                  f" is below lot_size {inst.lot_size}")
-    if not inst.is_on_lot(qty_raw):
+    if qty_raw % lot:  # ``inst.is_on_lot`` without its call (a check per order)
         return R("lot grid: quantity ", N(qty_raw, precision),
                  f" is not a multiple of lot_size {inst.lot_size}")
     return None

@@ -1,8 +1,9 @@
 """A SUBMIT_ORDER_LIST as the risk engine checks it: one SUBMIT_ORDER per order of the list.
 
-Contract: :func:`list_submits` returns the list's orders (as the cache holds them, in
-initialization order, found among the strategy's orders not closed: O(open orders)) and, for each, the SUBMIT_ORDER namedtuple the engines check and route
-(header fields of the list command, ids of the order); it never emits and never raises.
+Contract: :func:`list_orders` returns the list's orders (as the cache holds them, in
+initialization order, found among the strategy's orders not closed: O(open orders));
+:func:`list_submits` returns them and, for each, the SUBMIT_ORDER namedtuple the engines check
+and route (header fields of the list command, ids of the order); neither emits nor raises.
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ def submit_of(order: Any, cmd: Any) -> Any:
         cmd.order_list_id))
 
 
-def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:
-    """Returns ``(orders, submits)`` of a SUBMIT_ORDER_LIST (see the module contract)."""
+def list_orders(cache: Any, cmd: Any) -> list[Any]:
+    """Returns the orders of a SUBMIT_ORDER_LIST (see the module contract)."""
     # The list's orders were initialized just before the command, so they are not closed:
     # the strategy's index of orders not closed holds them (closed orders are never scanned).
     t = cache.trading
-    orders = [
-        o for coid in t.orders_by_strategy.get(cmd.strategy_id, ())
-        if (o := t.orders[coid]).order_list_id == cmd.order_list_id
-    ]
+    orders = t.orders
+    list_id = cmd.order_list_id
+    return [o for coid in t.orders_by_strategy.get(cmd.strategy_id, ())
+            if (o := orders[coid]).order_list_id == list_id]
+
+
+def list_submits(cache: Any, cmd: Any) -> tuple[list[Any], list[Any]]:
+    """Returns ``(orders, submits)`` of a SUBMIT_ORDER_LIST (see the module contract)."""
+    orders = list_orders(cache, cmd)
     return orders, [submit_of(o, cmd) for o in orders]
 

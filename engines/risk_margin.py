@@ -42,9 +42,10 @@ def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int
     An OCO / OUO partner of ``order`` is left out: at most one of the two fills, so the partner
     can never add to what ``order`` finds (a bracket's take-profit and stop-loss)."""
     total = 0
-    orders = cache.trading.orders
+    trading = cache.trading
+    orders = trading.orders
     partner = order.linked_order_id if int(order.contingency) in _EITHER_OR else 0
-    for coid in cache.trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
+    for coid in trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
         o = orders[coid]
         if o is order or o.strategy_id != order.strategy_id or o.instrument_id != order.instrument_id:
             continue

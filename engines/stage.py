@@ -79,10 +79,12 @@ class Stage:
 
         Reducers get every record of their kinds; a reactor only the pairs it ``reacts_to``.
         """
-        entries = self.table.get(kind, ())
+        entries = self.table.get(kind)
+        if not entries:
+            return ()
         if not self.reactors:
-            return tuple(fn for _, fn in entries)
-        return tuple(fn for comp, fn in entries if comp.reacts_to(kind, instrument_id))  # type: ignore[attr-defined]
+            return tuple([fn for _, fn in entries])
+        return tuple([fn for comp, fn in entries if comp.reacts_to(kind, instrument_id)])  # type: ignore[attr-defined]
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """Returns True when some receiving component of this stage may react to the pair."""

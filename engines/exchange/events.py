@@ -33,6 +33,12 @@ _FILLED = RecordEmitter(Kind.ORDER_FILLED, (
     "last_qty", "last_px", "commission", "commission_currency"))
 
 
+_REF_NAMES = ("client_order_id", "instrument_id", "strategy_id", "venue_order_id")
+_CANCELED = RecordEmitter(Kind.ORDER_CANCELED, _REF_NAMES)
+_EXPIRED = RecordEmitter(Kind.ORDER_EXPIRED, _REF_NAMES)
+_TRIGGERED = RecordEmitter(Kind.ORDER_TRIGGERED, _REF_NAMES)
+
+
 def _null(raw: int | None) -> int:
     return NULL_I64 if raw is None else raw
 
@@ -90,20 +96,23 @@ def emit_filled(ex: SimulatedExchange, ctx: KernelContext, instrument: Any, orde
 
 def cancel(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """ORDER_CANCELED; the order leaves the open orders."""
-    ex.emit(ctx, Kind.ORDER_CANCELED, **_ref(vo), venue_order_id=vo.venue_order_id)
+    ex.emit_values(ctx, _CANCELED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
+                   vo.venue_order_id)
     ex.close_order(ctx, vo)
 
 
 def expire(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """ORDER_EXPIRED; the order leaves the open orders."""
-    ex.emit(ctx, Kind.ORDER_EXPIRED, **_ref(vo), venue_order_id=vo.venue_order_id)
+    ex.emit_values(ctx, _EXPIRED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
+                   vo.venue_order_id)
     ex.close_order(ctx, vo)
 
 
 def trigger(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:
     """ORDER_TRIGGERED; the stop becomes a market (stop-market) or limit (stop-limit) order."""
     vo.triggered = True
-    ex.emit(ctx, Kind.ORDER_TRIGGERED, **_ref(vo), venue_order_id=vo.venue_order_id)
+    ex.emit_values(ctx, _TRIGGERED, vo.client_order_id, vo.instrument_id, vo.strategy_id,
+                   vo.venue_order_id)
 
 
 def update(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:

@@ -59,15 +59,15 @@ class VenueOrder:
     @classmethod
     def from_order(cls, order: Order, position_id: int, command_seq: int) -> VenueOrder:
         """Copies what the venue needs from the cache's order at submission."""
+        # positionally, in field order (no keyword matching per submit): ids, side, type,
+        # tif, options, precisions, quantity, prices, expiry, position, account, filled 0,
+        # venue order id 0, triggered, command seq, no queue, trailing
         return cls(
-            client_order_id=order.client_order_id, instrument_id=order.instrument_id,
-            strategy_id=order.strategy_id, side=int(order.side), order_type=int(order.order_type),
-            time_in_force=int(order.time_in_force), options=int(order.options),
-            price_precision=order.price_precision, size_precision=order.size_precision,
-            quantity_raw=order.quantity_raw, price_raw=order.price_raw,
-            trigger_raw=order.trigger_price_raw, expire_ns=order.expire_time_ns,
-            position_id=position_id, account_id=order.account_id, command_seq=command_seq,
-            trailing=order.trailing, triggered=order.released,
+            order.client_order_id, order.instrument_id, order.strategy_id, int(order.side),
+            int(order.order_type), int(order.time_in_force), int(order.options),
+            order.price_precision, order.size_precision, order.quantity_raw, order.price_raw,
+            order.trigger_price_raw, order.expire_time_ns, position_id, order.account_id, 0, 0,
+            order.released, command_seq, None, order.trailing,
         )
 
     @property

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.enums import BarAggregation, OrderSide, PriceType, TriggerType
+from domain.values import Price
 from engines.strategy import Strategy
 
 
@@ -58,15 +59,11 @@ class BracketEveryN(Strategy):
         side = OrderSide.BUY if len(self.lists) % 2 == 0 else OrderSide.SELL
         sign = 1 if side == OrderSide.BUY else -1
         ref = quote.ask if side == OrderSide.BUY else quote.bid
-        px = inst.price_precision
-
-        def price(raw: int) -> Any:
-            return inst.make_price(f"{raw / 10**px:.{px}f}")
-
+        px = inst.price_precision  # the quote's raw prices are at the instrument's precision
         order_list = self.order_factory.bracket(
             quote.instrument_id, side, self.quantity,
-            take_profit=price(ref + sign * self.tp_ticks * tick),
-            stop_loss=price(ref - sign * self.sl_ticks * tick),
+            take_profit=Price(ref + sign * self.tp_ticks * tick, px),
+            stop_loss=Price(ref - sign * self.sl_ticks * tick, px),
             emulation_trigger=TriggerType.BID_ASK if self.emulate_stop else None)
         self.submit_order_list(order_list)
         self.working = order_list.client_order_ids

@@ -268,6 +268,14 @@ def test_cancel_all_orders_cancels_what_the_kernel_holds_as_well_as_what_the_ven
         canceled = _one(kernel, Kind.ORDER_CANCELED, coid)
         assert recs[canceled.cause].kind == Kind.CANCEL_ALL_ORDERS
         assert "ORDER_SUBMITTED" not in _events(kernel, coid)
+        assert "ORDER_PENDING_CANCEL" not in _events(kernel, coid)
+    # at the venue (the take-profit, the resting entry): PENDING_CANCEL, then the venue's cancel,
+    # both caused by the one command (as NautilusTrader's cancel_all_orders)
+    for coid in (s.lists[0].client_order_ids[1], s.lists[1].client_order_ids[0]):
+        pending = _one(kernel, Kind.ORDER_PENDING_CANCEL, coid)
+        canceled = _one(kernel, Kind.ORDER_CANCELED, coid)
+        assert recs[pending.cause].kind == Kind.CANCEL_ALL_ORDERS
+        assert pending.cause == canceled.cause and pending.seq < canceled.seq
     assert not _emulator(kernel).held and _position(kernel, s) == 1000  # still long, unprotected
 
 

@@ -113,6 +113,29 @@ def test_a_cancel_all_is_routed_to_the_venue_of_the_instrument():
     assert out == [] and [c for c, _ in h.venue.calls] == ["cancel_all"]
 
 
+def test_a_cancel_all_marks_each_order_open_at_the_venue_pending_cancel_first():
+    """As NautilusTrader's ``cancel_all_orders``: ORDER_PENDING_CANCEL per open order (side
+    filter applied), none for an order already pending cancel or only submitted."""
+    h = Harness(RiskConfig(short_selling=frozenset({"EUR/USD.SIM"})))
+    h.quote("1.10000", "1.10010")
+    a = _open(h, OrderSide.BUY, 1000)
+    b = _open(h, OrderSide.SELL, 1000)
+    c = _open(h, OrderSide.BUY, 2000)
+    d = h.order(side=OrderSide.BUY, qty=1000, price="1.10000")
+    h.submit(d)  # in flight to the venue: not open there yet
+    h.command(Kind.CANCEL_ORDER, client_order_id=c, instrument_id=h.iid, strategy_id=h.sid)
+    out = h.command(Kind.CANCEL_ALL_ORDERS, instrument_id=h.iid, strategy_id=h.sid,
+                    side=int(OrderSide.BUY))
+    assert [(Kind(r.kind).name, r.client_order_id) for r in out] == \
+        [("ORDER_PENDING_CANCEL", a)]
+    assert out[0].venue_order_id == a & 0xFFFF
+    assert h.cache.order(b).status.name == "ACCEPTED"
+    assert [name for name, _ in h.venue.calls][-1] == "cancel_all"
+    out = h.command(Kind.CANCEL_ALL_ORDERS, instrument_id=h.iid, strategy_id=h.sid)
+    assert [(Kind(r.kind).name, r.client_order_id) for r in out] == \
+        [("ORDER_PENDING_CANCEL", b)]
+
+
 def test_execution_state_round_trips_through_snapshot():
     h = Harness()
     h.quote("1.10000", "1.10010")

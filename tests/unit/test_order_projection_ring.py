@@ -47,3 +47,40 @@ def test_in_place_scan_equals_the_views_scan_across_the_wrap() -> None:
     assert checked > 50
     ctx.current_seq = 20
     assert pending_order_events(ctx, 2) == [(int(Kind.ORDER_SUBMITTED), 0)]  # seq 22
+
+
+def _naive(data: bytes, coid: int) -> list[tuple[int, int]]:
+    """The record-by-record reading the search replaced."""
+    import struct
+
+    out = []
+    for off in range(0, len(data) - 127, 128):
+        (kind,) = struct.unpack_from("<H", data, off + 32)
+        if Kind.ORDER_DENIED <= kind <= Kind.ORDER_FILLED and \
+                struct.unpack_from("<Q", data, off + 40)[0] == coid:
+            out.append((kind, struct.unpack_from("<q", data, off + 88)[0]
+                        if kind == Kind.ORDER_FILLED else 0))
+    return out
+
+
+def test_the_id_search_finds_what_a_record_by_record_reading_finds() -> None:
+    """The order id's bytes also occur at other offsets (prices, quantities, a QUOTE's fields,
+    straddling two records): only a record's own reference counts."""
+    from engines.order_projection import _find
+
+    coid = 0x0102030405060708
+    recs = _events(40).copy()
+    raw = recs.view(np.uint8).reshape(len(recs), 128)
+    key = np.frombuffer(coid.to_bytes(8, "little"), dtype=np.uint8)
+    for i in range(0, 40, 3):
+        raw[i, 40:48] = key  # its own reference (an ORDER_* record, or a QUOTE's field)
+    for i, off in ((1, 88), (4, 50), (7, 124), (10, 0)):
+        raw[i, off:off + 8] = key[: min(8, 128 - off)]  # elsewhere, and straddling records
+        if off + 8 > 128:
+            raw[i + 1, : off + 8 - 128] = key[128 - off:]
+    data = recs.tobytes()
+    for c in (coid, 1, 2, 3, 99):
+        out: list[tuple[int, int]] = []
+        _find(data, c.to_bytes(8, "little"), out)
+        assert out == _naive(data, c), c
+        assert bool(out) == (c in (coid, 2, 3)), c  # rows 0, 3, 6...: coid 1 replaced

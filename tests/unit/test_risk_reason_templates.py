@@ -77,3 +77,35 @@ def test_a_strategy_reads_the_rendered_reason_of_its_denial():
                                                                                      400))))
     assert len(strategy.texts) > 3
     assert set(strategy.texts) == {f"max order quantity: quantity 1000 exceeds 10 for {SYMBOL}"}
+
+
+def test_args_of_a_decoded_record_reads_its_numbers_by_position():
+    """The cache's decoded REASON_ARGS (fields read by position) gives the pairs its attributes
+    name, in order: number i is (a{i}, p{i})."""
+    from types import SimpleNamespace
+
+    from domain.codec import encode
+    from engines.reasons import args_of
+    from engines.stage import DECODERS
+
+    fields = {f"a{i}": (i + 1) * 1_000 - i for i in range(MAX_ARGS)}
+    fields.update({f"p{i}": i % 5 for i in range(MAX_ARGS)})
+    data = encode(Kind.REASON_ARGS, client_order_id=7, reason_id=3, **fields).tobytes()
+    make, unpack = DECODERS[int(Kind.REASON_ARGS)]
+    rec = make(unpack(data, 0))
+    expected = tuple((fields[f"a{i}"], fields[f"p{i}"]) for i in range(MAX_ARGS))
+    assert args_of(rec) == expected
+    assert args_of(SimpleNamespace(**rec._asdict())) == expected
+
+
+def test_split_is_template_numbers_and_shared_in_one_pass():
+    cases = [
+        Refusal.of("order list ", Num(7), ": order ", Num(12), ": quantity ", Num(1234, 2),
+                   " above max ", Num(1000, 2)),
+        Refusal.of("no numbers at all"),
+        Refusal.of("text with {a_placeholder} in it: ", Num(3)),
+        Refusal.of("braces { but } no placeholder ", Num(3)),
+        Refusal.of(*(Num(i) for i in range(MAX_ARGS + 1))),
+    ]
+    for r in cases:
+        assert r.split() == (r.template(), r.numbers, r.shared), r
