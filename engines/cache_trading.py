@@ -29,6 +29,10 @@ Design contract:
   ``forgotten_refusals`` (status, reason prefix -> count and first reason text, in forgetting
   order; bounded by the number of reason prefixes), so a report's refusal counts cover every
   order (:func:`replay.result_tables.refusals`);
+- derived, neither hashed nor snapshotted (rebuilt on restore): ``pending_leaves``
+  (:mod:`engines.cache_pending`), and the order change log: the client order id of every
+  ORDER_* event applied, in log order, readable by position (:meth:`TradingState.order_changes_since`)
+  so a reader revisits only the orders that changed; it keeps the last ``CHANGES_KEPT`` or more;
 - the digest hashes the open orders, then ``closed_digest``: a chain hash into which every
   closing order (and any later event on a closed order) is folded, in log order, so the state
   hash does not depend on ``order_history``.
@@ -50,6 +54,7 @@ from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
 from engines.cache_locks import locked_by_orders, refresh_lock
+from engines.cache_pending import PendingLeaves
 from engines.reasons import args_of, order_reason
 
 # Plain ints: ``rec.flags & RecordFlag.INPUT`` builds an IntFlag member per call (~1 µs).
@@ -91,6 +96,9 @@ def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
         if not members:
             del index[key]
 
+
+#: Entries of the order change log kept at least (a reader further behind rescans).
+CHANGES_KEPT = 4096
 
 _ORDER_BYTES = struct.Struct("<QBqqQq").pack
 _blake2b = hashlib.blake2b  # one closed order's digest step each
@@ -137,6 +145,11 @@ class TradingState:
         #: What the last fill did: (position id, effect, fill seq); the execution engine emits
         #: position events from it while it handles that same fill.
         self.last_fill_effect: tuple[int, PositionEffect, int] | None = None
+        #: Signed leaves of the orders that fill without a price condition (derived).
+        self.pending_leaves = PendingLeaves()
+        #: The order change log (derived; see the contract) and how many entries it dropped.
+        self._changes: list[int] = []
+        self._changes_dropped = 0
 
     # --- orders ----------------------------------------------------------------------------------
     def order_initialized(self, rec: Any, ctx: Any = None) -> None:
@@ -184,6 +197,10 @@ class TradingState:
                    else "")
             )
         order.apply_record(rec)
+        coid = rec.client_order_id
+        pending = self.pending_leaves
+        if coid in pending.counted:  # its entry holds the values before this event
+            pending.drop(coid)
         if rec.kind == _FILLED:
             self._fill(order, rec)
         if order.account_id:
@@ -192,6 +209,13 @@ class TradingState:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
         if order.status in CLOSED_STATUSES:
             self._closed(order)
+        elif coid in self.orders_open:  # not a fill after cancel: that order stays closed
+            pending.add(order)
+        changes = self._changes
+        if len(changes) >= CHANGES_KEPT:
+            self._changes_dropped += len(changes)
+            changes.clear()
+        changes.append(coid)
 
     def _closed(self, order: Order) -> None:
         """Moves a closed order from the hot indexes to the closed history (see the contract)."""
@@ -221,6 +245,21 @@ class TradingState:
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
         return self.orders.get(client_order_id)
+
+    def order_changes_since(self, mark: int) -> tuple[list[int] | None, int]:
+        """Returns ``(client order ids of the ORDER_* events applied since mark, in log order,
+        or None when the log no longer reaches back that far; the mark to pass next time)``.
+        Mark 0 is the start of this state's log (a fresh or restored state: no events)."""
+        changes = self._changes
+        end = self._changes_dropped + len(changes)
+        start = mark - self._changes_dropped
+        if start < 0 or mark > end:
+            return None, end
+        return changes[start:], end
+
+    def rebuild_derived(self) -> None:
+        """Recomputes the derived indexes from the orders (after a restore)."""
+        self.pending_leaves.rebuild(self.orders, self.orders_open)
 
     # --- positions -------------------------------------------------------------------------------
     def position_id_for(self, order: Order, fill_position_id: int = 0) -> int:
