@@ -87,10 +87,7 @@ class Forwarded:
         if not orders:
             revisit.clear()
             return
-        if changed is None:
-            look = list(orders)
-        else:
-            look = [*revisit, *changed]
+        look = list(orders) if changed is None else [*revisit, *changed]
         revisit.clear()
         unapplied = self.unapplied
         for coid in look:

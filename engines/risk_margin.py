@@ -60,9 +60,8 @@ def pending_raw(cache: Any, order: Any, position_id: int, unapplied: Iterable[in
     counted = leaves.counted
     for other in skip:
         entry = counted.get(other)
-        if entry is not None and entry[0][2] in (0, position_id):
-            if entry[0][0] == sid and entry[0][1] == iid:
-                total -= entry[1]
+        if entry is not None and entry[0] in ((sid, iid, 0), (sid, iid, position_id)):
+            total -= entry[1]
     for other in unapplied:  # in flight, its ORDER_SUBMITTED not applied yet
         o = orders.get(other)
         if o is None or o.status != OrderStatus.INITIALIZED or other in skip \
