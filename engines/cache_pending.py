@@ -7,8 +7,8 @@ Design contract:
 - an order *counts* while it is open (in ``orders_open``: a fill after a cancel leaves it in
   the closed history), past INITIALIZED, and SUBMITTED or a MARKET order (:func:`counts`, which
   the trading state calls for open orders only); its entry is ``(strategy_id, instrument_id, position_id)`` -> its signed
-  leaves, dropped before and set again after every event of the order, so whatever the event
-  changed (status, fill, quantity, position id) is reflected;
+  leaves, set again after every event of the order (or dropped), so whatever the event changed
+  (status, fill, quantity, position id) is reflected;
 - ``sums`` holds, per key, ``[number of counted orders, sum of their signed leaves]``; a key
   leaves it with its last order (memory follows the open orders);
 - ``either_or`` lists, per ``(strategy_id, instrument_id)``, the counted OCO / OUO orders that
@@ -67,15 +67,18 @@ class PendingLeaves:
         if group is not None and group.pop(client_order_id, 0) is None and not group:
             del self.either_or[key[:2]]
 
-    def add(self, order: Any) -> None:
-        """Enters the order as it is now when it :func:`counts` (call :meth:`drop` first)."""
-        if not counts(order):
-            return
+    def put(self, order: Any, was: tuple[tuple[int, int, int], int] | None = None) -> None:
+        """Enters an order that :func:`counts` as it is now, in place of ``was`` (its entry
+        before, from ``counted``; None: it had none)."""
         coid = order.client_order_id
         key = (order.strategy_id, order.instrument_id, order.position_id)
         leaves = order.quantity_raw - order.filled_raw
         if order.side != _BUY:
             leaves = -leaves
+        if was is not None:
+            if was[0] == key and was[1] == leaves:
+                return  # the event changed nothing counted (an ACCEPTED MARKET order)
+            self.drop(coid)
         self.counted[coid] = (key, leaves)
         total = self.sums.get(key)
         if total is None:
@@ -86,15 +89,11 @@ class PendingLeaves:
         if order.linked_order_id and int(order.contingency) in EITHER_OR:
             self.either_or.setdefault(key[:2], {})[coid] = None
 
-    def total(self, strategy_id: int, instrument_id: int, position_id: int) -> int:
-        """Returns the signed leaves of the counted orders with exactly this key."""
-        entry = self.sums.get((strategy_id, instrument_id, position_id))
-        return entry[1] if entry is not None else 0
-
     def rebuild(self, orders: Mapping[int, Any], open_ids: Iterable[int]) -> None:
         """Recomputes every entry from the open orders (after a restore)."""
         self.counted.clear()
         self.sums.clear()
         self.either_or.clear()
         for coid in open_ids:
-            self.add(orders[coid])
+            if counts(orders[coid]):
+                self.put(orders[coid])

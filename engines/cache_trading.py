@@ -31,8 +31,9 @@ Design contract:
   order (:func:`replay.result_tables.refusals`);
 - derived, neither hashed nor snapshotted (rebuilt on restore): ``pending_leaves``
   (:mod:`engines.cache_pending`), and the order change log: the client order id of every
-  ORDER_* event applied, in log order, readable by position (:meth:`TradingState.order_changes_since`)
-  so a reader revisits only the orders that changed; it keeps the last ``CHANGES_KEPT`` or more;
+  ORDER_* event applied, in log order (``order_changes``; entry ``i`` is event
+  ``order_changes_dropped + i`` of this state), so a reader that remembers how far it read
+  revisits only the orders that changed; it keeps the last ``CHANGES_KEPT`` or more;
 - the digest hashes the open orders, then ``closed_digest``: a chain hash into which every
   closing order (and any later event on a closed order) is folded, in log order, so the state
   hash does not depend on ``order_history``.
@@ -63,6 +64,7 @@ _INPUT, _MARGIN, _FILLED = int(RecordFlag.INPUT), int(AccountType.MARGIN), int(K
 _REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
 _TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
 _REFUSED = frozenset((OrderStatus.DENIED, OrderStatus.REJECTED))
+_SUBMITTED, _INITIALIZED, _MARKET = OrderStatus.SUBMITTED, OrderStatus.INITIALIZED, OrderType.MARKET
 
 
 def refusal_text(order: Order, text: Callable[[int], str]) -> str:
@@ -148,8 +150,8 @@ class TradingState:
         #: Signed leaves of the orders that fill without a price condition (derived).
         self.pending_leaves = PendingLeaves()
         #: The order change log (derived; see the contract) and how many entries it dropped.
-        self._changes: list[int] = []
-        self._changes_dropped = 0
+        self.order_changes: list[int] = []
+        self.order_changes_dropped = 0
 
     # --- orders ----------------------------------------------------------------------------------
     def order_initialized(self, rec: Any, ctx: Any = None) -> None:
@@ -198,22 +200,27 @@ class TradingState:
             )
         order.apply_record(rec)
         coid = rec.client_order_id
-        pending = self.pending_leaves
-        if coid in pending.counted:  # its entry holds the values before this event
-            pending.drop(coid)
         if rec.kind == _FILLED:
             self._fill(order, rec)
         if order.account_id:
             account = self.accounts.get(order.account_id)
             if account is not None:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
-        if order.status in CLOSED_STATUSES:
+        status = order.status
+        pending = self.pending_leaves
+        was = pending.counted.get(coid)  # the order's entry before this event
+        if status in CLOSED_STATUSES:
             self._closed(order)
-        elif coid in self.orders_open:  # not a fill after cancel: that order stays closed
-            pending.add(order)
-        changes = self._changes
+            if was is not None:
+                pending.drop(coid)
+        elif (status == _SUBMITTED or (order.order_type == _MARKET and status != _INITIALIZED)
+              ) and coid in self.orders_open:  # cache_pending.counts, inline: every event
+            pending.put(order, was)
+        elif was is not None:
+            pending.drop(coid)
+        changes = self.order_changes
         if len(changes) >= CHANGES_KEPT:
-            self._changes_dropped += len(changes)
+            self.order_changes_dropped += len(changes)
             changes.clear()
         changes.append(coid)
 
@@ -245,17 +252,6 @@ class TradingState:
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
         return self.orders.get(client_order_id)
-
-    def order_changes_since(self, mark: int) -> tuple[list[int] | None, int]:
-        """Returns ``(client order ids of the ORDER_* events applied since mark, in log order,
-        or None when the log no longer reaches back that far; the mark to pass next time)``.
-        Mark 0 is the start of this state's log (a fresh or restored state: no events)."""
-        changes = self._changes
-        end = self._changes_dropped + len(changes)
-        start = mark - self._changes_dropped
-        if start < 0 or mark > end:
-            return None, end
-        return changes[start:], end
 
     def rebuild_derived(self) -> None:
         """Recomputes the derived indexes from the orders (after a restore)."""

@@ -77,17 +77,23 @@ class Forwarded:
         elif recent:
             recent.clear()
         orders = self.orders
-        trading = getattr(cache, "trading", None)
-        changed = None
-        if trading is not None:
-            mark = self._mark if trading is self._trading else -1
-            changed, self._mark = trading.order_changes_since(mark)
-        self._trading = trading
         revisit = self._revisit
+        trading = getattr(cache, "trading", None)
+        look: Any = orders  # all of them, unless fewer changed
+        if trading is None:
+            self._trading = None
+        else:
+            dropped, changes = trading.order_changes_dropped, trading.order_changes
+            start = self._mark - dropped
+            if trading is self._trading and start >= 0 and \
+                    len(changes) - start + len(revisit) < len(orders):
+                look = [*revisit, *changes[start:]]
+            self._trading, self._mark = trading, dropped + len(changes)
         if not orders:
             revisit.clear()
             return
-        look = list(orders) if changed is None else [*revisit, *changed]
+        if look is orders:
+            look = list(orders)  # it shrinks while looked at
         revisit.clear()
         unapplied = self.unapplied
         for coid in look:

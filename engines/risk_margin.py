@@ -18,7 +18,7 @@ Design contract:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from domain.accounts import MarginAccount
@@ -47,16 +47,21 @@ def pending_raw(cache: Any, order: Any, position_id: int, unapplied: Iterable[in
     orders = trading.orders
     leaves = trading.pending_leaves
     coid, sid, iid = order.client_order_id, order.strategy_id, order.instrument_id
-    total = leaves.total(sid, iid, 0)
-    if position_id:
-        total += leaves.total(sid, iid, position_id)
+    sums = leaves.sums
+    entry = sums.get((sid, iid, 0))
+    total = entry[1] if entry is not None else 0
+    if position_id and (entry := sums.get((sid, iid, position_id))) is not None:
+        total += entry[1]
     # the orders the sum must leave out: this one, its partner, those naming it as theirs
-    skip = {coid}
-    if int(order.contingency) in EITHER_OR:
-        skip.add(order.linked_order_id)
-    for other in leaves.either_or.get((sid, iid), ()):
-        if orders[other].linked_order_id == coid:
-            skip.add(other)
+    group = leaves.either_or.get((sid, iid))
+    either_or = int(order.contingency) in EITHER_OR
+    if group is None and not either_or:
+        skip: Collection[int] = (coid,)
+    else:
+        skip = {coid, order.linked_order_id} if either_or else {coid}
+        for other in group or ():
+            if orders[other].linked_order_id == coid:
+                skip.add(other)
     counted = leaves.counted
     for other in skip:
         entry = counted.get(other)

@@ -39,7 +39,7 @@ _KINDS = frozenset((Kind.ORDER_SUBMITTED, Kind.ORDER_ACCEPTED, Kind.ORDER_REJECT
                     Kind.ORDER_DENIED, Kind.ORDER_CANCELED, Kind.ORDER_EXPIRED,
                     Kind.ORDER_PENDING_CANCEL, Kind.ORDER_PENDING_UPDATE, Kind.ORDER_UPDATED,
                     Kind.ORDER_CANCEL_REJECTED, Kind.ORDER_MODIFY_REJECTED, Kind.ORDER_FILLED))
-IIDS, SIDS, PIDS = (1, 2), (1, 2), (0, 77, 78)
+IIDS, PIDS = (1, 2), (0, 77, 78)
 
 
 def _rec(kind: Kind, **fields: Any) -> Any:
@@ -104,7 +104,9 @@ def order_specs(draw: Any, n: int) -> list[tuple[int, int, OrderSpec, int]]:
             linked = -1
         spec = (OrderSpec.market(side, qty, **kw) if draw(st.booleans())
                 else OrderSpec.limit(side, qty, Price(10_000, 2), **kw))
-        out.append((draw(st.sampled_from(IIDS)), draw(st.sampled_from(SIDS)), spec, linked))
+        # mostly one strategy and instrument: the orders a check sums or leaves out
+        out.append((draw(st.sampled_from((1, 1, 2))), draw(st.sampled_from((1, 1, 2))), spec,
+                    linked))
     return out
 
 
@@ -206,13 +208,27 @@ def test_a_prune_behind_the_kept_change_log_looks_at_every_in_flight_order(
     fwd.prune(cache, 2, None)
     for seq, coid in enumerate(coids):
         cache.trading.order_event(_rec(Kind.ORDER_SUBMITTED, client_order_id=coid, seq=10 + seq))
-    changed, mark = cache.trading.order_changes_since(0)
-    assert changed is None and mark == 4  # two entries dropped: a reader at 0 is too far behind
+    t = cache.trading
+    assert (t.order_changes_dropped, t.order_changes) == (2, coids[2:])  # a reader at 0 rescans
     cache.trading.order_event(_rec(Kind.ORDER_REJECTED, client_order_id=coids[0], seq=20))
     cache.trading.order_event(_rec(Kind.ORDER_ACCEPTED, client_order_id=coids[1], seq=21))
     fwd.prune(cache, 3, None)
     assert list(fwd.orders) == coids[2:]  # still SUBMITTED
-    assert cache.trading.pending_leaves.total(1, 1, 0) == 5 * 3  # 1 rejected; 3 MARKET open
+    assert t.pending_leaves.sums == {(1, 1, 0): [3, 5 * 3]}  # 1 rejected; 3 MARKET open
     fwd.note(coids[0], 1, 0, 0, ts_init=4)  # no event since the last prune: looked at as noted
     fwd.prune(cache, 5, None)
     assert list(fwd.orders) == coids[2:]
+
+
+def test_pending_raw_leaves_out_an_oco_order_that_names_the_checked_one() -> None:
+    cache = _cache()
+    buy = OrderSpec.limit(OrderSide.BUY, Quantity(4, 0), Price(10_000, 2))
+    oco = OrderSpec.limit(OrderSide.SELL, Quantity(3, 0), Price(10_000, 2),
+                          contingency=ContingencyType.OCO)
+    coids = _initialize(cache, [(1, 1, buy, -1), (1, 1, oco, 0), (1, 1, buy, -1)])
+    for seq, coid in enumerate(coids[1:]):
+        cache.trading.order_event(_rec(Kind.ORDER_SUBMITTED, client_order_id=coid, seq=10 + seq))
+    checked = cache.order(coids[0])
+    # the OCO sell names the checked order as its partner: only the other buy counts
+    assert pending_raw(cache, checked, 0, {}) == 4 == scan_pending_raw(cache, checked, 0, {})
+    assert pending_raw(cache, cache.order(coids[2]), 0, {}) == -3
