@@ -208,7 +208,8 @@ class TradingState:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
         status = order.status
         pending = self.pending_leaves
-        was = pending.counted.get(coid)  # the order's entry before this event
+        counted = pending.counted
+        was = counted.get(coid) if counted else None  # the order's entry before this event
         if status in CLOSED_STATUSES:
             self._closed(order)
             if was is not None:

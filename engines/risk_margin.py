@@ -44,8 +44,10 @@ def pending_raw(cache: Any, order: Any, position_id: int, unapplied: Iterable[in
     Costs O(orders in ``unapplied`` + OCO / OUO orders linked to ``order``): the SUBMITTED and
     MARKET orders come summed per position from the cache (:mod:`engines.cache_pending`)."""
     trading = cache.trading
-    orders = trading.orders
     leaves = trading.pending_leaves
+    if not leaves.counted and not unapplied:
+        return 0  # nothing sent is waiting (a backtest's usual submit)
+    orders = trading.orders
     coid, sid, iid = order.client_order_id, order.strategy_id, order.instrument_id
     sums = leaves.sums
     entry = sums.get((sid, iid, 0))
