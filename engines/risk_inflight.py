@@ -133,7 +133,6 @@ class Forwarded:
 
     def restore(self, doc: dict[str, Any]) -> None:
         """Replaces the state with a :meth:`snapshot`'s."""
-        self.recent = deque(int(t) for t in doc["recent"])
         self.orders = {}
         self.unapplied = {}
         self._locks = {}
@@ -141,5 +140,5 @@ class Forwarded:
         self._trading = None  # the next prune looks at every order
         self._mark = 0
         for c, i, a, r in doc["inflight"]:
-            self.note(int(c), int(i), int(a), int(r), 0)
-        self.recent = deque(int(t) for t in doc["recent"])
+            self.note(int(c), int(i), int(a), int(r), 0)  # sums the locks, marks all unapplied
+        self.recent = deque(int(t) for t in doc["recent"])  # after ``note``, which appends
