@@ -131,4 +131,5 @@ def restore_cache(cache: Any, doc: dict[str, Any], arrays: dict[str, np.ndarray]
         setattr(t, name, {int(k): dict.fromkeys(int(x) for x in v) for k, v in doc["grouped"][name]})
     t.hedging_strategies = {int(x) for x in doc["hedging"]}
     t.last_fill_effect = decode(doc["last_fill_effect"])
+    t.rebuild_derived()
     cache.trading = t

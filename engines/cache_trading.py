@@ -29,6 +29,11 @@ Design contract:
   ``forgotten_refusals`` (status, reason prefix -> count and first reason text, in forgetting
   order; bounded by the number of reason prefixes), so a report's refusal counts cover every
   order (:func:`replay.result_tables.refusals`);
+- derived, neither hashed nor snapshotted (rebuilt on restore): ``pending_leaves``
+  (:mod:`engines.cache_pending`), and the order change log: the client order id of every
+  ORDER_* event applied, in log order (``order_changes``; entry ``i`` is event
+  ``order_changes_dropped + i`` of this state), so a reader that remembers how far it read
+  revisits only the orders that changed; it keeps the last ``CHANGES_KEPT`` or more;
 - the digest hashes the open orders, then ``closed_digest``: a chain hash into which every
   closing order (and any later event on a closed order) is folded, in log order, so the state
   hash does not depend on ``order_history``.
@@ -50,6 +55,7 @@ from domain.order_fsm import CLOSED_STATUSES, OrderStatus
 from domain.orders import Order
 from domain.positions import Position, PositionEffect
 from engines.cache_locks import locked_by_orders, refresh_lock
+from engines.cache_pending import PendingLeaves
 from engines.reasons import args_of, order_reason
 
 # Plain ints: ``rec.flags & RecordFlag.INPUT`` builds an IntFlag member per call (~1 µs).
@@ -58,6 +64,7 @@ _INPUT, _MARGIN, _FILLED = int(RecordFlag.INPUT), int(AccountType.MARGIN), int(K
 _REPLIES = frozenset((int(Kind.ORDER_MODIFY_REJECTED), int(Kind.ORDER_CANCEL_REJECTED)))
 _TRAILING = frozenset((OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT))
 _REFUSED = frozenset((OrderStatus.DENIED, OrderStatus.REJECTED))
+_SUBMITTED, _INITIALIZED, _MARKET = OrderStatus.SUBMITTED, OrderStatus.INITIALIZED, OrderType.MARKET
 
 
 def refusal_text(order: Order, text: Callable[[int], str]) -> str:
@@ -91,6 +98,9 @@ def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
         if not members:
             del index[key]
 
+
+#: Entries of the order change log kept at least (a reader further behind rescans).
+CHANGES_KEPT = 4096
 
 _ORDER_BYTES = struct.Struct("<QBqqQq").pack
 _blake2b = hashlib.blake2b  # one closed order's digest step each
@@ -137,6 +147,11 @@ class TradingState:
         #: What the last fill did: (position id, effect, fill seq); the execution engine emits
         #: position events from it while it handles that same fill.
         self.last_fill_effect: tuple[int, PositionEffect, int] | None = None
+        #: Signed leaves of the orders that fill without a price condition (derived).
+        self.pending_leaves = PendingLeaves()
+        #: The order change log (derived; see the contract) and how many entries it dropped.
+        self.order_changes: list[int] = []
+        self.order_changes_dropped = 0
 
     # --- orders ----------------------------------------------------------------------------------
     def order_initialized(self, rec: Any, ctx: Any = None) -> None:
@@ -184,14 +199,31 @@ class TradingState:
                    else "")
             )
         order.apply_record(rec)
+        coid = rec.client_order_id
         if rec.kind == _FILLED:
             self._fill(order, rec)
         if order.account_id:
             account = self.accounts.get(order.account_id)
             if account is not None:
                 refresh_lock(order, self._instruments.get(order.instrument_id), account)
-        if order.status in CLOSED_STATUSES:
+        status = order.status
+        pending = self.pending_leaves
+        counted = pending.counted
+        was = counted.get(coid) if counted else None  # the order's entry before this event
+        if status in CLOSED_STATUSES:
             self._closed(order)
+            if was is not None:
+                pending.drop(coid)
+        elif (status == _SUBMITTED or (order.order_type == _MARKET and status != _INITIALIZED)
+              ) and coid in self.orders_open:  # cache_pending.counts, inline: every event
+            pending.put(order, was)
+        elif was is not None:
+            pending.drop(coid)
+        changes = self.order_changes
+        if len(changes) >= CHANGES_KEPT:
+            self.order_changes_dropped += len(changes)
+            changes.clear()
+        changes.append(coid)
 
     def _closed(self, order: Order) -> None:
         """Moves a closed order from the hot indexes to the closed history (see the contract)."""
@@ -221,6 +253,10 @@ class TradingState:
     def order(self, client_order_id: int) -> Order | None:
         """Returns the order, or None when unknown."""
         return self.orders.get(client_order_id)
+
+    def rebuild_derived(self) -> None:
+        """Recomputes the derived indexes from the orders (after a restore)."""
+        self.pending_leaves.rebuild(self.orders, self.orders_open)
 
     # --- positions -------------------------------------------------------------------------------
     def position_id_for(self, order: Order, fill_position_id: int = 0) -> int:

@@ -188,7 +188,7 @@ class RiskEngine(Reactor):
         # checked against the position the orders already sent to it will leave (risk_margin);
         # a held child's checks never read it (cash holdings and balance are checked at release)
         held = held_now if held_child else \
-            held_now + rm.pending_raw(cache, order, pid, self._forwarded.orders)
+            held_now + rm.pending_raw(cache, order, pid, self._forwarded.unapplied)
         qty = order.quantity_raw
         # the trading state and reduce-only judge the position as it is; cash holdings and
         # margin the position the orders in flight will leave

@@ -18,12 +18,14 @@ Design contract:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from domain.accounts import MarginAccount
-from domain.enums import ContingencyType, OrderSide, OrderType
+from domain.enums import OrderSide
 from domain.order_fsm import OrderStatus
 from engines import fx_rates
+from engines.cache_pending import EITHER_OR
 
 
 def signed(side: Any, qty_raw: int) -> int:
@@ -31,34 +33,50 @@ def signed(side: Any, qty_raw: int) -> int:
     return qty_raw if side == OrderSide.BUY else -qty_raw
 
 
-#: contingencies where at most one of the linked orders fills
-_EITHER_OR = (int(ContingencyType.OCO), int(ContingencyType.OUO))
-
-
-def pending_raw(cache: Any, order: Any, position_id: int, in_flight: Any) -> int:
+def pending_raw(cache: Any, order: Any, position_id: int, unapplied: Iterable[int]) -> int:
     """Returns the signed leaves quantity of the other orders bound for ``position_id`` (of the
     order's strategy and instrument, routed there or not routed yet) that are in flight
-    (forwarded: ``in_flight`` holds their client order ids; or SUBMITTED) or MARKET orders.
+    (forwarded but still INITIALIZED in the cache: ``unapplied`` holds their client order ids,
+    and may hold others, which are ignored; or SUBMITTED) or MARKET orders.
     An OCO / OUO partner of ``order`` is left out: at most one of the two fills, so the partner
-    can never add to what ``order`` finds (a bracket's take-profit and stop-loss)."""
-    total = 0
+    can never add to what ``order`` finds (a bracket's take-profit and stop-loss).
+
+    Costs O(orders in ``unapplied`` + OCO / OUO orders linked to ``order``): the SUBMITTED and
+    MARKET orders come summed per position from the cache (:mod:`engines.cache_pending`)."""
     trading = cache.trading
+    leaves = trading.pending_leaves
+    if not leaves.counted and not unapplied:
+        return 0  # nothing sent is waiting (a backtest's usual submit)
     orders = trading.orders
-    partner = order.linked_order_id if int(order.contingency) in _EITHER_OR else 0
-    for coid in trading.orders_open:  # not closed, INITIALIZED and SUBMITTED included
-        o = orders[coid]
-        if o is order or o.strategy_id != order.strategy_id or o.instrument_id != order.instrument_id:
+    coid, sid, iid = order.client_order_id, order.strategy_id, order.instrument_id
+    sums = leaves.sums
+    entry = sums.get((sid, iid, 0))
+    total = entry[1] if entry is not None else 0
+    if position_id and (entry := sums.get((sid, iid, position_id))) is not None:
+        total += entry[1]
+    # the orders the sum must leave out: this one, its partner, those naming it as theirs
+    group = leaves.either_or.get((sid, iid))
+    either_or = int(order.contingency) in EITHER_OR
+    if group is None and not either_or:
+        skip: Collection[int] = (coid,)
+    else:
+        skip = {coid, order.linked_order_id} if either_or else {coid}
+        for other in group or ():
+            if orders[other].linked_order_id == coid:
+                skip.add(other)
+    counted = leaves.counted
+    for other in skip:
+        entry = counted.get(other)
+        if entry is not None and entry[0] in ((sid, iid, 0), (sid, iid, position_id)):
+            total -= entry[1]
+    for other in unapplied:  # in flight, its ORDER_SUBMITTED not applied yet
+        o = orders.get(other)
+        if o is None or o.status != OrderStatus.INITIALIZED or other in skip \
+                or o.strategy_id != sid or o.instrument_id != iid:
             continue
-        if coid == partner or (o.linked_order_id == order.client_order_id
-                               and int(o.contingency) in _EITHER_OR):
+        if (o.position_id and o.position_id != position_id) or (
+                o.linked_order_id == coid and int(o.contingency) in EITHER_OR):
             continue
-        if o.position_id and o.position_id != position_id:
-            continue
-        if o.status == OrderStatus.INITIALIZED:
-            if o.client_order_id not in in_flight:
-                continue  # created but never submitted: it may never be
-        elif o.status != OrderStatus.SUBMITTED and o.order_type != OrderType.MARKET:
-            continue  # resting at a price: it may never fill
         total += signed(o.side, o.quantity_raw - o.filled_raw)
     return total
 
