@@ -82,6 +82,9 @@ class BacktestRun:
         return out
 
 
+#: the note of a run whose journal already held it, completed: its results are rebuilt from it
+REBUILT_NOTE = "the journal holds this completed run: results rebuilt from it"
+
 def final_balances(cache: Any, kernel: Kernel, venues: list[VenueConfig]) -> dict[str, Any]:
     """Returns the summary's ``final_balances``: account -> currency -> total."""
     balances: dict[str, dict[str, str]] = {}
@@ -122,8 +125,7 @@ def completed_run(path: str | Path, run_id: int, venues: list[VenueConfig],
         journal=str(path), run_id=run_id, first_seq=first, last_seq=last.last_seq,
         n_records=last.last_seq - first + 1, n_inputs=0, state_hash=int(end["state_hash"]),
         wall_s=wall_s, result=result, instruments=instruments, inferred_instruments=(),
-        loop=LoopStats(), venue=venues[0], notes=("the journal holds this completed run: "
-                                                  "results rebuilt from it",))
+        loop=LoopStats(), venue=venues[0], notes=(REBUILT_NOTE,))
 
 
 def _lineage_first(journal: Journal, seq: int) -> int:

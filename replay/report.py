@@ -41,6 +41,20 @@ def check_report_dir(path: str | Path) -> Path:
     return path
 
 
+def existing_report_of(run: BacktestRun, report_dir: str | Path) -> Path | None:
+    """Returns ``report_dir`` when it holds the report of ``run`` already (its summary names the
+    same run id, last seq and state hash: the report is a function of the journal), else None.
+    A report of anything else is never taken for it (and never overwritten)."""
+    path = Path(report_dir)
+    try:
+        summary = json.loads((path / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    want = run.to_json_dict()
+    same = all(summary.get(key) == want[key] for key in ("run_id", "last_seq", "state_hash"))
+    return path if same else None
+
+
 def _write_csv(path: Path, columns: tuple[str, ...], rows: Any) -> None:
     """Writes ``rows`` (tuples in ``columns`` order) under ``columns``; a table without rows
     gets its first column alone as the header (as it always has)."""

@@ -121,7 +121,8 @@ def execute(args: argparse.Namespace, prefix: str = "backtest") -> tuple[Any, An
     import sys
 
     from replay.backtest import BacktestNode
-    from replay.report import check_report_dir, write_report
+    from replay.backtest_run import REBUILT_NOTE
+    from replay.report import check_report_dir, existing_report_of, write_report
 
     config = build_config(args)
     if args.report:
@@ -132,8 +133,16 @@ def execute(args: argparse.Namespace, prefix: str = "backtest") -> tuple[Any, An
         sys.stderr.write(f"note: {note}\n")
     if result.end_reason == "INTERRUPTED":
         return result, None, False
-    report_dir, png = write_report(result, args.report or f"{result.journal}/report",
-                                   plot=args.plot)
+    default_dir = f"{result.journal}/report"
+    done = None
+    if not args.report and REBUILT_NOTE in result.notes:
+        # the same command again after the run completed (or after a kill that landed once its
+        # report was written): that report is this run's, so the command succeeds as it did
+        done = existing_report_of(result, default_dir)
+    if done is not None:
+        report_dir, png = done, (done / "equity.png").exists()
+    else:
+        report_dir, png = write_report(result, args.report or default_dir, plot=args.plot)
     if not args.json and not args.quiet:
         for sym in result.inferred_instruments:
             sys.stderr.write(f"note: instrument {sym} inferred from the data (set it with "

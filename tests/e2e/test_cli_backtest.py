@@ -77,3 +77,32 @@ def test_demo_runs_reports_and_reproduces_its_state_by_replay(tmp_path: Path, en
     assert "journal verify     CLEAN" in out.stdout
     assert "OK: the replay of the journal reproduces the run's state exactly" in out.stdout
     assert len(list((tmp_path / "runs").glob("demo-*"))) == 1
+
+
+def test_the_same_command_after_the_run_completed_succeeds_with_its_report(
+        tmp_path: Path, shared_data: Path) -> None:
+    """Crash-only: a kill that lands after the report was written, or a plain repeat, is
+    answered by the same command: the journal's completed run and its report are taken as
+    they are (nothing appended, nothing rewritten). A report directory that is not this run's
+    is never overwritten."""
+    data = tmp_path / "eurusd-quote_tick_data.csv"
+    data.write_bytes((shared_data / "quote_tick_data.csv").read_bytes())
+    args = ("backtest", "--strategy", "ema_cross", "--data", str(data), "--journal", "j",
+            "--json")
+    first = ringbus(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    summary = tmp_path / "j" / "report" / "summary.json"
+    written = summary.read_bytes()
+    again = ringbus(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "results rebuilt" in again.stderr
+    a, b = json.loads(first.stdout), json.loads(again.stdout)
+    assert (a["run_id"], a["last_seq"], a["state_hash"]) == \
+        (b["run_id"], b["last_seq"], b["state_hash"])
+    assert summary.read_bytes() == written
+    doc = json.loads(written)
+    doc["state_hash"] = "0" * 16  # a report of something else
+    summary.write_text(json.dumps(doc))
+    other = ringbus(*args, cwd=tmp_path)
+    assert other.returncode == 2 and "report directory already exists" in other.stderr
+    assert json.loads(summary.read_text())["state_hash"] == "0" * 16
