@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from domain.enums import BookLevel
-from domain.kinds import RECORD_DTYPE
 from replay.data_source import DataSource, UnknownInstrumentError, make_instrument
 from replay.parquet_layout import DELTA, TYPES, parse_file_name
 from replay.parquet_orders import OrderSizes
@@ -34,6 +33,7 @@ from replay.parquet_read import (
     iter_file_records,
     open_file,
 )
+from replay.sources import merge
 
 FORMAT = "nautilus_parquet"
 _OPTIONS = ("price_precision", "size_precision", "allow_crossed")
@@ -79,43 +79,6 @@ def _stream(files: list[NautilusFile], pp: int, sp: int, level: BookLevel,
                                      allow_crossed=allow_crossed)
 
 
-def merge_by_ts_init(streams: list[Iterator[np.ndarray]]) -> Iterator[np.ndarray]:
-    """Yields the records of ``streams`` (each sorted by ts_init) as one sorted stream; equal
-    times keep the streams' order. Holds about one chunk per stream (more while a stream's
-    chunks all share one ts_init)."""
-    if len(streams) == 1:
-        yield from (chunk for chunk in streams[0] if len(chunk))
-        return
-    buffers = [np.zeros(0, RECORD_DTYPE) for _ in streams]
-    done = [False] * len(streams)
-
-    def extend(i: int) -> None:
-        chunk = next(streams[i], None)
-        if chunk is None:
-            done[i] = True
-        elif len(chunk):
-            buffers[i] = np.concatenate([buffers[i], chunk]) if len(buffers[i]) else chunk
-
-    while not all(done) or any(len(b) for b in buffers):
-        for i in range(len(streams)):
-            while not done[i] and not len(buffers[i]):
-                extend(i)
-        open_ = [i for i in range(len(streams)) if not done[i]]
-        # a record at `bound` may still be followed by one of an earlier stream at the same time
-        bound = min(int(buffers[i]["ts_init"][-1]) for i in open_) if open_ else None
-        parts = []
-        for i, buf in enumerate(buffers):
-            cut = len(buf) if bound is None else int(np.searchsorted(buf["ts_init"], bound))
-            parts.append(buf[:cut])
-            buffers[i] = buf[cut:]
-        merged = np.concatenate(parts)
-        if len(merged):
-            yield merged[np.argsort(merged["ts_init"], kind="stable")]
-        for i in open_:
-            if len(buffers[i]) and int(buffers[i]["ts_init"][-1]) == bound:
-                extend(i)
-
-
 def _level(streams: dict[tuple[str, str], list[NautilusFile]]) -> BookLevel:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -154,8 +117,8 @@ def nautilus_sources(path: str | Path, *, instrument: str | None = None,
         pp = int(opts.get("price_precision", max(f.price_precision for f in files)))
         sp = int(opts.get("size_precision", max(f.size_precision for f in files)))
         level = _level(streams)
-        merged = merge_by_ts_init([_stream(group, pp, sp, level, bool(opts.get("allow_crossed")))
-                                   for _, group in sorted(streams.items(), key=_stream_order)])
+        merged = merge([_stream(group, pp, sp, level, bool(opts.get("allow_crossed")))
+                        for _, group in sorted(streams.items(), key=_stream_order)])
         first = next(merged, None)
         if first is None:
             raise ParquetFormatError(f"{root}: the catalog's {symbol} files hold no rows")

@@ -49,6 +49,7 @@ from replay.parquet_layout import (
     parse_bar_type,
 )
 from replay.parquet_orders import OrderSizes
+from replay.sources import first_backwards
 
 BATCH_ROWS = 1 << 16
 _INT64_MAX = 2 ** 63 - 1
@@ -91,12 +92,11 @@ class StreamClock:
     def check(self, path: str, row0: int, ts_init: np.ndarray) -> None:
         if not ts_init.size:
             return
-        prev = np.concatenate(([self.last_ns], ts_init[:-1]))
-        bad = np.flatnonzero(ts_init < prev)
-        if bad.size:
-            i = int(bad[0])
+        back = first_backwards(self.last_ns, ts_init)
+        if back is not None:
+            i, before = back
             raise ParquetDataError(path, row0 + i, "ts_init", int(ts_init[i]),
-                                   f"goes backwards ({int(ts_init[i])} ns < {int(prev[i])} ns "
+                                   f"goes backwards ({int(ts_init[i])} ns < {before} ns "
                                    "before it)")
         self.last_ns = int(ts_init[-1])
 

@@ -26,6 +26,17 @@ class SourceOrderError(ValueError):
     """A source's ts_init decreased."""
 
 
+def first_backwards(last_ns: int | None, ts: np.ndarray) -> tuple[int, int] | None:
+    """Returns (index, the time before it) of the first of ``ts`` earlier than the one before it
+    (``last_ns`` before the first; None: nothing before), or None when ``ts`` never goes back."""
+    if not ts.size:
+        return None
+    if last_ns is not None and int(ts[0]) < last_ns:
+        return 0, last_ns
+    bad = np.flatnonzero(ts[1:] < ts[:-1])
+    return (int(bad[0]) + 1, int(ts[bad[0]])) if bad.size else None
+
+
 class _Cursor:
     def __init__(self, index: int, chunks: Iterable[np.ndarray]) -> None:
         self.index = index
@@ -51,12 +62,9 @@ class _Cursor:
             if len(arr) == 0:
                 continue
             ts = arr["ts_init"]
-            bad = np.flatnonzero(np.diff(ts) < 0)
-            first = int(ts[0])
-            if self._last_ts is not None and first < self._last_ts:
-                self._fail(0, self._last_ts, first)
-            if len(bad):
-                self._fail(int(bad[0]) + 1, int(ts[bad[0]]), int(ts[bad[0] + 1]))
+            back = first_backwards(self._last_ts, ts)
+            if back is not None:
+                self._fail(back[0], back[1], int(ts[back[0]]))
             self._last_ts = int(ts[-1])
             # joined as whole 128-byte rows: numpy copies a structured array field by field
             self.buf = np.concatenate([self.buf.view(ROW), arr.view(ROW)]).view(

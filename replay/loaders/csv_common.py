@@ -32,6 +32,7 @@ from replay.loaders.csv_read import open_binary
 from replay.loaders.csv_scan import BAD_SYNTAX, OK, rescale, scan_decimals
 from replay.loaders.csv_typed import TypedColumn
 from replay.loaders.errors import DataError
+from replay.sources import first_backwards
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "RowChunk", "iter_row_chunks"]  # re-exported for the loaders
 #: rows read ahead to infer a precision that is not given
@@ -238,12 +239,11 @@ class MonotonicClock:
         """Raises DataError on the first timestamp earlier than the one before it."""
         if not ts_ns.size:
             return
-        prev = np.concatenate(([self.last_ns], ts_ns[:-1]))
-        bad = np.flatnonzero(ts_ns < prev)
-        if bad.size:
-            i = int(bad[0])
+        back = first_backwards(self.last_ns, ts_ns)
+        if back is not None:
+            i, before = back
             raise chunk.fail(i, field, f"timestamp goes backwards ({int(ts_ns[i])} ns < "
-                             f"{int(prev[i])} ns on the row before)")
+                             f"{before} ns on the row before)")
         self.last_ns = int(ts_ns[-1])
 
 

@@ -1,5 +1,5 @@
-"""Merging a NautilusTrader catalog's streams by ts_init equals a stable sort of all of them,
-taken in stream order, whatever the chunking."""
+"""Merging a NautilusTrader catalog's streams by ts_init (``replay.sources.merge``, which the
+import uses) equals a stable sort of all of them, taken in stream order, whatever the chunking."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.kinds import RECORD_DTYPE
-from replay.parquet_import import merge_by_ts_init
+from replay.sources import merge as merge_by_ts_init
 
 times = st.lists(st.integers(0, 6), max_size=12).map(sorted)
 chunkings = st.lists(st.integers(0, 4), max_size=8)

@@ -13,7 +13,6 @@ import pytest
 
 from domain.enums import BarAggregation, PriceType
 from domain.kinds import RECORD_DTYPE
-from replay.parquet_import import merge_by_ts_init
 from replay.parquet_layout import (
     FixedPointError,
     bar_type,
@@ -23,6 +22,7 @@ from replay.parquet_layout import (
     parse_file_name,
     to_fixed,
 )
+from replay.sources import merge as merge_by_ts_init
 
 ROOT = Path(__file__).resolve().parents[2]
 
