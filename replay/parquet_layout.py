@@ -159,8 +159,8 @@ def from_fixed(column: pa.Array, precision: int) -> np.ndarray:
     try:
         return as_decimal.cast(pa.int64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        _explain(column, precision)
-        raise
+        _explain(column, precision)  # raises FixedPointError naming the row and value
+        raise  # no single value explains Arrow's refusal: its own error, unchanged
 
 
 def _explain(column: pa.Array, precision: int) -> None:
