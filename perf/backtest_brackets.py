@@ -5,13 +5,17 @@ quotes (``_common.quote_records``), a bracket (market entry, take-profit limit a
 stop-market 3 ticks away) whenever it is flat and none is working - about 10 k brackets, each
 entry fill releasing two exits and each exit fill cancelling the other - with cache, data, risk
 and execution engines, the order manager, the (idle) order emulator and the simulated exchange,
-no journal. ``quotes_per_s`` is the median of ``--repeats`` timed runs inside one process;
-``process_s`` is the wall time of one whole ``python perf/backtest_brackets.py --once``
-(interpreter start, imports, data, run).
+no journal. The quotes go through the replay loop under the garbage collector policy the
+``ringbus backtest`` command runs its loop with (:func:`replay.gc_policy.collector_for_runs`:
+the setup frozen, generation 0 every 100 k allocations). ``quotes_per_s`` is the median of
+``--repeats`` timed runs inside one process (``cpu_s``: the median CPU time of a run,
+``time.process_time``); ``process_s`` is the wall time of one whole ``python
+perf/backtest_brackets.py --once`` (interpreter start, imports, data, run).
 """
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import time
@@ -28,6 +32,7 @@ from engines.kernel import Kernel
 from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from examples.bracket.strategy import BracketEveryN
+from replay.gc_policy import collector_for_runs
 
 SYMBOL = "EUR/USD.SIM"
 INPUT = int(RecordFlag.INPUT)
@@ -49,7 +54,8 @@ def make_run(records, stats: dict) -> callable:
         kernel.publish_setup()
         iid = publish_fx_setup(kernel, SYMBOL, exchange.account_id, price_precision=2)
         kernel.start()
-        feed_quotes(kernel, records, iid)
+        with collector_for_runs():  # as ``ringbus backtest`` runs its loop (replay.backtest)
+            feed_quotes(kernel, records, iid)
         kernel.stop()
         assert kernel.faulted is None
         stats["brackets"] = len(strategy.lists)
@@ -66,13 +72,22 @@ def main() -> None:
     if args.once:
         make_run(records, stats)()
         return
-    rate, _ = median_rate(make_run(records, stats), N_QUOTES, args.repeats)
+    cpu: list[float] = []
+    run = make_run(records, stats)
+
+    def timed() -> None:
+        c0 = time.process_time()
+        run()
+        cpu.append(time.process_time() - c0)
+
+    rate, _ = median_rate(timed, N_QUOTES, args.repeats)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, __file__, "--once"], check=True)
     process_s = time.perf_counter() - t0
     report("backtest_brackets", [{
         "workload": "bracket_every_n", "quotes": N_QUOTES, "brackets": stats["brackets"],
-        "quotes_per_s": round(rate), "process_s": round(process_s, 2),
+        "quotes_per_s": round(rate), "cpu_s": round(statistics.median(cpu[1:]), 3),
+        "process_s": round(process_s, 2),
         "open_orders_at_end": stats["open_orders"],
     }], args.json)
 
