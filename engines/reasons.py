@@ -164,8 +164,17 @@ def reason_text(strings: Any, rec: Any, args: Any = None) -> str:
 def args_of(rec: Any) -> tuple[tuple[int, int], ...]:
     """Returns the (raw, precision) pairs of a REASON_ARGS record (a raw namedtuple)."""
     if type(rec) is _ARGS_TUPLE:  # the decoded record: its fields by position (the cache's)
+        # A refusal denies every order of its list with the same numbers (a denied bracket:
+        # three REASON_ARGS alike), and a run's refusals mostly repeat theirs: the pairs of the
+        # last numbers seen are kept (one immutable tuple: same value, built once).
+        numbers = _NUMBERS_AND_PRECISIONS(rec)
+        last = _LAST_ARGS
+        if numbers == last[0]:
+            return last[1]
         # two slices of MAX_ARGS each (equal by the layout check below)
-        return tuple(zip(_NUMBERS(rec), _PRECISIONS(rec), strict=True))
+        pairs = tuple(zip(_NUMBERS(rec), _PRECISIONS(rec), strict=True))
+        last[:] = numbers, pairs
+        return pairs
     return tuple((getattr(rec, f"a{i}"), getattr(rec, f"p{i}")) for i in range(MAX_ARGS))
 
 
@@ -178,12 +187,17 @@ def _args_layout() -> tuple[Any, int, int]:
     for i in range(MAX_ARGS):
         if fields[a0 + i] != f"a{i}" or fields[p0 + i] != f"p{i}":
             raise RuntimeError(f"REASON_ARGS fields are not a0..a7 / p0..p7 in order: {fields}")
+    if abs(a0 - p0) != MAX_ARGS:
+        raise RuntimeError(f"REASON_ARGS a0..a7 and p0..p7 are not adjacent: {fields}")
     return cls, a0, p0
 
 
 _ARGS_TUPLE, _A0, _P0 = _args_layout()
 _NUMBERS = operator.itemgetter(slice(_A0, _A0 + MAX_ARGS))
 _PRECISIONS = operator.itemgetter(slice(_P0, _P0 + MAX_ARGS))
+#: both slices' fields at once (a0..a7 and p0..p7 are adjacent, checked above)
+_NUMBERS_AND_PRECISIONS = operator.itemgetter(slice(min(_A0, _P0), min(_A0, _P0) + 2 * MAX_ARGS))
+_LAST_ARGS: list[Any] = [None, ()]  # (numbers and precisions, their pairs) of the last record
 
 
 def order_reason(order: Any, text: Any) -> str:

@@ -98,6 +98,27 @@ def test_args_of_a_decoded_record_reads_its_numbers_by_position():
     assert args_of(SimpleNamespace(**rec._asdict())) == expected
 
 
+def test_args_of_records_in_turn_gives_each_its_own_numbers():
+    """args_of keeps the pairs of the last numbers it saw: records alike, then different ones
+    (a number or only a precision changed), then the first again, each give their own pairs."""
+    from domain.codec import encode
+    from engines.reasons import args_of
+    from engines.stage import DECODERS
+
+    make, unpack = DECODERS[int(Kind.REASON_ARGS)]
+
+    def decoded(numbers: dict[str, int]) -> tuple:
+        rec = make(unpack(encode(Kind.REASON_ARGS, client_order_id=7, reason_id=3,
+                                 **numbers).tobytes(), 0))
+        return rec, tuple((numbers.get(f"a{i}", 0), numbers.get(f"p{i}", 0))
+                          for i in range(MAX_ARGS))
+
+    first = decoded({"a0": 10, "p0": 0, "a1": 5, "p1": 2})
+    cases = [first, first, decoded({"a0": 10, "p0": 0, "a1": 6, "p1": 2}),
+             decoded({"a0": 10, "p0": 1, "a1": 6, "p1": 2}), first, decoded({})]
+    assert [args_of(rec) for rec, _ in cases] == [pairs for _, pairs in cases]
+
+
 def test_split_is_template_numbers_and_shared_in_one_pass():
     cases = [
         Refusal.of("order list ", Num(7), ": order ", Num(12), ": quantity ", Num(1234, 2),
