@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from domain.kinds import Kind
-from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+from domain.order_fsm import TRANSITIONS, InvalidTransition, OrderStatus, next_status
 from engines.emit_buffer import EmitBuffer
 
 #: The header ``kind``, the order reference and ORDER_FILLED's ``last_qty``: the same offsets in
@@ -33,6 +33,19 @@ _REF = 40  # byte offset of ``client_order_id`` in every ORDER_* record
 _FIRST, _LAST = int(Kind.ORDER_DENIED), int(Kind.ORDER_FILLED)
 _FILLED = int(Kind.ORDER_FILLED)
 _PENDING = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
+
+
+def _final_statuses() -> frozenset[OrderStatus]:
+    """The statuses no event leads out of: every row of the table from them leads back to them
+    (DENIED, REJECTED, EXPIRED, FILLED; a CANCELED order may still fill)."""
+    rows: dict[OrderStatus, set[Any]] = {}
+    for (source, _kind), target in TRANSITIONS.items():
+        rows.setdefault(source, set()).add(target)
+    return frozenset(s for s in OrderStatus if rows.get(s, {s}) == {s})
+
+
+#: An order in one of these is there once any events apply (the walk cannot leave it).
+_FINAL = _final_statuses()
 
 
 def pending_order_events(ctx: Any, client_order_id: int) -> list[tuple[int, int]]:
@@ -96,6 +109,8 @@ def _scan_slots(mem: memoryview, mask: int, lo: int, hi: int, client_order_id: i
 
 def projected_status(ctx: Any, order: Any) -> OrderStatus:
     """Returns the status ``order`` will have once its pending events are applied."""
+    if order.status in _FINAL:  # e.g. the OCO partner that filled, the denied order of a list
+        return order.status
     mem = getattr(ctx, "ring_bytes", None)
     outbox = ctx._outbox
     if mem is not None and type(outbox) is EmitBuffer:

@@ -84,3 +84,26 @@ def test_the_id_search_finds_what_a_record_by_record_reading_finds() -> None:
         _find(data, c.to_bytes(8, "little"), out)
         assert out == _naive(data, c), c
         assert bool(out) == (c in (coid, 2, 3)), c  # rows 0, 3, 6...: coid 1 replaced
+
+
+def test_an_order_in_a_final_status_stays_there_whatever_is_pending() -> None:
+    """``projected_status`` answers DENIED / REJECTED / EXPIRED / FILLED without reading the
+    ring: by the state machine's table, every event from them leads back or is refused (a
+    CANCELED order may still fill, so it is walked)."""
+    from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+    from engines.order_projection import _FINAL
+
+    final = {OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.EXPIRED, OrderStatus.FILLED}
+    assert set(_FINAL) == final
+    order_kinds = [k for k in Kind if Kind.ORDER_DENIED <= k <= Kind.ORDER_FILLED]
+    for status in _FINAL:
+        for kind in order_kinds:
+            for fully_filled in (False, True):
+                try:
+                    after = next_status(status, int(kind), fully_filled=fully_filled,
+                                        previous=OrderStatus.ACCEPTED)
+                except InvalidTransition:
+                    continue  # the walk stops here: still ``status``
+                assert after == status, (status, kind)
+    canceled_fill = next_status(OrderStatus.CANCELED, int(Kind.ORDER_FILLED), fully_filled=False)
+    assert canceled_fill == OrderStatus.PARTIALLY_FILLED  # why CANCELED is not final
