@@ -34,11 +34,18 @@ from engines.context import KernelContext
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 from engines.stage import BATCH_MIN, DECODERS, Stage
 
-_KIND = struct.Struct("<H").unpack_from
 if HEADER_FIELDS[0][0] != "seq" or HEADER_FIELDS[2][0] != "ts_init":  # ``handle`` reads them by position
     raise RuntimeError(f"record header changed: {[f[0] for f in HEADER_FIELDS]}")
 _U4 = struct.Struct("<I").unpack_from
 _SEQ = struct.Struct("<Q").unpack_from
+#: The kind and the u4 words at bytes 40 and 48 (where most kinds keep ``instrument_id``), read
+#: with one unpack from the kind's offset; ``_IID_AT[kind]`` says which word is the instrument
+#: (1 or 2), 0 for a kind without one (or unknown), -1 for one elsewhere (read by ``_U4``).
+_HEAD = struct.Struct("<H6xI4xI").unpack_from
+_HEAD_WORDS = {40: 1, 48: 2}
+if KIND_OFFSET != 32:
+    raise RuntimeError(f"record header changed: kind at byte {KIND_OFFSET}, not 32")
+_IID_AT = {kind: _HEAD_WORDS.get(off, -1) for kind, off in INSTRUMENT_OFFSETS.items()}
 #: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from); the
 #: decoder is None when no handler takes the pair (the record is not decoded).
 _Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
@@ -126,9 +133,15 @@ class KernelConsumer:
     # --- one record ------------------------------------------------------------------------------
     def handle(self, buf: Any, off: int) -> None:
         """Handles the record at byte ``off`` of ``buf`` (routing, one decode, the handlers)."""
-        (kind,) = _KIND(buf, off + KIND_OFFSET)
-        ioff = self._iid_at.get(kind)
-        key = kind << 32 | _U4(buf, off + ioff)[0] if ioff is not None else kind << 32
+        head = _HEAD(buf, off + 32)  # KIND_OFFSET (checked at import)
+        kind = head[0]
+        word = _IID_AT.get(kind, 0)
+        if word > 0:
+            key = kind << 32 | head[word]
+        elif word:
+            key = kind << 32 | _U4(buf, off + self._iid_at[kind])[0]
+        else:
+            key = kind << 32
         ctx = self._ctx
         found = self._routes.get(key) if ctx.reaction_version == self._version else None
         reducers, reactors, make, unpack = (

@@ -100,3 +100,44 @@ def test_a_named_flip_keeps_the_routes_of_other_kinds() -> None:
         routes = kernel.consumer._routes
         assert (routes.get(int(Kind.BAR) << 32 | 7) is bar_route) is kept
         assert routes[QUOTE << 32 | 7][1] == (toggle.react,)
+
+
+class ByInstrument(Reactor):
+    """Reacts to records of instrument 7 only, for kinds whose ``instrument_id`` sits at each
+    of the offsets the fused consumer reads it from (40, 48, 68), and to one kind without one."""
+
+    handles = (QUOTE, int(Kind.ORDER_ACCEPTED), int(Kind.FX_RATE), int(Kind.REASON_ARGS))
+
+    def __init__(self) -> None:
+        super().__init__("by-instrument")
+        self.asked: list[tuple[int, int]] = []
+        self.seen: list[tuple[int, int]] = []
+
+    def reacts_to(self, kind: int, instrument_id: int) -> bool:
+        self.asked.append((kind, instrument_id))
+        return instrument_id in (0, 7)
+
+    def react(self, rec: Any, ctx: Any) -> None:
+        self.seen.append((rec.kind, rec.seq))
+
+
+def test_records_are_routed_by_their_own_instrument_wherever_the_kind_keeps_it() -> None:
+    from engines.routing import INSTRUMENT_OFFSETS
+
+    kinds = ByInstrument.handles
+    assert [INSTRUMENT_OFFSETS.get(k) for k in kinds] == [40, 48, 68, None]
+    kernel = Kernel(capacity=1 << 8)
+    comp = kernel.register(ByInstrument())
+    kernel.start()
+    want = []
+    for kind in kinds:
+        for iid in (7, 8):
+            fields = {} if kind == Kind.REASON_ARGS else {"instrument_id": iid}
+            # the other u4 words the consumer reads at 40 / 48 hold other values
+            fields.update({"client_order_id": 3 << 32 | 9} if kind == Kind.REASON_ARGS else {})
+            seq = kernel.publish_one(encode(kind, ts_init=kernel.ctx.now_ns + 1, **fields)[0])
+            if kind == Kind.REASON_ARGS or iid == 7:
+                want.append((kind, seq))
+    assert comp.seen == want
+    assert sorted(set(comp.asked)) == sorted(
+        [(k, i) for k in kinds[:3] for i in (7, 8)] + [(int(Kind.REASON_ARGS), 0)])
