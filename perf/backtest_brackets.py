@@ -11,10 +11,15 @@ the setup frozen, generation 0 every 100 k allocations). ``quotes_per_s`` is the
 ``--repeats`` timed runs inside one process (``cpu_s``: the median CPU time of a run,
 ``time.process_time``); ``process_s`` is the wall time of one whole ``python
 perf/backtest_brackets.py --once`` (interpreter start, imports, data, run).
+
+``--identity`` prints, instead of timings, what an optimisation must leave unchanged: the sha256
+of every record the kernel journals (setup included) and the state hash, for this run and for a
+30 k-quote run with a bracket every 3 quotes (docs/hot-paths.md, sixth and seventh passes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import subprocess
 import sys
@@ -39,9 +44,30 @@ INPUT = int(RecordFlag.INPUT)
 N_QUOTES = 100_000
 
 
-def make_run(records, stats: dict) -> callable:
+class HashingSink:
+    """A journal that keeps nothing but the sha256 of every record it is handed, in order."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+        self.n = 0
+        self.committed_seq = 0
+
+    def on_batch(self, batch) -> None:
+        self.sha.update(batch.tobytes())
+        self.n += len(batch)
+        self.committed_seq += len(batch)
+
+    def flush(self) -> int:
+        return self.committed_seq
+
+    def commit(self) -> int:
+        return self.committed_seq
+
+
+def make_run(records, stats: dict, every: int = 8, journal: HashingSink | None = None
+             ) -> callable:
     def once() -> None:
-        kernel = Kernel(capacity=1 << 16)
+        kernel = Kernel(capacity=1 << 16, journal=journal)
         kernel.register(Cache())
         kernel.register(DataEngine())
         execution = kernel.register(ExecutionEngine())
@@ -50,7 +76,7 @@ def make_run(records, stats: dict) -> callable:
         kernel.register(OrderEmulator())  # as replay.backtest_setup registers it (idle here)
         exchange = kernel.register(SimulatedExchange(ExchangeConfig(venue="SIM")))
         strategy = kernel.register(BracketEveryN(SYMBOL, quantity=10, tp_ticks=3, sl_ticks=3,
-                                                 every=8, on="quote"))
+                                                 every=every, on="quote"))
         kernel.publish_setup()
         iid = publish_fx_setup(kernel, SYMBOL, exchange.account_id, price_precision=2)
         kernel.start()
@@ -60,13 +86,30 @@ def make_run(records, stats: dict) -> callable:
         assert kernel.faulted is None
         stats["brackets"] = len(strategy.lists)
         stats["open_orders"] = len(kernel.cache.orders(open_only=True))
+        stats["state_hash"] = f"{kernel.state_hash():016x}"
     return once
+
+
+def identity_rows() -> list[dict]:
+    """The records' sha256 and the state hash of the benchmark run and of the 30 k variant."""
+    rows = []
+    for n, every in ((N_QUOTES, 8), (30_000, 3)):
+        sink, stats = HashingSink(), {}
+        make_run(quote_records(n), stats, every, sink)()
+        rows.append({"quotes": n, "every": every, "records": sink.n,
+                     "records_sha256": sink.sha.hexdigest(), "state_hash": stats["state_hash"]})
+    return rows
 
 
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--once", action="store_true", help="one untimed run (for process_s)")
+    p.add_argument("--identity", action="store_true",
+                   help="print the records' sha256 and state hashes instead of timings")
     args = p.parse_args()
+    if args.identity:
+        report("backtest_brackets identity", identity_rows(), args.json)
+        return
     records = quote_records(N_QUOTES)
     stats: dict = {}
     if args.once:
