@@ -19,6 +19,7 @@ of every record the kernel journals (setup included) and the state hash, for thi
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import statistics
 import subprocess
@@ -114,6 +115,7 @@ def main() -> None:
     stats: dict = {}
     if args.once:
         make_run(records, stats)()
+        gc.freeze()  # the process ends here: no final collection passes (as replay.cli.main)
         return
     cpu: list[float] = []
     run = make_run(records, stats)
