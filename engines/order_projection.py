@@ -140,19 +140,28 @@ def projected_status(ctx: Any, order: Any) -> OrderStatus:
             return order.status
     else:
         events = pending_order_events(ctx, order.client_order_id)
-    status, previous, filled = order.status, order._before_pending, order.filled_raw
+    return walk(order.status, order._before_pending, order.filled_raw, order.quantity_raw,
+                events)
+
+
+def walk(status: OrderStatus, previous: OrderStatus, filled: int, quantity: int,
+         events: list[tuple[int, int]]) -> OrderStatus:
+    """Returns the status reached from ``status`` through ``events`` (``(kind, last_qty)``, in
+    order) by the state machine's table; an event it refuses ends the walk (``previous``: the
+    status before a pending one, ``filled`` / ``quantity``: the order's, raw)."""
     for kind, last_qty in events:
         if kind == _FILLED:
             filled += last_qty
-        try:
-            new = next_status(status, kind, fully_filled=filled >= order.quantity_raw,
-                              previous=previous)
-        except InvalidTransition:
-            break
+        new = TRANSITIONS.get((status, kind))
+        if type(new) is not OrderStatus:  # a fill's or a reply's target, or no row: resolved
+            try:  # (or refused) by the state machine's own call
+                new = next_status(status, kind, fully_filled=filled >= quantity,
+                                  previous=previous)
+            except InvalidTransition:
+                break
         if new in _PENDING and status not in _PENDING:
             previous = status
         status = new
     return status
-
 
 __all__ = ["pending_order_events", "projected_status"]

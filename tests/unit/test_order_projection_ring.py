@@ -107,3 +107,37 @@ def test_an_order_in_a_final_status_stays_there_whatever_is_pending() -> None:
                 assert after == status, (status, kind)
     canceled_fill = next_status(OrderStatus.CANCELED, int(Kind.ORDER_FILLED), fully_filled=False)
     assert canceled_fill == OrderStatus.PARTIALLY_FILLED  # why CANCELED is not final
+
+
+def test_the_walk_reads_the_table_as_the_state_machine_does() -> None:
+    """``walk`` (plain rows read inline) ends where ``next_status`` event by event ends, for
+    every status and every sequence of up to three ORDER_* events (partial and full fills)."""
+    from itertools import product
+
+    from domain.order_fsm import InvalidTransition, OrderStatus, next_status
+    from engines.order_projection import walk
+
+    def by_next_status(status, previous, filled, quantity, events):
+        for kind, last_qty in events:
+            filled += last_qty if kind == Kind.ORDER_FILLED else 0
+            try:
+                new = next_status(status, kind, fully_filled=filled >= quantity,
+                                  previous=previous)
+            except InvalidTransition:
+                break
+            pending = (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL)
+            if new in pending and status not in pending:
+                previous = status
+            status = new
+        return status
+
+    kinds = [int(k) for k in Kind if Kind.ORDER_DENIED <= k <= Kind.ORDER_FILLED]
+    events = [(k, q) for k in kinds for q in ((4, 10) if k == Kind.ORDER_FILLED else (0,))]
+    checked = 0
+    for status in OrderStatus:
+        for n in (1, 2, 3):
+            for seq in product(events, repeat=n):
+                args = (status, OrderStatus.ACCEPTED, 2, 10, list(seq))
+                assert walk(*args) == by_next_status(*args), args
+                checked += 1
+    assert checked > 10_000
