@@ -137,9 +137,10 @@ def _exit_now(code: int) -> None:
     handlers have run, without the interpreter's teardown of every module (numpy, pyarrow,
     the engine's: 30-60 ms of each command, for memory the OS frees anyway). Returns (the
     normal exit then follows) when a thread other than the main one is alive, whose end the
-    interpreter would wait for, or when flushing the output fails (the interpreter reports it
-    as it always does)."""
-    if threading.active_count() > 1:
+    interpreter would wait for, when a profiler, tracer or monitoring tool is attached (cProfile,
+    coverage, a debugger: they write their results after the program returns), or when flushing
+    the output fails (the interpreter reports it as it always does)."""
+    if threading.active_count() > 1 or _observed():
         return
     try:
         sys.stdout.flush()
@@ -148,6 +149,14 @@ def _exit_now(code: int) -> None:
         return
     atexit._run_exitfuncs()
     os._exit(code)
+
+
+def _observed() -> bool:
+    """True when a profiler, a tracer or a ``sys.monitoring`` tool watches this process."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python >= 3.12
+    return monitoring is not None and any(monitoring.get_tool(i) is not None for i in range(6))
 
 
 def _main(argv: Sequence[str] | None, isolate: bool) -> int:

@@ -56,3 +56,10 @@ def test_with_another_thread_alive_the_program_waits_for_it_as_usual(tmp_path):
     out = _program([], tmp_path, extra)
     assert out.returncode == 2
     assert "thread done" in out.stderr and out.stderr.strip().endswith("atexit ran")
+
+
+def test_under_cprofile_the_program_exits_normally_so_the_profile_is_written(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "p.out"),
+                          "-m", "replay.cli"], capture_output=True, text=True, cwd=tmp_path)
+    assert "usage: ringbus" in out.stdout  # no command: the help
+    assert (tmp_path / "p.out").stat().st_size > 0
