@@ -63,9 +63,11 @@ class EmaCross(Strategy):
 
     def handlers(self) -> dict[int, Any]:
         """The strategy's handlers, a QUOTE record handed to :meth:`on_quote_record` as it is
-        (the raw record, no QuoteTick built per quote: the same fields at the same positions)."""
+        (the raw record, no QuoteTick built per quote: the same fields at the same positions),
+        unless a subclass overrides :meth:`on_quote` (then it gets its QuoteTick as usual)."""
         handlers = super().handlers()
-        handlers[_QUOTE] = self.on_quote_record
+        if type(self).on_quote is EmaCross.on_quote:
+            handlers[_QUOTE] = self.on_quote_record
         return handlers
 
     def on_quote(self, quote: QuoteTick) -> None:

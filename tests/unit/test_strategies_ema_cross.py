@@ -100,3 +100,15 @@ def test_a_quote_tick_and_the_raw_quote_record_fold_the_same_emas() -> None:
     assert (by_tick.ema_fast, by_tick.ema_slow, by_tick.count) == \
         (by_record.ema_fast, by_record.ema_slow, by_record.count)
     assert by_tick.count == 200 and by_tick.ema_fast != by_tick.ema_slow
+
+
+def test_a_subclass_overriding_on_quote_still_gets_every_quote_as_a_quote_tick() -> None:
+    from domain.kinds import Kind
+    from engines.strategies.ema_cross import EmaCross
+
+    class Seen(EmaCross):
+        def on_quote(self, quote):
+            super().on_quote(quote)
+
+    handler = Seen(slow=10_000).handlers()[int(Kind.QUOTE)]
+    assert handler.__func__ is not EmaCross.on_quote_record  # the Actor's QuoteTick path
