@@ -77,19 +77,16 @@ class Tables:
         return dicts
 
 
-class _Texts:
-    """``fixed_text(raw, precision)`` and currency codes remembered for one table (quantities,
-    prices and currencies repeat from row to row)."""
+class _Texts(dict):
+    """``fixed_text(raw, precision)`` remembered per ``texts[raw, precision]`` (a dict lookup in
+    C per cell; quantities, prices and currencies repeat from row to row), and currency codes."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[int, int], str] = {}
+        super().__init__()
         self._currencies: dict[int, Currency] = {}
 
-    def __call__(self, raw: int, precision: int) -> str:
-        key = (raw, precision)
-        out = self._seen.get(key)
-        if out is None:
-            out = self._seen[key] = fixed_text(raw, precision)
+    def __missing__(self, key: tuple[int, int]) -> str:
+        out = self[key] = fixed_text(*key)
         return out
 
     def currency(self, packed: int) -> Currency:
@@ -100,7 +97,7 @@ class _Texts:
 
     def money(self, raw: int, packed: int) -> str:
         """:func:`money`, remembered."""
-        return self(raw, self.currency(packed).precision)
+        return self[raw, self.currency(packed).precision]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -131,9 +128,9 @@ def orders_table(cache: Any, text: Any) -> Table:
         rows.append((
             o.client_order_id, text(o.instrument_id), text(o.strategy_id),
             enum_name(OrderSide, o.side), enum_name(OrderType, o.order_type),
-            fixed(o.quantity_raw, size_precision), fixed(o.filled_raw, size_precision),
-            "" if o.price_raw is None else fixed(o.price_raw, price_precision),
-            "" if o.trigger_price_raw is None else fixed(o.trigger_price_raw, price_precision),
+            fixed[o.quantity_raw, size_precision], fixed[o.filled_raw, size_precision],
+            "" if o.price_raw is None else fixed[o.price_raw, price_precision],
+            "" if o.trigger_price_raw is None else fixed[o.trigger_price_raw, price_precision],
             o.status.name, order_reason(o, text), order_tags(o), o.ts_init, o.ts_last,
         ))
     return ORDER_COLUMNS, rows
@@ -147,7 +144,7 @@ def fills_table(fills: list[Any], text: Any) -> Table:
         rows.append((
             f.seq, f.ts_event, f.client_order_id, text(f.instrument_id),
             enum_name(OrderSide, f.side), enum_name(LiquiditySide, f.liquidity_side),
-            fixed(f.last_qty, f.size_precision), fixed(f.last_px, f.price_precision), f.trade_id,
+            fixed[f.last_qty, f.size_precision], fixed[f.last_px, f.price_precision], f.trade_id,
             fixed.money(f.commission, ccy) if ccy else "0",
             fixed.currency(ccy).code if ccy else "",
         ))

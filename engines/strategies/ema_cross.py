@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.codec import RAW_TUPLES
 from domain.enums import OrderSide
+from domain.kinds import Kind
 from engines.cache_trading import netting_position_id
 from engines.market_data import QuoteTick
 from engines.strategy import Strategy
@@ -24,6 +26,10 @@ from engines.strategy import Strategy
 #: is a measurable share of this strategy's time)
 _POW10 = tuple(10**p for p in range(256))
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
+_QUOTE = int(Kind.QUOTE)
+# A QuoteTick is the raw QUOTE record's fields in the same order: these positions read both.
+_BID, _ASK, _PRICE_PRECISION = (RAW_TUPLES[_QUOTE]._fields.index(name)
+                                for name in ("bid", "ask", "price_precision"))
 
 
 class EmaCross(Strategy):
@@ -55,10 +61,23 @@ class EmaCross(Strategy):
         self.position_id = netting_position_id(self.iid, self.strategy_id)
         self.subscribe_quotes(self.iid)
 
+    def handlers(self) -> dict[int, Any]:
+        """The strategy's handlers, a QUOTE record handed to :meth:`on_quote_record` as it is
+        (the raw record, no QuoteTick built per quote: the same fields at the same positions),
+        unless a subclass overrides :meth:`on_quote` (then it gets its QuoteTick as usual)."""
+        handlers = super().handlers()
+        if type(self).on_quote is EmaCross.on_quote:
+            handlers[_QUOTE] = self.on_quote_record
+        return handlers
+
     def on_quote(self, quote: QuoteTick) -> None:
+        self.on_quote_record(quote)
+
+    def on_quote_record(self, quote: tuple[Any, ...], ctx: Any = None) -> None:
+        """The contract's step for one quote: a QuoteTick or the raw QUOTE record."""
         # float(Price(raw, p)) is raw / 10**p (correctly rounded): the same value, no allocation
-        den = _POW10[quote.price_precision]
-        mid = (quote.bid_raw / den + quote.ask_raw / den) / 2
+        den = _POW10[quote[_PRICE_PRECISION]]
+        mid = (quote[_BID] / den + quote[_ASK] / den) / 2
         count = self.count + 1
         self.count = count
         if count == 1:
@@ -70,7 +89,7 @@ class EmaCross(Strategy):
             self.ema_slow = slow = as_ * mid + (1 - as_) * self.ema_slow
         if count < self.slow or fast == slow:
             return
-        position = self.cache.position(self.position_id)
+        position = self.ctx.cache.position(self.position_id)  # ``self.cache`` without its call
         signed = position.signed_raw if position is not None else 0
         if fast > slow:
             if signed <= 0:

@@ -12,7 +12,8 @@ Design contract:
   that need more decimals (never rounded) or overflow.
 
 Arrow kernels are used rather than a numba kernel so a command reading a CSV does not pay numba's
-import and start (about 0.45 s of CPU). A column of plain ``[-]digits[.digits]`` values (the usual
+import and start (about 0.45 s of CPU); ``pyarrow.compute`` itself (about 60 ms) is imported by the
+first scan, not with this module. A column of plain ``[-]digits[.digits]`` values (the usual
 case) takes :func:`scan_clean`, about three times faster than the general regex split; any other
 value sends its column to the general scan, which finds and classifies it. The clean scan still
 costs 0.1-0.2 us more per value than the numba twin (:mod:`replay.loaders.csv_scan_numba`, the
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 OK, BAD_SYNTAX, OVERFLOW, TOO_PRECISE = 0, 1, 2, 3
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
@@ -71,6 +71,7 @@ def scan_clean(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     ASCII digit has passed, so no sign, exponent, hex or blank reaches it), and the fraction's
     trailing zeros are dropped in numpy over the values that have them.
     """
+    import pyarrow.compute as pc  # here: a CSV command that never scans raw bytes never pays it
     raw = arrow if pa.types.is_binary(arrow.type) else arrow.view(pa.binary())
     if raw.null_count:
         return None
@@ -125,6 +126,8 @@ def scan_decimals(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     clean = scan_clean(arrow)
     if clean is not None:
         return clean
+    import pyarrow.compute as pc
+
     parts = pc.extract_regex(arrow.fill_null(b""), _PATTERN)
     # only ASCII signs and digits were captured: viewing the bytes as UTF-8 is safe
     sign, whole, frac = (parts.field(i).view(pa.string()) for i in range(3))

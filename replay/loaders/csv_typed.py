@@ -3,7 +3,7 @@
 Design contract:
 - a loader names the columns it reads as numbers, with the decimals each is read at when the
   caller gave them (None: inferred; timestamps: 0); the first ``SNIFF_BYTES`` of the file are
-  scanned exactly (:mod:`replay.loaders.csv_scan`) and a named column whose sample is all
+  scanned exactly (:mod:`replay.loaders.csv_sample`) and a named column whose sample is all
   plain ``[-]digits`` is read as ``int64``, one of plain ``[-]digits[.digits]`` as
   ``decimal128(18, s)`` (``s``: the decimals given, else the sample's most); every other
   column stays raw bytes;
@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from replay.loaders.csv_read import TextColumn, is_gzip
-from replay.loaders.csv_scan import drop_trailing_zeros, scan_clean
+from replay.loaders.csv_sample import plain_decimals
+from replay.loaders.csv_scan import drop_trailing_zeros
 
 #: bytes of the file's start scanned exactly to choose the column types
 SNIFF_BYTES = 64 << 10
@@ -98,15 +99,14 @@ def plan_types(path: str, names: Sequence[str], skip_header: bool,
 
 
 def _column_type(raw: pa.Array, given: int | None) -> pa.DataType:
-    clean = scan_clean(raw)  # plain [-]digits[.digits] only: anything else stays raw bytes
-    if clean is None:
+    plain = plain_decimals(raw)  # plain [-]digits[.digits] only: anything else stays raw bytes
+    if plain is None:
         return pa.binary()
-    _, frac, _ = clean
-    most = int(frac.max(initial=0))
+    most, any_point = plain
     scale = most if given is None else given
     if most > scale or scale > _MAX_SCALE:
         return pa.binary()
-    if most == 0 and not (TextColumn(raw).data == ord(".")).any():
+    if most == 0 and not any_point:
         return pa.int64()
     return pa.decimal128(DECIMAL_DIGITS, scale)
 

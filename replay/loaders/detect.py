@@ -58,6 +58,12 @@ class UnknownOption(ValueError):
     """A loader option the detected format does not take."""
 
 
+def _read_only(options: Mapping[str, object]) -> Mapping[str, object]:
+    """``MappingProxyType(options)`` through a Python function (see ``replay.config._as_tuple``:
+    attrs parses a builtin converter's signature from text)."""
+    return MappingProxyType(options)
+
+
 @attrs.frozen
 class DetectedFormat:
     """A format name and its loader, called as ``loader(path, instrument_id, **more_options)``.
@@ -68,7 +74,7 @@ class DetectedFormat:
 
     name: str
     loader: Loader
-    options: Mapping[str, object] = attrs.field(factory=dict, converter=MappingProxyType)
+    options: Mapping[str, object] = attrs.field(factory=dict, converter=_read_only)
     option_names: tuple[str, ...] = ()
 
 

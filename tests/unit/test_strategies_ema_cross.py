@@ -79,3 +79,36 @@ def test_trade_size_and_periods_come_from_params(tmp_path: Path) -> None:
     first = run.result.orders[0]
     assert (first["ts_init"] - T0) // 1_000_000_000 == 5
     assert first["quantity"] == "2000"
+
+
+def test_a_quote_tick_and_the_raw_quote_record_fold_the_same_emas() -> None:
+    from domain.codec import RAW_TUPLES
+    from domain.kinds import Kind
+    from engines.market_data import QuoteTick
+    from engines.strategies.ema_cross import EmaCross
+
+    raw_type = RAW_TUPLES[int(Kind.QUOTE)]
+    mids = random_walk(200, seed=3)
+    bids, asks = (mids - 2).tolist(), (mids + 2).tolist()
+    by_tick, by_record = EmaCross(slow=10_000), EmaCross(slow=10_000)  # no signal: no kernel
+    assert by_record.handlers()[int(Kind.QUOTE)] == by_record.on_quote_record
+    for b, a in zip(bids, asks, strict=True):
+        rec = raw_type._make([0] * len(raw_type._fields))._replace(
+            bid=b, ask=a, price_precision=5)
+        by_tick.on_quote(QuoteTick(rec))
+        by_record.on_quote_record(rec, None)
+    assert (by_tick.ema_fast, by_tick.ema_slow, by_tick.count) == \
+        (by_record.ema_fast, by_record.ema_slow, by_record.count)
+    assert by_tick.count == 200 and by_tick.ema_fast != by_tick.ema_slow
+
+
+def test_a_subclass_overriding_on_quote_still_gets_every_quote_as_a_quote_tick() -> None:
+    from domain.kinds import Kind
+    from engines.strategies.ema_cross import EmaCross
+
+    class Seen(EmaCross):
+        def on_quote(self, quote):
+            super().on_quote(quote)
+
+    handler = Seen(slow=10_000).handlers()[int(Kind.QUOTE)]
+    assert handler.__func__ is not EmaCross.on_quote_record  # the Actor's QuoteTick path
