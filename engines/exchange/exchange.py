@@ -12,7 +12,8 @@ Design contract:
   hashed by ``digest`` in a canonical order;
 - venue order ids and trade ids come from counters starting at 1;
 - ``reacts_to`` is True for DISPATCH and for market data of instruments with open orders here;
-  ``ctx.reactions_changed(kinds)`` (the kinds it handles) is called at the end of the command or
+  ``ctx.reactions_changed(kinds, self)`` (the kinds it handles, itself as the one component whose
+  answers changed) is called at the end of the command or
   reaction that changed that set (not for an order that opens and closes within one command).
 """
 
@@ -244,7 +245,7 @@ class SimulatedExchange(Reactor):
         perf/backtest_run.py ``ema_cross``)."""
         if self._flips:
             self._flips.clear()
-            ctx.reactions_changed(self._flip_kinds)
+            ctx.reactions_changed(self._flip_kinds, self)
 
     def open_orders_of(self, instrument_id: int) -> list[VenueOrder]:
         """Returns the open orders of an instrument, in acceptance order (a copy)."""
