@@ -73,6 +73,8 @@ class KernelConsumer:
         self._routes: dict[int, _Route] = {}
         #: Per cached route, each candidate reactor's answer (``_candidates`` order).
         self._answers: dict[int, tuple[bool, ...]] = {}
+        #: The cached routes' keys per kind.
+        self._keys: dict[int, list[int]] = {}
         self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
@@ -83,6 +85,7 @@ class KernelConsumer:
         """Forgets cached routes (call after the stages' tables changed)."""
         self._routes.clear()
         self._answers.clear()
+        self._keys.clear()
         self._candidates.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
@@ -110,6 +113,7 @@ class KernelConsumer:
         # as ``Stage.handlers_for`` per stage, in stage order: the reactors that react to the pair
         answers = tuple([bool(comp.reacts_to(kind, instrument_id)) for comp, _ in candidates[1]])
         self._answers[key] = answers
+        self._keys.setdefault(kind, []).append(key)
         found = self._routes[key] = _route_of(kind, *candidates, answers)
         return found
 
@@ -127,38 +131,37 @@ class KernelConsumer:
         """Brings the routes up to the reaction changes since the version they were made at:
         every route is dropped, unless the changes named their kinds; a named kind's routes are
         dropped, or, when the change named its component (an exchange whose open orders
-        changed), only that component is asked again and the route rebuilt if its answer
-        changed."""
+        changed), only that component is asked again (changes in order: a later one sees what
+        an earlier one left)."""
         changes = ctx.reaction_changes_since(self._version) if self._version >= 0 else None
         self._version = ctx.reaction_version
-        routes = self._routes
         if changes is None:
-            routes.clear()
+            self._routes.clear()
             self._answers.clear()
+            self._keys.clear()
             return
-        dropped: set[int] = set()  # kinds whose routes are chosen again
-        asked: dict[int, set[int]] = {}  # kind -> ids of the components to ask again
+        keys_of = self._keys
         for kinds, source in changes:
-            if source is None:
-                dropped |= kinds
-            else:
-                for kind in kinds:
-                    asked.setdefault(kind, set()).add(id(source))
-        for key in [key for key in routes if key >> 32 in dropped or key >> 32 in asked]:
-            kind = key >> 32
-            if kind in dropped:
-                del routes[key]
-                del self._answers[key]
-            else:
-                self._ask_again(key, asked[kind])
+            for kind in kinds:
+                keys = keys_of.get(kind)
+                if not keys:
+                    continue
+                if source is None:
+                    del keys_of[kind]
+                    for key in keys:
+                        del self._routes[key]
+                        del self._answers[key]
+                else:
+                    for key in keys:
+                        self._ask_again(key, source)
 
-    def _ask_again(self, key: int, sources: set[int]) -> None:
-        """Re-asks the candidate reactors in ``sources`` (ids) about a cached route's pair; the
-        others' answers stand. Rebuilds the route when an answer changed."""
+    def _ask_again(self, key: int, source: Any) -> None:
+        """Re-asks ``source`` (a candidate reactor) about a cached route's pair; the other
+        candidates' answers stand. Rebuilds the route when the answer changed."""
         kind, instrument_id = key >> 32, key & 0xFFFFFFFF
         reducers, entries = self._candidates[kind]
         old = self._answers[key]
-        answers = tuple([bool(comp.reacts_to(kind, instrument_id)) if id(comp) in sources else was
+        answers = tuple([bool(comp.reacts_to(kind, instrument_id)) if comp is source else was
                          for (comp, _), was in zip(entries, old, strict=True)])
         if answers != old:
             self._answers[key] = answers
