@@ -11,8 +11,8 @@ Design contract:
 - routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
   (answers cached until ``ctx.reaction_version`` changes; only the routes of the kinds the
   change named, when it named them, and only the named component re-asked, when it was named:
-  ``ctx.reaction_changes_since``); a record nobody handles is not
-  decoded; a record is decoded once (one raw namedtuple shared by every handler);
+  ``ctx.reaction_changes_since``); a record nobody handles is not decoded; a record is decoded
+  once (one raw namedtuple shared by every handler);
 - a batch of ``BATCH_MIN`` records or more goes through the vectorised path: runs of records of
   kinds every reducer takes in batch form and no reactor reacts to go to the reducers'
   ``apply_batch`` as one numpy view; the others are handled one at a time, in seq order;
