@@ -79,7 +79,7 @@ def emit_after_fill(account: Any, ctx: Any, source_id: int, fill: Any, position:
     rows = account.field_rows()  # emitting changes no account: the rows hold for the check
     for row in rows:
         _ACCOUNT_STATE.emit(ctx, source_id, *row)
-    if account.account_type != AccountType.MARGIN:
+    if account.account_type != _MARGIN:
         return
     for row in rows:
         moved = converted.get(row[1], 0)

@@ -39,6 +39,9 @@ from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
 from engines.risk_lists import list_orders
 
+# enum members read per record / order: a class attribute read costs ~70 ns, a global ~5 ns
+_K_SUBMIT_LIST, _K_FILLED = Kind.SUBMIT_ORDER_LIST, Kind.ORDER_FILLED
+
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
 _EITHER_OR = frozenset((_OCO, _OUO))
 _INITIALIZED = OrderStatus.INITIALIZED
@@ -72,13 +75,13 @@ class OrderManager(Reactor):
     # --- dispatch -------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
-        if kind == Kind.SUBMIT_ORDER_LIST:
+        if kind == _K_SUBMIT_LIST:
             self._on_list(rec, ctx)
             return
         order = ctx.cache.order(rec.client_order_id)
         if order is None:
             return
-        if kind == Kind.ORDER_FILLED:
+        if kind == _K_FILLED:
             self._on_fill(order, ctx)
         else:
             self._on_close(order, ctx)

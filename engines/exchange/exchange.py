@@ -38,6 +38,8 @@ from engines.record_emitter import RecordEmitter
 
 _SUBMIT = Operation.SUBMIT  # read per order: an enum class attribute costs ~0.3 µs
 
+_K_DISPATCH, _K_QUOTE = Kind.DISPATCH, Kind.QUOTE  # read per record, as ``_SUBMIT``
+
 
 class ExchangeError(RuntimeError):
     """A broken invariant between the exchange and the log (e.g. a submit for an unknown order)."""
@@ -170,16 +172,16 @@ class SimulatedExchange(Reactor):
     # --- the reactor ----------------------------------------------------------------------------
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """True for DISPATCH, and for data of instruments with open orders at this venue."""
-        return kind == Kind.DISPATCH or instrument_id in self.active
+        return kind == _K_DISPATCH or instrument_id in self.active
 
     def react(self, rec: Any, ctx: KernelContext) -> None:
         """Handles a DISPATCH addressed here, or market data of an instrument with open orders."""
         kind = rec.kind
-        if kind == Kind.DISPATCH:
+        if kind == _K_DISPATCH:
             self._on_dispatch(rec, ctx)
         elif rec.instrument_id not in self.active:
             return
-        elif kind == Kind.QUOTE:
+        elif kind == _K_QUOTE:
             data.on_quote(self, ctx, rec)
         elif kind == Kind.TRADE:
             data.on_trade(self, ctx, rec.instrument_id, rec.price, rec.size, rec.aggressor_side)
