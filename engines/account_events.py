@@ -42,7 +42,7 @@ def conversions(account: Any, cache: Any, amounts: dict[int, int]) -> list[tuple
     """Returns the FX_RATE payloads that move ``amounts`` (per packed currency) of a margin
     account into its base currency (none for a cash account or one without a base)."""
     base = account.base_code
-    if not base or account.account_type != AccountType.MARGIN:
+    if not base or account.account_type != _MARGIN:
         return []
     out = []
     for code in sorted(amounts):

@@ -51,6 +51,7 @@ from engines.record_emitter import RecordEmitter
 # enum members read per record / order: a class attribute read costs ~70 ns, a global ~5 ns
 _K_FILLED, _K_CANCEL = Kind.ORDER_FILLED, Kind.CANCEL_ORDER
 _FLIPPED, _OPENED, _ST_FILLED = PositionEffect.FLIPPED, PositionEffect.OPENED, OrderStatus.FILLED
+_ST_INITIALIZED = OrderStatus.INITIALIZED
 
 #: Events that close an order for good (a fill closes it when it fills the whole quantity).
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED))
@@ -220,14 +221,14 @@ class ExecutionEngine(Reactor):
             reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
         elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
             reason = Reason[f"CANCEL_CLOSING_{status.name}"].value
-        elif status == OrderStatus.INITIALIZED and (order.parent_order_id
+        elif status == _ST_INITIALIZED and (order.parent_order_id
                                                     or order.emulation_trigger is not None):
             # An OTO child held by the order manager or an order held by the emulator: it
             # never reached a venue.
             _CANCELED.emit(ctx, self._src(ctx), rec.client_order_id, rec.instrument_id,
                            rec.strategy_id, 0)
             return
-        elif status == OrderStatus.INITIALIZED:
+        elif status == _ST_INITIALIZED:
             reason = Reason.CANCEL_NEVER_SUBMITTED.value
         else:
             if rec.instrument_id != order.instrument_id:

@@ -296,7 +296,7 @@ class RiskEngine(Reactor):
         for cmd in cmds:
             coid = cmd.client_order_id
             order = cache.order(coid)
-            if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+            if order is not None and projected_status(ctx, order) != _ST_INITIALIZED:
                 continue  # a second submit of an order already on its way: no event applies
             src = self._source_id or self._src(ctx)
             if prepared is None:

@@ -35,6 +35,7 @@ from engines.exchange.queue import QueuePosition
 from engines.exchange.venue_order import VenueOrder
 
 _TSL = OrderType.TRAILING_STOP_LIMIT
+_BUY = OrderSide.BUY  # read per order: a global, not an enum class attribute (~70 ns)
 
 if TYPE_CHECKING:
     from engines.exchange.exchange import SimulatedExchange
@@ -72,7 +73,7 @@ def levels_for(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> lis
 def reducible(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> int:
     """Returns how much ``vo`` may fill without increasing its strategy's position."""
     pos = ex.view(ctx).position_qty_raw(vo.instrument_id, vo.strategy_id, vo.position_id)
-    return max(0, -pos) if vo.side == OrderSide.BUY else max(0, pos)
+    return max(0, -pos) if vo.side == _BUY else max(0, pos)
 
 
 def take(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, limit_raw: int | None,
