@@ -38,6 +38,7 @@ _TSL = OrderType.TRAILING_STOP_LIMIT
 _MARKET, _MTL, _LIMIT = OrderType.MARKET, OrderType.MARKET_TO_LIMIT, OrderType.LIMIT
 _STOP_MARKET = OrderType.STOP_MARKET  # these: read per order (globals, not class attributes)
 _FOK, _IOC, _GTD = TimeInForce.FOK, TimeInForce.IOC, TimeInForce.GTD
+_TAKER = LiquiditySide.TAKER
 _BUY = OrderSide.BUY  # read per order: a global, not an enum class attribute (~70 ns)
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def take(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, limit_raw: i
     total = 0
     for px, q in walk(avail, qty, vo.side, limit_raw):
         ex.consumed.take(vo.instrument_id, book_side, px, sizes[px], q)
-        events.fill(ex, ctx, vo, px, q, LiquiditySide.TAKER)
+        events.fill(ex, ctx, vo, px, q, _TAKER)
         total += q
     return total
 
@@ -154,7 +155,7 @@ def fire_stop(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
     if ex.config.stop_fill_at_trigger and vo.order_type == _STOP_MARKET:
         qty = min(vo.leaves_raw, reducible(ex, ctx, vo)) if vo.is_reduce_only else vo.leaves_raw
         if qty > 0:
-            events.fill(ex, ctx, vo, vo.trigger_raw, qty, LiquiditySide.TAKER)
+            events.fill(ex, ctx, vo, vo.trigger_raw, qty, _TAKER)
             return
     execute(ex, ctx, vo)
 
