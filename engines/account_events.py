@@ -42,7 +42,7 @@ def conversions(account: Any, cache: Any, amounts: dict[int, int]) -> list[tuple
     """Returns the FX_RATE payloads that move ``amounts`` (per packed currency) of a margin
     account into its base currency (none for a cash account or one without a base)."""
     base = account.base_code
-    if not base or account.account_type != AccountType.MARGIN:
+    if not base or account.account_type != _MARGIN:
         return []
     out = []
     for code in sorted(amounts):
@@ -76,11 +76,12 @@ def emit_after_fill(account: Any, ctx: Any, source_id: int, fill: Any, position:
         _FX_RATE.emit(ctx, source_id, *payload)
         converted[payload[2]] = converted.get(payload[2], 0) + payload[8]
         converted[payload[1]] = converted.get(payload[1], 0) - payload[7]
-    for row in account.field_rows():
+    rows = account.field_rows()  # emitting changes no account: the rows hold for the check
+    for row in rows:
         _ACCOUNT_STATE.emit(ctx, source_id, *row)
-    if account.account_type != AccountType.MARGIN:
+    if account.account_type != _MARGIN:
         return
-    for row in account.field_rows():
+    for row in rows:
         moved = converted.get(row[1], 0)
         free = row[5] + moved
         if free < 0:  # realized losses beyond margin

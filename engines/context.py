@@ -63,7 +63,8 @@ class KernelContext:
         #: Bumped whenever any component's ``reacts_to`` answers may have changed.
         self.reaction_version: int = 0
         #: What the last versions changed (:meth:`reaction_kinds_since`), oldest first.
-        self._reaction_log: deque[frozenset[int] | None] = deque(maxlen=_REACTION_LOG)
+        self._reaction_log: deque[tuple[frozenset[int] | None, Any]] = deque(
+            maxlen=_REACTION_LOG)
         self._outbox: Outbox | None = default_outbox
         self._default_outbox = default_outbox
         self._stage_name = ""
@@ -158,26 +159,35 @@ class KernelContext:
         raw_fields["ts_init"] = ts_ns
         self.schedule(ts_ns, self.pack(kind, source_id, **raw_fields))
 
-    def reactions_changed(self, kinds: frozenset[int] | None = None) -> None:
+    def reactions_changed(self, kinds: frozenset[int] | None = None, source: Any = None) -> None:
         """Tells the replay loop that some ``reacts_to`` answer may have changed: for records of
-        ``kinds`` only, or of any kind (the default)."""
+        ``kinds`` only, or of any kind (the default); ``source``: the one component whose answers
+        changed (the kernel's consumer then re-asks only it), or None for any component."""
         self.reaction_version += 1
-        self._reaction_log.append(kinds)
+        self._reaction_log.append((kinds, source))
 
     def reaction_kinds_since(self, version: int) -> frozenset[int] | None:
         """Returns the kinds whose ``reacts_to`` answers may have changed after ``version``, or
         None for any kind (also when ``version`` is older than the last changes remembered)."""
+        changes = self.reaction_changes_since(version)
+        if changes is None:
+            return None
+        return frozenset().union(*[kinds for kinds, _ in changes])
+
+    def reaction_changes_since(self, version: int
+                               ) -> list[tuple[frozenset[int], Any]] | None:
+        """Returns the (kinds, source) of each change after ``version``, oldest first (``source``
+        None: any component), or None when one of them named no kinds (any kind may have
+        changed) or ``version`` is older than the last changes remembered."""
         log = self._reaction_log
         n = self.reaction_version - version
         if n < 0 or n > len(log):
             return None
-        changed: frozenset[int] = frozenset()
-        for i in range(len(log) - n, len(log)):
-            kinds = log[i]
+        changes = [log[i] for i in range(len(log) - n, len(log))]
+        for kinds, _ in changes:
             if kinds is None:
                 return None
-            changed |= kinds
-        return changed
+        return changes  # type: ignore[return-value]
 
     # --- execution clients -------------------------------------------------------------------------
     def register_client(self, venue: str, client: Any) -> None:

@@ -44,6 +44,7 @@ from engines.exchange.matching import stop_triggered, touched
 _QUOTE, _TRADE, _EMULATED = int(Kind.QUOTE), int(Kind.TRADE), int(Kind.ORDER_EMULATED)
 _ARMED = int(Kind.ORDER_ARMED)
 _PRICES = (_QUOTE, _TRADE)
+_PRICE_KINDS = frozenset(_PRICES)  # the kinds whose ``reacts_to`` answers follow ``held``
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_DENIED), int(Kind.ORDER_EXPIRED))
 _IF_TOUCHED = frozenset((OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED))
 
@@ -76,7 +77,7 @@ class OrderEmulator(Reactor):
             iid = rec.instrument_id
             if iid not in self.held:
                 self.held[iid] = {}
-                ctx.reactions_changed()
+                ctx.reactions_changed(_PRICE_KINDS, self)
             self.held[iid][rec.client_order_id] = None
         elif kind != _EMULATED:
             self._drop(rec.instrument_id, rec.client_order_id, ctx)
@@ -88,7 +89,7 @@ class OrderEmulator(Reactor):
         del held[coid]
         if not held:
             del self.held[instrument_id]
-            ctx.reactions_changed()
+            ctx.reactions_changed(_PRICE_KINDS, self)
 
     def _on_price(self, rec: Any, held: dict[int, None], ctx: KernelContext) -> None:
         for coid in list(held):

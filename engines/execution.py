@@ -48,6 +48,11 @@ from engines.order_projection import projected_status
 from engines.reasons import Reason
 from engines.record_emitter import RecordEmitter
 
+# enum members read per record / order: a class attribute read costs ~70 ns, a global ~5 ns
+_K_FILLED, _K_CANCEL = Kind.ORDER_FILLED, Kind.CANCEL_ORDER
+_FLIPPED, _OPENED, _ST_FILLED = PositionEffect.FLIPPED, PositionEffect.OPENED, OrderStatus.FILLED
+_ST_INITIALIZED = OrderStatus.INITIALIZED
+
 #: Events that close an order for good (a fill closes it when it fills the whole quantity).
 _CLOSING = (int(Kind.ORDER_CANCELED), int(Kind.ORDER_EXPIRED), int(Kind.ORDER_REJECTED))
 #: Statuses of an order open at its venue that a CANCEL_ALL_ORDERS marks PENDING_CANCEL
@@ -198,11 +203,11 @@ class ExecutionEngine(Reactor):
     def react(self, rec: Any, ctx: KernelContext) -> None:
         self._ctx = ctx
         kind = rec.kind
-        if kind == Kind.ORDER_FILLED:
+        if kind == _K_FILLED:
             self._on_fill(rec, ctx)
         elif kind in _CLOSING:
             self._order_position.pop(rec.client_order_id, None)
-        elif kind == Kind.CANCEL_ORDER:
+        elif kind == _K_CANCEL:
             self._on_cancel(rec, ctx)
         else:
             self._on_cancel_all(rec, ctx)
@@ -216,14 +221,14 @@ class ExecutionEngine(Reactor):
             reason = Reason[f"CANCEL_CLOSED_{order.status.name}"].value
         elif (status := projected_status(ctx, order)) in CLOSED_STATUSES:
             reason = Reason[f"CANCEL_CLOSING_{status.name}"].value
-        elif status == OrderStatus.INITIALIZED and (order.parent_order_id
+        elif status == _ST_INITIALIZED and (order.parent_order_id
                                                     or order.emulation_trigger is not None):
             # An OTO child held by the order manager or an order held by the emulator: it
             # never reached a venue.
             _CANCELED.emit(ctx, self._src(ctx), rec.client_order_id, rec.instrument_id,
                            rec.strategy_id, 0)
             return
-        elif status == OrderStatus.INITIALIZED:
+        elif status == _ST_INITIALIZED:
             reason = Reason.CANCEL_NEVER_SUBMITTED.value
         else:
             if rec.instrument_id != order.instrument_id:
@@ -280,16 +285,16 @@ class ExecutionEngine(Reactor):
         pos = trading.positions[pid]
         self._order_position.setdefault(rec.client_order_id, pid)
         src = self.source_id or self._src(ctx)
-        if effect == PositionEffect.FLIPPED:
+        if effect == _FLIPPED:
             ctx.emit(Kind.POSITION_CLOSED, src, **pos.closed_fields)
-            effect = PositionEffect.OPENED
+            effect = _OPENED
         _POSITION_EMITTERS[effect].emit(ctx, src, *pos.field_values())
         # ``trading.accounts`` is what ``cache.account`` reads; one call less per fill.
         account = trading.accounts.get(rec.account_id) if rec.account_id else None
         if account is not None:
             emit_after_fill(account, ctx, src, rec, pos)
         order = ctx.cache.trading.orders.get(rec.client_order_id)
-        if order is None or order.status == OrderStatus.FILLED:
+        if order is None or order.status == _ST_FILLED:
             self._order_position.pop(rec.client_order_id, None)
 
     # --- state ---------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ Design contract:
   it after the batch;
 - routing is by ``(kind, instrument_id)``: a reactor is called only for pairs it ``reacts_to``
   (answers cached until ``ctx.reaction_version`` changes; only the routes of the kinds the
-  change named, when it named them: ``ctx.reaction_kinds_since``); a record nobody handles is not
-  decoded; a record is decoded once (one raw namedtuple shared by every handler);
+  change named, when it named them, and only the named component re-asked, when it was named:
+  ``ctx.reaction_changes_since``); a record nobody handles is not decoded; a record is decoded
+  once (one raw namedtuple shared by every handler);
 - a batch of ``BATCH_MIN`` records or more goes through the vectorised path: runs of records of
   kinds every reducer takes in batch form and no reactor reacts to go to the reducers'
   ``apply_batch`` as one numpy view; the others are handled one at a time, in seq order;
@@ -52,6 +53,13 @@ _Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
 _NOTHING: _Route = ((), (), None, None)
 
 
+def _route_of(kind: int, reducers: tuple[Any, ...], entries: tuple[tuple[Any, Any], ...],
+              answers: tuple[bool, ...]) -> _Route:
+    """The route of a kind given its candidates and their answers (``KernelConsumer._route``)."""
+    reactors = tuple([fn for (_, fn), yes in zip(entries, answers, strict=True) if yes])
+    return (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
+
+
 class KernelConsumer:
     """One ring consumer that runs the kernel's stages per record (see the module contract)."""
 
@@ -63,6 +71,10 @@ class KernelConsumer:
         self._reactor_stages = tuple(stages[1:])
         self.outbox = outbox
         self._routes: dict[int, _Route] = {}
+        #: Per cached route, each candidate reactor's answer (``_candidates`` order).
+        self._answers: dict[int, tuple[bool, ...]] = {}
+        #: The cached routes' keys per kind.
+        self._keys: dict[int, list[int]] = {}
         self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]] = {}
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
@@ -72,6 +84,8 @@ class KernelConsumer:
     def refresh(self) -> None:
         """Forgets cached routes (call after the stages' tables changed)."""
         self._routes.clear()
+        self._answers.clear()
+        self._keys.clear()
         self._candidates.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
@@ -96,11 +110,11 @@ class KernelConsumer:
         candidates = self._candidates.get(kind)
         if candidates is None:
             candidates = self._candidates[kind] = self._candidates_of(kind)
-        reducers, entries = candidates
         # as ``Stage.handlers_for`` per stage, in stage order: the reactors that react to the pair
-        reactors = tuple([fn for comp, fn in entries if comp.reacts_to(kind, instrument_id)])
-        found = (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
-        self._routes[key] = found
+        answers = tuple([bool(comp.reacts_to(kind, instrument_id)) for comp, _ in candidates[1]])
+        self._answers[key] = answers
+        self._keys.setdefault(kind, []).append(key)
+        found = self._routes[key] = _route_of(kind, *candidates, answers)
         return found
 
     def _candidates_of(self, kind: int) -> tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]:
@@ -114,17 +128,44 @@ class KernelConsumer:
         return reducers, entries
 
     def _forget(self, ctx: KernelContext) -> None:
-        """Drops the routes whose answers may have changed since the version they were made at
-        (every route, unless the changes named their kinds: an exchange's open orders change
-        only its market data routes)."""
-        kinds = ctx.reaction_kinds_since(self._version) if self._version >= 0 else None
-        routes = self._routes
-        if kinds is None:
-            routes.clear()
-        else:
-            for key in [key for key in routes if key >> 32 in kinds]:
-                del routes[key]
+        """Brings the routes up to the reaction changes since the version they were made at:
+        every route is dropped, unless the changes named their kinds; a named kind's routes are
+        dropped, or, when the change named its component (an exchange whose open orders
+        changed), only that component is asked again (changes in order: a later one sees what
+        an earlier one left)."""
+        changes = ctx.reaction_changes_since(self._version) if self._version >= 0 else None
         self._version = ctx.reaction_version
+        if changes is None:
+            self._routes.clear()
+            self._answers.clear()
+            self._keys.clear()
+            return
+        keys_of = self._keys
+        for kinds, source in changes:
+            for kind in kinds:
+                keys = keys_of.get(kind)
+                if not keys:
+                    continue
+                if source is None:
+                    del keys_of[kind]
+                    for key in keys:
+                        del self._routes[key]
+                        del self._answers[key]
+                else:
+                    for key in keys:
+                        self._ask_again(key, source)
+
+    def _ask_again(self, key: int, source: Any) -> None:
+        """Re-asks ``source`` (a candidate reactor) about a cached route's pair; the other
+        candidates' answers stand. Rebuilds the route when the answer changed."""
+        kind, instrument_id = key >> 32, key & 0xFFFFFFFF
+        reducers, entries = self._candidates[kind]
+        old = self._answers[key]
+        answers = tuple([bool(comp.reacts_to(kind, instrument_id)) if comp is source else was
+                         for (comp, _), was in zip(entries, old, strict=True)])
+        if answers != old:
+            self._answers[key] = answers
+            self._routes[key] = _route_of(kind, reducers, entries, answers)
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """Returns True when some reactor or strategy may react to the pair (the loop's question)."""

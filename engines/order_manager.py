@@ -39,6 +39,10 @@ from engines.order_projection import projected_status
 from engines.record_emitter import RecordEmitter
 from engines.risk_lists import list_orders
 
+# enum members read per record / order: a class attribute read costs ~70 ns, a global ~5 ns
+_K_SUBMIT_LIST, _K_FILLED = Kind.SUBMIT_ORDER_LIST, Kind.ORDER_FILLED
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL
+
 _OCO, _OUO = int(ContingencyType.OCO), int(ContingencyType.OUO)
 _EITHER_OR = frozenset((_OCO, _OUO))
 _INITIALIZED = OrderStatus.INITIALIZED
@@ -72,13 +76,13 @@ class OrderManager(Reactor):
     # --- dispatch -------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
-        if kind == Kind.SUBMIT_ORDER_LIST:
+        if kind == _K_SUBMIT_LIST:
             self._on_list(rec, ctx)
             return
         order = ctx.cache.order(rec.client_order_id)
         if order is None:
             return
-        if kind == Kind.ORDER_FILLED:
+        if kind == _K_FILLED:
             self._on_fill(order, ctx)
         else:
             self._on_close(order, ctx)
@@ -214,7 +218,7 @@ def _reducible(ctx: KernelContext, position_id: int, side: OrderSide) -> int:
     """The quantity an order on ``side`` can reduce of the position (0 when none)."""
     pos = ctx.cache.position(position_id)
     held = pos.signed_raw if pos is not None else 0
-    if (side == OrderSide.SELL and held > 0) or (side == OrderSide.BUY and held < 0):
+    if (side == _SELL and held > 0) or (side == _BUY and held < 0):
         return abs(held)
     return 0
 

@@ -57,6 +57,10 @@ from engines.risk_inflight import Forwarded
 from engines.risk_lists import list_submits
 from engines.risk_modify import check_modify
 
+# enum members read per record / order: a class attribute read costs ~70 ns, a global ~5 ns
+_K_SUBMIT, _K_SUBMIT_LIST, _K_MODIFY = Kind.SUBMIT_ORDER, Kind.SUBMIT_ORDER_LIST, Kind.MODIFY_ORDER
+_ST_INITIALIZED, _ACTIVE, _SELL = OrderStatus.INITIALIZED, TradingState.ACTIVE, OrderSide.SELL
+
 
 class RiskEngine(Reactor):
     """Checks commands against :class:`RiskConfig` and the trading state; see the module doc."""
@@ -95,11 +99,11 @@ class RiskEngine(Reactor):
     # --- dispatch -------------------------------------------------------------------------------
     def react(self, rec: Any, ctx: KernelContext) -> None:
         kind = rec.kind
-        if kind == Kind.SUBMIT_ORDER:
+        if kind == _K_SUBMIT:
             self._on_submit(rec, ctx)
-        elif kind == Kind.SUBMIT_ORDER_LIST:
+        elif kind == _K_SUBMIT_LIST:
             self._on_submit_list(rec, ctx)
-        elif kind == Kind.MODIFY_ORDER:
+        elif kind == _K_MODIFY:
             self._on_modify(rec, ctx)
         else:
             self.trading_state = TradingState(rec.state)
@@ -167,7 +171,7 @@ class RiskEngine(Reactor):
         order = cache.order(coid)
         if order is None:
             return Refusal.of("unknown order: client_order_id ", N(coid), " was never initialized")
-        if order.status != OrderStatus.INITIALIZED:
+        if order.status != _ST_INITIALIZED:
             return Refusal.of("order ", N(coid), f" already {order.status.name}: submit ignored")
         if order.parent_order_id and (status := projected_status(ctx, order)) != order.status:
             # a released OTO child canceled while its release was in flight
@@ -196,7 +200,7 @@ class RiskEngine(Reactor):
         reduces = reduces_now if held == held_now else rc.reduces_position(order.side, qty, held)
         cfg = self.config
         reason = None
-        if self.trading_state != TradingState.ACTIVE:
+        if self.trading_state != _ACTIVE:
             reason = rc.check_trading_state(self.trading_state, reduces_now)
         reason = reason or rc.check_quantity(inst, qty, order.size_precision)
         if reason is None and order.price_raw is not None:
@@ -208,7 +212,7 @@ class RiskEngine(Reactor):
             reason = rc.check_max_qty(inst, cfg, qty)
         if reason is None and order.is_reduce_only and not held_child:
             reason = rc.check_reduce_only(order.side, qty, held_now, inst.size_precision)
-        if reason is None and not held_child and order.side == OrderSide.SELL and qty > held:
+        if reason is None and not held_child and order.side == _SELL and qty > held:
             account = cache.account(client.account_id)
             if isinstance(account, CashAccount):
                 held_base = rc.base_holding_raw(inst, account)
@@ -292,7 +296,7 @@ class RiskEngine(Reactor):
         for cmd in cmds:
             coid = cmd.client_order_id
             order = cache.order(coid)
-            if order is not None and projected_status(ctx, order) != OrderStatus.INITIALIZED:
+            if order is not None and projected_status(ctx, order) != _ST_INITIALIZED:
                 continue  # a second submit of an order already on its way: no event applies
             src = self._source_id or self._src(ctx)
             if prepared is None:

@@ -24,6 +24,8 @@ from domain.instruments import Instrument
 from engines.reasons import Num as N
 from engines.reasons import Refusal
 
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # read per order: a global, not an enum class attribute (~70 ns)
+
 R = Refusal.of
 
 
@@ -193,7 +195,7 @@ def check_reduce_only(side: OrderSide, qty_raw: int, position_signed_raw: int, p
     qty = N(qty_raw, precision)
     if held == 0:
         return R(f"reduce-only: {side.name} ", qty, " would open a position (position is flat)")
-    if (side == OrderSide.BUY) == (held > 0):
+    if (side == _BUY) == (held > 0):
         return R(f"reduce-only: {side.name} ", qty, " would increase position ",
                  N(held, precision))
     if qty_raw > abs(held):
@@ -205,7 +207,7 @@ def check_cash_holding(inst: Instrument, config: RiskConfig, side: OrderSide, qt
                        held_raw: int) -> Refusal | None:
     """A cash account sells at most what it holds (``held_raw``: its position plus its base
     currency balance), unless the instrument may be sold short."""
-    if side != OrderSide.SELL or qty_raw <= max(held_raw, 0):
+    if side != _SELL or qty_raw <= max(held_raw, 0):
         return None
     if config.short_selling and str(inst.id) in config.short_selling:
         return None
@@ -231,7 +233,7 @@ def reduces_position(side: OrderSide, qty_raw: int, position_signed_raw: int) ->
     """True when the order is on the opposite side of a position and not larger than it
     (exactly when :func:`check_reduce_only` passes; plain ints, no message built)."""
     held = position_signed_raw
-    if held == 0 or (side == OrderSide.BUY) == (held > 0):
+    if held == 0 or (side == _BUY) == (held > 0):
         return False
     return qty_raw <= abs(held)
 
@@ -307,4 +309,4 @@ def valuation_price(order: Any, quote: Any) -> int | None:
         return order.trigger_price_raw
     if quote is None or order.order_type not in _VALUED_AT_TOUCH:
         return None
-    return quote.ask if order.side == OrderSide.BUY else quote.bid
+    return quote.ask if order.side == _BUY else quote.bid

@@ -24,6 +24,8 @@ from domain.order_fsm import OrderStatus
 
 _INFLIGHT_STATUSES = (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED)
 
+_ST_INITIALIZED = OrderStatus.INITIALIZED  # read per order (a global read is cheaper)
+
 
 class Forwarded:
     """The submit-rate window and the in-flight orders of one risk engine."""
@@ -106,7 +108,7 @@ class Forwarded:
             if order is None or order.status not in _INFLIGHT_STATUSES:
                 self._drop(coid)
                 continue
-            if order.status != OrderStatus.INITIALIZED:
+            if order.status != _ST_INITIALIZED:
                 unapplied.pop(coid, None)  # an order never returns to INITIALIZED
             account = cache.account(entry[1]) if entry[1] else None
             if account is not None and account.lock_of(coid):

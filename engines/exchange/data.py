@@ -25,6 +25,7 @@ from engines.exchange.matching import crosses, opposite, trades_through, walk
 from engines.exchange.queue import QueuePosition
 
 _BUY = OrderSide.BUY
+_MAKER = LiquiditySide.MAKER
 _LAST = int(RecordFlag.LAST)  # a plain int: IntFlag.__and__ costs ~3 µs per record
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def _maker_fill(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder, qty: 
         qty = min(qty, cap)
     qty = min(qty, vo.leaves_raw)
     if qty > 0:
-        events.fill(ex, ctx, vo, vo.price_raw, qty, LiquiditySide.MAKER)
+        events.fill(ex, ctx, vo, vo.price_raw, qty, _MAKER)
 
 
 def _fill_from_levels(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None:

@@ -12,7 +12,8 @@ Design contract:
   hashed by ``digest`` in a canonical order;
 - venue order ids and trade ids come from counters starting at 1;
 - ``reacts_to`` is True for DISPATCH and for market data of instruments with open orders here;
-  ``ctx.reactions_changed(kinds)`` (the kinds it handles) is called at the end of the command or
+  ``ctx.reactions_changed(kinds, self)`` (the kinds it handles, itself as the one component whose
+  answers changed) is called at the end of the command or
   reaction that changed that set (not for an order that opens and closes within one command).
 """
 
@@ -36,6 +37,10 @@ from engines.exchange.venue_order import VenueOrder
 from engines.record_emitter import RecordEmitter
 
 _SUBMIT = Operation.SUBMIT  # read per order: an enum class attribute costs ~0.3 µs
+_MODIFY, _CANCEL = Operation.MODIFY, Operation.CANCEL
+_GTD, _DAY = TimeInForce.GTD, TimeInForce.DAY
+
+_K_DISPATCH, _K_QUOTE = Kind.DISPATCH, Kind.QUOTE  # read per record, as ``_SUBMIT``
 
 
 class ExchangeError(RuntimeError):
@@ -114,7 +119,7 @@ class SimulatedExchange(Reactor):
             self._settle(ctx)
             return
         vo = VenueOrder.from_order(order, rec.position_id, rec.seq)
-        self._delay(ctx, Operation.SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
+        self._delay(ctx, _SUBMIT, rec.seq, latency, {"order": vo.to_doc()})
 
     def submit_order_list(self, rec: Any, orders: list[Any], ctx: KernelContext) -> None:
         """Takes the SUBMIT_ORDER tuples of a list's orders without a parent, in list order;
@@ -124,20 +129,20 @@ class SimulatedExchange(Reactor):
 
     def modify(self, rec: Any, ctx: KernelContext) -> None:
         """Takes a MODIFY_ORDER command (NULL fields keep the order's values)."""
-        self._command(ctx, Operation.MODIFY, rec.seq, {
+        self._command(ctx, _MODIFY, rec.seq, {
             "client_order_id": rec.client_order_id, "instrument_id": rec.instrument_id,
             "strategy_id": rec.strategy_id, "quantity": rec.quantity, "price": rec.price,
             "trigger_price": rec.trigger_price})
 
     def cancel(self, rec: Any, ctx: KernelContext) -> None:
         """Takes a CANCEL_ORDER command."""
-        self._command(ctx, Operation.CANCEL, rec.seq, {
+        self._command(ctx, _CANCEL, rec.seq, {
             "client_order_id": rec.client_order_id, "instrument_id": rec.instrument_id,
             "strategy_id": rec.strategy_id})
 
     def cancel_all(self, rec: Any, ctx: KernelContext) -> None:
         """Takes a CANCEL_ALL_ORDERS command (side NO_SIDE: both sides)."""
-        self._command(ctx, Operation.CANCEL, rec.seq, {
+        self._command(ctx, _CANCEL, rec.seq, {
             "all": True, "instrument_id": rec.instrument_id, "strategy_id": rec.strategy_id,
             "side": rec.side})
 
@@ -156,9 +161,9 @@ class SimulatedExchange(Reactor):
         ctx.schedule_kind(ctx.now_ns + latency, Kind.DISPATCH, sid, ref_seq=seq, target_id=sid)
 
     def _arrive(self, ctx: KernelContext, op: int, doc: dict[str, Any]) -> None:
-        if op == Operation.SUBMIT:
+        if op == _SUBMIT:
             flow.on_submit(self, ctx, VenueOrder.from_doc(doc["order"]))
-        elif op == Operation.MODIFY:
+        elif op == _MODIFY:
             flow.on_modify(self, ctx, doc)
         elif doc.get("all"):
             flow.on_cancel_all(self, ctx, doc)
@@ -169,16 +174,16 @@ class SimulatedExchange(Reactor):
     # --- the reactor ----------------------------------------------------------------------------
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """True for DISPATCH, and for data of instruments with open orders at this venue."""
-        return kind == Kind.DISPATCH or instrument_id in self.active
+        return kind == _K_DISPATCH or instrument_id in self.active
 
     def react(self, rec: Any, ctx: KernelContext) -> None:
         """Handles a DISPATCH addressed here, or market data of an instrument with open orders."""
         kind = rec.kind
-        if kind == Kind.DISPATCH:
+        if kind == _K_DISPATCH:
             self._on_dispatch(rec, ctx)
         elif rec.instrument_id not in self.active:
             return
-        elif kind == Kind.QUOTE:
+        elif kind == _K_QUOTE:
             data.on_quote(self, ctx, rec)
         elif kind == Kind.TRADE:
             data.on_trade(self, ctx, rec.instrument_id, rec.price, rec.size, rec.aggressor_side)
@@ -211,8 +216,8 @@ class SimulatedExchange(Reactor):
         if n == 0:
             self._flip(vo.instrument_id)
         tif = vo.time_in_force
-        if tif in (TimeInForce.GTD, TimeInForce.DAY):
-            ts = vo.expire_ns if tif == TimeInForce.GTD else day_end_ns(ctx.now_ns)
+        if tif in (_GTD, _DAY):
+            ts = vo.expire_ns if tif == _GTD else day_end_ns(ctx.now_ns)
             self.expiry[vo.command_seq] = vo.client_order_id
             sid = self.sid(ctx)
             ctx.schedule_kind(ts, Kind.DISPATCH, sid, ref_seq=vo.command_seq, target_id=sid)
@@ -244,7 +249,7 @@ class SimulatedExchange(Reactor):
         perf/backtest_run.py ``ema_cross``)."""
         if self._flips:
             self._flips.clear()
-            ctx.reactions_changed(self._flip_kinds)
+            ctx.reactions_changed(self._flip_kinds, self)
 
     def open_orders_of(self, instrument_id: int) -> list[VenueOrder]:
         """Returns the open orders of an instrument, in acceptance order (a copy)."""

@@ -22,6 +22,8 @@ from domain.schema import NULL_I64
 from engines.cache_trading import netting_position_id
 from engines.exchange.matching import Level
 
+_BUY = OrderSide.BUY  # read per order: a global, not an enum class attribute (~70 ns)
+
 UNBOUNDED = 1 << 60
 
 
@@ -85,7 +87,7 @@ def visible_levels(view: VenueState, instrument_id: int, taking_side: int, level
         q = view.quote(instrument_id)
         if q is None:
             return []
-        px, size = (q[1], q[3]) if taking_side == OrderSide.BUY else (q[0], q[2])
+        px, size = (q[1], q[3]) if taking_side == _BUY else (q[0], q[2])
         if px == NULL_I64:
             return []
         return [(px, UNBOUNDED if nominal_l1_sizes else size)]
@@ -93,7 +95,7 @@ def visible_levels(view: VenueState, instrument_id: int, taking_side: int, level
     if book is None:
         return []
     bids, asks = book.depth(depth)
-    rows = asks if taking_side == OrderSide.BUY else bids
+    rows = asks if taking_side == _BUY else bids
     return [(int(p), int(s)) for p, s in rows.tolist()]
 
 

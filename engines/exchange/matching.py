@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from domain.enums import OrderSide
 from domain.schema import NULL_I64
 
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # read per order: a global, not an enum class attribute (~70 ns)
+
 DAY_NS = 86_400_000_000_000
 
 Level = tuple[int, int]
@@ -22,28 +24,28 @@ def crosses(side: int, limit_raw: int | None, opposite_px: int) -> bool:
     ``opposite_px`` (a buy when px <= limit, a sell when px >= limit)."""
     if limit_raw is None:
         return True
-    return opposite_px <= limit_raw if side == OrderSide.BUY else opposite_px >= limit_raw
+    return opposite_px <= limit_raw if side == _BUY else opposite_px >= limit_raw
 
 
 def trades_through(side: int, limit_raw: int, trade_px: int) -> bool:
     """True when a trade printed strictly beyond a resting limit (buy: below it; sell: above)."""
-    return trade_px < limit_raw if side == OrderSide.BUY else trade_px > limit_raw
+    return trade_px < limit_raw if side == _BUY else trade_px > limit_raw
 
 
 def stop_triggered(side: int, trigger_raw: int, price_raw: int) -> bool:
     """True when ``price_raw`` is at or through a stop's trigger (buy: >=, sell: <=)."""
-    return price_raw >= trigger_raw if side == OrderSide.BUY else price_raw <= trigger_raw
+    return price_raw >= trigger_raw if side == _BUY else price_raw <= trigger_raw
 
 
 def touched(side: int, trigger_raw: int, price_raw: int) -> bool:
     """True when ``price_raw`` has reached an if-touched order's trigger from the favourable
     side (buy: <=, sell: >=) -- the mirror of :func:`stop_triggered`."""
-    return price_raw <= trigger_raw if side == OrderSide.BUY else price_raw >= trigger_raw
+    return price_raw <= trigger_raw if side == _BUY else price_raw >= trigger_raw
 
 
 def opposite(side: int) -> int:
     """Returns the other side (BUY <-> SELL)."""
-    return OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY
+    return _SELL if side == _BUY else _BUY
 
 
 def walk(levels: Sequence[Level], qty_raw: int, side: int, limit_raw: int | None) -> list[Level]:

@@ -59,6 +59,10 @@ def test_an_emulated_order_that_never_triggers_stays_held_and_unsent() -> None:
     names = {Kind(r.kind).name for r in _of(kernel, s.ids[1])}
     assert names == {"ORDER_INITIALIZED", "ORDER_EMULATED"}
     assert kernel.cache.order(s.ids[1]).status == OrderStatus.INITIALIZED
+    # holding it changed the emulator's answers for prices only, and it said so by name
+    emulator = next(c for c in kernel.components if isinstance(c, OrderEmulator))
+    assert (frozenset({int(Kind.QUOTE), int(Kind.TRADE)}), emulator) in \
+        kernel.ctx._reaction_log
 
 
 def test_a_held_order_is_canceled_in_the_kernel_and_never_released() -> None:

@@ -187,3 +187,7 @@ def test_a_resting_limit_and_its_cancel_each_change_what_the_venue_reacts_to() -
     opened = v.kernel.ctx.reaction_version
     v.cancel(c)
     assert not v.exchange.active and v.kernel.ctx.reaction_version > opened
+    # each change names the venue's kinds and the venue itself (the consumer re-asks only it)
+    changes = v.kernel.ctx.reaction_changes_since(before)
+    assert changes and all(kinds == frozenset(map(int, v.exchange.handles)) and
+                           source is v.exchange for kinds, source in changes)

@@ -32,17 +32,34 @@ def test_reaction_kinds_since_unions_named_kinds_and_falls_back_to_any() -> None
     assert ctx.reaction_kinds_since(ctx.reaction_version + 1) is None
 
 
+def test_reaction_changes_since_lists_kinds_and_sources() -> None:
+    ctx = Kernel().ctx
+    v0 = ctx.reaction_version
+    source = object()
+    ctx.reactions_changed(frozenset({QUOTE}), source)
+    ctx.reactions_changed(frozenset({TRADE}))
+    assert ctx.reaction_changes_since(v0) == [(frozenset({QUOTE}), source),
+                                              (frozenset({TRADE}), None)]
+    assert ctx.reaction_changes_since(v0 + 1) == [(frozenset({TRADE}), None)]
+    assert ctx.reaction_changes_since(ctx.reaction_version) == []
+    ctx.reactions_changed(None, source)  # no kinds named: any kind
+    assert ctx.reaction_changes_since(v0) is None
+    assert ctx.reaction_kinds_since(v0) is None
+
+
 class Toggle(Reactor):
     """Reacts to QUOTE and TRADE of instrument 7 while ``on``; its flips name its kinds only
-    when ``named``."""
+    when ``named``, and itself as their source too when ``named == "source"``."""
 
     handles = (QUOTE, TRADE)
 
-    def __init__(self, cid: str, named: bool) -> None:
+    def __init__(self, cid: str, named: bool | str) -> None:
         super().__init__(cid)
         self.on, self.named, self.seen = False, named, []
+        self.asked = 0
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
+        self.asked += 1
         return self.on and instrument_id == 7
 
     def react(self, rec: Any, ctx: Any) -> None:
@@ -50,7 +67,8 @@ class Toggle(Reactor):
 
     def flip(self, ctx: Any) -> None:
         self.on = not self.on
-        ctx.reactions_changed(frozenset(self.handles) if self.named else None)
+        ctx.reactions_changed(frozenset(self.handles) if self.named else None,
+                              self if self.named == "source" else None)
 
 
 def _publish(kernel: Kernel, kind: int) -> int:
@@ -59,7 +77,7 @@ def _publish(kernel: Kernel, kind: int) -> int:
 
 
 def test_named_flips_reroute_their_kinds_and_keep_the_others() -> None:
-    for named in (False, True):
+    for named in (False, True, "source"):
         kernel = Kernel(capacity=1 << 8)
         toggle = kernel.register(Toggle("toggle", named))
         other = kernel.register(Toggle("other", named))
@@ -141,3 +159,34 @@ def test_records_are_routed_by_their_own_instrument_wherever_the_kind_keeps_it()
     assert comp.seen == want
     assert sorted(set(comp.asked)) == sorted(
         [(k, i) for k in kinds[:3] for i in (7, 8)] + [(int(Kind.REASON_ARGS), 0)])
+
+
+def test_a_flip_naming_its_component_re_asks_only_that_component() -> None:
+    kernel = Kernel(capacity=1 << 8)
+    toggle = kernel.register(Toggle("toggle", "source"))
+    other = kernel.register(Toggle("other", "source"))
+    kernel.start()
+    other.flip(kernel.ctx)
+    for kind in (QUOTE, TRADE):
+        _publish(kernel, kind)
+    routes = kernel.consumer._routes
+    quote_route = routes[QUOTE << 32 | 7]
+    other_asked = other.asked
+    for step in range(4):
+        toggle_asked = toggle.asked
+        toggle.flip(kernel.ctx)
+        seqs = [_publish(kernel, kind) for kind in (QUOTE, TRADE)]
+        # one question per cached route of the named kinds, to the flipped component only
+        assert toggle.asked - toggle_asked == 2
+        assert other.asked == other_asked
+        on = step % 2 == 0
+        assert routes[QUOTE << 32 | 7][1] == ((toggle.react, other.react) if on
+                                             else (other.react,))
+        assert [s for _, s in toggle.seen[-2:]] == seqs if on else toggle.seen[-1][1] < seqs[0]
+    assert routes[QUOTE << 32 | 7] == quote_route  # off again: the same reactors
+    # an unnamed change after a sourced one: every component is asked again
+    toggle.flip(kernel.ctx)
+    kernel.ctx.reactions_changed()
+    _publish(kernel, QUOTE)
+    assert other.asked == other_asked + 1
+    assert routes[QUOTE << 32 | 7][1] == (toggle.react, other.react)
