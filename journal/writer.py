@@ -18,6 +18,13 @@ Design contract:
   the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
   killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
   for the disk (an order leaves after its commit, not after the disk's fsync latency);
+- ``fsync_apart=True`` (``sync`` only; the live node's journal and the FIX session store):
+  a commit is an LMDB commit without fsync followed by one ``fdatasync`` of the environment
+  (data and meta in one flush, where LMDB's own synchronous commit flushes twice), inline, or
+  with :meth:`start_fsync_thread` on a thread woken by each commit, so the caller goes on while
+  the disk works (a live node builds and fsyncs the order's FIX message meanwhile).
+  ``committed_seq`` is then the process-crash-safe point and ``durable_seq`` the OS-crash-safe
+  one (:meth:`wait_durable`); the high-water mark never passes ``durable_seq``;
 - after each commit the high-water mark (:mod:`journal.highwater`) records the last seq and
   tailers in other processes are poked; with ``settle_later`` (a live loop) that waits for
   ``settle``, called once the commit's orders are sent, so neither is on the tick-to-order
@@ -97,11 +104,14 @@ class JournalWriter:
         notify: bool = True,
         writemap: bool = False,
         fsync_behind: bool = False,
+        fsync_apart: bool = False,
     ) -> None:
         if durability not in DURABILITIES:
             raise ValueError(f"durability must be one of {DURABILITIES}, got {durability!r}")
         if fsync_behind and durability != "batch":
             raise ValueError(f"fsync_behind needs durability 'batch', got {durability!r}")
+        if fsync_apart and durability != "sync":
+            raise ValueError(f"fsync_apart needs durability 'sync', got {durability!r}")
         if value_records < 1:
             raise ValueError(f"value_records must be >= 1, got {value_records}")
         self.path = Path(path)
@@ -112,11 +122,12 @@ class JournalWriter:
         self.none_commit_records = none_commit_records
         self.max_uncommitted_records = max_uncommitted_records
         self.fsync_behind = fsync_behind
+        self.fsync_apart = fsync_apart
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock: WriterLock | None = WriterLock(self.path)
         try:
             self.journal = Journal.create(
-                self.path, durability="none" if fsync_behind else durability,
+                self.path, durability="none" if fsync_behind or fsync_apart else durability,
                 map_size=map_size, max_map_size=max_map_size, writemap=writemap,
             )
             self.committed_seq, self._prev_ts = self._read_tail()
@@ -130,6 +141,8 @@ class JournalWriter:
                 self.journal.close()
             self._lock.release()
             raise
+        #: ``fsync_apart``: the last seq fsynced (other modes do not track it)
+        self.durable_seq = self.committed_seq
         self._next_seq = self.committed_seq + 1
         self._stager = ValueStager(value_records)
         self._stager.last_sealed_seq = self.committed_seq
@@ -145,6 +158,7 @@ class JournalWriter:
         self._full: JournalFullError | None = None  # why a commit failed for want of space
         self._syncer: _Syncer | None = _Syncer(self, batch_ns) if fsync_behind else None
         self._committer: _Committer | None = None  # start_committer (sync, a live loop)
+        self._fsyncer: _Fsyncer | None = None  # start_fsync_thread (fsync_apart)
         self._failure: BaseException | None = None  # what stopped the committer thread
         #: commits whose mark and tailer poke wait for ``settle``: (last seq, batch checksums)
         self._unsettled: list[tuple[int, list[int]]] = []
@@ -317,8 +331,51 @@ class JournalWriter:
             raise
         self.committed_seq = last_seq
         self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
+        if self.fsync_apart:
+            if self._fsyncer is not None:
+                self._fsyncer.poke()
+            else:
+                self._fsync_committed()
         if settle and not self.settle_later:
             self.settle()
+
+    def _fsync_committed(self) -> None:
+        """``fsync_apart``: one fdatasync of what is committed now; ``durable_seq`` follows."""
+        seq = self.committed_seq
+        try:
+            self.journal.env.sync(True)
+        except Exception:
+            self._fail()
+            raise
+        self.durable_seq = max(self.durable_seq, seq)
+
+    def start_fsync_thread(self) -> None:
+        """``fsync_apart`` only: from now on each commit wakes a thread that fsyncs it and
+        advances ``durable_seq``; the committing thread does not wait (see
+        :meth:`wait_durable`). Ended by ``close`` or :meth:`stop_fsync_thread`."""
+        if not self.fsync_apart:
+            raise ValueError("an fsync thread needs fsync_apart=True")
+        if self._closed:
+            raise self._closed_error()
+        if self._fsyncer is None:
+            self._fsyncer = _Fsyncer(self)
+
+    def stop_fsync_thread(self) -> None:
+        """Ends the fsync thread after it fsynced everything committed; raises its error."""
+        fsyncer, self._fsyncer = self._fsyncer, None
+        if fsyncer is not None:
+            fsyncer.stop()
+            if fsyncer.error is not None:
+                raise fsyncer.error
+            if self.durable_seq < self.committed_seq:
+                self._fsync_committed()
+
+    def wait_durable(self, seq: int) -> None:
+        """Returns once ``durable_seq`` reaches ``seq`` (at most ``committed_seq``): at once
+        unless ``fsync_apart`` with its thread; raises the fsync's error if one failed."""
+        fsyncer = self._fsyncer
+        if fsyncer is not None:
+            fsyncer.wait_for(min(seq, self.committed_seq))
 
     def settle(self) -> None:
         """Writes the high-water mark for the commits made since the last call (one update
@@ -328,7 +385,15 @@ class JournalWriter:
         unsettled = self._unsettled
         if not unsettled:
             return
-        self._unsettled = []
+        if self.fsync_apart and unsettled[-1][0] > self.durable_seq:
+            # the mark never passes what is fsynced: the rest settles at a later call
+            durable = self.durable_seq
+            n = sum(1 for last_seq, _ in unsettled if last_seq <= durable)
+            if n == 0:
+                return
+            unsettled, self._unsettled = unsettled[:n], unsettled[n:]
+        else:
+            self._unsettled = []
         for last_seq, checksums in unsettled:
             self._mark.advance(last_seq, checksums)
         if self._notifier is not None:
@@ -436,6 +501,9 @@ class JournalWriter:
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
+        if self._fsyncer is not None:
+            self._fsyncer.stop()
+            self._fsyncer = None
         self._mark.close()
         if self._notifier is not None:
             self._notifier.close()
@@ -452,12 +520,14 @@ class JournalWriter:
         try:
             self.stop_committer()
             self.commit()
-            self.settle()
+            self.stop_fsync_thread()
             if self.durability != "none":
                 if self._syncer is not None:
                     self._syncer.stop()
                     self._syncer = None
                 self.journal.env.sync(True)
+                self.durable_seq = self.committed_seq
+            self.settle()
         finally:
             self._closed = True
             self._release()
@@ -566,3 +636,60 @@ class _Committer:
                     self.error = exc
                     self._cond.notify_all()
                 return
+
+
+class _Fsyncer:
+    """fsyncs an ``fsync_apart`` writer's commits on its own thread as soon as each is made
+    (:meth:`JournalWriter.start_fsync_thread`); LMDB's sync releases the GIL."""
+
+    def __init__(self, writer: JournalWriter) -> None:
+        self.writer = writer
+        self.error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Wakes the thread: a commit was made."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_for(self, seq: int) -> None:
+        """Returns once ``durable_seq`` reaches ``seq``; raises the fsync's error."""
+        writer = self.writer
+        if writer.durable_seq >= seq:
+            return
+        with self._cond:
+            while writer.durable_seq < seq and self.error is None:
+                self._cond.wait()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """fsyncs what is committed, then ends the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        writer = self.writer
+        while True:
+            with self._cond:
+                while writer.committed_seq <= writer.durable_seq and not self._stopping:
+                    self._cond.wait()
+                if writer.committed_seq <= writer.durable_seq:
+                    return
+            seq = writer.committed_seq
+            try:
+                writer.journal.env.sync(True)
+            except BaseException as exc:
+                writer._failure = exc
+                with self._cond:
+                    self.error = exc
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                writer.durable_seq = max(writer.durable_seq, seq)
+                self._cond.notify_all()

@@ -1,0 +1,149 @@
+"""JournalWriter ``fsync_apart`` (durability ``sync`` for the live node and its FIX session
+store): an LMDB commit without fsync, then one fdatasync, inline or on the writer's fsync thread;
+``committed_seq`` is the process-crash-safe point, ``durable_seq`` the fsynced one, and the
+high-water mark never passes ``durable_seq``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from journal import Journal, JournalReader, JournalWriter
+from journal.highwater import read_mark
+from journal.synth import quote_records
+
+
+def _read(path: Path):
+    with Journal.open(path) as journal:
+        return JournalReader(journal).records_between()
+
+
+class _SlowDisk:
+    """The writer's LMDB environment with an fsync that waits for ``gate`` (a slow disk)."""
+
+    def __init__(self, env, gate: threading.Event) -> None:
+        self._env, self.gate, self.syncs = env, gate, 0
+
+    def sync(self, force: bool = False) -> None:
+        self.gate.wait(10)
+        self._env.sync(force)
+        self.syncs += 1
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+
+def test_only_sync_durability_fsyncs_apart(tmp_path: Path) -> None:
+    for durability in ("batch", "none"):
+        with pytest.raises(ValueError, match="fsync_apart needs durability 'sync'"):
+            JournalWriter(tmp_path / durability, durability, fsync_apart=True)
+    with JournalWriter(tmp_path / "plain", "sync") as plain, \
+            pytest.raises(ValueError, match="fsync_apart=True"):
+        plain.start_fsync_thread()
+
+
+def test_inline_it_holds_the_same_records_and_is_durable_after_each_commit(
+        tmp_path: Path) -> None:
+    records = quote_records(1, 300)
+    apart = JournalWriter(tmp_path / "apart", "sync", value_records=64, fsync_apart=True)
+    plain = JournalWriter(tmp_path / "plain", "sync", value_records=64)
+    for i in range(0, 300, 7):
+        for writer in (apart, plain):
+            writer.on_batch(records[i : i + 7])
+            writer.flush()
+        assert apart.committed_seq == apart.durable_seq == plain.committed_seq
+    apart.close()
+    plain.close()
+    assert _read(tmp_path / "apart").tobytes() == _read(tmp_path / "plain").tobytes() \
+        == records.tobytes()
+    assert read_mark(tmp_path / "apart") == read_mark(tmp_path / "plain")
+
+
+def test_the_fsync_thread_lets_the_committer_go_on_and_the_mark_waits_for_it(
+        tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "j", "sync", fsync_apart=True)
+    writer.settle_later = True
+    gate = threading.Event()
+    writer.journal.env = disk = _SlowDisk(writer.journal.env, gate)
+    writer.start_fsync_thread()
+    writer.on_batch(quote_records(1, 3))
+    assert writer.commit() == 3  # committed (a killed process keeps it), not fsynced yet
+    assert writer.durable_seq == 0
+    writer.settle()
+    assert read_mark(tmp_path / "j").last_seq == 0  # never past what is fsynced
+    waiter = threading.Thread(target=writer.wait_durable, args=(3,))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()  # the order's bytes wait for the disk
+    gate.set()
+    waiter.join(10)
+    assert not waiter.is_alive() and writer.durable_seq == 3 and disk.syncs >= 1
+    writer.settle()
+    assert read_mark(tmp_path / "j").last_seq == 3
+    writer.on_batch(quote_records(4, 2))
+    writer.commit()
+    writer.close()  # fsyncs and settles what is left, ends the thread
+    assert writer._fsyncer is None and read_mark(tmp_path / "j").last_seq == 5
+    assert _read(tmp_path / "j").tobytes() == quote_records(1, 5).tobytes()
+
+
+def test_a_failed_fsync_is_raised_to_whoever_waits_for_it(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "j", "sync", fsync_apart=True)
+
+    class _BrokenDisk(_SlowDisk):
+        def sync(self, force: bool = False) -> None:
+            raise OSError(5, "Input/output error")
+
+    writer.journal.env = _BrokenDisk(writer.journal.env, threading.Event())
+    writer.start_fsync_thread()
+    writer.on_batch(quote_records(1, 2))
+    writer.commit()
+    with pytest.raises(OSError, match="Input/output error"):
+        writer.wait_durable(2)
+    writer.journal.env = writer.journal.env._env
+    with pytest.raises(OSError):
+        writer.stop_fsync_thread()
+    writer.close()
+
+
+_CHILD = """
+import sys, threading
+from journal import JournalWriter
+from journal.synth import quote_records
+writer = JournalWriter(sys.argv[1], "sync", fsync_apart=True)
+class Stuck:  # the disk never finishes an fsync: everything is committed, nothing fsynced
+    def __init__(self, env): self._env = env
+    def sync(self, force=False): threading.Event().wait()
+    def __getattr__(self, name): return getattr(self._env, name)
+writer.journal.env = Stuck(writer.journal.env)
+writer.start_fsync_thread()
+for chunk in range(100):
+    writer.on_batch(quote_records(writer.next_seq, 7))
+    print("committed", writer.commit(), flush=True)
+threading.Event().wait()
+"""
+
+
+def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path) -> None:
+    path = tmp_path / "j"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    last = 0
+    for line in child.stdout:
+        last = int(line.split()[1])
+        if last >= 700:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert last == 700
+    with JournalWriter(path, "sync", fsync_apart=True) as writer:
+        assert writer.committed_seq == 700
+        assert JournalReader(writer.journal).records_between(1, 700).tobytes() == \
+            quote_records(1, 700).tobytes()
