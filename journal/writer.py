@@ -49,6 +49,7 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -569,19 +570,47 @@ class _Syncer:
         self._thread.join()
 
 
-class _Committer:
+class _WriterThread:
+    """A writer's helper thread: the subclass's ``_loop`` does the work; waiters block on
+    ``_cond`` until their condition holds or the thread failed (``error``, raised to them)."""
+
+    def __init__(self, writer: JournalWriter, name: str) -> None:
+        self.writer = writer
+        self.error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _wait(self, reached: Callable[[], bool]) -> None:
+        with self._cond:
+            while not reached() and self.error is None:
+                self._cond.wait()
+        if self.error is not None:
+            raise self.error
+
+    def _failed(self, exc: BaseException) -> None:
+        self.writer._failure = exc
+        with self._cond:
+            self.error = exc
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Finishes the work given so far, then ends the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+
+class _Committer(_WriterThread):
     """Commits a ``sync`` writer's flushed values on its own thread (``start_committer``): the
     writer hands sealed values over and goes on; everything handed over by the time the thread
     is free goes in one transaction (group commit). LMDB's commit and fsync release the GIL."""
 
     def __init__(self, writer: JournalWriter) -> None:
-        self.writer = writer
-        self.error: BaseException | None = None
-        self._cond = threading.Condition()
         self._queue: list[tuple[list, list, list, int]] = []
-        self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name="journal-commit", daemon=True)
-        self._thread.start()
+        super().__init__(writer, "journal-commit")
 
     def hand(self, work: tuple[list, list, list, int]) -> None:
         """Queues (values, their buffers, run index entries, last seq) for the next commit."""
@@ -592,19 +621,7 @@ class _Committer:
     def wait_for(self, seq: int) -> None:
         """Returns once ``committed_seq`` reaches ``seq``; raises the commit's error if one
         failed."""
-        writer = self.writer
-        with self._cond:
-            while writer.committed_seq < seq and self.error is None:
-                self._cond.wait()
-        if self.error is not None:
-            raise self.error
-
-    def stop(self) -> None:
-        """Commits what is queued, then ends the thread."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        self._thread.join()
+        self._wait(lambda: self.writer.committed_seq >= seq)
 
     def _loop(self) -> None:
         writer = self.writer
@@ -620,10 +637,7 @@ class _Committer:
                 writer._store(pending, [run for w in work for run in w[2]], work[-1][3],
                               settle=False)
             except BaseException as exc:
-                writer._failure = exc
-                with self._cond:
-                    self.error = exc
-                    self._cond.notify_all()
+                self._failed(exc)
                 return
             with self._cond:  # the waiting order goes now; the mark and the tailers after
                 self._cond.notify_all()
@@ -631,24 +645,16 @@ class _Committer:
             try:
                 writer.settle()
             except OSError as exc:  # the mark's file: the next commit reports it
-                writer._failure = exc
-                with self._cond:
-                    self.error = exc
-                    self._cond.notify_all()
+                self._failed(exc)
                 return
 
 
-class _Fsyncer:
+class _Fsyncer(_WriterThread):
     """fsyncs an ``fsync_apart`` writer's commits on its own thread as soon as each is made
     (:meth:`JournalWriter.start_fsync_thread`); LMDB's sync releases the GIL."""
 
     def __init__(self, writer: JournalWriter) -> None:
-        self.writer = writer
-        self.error: BaseException | None = None
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name="journal-fsync", daemon=True)
-        self._thread.start()
+        super().__init__(writer, "journal-fsync")
 
     def poke(self) -> None:
         """Wakes the thread: a commit was made."""
@@ -657,21 +663,8 @@ class _Fsyncer:
 
     def wait_for(self, seq: int) -> None:
         """Returns once ``durable_seq`` reaches ``seq``; raises the fsync's error."""
-        writer = self.writer
-        if writer.durable_seq >= seq:
-            return
-        with self._cond:
-            while writer.durable_seq < seq and self.error is None:
-                self._cond.wait()
-        if self.error is not None:
-            raise self.error
-
-    def stop(self) -> None:
-        """fsyncs what is committed, then ends the thread."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        self._thread.join()
+        if self.writer.durable_seq < seq:
+            self._wait(lambda: self.writer.durable_seq >= seq)
 
     def _loop(self) -> None:
         writer = self.writer
@@ -685,10 +678,7 @@ class _Fsyncer:
             try:
                 writer.journal.env.sync(True)
             except BaseException as exc:
-                writer._failure = exc
-                with self._cond:
-                    self.error = exc
-                    self._cond.notify_all()
+                self._failed(exc)
                 return
             with self._cond:
                 writer.durable_seq = max(writer.durable_seq, seq)

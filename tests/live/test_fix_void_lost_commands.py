@@ -47,6 +47,16 @@ def _node_last_seq(path) -> int:
         return writer.next_seq - 1
 
 
+def _crashed_store(store, port: int) -> None:
+    """The store of the crashed run: the order's NewOrderSingle (its command at node seq 4)
+    committed and fsynced by the adapter; no socket connected, so no byte left."""
+    crashed = SessionJournal(store, "sync")
+    client = FixExecutionClient(FixSession(crashed, "127.0.0.1", port, "RINGBUS", "ORDERMATCH"),
+                                VenueCapabilities())
+    client.submit(ORDER, cause=4)
+    crashed.close()
+
+
 def _restart(venue: ScriptedVenue, store_path, node_path) -> tuple[FixExecutionClient, list[int]]:
     """What LiveNode does on a sync journal: void, then build the client, then log on."""
     store = SessionJournal(store_path, "sync")
@@ -73,11 +83,7 @@ def test_a_message_whose_command_the_node_journal_lost_is_voided_and_never_sent(
                                                                                tmp_path):
     node, store = tmp_path / "node", tmp_path / "node.fix"
     _node_journal(node, 3)  # the command was seq 4: lost with the OS crash
-    crashed = SessionJournal(store, "sync")
-    client = FixExecutionClient(FixSession(crashed, "127.0.0.1", venue.port, "RINGBUS",
-                                           "ORDERMATCH"), VenueCapabilities())
-    client.submit(ORDER, cause=4)  # committed and fsynced; no socket: no byte left
-    crashed.close()
+    _crashed_store(store, venue.port)  # committed and fsynced; no socket: no byte left
 
     client, voided = _restart(venue, store, node)
     assert voided == [1]
@@ -106,11 +112,7 @@ def test_the_void_is_journaled_so_a_later_restart_keeps_it_whatever_the_node_jou
         venue, tmp_path):
     node, store = tmp_path / "node", tmp_path / "node.fix"
     _node_journal(node, 3)
-    crashed = SessionJournal(store, "sync")
-    client = FixExecutionClient(FixSession(crashed, "127.0.0.1", venue.port, "RINGBUS",
-                                           "ORDERMATCH"), VenueCapabilities())
-    client.submit(ORDER, cause=4)
-    crashed.close()
+    _crashed_store(store, venue.port)
     client, voided = _restart(venue, store, node)
     assert voided == [1]
     _close(client)
@@ -136,11 +138,7 @@ def test_the_void_is_journaled_so_a_later_restart_keeps_it_whatever_the_node_jou
 def test_commands_the_node_journal_holds_are_not_voided(venue, tmp_path):
     node, store = tmp_path / "node", tmp_path / "node.fix"
     _node_journal(node, 4)  # the command at seq 4 is durable
-    crashed = SessionJournal(store, "sync")
-    client = FixExecutionClient(FixSession(crashed, "127.0.0.1", venue.port, "RINGBUS",
-                                           "ORDERMATCH"), VenueCapabilities())
-    client.submit(ORDER, cause=4)
-    crashed.close()
+    _crashed_store(store, venue.port)
     client, voided = _restart(venue, store, node)
     assert voided == [] and 5 in client.orders.orders
     venue.send(codes.RESEND_REQUEST, [(7, b"1"), (16, b"0")])

@@ -5,10 +5,6 @@ high-water mark never passes ``durable_seq``."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -17,6 +13,7 @@ import pytest
 from journal import Journal, JournalReader, JournalWriter
 from journal.highwater import read_mark
 from journal.synth import quote_records
+from tests.unit.journal_kill import kill_after_commit
 
 
 def _read(path: Path):
@@ -132,17 +129,7 @@ threading.Event().wait()
 
 def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path) -> None:
     path = tmp_path / "j"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)],
-                             stdout=subprocess.PIPE, text=True, env=env)
-    last = 0
-    for line in child.stdout:
-        last = int(line.split()[1])
-        if last >= 700:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert last == 700
+    assert kill_after_commit(_CHILD, str(path), seq=700) == 700
     with JournalWriter(path, "sync", fsync_apart=True) as writer:
         assert writer.committed_seq == 700
         assert JournalReader(writer.journal).records_between(1, 700).tobytes() == \
