@@ -66,18 +66,22 @@ class FixVenue(ExternalVenue):
         self.cause_of: dict[int, int] = {}
 
     # ------------------------------------------------------------------ commands (kernel thread)
-    def submit(self, cmd: Any, request: OrderRequest | None = None) -> None:
+    def submit(self, cmd: Any, request: OrderRequest | None = None,
+               command_seq: int | None = None) -> None:
+        """Sends the order of ``cmd``; ``command_seq``: the seq of the command that holds it
+        in the node's journal (a list's), else ``cmd``'s own."""
         self.cause_of[cmd.client_order_id] = int(cmd.seq)
         if cmd.client_order_id in self.client.orders.orders:
             self.skipped += 1
             return
         self.client.submit(request if request is not None
-                           else order_request(cmd, self.kernel.ctx), int(cmd.seq))
+                           else order_request(cmd, self.kernel.ctx),
+                           int(cmd.seq) if command_seq is None else command_seq)
 
     def submit_order_list(self, cmd: Any, orders: list[Any],
                           requests: list[OrderRequest] | None = None) -> None:
         for i, order in enumerate(orders):
-            self.submit(order, None if requests is None else requests[i])
+            self.submit(order, None if requests is None else requests[i], int(cmd.seq))
 
     def modify(self, cmd: Any) -> None:
         order = self.client.orders.orders.get(cmd.client_order_id)
