@@ -21,10 +21,11 @@ Design contract:
 - ``fsync_apart=True`` (``sync`` only; the live node's journal and the FIX session store):
   a commit is an LMDB commit without fsync followed by one ``fdatasync`` of the environment
   (data and meta in one flush, where LMDB's own synchronous commit flushes twice), inline, or
-  with :meth:`start_fsync_thread` on a thread woken by each commit, so the caller goes on while
-  the disk works (a live node builds and fsyncs the order's FIX message meanwhile).
-  ``committed_seq`` is then the process-crash-safe point and ``durable_seq`` the OS-crash-safe
-  one (:meth:`wait_durable`); the high-water mark never passes ``durable_seq``;
+  with a committer thread (:meth:`start_committer`) right after it makes the commit known, so
+  whoever waited for the commit goes on while the disk works (a live node builds and fsyncs
+  the order's FIX message meanwhile). ``committed_seq`` is then the process-crash-safe point
+  and ``durable_seq`` the OS-crash-safe one (:meth:`wait_durable`); the high-water mark never
+  passes ``durable_seq``;
 - after each commit the high-water mark (:mod:`journal.highwater`) records the last seq and
   tailers in other processes are poked; with ``settle_later`` (a live loop) that waits for
   ``settle``, called once the commit's orders are sent, so neither is on the tick-to-order
@@ -159,7 +160,6 @@ class JournalWriter:
         self._full: JournalFullError | None = None  # why a commit failed for want of space
         self._syncer: _Syncer | None = _Syncer(self, batch_ns) if fsync_behind else None
         self._committer: _Committer | None = None  # start_committer (sync, a live loop)
-        self._fsyncer: _Fsyncer | None = None  # start_fsync_thread (fsync_apart)
         self._failure: BaseException | None = None  # what stopped the committer thread
         #: commits whose mark and tailer poke wait for ``settle``: (last seq, batch checksums)
         self._unsettled: list[tuple[int, list[int]]] = []
@@ -332,11 +332,8 @@ class JournalWriter:
             raise
         self.committed_seq = last_seq
         self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
-        if self.fsync_apart:
-            if self._fsyncer is not None:
-                self._fsyncer.poke()
-            else:
-                self._fsync_committed()
+        if self.fsync_apart and self._committer is None:  # (the committer fsyncs its own)
+            self._fsync_committed()
         if settle and not self.settle_later:
             self.settle()
 
@@ -350,33 +347,13 @@ class JournalWriter:
             raise
         self.durable_seq = max(self.durable_seq, seq)
 
-    def start_fsync_thread(self) -> None:
-        """``fsync_apart`` only: from now on each commit wakes a thread that fsyncs it and
-        advances ``durable_seq``; the committing thread does not wait (see
-        :meth:`wait_durable`). Ended by ``close`` or :meth:`stop_fsync_thread`."""
-        if not self.fsync_apart:
-            raise ValueError("an fsync thread needs fsync_apart=True")
-        if self._closed:
-            raise self._closed_error()
-        if self._fsyncer is None:
-            self._fsyncer = _Fsyncer(self)
-
-    def stop_fsync_thread(self) -> None:
-        """Ends the fsync thread after it fsynced everything committed; raises its error."""
-        fsyncer, self._fsyncer = self._fsyncer, None
-        if fsyncer is not None:
-            fsyncer.stop()
-            if fsyncer.error is not None:
-                raise fsyncer.error
-            if self.durable_seq < self.committed_seq:
-                self._fsync_committed()
-
     def wait_durable(self, seq: int) -> None:
         """Returns once ``durable_seq`` reaches ``seq`` (at most ``committed_seq``): at once
-        unless ``fsync_apart`` with its thread; raises the fsync's error if one failed."""
-        fsyncer = self._fsyncer
-        if fsyncer is not None:
-            fsyncer.wait_for(min(seq, self.committed_seq))
+        unless ``fsync_apart`` with a committer thread; raises the fsync's error if one
+        failed."""
+        committer = self._committer
+        if committer is not None and self.fsync_apart:
+            committer.wait_durable(min(seq, self.committed_seq))
 
     def settle(self) -> None:
         """Writes the high-water mark for the commits made since the last call (one update
@@ -424,6 +401,8 @@ class JournalWriter:
             committer.stop()
             if committer.error is not None:
                 raise committer.error
+            if self.fsync_apart and self.durable_seq < self.committed_seq:
+                self._fsync_committed()
         return self.committed_seq
 
     def _hand_over(self) -> int:
@@ -502,9 +481,6 @@ class JournalWriter:
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
-        if self._fsyncer is not None:
-            self._fsyncer.stop()
-            self._fsyncer = None
         self._mark.close()
         if self._notifier is not None:
             self._notifier.close()
@@ -521,7 +497,6 @@ class JournalWriter:
         try:
             self.stop_committer()
             self.commit()
-            self.stop_fsync_thread()
             if self.durability != "none":
                 if self._syncer is not None:
                     self._syncer.stop()
@@ -570,17 +545,38 @@ class _Syncer:
         self._thread.join()
 
 
-class _WriterThread:
-    """A writer's helper thread: the subclass's ``_loop`` does the work; waiters block on
-    ``_cond`` until their condition holds or the thread failed (``error``, raised to them)."""
+class _Committer:
+    """Commits a ``sync`` writer's flushed values on its own thread (``start_committer``): the
+    writer hands sealed values over and goes on; everything handed over by the time the thread
+    is free goes in one transaction (group commit), and with ``fsync_apart`` one fdatasync
+    follows once the commit is known (``wait_for``) and before ``durable_seq`` moves
+    (``wait_durable``). LMDB's commit and fsync release the GIL."""
 
-    def __init__(self, writer: JournalWriter, name: str) -> None:
+    def __init__(self, writer: JournalWriter) -> None:
         self.writer = writer
         self.error: BaseException | None = None
         self._cond = threading.Condition()
+        self._queue: list[tuple[list, list, list, int]] = []
         self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="journal-commit", daemon=True)
         self._thread.start()
+
+    def hand(self, work: tuple[list, list, list, int]) -> None:
+        """Queues (values, their buffers, run index entries, last seq) for the next commit."""
+        with self._cond:
+            self._queue.append(work)
+            self._cond.notify_all()
+
+    def wait_for(self, seq: int) -> None:
+        """Returns once ``committed_seq`` reaches ``seq``; raises the commit's error if one
+        failed."""
+        self._wait(lambda: self.writer.committed_seq >= seq)
+
+    def wait_durable(self, seq: int) -> None:
+        """Returns once ``durable_seq`` reaches ``seq`` (``fsync_apart``); raises the fsync's
+        error if one failed."""
+        if self.writer.durable_seq < seq:
+            self._wait(lambda: self.writer.durable_seq >= seq)
 
     def _wait(self, reached: Callable[[], bool]) -> None:
         with self._cond:
@@ -596,32 +592,11 @@ class _WriterThread:
             self._cond.notify_all()
 
     def stop(self) -> None:
-        """Finishes the work given so far, then ends the thread."""
+        """Commits what is queued, then ends the thread."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join()
-
-
-class _Committer(_WriterThread):
-    """Commits a ``sync`` writer's flushed values on its own thread (``start_committer``): the
-    writer hands sealed values over and goes on; everything handed over by the time the thread
-    is free goes in one transaction (group commit). LMDB's commit and fsync release the GIL."""
-
-    def __init__(self, writer: JournalWriter) -> None:
-        self._queue: list[tuple[list, list, list, int]] = []
-        super().__init__(writer, "journal-commit")
-
-    def hand(self, work: tuple[list, list, list, int]) -> None:
-        """Queues (values, their buffers, run index entries, last seq) for the next commit."""
-        with self._cond:
-            self._queue.append(work)
-            self._cond.notify_all()
-
-    def wait_for(self, seq: int) -> None:
-        """Returns once ``committed_seq`` reaches ``seq``; raises the commit's error if one
-        failed."""
-        self._wait(lambda: self.writer.committed_seq >= seq)
 
     def _loop(self) -> None:
         writer = self.writer
@@ -641,45 +616,18 @@ class _Committer(_WriterThread):
                 return
             with self._cond:  # the waiting order goes now; the mark and the tailers after
                 self._cond.notify_all()
+            if writer.fsync_apart:  # the order's bytes wait for this (wait_durable)
+                try:
+                    writer.journal.env.sync(True)
+                except BaseException as exc:
+                    self._failed(exc)
+                    return
+                with self._cond:
+                    writer.durable_seq = max(writer.durable_seq, work[-1][3])
+                    self._cond.notify_all()
             writer._stager.recycle_taken(pending, [buf for w in work for buf in w[1]])
             try:
                 writer.settle()
             except OSError as exc:  # the mark's file: the next commit reports it
                 self._failed(exc)
                 return
-
-
-class _Fsyncer(_WriterThread):
-    """fsyncs an ``fsync_apart`` writer's commits on its own thread as soon as each is made
-    (:meth:`JournalWriter.start_fsync_thread`); LMDB's sync releases the GIL."""
-
-    def __init__(self, writer: JournalWriter) -> None:
-        super().__init__(writer, "journal-fsync")
-
-    def poke(self) -> None:
-        """Wakes the thread: a commit was made."""
-        with self._cond:
-            self._cond.notify_all()
-
-    def wait_for(self, seq: int) -> None:
-        """Returns once ``durable_seq`` reaches ``seq``; raises the fsync's error."""
-        if self.writer.durable_seq < seq:
-            self._wait(lambda: self.writer.durable_seq >= seq)
-
-    def _loop(self) -> None:
-        writer = self.writer
-        while True:
-            with self._cond:
-                while writer.committed_seq <= writer.durable_seq and not self._stopping:
-                    self._cond.wait()
-                if writer.committed_seq <= writer.durable_seq:
-                    return
-            seq = writer.committed_seq
-            try:
-                writer.journal.env.sync(True)
-            except BaseException as exc:
-                self._failed(exc)
-                return
-            with self._cond:
-                writer.durable_seq = max(writer.durable_seq, seq)
-                self._cond.notify_all()

@@ -12,10 +12,10 @@ Design contract:
   FIX_IN records, sequence numbers, resends) is the journal ``<journal>.fix`` next to the
   node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` an order's
   command and its FIX message are fsynced at once, not one after the other: the node's journal
-  commits without LMDB's fsync and its fsync thread flushes each commit
-  (:meth:`journal.writer.JournalWriter.start_fsync_thread`) while the session store commits
-  and fsyncs the message; the bytes wait for both (``FixSession.before_write``), the loop
-  never for another take's fsync. A message the store kept whose command an OS crash took
+  commits on a committer thread (:meth:`journal.writer.JournalWriter.start_committer`,
+  ``fsync_apart``): an order waits for its commit, made without LMDB's fsync, then the thread
+  fdatasyncs it while the session store commits and fsyncs the message; the bytes wait for
+  both (``FixSession.before_write``), the loop never for another take's commit or fsync. A message the store kept whose command an OS crash took
   from the node's journal is voided at the next start (never sent: a resend gap-fills over
   it, :meth:`adapters.fix.store.SessionJournal.void_lost_commands`). A commit's high-water
   mark and tailer wake-up are settled after its orders are sent (``JournalWriter.settle_later``;
@@ -272,9 +272,10 @@ class LiveNode:
                        for i in cfg.instruments]
         # batch: commits never wait for the disk (an order's commit is on its path to the wire)
         # and write through LMDB's writable map (no pwrite, so no mtime update, per commit)
-        # sync: commits without LMDB's own fsync, each followed at once by one fdatasync on
-        # the writer's fsync thread, while the order's FIX message is built, committed and
-        # fsynced in the session store: the bytes wait for both (FixSession.before_write)
+        # sync: commits without LMDB's own fsync, each followed by one fdatasync on the
+        # committer thread once the commit is known, while the order's FIX message is built,
+        # committed and fsynced in the session store: the bytes wait for both
+        # (FixSession.before_write)
         batch = cfg.durability == "batch"
         writer = JournalWriter(self.path, durability=cfg.durability, fsync_behind=batch,
                                fsync_apart=not batch, writemap=batch)
@@ -345,25 +346,26 @@ class LiveNode:
             kernel.journal.flush()
         beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
             if self.options.heartbeat_interval_s > 0 else None
-        # sync: the takes' fsyncs run on the writer's fsync thread; an order's bytes wait for
-        # its own, the node thread never for another take's
-        # a commit's mark and tailer poke wait until its orders are sent (settle; under sync
-        # the mark also waits for the fsync)
-        apart = self.config.durability == "sync"
-        if apart:
-            writer.start_fsync_thread()
-        writer.settle_later = True
+        # sync: the takes' commits and their fsyncs run on a committer thread; an order waits
+        # for its commit, and its bytes for the fsync (made meanwhile); the node thread never
+        # waits for another take's
+        # batch: a commit's mark and tailer poke wait until its orders are sent (settle)
+        committer = self.config.durability == "sync"
+        if committer:
+            writer.start_committer()
+        else:
+            writer.settle_later = True
         self.started.set()
         reason, fault = RunEndReason.CLEAN, ""
         try:
             try:
-                driver.feed_live(self.inbox, settle=writer.settle)
+                driver.feed_live(self.inbox, settle=None if committer else writer.settle)
             finally:
                 if beat is not None:
                     beat.close()
-                if apart:  # a failed fsync already faulted the kernel (its end reports it)
+                if committer:  # a failed commit already faulted the kernel (its end reports it)
                     with contextlib.suppress(Exception):
-                        writer.stop_fsync_thread()
+                        writer.stop_committer()
                 writer.settle_later = False
             state_hash = end_run(kernel, reason, *start.run_id(self.run_id),
                                  end_ts=kernel.ctx.now_ns)

@@ -1,11 +1,12 @@
 """JournalWriter ``fsync_apart`` (durability ``sync`` for the live node and its FIX session
-store): an LMDB commit without fsync, then one fdatasync, inline or on the writer's fsync thread;
+store): an LMDB commit without fsync, then one fdatasync, inline or on the committer thread;
 ``committed_seq`` is the process-crash-safe point, ``durable_seq`` the fsynced one, and the
 high-water mark never passes ``durable_seq``."""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,6 @@ def test_only_sync_durability_fsyncs_apart(tmp_path: Path) -> None:
     for durability in ("batch", "none"):
         with pytest.raises(ValueError, match="fsync_apart needs durability 'sync'"):
             JournalWriter(tmp_path / durability, durability, fsync_apart=True)
-    with JournalWriter(tmp_path / "plain", "sync") as plain, \
-            pytest.raises(ValueError, match="fsync_apart=True"):
-        plain.start_fsync_thread()
 
 
 def test_inline_it_holds_the_same_records_and_is_durable_after_each_commit(
@@ -62,13 +60,12 @@ def test_inline_it_holds_the_same_records_and_is_durable_after_each_commit(
     assert read_mark(tmp_path / "apart") == read_mark(tmp_path / "plain")
 
 
-def test_the_fsync_thread_lets_the_committer_go_on_and_the_mark_waits_for_it(
+def test_the_committer_makes_the_commit_known_before_its_fsync_and_the_mark_waits_for_it(
         tmp_path: Path) -> None:
     writer = JournalWriter(tmp_path / "j", "sync", fsync_apart=True)
-    writer.settle_later = True
     gate = threading.Event()
     writer.journal.env = disk = _SlowDisk(writer.journal.env, gate)
-    writer.start_fsync_thread()
+    writer.start_committer()
     writer.on_batch(quote_records(1, 3))
     assert writer.commit() == 3  # committed (a killed process keeps it), not fsynced yet
     assert writer.durable_seq == 0
@@ -81,12 +78,14 @@ def test_the_fsync_thread_lets_the_committer_go_on_and_the_mark_waits_for_it(
     gate.set()
     waiter.join(10)
     assert not waiter.is_alive() and writer.durable_seq == 3 and disk.syncs >= 1
-    writer.settle()
+    deadline = time.monotonic() + 10  # the committer settles right after its fsync
+    while read_mark(tmp_path / "j").last_seq != 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
     assert read_mark(tmp_path / "j").last_seq == 3
     writer.on_batch(quote_records(4, 2))
     writer.commit()
     writer.close()  # fsyncs and settles what is left, ends the thread
-    assert writer._fsyncer is None and read_mark(tmp_path / "j").last_seq == 5
+    assert writer._committer is None and read_mark(tmp_path / "j").last_seq == 5
     assert _read(tmp_path / "j").tobytes() == quote_records(1, 5).tobytes()
 
 
@@ -98,14 +97,14 @@ def test_a_failed_fsync_is_raised_to_whoever_waits_for_it(tmp_path: Path) -> Non
             raise OSError(5, "Input/output error")
 
     writer.journal.env = _BrokenDisk(writer.journal.env, threading.Event())
-    writer.start_fsync_thread()
+    writer.start_committer()
     writer.on_batch(quote_records(1, 2))
-    writer.commit()
-    with pytest.raises(OSError, match="Input/output error"):
+    with pytest.raises(OSError, match="Input/output error"):  # the commit's waiter, or the
+        writer.commit()                                       # fsync's, whichever waits after
         writer.wait_durable(2)
     writer.journal.env = writer.journal.env._env
     with pytest.raises(OSError):
-        writer.stop_fsync_thread()
+        writer.stop_committer()
     writer.close()
 
 
@@ -114,22 +113,25 @@ import sys, threading
 from journal import JournalWriter
 from journal.synth import quote_records
 writer = JournalWriter(sys.argv[1], "sync", fsync_apart=True)
-class Stuck:  # the disk never finishes an fsync: everything is committed, nothing fsynced
+writer.start_committer()
+for chunk in range(99):
+    writer.on_batch(quote_records(writer.next_seq, 7))
+    writer.commit()
+class Stuck:  # from now the disk never finishes an fsync: the last commit is not fsynced
     def __init__(self, env): self._env = env
     def sync(self, force=False): threading.Event().wait()
     def __getattr__(self, name): return getattr(self._env, name)
 writer.journal.env = Stuck(writer.journal.env)
-writer.start_fsync_thread()
-for chunk in range(100):
-    writer.on_batch(quote_records(writer.next_seq, 7))
-    print("committed", writer.commit(), flush=True)
+writer.on_batch(quote_records(writer.next_seq, 7))
+print("committed", writer.commit(), "durable", writer.durable_seq, flush=True)
 threading.Event().wait()
 """
 
 
 def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path) -> None:
     path = tmp_path / "j"
-    assert kill_after_commit(_CHILD, str(path), seq=700) == 700
+    last, words = kill_after_commit(_CHILD, str(path), seq=700)
+    assert last == 700 and int(words[3]) < 700  # killed with the last commit not fsynced
     with JournalWriter(path, "sync", fsync_apart=True) as writer:
         assert writer.committed_seq == 700
         assert JournalReader(writer.journal).records_between(1, 700).tobytes() == \

@@ -70,7 +70,7 @@ time.sleep(600)
 def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path,
                                                                 mapping: str) -> None:
     path = tmp_path / "j"
-    assert kill_after_commit(_CHILD, str(path), mapping, seq=700) == 700
+    assert kill_after_commit(_CHILD, str(path), mapping, seq=700)[0] == 700
     writer = JournalWriter(path, "batch", fsync_behind=True)  # reopens after the crash
     assert writer.committed_seq >= 700
     records = JournalReader(writer.journal).records_between(1, 700)
