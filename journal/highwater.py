@@ -149,8 +149,8 @@ class MarkWriter:
         self._sync()
 
     def _sync(self) -> None:
-        if self._map is not None:
-            self._map.flush()  # msync(MS_SYNC): the slots' page, written and waited for
+        if self._fd is not None:  # writes back the mapping's dirty page too; unlike
+            os.fdatasync(self._fd)  # mmap.flush (msync), it releases the GIL while it waits
             self._synced_ns = time.monotonic_ns()
 
     def close(self) -> None:

@@ -6,9 +6,10 @@ the store's per order, an order every ``--pause-ms`` (the live path runs cold), 
 
 - ``lmdb sync, in series`` (before issue 14's fourth pass): each an LMDB synchronous commit
   (data flush, then the meta page written synchronously), the node's first, then the store's;
-- ``fsync apart, node on its thread`` (now): each an LMDB commit without sync and one
-  fdatasync; the node's fdatasync on the writer's fsync thread (woken by the commit) while the
-  store commits and fdatasyncs on the calling thread; done when both are durable;
+- ``fsync apart, node on its committer`` (now): each an LMDB commit without sync and one
+  fdatasync; the node's commit and then its fdatasync on the writer's committer thread (the
+  caller waits for the commit only), while the store commits and fdatasyncs on the calling
+  thread; done when both are durable;
 - ``fsync apart, in series``: the same flushes one after the other (what the thread buys).
 
 ``step_us`` is the time from the node's commit call to both durable (median and p90 of
@@ -32,8 +33,8 @@ def _step_us(mode: str, root: Path, orders: int, pause_s: float) -> list[float]:
     apart = mode != "lmdb sync, in series"
     node = JournalWriter(root / "node", "sync", fsync_apart=apart)
     store = JournalWriter(root / "node.fix", "sync", fsync_apart=apart)
-    if mode == "fsync apart, node on its thread":
-        node.start_fsync_thread()
+    if mode == "fsync apart, node on its committer":
+        node.start_committer()
     records, messages = quote_records(1, orders * 3), quote_records(1, orders * 2)
     out = []
     try:
@@ -52,7 +53,7 @@ def _step_us(mode: str, root: Path, orders: int, pause_s: float) -> list[float]:
     return out[1:]  # the first order opens the files
 
 
-MODES = ("lmdb sync, in series", "fsync apart, node on its thread", "fsync apart, in series")
+MODES = ("lmdb sync, in series", "fsync apart, node on its committer", "fsync apart, in series")
 
 
 def main() -> None:
