@@ -18,6 +18,14 @@ Design contract:
   the high-water mark) at most ``batch_ns`` after a commit. A committed record survives a
   killed process at once, and an OS crash once fsynced; nothing on the committing thread waits
   for the disk (an order leaves after its commit, not after the disk's fsync latency);
+- ``fsync_apart=True`` (``sync`` only; the live node's journal and the FIX session store):
+  a commit is an LMDB commit without fsync followed by one ``fdatasync`` of the environment
+  (data and meta in one flush, where LMDB's own synchronous commit flushes twice), inline, or
+  with a committer thread (:meth:`start_committer`) right after it makes the commit known, so
+  whoever waited for the commit goes on while the disk works (a live node builds and fsyncs
+  the order's FIX message meanwhile). ``committed_seq`` is then the process-crash-safe point
+  and ``durable_seq`` the OS-crash-safe one (:meth:`wait_durable`); the high-water mark never
+  passes ``durable_seq``;
 - after each commit the high-water mark (:mod:`journal.highwater`) records the last seq and
   tailers in other processes are poked; with ``settle_later`` (a live loop) that waits for
   ``settle``, called once the commit's orders are sent, so neither is on the tick-to-order
@@ -42,6 +50,7 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +106,14 @@ class JournalWriter:
         notify: bool = True,
         writemap: bool = False,
         fsync_behind: bool = False,
+        fsync_apart: bool = False,
     ) -> None:
         if durability not in DURABILITIES:
             raise ValueError(f"durability must be one of {DURABILITIES}, got {durability!r}")
         if fsync_behind and durability != "batch":
             raise ValueError(f"fsync_behind needs durability 'batch', got {durability!r}")
+        if fsync_apart and durability != "sync":
+            raise ValueError(f"fsync_apart needs durability 'sync', got {durability!r}")
         if value_records < 1:
             raise ValueError(f"value_records must be >= 1, got {value_records}")
         self.path = Path(path)
@@ -112,11 +124,12 @@ class JournalWriter:
         self.none_commit_records = none_commit_records
         self.max_uncommitted_records = max_uncommitted_records
         self.fsync_behind = fsync_behind
+        self.fsync_apart = fsync_apart
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock: WriterLock | None = WriterLock(self.path)
         try:
             self.journal = Journal.create(
-                self.path, durability="none" if fsync_behind else durability,
+                self.path, durability="none" if fsync_behind or fsync_apart else durability,
                 map_size=map_size, max_map_size=max_map_size, writemap=writemap,
             )
             self.committed_seq, self._prev_ts = self._read_tail()
@@ -130,6 +143,8 @@ class JournalWriter:
                 self.journal.close()
             self._lock.release()
             raise
+        #: ``fsync_apart``: the last seq fsynced (other modes do not track it)
+        self.durable_seq = self.committed_seq
         self._next_seq = self.committed_seq + 1
         self._stager = ValueStager(value_records)
         self._stager.last_sealed_seq = self.committed_seq
@@ -317,8 +332,28 @@ class JournalWriter:
             raise
         self.committed_seq = last_seq
         self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
+        if self.fsync_apart and self._committer is None:  # (the committer fsyncs its own)
+            self._fsync_committed()
         if settle and not self.settle_later:
             self.settle()
+
+    def _fsync_committed(self) -> None:
+        """``fsync_apart``: one fdatasync of what is committed now; ``durable_seq`` follows."""
+        seq = self.committed_seq
+        try:
+            self.journal.env.sync(True)
+        except Exception:
+            self._fail()
+            raise
+        self.durable_seq = max(self.durable_seq, seq)
+
+    def wait_durable(self, seq: int) -> None:
+        """Returns once ``durable_seq`` reaches ``seq`` (at most ``committed_seq``): at once
+        unless ``fsync_apart`` with a committer thread; raises the fsync's error if one
+        failed."""
+        committer = self._committer
+        if committer is not None and self.fsync_apart:
+            committer.wait_durable(min(seq, self.committed_seq))
 
     def settle(self) -> None:
         """Writes the high-water mark for the commits made since the last call (one update
@@ -328,7 +363,15 @@ class JournalWriter:
         unsettled = self._unsettled
         if not unsettled:
             return
-        self._unsettled = []
+        if self.fsync_apart and unsettled[-1][0] > self.durable_seq:
+            # the mark never passes what is fsynced: the rest settles at a later call
+            durable = self.durable_seq
+            n = sum(1 for last_seq, _ in unsettled if last_seq <= durable)
+            if n == 0:
+                return
+            unsettled, self._unsettled = unsettled[:n], unsettled[n:]
+        else:
+            self._unsettled = []
         for last_seq, checksums in unsettled:
             self._mark.advance(last_seq, checksums)
         if self._notifier is not None:
@@ -358,6 +401,8 @@ class JournalWriter:
             committer.stop()
             if committer.error is not None:
                 raise committer.error
+            if self.fsync_apart and self.durable_seq < self.committed_seq:
+                self._fsync_committed()
         return self.committed_seq
 
     def _hand_over(self) -> int:
@@ -452,12 +497,13 @@ class JournalWriter:
         try:
             self.stop_committer()
             self.commit()
-            self.settle()
             if self.durability != "none":
                 if self._syncer is not None:
                     self._syncer.stop()
                     self._syncer = None
                 self.journal.env.sync(True)
+                self.durable_seq = self.committed_seq
+            self.settle()
         finally:
             self._closed = True
             self._release()
@@ -502,7 +548,9 @@ class _Syncer:
 class _Committer:
     """Commits a ``sync`` writer's flushed values on its own thread (``start_committer``): the
     writer hands sealed values over and goes on; everything handed over by the time the thread
-    is free goes in one transaction (group commit). LMDB's commit and fsync release the GIL."""
+    is free goes in one transaction (group commit), and with ``fsync_apart`` one fdatasync
+    follows once the commit is known (``wait_for``) and before ``durable_seq`` moves
+    (``wait_durable``). LMDB's commit and fsync release the GIL."""
 
     def __init__(self, writer: JournalWriter) -> None:
         self.writer = writer
@@ -522,12 +570,26 @@ class _Committer:
     def wait_for(self, seq: int) -> None:
         """Returns once ``committed_seq`` reaches ``seq``; raises the commit's error if one
         failed."""
-        writer = self.writer
+        self._wait(lambda: self.writer.committed_seq >= seq)
+
+    def wait_durable(self, seq: int) -> None:
+        """Returns once ``durable_seq`` reaches ``seq`` (``fsync_apart``); raises the fsync's
+        error if one failed."""
+        if self.writer.durable_seq < seq:
+            self._wait(lambda: self.writer.durable_seq >= seq)
+
+    def _wait(self, reached: Callable[[], bool]) -> None:
         with self._cond:
-            while writer.committed_seq < seq and self.error is None:
+            while not reached() and self.error is None:
                 self._cond.wait()
         if self.error is not None:
             raise self.error
+
+    def _failed(self, exc: BaseException) -> None:
+        self.writer._failure = exc
+        with self._cond:
+            self.error = exc
+            self._cond.notify_all()
 
     def stop(self) -> None:
         """Commits what is queued, then ends the thread."""
@@ -550,19 +612,22 @@ class _Committer:
                 writer._store(pending, [run for w in work for run in w[2]], work[-1][3],
                               settle=False)
             except BaseException as exc:
-                writer._failure = exc
-                with self._cond:
-                    self.error = exc
-                    self._cond.notify_all()
+                self._failed(exc)
                 return
             with self._cond:  # the waiting order goes now; the mark and the tailers after
                 self._cond.notify_all()
+            if writer.fsync_apart:  # the order's bytes wait for this (wait_durable)
+                try:
+                    writer.journal.env.sync(True)
+                except BaseException as exc:
+                    self._failed(exc)
+                    return
+                with self._cond:
+                    writer.durable_seq = max(writer.durable_seq, work[-1][3])
+                    self._cond.notify_all()
             writer._stager.recycle_taken(pending, [buf for w in work for buf in w[1]])
             try:
                 writer.settle()
             except OSError as exc:  # the mark's file: the next commit reports it
-                writer._failure = exc
-                with self._cond:
-                    self.error = exc
-                    self._cond.notify_all()
+                self._failed(exc)
                 return

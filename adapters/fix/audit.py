@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from adapters.fix.orders import FixOrders
+from adapters.fix.store import without_voided
 from domain.kinds import Kind
 from domain.schema import HEADER_SIZE
 
@@ -14,6 +15,7 @@ from domain.schema import HEADER_SIZE
 def event_divergences(records: np.ndarray) -> list[str]:
     """Returns one line per order event caused by a FIX_IN record that the fold of the FIX
     records does not reproduce byte for byte (payload and kind), in seq order; [] when none."""
+    records = without_voided(records)  # never sent, and their events never happened
     orders = FixOrders()
     by_cause: dict[int, list[np.ndarray]] = {}
     for i in range(len(records)):

@@ -11,6 +11,7 @@ Design contract:
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 import attrs
@@ -27,6 +28,7 @@ from domain.enums import OrderSide, OrderType, TimeInForce
 from domain.kinds import RECORD_DTYPE, Kind
 
 _read_in = raw_decoder(Kind.FIX_IN)
+_CAUSE, _CAUSE_AT = struct.Struct("<Q"), RECORD_DTYPE.fields["cause"][1]
 
 
 @attrs.frozen
@@ -70,8 +72,11 @@ class FixExecutionClient:
         #: are journaled (the live node forwards them to its inbox), on the thread that made them
         self.on_events: Callable[[list[np.ndarray]], None] | None = None
 
-    def submit(self, request: OrderRequest) -> bool:
-        """Sends a NewOrderSingle, or journals ORDER_DENIED; returns True when sent."""
+    def submit(self, request: OrderRequest, cause: int = 0) -> bool:
+        """Sends a NewOrderSingle, or journals ORDER_DENIED; returns True when sent. ``cause``
+        (here and in :meth:`cancel` / :meth:`modify`): the seq of the command in the node's
+        journal, kept as the FIX_OUT record's ``cause`` (0: none), so a restart can tell a
+        message whose command the node's journal lost (:meth:`SessionJournal.void_lost_commands`)."""
         if request.client_order_id in self.orders.orders:
             raise ValueError(f"client_order_id {request.client_order_id} was already submitted")
         instrument_id = self._intern(request.symbol)
@@ -92,17 +97,17 @@ class FixExecutionClient:
             instrument_id=instrument_id, side=request.side, order_type=order_type,
             time_in_force=request.time_in_force, price_precision=request.price_precision,
             size_precision=request.size_precision, quantity=request.quantity, price=price)
-        self._send(codes.NEW_ORDER_SINGLE, record, Kind.ORDER_SUBMITTED)
+        self._send(codes.NEW_ORDER_SINGLE, record, Kind.ORDER_SUBMITTED, cause)
         return True
 
-    def cancel(self, client_order_id: int) -> None:
+    def cancel(self, client_order_id: int, cause: int = 0) -> None:
         """Sends an OrderCancelRequest for the order's current version."""
         order = self._open_order(client_order_id)
         self._send(codes.CANCEL_REQUEST, self._version_record(order, order.version),
-                   Kind.ORDER_PENDING_CANCEL)
+                   Kind.ORDER_PENDING_CANCEL, cause)
 
     def modify(self, client_order_id: int, quantity: int | None = None,
-               price: int | None = None) -> None:
+               price: int | None = None, cause: int = 0) -> None:
         """Changes quantity and/or price (raw): OrderCancelReplaceRequest when the venue has
         it, else cancel then a new version for the quantity not yet filled."""
         order = self._open_order(client_order_id)
@@ -111,12 +116,12 @@ class FixExecutionClient:
         if self.capabilities.cancel_replace:
             record = self._version_record(order, order.version + 1, new_qty, new_px)
             order.quantity, order.price = new_qty, new_px
-            self._send(codes.CANCEL_REPLACE, record, Kind.ORDER_PENDING_UPDATE)
+            self._send(codes.CANCEL_REPLACE, record, Kind.ORDER_PENDING_UPDATE, cause)
             return
         record = self._version_record(order, order.version)
         as_kind(record, Kind.FIX_OUT)["replace_quantity"] = new_qty
         as_kind(record, Kind.FIX_OUT)["replace_price"] = new_px
-        self._send(codes.CANCEL_REQUEST, record, Kind.ORDER_PENDING_UPDATE)
+        self._send(codes.CANCEL_REQUEST, record, Kind.ORDER_PENDING_UPDATE, cause)
 
     def open_orders(self) -> list[FixOrder]:
         """Returns the orders the venue last reported open, by client_order_id."""
@@ -166,8 +171,10 @@ class FixExecutionClient:
         self.session.send(codes.NEW_ORDER_SINGLE,
                           self._body(read_out(record.tobytes()), codes.NEW_ORDER_SINGLE), record)
 
-    def _send(self, msg_type: bytes, record: np.ndarray, event_kind: int) -> None:
+    def _send(self, msg_type: bytes, record: np.ndarray, event_kind: int, cause: int) -> None:
         out = read_out(record.tobytes())
+        if cause:
+            _CAUSE.pack_into(record, _CAUSE_AT, cause)
         ref = {"client_order_id": out.client_order_id, "instrument_id": out.instrument_id,
                "strategy_id": out.strategy_id}
         if event_kind == Kind.ORDER_SUBMITTED:

@@ -71,6 +71,10 @@ class FixSession:
         self.on_synced: Callable[[], None] | None = None
         #: called at each (re)connect, before the Logon goes out.
         self.on_connecting: Callable[[], None] | None = None
+        #: called after a message with order events (an application message for a command)
+        #: is journaled and before its bytes are written: a live node under ``sync`` waits
+        #: there for its own journal's fsync of the command (made meanwhile on another thread)
+        self.before_write: Callable[[], None] | None = None
         self._sync_pending = False
         self.synced = threading.Event()
         self.backoff_s = backoff_s
@@ -124,7 +128,7 @@ class FixSession:
         admin messages); this fills in the sequence number, type and session. ``events``
         (e.g. the ORDER_SUBMITTED the message means) are journaled after it in the same
         commit, their ``cause`` set to its seq: one commit (one fsync under ``sync``) per
-        message.
+        message; with events, :attr:`before_write` runs between the commit and the bytes.
         """
         with self.lock:
             seq = self.journal.state.next_out
@@ -140,6 +144,8 @@ class FixSession:
             self.journal.append([*batch, *events], fold_later=True)
             record["seq"] = out_seq
             try:  # committed: the bytes go first, the state and the mark after them
+                if events and self.before_write is not None:
+                    self.before_write()
                 self._write(self._encode(msg_type, seq, body))
             finally:
                 self.journal.fold()

@@ -17,7 +17,14 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from adapters.fix.codes import SEQUENCE_RESET, unpack_msg_type
+from adapters.fix.codes import (
+    CANCEL_REPLACE,
+    CANCEL_REQUEST,
+    NEW_ORDER_SINGLE,
+    SEQUENCE_RESET,
+    pack_msg_type,
+    unpack_msg_type,
+)
 from domain.codec import as_kind, empty, raw_decoder
 from domain.enums import RecordFlag
 from domain.kinds import RECORD_DTYPE, Kind
@@ -39,7 +46,8 @@ class SessionState:
     precisions: dict[int, tuple[int, int]] = attrs.Factory(dict)
 
     def apply(self, record: np.ndarray) -> None:
-        """Folds one record (shape ``(1,)``) into the state; other kinds are ignored."""
+        """Folds one record (shape ``(1,)``) into the state; other kinds are ignored. A void
+        (:func:`is_void`) replaces the message it voids: a resend gap-fills over it."""
         kind = int(record["kind"][0])
         if kind == Kind.STRING:
             self.strings.apply(record)
@@ -47,6 +55,13 @@ class SessionState:
             out = as_kind(record, Kind.FIX_OUT)[0]
             f = _read_out(out.tobytes())
             seq = f.msg_seq_num
+            if f.msg_type == _SEQUENCE_RESET and int(record["cause"][0]):
+                lost = self.sent.get(seq)
+                if lost is not None and int(lost["cl_ord_version"]) == 0 and \
+                        int(lost["msg_type"]) == _NEW_ORDER_SINGLE:
+                    self.precisions.pop(f.client_order_id, None)
+                self.sent[seq] = out.copy()
+                return
             self.sent[seq] = out.copy()
             self.next_out = max(self.next_out, seq + 1)
             if f.client_order_id:
@@ -59,9 +74,27 @@ class SessionState:
                 self.next_in = max(self.next_in, int(rec["ref_seq_num"]))
 
 
+def is_void(records: np.ndarray) -> np.ndarray:
+    """Per record: a void, the SequenceReset FIX_OUT journaled in place of an application
+    message whose command the node's journal lost (:meth:`SessionJournal.void_lost_commands`);
+    its ``cause`` is the voided FIX_OUT's seq, its MsgSeqNum the voided one's."""
+    return (records["kind"] == Kind.FIX_OUT) & (records["cause"] != 0) & (
+        as_kind(records, Kind.FIX_OUT)["msg_type"] == _SEQUENCE_RESET)
+
+
+def without_voided(records: np.ndarray) -> np.ndarray:
+    """Returns ``records`` without the voided FIX_OUT records and the voids themselves: the
+    messages the venue got or may ask for (never the bytes of a voided one)."""
+    void = is_void(records)
+    if not void.any():
+        return records
+    return records[~void & ~np.isin(records["seq"], records["cause"][void])]
+
+
 def recover(path: str | Path) -> tuple[SessionState, np.ndarray]:
     """Returns the session state journaled at ``path`` and its FIX_OUT / FIX_IN records in seq
-    order (a fresh state and no records when there is no journal)."""
+    order, voided messages left out (a fresh state and no records when there is no
+    journal)."""
     state = SessionState()
     if not (Path(path) / "data.mdb").exists():
         return state, np.empty(0, dtype=RECORD_DTYPE)
@@ -72,7 +105,7 @@ def recover(path: str | Path) -> tuple[SessionState, np.ndarray]:
                 state.apply(batch[i : i + 1])
             kept.append(batch[np.isin(batch["kind"], (Kind.FIX_OUT, Kind.FIX_IN))].copy())
     records = np.concatenate(kept) if kept else np.empty(0, dtype=RECORD_DTYPE)
-    return state, records
+    return state, without_voided(records)
 
 
 class SessionJournal:
@@ -82,7 +115,8 @@ class SessionJournal:
     FIX_IN, committed with the events its handling journals), so a message is in the journal
     before its bytes reach the socket and a killed process never loses a sent message. The
     high-water mark and tailer wake-up of a commit wait for :meth:`settle` (after the send). ``durability``:
-    ``sync`` fsyncs every commit; ``batch`` (default) commits without fsync — safe against a
+    ``sync`` fsyncs every commit (an LMDB commit then one fdatasync:
+    ``JournalWriter(fsync_apart=True)``); ``batch`` (default) commits without fsync — safe against a
     process crash — and fsyncs at most ``batch_ns`` after a commit on the writer's background
     thread (``JournalWriter(fsync_behind=True)``, through LMDB's writable map; an OS crash may
     lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
@@ -97,6 +131,7 @@ class SessionJournal:
         self.durability = durability
         self.writer = JournalWriter(path, durability=durability, batch_ns=batch_ns,
                                     fsync_behind=durability == "batch",
+                                    fsync_apart=durability == "sync",
                                     writemap=durability == "batch")
         # a message's mark and tailer poke wait until its bytes are sent (FixSession.settle)
         self.writer.settle_later = True
@@ -140,6 +175,34 @@ class SessionJournal:
             self.fold()
         return first + len(kinds) - 1
 
+    def void_lost_commands(self, node_last_seq: int, session_id: int) -> list[int]:
+        """Voids each application message whose command is past ``node_last_seq``, the node
+        journal's last seq (its ``cause`` is the command's seq there): the node's journal lost
+        the command in an OS crash after this store's fsync and before the node's (``sync``
+        fsyncs both at once; no byte leaves before both are durable, so the venue never got
+        it). Each gets a void (:func:`is_void`), journaled and committed before the session
+        logs on: a ResendRequest answers it with SequenceReset-GapFill, the order view leaves
+        it out (its client order id is free for the command the node makes again). Returns
+        the voided MsgSeqNums."""
+        recovered = self.recovered
+        outs = recovered[(recovered["kind"] == Kind.FIX_OUT) & (recovered["cause"] > node_last_seq)]
+        voids = []
+        for i in range(len(outs)):
+            f = _read_out(outs[i : i + 1].tobytes())
+            if unpack_msg_type(f.msg_type) not in _APP_TYPES:
+                continue
+            record, typed = new_record(Kind.FIX_OUT)
+            typed["msg_seq_num"], typed["msg_type"] = f.msg_seq_num, _SEQUENCE_RESET
+            typed["session_id"], typed["ref_seq_num"] = session_id, f.msg_seq_num + 1
+            typed["client_order_id"], typed["cl_ord_version"] = f.client_order_id, f.cl_ord_version
+            record["cause"] = outs["seq"][i]
+            voids.append(record)
+        if voids:
+            self.append(voids)
+            lost = [int(v["cause"][0]) for v in voids]
+            self.recovered = recovered[~np.isin(recovered["seq"], lost)]
+        return [int(as_kind(v, Kind.FIX_OUT)["msg_seq_num"][0]) for v in voids]
+
     def fold(self) -> None:
         """Folds the last append's FIX_OUT / FIX_IN records into the state (see ``append``)."""
         unfolded, self._unfolded = self._unfolded, []
@@ -163,6 +226,9 @@ class SessionJournal:
 
 
 _INPUT = int(RecordFlag.INPUT)
+_SEQUENCE_RESET = pack_msg_type(SEQUENCE_RESET)
+_NEW_ORDER_SINGLE = pack_msg_type(NEW_ORDER_SINGLE)
+_APP_TYPES = (NEW_ORDER_SINGLE, CANCEL_REQUEST, CANCEL_REPLACE)
 _read_out = raw_decoder(Kind.FIX_OUT)
 _FIX_IN = int(Kind.FIX_IN)
 _FOLDED = (int(Kind.FIX_OUT), _FIX_IN)

@@ -10,11 +10,16 @@ Design contract:
 - the FIX venue is an external execution client (:class:`replay.nodes.live_venue.FixVenue`):
   it gets a command only once the node's journal committed it; its session store (FIX_OUT /
   FIX_IN records, sequence numbers, resends) is the journal ``<journal>.fix`` next to the
-  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` the node
-  journal's commits run on a committer thread while the loop runs
-  (:meth:`journal.writer.JournalWriter.start_committer`): an order waits for its own commit,
-  the loop never for another take's fsync; under ``batch`` a commit's high-water mark and
-  tailer wake-up are settled after its orders are sent (``JournalWriter.settle_later``);
+  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` an order's
+  command and its FIX message are fsynced at once, not one after the other: the node's journal
+  commits on a committer thread (:meth:`journal.writer.JournalWriter.start_committer`,
+  ``fsync_apart``): an order waits for its commit, made without LMDB's fsync, then the thread
+  fdatasyncs it while the session store commits and fsyncs the message; the bytes wait for
+  both (``FixSession.before_write``), the loop never for another take's commit or fsync. A message the store kept whose command an OS crash took
+  from the node's journal is voided at the next start (never sent: a resend gap-fills over
+  it, :meth:`adapters.fix.store.SessionJournal.void_lost_commands`). A commit's high-water
+  mark and tailer wake-up are settled after its orders are sent (``JournalWriter.settle_later``;
+  under ``sync`` never past the fsync);
 - startup is the backtest node's: RUN_STARTED + manifest, the instruments and accounts of the
   config, NODE_STARTED; on a journal whose last run crashed the node recovers it first (the
   same recovery as a backtest: the journal's inputs re-executed and verified, RUN_RECOVERED),
@@ -267,9 +272,13 @@ class LiveNode:
                        for i in cfg.instruments]
         # batch: commits never wait for the disk (an order's commit is on its path to the wire)
         # and write through LMDB's writable map (no pwrite, so no mtime update, per commit)
+        # sync: commits without LMDB's own fsync, each followed by one fdatasync on the
+        # committer thread once the commit is known, while the order's FIX message is built,
+        # committed and fsynced in the session store: the bytes wait for both
+        # (FixSession.before_write)
         batch = cfg.durability == "batch"
         writer = JournalWriter(self.path, durability=cfg.durability, fsync_behind=batch,
-                               writemap=batch)
+                               fsync_apart=not batch, writemap=batch)
         try:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:
@@ -283,6 +292,11 @@ class LiveNode:
         session = self.session = FixSession(
             store, self.fix.host, self.fix.port, self.fix.sender, self.fix.target,
             heartbeat_s=self.fix.heartbeat_s, password=self._password)
+        if not batch:
+            # an OS crash between the two fsyncs can keep a message whose command the node's
+            # journal lost: it was never sent, and a resend gap-fills over it
+            store.void_lost_commands(writer.next_seq - 1, session.session_id)
+            session.before_write = lambda: writer.wait_durable(writer.committed_seq)
         self.fix_client = FixExecutionClient(session, self.fix.capabilities)
         try:
             return self._trade(writer, start, venues, instruments)
@@ -332,8 +346,9 @@ class LiveNode:
             kernel.journal.flush()
         beat = Heartbeat(self.inbox.push, self.options.heartbeat_interval_s).start() \
             if self.options.heartbeat_interval_s > 0 else None
-        # sync: the takes' commits (and fsyncs) run on a committer thread; an order waits for
-        # its own commit only, the node thread never for another take's fsync
+        # sync: the takes' commits and their fsyncs run on a committer thread; an order waits
+        # for its commit, and its bytes for the fsync (made meanwhile); the node thread never
+        # waits for another take's
         # batch: a commit's mark and tailer poke wait until its orders are sent (settle)
         committer = self.config.durability == "sync"
         if committer:

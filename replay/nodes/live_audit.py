@@ -12,7 +12,7 @@ Design contract:
   OrderCancelRequest / OrderCancelReplaceRequest for an order a cancel, modify or cancel-all
   was handed for, after its NewOrderSingle. Re-submissions of an emulated modify (versions >
   0) follow venue answers, not commands, and session messages are the session layer's: both
-  are left out;
+  are left out, and so are voided messages (:func:`adapters.fix.store.without_voided`);
 - it returns one line per difference (empty: the messages are reproduced).
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from adapters.fix import codes
+from adapters.fix.store import without_voided
 from domain.codec import as_kind
 from domain.enums import OrderSide, OrderType
 from domain.kinds import Kind
@@ -31,6 +32,7 @@ from domain.kinds import Kind
 def fix_out_divergences(handed: list[tuple[str, int, Any]], store: np.ndarray,
                         refused: set[int], max_bps: int = 10_000) -> list[str]:
     """Returns the differences between ``handed`` and the FIX_OUT records of ``store``."""
+    store = without_voided(store)  # never sent: their commands were lost, not re-made
     outs = as_kind(store[store["kind"] == Kind.FIX_OUT], Kind.FIX_OUT)
     news, amends = [], []
     for rec in outs:

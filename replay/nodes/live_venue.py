@@ -66,18 +66,22 @@ class FixVenue(ExternalVenue):
         self.cause_of: dict[int, int] = {}
 
     # ------------------------------------------------------------------ commands (kernel thread)
-    def submit(self, cmd: Any, request: OrderRequest | None = None) -> None:
+    def submit(self, cmd: Any, request: OrderRequest | None = None,
+               command_seq: int | None = None) -> None:
+        """Sends the order of ``cmd``; ``command_seq``: the seq of the command that holds it
+        in the node's journal (a list's), else ``cmd``'s own."""
         self.cause_of[cmd.client_order_id] = int(cmd.seq)
         if cmd.client_order_id in self.client.orders.orders:
             self.skipped += 1
             return
         self.client.submit(request if request is not None
-                           else order_request(cmd, self.kernel.ctx))
+                           else order_request(cmd, self.kernel.ctx),
+                           int(cmd.seq) if command_seq is None else command_seq)
 
     def submit_order_list(self, cmd: Any, orders: list[Any],
                           requests: list[OrderRequest] | None = None) -> None:
         for i, order in enumerate(orders):
-            self.submit(order, None if requests is None else requests[i])
+            self.submit(order, None if requests is None else requests[i], int(cmd.seq))
 
     def modify(self, cmd: Any) -> None:
         order = self.client.orders.orders.get(cmd.client_order_id)
@@ -86,7 +90,7 @@ class FixVenue(ExternalVenue):
             return
         self.client.modify(cmd.client_order_id,
                            None if cmd.quantity == NULL_I64 else int(cmd.quantity),
-                           None if cmd.price == NULL_I64 else int(cmd.price))
+                           None if cmd.price == NULL_I64 else int(cmd.price), int(cmd.seq))
 
     def cancel(self, cmd: Any) -> None:
         order = self.client.orders.orders.get(cmd.client_order_id)
@@ -96,7 +100,7 @@ class FixVenue(ExternalVenue):
         if order is None or not order.is_open:
             self._refuse(Kind.ORDER_CANCEL_REJECTED, cmd.client_order_id, order)
             return
-        self.client.cancel(cmd.client_order_id)
+        self.client.cancel(cmd.client_order_id, int(cmd.seq))
 
     def cancel_all(self, cmd: Any) -> None:
         cache = self.kernel.ctx.cache
@@ -107,7 +111,7 @@ class FixVenue(ExternalVenue):
                     or (cmd.strategy_id and mine.strategy_id != cmd.strategy_id)
                     or (cmd.side != OrderSide.NO_SIDE and int(mine.side) != int(cmd.side))):
                 continue
-            self.client.cancel(coid)
+            self.client.cancel(coid, int(cmd.seq))
 
     def _refuse(self, kind: int, client_order_id: int, order: Any) -> None:
         status = "unknown to the venue" if order is None else f"{order.status} at the venue"

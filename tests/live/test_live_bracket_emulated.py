@@ -75,6 +75,25 @@ def _verify_reexecute(path: Path) -> None:
     result = cli("verify", str(path), "--reexecute", "--trust-journal-code")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "diverge" not in result.stdout
+    _causes_name_commands(path)
+
+
+_COMMANDS = {int(k) for k in (Kind.SUBMIT_ORDER, Kind.SUBMIT_ORDER_LIST, Kind.MODIFY_ORDER,
+                              Kind.CANCEL_ORDER, Kind.CANCEL_ALL_ORDERS)}
+
+
+def _causes_name_commands(path: Path) -> None:
+    """Every first-version order message's FIX_OUT names, as its cause, a command record of the
+    node's journal (what a sync restart checks to void a message whose command was lost)."""
+    node = journal_records(path)
+    kinds = dict(zip(node["seq"].tolist(), node["kind"].tolist(), strict=True))
+    store = journal_records(path.with_name(path.name + ".fix"))
+    outs = as_kind(store[(store["kind"] == Kind.FIX_OUT) & (store["cause"] != 0)], Kind.FIX_OUT)
+    app = as_kind(store[store["kind"] == Kind.FIX_OUT], Kind.FIX_OUT)
+    assert len(outs) == int(np.count_nonzero((app["client_order_id"] != 0)
+                                             & (app["cl_ord_version"] == 0))) > 0
+    for rec in outs:
+        assert kinds.get(int(rec["cause"])) in _COMMANDS, (int(rec["cause"]), int(rec["msg_seq_num"]))
 
 
 def test_the_emulated_stop_loss_is_released_as_a_marketable_limit_and_oco_cancels_the_tp(

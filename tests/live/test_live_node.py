@@ -86,7 +86,7 @@ def test_a_node_spinning_on_its_inbox_trades_and_its_journal_reexecutes(ordermat
     _reexecutes(tmp_path / "live")
 
 
-def test_a_sync_node_commits_on_its_committer_thread_and_its_journal_reexecutes(
+def test_a_sync_node_commits_and_fsyncs_on_its_committer_thread_and_its_journal_reexecutes(
         ordermatch, liquidity, tmp_path: Path):
     liquidity.limit("MSFT", "SELL", 100, "10.00")
     raw = live_raw(ordermatch.port, tmp_path / "live",
@@ -99,11 +99,15 @@ def test_a_sync_node_commits_on_its_committer_thread_and_its_journal_reexecutes(
     wait_until(lambda: any(o.status == OrderStatus.FILLED for o in _orders(node).values()),
                what="the order filled")
     writer = node.kernel.journal
-    assert getattr(writer, "_committer", None) is not None  # the loop's commits run behind
+    assert writer.fsync_apart and writer._committer is not None  # commits, fsyncs apart
+    wait_until(lambda: writer.durable_seq == writer.committed_seq, what="the fsync caught up")
     assert node.stop().end_reason == "CLEAN"
     records = journal_records(tmp_path / "live")
     submit = records[records["kind"] == Kind.SUBMIT_ORDER]
     assert len(submit) == 1 and (records["kind"] == Kind.ORDER_FILLED).sum() == 1
+    store = journal_records(tmp_path / "live.fix")
+    new = store[(store["kind"] == Kind.FIX_OUT) & (store["cause"] != 0)]
+    assert new["cause"].tolist() == submit["seq"].tolist()  # the command's seq, for a restart
     _reexecutes(tmp_path / "live")
 
 

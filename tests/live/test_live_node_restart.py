@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from adapters.fix import codes
 from adapters.fix.orders import FixOrders
@@ -65,13 +66,14 @@ def _venue_view(store: Path) -> FixOrders:
     return view
 
 
+@pytest.mark.parametrize("durability", ["batch", "sync"])  # sync: the fsyncs apart (issue 14)
 def test_sigkill_with_open_and_partially_filled_orders_then_restart_reconciles(
-        ordermatch, liquidity, tmp_path: Path):
+        ordermatch, liquidity, tmp_path: Path, durability: str):
     journal, store = tmp_path / "live", tmp_path / "live.fix"
     steps = [{"at": 1, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00", "name": "a"},
              {"at": 1, "do": "limit", "side": "BUY", "qty": "30", "price": "9.00", "name": "b"}]
-    config = write_toml(live_raw(ordermatch.port, journal, steps, cancel_all_on_stop=False),
-                        tmp_path / "live.toml")
+    raw = live_raw(ordermatch.port, journal, steps, cancel_all_on_stop=False)
+    config = write_toml({**raw, "durability": durability}, tmp_path / "live.toml")
     liquidity.limit("MSFT", "SELL", 40, "10.00")  # a fills 40 of 100
     proc = _start(config)
     proc.stdin.write("MSFT.ORDERMATCH 9.99 10.00\n")

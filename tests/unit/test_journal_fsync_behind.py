@@ -3,10 +3,6 @@ on the committing thread; a background thread fsyncs them (and the high-water ma
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +12,7 @@ import pytest
 from journal import JournalReader, JournalWriter
 from journal.highwater import read_mark
 from journal.synth import quote_records
+from tests.unit.journal_kill import kill_after_commit
 
 
 def test_only_batch_durability_fsyncs_behind(tmp_path: Path) -> None:
@@ -73,17 +70,7 @@ time.sleep(600)
 def test_a_killed_process_keeps_every_record_a_commit_committed(tmp_path: Path,
                                                                 mapping: str) -> None:
     path = tmp_path / "j"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), mapping],
-                             stdout=subprocess.PIPE, text=True, env=env)
-    last = 0
-    for line in child.stdout:
-        last = int(line.split()[1])
-        if last >= 700:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert last == 700
+    assert kill_after_commit(_CHILD, str(path), mapping, seq=700)[0] == 700
     writer = JournalWriter(path, "batch", fsync_behind=True)  # reopens after the crash
     assert writer.committed_seq >= 700
     records = JournalReader(writer.journal).records_between(1, 700)
