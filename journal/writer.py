@@ -143,8 +143,11 @@ class JournalWriter:
                 self.journal.close()
             self._lock.release()
             raise
-        #: ``fsync_apart``: the last seq fsynced (other modes do not track it)
+        #: the last seq fsynced: ``committed_seq`` under ``sync`` (LMDB's synchronous
+        #: commits), behind it with ``fsync_apart`` until its fdatasync; other modes do not
+        #: track it
         self.durable_seq = self.committed_seq
+        self._synced_commits = durability == "sync" and not fsync_apart
         self._next_seq = self.committed_seq + 1
         self._stager = ValueStager(value_records)
         self._stager.last_sealed_seq = self.committed_seq
@@ -331,6 +334,8 @@ class JournalWriter:
             self._fail()
             raise
         self.committed_seq = last_seq
+        if self._synced_commits:  # LMDB's synchronous commit: committed is fsynced
+            self.durable_seq = last_seq
         self._unsettled.append((last_seq, [_CHECKSUM(value, 8)[0] for _, value in pending]))
         if self.fsync_apart and self._committer is None:  # (the committer fsyncs its own)
             self._fsync_committed()

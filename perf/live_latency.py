@@ -104,6 +104,10 @@ def live_config(port: int, journal: Path, durability: str, wait: str = "blocking
                 spin_us: float = 2000.0) -> dict[str, Any]:
     """The node's config: venue V over FIX at ``port``, one equity, cash account; the node
     thread waits for its inbox by ``wait`` (:mod:`replay.nodes.wait`)."""
+    durability, _, sync_commit = durability.partition(":")  # "sync:single": fsyncs apart
+    options = {} if wait == "blocking" else {"wait": wait, "spin_us": spin_us}
+    if sync_commit:
+        options["sync_commit"] = sync_commit
     return {
         "journal": str(journal), "durability": durability,
         "venues": [{"name": "V", "account_type": "CASH", "starting_balances": ["10000000 USD"]}],
@@ -111,8 +115,7 @@ def live_config(port: int, journal: Path, durability: str, wait: str = "blocking
                          "size_precision": 0}],
         "fix": {"venue": "V", "host": "127.0.0.1", "port": port, "sender": "RINGBUS",
                 "target": "V", "heartbeat_s": 30},
-        "live": {"stop_grace_s": 1.0, **({} if wait == "blocking" else
-                                          {"wait": wait, "spin_us": spin_us})},
+        "live": {"stop_grace_s": 1.0, **options},
     }
 
 
@@ -330,7 +333,9 @@ def main() -> None:
     p.add_argument("--every", type=int, default=10, help="an order every this many quotes")
     p.add_argument("--runs", type=int, default=3, help="runs per row (the median row reported)")
     p.add_argument("--rates", default="1000,10000", help="input rates per second")
-    p.add_argument("--durability", default="batch,sync")
+    p.add_argument("--durability", default="batch,sync,sync:single",
+                   help="comma-separated: batch, sync (LMDB's ordered commits), sync:single "
+                        "(live.sync_commit = \"single\": one fdatasync apart from each commit)")
     p.add_argument("--wait", default="blocking",
                    help="the node thread's wait strategies, comma-separated "
                         "(blocking, yielding, busy-spin)")

@@ -115,8 +115,8 @@ class SessionJournal:
     FIX_IN, committed with the events its handling journals), so a message is in the journal
     before its bytes reach the socket and a killed process never loses a sent message. The
     high-water mark and tailer wake-up of a commit wait for :meth:`settle` (after the send). ``durability``:
-    ``sync`` fsyncs every commit (an LMDB commit then one fdatasync:
-    ``JournalWriter(fsync_apart=True)``); ``batch`` (default) commits without fsync — safe against a
+    ``sync`` fsyncs every commit (LMDB's synchronous commit; with ``fsync_apart`` an LMDB
+    commit then one fdatasync: ``JournalWriter(fsync_apart=True)``); ``batch`` (default) commits without fsync — safe against a
     process crash — and fsyncs at most ``batch_ns`` after a commit on the writer's background
     thread (``JournalWriter(fsync_behind=True)``, through LMDB's writable map; an OS crash may
     lose that window). ``clock_ns`` stamps ts_init (the wall clock at the edge, as the live inbox does);
@@ -124,14 +124,15 @@ class SessionJournal:
     """
 
     def __init__(self, path: str | Path, durability: str = "batch",
-                 clock_ns: Callable[[], int] = time.time_ns, batch_ns: int = 100_000_000) -> None:
+                 clock_ns: Callable[[], int] = time.time_ns, batch_ns: int = 100_000_000,
+                 fsync_apart: bool = False) -> None:
         if durability not in ("batch", "sync"):
             raise ValueError(f"durability must be 'batch' or 'sync', got {durability!r}")
         self.state, self.recovered = recover(path)
         self.durability = durability
         self.writer = JournalWriter(path, durability=durability, batch_ns=batch_ns,
                                     fsync_behind=durability == "batch",
-                                    fsync_apart=durability == "sync",
+                                    fsync_apart=fsync_apart,
                                     writemap=durability == "batch")
         # a message's mark and tailer poke wait until its bytes are sent (FixSession.settle)
         self.writer.settle_later = True

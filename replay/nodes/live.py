@@ -10,10 +10,11 @@ Design contract:
 - the FIX venue is an external execution client (:class:`replay.nodes.live_venue.FixVenue`):
   it gets a command only once the node's journal committed it; its session store (FIX_OUT /
   FIX_IN records, sequence numbers, resends) is the journal ``<journal>.fix`` next to the
-  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` an order's
-  command and its FIX message are fsynced at once, not one after the other: the node's journal
-  commits on a committer thread (:meth:`journal.writer.JournalWriter.start_committer`,
-  ``fsync_apart``): an order waits for its commit, made without LMDB's fsync, then the thread
+  node's; durability ``batch`` (default) or ``sync`` for both; under ``sync`` the node's
+  journal commits on a committer thread (:meth:`journal.writer.JournalWriter.start_committer`)
+  with LMDB's synchronous commits (``live.sync_commit = "ordered"``, the default), or, with
+  ``sync_commit = "single"``, an order's command and its FIX message are fsynced at once, not
+  one after the other (``fsync_apart``): an order waits for its commit, made without LMDB's fsync, then the thread
   fdatasyncs it while the session store commits and fsyncs the message; the bytes wait for
   both (``FixSession.before_write``), the loop never for another take's commit or fsync. A message the store kept whose command an OS crash took
   from the node's journal is voided at the next start (never sent: a resend gap-fills over
@@ -272,13 +273,15 @@ class LiveNode:
                        for i in cfg.instruments]
         # batch: commits never wait for the disk (an order's commit is on its path to the wire)
         # and write through LMDB's writable map (no pwrite, so no mtime update, per commit)
-        # sync: commits without LMDB's own fsync, each followed by one fdatasync on the
-        # committer thread once the commit is known, while the order's FIX message is built,
-        # committed and fsynced in the session store: the bytes wait for both
-        # (FixSession.before_write)
+        # sync, sync_commit "ordered": LMDB's synchronous commits on the committer thread
+        # sync, sync_commit "single": commits without LMDB's own fsync, each followed by one
+        # fdatasync on the committer thread once the commit is known, while the order's FIX
+        # message is built, committed and fsynced in the session store: the bytes wait for
+        # both (FixSession.before_write)
         batch = cfg.durability == "batch"
+        apart = not batch and self.options.sync_commit == "single"
         writer = JournalWriter(self.path, durability=cfg.durability, fsync_behind=batch,
-                               fsync_apart=not batch, writemap=batch)
+                               fsync_apart=apart, writemap=batch)
         try:
             start = NodeStart.open(writer, self.manifest)
         except CompletedRunError:
@@ -288,7 +291,8 @@ class LiveNode:
         except BaseException:
             writer.close()
             raise
-        store = SessionJournal(session_path(self.path), durability=cfg.durability)
+        store = SessionJournal(session_path(self.path), durability=cfg.durability,
+                               fsync_apart=apart)
         session = self.session = FixSession(
             store, self.fix.host, self.fix.port, self.fix.sender, self.fix.target,
             heartbeat_s=self.fix.heartbeat_s, password=self._password)
@@ -296,6 +300,7 @@ class LiveNode:
             # an OS crash between the two fsyncs can keep a message whose command the node's
             # journal lost: it was never sent, and a resend gap-fills over it
             store.void_lost_commands(writer.next_seq - 1, session.session_id)
+        if apart:
             session.before_write = lambda: writer.wait_durable(writer.committed_seq)
         self.fix_client = FixExecutionClient(session, self.fix.capabilities)
         try:

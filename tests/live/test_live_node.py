@@ -86,20 +86,25 @@ def test_a_node_spinning_on_its_inbox_trades_and_its_journal_reexecutes(ordermat
     _reexecutes(tmp_path / "live")
 
 
+@pytest.mark.parametrize("sync_commit", ["ordered", "single"])
 def test_a_sync_node_commits_and_fsyncs_on_its_committer_thread_and_its_journal_reexecutes(
-        ordermatch, liquidity, tmp_path: Path):
+        ordermatch, liquidity, tmp_path: Path, sync_commit: str):
     liquidity.limit("MSFT", "SELL", 100, "10.00")
     raw = live_raw(ordermatch.port, tmp_path / "live",
                    [{"at": 3, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00",
                      "name": "a"}])
-    node = LiveNode({**raw, "durability": "sync"}).start()
+    node = LiveNode({**raw, "durability": "sync",
+                     "live": {**raw.get("live", {}), "sync_commit": sync_commit}}).start()
     iid = node.instrument_id(SYMBOL)
     for bid in ("9.97", "9.98", "9.99", "9.96"):
         node.push(quote(iid, bid, "10.00"))
     wait_until(lambda: any(o.status == OrderStatus.FILLED for o in _orders(node).values()),
                what="the order filled")
     writer = node.kernel.journal
-    assert writer.fsync_apart and writer._committer is not None  # commits, fsyncs apart
+    assert writer._committer is not None
+    # single: commits, then fsyncs apart; ordered: LMDB's synchronous commits
+    assert writer.fsync_apart == (sync_commit == "single")
+    assert node.session.journal.writer.fsync_apart == (sync_commit == "single")
     wait_until(lambda: writer.durable_seq == writer.committed_seq, what="the fsync caught up")
     assert node.stop().end_reason == "CLEAN"
     records = journal_records(tmp_path / "live")

@@ -66,13 +66,15 @@ def _venue_view(store: Path) -> FixOrders:
     return view
 
 
-@pytest.mark.parametrize("durability", ["batch", "sync"])  # sync: the fsyncs apart (issue 14)
+@pytest.mark.parametrize("durability", ["batch", "sync", "sync:single"])  # single: fsyncs apart
 def test_sigkill_with_open_and_partially_filled_orders_then_restart_reconciles(
         ordermatch, liquidity, tmp_path: Path, durability: str):
     journal, store = tmp_path / "live", tmp_path / "live.fix"
     steps = [{"at": 1, "do": "limit", "side": "BUY", "qty": "100", "price": "10.00", "name": "a"},
              {"at": 1, "do": "limit", "side": "BUY", "qty": "30", "price": "9.00", "name": "b"}]
-    raw = live_raw(ordermatch.port, journal, steps, cancel_all_on_stop=False)
+    durability, _, sync_commit = durability.partition(":")
+    raw = live_raw(ordermatch.port, journal, steps, cancel_all_on_stop=False,
+                   **({"sync_commit": sync_commit} if sync_commit else {}))
     config = write_toml({**raw, "durability": durability}, tmp_path / "live.toml")
     liquidity.limit("MSFT", "SELL", 40, "10.00")  # a fills 40 of 100
     proc = _start(config)

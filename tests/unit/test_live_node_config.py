@@ -30,6 +30,7 @@ def test_the_fix_venue_is_external_and_durability_defaults_to_batch(tmp_path):
     assert [v.external for v in cfg.backtest.venues] == [True]
     assert cfg.fix.port == 5001 and cfg.live.cancel_all_on_stop
     assert cfg.live.wait == "blocking" and cfg.live.wait_strategy().spin_ns == 0
+    assert cfg.live.sync_commit == "ordered"  # LMDB's synchronous commit unless asked
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -39,6 +40,7 @@ def test_the_fix_venue_is_external_and_durability_defaults_to_batch(tmp_path):
     ({"fix": {"colour": 1}}, "fix: unknown key 'colour'"),
     ({"live": {"wait": "spinning"}}, "wait strategy must be one of .* got 'spinning'"),
     ({"live": {"wait": "yielding", "spin_us": -1}}, "spin_us must be >= 0, got -1"),
+    ({"live": {"sync_commit": "fast"}}, "live.sync_commit must be 'ordered' or 'single', got 'fast'"),
     ({"instruments": [{"id": "MSFT.ORDERMATCH"}]}, "price_precision and size_precision"),
 ])
 def test_bad_live_configs_are_refused_naming_the_key(tmp_path, change, message):
