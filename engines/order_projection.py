@@ -109,21 +109,28 @@ def _scan_slots(mem: memoryview, mask: int, lo: int, hi: int, client_order_id: i
 
 def projected_status(ctx: Any, order: Any) -> OrderStatus:
     """Returns the status ``order`` will have once its pending events are applied."""
-    if order.status in _FINAL:  # e.g. the OCO partner that filled, the denied order of a list
-        return order.status
-    mem = getattr(ctx, "ring_bytes", None)
+    status = order.status
+    if status in _FINAL:  # e.g. the OCO partner that filled, the denied order of a list
+        return status
     outbox = ctx._outbox
-    if mem is not None and type(outbox) is EmitBuffer:
+    mem = getattr(ctx, "ring_bytes", None) if type(outbox) is EmitBuffer else None
+    if mem is not None:
         # The kernel's context (every command handler's): the ring's slots read in place and
         # the outbox's bytes searched without the general path's per-call probing (read for
         # about every order command of a bracket: perf/backtest_brackets.py).
-        ring, seq = ctx.ring, ctx.current_seq
+        seq = ctx.current_seq
         pending = outbox._pending
+        ring = ctx.ring
         cursor = ring.cursor
-        if not pending and cursor <= seq:
-            return order.status  # nothing emitted or published after this record
+        if cursor <= seq:  # nothing published after this record (the usual case): the outbox
+            if not pending:
+                return status
+            key = _COID_KEY(order.client_order_id)
+            if pending.find(key, _REF) < 0:
+                return status
+        else:
+            key = _COID_KEY(order.client_order_id)
         events: list[tuple[int, int]] = []
-        key = _COID_KEY(order.client_order_id)
         if cursor > seq > 0:
             mask = ring.capacity - 1
             a, b = max(seq + 1, cursor - mask) & mask, cursor & mask
@@ -137,10 +144,10 @@ def projected_status(ctx: Any, order: Any) -> OrderStatus:
         if pending and pending.find(key, _REF) >= 0:
             _find(pending, key, events)
         if not events:
-            return order.status
+            return status
     else:
         events = pending_order_events(ctx, order.client_order_id)
-    return walk(order.status, order._before_pending, order.filled_raw, order.quantity_raw,
+    return walk(status, order._before_pending, order.filled_raw, order.quantity_raw,
                 events)
 
 

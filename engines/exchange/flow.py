@@ -185,12 +185,16 @@ def on_submit(ex: SimulatedExchange, ctx: KernelContext, vo: VenueOrder) -> None
     if cap is not None and cap < vo.quantity_raw:
         vo.quantity_raw = cap
         events.update(ex, ctx, vo)
+    # ``avail`` stands for the levels below: accepting (and capping, or a trailing stop's
+    # levels) emits records but changes neither the market nor the liquidity taken
     if vo.is_stop:
         if vo.trailing is not None:
             trailing.on_arrival(ex, ctx, vo)
-        touch = levels_for(ex, ctx, vo)
-        if touch and vo.triggers_at(touch[0][0]):
+        if avail and vo.triggers_at(avail[0][0]):
             fire_stop(ex, ctx, vo)
+        return
+    if not marketable and vo.order_type == _LIMIT and vo.time_in_force not in (_IOC, _FOK):
+        rest(ex, ctx, vo)  # what ``execute`` comes to: its walk stops at the first level
         return
     execute(ex, ctx, vo, seen)
 
