@@ -80,6 +80,34 @@ def test_ioc_fills_what_it_can_and_cancels_the_rest() -> None:
     assert v.order(c).filled_raw == 3
 
 
+def test_a_limit_that_cannot_take_on_arrival_rests_unless_ioc_or_fok() -> None:
+    # GTC (and DAY) rest at once; IOC / FOK take nothing and are canceled; with no market at
+    # all a limit rests too (only market orders need the opposite side)
+    v = Venue()
+    v.quote(480000, 480050)
+    gtc = v.submit(BUY, OrderType.LIMIT, 2, price=480025)
+    ioc = v.submit(BUY, OrderType.LIMIT, 2, price=480025, tif=TimeInForce.IOC)
+    fok = v.submit(SELL, OrderType.LIMIT, 2, price=480025, tif=TimeInForce.FOK)
+    assert v.kinds(gtc) == ["ACCEPTED"]
+    assert v.kinds(ioc) == ["ACCEPTED", "CANCELED"] and v.kinds(fok) == ["ACCEPTED", "CANCELED"]
+    v.quote(479975, 480000)
+    assert v.fills(gtc) == [(480025, 2, MAKER)] and v.fills(ioc) == []
+    empty = Venue()
+    c = empty.submit(SELL, OrderType.LIMIT, 1, price=480100)
+    assert empty.kinds(c) == ["ACCEPTED"]
+    empty.quote(480100, 480125)
+    assert empty.fills(c) == [(480100, 1, MAKER)]
+
+
+def test_a_stop_already_through_its_trigger_on_arrival_fires_at_once() -> None:
+    v = Venue()
+    v.quote(480000, 480025)
+    c = v.submit(BUY, OrderType.STOP_MARKET, 2, trigger=480025)  # the ask is at the trigger
+    assert v.kinds(c) == ["ACCEPTED", "TRIGGERED", "FILLED"] and v.fills(c) == [(480025, 2, TAKER)]
+    d = v.submit(SELL, OrderType.STOP_MARKET, 1, trigger=479900)  # the bid is above: it waits
+    assert v.kinds(d) == ["ACCEPTED"]
+
+
 def test_fok_cancels_without_a_fill_when_the_visible_liquidity_is_short() -> None:
     v = Venue(nominal_l1_sizes=False)
     v.quote(480000, 480025, ask_size=3)
