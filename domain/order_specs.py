@@ -25,7 +25,8 @@ from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 
 _POST_ONLY, _REDUCE_ONLY = int(OrderOption.POST_ONLY), int(OrderOption.REDUCE_ONLY)
-_SIDES = (OrderSide.BUY, OrderSide.SELL)
+_BUY_SIDE, _SELL_SIDE = OrderSide.BUY, OrderSide.SELL  # read per bracket (globals)
+_SIDES = (_BUY_SIDE, _SELL_SIDE)
 # Module constants: reading an enum member off its class costs ~0.1 us on Python 3.11, and
 # a strategy builds a spec per order (perf/backtest_run.py ``ema_cross``).
 _MARKET, _LIMIT, _GTD = OrderType.MARKET, OrderType.LIMIT, TimeInForce.GTD
@@ -283,8 +284,9 @@ class OrderList:
         ``emulation_trigger``: the stop-loss is held and triggered by the kernel's emulator
         (for a venue without stop orders); None: the venue holds it.
         """
-        exit_side = OrderSide.SELL if side == OrderSide.BUY else OrderSide.BUY
-        lo, hi = (stop_loss, take_profit) if side == OrderSide.BUY else (take_profit, stop_loss)
+        buy = side == _BUY_SIDE
+        exit_side = _SELL_SIDE if buy else _BUY_SIDE
+        lo, hi = (stop_loss, take_profit) if buy else (take_profit, stop_loss)
         if not lo < hi:
             raise OrderSpecError(
                 f"take_profit {take_profit} and stop_loss {stop_loss} are on the wrong sides "

@@ -23,9 +23,10 @@ from typing import Any
 from domain.codec import RAW_TUPLES
 from domain.enums import ContingencyType, OrderOption, OrderSide, OrderType, TimeInForce
 from domain.kinds import Kind
-from domain.order_events import OrderEvents, OrderFieldError, OverfillError, opt_raw
+from domain.order_events import OrderEvents, OrderFieldError, OverfillError
 from domain.order_fsm import CLOSED_STATUSES, INFLIGHT_STATUSES, OPEN_STATUSES, OrderStatus
 from domain.order_specs import OrderList, OrderSpec, OrderSpecError
+from domain.schema import NULL_I64
 from domain.values import Price, Quantity
 
 # Enum members by raw value: a dict lookup instead of ``EnumClass(value)`` (~0.5 µs each, five per
@@ -35,6 +36,8 @@ _MEMBERS: dict[type, dict[int, Any]] = {
     for cls in (OrderSide, OrderType, TimeInForce, OrderOption, ContingencyType)
 }
 _POST_ONLY, _REDUCE_ONLY = int(OrderOption.POST_ONLY), int(OrderOption.REDUCE_ONLY)
+#: Read per order (module globals: an enum class attribute costs ~70 ns a read).
+_ST_INITIALIZED = OrderStatus.INITIALIZED
 
 
 def _member(cls: type, value: int) -> Any:
@@ -134,14 +137,14 @@ class Order(OrderEvents):
         self.price_precision = price_precision
         self.size_precision = size_precision
         self.quantity_raw = quantity_raw
-        self.price_raw = opt_raw(price_raw)
-        self.trigger_price_raw = opt_raw(trigger_price_raw)
+        self.price_raw = None if price_raw == NULL_I64 else price_raw  # ``opt_raw``, inline
+        self.trigger_price_raw = None if trigger_price_raw == NULL_I64 else trigger_price_raw
         self.expire_time_ns = expire_time_ns
         self.order_list_id = order_list_id
         self.linked_order_id = linked_order_id
         self.parent_order_id = parent_order_id
-        self.status = OrderStatus.INITIALIZED
-        self._before_pending = OrderStatus.INITIALIZED
+        self.status = _ST_INITIALIZED
+        self._before_pending = _ST_INITIALIZED
         self.filled_raw = 0
         self._px_qty_sum = 0
         self.venue_order_id = 0
