@@ -196,12 +196,15 @@ class FixExecutionClient:
         return body_fields(out, msg_type, symbol)
 
     def _journal_events(self, events: list[np.ndarray], cause: int) -> None:
+        """Journals ``events`` (``cause`` set); :attr:`on_events` gets them once committed
+        (inside a read batch: after the batch's commit, :meth:`FixSession.journal_records`)."""
         for event in events:
             event["cause"] = cause
-        self.session.journal_records(events)
+        self.session.journal_records(events, self._forward)
+
+    def _forward(self, events: list[np.ndarray]) -> None:
         if self.on_events is not None:
             self.on_events(events)
-        self.session.settle()
 
     def _version_record(self, order: FixOrder, version: int, quantity: int | None = None,
                         price: int | None = None) -> np.ndarray:

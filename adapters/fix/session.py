@@ -3,6 +3,11 @@
 Design contract:
 - every message is journaled (FIX_OUT before its bytes are written, FIX_IN before anything acts
   on it); sequence numbers resume from the journal after a restart;
+- the messages of one socket read are handled in a *read batch*: their FIX_IN records and the
+  records their handling journals (:meth:`FixSession.journal_records`) are staged and committed
+  once, at the end of the batch (or earlier, by any send, whose commit holds them), and what
+  waits on them (``then``: e.g. the order events into a live node's inbox) runs only after that
+  commit, in order, grouped into one call per callable;
 - logon with HeartBtInt, heartbeats, TestRequest when the venue goes quiet, disconnect when it
   does not answer; a gap in inbound sequence numbers sends a ResendRequest and drops messages
   until the gap is filled; a ResendRequest from the venue is answered with the journaled
@@ -45,6 +50,8 @@ def _stamp_out(record: np.ndarray, seq: int, msg_type: int, session_id: int) -> 
     _TYPE.pack_into(record, _TYPE_AT, msg_type)
     _SESSION.pack_into(record, _SESSION_AT, session_id)
 OutHandler = Callable[[np.ndarray], None]
+#: messages per read batch at most: a backlog's first events wait for no more than this many
+_READ_BATCH = 32
 
 
 class FixSession:
@@ -76,6 +83,10 @@ class FixSession:
         #: there for its own journal's fsync of the command (made meanwhile on another thread)
         self.before_write: Callable[[], None] | None = None
         self._sync_pending = False
+        #: the session thread's id while it handles a read batch (see the module contract)
+        self._batch_thread = 0
+        #: what waits for the read batch's commit: ``(then, records)`` in order
+        self._after_commit: list[tuple[Callable[[list[np.ndarray]], None], list[np.ndarray]]] = []
         self.synced = threading.Event()
         self.backoff_s = backoff_s
         self.session_id, strings = journal.intern(f"{sender}->{target}")
@@ -239,15 +250,41 @@ class FixSession:
                 self._test_req_sent = 0.0
             except TimeoutError:
                 pass
-            while (msg := parser.get_message()) is not None:
-                with self.lock:  # one message at a time against sends from other threads
-                    self._on_message(msg)
-                    self._check_synced()
-                    self.journal.commit()  # its FIX_IN, if nothing it journaled committed it
-                    self.journal.settle()
-                if self._sock is None:
-                    return
+            more = True
+            while more:
+                try:
+                    self._batch_thread = threading.get_ident()
+                    for _ in range(_READ_BATCH):
+                        if (msg := parser.get_message()) is None:
+                            more = False
+                            break
+                        with self.lock:  # one message at a time against other threads' sends
+                            self._on_message(msg)
+                            self._check_synced()
+                        if self._sock is None:
+                            return
+                finally:
+                    self._batch_thread = 0
+                    self._end_read_batch()
             self._keep_alive()
+
+    def _end_read_batch(self) -> None:
+        """Commits what the read batch staged (if no send committed it), then runs what
+        waited for it (one call per run of the same callable), then settles."""
+        with self.lock:
+            self.journal.commit()
+            after, self._after_commit = self._after_commit, []
+            i = 0
+            while i < len(after):
+                then, records = after[i]
+                i += 1
+                if i < len(after) and after[i][0] == then:
+                    records = list(records)
+                    while i < len(after) and after[i][0] == then:
+                        records.extend(after[i][1])
+                        i += 1
+                then(records)
+            self.journal.settle()
 
     def _check_synced(self) -> None:
         if self._sync_pending and self.logged_on.is_set() and not self._resend_until:
@@ -314,10 +351,27 @@ class FixSession:
         message."""
         record["seq"] = self.journal.append([*self._take_strings(), record], commit=False)
 
-    def journal_records(self, records: list[np.ndarray]) -> int:
-        """Journals ``records`` (after any pending STRING records); returns the last seq."""
+    def journal_records(self, records: list[np.ndarray],
+                        then: Callable[[list[np.ndarray]], None] | None = None) -> int:
+        """Journals ``records`` (after any pending STRING records) and calls ``then(records)``
+        once they are committed; returns the last seq. On the session thread inside a read
+        batch both wait for the batch's one commit (see the module contract); elsewhere the
+        records are committed, ``then`` runs and the commit is settled before this returns
+        (``then`` waits behind a read batch's pending calls, keeping their order)."""
         with self.lock:
-            return self.journal.append([*self._take_strings(), *records])
+            if self._batch_thread == threading.get_ident():
+                last = self.journal.append([*self._take_strings(), *records], commit=False)
+                if then is not None:
+                    self._after_commit.append((then, records))
+                return last
+            last = self.journal.append([*self._take_strings(), *records])
+            if self._after_commit and then is not None:  # after the read batch's, in order
+                self._after_commit.append((then, records))
+                return last
+            if then is not None:
+                then(records)
+            self.journal.settle()
+            return last
 
     def _dispatch(self, msg_type: bytes, msg: simplefix.FixMessage, record: np.ndarray) -> None:
         if msg_type == codes.LOGON:

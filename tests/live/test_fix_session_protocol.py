@@ -129,3 +129,39 @@ def test_an_execution_report_and_its_order_event_are_one_commit(venue, tmp_path)
     assert len(accepted) == 1
     kinds = accepted[0]["kind"].tolist()
     assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
+
+
+def test_the_messages_of_one_socket_read_are_one_commit_and_their_events_one_hand_off(
+        venue, tmp_path):
+    """ExecutionReports that arrive in one read are handled as a read batch: their FIX_IN
+    records and order events are journaled in one commit (one LMDB value), and the events
+    reach ``on_events`` once, in seq order, after that commit."""
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    seen = []
+    client.on_events = lambda events: seen.append(
+        (session.journal.writer.committed_seq, [int(e["seq"][0]) for e in events],
+         [int(e["kind"][0]) for e in events]))
+    for coid in (5, 6, 7):
+        client.submit(OrderRequest(coid, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+        venue.expect(codes.NEW_ORDER_SINGLE)
+    submitted = len(seen)
+    venue.conn.sendall(b"".join(venue.encode(codes.EXECUTION_REPORT, [
+        (37, b"V%d" % coid), (11, b"%d" % coid), (17, b"E%d" % coid), (150, b"0"), (39, b"0"),
+        (55, b"MSFT"), (54, b"1"), (151, b"10"), (14, b"0"), (6, b"0")]) for coid in (5, 6, 7)))
+    deadline = time.monotonic() + 5
+    while len(seen) < submitted + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # a second hand-off (the defect) would have come by now
+    assert len(seen) == submitted + 1
+    committed, seqs, kinds = seen[-1]
+    assert kinds == [int(Kind.ORDER_ACCEPTED)] * 3
+    assert seqs == sorted(seqs) and committed >= seqs[-1]
+    close(session)
+    with Journal.open(tmp_path / "j") as journal:
+        values = [batch.copy() for batch in JournalReader(journal).batches()]
+    accepted = [v for v in values if int(Kind.ORDER_ACCEPTED) in v["kind"].tolist()]
+    assert len(accepted) == 1
+    kinds = accepted[0]["kind"].tolist()
+    assert kinds.count(int(Kind.FIX_IN)) == 3 and kinds.count(int(Kind.ORDER_ACCEPTED)) == 3
+    assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
