@@ -182,9 +182,8 @@ class FixExecutionClient:
         else:
             ref["venue_order_id"] = out.client_order_id
         events = [np.frombuffer(bytearray(packer(event_kind).pack(**ref)), dtype=RECORD_DTYPE)]
-        self.session.send(msg_type, self._body(out, msg_type), record, events=events)
-        if self.on_events is not None:
-            self.on_events(events)
+        self.session.send(msg_type, self._body(out, msg_type), record, events=events,
+                          then=self._forward)
 
     def _body(self, out: tuple, msg_type: bytes) -> list[tuple[int, bytes]]:
         """The body of ``msg_type`` for the FIX_OUT fields ``out`` (:func:`body_fields`: what

@@ -8,6 +8,10 @@ Design contract:
   once, at the end of the batch (or earlier, by any send, whose commit holds them), and what
   waits on them (``then``: e.g. the order events into a live node's inbox) runs only after that
   commit, in order, grouped into one call per callable;
+- sends made inside :meth:`FixSession.corked` (the commands a live node hands out together)
+  are journaled as they come and committed once when it ends, then their bytes go in one
+  write, in MsgSeqNum order (the session lock is held throughout: no other message can come
+  between them on the wire); what waits on them (``then``) runs after the bytes;
 - logon with HeartBtInt, heartbeats, TestRequest when the venue goes quiet, disconnect when it
   does not answer; a gap in inbound sequence numbers sends a ResendRequest and drops messages
   until the gap is filled; a ResendRequest from the venue is answered with the journaled
@@ -24,7 +28,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import simplefix
@@ -87,6 +91,9 @@ class FixSession:
         self._batch_thread = 0
         #: what waits for the read batch's commit: ``(then, records)`` in order
         self._after_commit: list[tuple[Callable[[list[np.ndarray]], None], list[np.ndarray]]] = []
+        #: inside :meth:`corked`: the staged sends (bytes, record, events, then)
+        self._corked: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
+                                 Callable[[list[np.ndarray]], None] | None]] | None = None
         self.synced = threading.Event()
         self.backoff_s = backoff_s
         self.session_id, strings = journal.intern(f"{sender}->{target}")
@@ -131,7 +138,8 @@ class FixSession:
 
     # ---------------------------------------------------------------- sending
     def send(self, msg_type: bytes, body: list[tuple[int, bytes]] | bytes,
-             record: np.ndarray | None = None, events: Sequence[np.ndarray] = ()) -> int:
+             record: np.ndarray | None = None, events: Sequence[np.ndarray] = (),
+             then: Callable[[list[np.ndarray]], None] | None = None) -> int:
         """Journals then sends one message; returns its MsgSeqNum. ``body`` is its fields, or
         their bytes (:func:`adapters.fix.wire.fields_bytes`).
 
@@ -140,6 +148,7 @@ class FixSession:
         (e.g. the ORDER_SUBMITTED the message means) are journaled after it in the same
         commit, their ``cause`` set to its seq: one commit (one fsync under ``sync``) per
         message; with events, :attr:`before_write` runs between the commit and the bytes.
+        ``then(events)`` runs once the bytes are written (inside :meth:`corked`: at its end).
         """
         with self.lock:
             seq = self.journal.state.next_out
@@ -152,6 +161,11 @@ class FixSession:
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
                 event["cause"] = out_seq
+            if self._corked is not None:  # folded now: the next send's MsgSeqNum follows it
+                self.journal.append([*batch, *events], commit=False)
+                record["seq"] = out_seq
+                self._corked.append((self._encode(msg_type, seq, body), record, events, then))
+                return seq
             self.journal.append([*batch, *events], fold_later=True)
             record["seq"] = out_seq
             try:  # committed: the bytes go first, the state and the mark after them
@@ -163,7 +177,43 @@ class FixSession:
                 if self.on_out is not None:
                     self.on_out(record)
                 self.journal.settle()
+            if then is not None:
+                then(list(events))
             return seq
+
+    @contextlib.contextmanager
+    def corked(self) -> Iterator[None]:
+        """Sends inside are committed once and written together at the end (see the module
+        contract); nested, the outermost ends it."""
+        with self.lock:
+            if self._corked is not None:
+                yield
+                return
+            self._corked = []
+            try:
+                yield
+            finally:
+                staged, self._corked = self._corked, None
+                if staged:
+                    self._send_staged(staged)
+
+    def _send_staged(self, staged: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
+                                              Callable[[list[np.ndarray]], None] | None]]
+                     ) -> None:
+        """One commit for the staged sends, then their bytes in one write (under the lock)."""
+        self.journal.commit()
+        try:
+            if self.before_write is not None and any(events for _, _, events, _ in staged):
+                self.before_write()
+            self._write(b"".join([data for data, _, _, _ in staged]))
+        finally:
+            if self.on_out is not None:
+                for _, record, _, _ in staged:
+                    self.on_out(record)
+            self.journal.settle()
+        for _, _, events, then in staged:
+            if then is not None:
+                then(list(events))
 
     def settle(self) -> None:
         """Settles the session store's commits (:meth:`SessionJournal.settle`), under the

@@ -19,6 +19,7 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -79,6 +80,11 @@ class FixVenue(ExternalVenue):
         self.client.submit(request if request is not None
                            else order_request(cmd, self.kernel.ctx),
                            int(cmd.seq) if command_seq is None else command_seq)
+
+    def corked(self) -> contextlib.AbstractContextManager[None]:
+        """Commands handed out inside go to the venue as one commit of the session store and
+        one write (:meth:`adapters.fix.session.FixSession.corked`)."""
+        return self.client.session.corked()
 
     def submit_order_list(self, cmd: Any, orders: list[Any],
                           requests: list[OrderRequest] | None = None) -> None:

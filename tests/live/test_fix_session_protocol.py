@@ -165,3 +165,37 @@ def test_the_messages_of_one_socket_read_are_one_commit_and_their_events_one_han
     kinds = accepted[0]["kind"].tolist()
     assert kinds.count(int(Kind.FIX_IN)) == 3 and kinds.count(int(Kind.ORDER_ACCEPTED)) == 3
     assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
+
+
+def test_orders_handed_out_together_are_one_commit_and_one_write(venue, tmp_path):
+    """Sends inside ``corked`` (the commands one node commit hands out) are journaled, then
+    committed once; their bytes go in one write, in MsgSeqNum order, after that commit; the
+    events reach ``on_events`` after the bytes."""
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    writes, seen = [], []
+    write = session._write
+
+    def recording_write(data: bytes) -> None:
+        writes.append((session.journal.writer.committed_seq, data.count(b"\x0135=D\x01")))
+        write(data)
+
+    session._write = recording_write
+    client.on_events = lambda events: seen.append((len(writes), int(events[0]["kind"][0])))
+    with session.corked():
+        for coid in (5, 6, 7):
+            client.submit(OrderRequest(coid, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+        assert writes == [] and seen == []  # nothing leaves before the group's commit
+    assert len(writes) == 1 and writes[0][1] == 3
+    assert writes[0][0] == session.journal.writer.next_seq - 1  # committed before the bytes
+    assert seen == [(1, int(Kind.ORDER_SUBMITTED))] * 3
+    orders = [venue.expect(codes.NEW_ORDER_SINGLE) for _ in range(3)]
+    assert [m.get(11) for m in orders] == [b"5", b"6", b"7"]
+    assert [int(m.get(34)) for m in orders] == sorted(int(m.get(34)) for m in orders)
+    assert sorted(client.orders.orders) == [5, 6, 7]
+    close(session)
+    with Journal.open(tmp_path / "j") as journal:  # one stored batch per commit here
+        values = [batch.copy() for batch in JournalReader(journal).batches()]
+    submitted = [v for v in values if int(Kind.ORDER_SUBMITTED) in v["kind"].tolist()]
+    assert len(submitted) == 1
+    assert submitted[0]["kind"].tolist().count(int(Kind.ORDER_SUBMITTED)) == 3
