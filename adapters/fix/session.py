@@ -10,8 +10,9 @@ Design contract:
   commit, in order, grouped into one call per callable;
 - sends made inside :meth:`FixSession.corked` (the commands a live node hands out together)
   are journaled as they come and committed once when it ends, then their bytes go in one
-  write, in MsgSeqNum order (the session lock is held throughout: no other message can come
-  between them on the wire); what waits on them (``then``) runs after the bytes;
+  write, in MsgSeqNum order (the session lock is held from the first of them to the write: no
+  other message can come between them on the wire); what waits on them (``then``) runs after
+  the bytes;
 - logon with HeartBtInt, heartbeats, TestRequest when the venue goes quiet, disconnect when it
   does not answer; a gap in inbound sequence numbers sends a ResendRequest and drops messages
   until the gap is filled; a ResendRequest from the venue is answered with the journaled
@@ -91,7 +92,9 @@ class FixSession:
         self._batch_thread = 0
         #: what waits for the read batch's commit: ``(then, records)`` in order
         self._after_commit: list[tuple[Callable[[list[np.ndarray]], None], list[np.ndarray]]] = []
-        #: inside :meth:`corked`: the staged sends (bytes, record, events, then)
+        #: the thread inside :meth:`corked`, and its staged sends (bytes, record, events,
+        #: then) from the first one on (the session lock is held from then to the end)
+        self._cork_thread = 0
         self._corked: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
                                  Callable[[list[np.ndarray]], None] | None]] | None = None
         self.synced = threading.Event()
@@ -161,7 +164,10 @@ class FixSession:
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
                 event["cause"] = out_seq
-            if self._corked is not None:  # folded now: the next send's MsgSeqNum follows it
+            if self._cork_thread == threading.get_ident():  # folded now: the next MsgSeqNum
+                if self._corked is None:
+                    self.lock.acquire()  # held to the cork's end: no message between them
+                    self._corked = []
                 self.journal.append([*batch, *events], commit=False)
                 record["seq"] = out_seq
                 self._corked.append((self._encode(msg_type, seq, body), record, events, then))
@@ -184,18 +190,22 @@ class FixSession:
     @contextlib.contextmanager
     def corked(self) -> Iterator[None]:
         """Sends inside are committed once and written together at the end (see the module
-        contract); nested, the outermost ends it."""
-        with self.lock:
-            if self._corked is not None:
-                yield
-                return
-            self._corked = []
-            try:
-                yield
-            finally:
-                staged, self._corked = self._corked, None
-                if staged:
+        contract); nested, the outermost ends it. The session lock is taken at the first
+        send inside, not before (the node's own commit runs before it)."""
+        if self._cork_thread == threading.get_ident():
+            yield
+            return
+        self._cork_thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._cork_thread = 0
+            staged, self._corked = self._corked, None
+            if staged is not None:
+                try:
                     self._send_staged(staged)
+                finally:
+                    self.lock.release()
 
     def _send_staged(self, staged: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
                                               Callable[[list[np.ndarray]], None] | None]]
