@@ -95,6 +95,9 @@ class FixSession:
         #: the thread inside :meth:`corked`, and its staged sends (bytes, record, events,
         #: then) from the first one on (the session lock is held from then to the end)
         self._cork_thread = 0
+        #: a received message's FIX_IN (after its STRING records), seq given, not appended yet:
+        #: it goes first in the next append, with the events its handling journals
+        self._in_pending: list[np.ndarray] = []
         self._corked: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
                                  Callable[[list[np.ndarray]], None] | None]] | None = None
         self.synced = threading.Event()
@@ -160,6 +163,8 @@ class FixSession:
             _stamp_out(record, seq, pack_msg_type(msg_type), self.session_id)
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
+            if self._in_pending:  # a received message's, answered now: folded before
+                self.journal.append(self._take_in(), commit=False)
             batch = [*self._take_strings(), record]
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
@@ -367,6 +372,13 @@ class FixSession:
 
     # ---------------------------------------------------------------- inbound
     def _on_message(self, msg: simplefix.FixMessage) -> None:
+        try:
+            self._handle(msg)
+        finally:  # a FIX_IN nothing journaled after it: staged alone
+            if self._in_pending:
+                self.journal.append(self._take_in(), commit=False)
+
+    def _handle(self, msg: simplefix.FixMessage) -> None:
         msg_type, seq_text = msg.get(35), msg.get(34)
         if msg_type is None or seq_text is None or not seq_text.isdigit():
             if seq_text is not None and seq_text.isdigit():
@@ -400,16 +412,26 @@ class FixSession:
             self._reject(seq, str(exc).encode())
             return
         self._journal_in(record, msg)
-        if self._resend_until and self.journal.state.next_in > self._resend_until:
+        if msg_type in codes.ADMIN_TYPES:  # session messages fold now (they move next_in)
+            self.journal.append(self._take_in(), commit=False)
+        # an application message's FIX_IN folds with its events: next_in is then seq + 1
+        if self._resend_until and max(self.journal.state.next_in, seq + 1) > self._resend_until:
             self._resend_until = 0
         self._dispatch(msg_type, msg, record)
 
     def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
         """Stages a received message's FIX_IN record: it is committed with what handling the
-        message journals next (its order events, an answer), or at the end of its handling
-        (:meth:`_read_loop`), before anything of it leaves the session: one commit per
-        message."""
-        record["seq"] = self.journal.append([*self._take_strings(), record], commit=False)
+        message journals next (its order events, an answer: one append), or alone at the end
+        of its handling; committed with its read batch (:meth:`_read_loop`) or an earlier
+        send, before anything of it leaves the session."""
+        pending = self._in_pending = [*self._take_strings(), record]
+        record["seq"] = self.journal.next_seq + len(pending) - 1
+
+    def _take_in(self) -> list[np.ndarray]:
+        """The staged FIX_IN record (after its STRING records), to journal ahead of anything
+        else: the seq it was given is the next one."""
+        pending, self._in_pending = self._in_pending, []
+        return pending
 
     def journal_records(self, records: list[np.ndarray],
                         then: Callable[[list[np.ndarray]], None] | None = None) -> int:
@@ -420,11 +442,12 @@ class FixSession:
         (``then`` waits behind a read batch's pending calls, keeping their order)."""
         with self.lock:
             if self._batch_thread == threading.get_ident():
-                last = self.journal.append([*self._take_strings(), *records], commit=False)
+                last = self.journal.append([*self._take_in(), *self._take_strings(), *records],
+                                           commit=False)
                 if then is not None:
                     self._after_commit.append((then, records))
                 return last
-            last = self.journal.append([*self._take_strings(), *records])
+            last = self.journal.append([*self._take_in(), *self._take_strings(), *records])
             if self._after_commit and then is not None:  # after the read batch's, in order
                 self._after_commit.append((then, records))
                 return last

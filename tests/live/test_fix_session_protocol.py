@@ -129,6 +129,9 @@ def test_an_execution_report_and_its_order_event_are_one_commit(venue, tmp_path)
     assert len(accepted) == 1
     kinds = accepted[0]["kind"].tolist()
     assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
+    fix_in = kinds.index(int(Kind.FIX_IN))  # one append: the FIX_IN and its event, one stamp
+    assert accepted[0]["ts_init"][fix_in] == accepted[0]["ts_init"][fix_in + 1]
+    assert kinds[fix_in + 1] == int(Kind.ORDER_ACCEPTED)
 
 
 def test_the_messages_of_one_socket_read_are_one_commit_and_their_events_one_hand_off(
