@@ -12,9 +12,9 @@ Design contract:
   records even when no input arrives); one group commit per take (``Kernel.defer_flush``, then
   ``Kernel.end_batch``), and one more right after a publish that made an order for an external
   venue, which is then handed out (never after the durability window, nor after the rest of
-  its take), under :func:`replay.nodes.latency.live_loop_policy`; the commands a commit hands
-  out together go inside ``sends()`` (a live node's FIX venue: one session-store commit and
-  one socket write for all of them); with ``commit_behind`` (a journal that commits on its
+  its take), under :func:`replay.nodes.latency.live_loop_policy`; when more than one command
+  is held, the hand-out goes inside ``sends()`` (a live node's FIX venue: one session-store
+  commit and one socket write for all of them); with ``commit_behind`` (a journal that commits on its
   own thread: ``sync``) an order-making publish hands the journal's records to that thread
   and the take goes on: each order leaves once its commit is known (checked after every
   publish) or at the end of its take, so a take's orders share commits and fsyncs instead of
@@ -114,11 +114,7 @@ class NodeDriver:
                         self.data = base + len(records)
                     run_until(kernel, horizon, self.stats)
                     kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
-                    if kernel.outbound.held:
-                        with sends():
-                            kernel.end_batch()
-                    else:
-                        kernel.end_batch()
+                    self._grouped(kernel.end_batch)
                     if settle is not None:
                         settle()
         finally:
@@ -139,8 +135,7 @@ class NodeDriver:
         if self._commit_behind:
             self._hand_over(kernel)
             return
-        with self._sends():
-            kernel.end_batch()
+        self._grouped(kernel.end_batch)
         if self._settle is not None:
             self._settle()
 
@@ -154,8 +149,16 @@ class NodeDriver:
             kernel.end_batch()  # raises the journal's error again, faulting the kernel
             raise
         if kernel.outbound.held[0][0] <= kernel.journal.committed_seq:
+            self._grouped(kernel.release_outbound)
+
+    def _grouped(self, release: Callable[[], int]) -> None:
+        """Runs ``release`` (which may hand out held commands) inside ``sends()`` when more
+        than one command is held (one alone goes without the group's overhead)."""
+        if len(self.kernel.outbound.held) > 1:
             with self._sends():
-                kernel.release_outbound()
+                release()
+        else:
+            release()
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,
