@@ -182,9 +182,8 @@ class FixExecutionClient:
         else:
             ref["venue_order_id"] = out.client_order_id
         events = [np.frombuffer(bytearray(packer(event_kind).pack(**ref)), dtype=RECORD_DTYPE)]
-        self.session.send(msg_type, self._body(out, msg_type), record, events=events)
-        if self.on_events is not None:
-            self.on_events(events)
+        self.session.send(msg_type, self._body(out, msg_type), record, events=events,
+                          then=self._forward)
 
     def _body(self, out: tuple, msg_type: bytes) -> list[tuple[int, bytes]]:
         """The body of ``msg_type`` for the FIX_OUT fields ``out`` (:func:`body_fields`: what
@@ -196,12 +195,15 @@ class FixExecutionClient:
         return body_fields(out, msg_type, symbol)
 
     def _journal_events(self, events: list[np.ndarray], cause: int) -> None:
+        """Journals ``events`` (``cause`` set); :attr:`on_events` gets them once committed
+        (inside a read batch: after the batch's commit, :meth:`FixSession.journal_records`)."""
         for event in events:
             event["cause"] = cause
-        self.session.journal_records(events)
+        self.session.journal_records(events, self._forward)
+
+    def _forward(self, events: list[np.ndarray]) -> None:
         if self.on_events is not None:
             self.on_events(events)
-        self.session.settle()
 
     def _version_record(self, order: FixOrder, version: int, quantity: int | None = None,
                         price: int | None = None) -> np.ndarray:

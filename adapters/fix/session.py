@@ -3,6 +3,16 @@
 Design contract:
 - every message is journaled (FIX_OUT before its bytes are written, FIX_IN before anything acts
   on it); sequence numbers resume from the journal after a restart;
+- the messages of one socket read are handled in a *read batch*: their FIX_IN records and the
+  records their handling journals (:meth:`FixSession.journal_records`) are staged and committed
+  once, at the end of the batch (or earlier, by any send, whose commit holds them), and what
+  waits on them (``then``: e.g. the order events into a live node's inbox) runs only after that
+  commit, in order, grouped into one call per callable;
+- sends made inside :meth:`FixSession.corked` (the commands a live node hands out together)
+  are journaled as they come and committed once when it ends, then their bytes go in one
+  write, in MsgSeqNum order (the session lock is held from the first of them to the write: no
+  other message can come between them on the wire); what waits on them (``then``) runs after
+  the bytes;
 - logon with HeartBtInt, heartbeats, TestRequest when the venue goes quiet, disconnect when it
   does not answer; a gap in inbound sequence numbers sends a ResendRequest and drops messages
   until the gap is filled; a ResendRequest from the venue is answered with the journaled
@@ -19,7 +29,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import simplefix
@@ -45,6 +55,8 @@ def _stamp_out(record: np.ndarray, seq: int, msg_type: int, session_id: int) -> 
     _TYPE.pack_into(record, _TYPE_AT, msg_type)
     _SESSION.pack_into(record, _SESSION_AT, session_id)
 OutHandler = Callable[[np.ndarray], None]
+#: messages per read batch at most: a backlog's first events wait for no more than this many
+_READ_BATCH = 32
 
 
 class FixSession:
@@ -76,6 +88,18 @@ class FixSession:
         #: there for its own journal's fsync of the command (made meanwhile on another thread)
         self.before_write: Callable[[], None] | None = None
         self._sync_pending = False
+        #: the session thread's id while it handles a read batch (see the module contract)
+        self._batch_thread = 0
+        #: what waits for the read batch's commit: ``(then, records)`` in order
+        self._after_commit: list[tuple[Callable[[list[np.ndarray]], None], list[np.ndarray]]] = []
+        #: the thread inside :meth:`corked`, and its staged sends (bytes, record, events,
+        #: then) from the first one on (the session lock is held from then to the end)
+        self._cork_thread = 0
+        #: a received message's FIX_IN (after its STRING records), seq given, not appended yet:
+        #: it goes first in the next append, with the events its handling journals
+        self._in_pending: list[np.ndarray] = []
+        self._corked: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
+                                 Callable[[list[np.ndarray]], None] | None]] | None = None
         self.synced = threading.Event()
         self.backoff_s = backoff_s
         self.session_id, strings = journal.intern(f"{sender}->{target}")
@@ -120,7 +144,8 @@ class FixSession:
 
     # ---------------------------------------------------------------- sending
     def send(self, msg_type: bytes, body: list[tuple[int, bytes]] | bytes,
-             record: np.ndarray | None = None, events: Sequence[np.ndarray] = ()) -> int:
+             record: np.ndarray | None = None, events: Sequence[np.ndarray] = (),
+             then: Callable[[list[np.ndarray]], None] | None = None) -> int:
         """Journals then sends one message; returns its MsgSeqNum. ``body`` is its fields, or
         their bytes (:func:`adapters.fix.wire.fields_bytes`).
 
@@ -129,6 +154,7 @@ class FixSession:
         (e.g. the ORDER_SUBMITTED the message means) are journaled after it in the same
         commit, their ``cause`` set to its seq: one commit (one fsync under ``sync``) per
         message; with events, :attr:`before_write` runs between the commit and the bytes.
+        ``then(events)`` runs once the bytes are written (inside :meth:`corked`: at its end).
         """
         with self.lock:
             seq = self.journal.state.next_out
@@ -137,10 +163,20 @@ class FixSession:
             _stamp_out(record, seq, pack_msg_type(msg_type), self.session_id)
             if msg_type == codes.LOGOUT:
                 self._logout_sent = True
+            if self._in_pending:  # a received message's, answered now: folded before
+                self.journal.append(self._take_in(), commit=False)
             batch = [*self._take_strings(), record]
             out_seq = self.journal.next_seq + len(batch) - 1
             for event in events:
                 event["cause"] = out_seq
+            if self._cork_thread == threading.get_ident():  # folded now: the next MsgSeqNum
+                if self._corked is None:
+                    self.lock.acquire()  # held to the cork's end: no message between them
+                    self._corked = []
+                self.journal.append([*batch, *events], commit=False)
+                record["seq"] = out_seq
+                self._corked.append((self._encode(msg_type, seq, body), record, events, then))
+                return seq
             self.journal.append([*batch, *events], fold_later=True)
             record["seq"] = out_seq
             try:  # committed: the bytes go first, the state and the mark after them
@@ -152,7 +188,47 @@ class FixSession:
                 if self.on_out is not None:
                     self.on_out(record)
                 self.journal.settle()
+            if then is not None:
+                then(list(events))
             return seq
+
+    @contextlib.contextmanager
+    def corked(self) -> Iterator[None]:
+        """Sends inside are committed once and written together at the end (see the module
+        contract); nested, the outermost ends it. The session lock is taken at the first
+        send inside, not before (the node's own commit runs before it)."""
+        if self._cork_thread == threading.get_ident():
+            yield
+            return
+        self._cork_thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._cork_thread = 0
+            staged, self._corked = self._corked, None
+            if staged is not None:
+                try:
+                    self._send_staged(staged)
+                finally:
+                    self.lock.release()
+
+    def _send_staged(self, staged: list[tuple[bytes, np.ndarray, Sequence[np.ndarray],
+                                              Callable[[list[np.ndarray]], None] | None]]
+                     ) -> None:
+        """One commit for the staged sends, then their bytes in one write (under the lock)."""
+        self.journal.commit()
+        try:
+            if self.before_write is not None and any(events for _, _, events, _ in staged):
+                self.before_write()
+            self._write(b"".join([data for data, _, _, _ in staged]))
+        finally:
+            if self.on_out is not None:
+                for _, record, _, _ in staged:
+                    self.on_out(record)
+            self.journal.settle()
+        for _, _, events, then in staged:
+            if then is not None:
+                then(list(events))
 
     def settle(self) -> None:
         """Settles the session store's commits (:meth:`SessionJournal.settle`), under the
@@ -239,15 +315,41 @@ class FixSession:
                 self._test_req_sent = 0.0
             except TimeoutError:
                 pass
-            while (msg := parser.get_message()) is not None:
-                with self.lock:  # one message at a time against sends from other threads
-                    self._on_message(msg)
-                    self._check_synced()
-                    self.journal.commit()  # its FIX_IN, if nothing it journaled committed it
-                    self.journal.settle()
-                if self._sock is None:
-                    return
+            more = True
+            while more:
+                try:
+                    self._batch_thread = threading.get_ident()
+                    for _ in range(_READ_BATCH):
+                        if (msg := parser.get_message()) is None:
+                            more = False
+                            break
+                        with self.lock:  # one message at a time against other threads' sends
+                            self._on_message(msg)
+                            self._check_synced()
+                        if self._sock is None:
+                            return
+                finally:
+                    self._batch_thread = 0
+                    self._end_read_batch()
             self._keep_alive()
+
+    def _end_read_batch(self) -> None:
+        """Commits what the read batch staged (if no send committed it), then runs what
+        waited for it (one call per run of the same callable), then settles."""
+        with self.lock:
+            self.journal.commit()
+            after, self._after_commit = self._after_commit, []
+            i = 0
+            while i < len(after):
+                then, records = after[i]
+                i += 1
+                if i < len(after) and after[i][0] == then:
+                    records = list(records)
+                    while i < len(after) and after[i][0] == then:
+                        records.extend(after[i][1])
+                        i += 1
+                then(records)
+            self.journal.settle()
 
     def _check_synced(self) -> None:
         if self._sync_pending and self.logged_on.is_set() and not self._resend_until:
@@ -270,6 +372,13 @@ class FixSession:
 
     # ---------------------------------------------------------------- inbound
     def _on_message(self, msg: simplefix.FixMessage) -> None:
+        try:
+            self._handle(msg)
+        finally:  # a FIX_IN nothing journaled after it: staged alone
+            if self._in_pending:
+                self.journal.append(self._take_in(), commit=False)
+
+    def _handle(self, msg: simplefix.FixMessage) -> None:
         msg_type, seq_text = msg.get(35), msg.get(34)
         if msg_type is None or seq_text is None or not seq_text.isdigit():
             if seq_text is not None and seq_text.isdigit():
@@ -303,21 +412,49 @@ class FixSession:
             self._reject(seq, str(exc).encode())
             return
         self._journal_in(record, msg)
-        if self._resend_until and self.journal.state.next_in > self._resend_until:
+        if msg_type in codes.ADMIN_TYPES:  # session messages fold now (they move next_in)
+            self.journal.append(self._take_in(), commit=False)
+        # an application message's FIX_IN folds with its events: next_in is then seq + 1
+        if self._resend_until and max(self.journal.state.next_in, seq + 1) > self._resend_until:
             self._resend_until = 0
         self._dispatch(msg_type, msg, record)
 
     def _journal_in(self, record: np.ndarray, msg: simplefix.FixMessage) -> None:
         """Stages a received message's FIX_IN record: it is committed with what handling the
-        message journals next (its order events, an answer), or at the end of its handling
-        (:meth:`_read_loop`), before anything of it leaves the session: one commit per
-        message."""
-        record["seq"] = self.journal.append([*self._take_strings(), record], commit=False)
+        message journals next (its order events, an answer: one append), or alone at the end
+        of its handling; committed with its read batch (:meth:`_read_loop`) or an earlier
+        send, before anything of it leaves the session."""
+        pending = self._in_pending = [*self._take_strings(), record]
+        record["seq"] = self.journal.next_seq + len(pending) - 1
 
-    def journal_records(self, records: list[np.ndarray]) -> int:
-        """Journals ``records`` (after any pending STRING records); returns the last seq."""
+    def _take_in(self) -> list[np.ndarray]:
+        """The staged FIX_IN record (after its STRING records), to journal ahead of anything
+        else: the seq it was given is the next one."""
+        pending, self._in_pending = self._in_pending, []
+        return pending
+
+    def journal_records(self, records: list[np.ndarray],
+                        then: Callable[[list[np.ndarray]], None] | None = None) -> int:
+        """Journals ``records`` (after any pending STRING records) and calls ``then(records)``
+        once they are committed; returns the last seq. On the session thread inside a read
+        batch both wait for the batch's one commit (see the module contract); elsewhere the
+        records are committed, ``then`` runs and the commit is settled before this returns
+        (``then`` waits behind a read batch's pending calls, keeping their order)."""
         with self.lock:
-            return self.journal.append([*self._take_strings(), *records])
+            if self._batch_thread == threading.get_ident():
+                last = self.journal.append([*self._take_in(), *self._take_strings(), *records],
+                                           commit=False)
+                if then is not None:
+                    self._after_commit.append((then, records))
+                return last
+            last = self.journal.append([*self._take_in(), *self._take_strings(), *records])
+            if self._after_commit and then is not None:  # after the read batch's, in order
+                self._after_commit.append((then, records))
+                return last
+            if then is not None:
+                then(records)
+            self.journal.settle()
+            return last
 
     def _dispatch(self, msg_type: bytes, msg: simplefix.FixMessage, record: np.ndarray) -> None:
         if msg_type == codes.LOGON:

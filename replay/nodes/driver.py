@@ -12,7 +12,13 @@ Design contract:
   records even when no input arrives); one group commit per take (``Kernel.defer_flush``, then
   ``Kernel.end_batch``), and one more right after a publish that made an order for an external
   venue, which is then handed out (never after the durability window, nor after the rest of
-  its take), under :func:`replay.nodes.latency.live_loop_policy`;
+  its take), under :func:`replay.nodes.latency.live_loop_policy`; when more than one command
+  is held, the hand-out goes inside ``sends()`` (a live node's FIX venue: one session-store
+  commit and one socket write for all of them); with ``commit_behind`` (a journal that commits on its
+  own thread: ``sync``) an order-making publish hands the journal's records to that thread
+  and the take goes on: each order leaves once its commit is known (checked after every
+  publish) or at the end of its take, so a take's orders share commits and fsyncs instead of
+  waiting for one each;
 - ``on_publish(n)`` (e.g. a :class:`replay.recovery.Snapshotter`) is called after every
   publish with ``n`` = data inputs published so far (``data_offset`` included): the resume
   point of a snapshot;
@@ -26,7 +32,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -66,6 +72,8 @@ class NodeDriver:
         self._controls: list[np.ndarray] = []
         self._last_n = -1
         self._settle: Callable[[], None] | None = None  # feed_live's, while it runs
+        self._sends: Callable[[], AbstractContextManager[None]] = nullcontext
+        self._commit_behind = False
 
     # --- feeding ---------------------------------------------------------------------------------
     def feed(self, chunks: Iterable[np.ndarray]) -> LoopStats:
@@ -84,13 +92,17 @@ class NodeDriver:
         return self.stats
 
     def feed_live(self, inbox: LiveInbox, timeout_s: float = 0.05,
-                  settle: Callable[[], None] | None = None) -> LoopStats:
+                  settle: Callable[[], None] | None = None,
+                  sends: Callable[[], AbstractContextManager[None]] = nullcontext,
+                  commit_behind: bool = False) -> LoopStats:
         """Runs the inbox until it is closed and empty (see the module contract); ``settle``
         (e.g. :meth:`journal.writer.JournalWriter.settle`) is called after each group commit
-        once its orders are handed out."""
+        once its orders are handed out, and each group's hand-out runs inside ``sends()``."""
         kernel = self.kernel
         kernel.defer_flush = True
         self._settle = settle
+        self._sends = sends
+        self._commit_behind = commit_behind
         try:
             with live_loop_policy():
                 while (taken := inbox.take(timeout_s)) is not None:
@@ -102,22 +114,51 @@ class NodeDriver:
                         self.data = base + len(records)
                     run_until(kernel, horizon, self.stats)
                     kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
-                    kernel.end_batch()
+                    self._grouped(kernel.end_batch)
                     if settle is not None:
                         settle()
         finally:
             kernel.defer_flush = False
             self._settle = None
+            self._sends = nullcontext
+            self._commit_behind = False
         return self.stats
 
     def _after_live_publish(self, n: int) -> None:
         """After a live publish: an order it made is committed and sent now, not at the end of
-        a long take (the take's other inputs are committed with the next group)."""
+        a long take (the take's other inputs are committed with the next group); with
+        ``commit_behind`` its commit is started and it goes once that is known."""
         self._after_publish(n)
-        if self.kernel.outbound.held:
-            self.kernel.end_batch()
-            if self._settle is not None:
-                self._settle()
+        kernel = self.kernel
+        if not kernel.outbound.held:
+            return
+        if self._commit_behind:
+            self._hand_over(kernel)
+            return
+        self._grouped(kernel.end_batch)
+        if self._settle is not None:
+            self._settle()
+
+    def _hand_over(self, kernel: Kernel) -> None:
+        """``commit_behind``: starts the commit of what is journaled (the committer thread
+        takes it; nothing waits) and hands out the held commands already committed."""
+        try:
+            kernel.sync_journal()
+            kernel.journal.flush()
+        except Exception:
+            kernel.end_batch()  # raises the journal's error again, faulting the kernel
+            raise
+        if kernel.outbound.held[0][0] <= kernel.journal.committed_seq:
+            self._grouped(kernel.release_outbound)
+
+    def _grouped(self, release: Callable[[], int]) -> None:
+        """Runs ``release`` (which may hand out held commands) inside ``sends()`` when more
+        than one command is held (one alone goes without the group's overhead)."""
+        if len(self.kernel.outbound.held) > 1:
+            with self._sends():
+                release()
+        else:
+            release()
 
     def _split(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yields the data records of ``chunks``, cut at each control record (queued by seq,

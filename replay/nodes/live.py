@@ -364,7 +364,8 @@ class LiveNode:
         reason, fault = RunEndReason.CLEAN, ""
         try:
             try:
-                driver.feed_live(self.inbox, settle=None if committer else writer.settle)
+                driver.feed_live(self.inbox, settle=None if committer else writer.settle,
+                                 sends=self.venue.corked, commit_behind=committer)
             finally:
                 if beat is not None:
                     beat.close()

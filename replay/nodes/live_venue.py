@@ -19,6 +19,8 @@ Design contract:
 
 from __future__ import annotations
 
+import contextlib
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +29,7 @@ import numpy as np
 from adapters.fix.client import FixExecutionClient, OrderRequest
 from domain.codec import as_kind, encode
 from domain.enums import OrderSide, RecordFlag
-from domain.kinds import Kind
+from domain.kinds import RECORD_DTYPE, Kind
 from domain.schema import NULL_I64
 from replay.nodes.offline import ExternalVenue
 from replay.nodes.order_request import order_request
@@ -41,6 +43,7 @@ VENUE_KINDS = np.array([int(k) for k in (
 
 
 _VENUE_KIND_SET = frozenset(VENUE_KINDS.tolist())
+_KIND, _KIND_AT = struct.Struct("<H").unpack_from, RECORD_DTYPE.fields["kind"][1]
 #: takes up to this many records are scanned in Python (np.isin costs ~25 us a call)
 _SMALL_TAKE = 16
 
@@ -77,6 +80,11 @@ class FixVenue(ExternalVenue):
         self.client.submit(request if request is not None
                            else order_request(cmd, self.kernel.ctx),
                            int(cmd.seq) if command_seq is None else command_seq)
+
+    def corked(self) -> contextlib.AbstractContextManager[None]:
+        """Commands handed out inside go to the venue as one commit of the session store and
+        one write (:meth:`adapters.fix.session.FixSession.corked`)."""
+        return self.client.session.corked()
 
     def submit_order_list(self, cmd: Any, orders: list[Any],
                           requests: list[OrderRequest] | None = None) -> None:
@@ -123,10 +131,10 @@ class FixVenue(ExternalVenue):
     def forward(self, events: list[np.ndarray]) -> None:
         """Pushes the adapter's venue events into the node's inbox (adapter ids, see
         :func:`translate`)."""
-        venue_events = [e for e in events if int(e["kind"][0]) in _VENUE_KIND_SET]
+        venue_events = [e for e in events if _KIND(e, _KIND_AT)[0] in _VENUE_KIND_SET]
         if venue_events:  # a send's ORDER_SUBMITTED / PENDING_* stop here, without numpy
-            self._push(venue_events[0] if len(venue_events) == 1
-                       else np.concatenate(venue_events))
+            self._push(venue_events[0] if len(venue_events) == 1 else np.frombuffer(
+                b"".join([e.tobytes() for e in venue_events]), dtype=RECORD_DTYPE))
 
 
 def translate(records: np.ndarray, kernel: Any, client: FixExecutionClient, venue: str,

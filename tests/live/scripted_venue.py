@@ -28,6 +28,11 @@ class ScriptedVenue:
 
     def send(self, msg_type: bytes, body: list[tuple[int, bytes]] = (), seq: int | None = None,
              poss_dup: bool = False) -> None:
+        self.conn.sendall(self.encode(msg_type, body, seq, poss_dup))
+
+    def encode(self, msg_type: bytes, body: list[tuple[int, bytes]] = (), seq: int | None = None,
+               poss_dup: bool = False) -> bytes:
+        """The next message's bytes (the sequence number moves as for ``send``)."""
         msg = simplefix.FixMessage()
         msg.append_pair(8, b"FIX.4.2", header=True)
         msg.append_pair(35, msg_type, header=True)
@@ -41,7 +46,7 @@ class ScriptedVenue:
             msg.append_pair(tag, value)
         if seq is None:
             self.seq += 1
-        self.conn.sendall(msg.encode())
+        return msg.encode()
 
     def receive(self, timeout_s: float = 5.0) -> simplefix.FixMessage | None:
         """Returns the next message, or None when the connection closed or time ran out."""

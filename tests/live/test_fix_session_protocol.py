@@ -129,3 +129,76 @@ def test_an_execution_report_and_its_order_event_are_one_commit(venue, tmp_path)
     assert len(accepted) == 1
     kinds = accepted[0]["kind"].tolist()
     assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
+    fix_in = kinds.index(int(Kind.FIX_IN))  # one append: the FIX_IN and its event, one stamp
+    assert accepted[0]["ts_init"][fix_in] == accepted[0]["ts_init"][fix_in + 1]
+    assert kinds[fix_in + 1] == int(Kind.ORDER_ACCEPTED)
+
+
+def test_the_messages_of_one_socket_read_are_one_commit_and_their_events_one_hand_off(
+        venue, tmp_path):
+    """ExecutionReports that arrive in one read are handled as a read batch: their FIX_IN
+    records and order events are journaled in one commit (one LMDB value), and the events
+    reach ``on_events`` once, in seq order, after that commit."""
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    seen = []
+    client.on_events = lambda events: seen.append(
+        (session.journal.writer.committed_seq, [int(e["seq"][0]) for e in events],
+         [int(e["kind"][0]) for e in events]))
+    for coid in (5, 6, 7):
+        client.submit(OrderRequest(coid, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+        venue.expect(codes.NEW_ORDER_SINGLE)
+    submitted = len(seen)
+    venue.conn.sendall(b"".join(venue.encode(codes.EXECUTION_REPORT, [
+        (37, b"V%d" % coid), (11, b"%d" % coid), (17, b"E%d" % coid), (150, b"0"), (39, b"0"),
+        (55, b"MSFT"), (54, b"1"), (151, b"10"), (14, b"0"), (6, b"0")]) for coid in (5, 6, 7)))
+    deadline = time.monotonic() + 5
+    while len(seen) < submitted + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # a second hand-off (the defect) would have come by now
+    assert len(seen) == submitted + 1
+    committed, seqs, kinds = seen[-1]
+    assert kinds == [int(Kind.ORDER_ACCEPTED)] * 3
+    assert seqs == sorted(seqs) and committed >= seqs[-1]
+    close(session)
+    with Journal.open(tmp_path / "j") as journal:
+        values = [batch.copy() for batch in JournalReader(journal).batches()]
+    accepted = [v for v in values if int(Kind.ORDER_ACCEPTED) in v["kind"].tolist()]
+    assert len(accepted) == 1
+    kinds = accepted[0]["kind"].tolist()
+    assert kinds.count(int(Kind.FIX_IN)) == 3 and kinds.count(int(Kind.ORDER_ACCEPTED)) == 3
+    assert kinds.index(int(Kind.FIX_IN)) < kinds.index(int(Kind.ORDER_ACCEPTED))
+
+
+def test_orders_handed_out_together_are_one_commit_and_one_write(venue, tmp_path):
+    """Sends inside ``corked`` (the commands one node commit hands out) are journaled, then
+    committed once; their bytes go in one write, in MsgSeqNum order, after that commit; the
+    events reach ``on_events`` after the bytes."""
+    session = logged_on_session(venue, tmp_path)
+    client = FixExecutionClient(session, VenueCapabilities())
+    writes, seen = [], []
+    write = session._write
+
+    def recording_write(data: bytes) -> None:
+        writes.append((session.journal.writer.committed_seq, data.count(b"\x0135=D\x01")))
+        write(data)
+
+    session._write = recording_write
+    client.on_events = lambda events: seen.append((len(writes), int(events[0]["kind"][0])))
+    with session.corked():
+        for coid in (5, 6, 7):
+            client.submit(OrderRequest(coid, 1, "MSFT.ORDERMATCH", OrderSide.BUY, 10, 10000))
+        assert writes == [] and seen == []  # nothing leaves before the group's commit
+    assert len(writes) == 1 and writes[0][1] == 3
+    assert writes[0][0] == session.journal.writer.next_seq - 1  # committed before the bytes
+    assert seen == [(1, int(Kind.ORDER_SUBMITTED))] * 3
+    orders = [venue.expect(codes.NEW_ORDER_SINGLE) for _ in range(3)]
+    assert [m.get(11) for m in orders] == [b"5", b"6", b"7"]
+    assert [int(m.get(34)) for m in orders] == sorted(int(m.get(34)) for m in orders)
+    assert sorted(client.orders.orders) == [5, 6, 7]
+    close(session)
+    with Journal.open(tmp_path / "j") as journal:  # one stored batch per commit here
+        values = [batch.copy() for batch in JournalReader(journal).batches()]
+    submitted = [v for v in values if int(Kind.ORDER_SUBMITTED) in v["kind"].tolist()]
+    assert len(submitted) == 1
+    assert submitted[0]["kind"].tolist().count(int(Kind.ORDER_SUBMITTED)) == 3

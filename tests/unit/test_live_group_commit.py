@@ -171,3 +171,57 @@ def quotes_for(instrument_id: int, n: int) -> np.ndarray:
     recs["kind"] = int(K.QUOTE)
     recs["instrument_id"] = instrument_id
     return recs.view(RECORD_DTYPE)
+
+
+def test_commit_behind_folds_the_take_while_an_order_commits_and_sends_it_once_committed(
+        tmp_path: Path) -> None:
+    """``sync`` with a committer thread (``commit_behind``): an order-making input hands its
+    records to the committer and the take goes on; each order leaves once its commit is known,
+    in order, inside one ``sends()`` group per hand-out. The committer is held at its first
+    commit: the whole take is folded meanwhile (before, the node waited for each order's
+    commit), and nothing goes out until the commit is known."""
+    kernel, venue, writer = _live_kernel(tmp_path, "sync")
+    writer.start_committer()
+    gate, store = threading.Event(), writer._store
+    storing = threading.Event()
+
+    def gated_store(*args: Any, **kwargs: Any) -> None:
+        storing.set()
+        gate.wait(30)
+        store(*args, **kwargs)
+
+    writer._store = gated_store  # type: ignore[method-assign]
+    inbox = LiveInbox(ManualClock(T0 + 10**9))
+    inbox.push(quotes(kernel, 110_000 + np.arange(61) % 7))  # one take: 61 quotes, 20 buys
+    inbox.close()
+    groups: list[int] = []
+
+    class Sends:
+        def __enter__(self) -> None:
+            groups.append(len(venue.calls))
+
+        def __exit__(self, *exc: object) -> None:
+            groups[-1] = len(venue.calls) - groups[-1]
+
+    driver = NodeDriver(kernel, run_id=1, first_seq=1)
+    node = threading.Thread(target=driver.feed_live, args=(inbox, 0.01),
+                            kwargs={"sends": Sends, "commit_behind": True})
+    last_quote = kernel.last_seq + 61
+    node.start()
+    assert storing.wait(30)
+    for _ in range(3000):  # the take goes on while the first order's commit is held
+        if kernel.last_seq >= last_quote:
+            break
+        threading.Event().wait(0.01)
+    assert kernel.last_seq >= last_quote and venue.calls == []
+    gate.set()
+    node.join(30)
+    assert not node.is_alive()
+    submits = [c for c in venue.calls if c[0] == "submit"]
+    assert len(submits) == 20
+    assert all(seq <= committed for _, seq, committed, _ in submits)
+    assert [seq for _, seq, _, _ in submits] == sorted(seq for _, seq, _, _ in submits)
+    assert sum(groups) == len(venue.calls) and len([g for g in groups if g]) < 20
+    writer.stop_committer()
+    kernel.stop()
+    writer.close()
