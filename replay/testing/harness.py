@@ -37,7 +37,7 @@ from replay.backtest_setup import (
     register_execution,
     register_state,
 )
-from replay.config import VenueConfig
+from replay.config import RunConfig, VenueConfig
 from replay.loop import run, run_until
 from replay.testing.streams import T0_NS, concat
 
@@ -71,12 +71,18 @@ class RecordTap:
 
 
 class TradingHarness:
-    """Kernel + cache + data / risk / execution engines + a simulated exchange + strategies."""
+    """Kernel + cache + data / risk / execution engines + a simulated exchange + strategies.
+
+    ``memory``: what the cache and the results recorder keep; by default everything (a test
+    inspects every order after the run, where a node's default ``[run]`` bounds would have let
+    the oldest closed orders go: they stay in the journal, not in the cache).
+    """
 
     def __init__(self, instrument: Instrument, strategies: Sequence[Strategy] = (), *,
                  venue: VenueConfig | None = None, book_level: BookLevel = BookLevel.L1,
                  risk: RiskConfig | None = None, seed: int = 0, start_ns: int = T0_NS,
-                 journal_path: str | Path | None = None) -> None:
+                 journal_path: str | Path | None = None,
+                 memory: RunConfig | None = None) -> None:
         venue = venue or VenueConfig(name=str(instrument.id.venue))
         self.instrument = instrument
         self.tap = RecordTap()
@@ -88,7 +94,8 @@ class TradingHarness:
         journal = self.tap if self.writer is None else _Both(self.tap, self.writer)
         kernel = self.kernel = Kernel(capacity=1 << 14, journal=journal)
         kernel.ctx.now_ns = start_ns
-        _, _, self.cache = register_state(kernel, venue, 60_000_000_000)
+        memory = memory if memory is not None else RunConfig(order_history=None, keep_records=None)
+        _, _, self.cache = register_state(kernel, venue, 60_000_000_000, memory)
         kernel.register(DataEngine())
         execution = ExecutionEngine()
         kernel.register(RiskEngine(execution, risk or RiskConfig()))
