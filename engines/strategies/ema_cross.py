@@ -97,6 +97,59 @@ class EmaCross(Strategy):
         elif signed >= 0:
             self._enter(_SELL, position, signed)
 
+    # --- quiet runs (engines/quiet.py) ----------------------------------------------------------
+    def quiet_count(self, kind: int, run: Any, ctx: Any) -> int:
+        """The leading quotes of ``run`` on which :meth:`on_quote_record` would not trade: the
+        EMAs stepped as it steps them, the position read once (a quiet run changes none)."""
+        if kind != _QUOTE or not self._own_quote_path():
+            return 0
+        position = ctx.cache.position(self.position_id)
+        signed = position.signed_raw if position is not None else 0
+        slow_n = self.slow
+        count = self.count
+        fast, slow = self.ema_fast, self.ema_slow
+        af, as_ = self.alpha_fast, self.alpha_slow
+        bids, asks, precs = (run.column("bid"), run.column("ask"),
+                             run.column("price_precision"))
+        start = run.start
+        for i in range(start, run.stop):
+            den = _POW10[precs[i]]
+            mid = (bids[i] / den + asks[i] / den) / 2
+            count += 1
+            if count == 1:
+                fast = slow = mid
+            else:
+                fast = af * mid + (1 - af) * fast
+                slow = as_ * mid + (1 - as_) * slow
+            if count >= slow_n and fast != slow and (
+                    (fast > slow and signed <= 0) or (fast < slow and signed >= 0)):
+                return i - start
+        return len(run)
+
+    def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
+        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does."""
+        count = self.count
+        fast, slow = self.ema_fast, self.ema_slow
+        af, as_ = self.alpha_fast, self.alpha_slow
+        bids, asks, precs = (run.column("bid"), run.column("ask"),
+                             run.column("price_precision"))
+        for i in range(run.start, run.stop):
+            den = _POW10[precs[i]]
+            mid = (bids[i] / den + asks[i] / den) / 2
+            count += 1
+            if count == 1:
+                fast = slow = mid
+            else:
+                fast = af * mid + (1 - af) * fast
+                slow = as_ * mid + (1 - as_) * slow
+        self.count, self.ema_fast, self.ema_slow = count, fast, slow
+
+    def _own_quote_path(self) -> bool:
+        """True when quotes reach this class's own step (no subclass override of it)."""
+        cls = type(self)
+        return cls.on_quote is EmaCross.on_quote and \
+            cls.on_quote_record is EmaCross.on_quote_record
+
     def _enter(self, side: OrderSide, position: Any, signed: int) -> None:
         if signed:
             self.close_position(position)
