@@ -52,6 +52,9 @@ _IID_AT = {kind: _HEAD_WORDS.get(off, -1) for kind, off in INSTRUMENT_OFFSETS.it
 #: decoder is None when no handler takes the pair (the record is not decoded).
 _Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
 _NOTHING: _Route = ((), (), None, None)
+#: A quiet run at least this long goes to the reducers' batch form (when its kind is batchable):
+#: as a batch of the general path (8 and 16 measured no different on ema_cross).
+QUIET_BATCH_MIN = BATCH_MIN
 
 
 def _route_of(kind: int, reducers: tuple[Any, ...], entries: tuple[tuple[Any, Any], ...],
@@ -297,7 +300,7 @@ class KernelConsumer:
         route, the batch form for a long run of a batchable kind, else each record's reducers
         (decoded once). The reactors are not called (they skip the run themselves)."""
         n = len(span)
-        if n >= BATCH_MIN and kind in self._state.batchable:
+        if n >= QUIET_BATCH_MIN and kind in self._state.batchable:
             self._apply_run(span)
             return
         reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
