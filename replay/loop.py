@@ -183,7 +183,8 @@ class _QuietRuns:
             k = min(k, comp.quiet_count(kind, run_ if k == len(run_) else run_.head(k), ctx))
             if k <= 0:
                 return i
-        kernel.publish_quiet(self.mem[i << 7 : (i + k) << 7], run_.head(k), reactors)
+        kernel.publish_quiet(self.mem[i << 7 : (i + k) << 7],
+                             run_ if k == len(run_) else run_.head(k), reactors)
         self.stats.quiet_batches += 1
         self.stats.quiet_inputs += k
         i += k
