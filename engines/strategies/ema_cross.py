@@ -104,7 +104,16 @@ class EmaCross(Strategy):
         if kind != _QUOTE or not self._own_quote_path():
             return 0
         position = ctx.cache.position(self.position_id)
-        signed = position.signed_raw if position is not None else 0
+        return self._fold(run, position.signed_raw if position is not None else 0)[0]
+
+    def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
+        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does."""
+        _, self.count, self.ema_fast, self.ema_slow = self._fold(run, None)
+
+    def _fold(self, run: Any, signed: int | None) -> tuple[int, int, float, float]:
+        """Steps (count, fast, slow) over ``run`` with :meth:`on_quote_record`'s float
+        operations; with ``signed`` (the position) stops before the first quote that trades.
+        Returns (quotes stepped, count, fast, slow)."""
         slow_n = self.slow
         count = self.count
         fast, slow = self.ema_fast, self.ema_slow
@@ -115,34 +124,16 @@ class EmaCross(Strategy):
         for i in range(start, run.stop):
             den = _POW10[precs[i]]
             mid = (bids[i] / den + asks[i] / den) / 2
-            count += 1
-            if count == 1:
-                fast = slow = mid
+            if count:
+                f = af * mid + (1 - af) * fast
+                s = as_ * mid + (1 - as_) * slow
             else:
-                fast = af * mid + (1 - af) * fast
-                slow = as_ * mid + (1 - as_) * slow
-            if count >= slow_n and fast != slow and (
-                    (fast > slow and signed <= 0) or (fast < slow and signed >= 0)):
-                return i - start
-        return len(run)
-
-    def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
-        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does."""
-        count = self.count
-        fast, slow = self.ema_fast, self.ema_slow
-        af, as_ = self.alpha_fast, self.alpha_slow
-        bids, asks, precs = (run.column("bid"), run.column("ask"),
-                             run.column("price_precision"))
-        for i in range(run.start, run.stop):
-            den = _POW10[precs[i]]
-            mid = (bids[i] / den + asks[i] / den) / 2
-            count += 1
-            if count == 1:
-                fast = slow = mid
-            else:
-                fast = af * mid + (1 - af) * fast
-                slow = as_ * mid + (1 - as_) * slow
-        self.count, self.ema_fast, self.ema_slow = count, fast, slow
+                f = s = mid
+            if signed is not None and count + 1 >= slow_n and f != s and (
+                    (f > s and signed <= 0) or (f < s and signed >= 0)):
+                return i - start, count, fast, slow
+            count, fast, slow = count + 1, f, s
+        return run.stop - start, count, fast, slow
 
     def _own_quote_path(self) -> bool:
         """True when quotes reach this class's own step (no subclass override of it)."""
