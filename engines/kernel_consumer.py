@@ -90,6 +90,8 @@ class KernelConsumer:
         self._iid_at = dict(INSTRUMENT_OFFSETS)
         self._kinds: frozenset[int] = frozenset()
         self._known = np.fromiter(sorted(DECODERS), dtype=np.uint16)
+        #: ``quiet_reactors`` per (kind, the candidates' answers).
+        self._quiet: dict[tuple[int, tuple[bool, ...]], tuple[Any, ...] | None] = {}
 
     def refresh(self) -> None:
         """Forgets cached routes (call after the stages' tables changed)."""
@@ -97,6 +99,7 @@ class KernelConsumer:
         self._answers.clear()
         self._keys.clear()
         self._candidates.clear()
+        self._quiet.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
             kinds.update(stage.table)
@@ -290,9 +293,14 @@ class KernelConsumer:
         answers = self._answers.get(kind << 32 | instrument_id)
         if answers is None:
             return None
+        memo = (kind, answers)  # the candidates change only with ``refresh`` (which forgets)
+        if memo in self._quiet:
+            return self._quiet[memo]
         comps = tuple([comp for (comp, _), yes in zip(self._candidates[kind][1], answers,
                                                       strict=True) if yes])
-        return comps if comps and all(implements(c) for c in comps) else None
+        found = self._quiet[memo] = \
+            comps if comps and all(implements(c) for c in comps) else None
+        return found
 
     def reduce_quiet(self, span: np.ndarray, mem: memoryview, off: int, kind: int) -> None:
         """Runs the ``state`` stage only over ``span`` (a run of one kind and instrument in the

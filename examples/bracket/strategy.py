@@ -22,6 +22,8 @@ from domain.values import Price
 from engines.strategy import Strategy
 
 _QUOTE = int(Kind.QUOTE)
+#: per class, whether its quotes reach BracketEveryN's own step (``_own_step``)
+_OWN_STEP: dict[type, bool] = {}
 
 
 class BracketEveryN(Strategy):
@@ -91,9 +93,13 @@ class BracketEveryN(Strategy):
         self.n += len(run)
 
     def _own_step(self) -> bool:
+        """True when quotes reach this class's own step (no subclass override of it)."""
         cls = type(self)
-        return cls.on_quote is BracketEveryN.on_quote and cls._step is BracketEveryN._step \
-            and cls._busy is BracketEveryN._busy
+        own = _OWN_STEP.get(cls)
+        if own is None:
+            own = _OWN_STEP[cls] = cls.on_quote is BracketEveryN.on_quote and \
+                cls._step is BracketEveryN._step and cls._busy is BracketEveryN._busy
+        return own
 
     def _busy(self) -> bool:
         """True while an order of the working bracket is not closed (held children count)."""

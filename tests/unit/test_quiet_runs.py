@@ -122,8 +122,9 @@ def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
 
 # --- per run: quiet_count / skip_quiet against one by one ------------------------------------
 class RestingOrders(Strategy):
-    """Buys at market on its first quote, then rests the orders given (side, type, ticks from
-    the touch) on its second; afterwards every quote is quiet for it."""
+    """Buys at market on its first quote, then rests the orders given (side, limit / stop /
+    market-if-touched, ticks from the touch) on its second; afterwards every quote is quiet
+    for it."""
 
     def __init__(self, orders: list[tuple[int, str, int]]) -> None:
         super().__init__("resting")
@@ -145,9 +146,12 @@ class RestingOrders(Strategy):
                 if how == "limit":
                     ref = quote.bid_raw - ticks if s == OrderSide.BUY else quote.ask_raw + ticks
                     self.submit_order(f.limit(iid, s, 10, Price(ref, 5)))
-                else:
+                elif how == "stop":
                     ref = quote.ask_raw + ticks if s == OrderSide.BUY else quote.bid_raw - ticks
                     self.submit_order(f.stop_market(iid, s, 10, Price(ref, 5)))
+                else:  # market-if-touched: a buy below the ask, a sell above the bid
+                    ref = quote.ask_raw - ticks if s == OrderSide.BUY else quote.bid_raw + ticks
+                    self.submit_order(f.market_if_touched(iid, s, 10, Price(ref, 5)))
 
     def quiet_count(self, kind: int, run_: Any, ctx: Any) -> int:
         return len(run_) if self.seen >= 2 else 0
@@ -213,7 +217,7 @@ def test_bracket_quiet_prefix_equals_one_by_one(every: int, tp: int, sl: int, se
 
 
 order = st.tuples(st.sampled_from([int(OrderSide.BUY), int(OrderSide.SELL)]),
-                  st.sampled_from(["limit", "stop"]), st.integers(1, 25))
+                  st.sampled_from(["limit", "stop", "touched"]), st.integers(1, 25))
 
 
 @given(st.lists(order, min_size=1, max_size=5), st.integers(0, 2**32 - 1), st.integers(1, 60))
