@@ -87,6 +87,29 @@ def test_the_bracket_example_journals_the_same_records_and_state_with_quiet_runs
     assert_same(quiet, plain)
 
 
+def test_live_sized_takes_under_group_commit_give_the_same_records_and_state() -> None:
+    """Takes of 1-8 records (a live node's inbox: ``_small_keys``), each ended by
+    ``end_batch`` with the journal's flush deferred, as ``NodeDriver.feed_live`` runs them."""
+    sizes = np.random.default_rng(5).integers(1, 9, 2000)
+    found = []
+    for quiet in (True, False):
+        tape = Tape()
+        kernel = build([EmaCross(SYMBOL, fast=4, slow=9, trade_size=1000)], journal=tape)
+        kernel.quiet_runs = quiet
+        recs = quotes(kernel, walk(4, int(sizes.sum())))
+        stats, at = LoopStats(), 0
+        kernel.defer_flush = True
+        for size in sizes.tolist():
+            run(kernel, [recs[at : at + size]], stats)
+            kernel.end_batch()
+            at += size
+        kernel.defer_flush = False
+        kernel.stop()
+        found.append((tape.records().tobytes(), kernel.state_hash("all"), stats.quiet_inputs))
+    assert found[0][2] > 2000 and found[1][2] == 0
+    assert found[0][:2] == found[1][:2]
+
+
 @pytest.mark.parametrize("make", [
     lambda: [EmaCross(SYMBOL, fast=10, slow=20, trade_size=1000)],
     lambda: [BracketEveryN(SYMBOL, quantity=10, tp_ticks=2, sl_ticks=2, every=5, on="quote")],
