@@ -58,13 +58,17 @@ class QuietRun:
     rather than slice it: a run may be long); ``values(name)`` is that slice; ``records`` the
     numpy slice (the inputs as given: their ``seq`` is not stamped yet)."""
 
-    __slots__ = ("kind", "start", "stop", "_columns")
+    __slots__ = ("kind", "start", "stop", "_columns", "memo")
 
     def __init__(self, columns: QuietColumns, kind: int, start: int, stop: int) -> None:
         self._columns = columns
         self.kind = kind
         self.start = start
         self.stop = stop
+        #: Scratch space for a component, by the component: what its ``quiet_count`` worked out
+        #: (e.g. its state after the prefix it answered), read back by its ``skip_quiet`` when
+        #: that gets this same run object (the answer stood; a shorter run is a new object).
+        self.memo: dict[Any, Any] = {}
 
     def __len__(self) -> int:
         return self.stop - self.start

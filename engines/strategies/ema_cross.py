@@ -104,11 +104,17 @@ class EmaCross(Strategy):
         if kind != _QUOTE or not self._own_quote_path():
             return 0
         position = ctx.cache.position(self.position_id)
-        return self._fold(run, position.signed_raw if position is not None else 0)[0]
+        folded = run.memo[self] = self._fold(run, position.signed_raw if position is not None
+                                             else 0)
+        return folded[0]
 
     def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
-        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does."""
-        _, self.count, self.ema_fast, self.ema_slow = self._fold(run, None)
+        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does
+        (the fold ``quiet_count`` made, when it answered this run whole)."""
+        folded = run.memo.get(self)
+        if folded is None or folded[0] != len(run):
+            folded = self._fold(run, None)
+        _, self.count, self.ema_fast, self.ema_slow = folded
 
     def _fold(self, run: Any, signed: int | None) -> tuple[int, int, float, float]:
         """Steps (count, fast, slow) over ``run`` with :meth:`on_quote_record`'s float
