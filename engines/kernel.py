@@ -309,6 +309,8 @@ class Kernel(KernelPublishing):
             self._drained_at = -1
             self._fault(exc)
             raise
+        if self.outbound.held and not self.defer_flush:  # as after any publish
+            self.release_outbound()
         return last
 
     # --- lifecycle -------------------------------------------------------------------------------
