@@ -180,11 +180,13 @@ class _QuietRuns:
         run_ = QuietRun(self.columns, kind, i, end)
         k = end - i
         for comp in reversed(reactors):  # strategies (last) usually answer shortest
-            k = min(k, comp.quiet_count(kind, run_ if k == len(run_) else run_.head(k), ctx))
-            if k <= 0:
+            answer = comp.quiet_count(kind, run_, ctx)
+            if answer <= 0:
                 return i
-        kernel.publish_quiet(self.mem[i << 7 : (i + k) << 7],
-                             run_ if k == len(run_) else run_.head(k), reactors)
+            if answer < k:  # the next ones are asked about the shorter run (a new object)
+                k = answer
+                run_ = run_.head(k)
+        kernel.publish_quiet(self.mem[i << 7 : (i + k) << 7], run_, reactors)
         self.stats.quiet_batches += 1
         self.stats.quiet_inputs += k
         i += k
