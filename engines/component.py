@@ -280,6 +280,17 @@ class Reactor(Component):
         """Returns True when an input of ``kind`` for ``instrument_id`` may cause a reaction."""
         return kind in self.handles
 
+    # --- quiet runs (engines/quiet.py): optional; the defaults keep the one-by-one path ----------
+    def quiet_count(self, kind: int, run: Any, ctx: KernelContext) -> int:
+        """PURE: how many leading records of ``run`` handling one by one would leave silent
+        (see :mod:`engines.quiet`); 0 (the default): unknown, handle each record."""
+        return 0
+
+    def skip_quiet(self, kind: int, run: Any, ctx: KernelContext) -> None:
+        """Advances this component's own state over ``run`` exactly as handling each record
+        would (only called after ``quiet_count`` said the run is quiet)."""
+        raise TypeError(f"reactor {self.component_id!r} has quiet_count but no skip_quiet")
+
 
 #: A function called with (rec, ctx): what a stage calls per record.
 Handler = Callable[[Any, "KernelContext"], None]

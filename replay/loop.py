@@ -10,6 +10,13 @@ Design contract (DESIGN.md "Causality beats batching", docs/architecture.md):
   nobody reacts to, all before the next scheduled record, is published as one batch. The decision
   is vectorised over each chunk's (kind, instrument) pairs and redone when a component's
   subscriptions change (``ctx.reaction_version``);
+- quiet runs (:mod:`engines.quiet`): where a reacted input would be published alone and every
+  reactor of its route implements the protocol, the run of inputs with its key (before the next
+  due scheduled record, within the chunk, at most ``QUIET_MAX``) is offered to the reactors'
+  ``quiet_count``; the least answer ``k`` of them is published as one quiet batch
+  (:meth:`engines.kernel.Kernel.publish_quiet`), then the input after it alone, as before.
+  Same journal, seqs and state as one by one; ``quiet_span(first_seq, ts)`` (a snapshotter's,
+  given with ``on_publish``) cuts a run where a publish point of the one-by-one path matters;
 - the kernel drains after each publish and flushes the journal after each drain;
 - ``on_publish(n)``, when given, is called after every publish (the ring drained) with ``n`` =
   the number of inputs of ``chunks`` published so far: the point where a node may snapshot and
@@ -21,16 +28,22 @@ from __future__ import annotations
 import struct
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import numpy as np
 
 from domain.kinds import RECORD_DTYPE
 from engines.kernel import Kernel
+from engines.quiet import QuietColumns, QuietRun
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
 
 #: chunks up to this many records are decided record by record (a live node's takes)
 SMALL_CHUNK = 8
+#: the longest quiet batch (well inside any ring; a lagging journal keeps room for it)
+QUIET_MAX = 4096
+#: a shorter run is published record by record (the batch's fixed cost exceeds the saving)
+QUIET_MIN = 2
 _KIND_AT = RECORD_DTYPE.fields["kind"][1]
 _U2 = struct.Struct("<H").unpack_from
 _U4 = struct.Struct("<I").unpack_from
@@ -44,6 +57,8 @@ class LoopStats:
     batches: int = 0
     one_at_a_time: int = 0
     scheduled: int = 0
+    quiet_batches: int = 0
+    quiet_inputs: int = 0
 
 
 def reaction_mask(kernel: Kernel, records: np.ndarray, memo: dict[int, bool]) -> np.ndarray:
@@ -84,9 +99,118 @@ def _keys(records: np.ndarray) -> list[int]:
             | instrument_ids(records).astype(np.uint64)).tolist()
 
 
+class _QuietRuns:
+    """The loop's quiet runs (see the module contract): per chunk, :meth:`step` at a reacted
+    input publishes the quiet prefix of its run as one batch and the input after it alone."""
+
+    def __init__(self, kernel: Kernel, stats: LoopStats,
+                 on_publish: Callable[[int], None] | None,
+                 quiet_span: Callable[[int, list[int]], int] | None) -> None:
+        self.kernel = kernel
+        self.stats = stats
+        self.on_publish = on_publish
+        self.quiet_span = quiet_span
+        self.cap = max(1, min(QUIET_MAX, kernel.ring.capacity >> 2))
+        #: per key, the reactors of its route when quiet runs apply to it (else None), valid
+        #: while ``ctx.reaction_version`` is ``version``
+        self.memo: dict[int, tuple[Any, ...] | None] = {}
+        self.version = -1
+        self.singles = 0
+        #: whether the last :meth:`step` found a route that quiet runs apply to
+        self.applies = False
+        self.records: np.ndarray = np.empty(0, dtype=RECORD_DTYPE)
+        self.mem = memoryview(b"")
+        self.keys: list[int] = []
+        self.uniform: int | None = None
+        self.ts_list: list[int] | None = None
+        self.columns = QuietColumns(self.records)
+        self.base = 0
+
+    def chunk(self, records: np.ndarray, mem: memoryview, keys: list[int],
+              ts_list: list[int] | None, base: int) -> None:
+        """Starts a chunk (``keys``: its per-record keys when known, else computed on need)."""
+        self.records, self.mem, self.keys, self.ts_list, self.base = \
+            records, mem, keys, ts_list, base
+        self.uniform = uniform_key(records) if not keys else None
+        self.columns = QuietColumns(records)
+
+    def reactors(self, key: int) -> tuple[Any, ...] | None:
+        kernel = self.kernel
+        if kernel.ctx.reaction_version != self.version:
+            self.memo.clear()
+            self.version = kernel.ctx.reaction_version
+        if key in self.memo:
+            return self.memo[key]
+        found = self.memo[key] = kernel.quiet_reactors(key >> 32, key & 0xFFFFFFFF)
+        return found
+
+    def step(self, i: int, due: int | None) -> int:
+        """At reacted input ``i`` (nothing due before it): publishes its run's quiet prefix and
+        the input after it; returns the next index (``i`` itself: no quiet run here)."""
+        self.singles = 0
+        records, n = self.records, len(self.records)
+        key = self.uniform
+        if key is None:
+            if not self.keys:
+                self.keys = _keys(records)
+            key = self.keys[i]
+        reactors = self.reactors(key)
+        self.applies = reactors is not None
+        if reactors is None:
+            return i
+        end = min(n, i + self.cap)
+        ts_list = self.ts_list
+        if due is not None:
+            end = bisect_left(ts_list, due, i, end) if ts_list is not None else \
+                min(end, int(np.searchsorted(records["ts_init"], due, side="left")))
+        if self.uniform is None:
+            keys = self.keys
+            j = i + 1
+            while j < end and keys[j] == key:
+                j += 1
+            end = j
+        kernel = self.kernel
+        if self.quiet_span is not None and end - i >= QUIET_MIN:
+            ts = ts_list[i:end] if ts_list is not None else records["ts_init"][i:end].tolist()
+            end = i + max(1, self.quiet_span(kernel.ring.cursor + 1, ts))
+        if end - i < QUIET_MIN:
+            return i
+        kind = key >> 32
+        ctx = kernel.ctx
+        run_ = QuietRun(self.columns, kind, i, end)
+        k = end - i
+        for comp in reversed(reactors):  # strategies (last) usually answer shortest
+            answer = comp.quiet_count(kind, run_, ctx)
+            if answer <= 0:
+                return i
+            if answer < k:  # the next ones are asked about the shorter run (a new object)
+                k = answer
+                run_ = run_.head(k)
+        kernel.publish_quiet(self.mem[i << 7 : (i + k) << 7], run_, reactors)
+        self.stats.quiet_batches += 1
+        self.stats.quiet_inputs += k
+        i += k
+        on_publish = self.on_publish
+        if on_publish is not None:
+            on_publish(self.base + i)
+        if i < end:  # the input that is not quiet (or past a cut), alone as before
+            mem = self.mem
+            kernel.publish_one(mem[i << 7 : (i + 1) << 7])
+            self.singles = 1
+            i += 1
+            if on_publish is not None:
+                on_publish(self.base + i)
+        return i
+
+
 def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = None,
-        on_publish: Callable[[int], None] | None = None) -> LoopStats:
-    """Publishes every chunk's records through ``kernel``; returns counts of what it did."""
+        on_publish: Callable[[int], None] | None = None,
+        quiet_span: Callable[[int, list[int]], int] | None = None) -> LoopStats:
+    """Publishes every chunk's records through ``kernel``; returns counts of what it did.
+
+    ``quiet_span(first_seq, ts)``: how many leading inputs of a quiet run (their seqs from
+    ``first_seq``, their ``ts_init``) may go as one batch without passing a point where
+    ``on_publish`` would act (e.g. :meth:`replay.recovery.Snapshotter.quiet_span`)."""
     stats = stats or LoopStats()
     base = 0  # inputs of earlier chunks, all published
     sched = kernel.scheduler
@@ -95,6 +219,8 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
     publish_one = kernel.publish_one
     memo: dict[int, bool] = {}
     memo_version = ctx.reaction_version
+    quiet = _QuietRuns(kernel, stats, on_publish, quiet_span) \
+        if kernel.quiet_runs and kernel.mode != "rebuild" else None
 
     def decide(key: int) -> bool:
         v = memo.get(key)
@@ -117,17 +243,22 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
         # that the rest of the chunk is decided record by record from the (cheap, memoised)
         # answers. Held as a list per record when many records are reacted to (each is then
         # published alone), else as the reacting indices only (few steps through the chunk).
+        keys: list[int] = []
         if n <= SMALL_CHUNK:  # a live take: numpy's per-call cost beats the work here
-            reacts = [decide(k) for k in _small_keys(mem, n)]
+            keys = _small_keys(mem, n)
+            reacts = [decide(k) for k in keys]
+            if quiet is not None:
+                quiet.chunk(records, mem, keys, None, base)
             hits = [k for k, hit in enumerate(reacts) if hit]
         else:
             mask = reaction_mask(kernel, records, memo)
             hits = np.flatnonzero(mask).tolist()  # the records some component reacts to
             reacts = mask.tolist() if len(hits) > n >> 3 else None
         ts_list = ts.tolist() if reacts is not None else None
+        if quiet is not None and n > SMALL_CHUNK and hits:
+            quiet.chunk(records, mem, keys, ts_list, base)
         valid = True
         hp = 0  # hits[hp] is the first reacting index >= i
-        keys: list[int] = []
         singles = 0
         while i < n:
             t = ts_list[i] if ts_list is not None else int(ts[i])
@@ -152,12 +283,18 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
                 hp = bisect_left(hits, i, hp)
                 hit = hp < len(hits) and hits[hp] == i
             if hit:
+                if quiet is not None:
+                    j = quiet.step(i, due)
+                    if j != i:
+                        singles += quiet.singles
+                        i = j
+                        continue
                 publish_one(mem[i << 7 : (i + 1) << 7])
                 singles += 1
                 i += 1
                 if on_publish is not None:
                     on_publish(base + i)
-                if valid and reacts is not None:
+                if valid and reacts is not None and (quiet is None or not quiet.applies):
                     # a strategy's quotes: every record reacted to, each published alone; stay
                     # here while nothing is due and no component's answers changed
                     while i < n and reacts[i] and ctx.reaction_version == memo_version:

@@ -25,6 +25,7 @@ Design contract:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -215,6 +216,21 @@ class Snapshotter:
             (self.every_ns and ts - self.last_ts >= self.every_ns)
         if due and self.ready():
             self.take(n_inputs)
+
+    def quiet_span(self, first_seq: int, ts: list[int]) -> int:
+        """How many leading inputs of a quiet run (seqs from ``first_seq``, times ``ts``) may be
+        published as one batch (:func:`replay.loop.run`): up to and including the first at
+        which a snapshot would fall due, so snapshots land where one by one puts them."""
+        if not self.cadence:
+            return len(ts)
+        if not self.last_seq:
+            return 1  # the first call only notes where the cadence starts
+        n = len(ts)
+        if self.every_records:
+            n = min(n, max(1, self.last_seq + self.every_records - first_seq + 1))
+        if self.every_ns:
+            n = min(n, bisect_left(ts, self.last_ts + self.every_ns) + 1)
+        return n
 
     def take(self, n_inputs: int) -> int:
         """Commits the journal and stores a snapshot at the last seq; returns that seq."""

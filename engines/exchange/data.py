@@ -23,6 +23,7 @@ from engines.exchange import events, flow, trailing
 from engines.exchange.market import UNBOUNDED
 from engines.exchange.matching import crosses, opposite, trades_through, walk
 from engines.exchange.queue import QueuePosition
+from engines.exchange.venue_order import IF_TOUCHED
 
 _BUY = OrderSide.BUY
 _MAKER = LiquiditySide.MAKER
@@ -83,6 +84,57 @@ def on_quote(ex: SimulatedExchange, ctx: KernelContext, rec: Any) -> None:
             px = ask if vo.side == _BUY else bid
             if px != NULL_I64 and crosses(vo.side, vo.price_raw, px):
                 _fill_from_levels(ex, ctx, vo)
+
+
+def quiet_quotes(ex: SimulatedExchange, instrument_id: int, bids: list[int], asks: list[int],
+                 start: int, stop: int) -> int:
+    """PURE: how many leading quotes of ``bids[start:stop]`` / ``asks[start:stop]``
+    :func:`on_quote` would leave silent: those before the first at which a waiting stop or
+    if-touched order triggers (with ``stop_trigger_on_quotes``) or a resting L1 limit is
+    crossed. The tests are ``triggers_at``'s and ``crosses``' inlined: each open order scans
+    one side for a price at or below (``le``) or at or above a level. 0 when something it does
+    not decide here is open: a trailing stop (it moves on every quote), an order neither
+    waiting for a trigger nor limited, a book level other than L1. The fill model is not
+    consulted on quotes (it draws only for trades at a limit). Scans in growing windows, all
+    orders per window, so the work is bounded by the answer, not by the run's length."""
+    if ex.level != BookLevel.L1:
+        return 0
+    on_quotes = ex.config.stop_trigger_on_quotes
+    tests: list[tuple[list[int], bool, int]] = []  # (the side's prices, le, level)
+    for vo in ex.open_orders_of(instrument_id):
+        buy = vo.side == _BUY
+        if vo.is_stop:
+            if vo.trailing is not None:
+                return 0
+            if on_quotes and vo.trigger_raw is not None:  # None never triggers (triggers_at)
+                # stops: buy at ask >= trigger, sell at bid <= it; if-touched: the mirror
+                le = (vo.order_type in IF_TOUCHED) == buy
+                tests.append((asks if buy else bids, le, vo.trigger_raw))
+        elif vo.price_raw is not None:  # crosses: a buy at ask <= limit, a sell at bid >= it
+            tests.append((asks if buy else bids, buy, vo.price_raw))
+        else:
+            return 0
+    end = stop
+    lo, width = start, 8
+    while lo < end:
+        hi = top = min(end, lo + width)
+        for prices, le, level in tests:
+            if le:
+                for i in range(lo, hi):
+                    px = prices[i]
+                    if px <= level and px != NULL_I64:
+                        hi = i
+                        break
+            else:
+                for i in range(lo, hi):
+                    if prices[i] >= level:  # NULL (the least int64) never is
+                        hi = i
+                        break
+        if hi < top:
+            return hi - start
+        lo = hi
+        width <<= 1
+    return end - start
 
 
 def on_trade(ex: SimulatedExchange, ctx: KernelContext, instrument_id: int, price: int,

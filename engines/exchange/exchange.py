@@ -195,6 +195,22 @@ class SimulatedExchange(Reactor):
             data.on_l2_delta(self, ctx, rec)
         self._settle(ctx)
 
+    # --- quiet runs (engines/quiet.py) ----------------------------------------------------------
+    def quiet_count(self, kind: int, run: Any, ctx: KernelContext) -> int:
+        """QUOTE runs only: the leading quotes that move none of the instrument's open orders
+        (:func:`engines.exchange.data.quiet_quotes`, which mirrors ``data.on_quote``)."""
+        if kind != _K_QUOTE or type(self).react is not SimulatedExchange.react:
+            return 0
+        iid = run.column("instrument_id")[run.start]
+        if iid not in self.active:
+            return len(run)  # ``react`` returns at once for an instrument without open orders
+        return data.quiet_quotes(self, iid, run.column("bid"), run.column("ask"), run.start,
+                                 run.stop)
+
+    def skip_quiet(self, kind: int, run: Any, ctx: KernelContext) -> None:
+        """A quiet QUOTE changes nothing of the venue's (``react`` would only settle, with no
+        ``reacts_to`` answer flipped)."""
+
     def _on_dispatch(self, rec: Any, ctx: KernelContext) -> None:
         if not self.source_id or rec.target_id != self.source_id:
             return

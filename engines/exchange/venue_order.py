@@ -24,6 +24,7 @@ _REDUCE_ONLY = int(OrderOption.REDUCE_ONLY)
 _STOPS = frozenset((int(OrderType.STOP_MARKET), int(OrderType.STOP_LIMIT)))
 _STOPS = _STOPS | {int(OrderType.TRAILING_STOP_MARKET), int(OrderType.TRAILING_STOP_LIMIT)}
 _IF_TOUCHED = frozenset((int(OrderType.MARKET_IF_TOUCHED), int(OrderType.LIMIT_IF_TOUCHED)))
+IF_TOUCHED = _IF_TOUCHED  # the order types ``triggers_at`` tests as if-touched
 _MARKETLIKE = frozenset((int(OrderType.MARKET), int(OrderType.STOP_MARKET),
                          int(OrderType.MARKET_TO_LIMIT), int(OrderType.MARKET_IF_TOUCHED),
                          int(OrderType.TRAILING_STOP_MARKET)))

@@ -97,6 +97,56 @@ class EmaCross(Strategy):
         elif signed >= 0:
             self._enter(_SELL, position, signed)
 
+    # --- quiet runs (engines/quiet.py) ----------------------------------------------------------
+    def quiet_count(self, kind: int, run: Any, ctx: Any) -> int:
+        """The leading quotes of ``run`` on which :meth:`on_quote_record` would not trade: the
+        EMAs stepped as it steps them, the position read once (a quiet run changes none)."""
+        if kind != _QUOTE or not self._own_quote_path():
+            return 0
+        position = ctx.cache.position(self.position_id)
+        folded = run.memo[self] = self._fold(run, position.signed_raw if position is not None
+                                             else 0)
+        return folded[0]
+
+    def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
+        """Steps the EMAs and the count over ``run`` exactly as :meth:`on_quote_record` does
+        (the fold ``quiet_count`` made, when it answered this run whole)."""
+        folded = run.memo.get(self)
+        if folded is None or folded[0] != len(run):
+            folded = self._fold(run, None)
+        _, self.count, self.ema_fast, self.ema_slow = folded
+
+    def _fold(self, run: Any, signed: int | None) -> tuple[int, int, float, float]:
+        """Steps (count, fast, slow) over ``run`` with :meth:`on_quote_record`'s float
+        operations; with ``signed`` (the position) stops before the first quote that trades.
+        Returns (quotes stepped, count, fast, slow)."""
+        slow_n = self.slow
+        count = self.count
+        fast, slow = self.ema_fast, self.ema_slow
+        af, as_ = self.alpha_fast, self.alpha_slow
+        bids, asks, precs = (run.column("bid"), run.column("ask"),
+                             run.column("price_precision"))
+        start = run.start
+        for i in range(start, run.stop):
+            den = _POW10[precs[i]]
+            mid = (bids[i] / den + asks[i] / den) / 2
+            if count:
+                f = af * mid + (1 - af) * fast
+                s = as_ * mid + (1 - as_) * slow
+            else:
+                f = s = mid
+            if signed is not None and count + 1 >= slow_n and f != s and (
+                    (f > s and signed <= 0) or (f < s and signed >= 0)):
+                return i - start, count, fast, slow
+            count, fast, slow = count + 1, f, s
+        return run.stop - start, count, fast, slow
+
+    def _own_quote_path(self) -> bool:
+        """True when quotes reach this class's own step (no subclass override of it)."""
+        cls = type(self)
+        return cls.on_quote is EmaCross.on_quote and \
+            cls.on_quote_record is EmaCross.on_quote_record
+
     def _enter(self, side: OrderSide, position: Any, signed: int) -> None:
         if signed:
             self.close_position(position)

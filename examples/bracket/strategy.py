@@ -7,6 +7,9 @@ the stop-loss as a market order (a venue without stop orders, such as the live F
 
 It works on bars (``on_bar``) or on quotes (``on_quote``); the kernel's order manager does the
 rest: the exits are held until the entry fills, the fill of one exit cancels the other.
+
+On quotes it implements the quiet-run protocol (``quiet_count`` / ``skip_quiet``,
+docs/engines.md): the kernel then skips its call for the quotes on which it only counts.
 """
 
 from __future__ import annotations
@@ -14,8 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from domain.enums import BarAggregation, OrderSide, PriceType, TriggerType
+from domain.kinds import Kind
 from domain.values import Price
 from engines.strategy import Strategy
+
+_QUOTE = int(Kind.QUOTE)
+#: per class, whether its quotes reach BracketEveryN's own step (``_own_step``)
+_OWN_STEP: dict[type, bool] = {}
 
 
 class BracketEveryN(Strategy):
@@ -68,6 +76,30 @@ class BracketEveryN(Strategy):
         self.submit_order_list(order_list)
         self.working = order_list.client_order_ids
         self.lists.append(order_list.client_order_ids)
+
+    # --- quiet runs (engines/quiet.py): the quotes on which ``_step`` only counts ----------------
+    def quiet_count(self, kind: int, run: Any, ctx: Any) -> int:
+        """While a bracket is working every quote only counts (a quiet run changes no order in
+        the cache, so ``_busy`` stays as it is); else the quotes before the next multiple of
+        ``every``."""
+        if kind != _QUOTE or self.on != "quote" or not self._own_step():
+            return 0
+        if self._busy():
+            return len(run)
+        return min(len(run), -(self.n + 1) % self.every)
+
+    def skip_quiet(self, kind: int, run: Any, ctx: Any) -> None:
+        """Counts the run's quotes, as ``_step`` does for each."""
+        self.n += len(run)
+
+    def _own_step(self) -> bool:
+        """True when quotes reach this class's own step (no subclass override of it)."""
+        cls = type(self)
+        own = _OWN_STEP.get(cls)
+        if own is None:
+            own = _OWN_STEP[cls] = cls.on_quote is BracketEveryN.on_quote and \
+                cls._step is BracketEveryN._step and cls._busy is BracketEveryN._busy
+        return own
 
     def _busy(self) -> bool:
         """True while an order of the working bracket is not closed (held children count)."""

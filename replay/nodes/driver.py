@@ -85,7 +85,8 @@ class NodeDriver:
                 # the bound method itself when nothing is skipped (one call less per publish)
                 after = self._after_publish if not base else \
                     (lambda n: self._after_publish(base + n))
-                run(self.kernel, self._split(chunks), self.stats, on_publish=after)
+                run(self.kernel, self._split(chunks), self.stats, on_publish=after,
+                    quiet_span=self._quiet_span())
                 self._publish_controls()
             except _Stop:
                 self.interrupted = True
@@ -110,7 +111,8 @@ class NodeDriver:
                     if len(records):
                         base = self.data
                         run(kernel, [records], self.stats,
-                            on_publish=lambda n, b=base: self._after_live_publish(b + n))
+                            on_publish=lambda n, b=base: self._after_live_publish(b + n),
+                            quiet_span=self._quiet_span())
                         self.data = base + len(records)
                     run_until(kernel, horizon, self.stats)
                     kernel.ctx.now_ns = max(kernel.ctx.now_ns, horizon)
@@ -123,6 +125,10 @@ class NodeDriver:
             self._sends = nullcontext
             self._commit_behind = False
         return self.stats
+
+    def _quiet_span(self) -> Callable[[int, list[int]], int] | None:
+        """The ``on_publish`` callback's cut of quiet runs (a snapshotter's), if it has one."""
+        return getattr(self.on_publish, "quiet_span", None)
 
     def _after_live_publish(self, n: int) -> None:
         """After a live publish: an order it made is committed and sent now, not at the end of
