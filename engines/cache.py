@@ -39,6 +39,7 @@ from engines.routing import sole, take_rows
 __all__ = ["Cache", "CacheError", "netting_position_id"]
 
 _MARKET = (int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR))
+_QUOTE_KIND = int(Kind.QUOTE)
 _IID_AT = struct.Struct("<I")
 _LEVEL_AT = LAYOUTS[Kind.BOOK_DELTA].offsets["level"]
 
@@ -155,6 +156,10 @@ class Cache(Reducer):
         if rec.instrument_id not in self.instruments:
             self._known(rec)
         self.quotes[rec.instrument_id] = rec
+
+    def last_stands(self, kind: int, last: Any) -> bool:
+        """A QUOTE run of a known instrument: only the latest quote is kept."""
+        return kind == _QUOTE_KIND and last.instrument_id in self.instruments
 
     def _trade(self, rec: Any, ctx: KernelContext) -> None:
         if rec.instrument_id not in self.instruments:

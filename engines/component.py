@@ -260,6 +260,13 @@ class Reducer(Component):
         """Applies a run of records of ``batch_kinds`` (RECORD_DTYPE view, valid during the call)."""
         raise TypeError(f"reducer {self.component_id!r} lists batch_kinds but has no apply_batch()")
 
+    def last_stands(self, kind: int, last: Any) -> bool:
+        """True when applying only ``last`` (decoded), the last record of a quiet run of
+        ``kind`` and one instrument (:mod:`engines.quiet`), leaves this reducer as applying each
+        record of the run in turn would, with nothing read from other components in between.
+        Pure. The default, False, keeps the record-by-record path."""
+        return False
+
 
 class Reactor(Component):
     """Reacts to records of the kinds in ``handles`` by emitting records through the context.

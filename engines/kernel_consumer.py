@@ -31,6 +31,7 @@ import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
 from domain.schema import HEADER_FIELDS
+from engines.component import Reducer
 from engines.context import KernelContext
 from engines.quiet import implements
 from engines.routing import INSTRUMENT_OFFSETS, instrument_ids, uniform_key
@@ -55,6 +56,7 @@ _NOTHING: _Route = ((), (), None, None)
 #: A quiet run at least this long goes to the reducers' batch form (when its kind is batchable):
 #: as a batch of the general path (8 and 16 measured no different on ema_cross).
 QUIET_BATCH_MIN = BATCH_MIN
+_UNASKED: Any = object()
 
 
 def _route_of(kind: int, reducers: tuple[Any, ...], entries: tuple[tuple[Any, Any], ...],
@@ -92,6 +94,9 @@ class KernelConsumer:
         self._known = np.fromiter(sorted(DECODERS), dtype=np.uint16)
         #: ``quiet_reactors`` per (kind, the candidates' answers).
         self._quiet: dict[tuple[int, tuple[bool, ...]], tuple[Any, ...] | None] = {}
+        #: per kind, the state stage's ``last_stands`` predicates when every reducer of the
+        #: kind overrides it (else None): ``reduce_quiet`` may then apply the last record only
+        self._last_stands: dict[int, tuple[Any, ...] | None] = {}
 
     def refresh(self) -> None:
         """Forgets cached routes (call after the stages' tables changed)."""
@@ -100,6 +105,7 @@ class KernelConsumer:
         self._keys.clear()
         self._candidates.clear()
         self._quiet.clear()
+        self._last_stands.clear()
         kinds: set[int] = set(self._state.table)
         for stage in self._reactor_stages:
             kinds.update(stage.table)
@@ -306,8 +312,28 @@ class KernelConsumer:
         """Runs the ``state`` stage only over ``span`` (a run of one kind and instrument in the
         ring, at byte ``off`` of ``mem``): as :meth:`on_batch` would with no reactor on the
         route, the batch form for a long run of a batchable kind, else each record's reducers
-        (decoded once). The reactors are not called (they skip the run themselves)."""
+        (decoded once). The reactors are not called (they skip the run themselves). When every
+        reducer of the kind says its state after the run is what the last record alone leaves
+        (``Reducer.last_stands``: the cache's latest quote, the equity sampler's mark with no
+        grid point in the run), only the last record is applied."""
         n = len(span)
+        stands = self._last_stands.get(kind, _UNASKED)
+        if stands is _UNASKED:
+            stands = self._last_stands[kind] = self._stands_of(kind)
+        if stands is not None:
+            reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
+            last = make(unpack(mem, off + ((n - 1) << 7)))
+            if all([ok(kind, last) for ok in stands]):
+                ctx = self._ctx
+                ctx.current_seq = last[0]
+                ctx.now_ns = last[2]
+                ctx._outbox = None
+                try:
+                    for fn in reducers:
+                        fn(last, ctx)
+                finally:
+                    ctx._outbox = ctx._default_outbox
+                return
         if n >= QUIET_BATCH_MIN and kind in self._state.batchable:
             self._apply_run(span)
             return
@@ -328,6 +354,15 @@ class KernelConsumer:
                     fn(rec, ctx)
         finally:
             ctx._outbox = ctx._default_outbox
+
+    def _stands_of(self, kind: int) -> tuple[Any, ...] | None:
+        """The ``last_stands`` predicates of the kind's reducers, or None when some reducer
+        keeps the default (or there is none)."""
+        entries = self._state.table.get(kind, ())
+        if not entries or any(type(comp).last_stands is Reducer.last_stands
+                              for comp, _ in entries):
+            return None
+        return tuple([comp.last_stands for comp, _ in entries])
 
     def _apply_run(self, run: np.ndarray) -> None:
         ctx = self._ctx

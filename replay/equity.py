@@ -75,6 +75,12 @@ class EquitySampler(Reducer):
             self._cross(rec.ts_init, ctx)
         self.marks[rec.instrument_id] = (rec.bid, rec.ask)
 
+    def last_stands(self, kind: int, last: Any) -> bool:
+        """A QUOTE run with no grid point in it (its times are sorted, so the last is before
+        the next point): each quote only replaces the instrument's mark."""
+        nxt = self.next_ns
+        return kind == _QUOTE and nxt is not None and last.ts_init < nxt
+
     def apply(self, rec: Any, ctx: KernelContext) -> None:
         ts = rec.ts_init
         nxt = self.next_ns

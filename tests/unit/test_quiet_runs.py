@@ -20,9 +20,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.codec import RAW_STRUCTS, RAW_TUPLES
 from domain.enums import OrderSide
 from domain.kinds import Kind
 from domain.values import Price
+from engines.cache import Cache
 from engines.kernel import Kernel
 from engines.quiet import QuietColumns, QuietRun
 from engines.strategies.ema_cross import EmaCross
@@ -32,6 +34,7 @@ from journal.snapshots import snapshot_seqs
 from journal.store import Journal
 from replay.backtest import BacktestNode
 from replay.config import BacktestConfig, DataConfig, StrategyConfig
+from replay.equity import EquitySampler
 from replay.loop import LoopStats, run
 from tests.faults.crash_recovery_proc import content
 from tests.unit.kernel_rig import SYMBOL, Tape, build, quotes, shared_eurusd
@@ -141,6 +144,47 @@ def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
     (h1, s1, c1), (h0, s0, c0) = found
     assert len(s1) > 20 and s1 == s0
     assert h1 == h0 and c1.tobytes() == c0.tobytes()
+
+
+def test_the_equity_curve_is_the_same_when_quiet_runs_apply_only_their_last_quote(
+        tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache and the equity sampler apply only the last quote of a quiet run with no grid
+    point in it (``Reducer.last_stands``); a run with one falls back to every record. A grid of
+    0.5 s puts points inside many runs of real EUR/USD quotes: curve, state, records equal."""
+    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:6000]
+    data = tmp_path / "eurusd.csv"
+    data.write_text("\n".join(lines) + "\n")
+    found = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv("RINGBUS_QUIET_RUNS", flag)
+        cfg = BacktestConfig(
+            data=[DataConfig(str(data), instrument_id="EUR/USD.SIM")],
+            strategies=[StrategyConfig("ema_cross", {"fast": 5, "slow": 20})],
+            journal=str(tmp_path / f"j{flag}"), equity_interval_ns=500_000_000)
+        result = BacktestNode(cfg).run()
+        found.append((result, content(Path(result.journal))))
+    (quiet, c1), (plain, c0) = found
+    assert quiet.loop.quiet_inputs > 1000 and plain.loop.quiet_inputs == 0
+    assert len(quiet.result.equity) > 100
+    assert np.array_equal(quiet.result.equity_ts_ns, plain.result.equity_ts_ns)
+    assert np.array_equal(quiet.result.equity, plain.result.equity)
+    assert quiet.state_hash == plain.state_hash and c1.tobytes() == c0.tobytes()
+
+
+def test_last_stands_answers_for_the_cache_and_the_equity_sampler() -> None:
+    kernel = build([EmaCross(SYMBOL, fast=2, slow=3)])
+    rec = quotes(kernel, np.array([110_000, 110_004]))
+    make, unpack = RAW_TUPLES[QUOTE]._make, RAW_STRUCTS[QUOTE].unpack_from
+    last = make(unpack(rec[1:2].tobytes()))
+    assert kernel.cache.last_stands(QUOTE, last)  # a known instrument
+    assert not Cache().last_stands(QUOTE, last)  # an unknown one: its error names the record
+    assert not kernel.cache.last_stands(int(Kind.TRADE), last)
+    sampler = EquitySampler("SIM", "USD", 1_000_000)
+    assert not sampler.last_stands(QUOTE, last)  # no grid point yet: the first record sets it
+    sampler.next_ns = last.ts_init + 1
+    assert sampler.last_stands(QUOTE, last)
+    sampler.next_ns = last.ts_init  # a grid point at the last quote: every record applies
+    assert not sampler.last_stands(QUOTE, last)
 
 
 # --- per run: quiet_count / skip_quiet against one by one ------------------------------------
