@@ -124,9 +124,11 @@ def test_real_eurusd_quotes_give_the_same_records_and_state_with_quiet_runs(
     assert_same(quiet, plain)
 
 
-def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
-        tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:3000]
+def ema_cross_both_ways(tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch,
+                        n_lines: int, **config: Any) -> list[tuple[Any, np.ndarray]]:
+    """Runs ema_cross on the first ``n_lines`` of the shared EUR/USD quotes through a backtest
+    node with quiet runs and without (in that order); returns each run and its records."""
+    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:n_lines]
     data = tmp_path / "eurusd.csv"
     data.write_text("\n".join(lines) + "\n")
     found = []
@@ -135,15 +137,23 @@ def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
         cfg = BacktestConfig(
             data=[DataConfig(str(data), instrument_id="EUR/USD.SIM")],
             strategies=[StrategyConfig("ema_cross", {"fast": 5, "slow": 20})],
-            journal=str(tmp_path / f"j{flag}"), snapshot_every=97,
-            snapshot_interval_ns=7_000_000_000)
+            journal=str(tmp_path / f"j{flag}"), **config)
         result = BacktestNode(cfg).run()
+        found.append((result, content(Path(result.journal))))
+    return found
+
+
+def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
+        tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = ema_cross_both_ways(tmp_path, shared_data, monkeypatch, 3000, snapshot_every=97,
+                                snapshot_interval_ns=7_000_000_000)
+    (quiet, c1), (plain, c0) = found
+    seqs = []
+    for result, _ in found:
         with Journal.open(result.journal) as journal:
-            seqs = snapshot_seqs(journal)
-        found.append((result.state_hash, seqs, content(Path(result.journal))))
-    (h1, s1, c1), (h0, s0, c0) = found
-    assert len(s1) > 20 and s1 == s0
-    assert h1 == h0 and c1.tobytes() == c0.tobytes()
+            seqs.append(snapshot_seqs(journal))
+    assert len(seqs[0]) > 20 and seqs[0] == seqs[1]
+    assert quiet.state_hash == plain.state_hash and c1.tobytes() == c0.tobytes()
 
 
 def test_the_equity_curve_is_the_same_when_quiet_runs_apply_only_their_last_quote(
@@ -151,19 +161,8 @@ def test_the_equity_curve_is_the_same_when_quiet_runs_apply_only_their_last_quot
     """The cache and the equity sampler apply only the last quote of a quiet run with no grid
     point in it (``Reducer.last_stands``); a run with one falls back to every record. A grid of
     0.5 s puts points inside many runs of real EUR/USD quotes: curve, state, records equal."""
-    lines = (shared_data / "quote_tick_data.csv").read_text().splitlines()[:6000]
-    data = tmp_path / "eurusd.csv"
-    data.write_text("\n".join(lines) + "\n")
-    found = []
-    for flag in ("1", "0"):
-        monkeypatch.setenv("RINGBUS_QUIET_RUNS", flag)
-        cfg = BacktestConfig(
-            data=[DataConfig(str(data), instrument_id="EUR/USD.SIM")],
-            strategies=[StrategyConfig("ema_cross", {"fast": 5, "slow": 20})],
-            journal=str(tmp_path / f"j{flag}"), equity_interval_ns=500_000_000)
-        result = BacktestNode(cfg).run()
-        found.append((result, content(Path(result.journal))))
-    (quiet, c1), (plain, c0) = found
+    (quiet, c1), (plain, c0) = ema_cross_both_ways(tmp_path, shared_data, monkeypatch, 6000,
+                                                   equity_interval_ns=500_000_000)
     assert quiet.loop.quiet_inputs > 1000 and plain.loop.quiet_inputs == 0
     assert len(quiet.result.equity) > 100
     assert np.array_equal(quiet.result.equity_ts_ns, plain.result.equity_ts_ns)
