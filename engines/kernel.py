@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +69,6 @@ if TYPE_CHECKING:
     from journal.sink import JournalSink
 
 STAGES = ("state", "engines", "strategies")
-_SEQ_PACK = struct.Struct("<Q").pack_into
 
 
 class Kernel(KernelPublishing):
@@ -245,73 +243,6 @@ class Kernel(KernelPublishing):
         if not self.quiet_runs or self.mode == "rebuild":
             return None
         return self.consumer.quiet_reactors(kind, instrument_id)
-
-    def publish_quiet(self, data: memoryview, run: Any, reactors: tuple[Any, ...]) -> int:
-        """Publishes ``data`` (the bytes of a quiet run's records: every reactor in ``reactors``
-        said so with ``quiet_count``) as one batch: the journal takes them as one by one would,
-        the reducers apply them, each reactor gets ``skip_quiet(kind, run, ctx)`` once instead
-        of a call per record; then flushes the journal as ``publish_one`` does. Returns the last
-        seq. A reactor that emits or schedules anyway faults the kernel (its answer was wrong).
-        """
-        if self.faulted is not None:
-            raise self._refuse()
-        loop = self._loop if self._loop is not None else self._build()
-        ring = self.ring
-        try:
-            if ring.cursor != self._drained_at:
-                loop.drain()
-            on_journal, journal_seq, _, mem, kernel_seq, outbox = self._fast
-            n = len(data) >> 7
-            cap = ring.capacity
-            first = ring.cursor + 1
-            start = first & (cap - 1)
-            last = first + n - 1
-            if journal_seq is not None and on_journal is None and \
-                    last - journal_seq.value > self.journal_lag:
-                # a lagging journal takes what it has not yet before the run is claimed (as
-                # ``_cascade``): it never lags more than ``journal_lag`` + a run (QUIET_MAX)
-                self._journal_consumer.consume()
-            if start + n <= cap:  # the usual run: copied as bytes, seqs stamped (as _cascade)
-                ring.claim(n)
-                lo = start << 7
-                mem[lo : lo + (n << 7)] = data
-                for i in range(n):
-                    _SEQ_PACK(mem, lo + (i << 7), first + i)
-                ring.publish(last)
-                spans = [ring.buffer[start : start + n]]
-            else:
-                ring.publish_records(np.frombuffer(data, dtype=ring.buffer.dtype))
-                spans = ring.views(first, last)
-            if on_journal is not None:
-                for span in spans:
-                    on_journal(span)
-                journal_seq.value = last
-            off = start << 7
-            for span in spans:
-                self.consumer.reduce_quiet(span, mem, off, run.kind)
-                off = 0
-            kernel_seq.value = last
-            ctx = self.ctx
-            kind = run.kind
-            scheduled = self.scheduler._counter
-            for comp in reactors:
-                comp.skip_quiet(kind, run, ctx)
-            if outbox._pending or self.scheduler._counter != scheduled:
-                raise KernelError(
-                    f"seqs {first}..{last}: a quiet run emitted or scheduled records (a reactor's "
-                    f"quiet_count was wrong: {[c.component_id for c in reactors]})")
-            self._drained_at = ring.cursor
-            if journal_seq is not None and journal_seq.value != self._flushed_at and \
-                    not self.defer_flush:
-                self._flushed_at = journal_seq.value
-                self.journal.flush()  # type: ignore[union-attr]
-        except BaseException as exc:
-            self._drained_at = -1
-            self._fault(exc)
-            raise
-        if self.outbound.held and not self.defer_flush:  # as after any publish
-            self.release_outbound()
-        return last
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:

@@ -317,36 +317,26 @@ class KernelConsumer:
         (``Reducer.last_stands``: the cache's latest quote, the equity sampler's mark with no
         grid point in the run), only the last record is applied."""
         n = len(span)
+        reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
         stands = self._last_stands.get(kind, _UNASKED)
         if stands is _UNASKED:
             stands = self._last_stands[kind] = self._stands_of(kind)
-        if stands is not None:
-            reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
-            last = make(unpack(mem, off + ((n - 1) << 7)))
-            if all([ok(kind, last) for ok in stands]):
-                ctx = self._ctx
-                ctx.current_seq = last[0]
-                ctx.now_ns = last[2]
-                ctx._outbox = None
-                try:
-                    for fn in reducers:
-                        fn(last, ctx)
-                finally:
-                    ctx._outbox = ctx._default_outbox
-                return
-        if n >= QUIET_BATCH_MIN and kind in self._state.batchable:
+        last_off = off + ((n - 1) << 7)
+        last = make(unpack(mem, last_off)) if stands is not None else None
+        if last is not None and all([ok(kind, last) for ok in stands]):
+            off = last_off  # the last record alone, below
+        elif n >= QUIET_BATCH_MIN and kind in self._state.batchable:
             self._apply_run(span)
             return
-        reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
         ctx = self._ctx
         if not reducers:  # only the last record's seq and time remain, as one by one
-            rec = make(unpack(mem, off + ((n - 1) << 7)))
+            rec = make(unpack(mem, last_off))
             ctx.current_seq = rec[0]
             ctx.now_ns = rec[2]
             return
         ctx._outbox = None
         try:
-            for o in range(off, off + (n << 7), 128):
+            for o in range(off, last_off + 128, 128):
                 rec = make(unpack(mem, o))
                 ctx.current_seq = rec[0]
                 ctx.now_ns = rec[2]

@@ -1,4 +1,5 @@
-"""The kernel's publish path: ``publish`` (a batch) and ``publish_one`` (one record, inline).
+"""The kernel's publish path: ``publish`` (a batch), ``publish_one`` (one record, inline) and
+``publish_quiet`` (a quiet run, :mod:`engines.quiet`).
 
 Design contract:
 - ``publish`` writes a batch into the ring, runs the general drain and flushes the journal;
@@ -10,6 +11,8 @@ Design contract:
   as the drain loop would (same records, same seqs, same order); a run that wraps the ring or is
   long (``BATCH_MIN``) goes to the general drain; with ``journal_lag`` the journal takes the
   records in runs, before the ring could overwrite any it has not taken;
+- ``publish_quiet`` writes a quiet run as ``publish_one`` would write its records one by one
+  (same bytes, seqs, journal), runs the reducers only and each reactor's ``skip_quiet`` once;
 - with ``defer_flush`` (a live node's group commit) neither flushes the journal nor hands out
   held commands: :meth:`engines.kernel.Kernel.end_batch` does, once per inbox take;
 - a handler or a journal flush that raises faults the kernel (``_fault``) and propagates; a
@@ -27,13 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engines.kernel_errors import KernelError
 from engines.stage import BATCH_MIN
 
 if TYPE_CHECKING:
+    from engines.context import KernelContext
     from engines.emit_buffer import EmitBuffer
     from engines.kernel_consumer import KernelConsumer
     from engines.kernel_errors import KernelFaulted
     from engines.kernel_outbound import Outbound
+    from engines.scheduler import Scheduler
     from journal.sink import JournalSink
     from ringbus.drain_loop import DrainLoop
     from ringbus.ring import Ring
@@ -57,6 +63,8 @@ class KernelPublishing:
     _fast: tuple[Any, ...]
     _journal_consumer: Any
     _ring_mem: memoryview
+    ctx: KernelContext
+    scheduler: Scheduler
     # methods of Kernel that the publish path calls
     loop: DrainLoop
     _build: Callable[[], DrainLoop]
@@ -115,14 +123,7 @@ class KernelPublishing:
                     self._cascade(on_journal, journal_seq, handle, mem, kernel_seq, outbox)
             else:
                 loop.drain()
-            self._drained_at = ring.cursor
-            journal_seq = self._fast[1]
-            if journal_seq is not None and journal_seq.value != self._flushed_at and \
-                    not self.defer_flush:
-                # a flush decides from the records the journal holds: with none new (a lagging
-                # journal between its runs) it would decide as the last one did
-                self._flushed_at = journal_seq.value
-                self.journal.flush()  # type: ignore[union-attr]
+            self._flush_published()
         except BaseException as exc:
             self._drained_at = -1
             self._fault(exc)
@@ -130,6 +131,87 @@ class KernelPublishing:
         if self.outbound.held and not self.defer_flush:
             self.release_outbound()
         return seq
+
+    def publish_quiet(self, data: memoryview, run: Any, reactors: tuple[Any, ...]) -> int:
+        """Publishes ``data`` (the bytes of a quiet run's records: every reactor in ``reactors``
+        said so with ``quiet_count``) as one batch: the journal takes them as one by one would,
+        the reducers apply them, each reactor gets ``skip_quiet(kind, run, ctx)`` once instead
+        of a call per record; then flushes the journal as ``publish_one`` does. Returns the last
+        seq. A reactor that emits or schedules anyway faults the kernel (its answer was wrong).
+        """
+        if self.faulted is not None:
+            raise self._refuse()
+        loop = self._loop if self._loop is not None else self._build()
+        ring = self.ring
+        try:
+            if ring.cursor != self._drained_at:
+                loop.drain()
+            on_journal, journal_seq, _, mem, kernel_seq, outbox = self._fast
+            n = len(data) >> 7
+            cap = ring.capacity
+            first = ring.cursor + 1
+            start = first & (cap - 1)
+            last = first + n - 1
+            if journal_seq is not None and on_journal is None and \
+                    last - journal_seq.value > self.journal_lag:
+                # a lagging journal takes what it has not yet before the run is claimed (as
+                # ``_cascade``): it never lags more than ``journal_lag`` + a run (QUIET_MAX)
+                self._journal_consumer.consume()
+            if start + n <= cap:  # the usual run: copied as bytes, seqs stamped (as _cascade)
+                self._write_run(mem, data, start, first, n)
+                spans = [ring.buffer[start : start + n]]
+            else:
+                ring.publish_records(np.frombuffer(data, dtype=ring.buffer.dtype))
+                spans = ring.views(first, last)
+            if on_journal is not None:
+                for span in spans:
+                    on_journal(span)
+                journal_seq.value = last
+            off = start << 7
+            for span in spans:
+                self.consumer.reduce_quiet(span, mem, off, run.kind)
+                off = 0
+            kernel_seq.value = last
+            ctx = self.ctx
+            kind = run.kind
+            scheduled = self.scheduler._counter
+            for comp in reactors:
+                comp.skip_quiet(kind, run, ctx)
+            if outbox._pending or self.scheduler._counter != scheduled:
+                raise KernelError(
+                    f"seqs {first}..{last}: a quiet run emitted or scheduled records (a reactor's "
+                    f"quiet_count was wrong: {[c.component_id for c in reactors]})")
+            self._flush_published()
+        except BaseException as exc:
+            self._drained_at = -1
+            self._fault(exc)
+            raise
+        if self.outbound.held and not self.defer_flush:  # as after any publish
+            self.release_outbound()
+        return last
+
+    def _flush_published(self) -> None:
+        """After a publish drained the ring: notes it, and flushes the journal when it holds
+        records it has not flushed (unless a live node's group commit defers it)."""
+        self._drained_at = self.ring.cursor
+        journal_seq = self._fast[1]
+        if journal_seq is not None and journal_seq.value != self._flushed_at and \
+                not self.defer_flush:
+            # a flush decides from the records the journal holds: with none new (a lagging
+            # journal between its runs) it would decide as the last one did
+            self._flushed_at = journal_seq.value
+            self.journal.flush()  # type: ignore[union-attr]
+
+    def _write_run(self, mem: memoryview, data: Any, start: int, first: int, n: int) -> None:
+        """Claims ``n`` slots from slot ``start`` (no wrap), copies ``data`` (``n`` records'
+        bytes) into them, stamps seqs ``first..`` and publishes them."""
+        ring = self.ring
+        ring.claim(n)
+        lo = start << 7
+        mem[lo : lo + (n << 7)] = data
+        for i in range(n):
+            _SEQ_PACK(mem, lo + (i << 7), first + i)
+        ring.publish(first + n - 1)
 
     def _cascade(self, on_journal: Any, journal_seq: Any, handle: Any, mem: memoryview,
                  kernel_seq: Any, outbox: EmitBuffer) -> None:
@@ -157,14 +239,10 @@ class KernelPublishing:
                 # a lagging journal takes what it has not yet before the run is claimed: it
                 # then never lags more than ``journal_lag + BATCH_MIN`` (< capacity) records
                 self._journal_consumer.consume()
-            ring.claim(n)
             lo = start << 7
-            mem[lo : lo + (n << 7)] = pending
+            self._write_run(mem, pending, start, first, n)
             pending.clear()
             last = first + n - 1
-            for i in range(n):
-                _SEQ_PACK(mem, lo + (i << 7), first + i)
-            ring.publish(last)
             if on_journal is not None:
                 on_journal(ring.buffer[start : start + n])
                 journal_seq.value = last

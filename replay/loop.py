@@ -247,15 +247,13 @@ def run(kernel: Kernel, chunks: Iterable[np.ndarray], stats: LoopStats | None = 
         if n <= SMALL_CHUNK:  # a live take: numpy's per-call cost beats the work here
             keys = _small_keys(mem, n)
             reacts = [decide(k) for k in keys]
-            if quiet is not None:
-                quiet.chunk(records, mem, keys, None, base)
             hits = [k for k, hit in enumerate(reacts) if hit]
         else:
             mask = reaction_mask(kernel, records, memo)
             hits = np.flatnonzero(mask).tolist()  # the records some component reacts to
             reacts = mask.tolist() if len(hits) > n >> 3 else None
         ts_list = ts.tolist() if reacts is not None else None
-        if quiet is not None and n > SMALL_CHUNK and hits:
+        if quiet is not None and hits:  # keys: a small chunk's, else computed on need
             quiet.chunk(records, mem, keys, ts_list, base)
         valid = True
         hp = 0  # hits[hp] is the first reacting index >= i

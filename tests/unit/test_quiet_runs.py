@@ -26,6 +26,7 @@ from domain.kinds import Kind
 from domain.values import Price
 from engines.cache import Cache
 from engines.kernel import Kernel
+from engines.kernel_errors import KernelError
 from engines.quiet import QuietColumns, QuietRun
 from engines.strategies.ema_cross import EmaCross
 from engines.strategy import Strategy
@@ -302,3 +303,31 @@ def test_a_reactor_without_the_protocol_keeps_the_one_by_one_path() -> None:
                                     walk(3, 500))
     assert stats.quiet_inputs == 0
     assert_same(quiet, plain)
+
+
+class WrongAnswer(Strategy):
+    """Calls every quote quiet, then trades while skipping them: a wrong ``quiet_count``."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong")
+
+    def on_start(self) -> None:
+        self.subscribe_quotes(SYMBOL)
+
+    def on_quote(self, quote: Any) -> None:
+        pass
+
+    def quiet_count(self, kind: int, run_: Any, ctx: Any) -> int:
+        return len(run_)
+
+    def skip_quiet(self, kind: int, run_: Any, ctx: Any) -> None:
+        self.submit_order(self.order_factory.market(self.instrument_id(SYMBOL), OrderSide.BUY, 10))
+
+
+def test_a_reactor_that_emits_while_skipping_a_quiet_run_faults_the_kernel_naming_it() -> None:
+    kernel = build([WrongAnswer()])
+    recs = quotes(kernel, walk(5, 20))
+    with pytest.raises(KernelError, match=r"seqs \d+\.\.\d+: a quiet run emitted or scheduled "
+                                          r"records .*\['wrong'\]"):
+        run(kernel, [recs])
+    assert kernel.faulted is not None
