@@ -121,6 +121,8 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
     true (by default: when called as the ``ringbus`` program, ``argv`` None), so a damaged
     journal page cannot kill the command (:mod:`replay.isolation`)."""
     as_program = argv is None
+    if as_program:
+        single_threaded_blas(os.environ)
     code = _main(argv, as_program if isolate is None else isolate)
     if as_program:
         # The process ends right after this: the collector's final passes at exit would walk
@@ -130,6 +132,15 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
         gc.freeze()
         _exit_now(code)
     return code
+
+
+def single_threaded_blas(environ: Any) -> None:
+    """Pins OpenBLAS (numpy's linear algebra) to one thread in the ``ringbus`` program unless
+    the user chose a count (``OPENBLAS_NUM_THREADS`` already set): ringbus makes no BLAS call,
+    yet OpenBLAS starts and spins a thread per core when numpy loads (~0.1 s of CPU per
+    command, taken from the CSV reader's threads on a 2-core machine), and a threaded BLAS
+    may sum in a different order from run to run. Must run before numpy is imported."""
+    environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _exit_now(code: int) -> None:

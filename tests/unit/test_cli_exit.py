@@ -63,3 +63,14 @@ def test_under_cprofile_the_program_exits_normally_so_the_profile_is_written(tmp
                           "-m", "replay.cli"], capture_output=True, text=True, cwd=tmp_path)
     assert "usage: ringbus" in out.stdout  # no command: the help
     assert (tmp_path / "p.out").stat().st_size > 0
+
+
+def test_the_program_pins_openblas_to_one_thread_unless_the_user_chose_a_count(tmp_path):
+    report = ("import os\n"
+              "atexit.register(lambda: print('blas', os.environ.get('OPENBLAS_NUM_THREADS'), "
+              "file=sys.stderr, flush=True))\n")
+    out = _program(["inspect", str(tmp_path / "missing")], tmp_path, report)
+    assert "blas 1" in out.stderr
+    chosen = "import os\nos.environ['OPENBLAS_NUM_THREADS'] = '2'\n" + report
+    out = _program(["inspect", str(tmp_path / "missing")], tmp_path, chosen)
+    assert "blas 2" in out.stderr
