@@ -5,14 +5,21 @@ Design contract:
   exactly at its price (no queue information at L1 / L2): with probability
   ``prob_fill_at_limit``; 1.0 (always) and 0.0 (never) draw nothing;
 - the generator is ``numpy.random.Generator(PCG64(seed))``; its state is reactor state and
-  round-trips through :meth:`snapshot` / :meth:`restore` as plain data.
+  round-trips through :meth:`snapshot` / :meth:`restore` as plain data;
+- the generator is made when first needed (a draw, a snapshot, a restore): a model that never
+  draws (probability 0 or 1, the default) leaves ``numpy.random`` unloaded (~14 ms of every
+  command); its digest is then that of ``PCG64(seed)`` untouched, known for the default seed
+  (:data:`PCG64_INITIAL`, held to numpy by a test) and computed for any other.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+#: ``PCG64(seed).state["state"]`` before any draw: (state, inc) per seed (numpy's SeedSequence)
+PCG64_INITIAL: dict[int, tuple[int, int]] = {
+    0: (35399562948360463058890781895381311971, 87136372517582989555478159403783844777),
+}
 
 
 class FillModel:
@@ -25,7 +32,16 @@ class FillModel:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.prob_fill_at_limit = prob_fill_at_limit
         self.seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed))
+        self._made: Any = None  # the generator, once made (see the module contract)
+
+    @property
+    def _rng(self) -> Any:
+        rng = self._made
+        if rng is None:
+            import numpy as np  # numpy.random loads here, not with the exchange
+
+            rng = self._made = np.random.Generator(np.random.PCG64(self.seed))
+        return rng
 
     def fills_at_limit(self) -> bool:
         """Returns True when a limit order touched (not crossed) by a trade fills."""
@@ -46,5 +62,8 @@ class FillModel:
 
     def digest_bytes(self) -> bytes:
         """Returns canonical bytes of the generator state."""
+        if self._made is None and self.seed in PCG64_INITIAL:
+            state, inc = PCG64_INITIAL[self.seed]
+            return f"{state}:{inc}".encode()
         st = self._rng.bit_generator.state["state"]
         return f"{st['state']}:{st['inc']}".encode()

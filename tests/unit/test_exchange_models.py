@@ -22,6 +22,7 @@ from engines.exchange import (
     Operation,
 )
 from engines.exchange.fees import exact_notional
+from engines.exchange.fill_model import PCG64_INITIAL
 from engines.exchange.matching import (
     DAY_NS,
     crosses,
@@ -111,6 +112,20 @@ def test_the_fill_model_is_deterministic_per_seed_and_round_trips_its_state() ->
     assert FillModel(1.0).fills_at_limit() and not FillModel(0.0).fills_at_limit()
     with pytest.raises(ValueError, match="prob_fill_at_limit must be in"):
         FillModel(1.5)
+
+
+def test_a_fill_model_that_never_drew_digests_as_its_generator_would() -> None:
+    for seed, (state, inc) in PCG64_INITIAL.items():
+        st = np.random.Generator(np.random.PCG64(seed)).bit_generator.state["state"]
+        assert (st["state"], st["inc"]) == (state, inc)
+    for seed in (0, 1, 42):
+        unmade, made = FillModel(1.0, seed=seed), FillModel(1.0, seed=seed)
+        made.snapshot()  # makes the generator
+        assert unmade._made is None and made._made is not None
+        assert unmade.digest_bytes() == made.digest_bytes()
+    drew = FillModel(0.5, seed=0)
+    drew.fills_at_limit()
+    assert drew.digest_bytes() != FillModel(0.5, seed=0).digest_bytes()
 
 
 def test_config_refuses_an_empty_venue_and_a_zero_depth() -> None:
