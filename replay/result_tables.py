@@ -122,52 +122,80 @@ def _tags(options: int, contingency: int) -> str:
 
 def orders_table(cache: Any, text: Any) -> Table:
     fixed = _Texts()
+    names: dict[int, str] = {}  # instrument / strategy id -> its text
     rows = []
     for o in cache.orders():
         size_precision, price_precision = o.size_precision, o.price_precision
+        iid, sid = o.instrument_id, o.strategy_id
+        instrument = names.get(iid)
+        if instrument is None:
+            instrument = names[iid] = text(iid)
+        strategy = names.get(sid)
+        if strategy is None:
+            strategy = names[sid] = text(sid)
         rows.append((
-            o.client_order_id, text(o.instrument_id), text(o.strategy_id),
+            o.client_order_id, instrument, strategy,
             enum_name(OrderSide, o.side), enum_name(OrderType, o.order_type),
             fixed[o.quantity_raw, size_precision], fixed[o.filled_raw, size_precision],
             "" if o.price_raw is None else fixed[o.price_raw, price_precision],
             "" if o.trigger_price_raw is None else fixed[o.trigger_price_raw, price_precision],
-            o.status.name, order_reason(o, text), order_tags(o), o.ts_init, o.ts_last,
+            enum_name(OrderStatus, o.status), order_reason(o, text) if o.reason_id else "",
+            _tags(int(o.options), int(o.contingency)), o.ts_init, o.ts_last,
         ))
     return ORDER_COLUMNS, rows
 
 
-def fills_table(fills: list[Any], text: Any) -> Table:
+def _columns(records: Any, *names: str) -> list[list[Any]]:
+    """The fields ``names`` of ``records`` (a kind's structured array) as Python lists."""
+    return [records[name].tolist() for name in names]
+
+
+def fills_table(fills: Any, text: Any) -> Table:
+    """``fills``: the kept ORDER_FILLED records as their kind's structured array (log order);
+    built column by column (about half the time of row by row)."""
     fixed = _Texts()
-    rows = []
-    for f in fills:
-        ccy = f.commission_currency
-        rows.append((
-            f.seq, f.ts_event, f.client_order_id, text(f.instrument_id),
-            enum_name(OrderSide, f.side), enum_name(LiquiditySide, f.liquidity_side),
-            fixed[f.last_qty, f.size_precision], fixed[f.last_px, f.price_precision], f.trade_id,
-            fixed.money(f.commission, ccy) if ccy else "0",
-            fixed.currency(ccy).code if ccy else "",
-        ))
+    (seq, ts, coid, iid, side, liquidity, qty, size_p, px, price_p, trade, commission,
+     ccy) = _columns(fills, "seq", "ts_event", "client_order_id", "instrument_id", "side",
+                     "liquidity_side", "last_qty", "size_precision", "last_px",
+                     "price_precision", "trade_id", "commission", "commission_currency")
+    names = {v: text(v) for v in set(iid)}
+    rows = list(zip(
+        seq, ts, coid, [names[v] for v in iid],
+        [enum_name(OrderSide, v) for v in side],
+        [enum_name(LiquiditySide, v) for v in liquidity],
+        [fixed[k] for k in zip(qty, size_p, strict=True)],
+        [fixed[k] for k in zip(px, price_p, strict=True)], trade,
+        [fixed.money(raw, c) if c else "0" for raw, c in zip(commission, ccy, strict=True)],
+        [fixed.currency(c).code if c else "" for c in ccy], strict=True,
+    ))
     return FILL_COLUMNS, rows
 
 
-def positions_table(opened: list[Any], closed: list[Any], text: Any) -> Table:
-    closes: dict[int, list[Any]] = {}
-    for c in closed:
-        closes.setdefault(c.position_id, []).append(c)
+def positions_table(opened: Any, closed: Any, text: Any) -> Table:
+    """``opened`` / ``closed``: the kept POSITION_OPENED / POSITION_CLOSED records as their
+    kinds' structured arrays (log order); a position's k-th close ends its k-th opening."""
+    pid, iid, sid, side, ts_opened, avg_open, ccy = _columns(
+        opened, "position_id", "instrument_id", "strategy_id", "side", "ts_opened",
+        "avg_px_open", "currency")
+    closes: dict[int, list[int]] = {}
+    for i, p in enumerate(closed["position_id"].tolist()):
+        closes.setdefault(p, []).append(i)
     for cycles in closes.values():
         cycles.reverse()  # popped from the end: the first close first
+    c_ts, c_avg, c_pnl, c_ccy = _columns(closed, "ts_event", "avg_px_close", "realized_pnl",
+                                         "currency")
     fixed = _Texts()
+    names = {v: text(v) for v in {*iid, *sid}}
     rows = []
-    for o in opened:
-        pending = closes.get(o.position_id)
-        close = pending.pop() if pending else None
+    for p, i, s, sd, t, avg, cy in zip(pid, iid, sid, side, ts_opened, avg_open, ccy,
+                                        strict=True):
+        pending = closes.get(p)
+        c = pending.pop() if pending else None
         rows.append((
-            o.position_id, text(o.instrument_id), text(o.strategy_id),
-            enum_name(PositionSide, o.side), o.ts_opened, close.ts_event if close else "",
-            o.avg_px_open, close.avg_px_close if close else "",
-            fixed.money(close.realized_pnl, close.currency) if close else "",
-            fixed.currency(o.currency).code,
+            p, names[i], names[s], enum_name(PositionSide, sd), t,
+            c_ts[c] if c is not None else "", avg, c_avg[c] if c is not None else "",
+            fixed.money(c_pnl[c], c_ccy[c]) if c is not None else "",
+            fixed.currency(cy).code,
         ))
     return POSITION_COLUMNS, rows
 

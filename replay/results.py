@@ -32,7 +32,7 @@ import numpy as np
 
 from domain.codec import KIND_OFFSET, RAW_STRUCTS, RAW_TUPLES, decode_raw
 from domain.currencies import Currency
-from domain.kinds import RECORD_DTYPE, Kind
+from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
 from engines.analysis import DAYS_PER_YEAR, performance
 from engines.component import Reducer
 from engines.context import KernelContext
@@ -49,6 +49,7 @@ _FILLED, _OPENED, _CLOSED = int(Kind.ORDER_FILLED), int(Kind.POSITION_OPENED), i
 _FX = int(Kind.FX_RATE)
 _KIND_AT = struct.Struct("<H")
 _FILLED_STRUCT, _OPENED_STRUCT = RAW_STRUCTS[_FILLED], RAW_STRUCTS[_OPENED]
+_KEPT_KINDS = {"fills": _FILLED, "opened": _OPENED, "closed": _CLOSED}
 
 
 class RecordsNotKept(ValueError):
@@ -130,10 +131,19 @@ class RunRecorder(Reducer):
     def records(self, name: str) -> list[Any]:
         """Returns the kept records (``fills``, ``opened`` or ``closed``); raises when the
         recorder kept none (``keep_records`` False)."""
+        self._check_kept(name)
+        return self._decoded(name)
+
+    def array(self, name: str) -> np.ndarray:
+        """:meth:`records` as the kind's structured array (a copy of the kept bytes)."""
+        self._check_kept(name)
+        return np.frombuffer(bytes(self._kept[name]), dtype=KIND_DTYPES[_KEPT_KINDS[name]])
+
+    def _check_kept(self, name: str) -> None:
+        """Raises :class:`RecordsNotKept` when the recorder keeps no records."""
         if self.keep_records == 0:
             raise RecordsNotKept(f"{self.component_id}: keep_records is 0, so the {name} of the "
-                             f"run were not kept (read them from the journal)")
-        return self._decoded(name)
+                                 f"run were not kept (read them from the journal)")
 
     def _decoded(self, name: str) -> list[Any]:
         data = self._kept[name]
@@ -332,9 +342,9 @@ def build_results(cache: Any, strings: Any, recorder: RunRecorder, equity_ts: np
     if left_out:
         summary["tables_left_out"] = left_out
     tables = Tables({"orders": lambda: orders_table(cache, text),
-                     "fills": lambda: fills_table(recorder.records("fills"), text),
-                     "positions": lambda: positions_table(recorder.records("opened"),
-                                                          recorder.records("closed"), text)})
+                     "fills": lambda: fills_table(recorder.array("fills"), text),
+                     "positions": lambda: positions_table(recorder.array("opened"),
+                                                          recorder.array("closed"), text)})
     return BacktestResult(summary=summary, equity_ts_ns=equity_ts, equity=equity_raw,
                           tables=tables)
 

@@ -75,3 +75,54 @@ def test_memory_bounds_are_not_part_of_the_run_identity() -> None:
     a = BacktestConfig(run=RunConfig(order_history=None, keep_records=True))
     assert hashed_config(a, []) == hashed_config(BacktestConfig(), [])
     assert "run" not in hashed_config(a, [])
+
+
+def test_the_fills_and_positions_tables_read_as_the_journal_reads_record_by_record(
+        tmp_path: Path, kept) -> None:
+    """The tables (built column by column) against the journal's own records, one at a time:
+    every fill in log order; every position cycle, its k-th close paired with its k-th open."""
+    from domain.codec import fields_of
+    from domain.currencies import Currency
+    from domain.enums import LiquiditySide, OrderSide, PositionSide
+    from domain.values import fixed_text
+    from journal.reader import JournalReader
+    from journal.store import Journal
+
+    records = JournalReader(Journal.open(kept.journal)).records_between()
+    fills, opens, closes = [], [], {}
+    for rec in records:
+        kind = int(rec["kind"])
+        if kind in (Kind.ORDER_FILLED, Kind.POSITION_OPENED, Kind.POSITION_CLOSED):
+            f = fields_of(rec)
+            if kind == Kind.ORDER_FILLED:
+                ccy = Currency.from_packed(f["commission_currency"])
+                fills.append({
+                    "seq": f["seq"], "ts_event": f["ts_event"],
+                    "client_order_id": f["client_order_id"], "instrument": "EUR/USD.SIM",
+                    "side": OrderSide(f["side"]).name,
+                    "liquidity": LiquiditySide(f["liquidity_side"]).name,
+                    "last_qty": fixed_text(f["last_qty"], f["size_precision"]),
+                    "last_px": fixed_text(f["last_px"], f["price_precision"]),
+                    "trade_id": f["trade_id"],
+                    "commission": fixed_text(f["commission"], ccy.precision),
+                    "commission_currency": ccy.code})
+            elif kind == Kind.POSITION_OPENED:
+                opens.append(f)
+            else:
+                closes.setdefault(f["position_id"], []).append(f)
+    assert kept.result.fills == fills and len(fills) > 100
+    rows = kept.result.positions
+    assert len(rows) == len(opens) > 50
+    seen: dict[int, int] = {}
+    for row, o in zip(rows, opens, strict=True):
+        k = seen[o["position_id"]] = seen.get(o["position_id"], -1) + 1
+        c = closes.get(o["position_id"], [])[k:k + 1]
+        ccy = Currency.from_packed(o["currency"])
+        assert row == {
+            "position_id": o["position_id"], "instrument": "EUR/USD.SIM",
+            "strategy": "ema_cross", "side": PositionSide(o["side"]).name,
+            "ts_opened": o["ts_opened"], "ts_closed": c[0]["ts_event"] if c else "",
+            "avg_px_open": o["avg_px_open"], "avg_px_close": c[0]["avg_px_close"] if c else "",
+            "realized_pnl": fixed_text(c[0]["realized_pnl"], ccy.precision) if c else "",
+            "currency": ccy.code}
+    assert sum(1 for r in rows if r["ts_closed"] == "") <= 1
