@@ -22,6 +22,7 @@ Contract (docs/engines.md "Quiet runs", docs/hot-paths.md "Tenth pass"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,16 @@ class QuietColumns:
             col = self._cols[key] = as_kind(self.records, kind)[name].tolist()
         return col
 
+    def derived(self, kind: int, name: str, make: Callable[[np.ndarray], list[Any]]
+                ) -> list[Any]:
+        """``make(records as kind)``: a column computed from the whole chunk (one value per
+        record, in order), made once per chunk under ``name`` (which must not be a field's)."""
+        key = (kind, name)
+        col = self._cols.get(key)
+        if col is None:
+            col = self._cols[key] = make(as_kind(self.records, kind))
+        return col
+
 
 class QuietRun:
     """Records ``start:stop`` of a chunk, all of ``kind`` (what ``quiet_count`` / ``skip_quiet``
@@ -76,6 +87,11 @@ class QuietRun:
     def column(self, name: str) -> list[Any]:
         """The chunk's values of the kind's field ``name`` (the run's at ``start:stop``)."""
         return self._columns.column(self.kind, name)
+
+    def derived(self, name: str, make: Callable[[np.ndarray], list[Any]]) -> list[Any]:
+        """A column computed from the chunk by ``make`` (:meth:`QuietColumns.derived`), indexed
+        as :meth:`column` is."""
+        return self._columns.derived(self.kind, name, make)
 
     def values(self, name: str) -> list[Any]:
         """The run's values of the kind's field ``name``, in order (a copy)."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from domain.codec import RAW_TUPLES
 from domain.enums import OrderSide
 from domain.kinds import Kind
@@ -25,11 +27,29 @@ from engines.strategy import Strategy
 #: 10 ** precision for every precision a record's u1 field can carry (an int power per quote
 #: is a measurable share of this strategy's time)
 _POW10 = tuple(10**p for p in range(256))
+#: 10.0 ** p for the precisions whose power of ten a double holds exactly (p <= 22)
+_DEN = np.array([float(10**p) for p in range(23)])
+#: ints of at most this size are doubles exactly (Python's int / int then divides the doubles)
+_EXACT = 1 << 53
 _BUY, _SELL = OrderSide.BUY, OrderSide.SELL  # enum members off the class are slow on 3.11
 _QUOTE = int(Kind.QUOTE)
 # A QuoteTick is the raw QUOTE record's fields in the same order: these positions read both.
 _BID, _ASK, _PRICE_PRECISION = (RAW_TUPLES[_QUOTE]._fields.index(name)
                                 for name in ("bid", "ask", "price_precision"))
+
+
+def mid_prices(quotes: np.ndarray) -> list[float]:
+    """Each QUOTE's ``(bid / 10**p + ask / 10**p) / 2`` as :meth:`EmaCross.on_quote_record`
+    computes it: in numpy when every operand is a double exactly (then both divide the same
+    doubles, correctly rounded), else in Python, quote by quote."""
+    bid, ask, prec = quotes["bid"], quotes["ask"], quotes["price_precision"]
+    if len(prec) and int(prec.max()) < len(_DEN) and \
+            min(int(bid.min()), int(ask.min())) >= -_EXACT and \
+            max(int(bid.max()), int(ask.max())) <= _EXACT:
+        den = _DEN[prec]
+        return ((bid / den + ask / den) / 2).tolist()
+    return [(b / _POW10[p] + a / _POW10[p]) / 2
+            for b, a, p in zip(bid.tolist(), ask.tolist(), prec.tolist(), strict=True)]
 
 
 class EmaCross(Strategy):
@@ -120,26 +140,51 @@ class EmaCross(Strategy):
         """Steps (count, fast, slow) over ``run`` with :meth:`on_quote_record`'s float
         operations; with ``signed`` (the position) stops before the first quote that trades.
         Returns (quotes stepped, count, fast, slow)."""
-        slow_n = self.slow
         count = self.count
         fast, slow = self.ema_fast, self.ema_slow
         af, as_ = self.alpha_fast, self.alpha_slow
-        bids, asks, precs = (run.column("bid"), run.column("ask"),
-                             run.column("price_precision"))
-        start = run.start
-        for i in range(start, run.stop):
-            den = _POW10[precs[i]]
-            mid = (bids[i] / den + asks[i] / den) / 2
-            if count:
-                f = af * mid + (1 - af) * fast
-                s = as_ * mid + (1 - as_) * slow
-            else:
-                f = s = mid
-            if signed is not None and count + 1 >= slow_n and f != s and (
-                    (f > s and signed <= 0) or (f < s and signed >= 0)):
-                return i - start, count, fast, slow
-            count, fast, slow = count + 1, f, s
-        return run.stop - start, count, fast, slow
+        bf, bs = 1 - af, 1 - as_  # the same doubles as the contract's ``(1 - alpha)``
+        mids = run.derived("ema_cross.mid", mid_prices)
+        start = i = run.start
+        stop = run.stop
+        if count == 0 and i < stop:  # the first mid seeds both EMAs (and never trades)
+            fast = slow = mids[i]
+            count, i = 1, i + 1
+        # quotes before the slow EMA has seen ``slow`` mids step without a check
+        warm = min(stop, i + max(0, self.slow - 1 - count))
+        for j in range(i, warm):
+            mid = mids[j]
+            fast, slow = af * mid + bf * fast, as_ * mid + bs * slow
+        count += warm - i
+        i = warm
+        # then each quote is checked: flat trades on any difference, long when fast < slow,
+        # short when fast > slow (``on_quote_record``'s rule, per position side)
+        if signed is None:
+            for j in range(i, stop):
+                mid = mids[j]
+                fast, slow = af * mid + bf * fast, as_ * mid + bs * slow
+        elif signed == 0:
+            for j in range(i, stop):
+                mid = mids[j]
+                f, s = af * mid + bf * fast, as_ * mid + bs * slow
+                if f != s:
+                    return j - start, count + j - i, fast, slow
+                fast, slow = f, s
+        elif signed > 0:
+            for j in range(i, stop):
+                mid = mids[j]
+                f, s = af * mid + bf * fast, as_ * mid + bs * slow
+                if f < s:
+                    return j - start, count + j - i, fast, slow
+                fast, slow = f, s
+        else:
+            for j in range(i, stop):
+                mid = mids[j]
+                f, s = af * mid + bf * fast, as_ * mid + bs * slow
+                if f > s:
+                    return j - start, count + j - i, fast, slow
+                fast, slow = f, s
+        return stop - start, count + stop - i, fast, slow
 
     def _own_quote_path(self) -> bool:
         """True when quotes reach this class's own step (no subclass override of it)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.test_backtest_helpers import T0, quotes, random_walk, run_quotes
 
@@ -112,3 +114,23 @@ def test_a_subclass_overriding_on_quote_still_gets_every_quote_as_a_quote_tick()
 
     handler = Seen(slow=10_000).handlers()[int(Kind.QUOTE)]
     assert handler.__func__ is not EmaCross.on_quote_record  # the Actor's QuoteTick path
+
+
+_RAW = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.one_of(_RAW, st.integers(-(2**54), 2**54)),
+                          st.one_of(_RAW, st.integers(-(2**54), 2**54)),
+                          st.integers(0, 30)), min_size=1, max_size=40))
+def test_mid_prices_of_a_chunk_are_the_mids_the_strategy_computes_quote_by_quote(rows) -> None:
+    """The numpy column is bit-identical to the contract's Python step, and the Python way is
+    taken when some operand is not a double exactly (|raw| > 2**53 or precision > 22)."""
+    from domain.kinds import KIND_DTYPES, Kind
+    from engines.strategies.ema_cross import mid_prices
+
+    q = np.zeros(len(rows), dtype=KIND_DTYPES[Kind.QUOTE])
+    q["bid"], q["ask"], q["price_precision"] = zip(*rows, strict=True)
+    want = [(b / 10**p + a / 10**p) / 2 for b, a, p in rows]
+    got = mid_prices(q)
+    assert [x.hex() for x in got] == [x.hex() for x in want]
