@@ -72,3 +72,22 @@ def test_the_blake2b_of_domain_digest_is_hashlibs():
     assert blake2b is hashlib.blake2b
     assert blake2b(b"ringbus", digest_size=8).hexdigest() == \
         hashlib.new("blake2b", b"ringbus", digest_size=8).hexdigest()
+
+
+def test_a_csv_backtest_loads_pyarrow_without_cloudpickle_and_pyarrow_pickles_as_ever(tmp_path):
+    csv = tmp_path / "audusd.csv"
+    csv.write_text("timestamp,bid,ask\n1,0.70000,0.70010\n2,0.70001,0.70011\n")
+    code = (
+        "import pickle, sys\n"
+        "from replay.cli import main\n"
+        f"code = main(['backtest', '--strategy', 'noop', '--data', {str(csv)!r}, '--journal', "
+        f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
+        "import pyarrow.lib\n"
+        "buf = pyarrow.py_buffer(b'ringbus')\n"
+        "back = pickle.loads(pickle.dumps(buf, protocol=5)).to_pybytes()\n"
+        "print(code, 'cloudpickle' in sys.modules, pyarrow.lib.pickle is pickle, back, "
+        "file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # pyarrow.lib binds `pickle` to cloudpickle, then to the standard module (replay.loaders.arrow)
+    assert out.stderr.strip().splitlines()[-1] == "0 False True b'ringbus'"
