@@ -10,8 +10,10 @@ from tests.unit.test_aot_kernels import build_all
 
 #: Modules a backtest of quotes does not need, imported only by the code that uses them:
 #: OpenSSL's hashes (hashlib; BLAKE2b comes from domain.digest), the order books (with the first
-#: BOOK_DELTA), sockets (when a tailer registers with the journal's writer).
-LAZY = ("_hashlib", "engines.book", "socket")
+#: BOOK_DELTA), sockets (when a tailer registers with the journal's writer), crash recovery's
+#: plan and the rebuild under it (when the journal already holds records).
+LAZY = ("_hashlib", "engines.book", "replay.rebuild", "replay.recovery_plan", "replay.verifying",
+        "socket")
 
 
 def test_a_catalog_backtest_imports_no_other_command_no_numba_and_no_csv_stack(tmp_path):
