@@ -12,11 +12,12 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import attrs
 import numpy as np
+
+from domain.digest import blake2b
 
 RECORD_SIZE = 128
 
@@ -184,7 +185,7 @@ def fingerprint(layouts: dict[int, KindLayout]) -> int:
             parts.append(
                 f"{code}:{layout.spec.name}:{field.name}:{field.type}:{layout.offsets[field.name]}"
             )
-    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).digest()
+    digest = blake2b("\n".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 

@@ -16,25 +16,27 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from domain.codec import RAW_STRUCTS, RAW_TUPLES
+from domain.digest import blake2b
 from domain.instruments import Instrument
 from domain.kinds import LAYOUTS, RECORD_DTYPE, Kind
 from domain.order_fsm import ORDER_EVENT_KINDS
 from domain.orders import Order
 from domain.positions import Position
 from domain.strings import StringTable
-from engines.book import L2Book, L3Book
 from engines.cache_snapshot import restore_cache, snapshot_cache
 from engines.cache_trading import CacheError, TradingState, netting_position_id
 from engines.component import Reducer
 from engines.context import KernelContext
 from engines.routing import sole, take_rows
+
+if TYPE_CHECKING:
+    from engines.book import L2Book, L3Book
 
 __all__ = ["Cache", "CacheError", "netting_position_id"]
 
@@ -179,6 +181,10 @@ class Cache(Reducer):
     def _book_for(self, instrument_id: int, level: int) -> L2Book | L3Book:
         book = self.books.get(instrument_id)
         if book is None:
+            # imported with the first book: a run of quotes, trades or bars never loads the books
+            # (their modules and compiled-kernel loader: ~4 ms of start-up)
+            from engines.book import L2Book, L3Book
+
             book = L3Book(instrument_id) if level == 3 else L2Book(instrument_id)
             self.books[instrument_id] = book
         return book
@@ -311,7 +317,7 @@ class Cache(Reducer):
         return self.trading.accounts.get(account_id)
 
     # --- state -----------------------------------------------------------------------------------
-    def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
+    def digest(self, h: blake2b) -> None:
         for sid, text in self.strings.items():
             h.update(struct.pack("<I", sid) + text.encode() + b"\x00")
         for iid in self.instruments:

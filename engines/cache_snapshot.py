@@ -25,7 +25,6 @@ from domain.instruments import Instrument
 from domain.kinds import RECORD_DTYPE, Kind
 from domain.orders import Order
 from domain.positions import Position
-from engines.book import L2Book, L3Book
 from engines.cache_trading import TradingState
 from engines.state_codec import decode, encode, new_with_state, object_state
 
@@ -64,6 +63,8 @@ def snapshot_cache(cache: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     }
     books = []
     for iid, book in cache.books.items():
+        from engines.book import L3Book  # loaded already: a book exists (see Cache._book_for)
+
         books.append([iid, 3 if isinstance(book, L3Book) else 2])
         for name, arr in book.snapshot().items():
             arrays[f"book/{iid}/{name}"] = np.asarray(arr)
@@ -107,6 +108,8 @@ def restore_cache(cache: Any, doc: dict[str, Any], arrays: dict[str, np.ndarray]
                   for r in _tuples(arrays["bars"])}
     cache.books = {}
     for iid, level in doc["books"]:
+        from engines.book import L2Book, L3Book  # only with books (see Cache._book_for)
+
         prefix = f"book/{iid}/"
         snap = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         cache.books[int(iid)] = (L3Book if level == 3 else L2Book).restore(snap)

@@ -41,13 +41,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Callable
 from typing import Any
 
 from domain.accounts import CashAccount, MarginAccount
 from domain.currencies import Currency
+from domain.digest import blake2b
 from domain.enums import AccountType, OrderType, RecordFlag
 from domain.instruments import Instrument
 from domain.kinds import Kind
@@ -103,7 +103,7 @@ def _unindex(index: dict[int, dict[int, None]], key: int, item: int) -> None:
 CHANGES_KEPT = 4096
 
 _ORDER_BYTES = struct.Struct("<QBqqQq").pack
-_blake2b = hashlib.blake2b  # one closed order's digest step each
+_blake2b = blake2b  # one closed order's digest step each
 
 
 def _order_bytes(coid: int, o: Order) -> bytes:
@@ -346,7 +346,7 @@ class TradingState:
                          rec.amount_to)
 
     # --- digest and snapshot ---------------------------------------------------------------------
-    def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
+    def digest(self, h: blake2b) -> None:
         pack = struct.pack
         orders = self.orders
         for coid in self.orders_open:

@@ -15,12 +15,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from domain.digest import blake2b
 
 if TYPE_CHECKING:
     from engines.context import KernelContext
@@ -231,7 +232,7 @@ class Component:
     def restore(self, doc: dict[str, Any]) -> None:
         """Replaces the derived state with one returned by :meth:`snapshot`."""
 
-    def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
+    def digest(self, h: blake2b) -> None:
         """Feeds canonical bytes of the derived state into ``h`` (nothing: stateless)."""
 
     def __repr__(self) -> str:

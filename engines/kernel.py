@@ -42,13 +42,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from domain.digest import blake2b
 from domain.strings import StringTable
 from engines.component import Component, Reducer
 from engines.context import KernelContext
@@ -374,7 +374,7 @@ class Kernel(KernelPublishing):
 
     def state_hash(self, scope: str = "state") -> int:
         """Returns a 64-bit hash of derived state (``scope`` ``"state"`` or ``"all"``)."""
-        h = hashlib.blake2b(digest_size=8)
+        h = blake2b(digest_size=8)
         comps = self.state_components() if scope == "state" else self.components
         for comp in comps:
             h.update(comp.component_id.encode() + b"\x00")

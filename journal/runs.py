@@ -16,7 +16,6 @@ Design contract:
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from typing import Any
 
@@ -24,6 +23,7 @@ import attrs
 import numpy as np
 
 from domain.codec import as_kind, empty
+from domain.digest import blake2b
 from domain.enums import RunEndReason
 from domain.kinds import RECORD_DTYPE, SCHEMA_FINGERPRINT, Kind
 from domain.strings import StringTable
@@ -48,14 +48,14 @@ def canonical_json(value: Any) -> str:
 
 def config_hash(config: dict[str, Any]) -> int:
     """Returns the 64-bit blake2b hash of the canonical JSON of ``config``."""
-    digest = hashlib.blake2b(canonical_json(config).encode(), digest_size=8).digest()
+    digest = blake2b(canonical_json(config).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
 def derive_run_id(config_hash_value: int, seed: int, parent_run_id: int = 0) -> int:
     """Returns the run id of (config hash, seed, parent): the same inputs give the same id."""
     data = f"{config_hash_value}:{seed}:{parent_run_id}".encode()
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") or 1
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little") or 1
 
 
 def format_run_id(run_id: int) -> str:

@@ -12,7 +12,6 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npformat
 
+from domain.digest import blake2b
 from journal.errors import SnapshotError
 from journal.format import key_seq, seq_key
 from journal.store import Journal
@@ -31,7 +31,7 @@ _HEADER = struct.Struct("<4sHHQQ")  # magic, version, reserved, checksum, envelo
 
 def _checksum(body: bytes) -> int:
     # Snapshots are rare and off the hot path: a cryptographic-strength hash is affordable.
-    return int.from_bytes(hashlib.blake2b(body, digest_size=8).digest(), "little")
+    return int.from_bytes(blake2b(body, digest_size=8).digest(), "little")
 
 
 def encode_snapshot(doc: Any, arrays: dict[str, np.ndarray]) -> bytes:

@@ -64,6 +64,8 @@ def _ringbus(*args: str) -> list[str]:
 
 PHASES = """
 import time, json, sys
+from replay.gc_policy import collector_for_batch
+collector_for_batch().__enter__()  # as `ringbus backtest` runs (replay.cli: BATCH_JOB)
 def now():
     return time.perf_counter(), time.process_time()
 t0 = now()

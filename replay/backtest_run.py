@@ -26,8 +26,8 @@ from journal.runs import scan_runs
 from journal.store import Journal
 from replay.backtest_setup import account_name
 from replay.config import VenueConfig
+from replay.errors import ReplayError
 from replay.loop import LoopStats
-from replay.rebuild import SETUP_SCAN, ReplayError, apply_records, rebuild
 from replay.results import BacktestResult, build_results, money
 
 
@@ -104,6 +104,8 @@ def completed_run(path: str | Path, run_id: int, venues: list[VenueConfig],
                   ) -> BacktestRun:
     """Returns the results of the completed last run of the journal at ``path``; ``extra``
     gives the summary's node-level entries from (cache, kernel)."""
+    from replay.rebuild import apply_records, rebuild  # only for a run that already completed
+
     with Journal.open(path) as journal:
         reader = JournalReader(journal)
         last = scan_runs(journal)[-1]
@@ -136,6 +138,8 @@ def _lineage_first(journal: Journal, seq: int) -> int:
 
 def _node_started(reader: JournalReader, first_seq: int) -> int:
     """Returns the seq of the NODE_STARTED of the run starting at ``first_seq``."""
+    from replay.rebuild import SETUP_SCAN
+
     for batch in reader.batches(first_seq, first_seq + SETUP_SCAN - 1):
         hits = np.flatnonzero(batch["kind"] == Kind.NODE_STARTED)
         if len(hits):

@@ -226,7 +226,18 @@ def _run_json(module: Any, args: argparse.Namespace) -> int:
 
 def _run(module: Any, args: argparse.Namespace) -> int:
     """Runs a command; a journal held by another writer (exit 2) or a full disk (exit 1)
-    ends it with one line rather than a traceback, whichever command met it."""
+    ends it with one line rather than a traceback, whichever command met it. A command whose
+    module sets ``BATCH_JOB`` runs under :func:`replay.gc_policy.collector_for_batch`: its
+    imports (numpy, the engine: some 10^5 objects, all kept) then make no young collections."""
+    if getattr(module, "BATCH_JOB", False):
+        from replay.gc_policy import collector_for_batch
+
+        with collector_for_batch():
+            return _run_command(module, args)
+    return _run_command(module, args)
+
+
+def _run_command(module: Any, args: argparse.Namespace) -> int:
     from journal.errors import JournalFullError, WriterLockedError
 
     try:

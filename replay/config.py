@@ -9,12 +9,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import attrs
+
+from domain.digest import blake2b
 
 
 class ConfigError(ValueError):
@@ -190,7 +191,7 @@ class BacktestConfig:
 
     def config_hash(self) -> int:
         """Returns a 64-bit blake2b hash of the canonical JSON."""
-        digest = hashlib.blake2b(self.to_json().encode(), digest_size=8).digest()
+        digest = blake2b(self.to_json().encode(), digest_size=8).digest()
         return int.from_bytes(digest, "little")
 
 

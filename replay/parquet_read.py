@@ -19,7 +19,6 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from domain.codec import as_kind, empty
+from domain.digest import blake2b
 from domain.enums import BookLevel, RecordFlag
 from domain.kinds import Kind
 from replay.loaders.errors import LoaderError
@@ -262,6 +262,6 @@ def _trade_ids(column: pa.Array) -> np.ndarray:
         if text.isascii() and text.isdigit() and int(text) < 2 ** 64:
             out[i] = int(text)
         else:
-            out[i] = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+            out[i] = int.from_bytes(blake2b(text.encode("utf-8"), digest_size=8).digest(),
                                     "little")
     return out

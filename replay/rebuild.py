@@ -35,16 +35,13 @@ from journal.snapshots import read_snapshot, snapshot_seqs
 from journal.store import Journal
 from replay.backtest_setup import register_state, resolve_venues
 from replay.config import BacktestConfig, VenueConfig, config_from_dict
+from replay.errors import ReplayError
 
 #: Setup records (symbols, instruments) are read from this many records at a run's start.
 SETUP_SCAN = 65536
 #: The format of a node snapshot (a whole kernel + the node's resume point); /2: every
 #: reducer (the run recorder too) is in it.
 NODE_SNAPSHOT_FORMAT = "ringbus.node/2"
-
-
-class ReplayError(ValueError):
-    """A replay target or a journal's runs do not allow the asked replay."""
 
 
 @attrs.frozen

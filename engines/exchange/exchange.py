@@ -19,10 +19,10 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
+from domain.digest import blake2b
 from domain.enums import BookAction, BookLevel, TimeInForce
 from domain.kinds import Kind
 from engines.component import Reactor
@@ -320,7 +320,7 @@ class SimulatedExchange(Reactor):
         self.fill_model.restore(doc["fill_model"])
         self.source_id, self.account_id = int(doc["source_id"]), int(doc["account_id"])
 
-    def digest(self, h: hashlib._Hash) -> None:  # type: ignore[name-defined]
+    def digest(self, h: blake2b) -> None:
         """Feeds the canonical JSON of :meth:`snapshot` into ``h``."""
         h.update(json.dumps(self.snapshot(), sort_keys=True, separators=(",", ":")).encode())
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+#: a batch job: it runs under the batch collector policy (replay.cli, replay.gc_policy)
+BATCH_JOB = True
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategy", action="append", default=[], metavar="NAME|module:Class",

@@ -12,7 +12,6 @@ Design contract:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import json
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from domain.digest import blake2b
 from replay.dist.capture import captured
 from replay.dist.cluster import open_client
 from replay.dist.tasks import map_tasks
@@ -69,7 +69,7 @@ def run_many(command: str, args: argparse.Namespace, journals: list[str]) -> int
     options = {**vars(args), "scheduler": None, "workers": None}
     tasks = [JournalTask(command, argparse.Namespace(**{**options, "journal": [j]}))
              for j in journals]
-    keys = [f"ringbus-{command}-{i}-" + hashlib.blake2b(j.encode(), digest_size=6).hexdigest()
+    keys = [f"ringbus-{command}-{i}-" + blake2b(j.encode(), digest_size=6).hexdigest()
             for i, j in enumerate(journals)]
     with open_client(args.scheduler, args.workers) as client:
         reports = map_tasks(check_one, tasks, keys, client, retries=1)

@@ -35,9 +35,8 @@ from replay.loaders.csv_common import (
     parse_int_column,
     with_precisions,
 )
+from replay.loaders.csv_headers import BINANCE_DEPTH_COLUMNS as COLUMNS
 
-COLUMNS = ("timestamp", "first_update_id", "last_update_id", "side", "update_type", "price",
-           "qty")
 _SIDES = {"b": OrderSide.BUY, "a": OrderSide.SELL}
 _TYPES = {"snap": True, "set": False}
 

@@ -24,7 +24,8 @@ docs/data.md for the figures.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
+
+from replay.loaders.arrow import pa
 
 OK, BAD_SYNTAX, OVERFLOW, TOO_PRECISE = 0, 1, 2, 3
 _POW10 = 10 ** np.arange(19, dtype=np.int64)

@@ -27,6 +27,12 @@ from types import MappingProxyType
 import attrs
 import numpy as np
 
+from replay.loaders.csv_headers import (
+    BINANCE_DEPTH_COLUMNS,
+    TARDIS_BOOK_COLUMNS,
+    TARDIS_TRADE_COLUMNS,
+)
+
 Loader = Callable[..., Iterator[np.ndarray]]
 _HISTDATA = re.compile(r"\d{8} \d{9},")
 
@@ -39,6 +45,16 @@ _OPTIONS_CLASS: dict[str, tuple[str, str]] = {
     "tardis_trades": ("trades_csv", "TradeOptions"), "bars": ("bars_csv", "BarOptions"),
     "binance_depth": ("binance_depth", "DepthOptions"),
     "tardis_book": ("binance_depth", "DepthOptions"),
+}
+
+
+#: CSV format -> (module under replay.loaders, its loader function)
+_CSV_LOADERS: dict[str, tuple[str, str]] = {
+    "histdata": ("histdata", "iter_histdata_quotes"), "truefx": ("truefx", "iter_truefx_quotes"),
+    "quotes": ("quotes_csv", "iter_quotes_csv"), "trades": ("trades_csv", "iter_trades_csv"),
+    "tardis_trades": ("tardis", "iter_tardis_trades"), "bars": ("bars_csv", "iter_bars_csv"),
+    "binance_depth": ("binance_depth", "iter_binance_depth"),
+    "tardis_book": ("tardis", "iter_tardis_book_l2"),
 }
 
 
@@ -116,35 +132,27 @@ def detect_format(path: str | Path, **options: object) -> DetectedFormat:
 
 
 def _detect_csv(path: str | Path) -> tuple[str, Loader]:
-    """Returns the CSV format of ``path`` from its first line, and its loader (the CSV loaders
-    are imported here, not by a DBN file's detection)."""
-    from replay.loaders.bars_csv import iter_bars_csv
-    from replay.loaders.binance_depth import COLUMNS as DEPTH_COLUMNS
-    from replay.loaders.binance_depth import iter_binance_depth
+    """Returns the CSV format of ``path`` from its first line, and its loader (only that
+    format's loader module is imported: a DBN file imports none, a quotes file no bars or
+    depth loader)."""
     from replay.loaders.csv_common import open_text
-    from replay.loaders.histdata import iter_histdata_quotes
-    from replay.loaders.quotes_csv import iter_quotes_csv
-    from replay.loaders.tardis import BOOK_COLUMNS as TARDIS_BOOK_COLUMNS
-    from replay.loaders.tardis import TRADE_COLUMNS as TARDIS_TRADE_COLUMNS
-    from replay.loaders.tardis import iter_tardis_book_l2, iter_tardis_trades
-    from replay.loaders.trades_csv import iter_trades_csv
-    from replay.loaders.truefx import iter_truefx_quotes
 
     with open_text(path) as f:
         first = f.readline().strip()
     columns = {c.strip().lower() for c in first.split(",")}
-    if _HISTDATA.match(first):
-        return "histdata", iter_histdata_quotes
-    rules: tuple[tuple[str, bool, Loader], ...] = (
-        ("binance_depth", set(DEPTH_COLUMNS) <= columns, iter_binance_depth),
-        ("tardis_trades", set(TARDIS_TRADE_COLUMNS) <= columns, iter_tardis_trades),
-        ("tardis_book", set(TARDIS_BOOK_COLUMNS) <= columns, iter_tardis_book_l2),
-        ("bars", {"open", "high", "low", "close"} <= columns, iter_bars_csv),
-        ("truefx", columns == {"timestamp", "bid", "ask"}, iter_truefx_quotes),
-        ("quotes", {"bid", "ask"} <= columns, iter_quotes_csv),
-        ("trades", {"price", "size"} <= columns, iter_trades_csv),
+    rules: tuple[tuple[str, bool], ...] = (
+        ("histdata", bool(_HISTDATA.match(first))),
+        ("binance_depth", set(BINANCE_DEPTH_COLUMNS) <= columns),
+        ("tardis_trades", set(TARDIS_TRADE_COLUMNS) <= columns),
+        ("tardis_book", set(TARDIS_BOOK_COLUMNS) <= columns),
+        ("bars", {"open", "high", "low", "close"} <= columns),
+        ("truefx", columns == {"timestamp", "bid", "ask"}),
+        ("quotes", {"bid", "ask"} <= columns),
+        ("trades", {"price", "size"} <= columns),
     )
-    for format_name, matches, loader in rules:
+    for format_name, matches in rules:
         if matches:
-            return format_name, loader
+            module, function = _CSV_LOADERS[format_name]
+            return format_name, getattr(importlib.import_module(f"replay.loaders.{module}"),
+                                        function)
     raise UnknownFormat(f"{path}: unknown data format; first line is {first[:200]!r}")

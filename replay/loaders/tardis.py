@@ -41,10 +41,10 @@ from replay.loaders.csv_common import (
     parse_int_column,
     with_precisions,
 )
+from replay.loaders.csv_headers import TARDIS_BOOK_COLUMNS as BOOK_COLUMNS
+from replay.loaders.csv_headers import TARDIS_TRADE_COLUMNS as TRADE_COLUMNS
 from replay.loaders.trades_csv import TradeColumns, TradeOptions, trade_records
 
-TRADE_COLUMNS = ("timestamp", "local_timestamp", "id", "side", "price", "amount")
-BOOK_COLUMNS = ("timestamp", "local_timestamp", "is_snapshot", "side", "price", "amount")
 _BOOK_SIDES = {"bid": OrderSide.BUY, "ask": OrderSide.SELL}
 _SNAPSHOT = {"true": True, "false": False}
 _TARDIS_TRADES = TradeColumns(price="price", size="amount", side=("side",), trade_id=("id",))

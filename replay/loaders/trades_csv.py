@@ -13,13 +13,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import numpy as np
 
+from domain.digest import blake2b
 from domain.enums import AggressorSide
 from domain.kinds import Kind
 from replay.loaders.csv_common import (
@@ -81,7 +81,7 @@ def trade_ids(chunk: RowChunk, field: str) -> np.ndarray:
         if text.isascii() and text.isdigit() and int(text) < 2**64:
             out[i] = int(text)
         else:
-            digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+            digest = blake2b(text.encode("utf-8"), digest_size=8).digest()
             out[i] = int.from_bytes(digest, "little")
     return out
 

@@ -22,7 +22,7 @@ Design contract:
   journal directory (a non-blocking flock it holds for the rest of its life; the others keep
   following the new primary and may take over from it in turn); it never opens the journal as
   writer while a primary holds the writer lock. It arms a FAILOVER
-  (:func:`replay.recovery.arm_failover`: the last seq it folded, the lost writer's pid, its own
+  (:func:`replay.recovery_plan.arm_failover`: the last seq it folded, the lost writer's pid, its own
   pid, the signal, the silence) and runs the node on the journal: the node's crash recovery
   re-executes the journal's own inputs (verified record by record), appends RUN_RECOVERED, the
   FAILOVER and the continuation RUN_STARTED, and goes on with fresh live connections;
@@ -55,7 +55,7 @@ from journal.errors import NotAJournalError, StructureError
 from journal.lock import writer_alive
 from journal.tailer import Tailer
 from replay.nodes.sandbox import SandboxNode, sandbox_config
-from replay.recovery import arm_failover
+from replay.recovery_plan import arm_failover
 from replay.tail_state import rolling_states
 
 STANDBY_LOCK = "standby.lock"

@@ -15,13 +15,13 @@ Design contract:
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from domain.digest import blake2b
 from replay.backtest_data import open_source
 from replay.dist import map_tasks, open_client
 from replay.dist.progress import TaskProgress
@@ -64,7 +64,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
     out.mkdir(parents=True, exist_ok=True)
     tasks = [PointTask(p.index, p.params, attrs.evolve(p.config, journal=None), str(out))
              for p in spec.points()]
-    tag = hashlib.blake2b(str(out).encode(), digest_size=4).hexdigest()
+    tag = blake2b(str(out).encode(), digest_size=4).hexdigest()
     keys = [f"ringbus-point-{t.name}-{tag}" for t in tasks]
     bar = TaskProgress(len(tasks), enabled=progress)
     if client is not None:

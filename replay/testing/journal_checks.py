@@ -15,13 +15,13 @@ Each returns None when the invariant holds, else ``(seq, message)``.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from domain.codec import decode_raw
+from domain.digest import blake2b
 from engines.cache import Cache
 from replay.testing.state import CheckConfig, CheckState
 
@@ -31,7 +31,7 @@ class JournalCheckUnavailable(RuntimeError):
 
 
 def _digest(cache: Any) -> bytes:
-    h = hashlib.blake2b(digest_size=8)
+    h = blake2b(digest_size=8)
     cache.digest(h)
     return h.digest()
 

@@ -8,6 +8,13 @@ import sys
 
 from tests.unit.test_aot_kernels import build_all
 
+#: Modules a backtest of quotes does not need, imported only by the code that uses them:
+#: OpenSSL's hashes (hashlib; BLAKE2b comes from domain.digest), the order books (with the first
+#: BOOK_DELTA), sockets (when a tailer registers with the journal's writer), crash recovery's
+#: plan and the rebuild under it (when the journal already holds records).
+LAZY = ("_hashlib", "engines.book", "replay.rebuild", "replay.recovery_plan", "replay.verifying",
+        "socket")
+
 
 def test_a_catalog_backtest_imports_no_other_command_no_numba_and_no_csv_stack(tmp_path):
     csv = tmp_path / "audusd.csv"
@@ -23,10 +30,13 @@ def test_a_catalog_backtest_imports_no_other_command_no_numba_and_no_csv_stack(t
         "mods = [m for m in sys.modules if m.startswith('replay.commands.')]\n"
         "print(code, sorted(mods), 'numba' in sys.modules, 'pyarrow' in sys.modules, "
         "'replay.loaders.csv_common' in sys.modules, file=sys.stderr)\n"
+        "print(sorted(m for m in LAZY if m in sys.modules), file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stderr.strip().splitlines()[-1] == (
-        "0 ['replay.commands.backtest'] False False False")
+    out = subprocess.run([sys.executable, "-c", f"LAZY = {LAZY!r}\n" + code], capture_output=True,
+                         text=True, check=True)
+    *_, modules, lazy = out.stderr.strip().splitlines()
+    assert modules == "0 ['replay.commands.backtest'] False False False"
+    assert lazy == "[]"
 
 
 def test_the_full_parser_still_lists_every_command():
@@ -54,3 +64,36 @@ def test_a_dbn_backtest_imports_neither_the_csv_loaders_nor_pyarrow_nor_scipy_li
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # numba is imported only when the kernels' compiled module is unavailable (engines.aot)
     assert out.stderr.strip().splitlines()[-1] == "0 False False False True"
+
+
+def test_the_blake2b_of_domain_digest_is_hashlibs():
+    import hashlib
+
+    from domain.digest import blake2b
+
+    assert blake2b is hashlib.blake2b
+    assert blake2b(b"ringbus", digest_size=8).hexdigest() == \
+        hashlib.new("blake2b", b"ringbus", digest_size=8).hexdigest()
+
+
+def test_a_csv_backtest_loads_its_loader_alone_and_pyarrow_without_cloudpickle(tmp_path):
+    csv = tmp_path / "audusd.csv"
+    csv.write_text("timestamp,bid,ask\n1,0.70000,0.70010\n2,0.70001,0.70011\n")
+    code = (
+        "import pickle, sys\n"
+        "from replay.cli import main\n"
+        f"code = main(['backtest', '--strategy', 'noop', '--data', {str(csv)!r}, '--journal', "
+        f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
+        "import pyarrow.lib\n"
+        "buf = pyarrow.py_buffer(b'ringbus')\n"
+        "back = pickle.loads(pickle.dumps(buf, protocol=5)).to_pybytes()\n"
+        "print(code, 'cloudpickle' in sys.modules, pyarrow.lib.pickle is pickle, back, "
+        "file=sys.stderr)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('replay.loaders.') and m[15:] in "
+        "('bars_csv', 'binance_depth', 'histdata', 'tardis', 'trades_csv')), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    *_, pickling, other_loaders = out.stderr.strip().splitlines()
+    # pyarrow.lib binds `pickle` to cloudpickle, then to the standard module (replay.loaders.arrow)
+    assert pickling == "0 False True b'ringbus'"
+    assert other_loaders == "[]"  # a quotes file imports its own loader only
