@@ -28,7 +28,6 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from replay.gc_policy import collector_for_program
 from ringbus._version import __version__
 
 #: Subcommand name -> (module under replay.commands, one-line help).
@@ -124,7 +123,6 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool | None = None) -> i
     as_program = argv is None
     if as_program:
         single_threaded_blas(os.environ)
-        collector_for_program()
     code = _main(argv, as_program if isolate is None else isolate)
     if as_program:
         # The process ends right after this: the collector's final passes at exit would walk

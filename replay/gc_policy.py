@@ -33,16 +33,6 @@ from contextlib import contextmanager
 GEN0_THRESHOLD = 100_000
 
 
-def collector_for_program(gen0: int = GEN0_THRESHOLD) -> None:
-    """Collects generation 0 every ``gen0`` allocations for the rest of the process: what the
-    ``ringbus`` program sets before it imports its command (a short process that allocates
-    much while importing and writing its report, and makes few cycles: CPython's default of
-    700 ran ~110 young and ~9 older collections per ``ema_cross`` command, ~20 ms)."""
-    if gen0 < 1:
-        raise ValueError(f"gen0 must be >= 1, got {gen0}")
-    gc.set_threshold(gen0, *gc.get_threshold()[1:])
-
-
 @contextmanager
 def collector_for_batch(gen0: int = GEN0_THRESHOLD) -> Iterator[None]:
     """Runs the block with generation 0 collected every ``gen0`` net allocations; restores the

@@ -74,13 +74,3 @@ def test_the_program_pins_openblas_to_one_thread_unless_the_user_chose_a_count(t
     chosen = "import os\nos.environ['OPENBLAS_NUM_THREADS'] = '2'\n" + report
     out = _program(["inspect", str(tmp_path / "missing")], tmp_path, chosen)
     assert "blas 2" in out.stderr
-
-
-def test_the_program_collects_generation_0_as_the_node_loop_does(tmp_path):
-    report = ("import gc\n"
-              "atexit.register(lambda: print('gen0', gc.get_threshold()[0], "
-              "file=sys.stderr, flush=True))\n")
-    out = _program(["inspect", str(tmp_path / "missing")], tmp_path, report)
-    from replay.gc_policy import GEN0_THRESHOLD
-
-    assert f"gen0 {GEN0_THRESHOLD}" in out.stderr
