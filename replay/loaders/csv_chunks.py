@@ -20,8 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
+import pyarrow as pa
 
-from replay.loaders.arrow import pa
 from replay.loaders.csv_read import (
     BLOCK_SIZE,
     TextColumn,

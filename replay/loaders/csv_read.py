@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-from replay.loaders.arrow import pa, pacsv
 from replay.loaders.errors import DataError
 
 BLOCK_SIZE = 4 << 20

@@ -15,8 +15,7 @@ The agreement with ``scan_clean`` is a property test (tests/unit/test_csv_sample
 from __future__ import annotations
 
 import numpy as np
-
-from replay.loaders.arrow import pa
+import pyarrow as pa
 
 _ZERO, _NINE, _MINUS, _POINT = ord("0"), ord("9"), ord("-"), ord(".")
 _INT64_MAX = 2**63 - 1

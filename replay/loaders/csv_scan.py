@@ -24,8 +24,7 @@ docs/data.md for the figures.
 from __future__ import annotations
 
 import numpy as np
-
-from replay.loaders.arrow import pa
+import pyarrow as pa
 
 OK, BAD_SYNTAX, OVERFLOW, TOO_PRECISE = 0, 1, 2, 3
 _POW10 = 10 ** np.arange(19, dtype=np.int64)

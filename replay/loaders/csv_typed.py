@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-from replay.loaders.arrow import pa, pacsv
 from replay.loaders.csv_read import TextColumn, is_gzip
 from replay.loaders.csv_sample import plain_decimals
 from replay.loaders.csv_scan import drop_trailing_zeros

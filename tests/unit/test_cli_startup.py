@@ -76,24 +76,19 @@ def test_the_blake2b_of_domain_digest_is_hashlibs():
         hashlib.new("blake2b", b"ringbus", digest_size=8).hexdigest()
 
 
-def test_a_csv_backtest_loads_its_loader_alone_and_pyarrow_without_cloudpickle(tmp_path):
+def test_a_csv_backtest_loads_its_own_loader_alone(tmp_path):
     csv = tmp_path / "audusd.csv"
     csv.write_text("timestamp,bid,ask\n1,0.70000,0.70010\n2,0.70001,0.70011\n")
     code = (
-        "import pickle, sys\n"
+        "import sys\n"
         "from replay.cli import main\n"
         f"code = main(['backtest', '--strategy', 'noop', '--data', {str(csv)!r}, '--journal', "
         f"{str(tmp_path / 'j')!r}, '--quiet', '--json'])\n"
-        "import pyarrow.lib\n"
-        "buf = pyarrow.py_buffer(b'ringbus')\n"
-        "back = pickle.loads(pickle.dumps(buf, protocol=5)).to_pybytes()\n"
-        "print(code, 'cloudpickle' in sys.modules, pyarrow.lib.pickle is pickle, back, "
-        "file=sys.stderr)\n"
+        "print(code, file=sys.stderr)\n"
         "print(sorted(m for m in sys.modules if m.startswith('replay.loaders.') and m[15:] in "
         "('bars_csv', 'binance_depth', 'histdata', 'tardis', 'trades_csv')), file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    *_, pickling, other_loaders = out.stderr.strip().splitlines()
-    # pyarrow.lib binds `pickle` to cloudpickle, then to the standard module (replay.loaders.arrow)
-    assert pickling == "0 False True b'ringbus'"
+    *_, exit_code, other_loaders = out.stderr.strip().splitlines()
+    assert exit_code == "0"
     assert other_loaders == "[]"  # a quotes file imports its own loader only
