@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 import numpy as np
@@ -37,33 +38,30 @@ Loader = Callable[..., Iterator[np.ndarray]]
 _HISTDATA = re.compile(r"\d{8} \d{9},")
 
 
-#: CSV format -> (module under replay.loaders, its options class); imported when asked, so that
-#: a DBN file needs neither the CSV loaders nor pyarrow under them
-_OPTIONS_CLASS: dict[str, tuple[str, str]] = {
-    "histdata": ("quotes_csv", "QuoteOptions"), "truefx": ("quotes_csv", "QuoteOptions"),
-    "quotes": ("quotes_csv", "QuoteOptions"), "trades": ("trades_csv", "TradeOptions"),
-    "tardis_trades": ("trades_csv", "TradeOptions"), "bars": ("bars_csv", "BarOptions"),
-    "binance_depth": ("binance_depth", "DepthOptions"),
-    "tardis_book": ("binance_depth", "DepthOptions"),
+#: CSV format -> (its loader function, its options class), each as (module under
+#: replay.loaders, name); imported when asked, so that a DBN file needs neither the CSV loaders
+#: nor pyarrow under them, and a quotes file no other CSV loader
+_CSV_FORMATS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "histdata": (("histdata", "iter_histdata_quotes"), ("quotes_csv", "QuoteOptions")),
+    "truefx": (("truefx", "iter_truefx_quotes"), ("quotes_csv", "QuoteOptions")),
+    "quotes": (("quotes_csv", "iter_quotes_csv"), ("quotes_csv", "QuoteOptions")),
+    "trades": (("trades_csv", "iter_trades_csv"), ("trades_csv", "TradeOptions")),
+    "tardis_trades": (("tardis", "iter_tardis_trades"), ("trades_csv", "TradeOptions")),
+    "bars": (("bars_csv", "iter_bars_csv"), ("bars_csv", "BarOptions")),
+    "binance_depth": (("binance_depth", "iter_binance_depth"), ("binance_depth", "DepthOptions")),
+    "tardis_book": (("tardis", "iter_tardis_book_l2"), ("binance_depth", "DepthOptions")),
 }
 
 
-#: CSV format -> (module under replay.loaders, its loader function)
-_CSV_LOADERS: dict[str, tuple[str, str]] = {
-    "histdata": ("histdata", "iter_histdata_quotes"), "truefx": ("truefx", "iter_truefx_quotes"),
-    "quotes": ("quotes_csv", "iter_quotes_csv"), "trades": ("trades_csv", "iter_trades_csv"),
-    "tardis_trades": ("tardis", "iter_tardis_trades"), "bars": ("bars_csv", "iter_bars_csv"),
-    "binance_depth": ("binance_depth", "iter_binance_depth"),
-    "tardis_book": ("tardis", "iter_tardis_book_l2"),
-}
+def _named(where: tuple[str, str]) -> Any:
+    """Returns ``name`` of module ``replay.loaders.<module>`` for ``where = (module, name)``."""
+    return getattr(importlib.import_module(f"replay.loaders.{where[0]}"), where[1])
 
 
 def _options_class(fmt: str) -> type | None:
     """Returns the options class of a CSV format, None for others."""
-    where = _OPTIONS_CLASS.get(fmt)
-    if where is None:
-        return None
-    return getattr(importlib.import_module(f"replay.loaders.{where[0]}"), where[1])
+    entry = _CSV_FORMATS.get(fmt)
+    return None if entry is None else _named(entry[1])
 
 
 class UnknownFormat(ValueError):
@@ -152,7 +150,5 @@ def _detect_csv(path: str | Path) -> tuple[str, Loader]:
     )
     for format_name, matches in rules:
         if matches:
-            module, function = _CSV_LOADERS[format_name]
-            return format_name, getattr(importlib.import_module(f"replay.loaders.{module}"),
-                                        function)
+            return format_name, _named(_CSV_FORMATS[format_name][0])
     raise UnknownFormat(f"{path}: unknown data format; first line is {first[:200]!r}")
