@@ -146,7 +146,7 @@ def ema_cross_both_ways(tmp_path: Path, shared_data: Path, monkeypatch: pytest.M
 
 def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
         tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    found = ema_cross_both_ways(tmp_path, shared_data, monkeypatch, 3000, snapshot_every=97,
+    found = ema_cross_both_ways(tmp_path, shared_data, monkeypatch, 1500, snapshot_every=97,
                                 snapshot_interval_ns=7_000_000_000)
     (quiet, c1), (plain, c0) = found
     seqs = []
@@ -154,6 +154,7 @@ def test_snapshots_land_at_the_same_seqs_with_quiet_runs(
         with Journal.open(result.journal) as journal:
             seqs.append(snapshot_seqs(journal))
     assert len(seqs[0]) > 20 and seqs[0] == seqs[1]
+    assert quiet.loop.quiet_inputs > 300 and plain.loop.quiet_inputs == 0
     assert quiet.state_hash == plain.state_hash and c1.tobytes() == c0.tobytes()
 
 
