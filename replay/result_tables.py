@@ -100,6 +100,18 @@ class _Texts(dict):
         return self[raw, self.currency(packed).precision]
 
 
+class _Names(dict):
+    """``text(id)`` remembered per id (instrument and strategy ids repeat from row to row)."""
+
+    def __init__(self, text: Callable[[int], str]) -> None:
+        super().__init__()
+        self._text = text
+
+    def __missing__(self, string_id: int) -> str:
+        out = self[string_id] = self._text(string_id)
+        return out
+
+
 @functools.lru_cache(maxsize=1024)
 def enum_name(enum: type[IntEnum], value: int) -> str:
     """Returns ``enum(value).name``, remembered (a table has many rows and few values)."""
@@ -122,25 +134,18 @@ def _tags(options: int, contingency: int) -> str:
 
 def orders_table(cache: Any, text: Any) -> Table:
     fixed = _Texts()
-    names: dict[int, str] = {}  # instrument / strategy id -> its text
+    names = _Names(text)
     rows = []
     for o in cache.orders():
         size_precision, price_precision = o.size_precision, o.price_precision
-        iid, sid = o.instrument_id, o.strategy_id
-        instrument = names.get(iid)
-        if instrument is None:
-            instrument = names[iid] = text(iid)
-        strategy = names.get(sid)
-        if strategy is None:
-            strategy = names[sid] = text(sid)
         rows.append((
-            o.client_order_id, instrument, strategy,
+            o.client_order_id, names[o.instrument_id], names[o.strategy_id],
             enum_name(OrderSide, o.side), enum_name(OrderType, o.order_type),
             fixed[o.quantity_raw, size_precision], fixed[o.filled_raw, size_precision],
             "" if o.price_raw is None else fixed[o.price_raw, price_precision],
             "" if o.trigger_price_raw is None else fixed[o.trigger_price_raw, price_precision],
-            enum_name(OrderStatus, o.status), order_reason(o, text) if o.reason_id else "",
-            _tags(int(o.options), int(o.contingency)), o.ts_init, o.ts_last,
+            enum_name(OrderStatus, o.status), order_reason(o, text), order_tags(o), o.ts_init,
+            o.ts_last,
         ))
     return ORDER_COLUMNS, rows
 
@@ -158,7 +163,7 @@ def fills_table(fills: Any, text: Any) -> Table:
      ccy) = _columns(fills, "seq", "ts_event", "client_order_id", "instrument_id", "side",
                      "liquidity_side", "last_qty", "size_precision", "last_px",
                      "price_precision", "trade_id", "commission", "commission_currency")
-    names = {v: text(v) for v in set(iid)}
+    names = _Names(text)
     rows = list(zip(
         seq, ts, coid, [names[v] for v in iid],
         [enum_name(OrderSide, v) for v in side],
@@ -185,7 +190,7 @@ def positions_table(opened: Any, closed: Any, text: Any) -> Table:
     c_ts, c_avg, c_pnl, c_ccy = _columns(closed, "ts_event", "avg_px_close", "realized_pnl",
                                          "currency")
     fixed = _Texts()
-    names = {v: text(v) for v in {*iid, *sid}}
+    names = _Names(text)
     rows = []
     for p, i, s, sd, t, avg, cy in zip(pid, iid, sid, side, ts_opened, avg_open, ccy,
                                         strict=True):

@@ -150,20 +150,19 @@ class EmaCross(Strategy):
         if count == 0 and i < stop:  # the first mid seeds both EMAs (and never trades)
             fast = slow = mids[i]
             count, i = 1, i + 1
-        # quotes before the slow EMA has seen ``slow`` mids step without a check
-        warm = min(stop, i + max(0, self.slow - 1 - count))
+        # quotes step without a check before the slow EMA has seen ``slow`` mids, and all of
+        # them without ``signed`` (the run is skipped whole)
+        warm = stop if signed is None else min(stop, i + max(0, self.slow - 1 - count))
         for j in range(i, warm):
             mid = mids[j]
             fast, slow = af * mid + bf * fast, as_ * mid + bs * slow
         count += warm - i
         i = warm
+        if signed is None:
+            return stop - start, count, fast, slow
         # then each quote is checked: flat trades on any difference, long when fast < slow,
         # short when fast > slow (``on_quote_record``'s rule, per position side)
-        if signed is None:
-            for j in range(i, stop):
-                mid = mids[j]
-                fast, slow = af * mid + bf * fast, as_ * mid + bs * slow
-        elif signed == 0:
+        if signed == 0:
             for j in range(i, stop):
                 mid = mids[j]
                 f, s = af * mid + bf * fast, as_ * mid + bs * slow
