@@ -107,9 +107,10 @@ def quote_records(n: int, seed: int = 7, n_instruments: int = 1) -> np.ndarray:
 
 
 def publish_fx_setup(kernel: Any, symbol: str, account_id: int | None = None,
-                     price_precision: int | None = None) -> int:
-    """Publishes ``symbol``'s INSTRUMENT (an FX pair) and, given ``account_id``, a cash account
-    of 10^12 raw USD, as a bench's setup inputs; returns the symbol's interned id."""
+                     price_precision: int | None = None, margin: bool = False) -> int:
+    """Publishes ``symbol``'s INSTRUMENT (an FX pair) and, given ``account_id``, an account of
+    10^12 raw USD (a cash account, which may not sell short; ``margin``: a margin account), as a
+    bench's setup inputs; returns the symbol's interned id."""
     from domain.codec import encode
     from domain.currencies import Currency
     from domain.enums import AccountType
@@ -121,9 +122,10 @@ def publish_fx_setup(kernel: Any, symbol: str, account_id: int | None = None,
     kernel.publish_one(encode(Kind.INSTRUMENT, flags=RecordFlag.INPUT, **pair.to_fields(iid))[0])
     if account_id is not None:
         usd = 10**12
+        kind = AccountType.MARGIN if margin else AccountType.CASH
         kernel.publish_one(encode(
             Kind.ACCOUNT_STATE, flags=RecordFlag.INPUT, account_id=account_id,
-            currency=Currency.from_code("USD").packed, account_type=int(AccountType.CASH),
+            currency=Currency.from_code("USD").packed, account_type=int(kind),
             balance_total=usd, balance_free=usd)[0])
     return iid
 

@@ -8,13 +8,15 @@ quote, when no order of the last bracket is open, a bracket (market entry of ``q
 take-profit limit and stop-loss stop-market ``tp_ticks`` / ``sl_ticks`` from the touch, the
 exits linked OCO), alternating BUY and SELL. Venue as in ``../shared/peers/nautilus``: SIM,
 NETTING, MARGIN, 1 000 000 USD, AUD/USD.SIM. Prints one JSON line: every fill in order as
-``[side, price, quantity]`` and the number of brackets.
+``[side, price, quantity]``, the number of brackets and ``run_s``, the wall time of
+``engine.run()`` (``perf/backtest_brackets.py --peer`` compares it with ringbus's).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -98,8 +100,10 @@ def main() -> None:
     strategy = BracketEveryN(BracketConfig(instrument_id=instrument.id, every=a.every,
                                            tp_ticks=a.ticks, sl_ticks=a.ticks))
     engine.add_strategy(strategy)
+    t0 = time.perf_counter()
     engine.run()
-    print(json.dumps({"brackets": strategy.n_brackets, "fills": strategy.fills}))
+    run_s = time.perf_counter() - t0
+    print(json.dumps({"brackets": strategy.n_brackets, "fills": strategy.fills, "run_s": run_s}))
 
 
 if __name__ == "__main__":
