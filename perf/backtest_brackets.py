@@ -127,7 +127,8 @@ def make_run(records, stats: dict, work: Workload = Workload(),
 
 
 def identity_rows() -> list[dict]:
-    """The records' sha256 and the state hash of the benchmark run and of the 30 k variant."""
+    """The records' sha256 and the state hash of the cash-account run, its 30 k variant and the
+    margin-account run (the timed default)."""
     rows = []
     for n, every, margin in ((N_QUOTES, 8, False), (30_000, 3, False), (N_QUOTES, 8, True)):
         sink, stats = HashingSink(), {}
