@@ -38,8 +38,7 @@ import numpy as np
 from _common import feed_quotes, median_rate, parser, publish_fx_setup, quote_records, report
 from backtest_cli import PEER_PY, PEERS, ROOT, _wall
 
-from domain.enums import RecordFlag
-from domain.kinds import KIND_DTYPES, RECORD_DTYPE, Kind
+from domain.kinds import KIND_DTYPES, Kind
 from domain.order_fsm import OrderStatus
 from engines.cache import Cache
 from engines.data_engine import DataEngine
@@ -51,11 +50,11 @@ from engines.order_manager import OrderManager
 from engines.risk import RiskEngine
 from examples.bracket.strategy import BracketEveryN
 from replay.gc_policy import collector_for_runs
+from replay.loaders.quotes_csv import iter_quotes_csv
 
 SYMBOL = "EUR/USD.SIM"
 #: ``--peer``: the parity test's settings (tests/golden/test_nautilus_bracket_parity.py)
 PEER_EVERY, PEER_TICKS = 25, 25
-INPUT = int(RecordFlag.INPUT)
 N_QUOTES = 100_000
 
 
@@ -139,21 +138,6 @@ def identity_rows() -> list[dict]:
     return rows
 
 
-def csv_quote_records(path: Path, price_precision: int = 5) -> np.ndarray:
-    """The quotes of a peers' CSV (``ts_ns,bid,ask,bid_size,ask_size``) as QUOTE records."""
-    cols = np.loadtxt(path, delimiter=",", skiprows=1, dtype=str, ndmin=2).T
-    q = np.zeros(len(cols[0]), dtype=KIND_DTYPES[Kind.QUOTE])
-    q["ts_event"] = q["ts_init"] = cols[0].astype(np.int64)
-    q["kind"], q["flags"] = Kind.QUOTE, INPUT
-    q["price_precision"], q["size_precision"] = price_precision, 0
-    scale = 10**price_precision
-    q["bid"] = np.rint(cols[1].astype(float) * scale)
-    q["ask"] = np.rint(cols[2].astype(float) * scale)
-    q["bid_size"] = cols[3].astype(float).astype(np.int64)
-    q["ask_size"] = cols[4].astype(float).astype(np.int64)
-    return q.view(RECORD_DTYPE)
-
-
 def write_dense_csv(path: Path) -> None:
     """Writes the bench's own quotes (``quote_records``: a 2-point spread) as a peers' CSV: the
     raw prices as points of a 5-decimal pair, the sizes in units of 100 000 (a 100 000 order
@@ -201,7 +185,9 @@ def _compare(name: str, csv: Path, work: Workload, repeats: int, tmp: Path) -> l
     ours = tmp / f"{name}_ringbus.csv"
     ours.write_text("timestamp" + text[text.index(","):])  # the quotes loader's header
     stats: dict = {}
-    run = make_run(csv_quote_records(csv), stats, work)
+    records = np.concatenate(list(iter_quotes_csv(  # as ``ringbus backtest`` reads the file
+        ours, 0, price_precision=work.price_precision, size_precision=0)))
+    run = make_run(records, stats, work)
     run()
     command = [sys.executable, "-m", "replay.cli", "backtest", "--strategy",
                "examples.bracket.strategy:BracketEveryN", "--param",
