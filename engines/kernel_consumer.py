@@ -4,6 +4,13 @@ Design contract:
 - the kernel has ONE ring consumer after the journal (named ``kernel``); for each record in seq
   order it calls the state reducers, then the engine reactors, then the strategies, so every
   reactor and strategy sees the state as of the record it handles (docs/architecture.md);
+- market data (:data:`MARKET_DATA`), the venue first: when the engine reactors emit for a
+  market-data INPUT that is the last record published (the replay loop publishes such an input
+  alone), the strategies' handlers of it are not called then but queued in :attr:`deferred`
+  with the record; the kernel calls them once the cascade of what the engines emitted has
+  settled (the ring drained, the outbox empty), with ``ctx.current_seq`` / ``ctx.now_ns`` set to
+  the input's, so what they emit is caused by the input and sequenced after that cascade. A
+  strategy sees a quote with the fills it caused applied (as NautilusTrader's backtest);
 - before each record's handlers ``ctx.now_ns`` / ``ctx.current_seq`` are the record's; reducers
   run with emitting forbidden (``EmitNotAllowed``), reactors emit into the context's default
   outbox, which is this consumer's: the drain loop (or the kernel's publish-one path) publishes
@@ -30,6 +37,8 @@ from typing import Any
 import numpy as np
 
 from domain.codec import KIND_OFFSET, RecordError
+from domain.enums import RecordFlag
+from domain.kinds import Kind
 from domain.schema import HEADER_FIELDS
 from engines.component import Reducer
 from engines.context import KernelContext
@@ -49,21 +58,37 @@ _HEAD_WORDS = {40: 1, 48: 2}
 if KIND_OFFSET != 32:
     raise RuntimeError(f"record header changed: kind at byte {KIND_OFFSET}, not 32")
 _IID_AT = {kind: _HEAD_WORDS.get(off, -1) for kind, off in INSTRUMENT_OFFSETS.items()}
-#: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from); the
-#: decoder is None when no handler takes the pair (the record is not decoded).
-_Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]
-_NOTHING: _Route = ((), (), None, None)
+#: A route: (reducer handlers, reactor handlers, namedtuple maker, struct unpack_from, the
+#: strategies' handlers when they wait for the engines' consequences, else None); the decoder is
+#: None when no handler takes the pair (the record is not decoded). With the fifth element set,
+#: the second holds the engine reactors only.
+_Route = tuple[tuple[Any, ...], tuple[Any, ...], Any, Any, tuple[Any, ...] | None]
+_NOTHING: _Route = ((), (), None, None, None)
+#: Market data: a strategy sees such a record once the engines' consequences of it (the simulated
+#: exchange's fills, the emulator's triggers) are applied (see the module contract).
+MARKET_DATA = frozenset({int(Kind.QUOTE), int(Kind.TRADE), int(Kind.BAR), int(Kind.BOOK_DELTA)})
 #: A quiet run at least this long goes to the reducers' batch form (when its kind is batchable):
 #: as a batch of the general path (8 and 16 measured no different on ema_cross).
 QUIET_BATCH_MIN = BATCH_MIN
 _UNASKED: Any = object()
+_INPUT = int(RecordFlag.INPUT)
 
 
 def _route_of(kind: int, reducers: tuple[Any, ...], entries: tuple[tuple[Any, Any], ...],
-              answers: tuple[bool, ...]) -> _Route:
-    """The route of a kind given its candidates and their answers (``KernelConsumer._route``)."""
-    reactors = tuple([fn for (_, fn), yes in zip(entries, answers, strict=True) if yes])
-    return (reducers, reactors, *DECODERS[kind]) if reducers or reactors else _NOTHING
+              answers: tuple[bool, ...], n_engines: int) -> _Route:
+    """The route of a kind given its candidates and their answers (``KernelConsumer._route``);
+    the first ``n_engines`` entries are the engine reactors', the rest the strategies'. For
+    market data that both engines and strategies react to, the strategies' handlers are the
+    route's fifth element (they may wait for the engines' consequences)."""
+    engines = tuple([fn for (_, fn), yes in zip(entries[:n_engines], answers[:n_engines],
+                                                 strict=True) if yes])
+    strategies = tuple([fn for (_, fn), yes in zip(entries[n_engines:], answers[n_engines:],
+                                                    strict=True) if yes])
+    if not (reducers or engines or strategies):
+        return _NOTHING
+    if kind in MARKET_DATA and engines and strategies:
+        return (reducers, engines, *DECODERS[kind], strategies)
+    return (reducers, engines + strategies, *DECODERS[kind], None)
 
 
 def _instrument_at(mem: Any, off: int, kind: int) -> int:
@@ -87,7 +112,13 @@ class KernelConsumer:
         self._answers: dict[int, tuple[bool, ...]] = {}
         #: The cached routes' keys per kind.
         self._keys: dict[int, list[int]] = {}
-        self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]] = {}
+        #: Per kind: (the reducers' handlers, every reactor stage's (component, handler) in stage
+        #: order, how many of those are the ``engines`` stage's).
+        self._candidates: dict[int, tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...], int]] = {}
+        #: Strategies' reactions to market data waiting for the engines' consequences: (handlers,
+        #: record), in seq order; run by the kernel once the cascade settles
+        #: (``Kernel._run_deferred``).
+        self.deferred: list[tuple[tuple[Any, ...], Any]] = []
         self._version = -1
         self._iid_at = dict(INSTRUMENT_OFFSETS)
         self._kinds: frozenset[int] = frozenset()
@@ -115,7 +146,8 @@ class KernelConsumer:
     # --- routing ---------------------------------------------------------------------------------
     def route(self, kind: int, instrument_id: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """Returns (reducer handlers, reactor handlers) for a record of ``(kind, instrument_id)``."""
-        return self._route(kind, instrument_id)[:2]
+        reducers, reactors, _, _, late = self._route(kind, instrument_id)
+        return reducers, reactors + late if late else reactors
 
     def _route(self, kind: int, instrument_id: int) -> _Route:
         """:meth:`route` with the kind's decoder (None when nothing handles the pair), cached."""
@@ -133,18 +165,22 @@ class KernelConsumer:
         answers = tuple([bool(comp.reacts_to(kind, instrument_id)) for comp, _ in candidates[1]])
         self._answers[key] = answers
         self._keys.setdefault(kind, []).append(key)
-        found = self._routes[key] = _route_of(kind, *candidates, answers)
+        reducers, entries, n_engines = candidates
+        found = self._routes[key] = _route_of(kind, reducers, entries, answers, n_engines)
         return found
 
-    def _candidates_of(self, kind: int) -> tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...]]:
+    def _candidates_of(self, kind: int) -> tuple[tuple[Any, ...], tuple[tuple[Any, Any], ...], int]:
         """Returns (the reducers' handlers, every reactor stage's (component, handler) in stage
-        order) for ``kind``: what a route of the kind is chosen from (the stages' tables change
-        only with :meth:`refresh`)."""
+        order, how many of them are the ``engines`` stage's) for ``kind``: what a route of the
+        kind is chosen from (the stages' tables change only with :meth:`refresh`)."""
         reducers = self._state.handlers_for(kind, 0)  # a reducer takes every instrument
         entries: tuple[tuple[Any, Any], ...] = ()
+        n_engines = 0
         for stage in self._reactor_stages:
             entries += stage.table.get(kind, ())
-        return reducers, entries
+            if stage.name == "engines":
+                n_engines = len(entries)
+        return reducers, entries, n_engines
 
     def _forget(self, ctx: KernelContext) -> None:
         """Brings the routes up to the reaction changes since the version they were made at:
@@ -178,13 +214,13 @@ class KernelConsumer:
         """Re-asks ``source`` (a candidate reactor) about a cached route's pair; the other
         candidates' answers stand. Rebuilds the route when the answer changed."""
         kind, instrument_id = key >> 32, key & 0xFFFFFFFF
-        reducers, entries = self._candidates[kind]
+        reducers, entries, n_engines = self._candidates[kind]
         old = self._answers[key]
         answers = tuple([bool(comp.reacts_to(kind, instrument_id)) if comp is source else was
                          for (comp, _), was in zip(entries, old, strict=True)])
         if answers != old:
             self._answers[key] = answers
-            self._routes[key] = _route_of(kind, reducers, entries, answers)
+            self._routes[key] = _route_of(kind, reducers, entries, answers, n_engines)
 
     def reacts_to(self, kind: int, instrument_id: int) -> bool:
         """Returns True when some reactor or strategy may react to the pair (the loop's question)."""
@@ -204,7 +240,7 @@ class KernelConsumer:
             key = kind << 32
         ctx = self._ctx
         found = self._routes.get(key) if ctx.reaction_version == self._version else None
-        reducers, reactors, make, unpack = (
+        reducers, reactors, make, unpack, late = (
             found if found is not None else self._route(kind, key & 0xFFFFFFFF))
         if make is None:  # nobody handles it: not decoded
             if kind not in DECODERS:
@@ -218,7 +254,17 @@ class KernelConsumer:
             for fn in reducers:
                 fn(rec, ctx)
             ctx._outbox = ctx._default_outbox
+        if late is None:
+            for fn in reactors:
+                fn(rec, ctx)
+            return
+        emitted = len(self.outbox._pending)
         for fn in reactors:
+            fn(rec, ctx)
+        if len(self.outbox._pending) != emitted and rec[5] & _INPUT and ctx.ring.cursor == rec[0]:
+            self.deferred.append((late, rec))  # the engines' consequences first
+            return
+        for fn in late:
             fn(rec, ctx)
 
     # --- batches ---------------------------------------------------------------------------------
@@ -317,7 +363,7 @@ class KernelConsumer:
         (``Reducer.last_stands``: the cache's latest quote, the equity sampler's mark with no
         grid point in the run), only the last record is applied."""
         n = len(span)
-        reducers, _, make, unpack = self._route(kind, _instrument_at(mem, off, kind))
+        reducers, _, make, unpack, _ = self._route(kind, _instrument_at(mem, off, kind))
         stands = self._last_stands.get(kind, _UNASKED)
         if stands is _UNASKED:
             stands = self._last_stands[kind] = self._stands_of(kind)

@@ -80,6 +80,8 @@ class KernelPublishing:
         try:
             first, last = self.ring.publish_records(records)
             loop.drain()
+            if self.consumer.deferred:
+                self._run_deferred()
             self._drained_at = self.ring.cursor
             if self.journal is not None and not self.defer_flush:
                 self.journal.flush()
@@ -123,6 +125,8 @@ class KernelPublishing:
                     self._cascade(on_journal, journal_seq, handle, mem, kernel_seq, outbox)
             else:
                 loop.drain()
+            if self.consumer.deferred:
+                self._run_deferred()
             self._flush_published()
         except BaseException as exc:
             self._drained_at = -1
@@ -146,6 +150,8 @@ class KernelPublishing:
         try:
             if ring.cursor != self._drained_at:
                 loop.drain()
+                if self.consumer.deferred:
+                    self._run_deferred()
             on_journal, journal_seq, _, mem, kernel_seq, outbox = self._fast
             n = len(data) >> 7
             cap = ring.capacity
@@ -189,6 +195,28 @@ class KernelPublishing:
         if self.outbound.held and not self.defer_flush:  # as after any publish
             self.release_outbound()
         return last
+
+    def _run_deferred(self) -> None:
+        """Runs the strategies' reactions to market data that waited for the engines'
+        consequences (``KernelConsumer.deferred``), in seq order, once the ring is drained:
+        each with the time and seq of its record (what it emits is caused by that record),
+        then what it emitted is published and handled as any cascade. The context's seq and
+        time are left as the last record handled left them."""
+        deferred = self.consumer.deferred
+        ctx = self.ctx
+        fast = self._fast
+        outbox = fast[5]
+        while deferred:
+            handlers, rec = deferred.pop(0)
+            seq, now = ctx.current_seq, ctx.now_ns
+            ctx.current_seq = rec[0]
+            ctx.now_ns = rec[2]
+            for fn in handlers:
+                fn(rec, ctx)
+            if outbox._pending:
+                self._cascade(*fast)  # drains the ring (the general drain for a long run)
+            else:
+                ctx.current_seq, ctx.now_ns = seq, now
 
     def _flush_published(self) -> None:
         """After a publish drained the ring: notes it, and flushes the journal when it holds

@@ -1,14 +1,16 @@
-"""The order of a quote and the fills it causes at the simulated exchange (docs/engines.md,
-"NautilusTrader parity"): the fills are records after the quote, caused by it, so a strategy's
-``on_quote`` for that quote sees its orders as they were before them; the next quote sees them
-filled. NautilusTrader's backtest fills first and then hands the quote to strategies: the one
-ordering rule in which the two engines differ on a bracket strategy."""
+"""The order of a market-data input, the engines' consequences of it and the strategies' reaction
+to it (docs/engines.md, "Market data: the venue first"): the simulated exchange's fills of a quote
+are the records right after it, caused by it, and applied before any strategy sees the quote; what
+a strategy does on that quote comes after them, still caused by the quote. NautilusTrader's
+backtest orders them the same way (its exchange fills, then its strategies get the quote)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.enums import OrderSide
 from domain.kinds import Kind
@@ -26,26 +28,93 @@ class Watching(Script):
         self.seen: list[tuple[int, list[OrderStatus | None]]] = []
 
     def on_quote(self, quote: Any) -> None:
-        super().on_quote(quote)
-        orders = [self.cache.order(c) for c in self.ids]  # None: initialized by this quote
+        orders = [self.cache.order(c) for c in self.ids]
         self.seen.append((quote.bid.raw, [o.status if o else None for o in orders]))
+        super().on_quote(quote)
 
 
 def _limit_sell(s: Script) -> None:
     s.ids.append(s.submit_order(s.order_factory.limit(SYMBOL, OrderSide.SELL, 1000, "1.10100")))
 
 
-def test_a_strategy_sees_an_order_a_quote_fills_as_open_on_that_quote_and_filled_on_the_next():
+def _kernel(s: Script) -> Any:
+    return build([s], risk=RiskConfig(short_selling={SYMBOL}))  # may sell short from flat
+
+
+def test_a_strategy_sees_the_order_a_quote_fills_as_filled_on_that_quote():
     s = Watching({2: _limit_sell})
-    kernel = build([s], risk=RiskConfig(short_selling={SYMBOL}))  # may sell short from flat
+    kernel = _kernel(s)
     feed(kernel, quotes(kernel, np.array([110_000] * 3 + [110_100, 110_000], dtype=np.int64)))
     assert kernel.faulted is None
     (coid,) = s.ids
     assert kernel.cache.order(coid).status == OrderStatus.FILLED
-    # on the quote whose bid reached the limit the order was still open; on the next, filled
-    assert s.seen[3] == (110_100, [OrderStatus.ACCEPTED])
-    assert s.seen[4] == (110_000, [OrderStatus.FILLED])
+    assert s.seen[1] == (110_000, [])  # submitted on this quote (after the callback looked)
+    assert s.seen[2] == (110_000, [OrderStatus.ACCEPTED])
+    assert s.seen[3] == (110_100, [OrderStatus.FILLED])  # the quote whose bid reached the limit
     recs = _by_seq(kernel)
     (fill,) = [r for r in log(kernel) if r.kind == Kind.ORDER_FILLED]
     quote = recs[fill.cause]
     assert quote.kind == Kind.QUOTE and quote.bid == 110_100 and fill.seq > quote.seq
+
+
+def test_what_a_strategy_does_on_that_quote_comes_after_the_fills_cascade_caused_by_the_quote():
+    def buy_back(s: Script) -> None:
+        s.market(OrderSide.BUY, 1000)
+
+    s = Watching({2: _limit_sell, 4: buy_back})
+    kernel = _kernel(s)
+    feed(kernel, quotes(kernel, np.array([110_000] * 3 + [110_100, 110_000], dtype=np.int64)))
+    assert kernel.faulted is None
+    sell, buy = s.ids
+    recs = log(kernel)
+    quote = next(r for r in recs if r.kind == Kind.QUOTE and r.bid == 110_100)
+    caused = [r for r in recs if r.cause == quote.seq]
+    fill = next(r for r in caused if r.kind == Kind.ORDER_FILLED)
+    command = next(r for r in caused if r.kind == Kind.SUBMIT_ORDER)
+    assert fill.client_order_id == sell and command.client_order_id == buy
+    # everything the fill led to (position, account) is sequenced before the strategy's command
+    fill_cascade = [r for r in recs if r.cause == fill.seq]
+    assert fill_cascade and max(r.seq for r in fill_cascade) < command.seq
+    assert kernel.cache.order(buy).status == OrderStatus.FILLED
+    (buy_fill,) = [r for r in recs if r.kind == Kind.ORDER_FILLED and r.client_order_id == buy]
+    assert buy_fill.seq > command.seq
+    assert buy_fill.last_px == quote.ask  # at that quote's ask
+
+
+def test_a_quote_the_exchange_does_not_act_on_is_followed_by_the_strategys_command_at_once():
+    s = Watching({2: _limit_sell})
+    kernel = _kernel(s)
+    feed(kernel, quotes(kernel, np.array([110_000] * 4, dtype=np.int64)))
+    recs = log(kernel)
+    second = [r for r in recs if r.kind == Kind.QUOTE][1]
+    after = next(r for r in recs if r.seq == second.seq + 1)
+    assert after.kind == Kind.ORDER_INITIALIZED and after.cause == second.seq
+
+
+@settings(max_examples=25, deadline=None)
+@given(bids=st.lists(st.integers(109_950, 110_150), min_size=5, max_size=60),
+       every=st.integers(1, 4))
+def test_per_quote_the_exchanges_whole_cascade_precedes_every_strategy_record(bids, every):
+    """Invariant: of the records a quote input leads to, the simulated exchange's (its fills and
+    everything they cause in turn: positions, accounts, the OCO partner's cancel) all come before
+    those a strategy emits on that quote (it saw the quote with all of them applied)."""
+    def flip(s: Script) -> None:
+        side = OrderSide.BUY if len(s.ids) % 2 == 0 else OrderSide.SELL
+        s.ids.append(s.submit_order(s.order_factory.limit(
+            SYMBOL, side, 1000, f"{(110_050 if side == OrderSide.BUY else 110_000) / 1e5:.5f}")))
+
+    s = Watching({i: flip for i in range(1, len(bids) + 1, every)})
+    kernel = _kernel(s)
+    feed(kernel, quotes(kernel, np.array(bids, dtype=np.int64)))
+    assert kernel.faulted is None
+    exchange = kernel.component("exchange-SIM")
+    recs = log(kernel)
+    for q in (r for r in recs if r.kind == Kind.QUOTE):
+        venue = {r.seq for r in recs if r.cause == q.seq and r.source == exchange.source_id}
+        mine = [r.seq for r in recs if r.cause == q.seq and r.source == s.source_id]
+        if not (venue and mine):
+            continue
+        for r in recs:  # records are in seq order: a cause is always an earlier record
+            if r.cause in venue:
+                venue.add(r.seq)
+        assert max(venue) < min(mine), q.seq
