@@ -3,7 +3,7 @@
 Row ``bracket_every_n``: :class:`examples.bracket.strategy.BracketEveryN` on 100 k synthetic
 quotes (``_common.quote_records``), a bracket (market entry, take-profit limit and stop-loss
 stop-market 3 ticks away) whenever it is flat and none is working, alternating buy and sell, on
-a margin account: about 10.8 k brackets, each entry fill releasing two exits and each exit fill
+a margin account: about 11.1 k brackets, each entry fill releasing two exits and each exit fill
 cancelling the other - with cache, data, risk and execution engines, the order manager, the
 (idle) order emulator and the simulated exchange, no journal. ``--account cash`` runs the
 workload of the passes before 2026-12-07 (docs/hot-paths.md): on a cash account every sell

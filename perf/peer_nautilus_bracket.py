@@ -8,7 +8,7 @@ quote, when no order of the last bracket is open, a bracket (market entry of ``q
 take-profit limit and stop-loss stop-market ``tp_ticks`` / ``sl_ticks`` from the touch, the
 exits linked OCO), alternating BUY and SELL. Venue as in ``../shared/peers/nautilus``: SIM,
 NETTING, MARGIN, 1 000 000 USD, AUD/USD.SIM. Prints one JSON line: every fill in order as
-``[side, price, quantity]``, the number of brackets and ``run_s``, the wall time of
+``[side, price, quantity, ts_event, order type]``, the number of brackets and ``run_s``, the wall time of
 ``engine.run()`` (``perf/backtest_brackets.py --peer`` compares it with ringbus's).
 """
 
@@ -73,7 +73,9 @@ class BracketEveryN(Strategy):
         self.n_brackets += 1
 
     def on_order_filled(self, event) -> None:
-        self.fills.append([event.order_side.name, str(event.last_px), int(event.last_qty)])
+        order = self.cache.order(event.client_order_id)
+        self.fills.append([event.order_side.name, str(event.last_px), int(event.last_qty),
+                           int(event.ts_event), order.order_type.name])
 
 
 def main() -> None:
