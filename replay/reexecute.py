@@ -54,6 +54,7 @@ from replay.nodes.lifecycle import end_run, fault_text, startup
 from replay.rebuild import Lineage, ReplayError, manifest_config, run_venues, setup_symbols
 from replay.trace import cause_chain, record_dict
 from replay.verifying import DivergenceError, VerifyingJournal
+from ringbus._version import __version__
 
 _IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
@@ -169,6 +170,12 @@ def _reexecute(journal: Journal, path: str, strategies: list[Strategy] | None,
         for lin in lineages(runs):
             _reexecute_lineage(reader, lin, strategies, writer, capacity, total, trust_code)
     except DivergenceError as exc:
+        older = sorted({lin.manifest.version for lin in lineages(runs)
+                        if lin.manifest is not None and lin.manifest.version != __version__})
+        if older:  # behaviour may have changed between the versions: say so next to the seq
+            exc.why += (f" (the journal was written by ringbus {', '.join(older)}, this is "
+                        f"{__version__}: CHANGELOG.md lists the changes that re-execute "
+                        "differently)")
         return _divergence(path, reader, exc, total)
     finally:
         if writer is not None:

@@ -212,3 +212,20 @@ def test_reexecution_refuses_a_manifest_strategy_that_is_no_import_path(tmp_path
     assert code == 2 and "refusing" in err
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
+
+
+def test_a_divergence_names_the_version_that_wrote_the_journal_when_it_is_another(
+        run, tmp_path, capsys, monkeypatch) -> None:
+    from engines.strategies.ema_cross import EmaCross
+    from replay import reexecute as module
+    from ringbus import __version__
+
+    forged = tmp_path / "forged"
+    module.reexecute(run.journal, strategies=[EmaCross(fast=7, slow=20)], out=forged)
+    code, doc, _ = cli(capsys, "verify", str(forged), "--reexecute", "--json")
+    assert code == 1 and "written by" not in doc["reexecution"]["first_divergence"]["why"]
+    monkeypatch.setattr(module, "__version__", "9.0.0")  # as a later release re-executing it
+    code, doc, _ = cli(capsys, "verify", str(forged), "--reexecute", "--json")
+    why = doc["reexecution"]["first_divergence"]["why"]
+    assert code == 1 and f"written by ringbus {__version__}, this is 9.0.0" in why
+    assert "CHANGELOG.md" in why
