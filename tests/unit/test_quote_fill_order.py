@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.enums import OrderSide
+from domain.enums import BarAggregation, OrderSide, PriceType
 from domain.kinds import Kind
 from domain.order_fsm import OrderStatus
 from engines.risk_checks import RiskConfig
@@ -118,3 +118,36 @@ def test_per_quote_the_exchanges_whole_cascade_precedes_every_strategy_record(bi
             if r.cause in venue:
                 venue.add(r.seq)
         assert max(venue) < min(mine), q.seq
+
+
+class QuotesAndTickBars(Script):
+    """Subscribes to the quotes and to 3-tick mid bars aggregated from them; notes each callback."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.calls: list[tuple[str, int]] = []
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.subscribe_bars(SYMBOL, BarAggregation.TICK, 3, PriceType.MID)
+
+    def on_quote(self, quote: Any) -> None:
+        self.calls.append(("quote", self.ctx.current_seq))  # the quote's seq
+
+    def on_bar(self, bar: Any) -> None:
+        self.calls.append(("bar", self.ctx.current_seq))  # the bar record's seq
+
+
+def test_a_bar_a_quote_closes_reaches_the_strategy_before_that_quote():
+    """The data engine's bar is an engine's consequence of the quote: as in NautilusTrader, whose
+    bar aggregators take a quote ahead of the strategies (message bus priority 5)."""
+    s = QuotesAndTickBars()
+    kernel = _kernel(s)
+    feed(kernel, quotes(kernel, np.arange(110_000, 110_009, dtype=np.int64)))
+    assert kernel.faulted is None
+    assert [what for what, _ in s.calls] == ["quote", "quote", "bar", "quote"] * 3
+    recs = _by_seq(kernel)
+    for i in (2, 6, 10):  # each bar is caused by the quote the strategy is handed right after it
+        (_, bar_seq), (_, quote_seq) = s.calls[i], s.calls[i + 1]
+        assert recs[bar_seq].kind == Kind.BAR and recs[bar_seq].cause == quote_seq
+        assert recs[quote_seq].kind == Kind.QUOTE and bar_seq > quote_seq
