@@ -189,12 +189,18 @@ def test_verify_reexecute_regenerates_the_run(run, capsys) -> None:
     assert doc["reexecution"]["state_hash"] == f"{run.state_hash:016x}"
 
 
-def test_verify_reexecute_exits_1_with_the_first_divergence_decoded(run, tmp_path, capsys) -> None:
+@pytest.fixture
+def forged(run, tmp_path: Path) -> Path:
+    """A journal that diverges: its manifest says fast=5, its records come from fast=7."""
     from engines.strategies.ema_cross import EmaCross
     from replay.reexecute import reexecute
 
-    forged = tmp_path / "forged"  # the manifest says fast=5; the records come from fast=7
-    reexecute(run.journal, strategies=[EmaCross(fast=7, slow=20)], out=forged)
+    out = tmp_path / "forged"
+    reexecute(run.journal, strategies=[EmaCross(fast=7, slow=20)], out=out)
+    return out
+
+
+def test_verify_reexecute_exits_1_with_the_first_divergence_decoded(forged, capsys) -> None:
     code, doc, _ = cli(capsys, "verify", str(forged), "--reexecute", "--json")
     div = doc["reexecution"]["first_divergence"]
     assert code == 1 and doc["status"] == "CORRUPT" and div["seq"] > 1
@@ -213,15 +219,11 @@ def test_reexecution_refuses_a_manifest_strategy_that_is_no_import_path(tmp_path
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
 
-
 def test_a_divergence_names_the_version_that_wrote_the_journal_when_it_is_another(
-        run, tmp_path, capsys, monkeypatch) -> None:
-    from engines.strategies.ema_cross import EmaCross
+        forged, capsys, monkeypatch) -> None:
     from replay import reexecute as module
     from ringbus import __version__
 
-    forged = tmp_path / "forged"
-    module.reexecute(run.journal, strategies=[EmaCross(fast=7, slow=20)], out=forged)
     code, doc, _ = cli(capsys, "verify", str(forged), "--reexecute", "--json")
     assert code == 1 and "written by" not in doc["reexecution"]["first_divergence"]["why"]
     monkeypatch.setattr(module, "__version__", "9.0.0")  # as a later release re-executing it
