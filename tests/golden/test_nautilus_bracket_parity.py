@@ -43,6 +43,8 @@ PY = VENV / "bin" / "python"
 #: this exchange triggers it at once: the one venue rule in which the engines differ).
 TICKS = 25
 N_QUOTES = 100_000
+#: a peer process that runs longer is stuck (it takes about 5 s on a 2-core host)
+PEER_TIMEOUT_S = 300
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +53,14 @@ def quotes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"NautilusTrader peer venv not found at {VENV} (run {PEERS}/setup.sh)")
     out = tmp_path_factory.mktemp("parity") / "quotes.csv"
     subprocess.run([str(PY), str(PEERS / "gen_quotes.py"), "--n", str(N_QUOTES), "--seed", "42",
-                    "--out", str(out)], check=True, capture_output=True)
+                    "--out", str(out)], check=True, capture_output=True, timeout=PEER_TIMEOUT_S)
     return out
 
 
 def nautilus_fills(csv: Path) -> dict:
     out = subprocess.run([str(PY), str(ROOT / "perf" / "peer_nautilus_bracket.py"), "--csv",
                           str(csv), "--ticks", str(TICKS)], check=True, capture_output=True,
-                         text=True).stdout
+                         text=True, timeout=PEER_TIMEOUT_S).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
